@@ -1,0 +1,62 @@
+/** `qusop coordinator`: farm mode. Serves WorkerService and RunService until signalled (or the run ends). */
+import { InputError } from '../../worker/common/errors.js';
+import { createLogger } from '../../worker/common/log.js';
+import { writeManifest } from '../run/manifest.js';
+import { Coordinator } from '../server/coordinator.js';
+
+export interface CoordinatorCommandArgs {
+  readonly listen: string;
+  readonly scenario?: string | undefined;
+  readonly out?: string | undefined;
+  readonly outRoot: string;
+  readonly allowInsecure: boolean;
+  readonly metricsPort: number;
+  readonly metricsHost: string;
+  readonly tileTrajectories?: number | undefined;
+  readonly leaseMs: number;
+  readonly exitWhenDone: boolean;
+  readonly token?: string | undefined;
+}
+
+export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<number> {
+  if (a.token === undefined || a.token === '') throw new InputError('QUSOP_TOKEN is not set: the coordinator needs a shared token (at least 16 characters)');
+  const log = createLogger('coordinator');
+  const c = new Coordinator(
+    {
+      listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
+      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), ...(a.tileTrajectories === undefined ? {} : { tileTrajectories: a.tileTrajectories }),
+    },
+    log,
+  );
+  await c.start();
+  process.stdout.write(`listening ${a.listen.replace(/:0$/, `:${c.port}`)}\n`);
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => (stop = r));
+  const onSignal = (): void => {
+    log.info({}, 'signal received; draining');
+    c.drain();
+    stop();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let code = 0;
+  if (a.scenario !== undefined) {
+    const run = await c.submit(a.scenario, a.out);
+    log.info({ run: run.runId, dir: run.opts.dir, tiles: run.tiles.length }, 'run submitted');
+    run.once('done', () => {
+      void writeManifest(run, { mode: 'coordinator' }).then(() => {
+        code = run.phase === 'SUCCEEDED' ? 0 : 1;
+        log.info({ run: run.runId, phase: run.phase }, 'run ended');
+        if (a.exitWhenDone) {
+          c.drain();
+          // give polling workers a lease period to hear "finished" before the server goes away
+          setTimeout(stop, Math.min(5_000, a.leaseMs));
+        }
+      });
+    });
+    if (run.phase === 'SUCCEEDED' && a.exitWhenDone) stop();
+  }
+  await stopped;
+  await c.stop();
+  return code;
+}

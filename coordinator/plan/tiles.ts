@@ -1,0 +1,56 @@
+/**
+ * Tile planning: each (scenario, regimen) is cut into dose blocks x replicate blocks sized so a tile
+ * holds about `targetTrajectories` trajectories. Tiling never changes a result (random numbers are
+ * keyed by subject, not by tile); it only trades scheduling overhead against latency and memory.
+ */
+import type { RunSpecJson } from '../../worker/run-spec.js';
+
+export interface TilePlanOptions {
+  /** aim for this many trajectories (doses x replicates x subjects) per tile */
+  readonly targetTrajectories: number;
+}
+
+export interface PlannedTile {
+  readonly tileId: string;
+  readonly scenarioIndex: number;
+  readonly regimenIndex: number;
+  readonly doseBegin: number;
+  readonly doseEnd: number;
+  readonly replicateBegin: number;
+  readonly replicateEnd: number;
+}
+
+export const DEFAULT_TILE_TRAJECTORIES = 200_000;
+
+/** Block sizes for one regimen: all doses of a replicate together when they fit, else dose blocks. */
+export function blockSizes(doses: number, replicates: number, subjects: number, target: number): { doseBlock: number; replicateBlock: number } {
+  const perReplicate = doses * subjects;
+  if (perReplicate <= target) return { doseBlock: doses, replicateBlock: Math.min(replicates, Math.max(1, Math.floor(target / perReplicate))) };
+  return { doseBlock: Math.max(1, Math.min(doses, Math.floor(target / subjects))), replicateBlock: 1 };
+}
+
+export function tileId(t: Omit<PlannedTile, 'tileId'>): string {
+  return `s${t.scenarioIndex}-g${t.regimenIndex}-d${t.doseBegin}-${t.doseEnd}-r${t.replicateBegin}-${t.replicateEnd}`;
+}
+
+export function planTiles(spec: RunSpecJson, opts: TilePlanOptions): PlannedTile[] {
+  const tiles: PlannedTile[] = [];
+  spec.scenarios.forEach((sc, scenarioIndex) => {
+    sc.regimens.forEach((rg, regimenIndex) => {
+      const doses = rg.dosesMg.length;
+      const { doseBlock, replicateBlock } = blockSizes(doses, sc.replicates, sc.population.subjects, opts.targetTrajectories);
+      for (let r0 = 0; r0 < sc.replicates; r0 += replicateBlock) {
+        for (let d0 = 0; d0 < doses; d0 += doseBlock) {
+          const t = { scenarioIndex, regimenIndex, doseBegin: d0, doseEnd: Math.min(doses, d0 + doseBlock), replicateBegin: r0, replicateEnd: Math.min(sc.replicates, r0 + replicateBlock) };
+          tiles.push({ tileId: tileId(t), ...t });
+        }
+      }
+    });
+  });
+  return tiles;
+}
+
+export function tileTrajectories(spec: RunSpecJson, t: PlannedTile): number {
+  const sc = spec.scenarios[t.scenarioIndex];
+  return sc === undefined ? 0 : (t.doseEnd - t.doseBegin) * (t.replicateEnd - t.replicateBegin) * sc.population.subjects;
+}

@@ -1,0 +1,65 @@
+/**
+ * manifest.json: what was run, from what, where, how long, and how it ended — written last, so a
+ * manifest with status "succeeded" means curves.parquet and decisions.json are complete.
+ */
+import { hostname, cpus, platform, release } from 'node:os';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../store/atomic-file.js';
+import { packageRoot } from '../../worker/common/version.js';
+import type { RunController } from './run-controller.js';
+
+function dependencyVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface ManifestExtras {
+  readonly mode: 'local' | 'coordinator' | 'slurm-array' | 'aggregate';
+  readonly workers?: number;
+  readonly workerRestarts?: number;
+  readonly options?: Record<string, unknown>;
+}
+
+export async function writeManifest(run: RunController, extras: ManifestExtras): Promise<void> {
+  const p = run.progress();
+  const s = run.snapshot();
+  const status = p.phase === 'SUCCEEDED' ? 'succeeded' : p.phase === 'FAILED' ? 'failed' : p.phase === 'CANCELLED' ? 'cancelled' : 'incomplete';
+  const manifest = {
+    schema: 'qusop.manifest/v1',
+    run_id: run.runId,
+    status,
+    error: p.error || null,
+    test_model: run.runFile.models.some((m) => m.testModel),
+    scenario: { path: run.compiled.scenarioPath, sha256: createHash('sha256').update(run.compiled.scenarioText).digest('hex'), text: run.compiled.scenarioText },
+    spec: run.compiled.spec,
+    seeds: Object.fromEntries(run.compiled.spec.scenarios.map((sc) => [sc.name, sc.seed])),
+    models: run.runFile.models,
+    data: run.compiled.dataHashes,
+    tiling: run.runFile.tiling,
+    tiles: {
+      total: p.tilesTotal, done: p.tilesDone, resumed: p.tilesResumed, computed_now: run.stats.tilesComputed,
+      lease_expiries: s.leaseExpiries, retries: s.retries, backups_issued: s.backupsIssued, backups_won: s.backupsWon,
+      duplicates: run.stats.duplicates, determinism_alarms: run.stats.conflicts,
+    },
+    trajectories_computed_now: p.trajectories,
+    timings: {
+      started: new Date(run.stats.startedMs).toISOString(),
+      finished: new Date(run.stats.finishedMs || Date.now()).toISOString(),
+      wall_ms: (run.stats.finishedMs || Date.now()) - run.stats.startedMs,
+      worker_compute_ms: Math.round(run.stats.computeMs),
+    },
+    execution: { ...extras },
+    versions: {
+      qusop: run.compiled.spec.codeVersion, node: process.version, 'onnxruntime-node': dependencyVersion('onnxruntime-node'),
+      'apache-arrow': dependencyVersion('apache-arrow'), 'parquet-wasm': dependencyVersion('parquet-wasm'), '@grpc/grpc-js': dependencyVersion('@grpc/grpc-js'),
+    },
+    host: { hostname: hostname(), platform: `${platform()} ${release()}`, cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown' },
+    outputs: status === 'succeeded' ? ['curves.parquet', 'decisions.json'] : [],
+  };
+  await writeFileAtomic(join(run.opts.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}

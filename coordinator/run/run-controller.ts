@@ -1,0 +1,294 @@
+/**
+ * One run inside a coordinator: applies the pure scheduler's decisions to the world — shards written
+ * before a tile counts as done, metrics, progress events, and aggregation once every tile is in.
+ * Lifecycle: PREPARED (dir checked, finished shards found) -> RUNNING -> AGGREGATING -> SUCCEEDED | FAILED | CANCELLED.
+ */
+import { EventEmitter } from 'node:events';
+import { readdir, rm } from 'node:fs/promises';
+import { create } from '@bufbuild/protobuf';
+import { TileSchema, type Tile, type TileResult } from '../../proto/gen/qusop/v1/tile_pb.js';
+import { DeterminismError, RunError, ShardError } from '../../worker/common/errors.js';
+import type { Logger } from '../../worker/common/log.js';
+import { cellsDigest } from '../../worker/tile-compute.js';
+import type { CompiledRun } from '../scenario/compile.js';
+import type { CoordinatorMetrics } from '../metrics.js';
+import { planTiles, tileTrajectories, type PlannedTile } from '../plan/tiles.js';
+import { TileScheduler } from '../schedule/scheduler.js';
+import type { SchedulerOptions } from '../schedule/options.js';
+import type { CompleteOutcome, ReleaseDecision } from '../schedule/events.js';
+import { writeShard } from '../store/shard-writer.js';
+import { verifyShard } from '../store/shard-reader.js';
+import type { ShardRow } from '../store/shard-schema.js';
+import { aggregateRunDir } from './aggregate-run.js';
+import { prepareRunDir, shardPath, shardsDir, type RunFile } from './run-dir.js';
+
+export type RunPhase = 'PREPARED' | 'RUNNING' | 'AGGREGATING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface RunProgressInfo {
+  readonly runId: string;
+  readonly phase: RunPhase;
+  readonly tilesTotal: number;
+  readonly tilesDone: number;
+  readonly tilesLeased: number;
+  readonly tilesResumed: number;
+  readonly trajectories: number;
+  readonly error: string;
+}
+
+export interface RunControllerOptions {
+  readonly dir: string;
+  readonly targetTrajectories: number;
+  readonly scheduler: SchedulerOptions;
+  readonly format: 'parquet' | 'arrow' | 'both';
+}
+
+export class RunController extends EventEmitter {
+  phase: RunPhase = 'PREPARED';
+  readonly runId: string;
+  readonly tiles: readonly PlannedTile[];
+  private readonly byId: Map<string, PlannedTile>;
+  private scheduler!: TileScheduler;
+  private readonly writing = new Map<string, string>();
+  private trajectories = 0;
+  private resumed = 0;
+  private error = '';
+  private leasedAt = new Map<string, number>();
+  readonly runFile: RunFile;
+  result: Awaited<ReturnType<typeof aggregateRunDir>> | undefined;
+  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), finishedMs: 0 };
+
+  constructor(
+    readonly compiled: CompiledRun,
+    readonly opts: RunControllerOptions,
+    private readonly metrics: CoordinatorMetrics,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.runId = compiled.spec.runId;
+    this.tiles = planTiles(compiled.spec, { targetTrajectories: opts.targetTrajectories });
+    this.byId = new Map(this.tiles.map((t) => [t.tileId, t]));
+    this.runFile = {
+      schema: 'qusop.run/v1',
+      runId: this.runId,
+      spec: compiled.spec,
+      tiling: { targetTrajectories: opts.targetTrajectories },
+      tilesTotal: this.tiles.length,
+      models: [...compiled.models.values()].map((m) => ({
+        sha256: m.card.sha256, name: m.card.name, family: m.card.family, version: m.card.version, testModel: m.card.test_model, cardPath: m.cardPath,
+      })),
+      scenarioPath: compiled.scenarioPath,
+      dataHashes: compiled.dataHashes,
+    };
+  }
+
+  /** Checks the directory, finds verified shards of this run (torn or foreign ones are removed and redone). */
+  async prepare(): Promise<void> {
+    await prepareRunDir(this.opts.dir, this.runFile);
+    const done: string[] = [];
+    const names = new Set(await readdir(shardsDir(this.opts.dir)));
+    for (const t of this.tiles) {
+      if (!names.has(`${t.tileId}.parquet`)) continue;
+      const path = shardPath(this.opts.dir, t.tileId);
+      try {
+        await verifyShard(path, { run_id: this.runId, tile_id: t.tileId });
+        done.push(t.tileId);
+      } catch (err) {
+        this.log.warn({ tile: t.tileId, err: (err as Error).message }, 'shard does not verify; removing it and recomputing the tile');
+        await rm(path, { force: true });
+      }
+    }
+    this.resumed = done.length;
+    this.scheduler = new TileScheduler(this.tiles.map((t) => t.tileId), done, this.opts.scheduler);
+    this.phase = 'RUNNING';
+    this.log.info({ tiles: this.tiles.length, resumed: done.length }, 'run prepared');
+    this.publish();
+    if (this.scheduler.snapshot().run === 'succeeded') void this.finish();
+  }
+
+  hasTile(tileId: string): boolean {
+    return this.byId.has(tileId);
+  }
+
+  get active(): boolean {
+    return this.phase === 'RUNNING';
+  }
+
+  lease(workerId: string, maxTiles: number, nowMs: number): { tiles: Tile[]; retryAfterMs: number; finished: boolean } {
+    if (!this.active) return { tiles: [], retryAfterMs: 0, finished: this.phase !== 'AGGREGATING' };
+    const d = this.scheduler.lease(workerId, maxTiles, nowMs);
+    const tiles = d.tiles.map((l) => {
+      const t = this.byId.get(l.tileId);
+      if (t === undefined) throw new RunError(`scheduler leased unknown tile ${l.tileId}`);
+      if (l.backup) this.metrics.backups.inc({ run: this.runId });
+      if (!this.leasedAt.has(l.tileId)) this.leasedAt.set(l.tileId, nowMs);
+      return create(TileSchema, { runId: this.runId, tileId: t.tileId, scenarioIndex: t.scenarioIndex, regimenIndex: t.regimenIndex, doseBegin: t.doseBegin, doseEnd: t.doseEnd, replicateBegin: t.replicateBegin, replicateEnd: t.replicateEnd });
+    });
+    this.publish();
+    return { tiles, retryAfterMs: d.retryAfterMs, finished: d.finished };
+  }
+
+  heartbeat(workerId: string, tileIds: readonly string[], nowMs: number): string[] {
+    if (!this.active) return [...tileIds];
+    return [...this.scheduler.heartbeat(workerId, tileIds, nowMs).cancelled];
+  }
+
+  /** Accepts a result once: the shard is written (atomically) before the tile counts as done. */
+  async complete(workerId: string, result: TileResult, nowMs: () => number): Promise<CompleteOutcome> {
+    const tile = result.tile === undefined ? undefined : this.byId.get(result.tile.tileId);
+    if (tile === undefined || !this.active) return 'unknown';
+    const cells = result.cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12 }));
+    const digest = cellsDigest(cells);
+    if (digest !== result.digest) throw new ShardError(`tile ${tile.tileId}: result digest ${result.digest} does not match its cells (${digest})`);
+    this.checkCells(tile, cells);
+    const inFlight = this.writing.get(tile.tileId);
+    if (inFlight !== undefined) return this.duplicateOutcome(tile.tileId, inFlight === digest ? 'duplicate' : 'conflict', workerId);
+    if (this.scheduler.tileState(tile.tileId) === 'done') {
+      const d = this.scheduler.complete(workerId, tile.tileId, digest, nowMs());
+      return this.duplicateOutcome(tile.tileId, d.outcome, workerId);
+    }
+    this.writing.set(tile.tileId, digest);
+    try {
+      await writeShard(shardPath(this.opts.dir, tile.tileId), this.shardRows(tile, cells), this.shardMetadata(tile, digest));
+    } catch (err) {
+      this.writing.delete(tile.tileId);
+      this.log.error({ tile: tile.tileId, err: (err as Error).message }, 'writing the shard failed; the tile goes back to the queue');
+      this.applyRelease(this.scheduler.fail(workerId, tile.tileId, `shard write failed: ${(err as Error).message}`, true, nowMs()));
+      throw err;
+    }
+    this.writing.delete(tile.tileId);
+    if (!this.active) return 'unknown';
+    const d = this.scheduler.complete(workerId, tile.tileId, digest, nowMs());
+    if (d.outcome === 'accepted') {
+      const n = tileTrajectories(this.compiled.spec, tile);
+      this.trajectories += n;
+      this.stats.computeMs += result.computeMs;
+      this.stats.tilesComputed += 1;
+      this.metrics.trajectories.inc({ run: this.runId }, n);
+      this.metrics.tilesCompleted.inc({ run: this.runId });
+      const leased = this.leasedAt.get(tile.tileId);
+      if (leased !== undefined) this.metrics.tileLatency.observe({ run: this.runId }, (nowMs() - leased) / 1000);
+      this.leasedAt.delete(tile.tileId);
+    }
+    this.publish();
+    if (d.finished) void this.finish();
+    return d.outcome;
+  }
+
+  fail(workerId: string, tileId: string, reason: string, retryable: boolean, nowMs: number): void {
+    if (!this.active || !this.byId.has(tileId)) return;
+    this.log.warn({ tile: tileId, worker: workerId, reason, retryable }, 'worker reported a tile failure');
+    this.applyRelease(this.scheduler.fail(workerId, tileId, reason, retryable, nowMs));
+  }
+
+  workerLost(workerId: string, nowMs: number): void {
+    if (this.active) this.applyRelease(this.scheduler.workerLost(workerId, nowMs));
+  }
+
+  expire(nowMs: number): void {
+    if (this.active) this.applyRelease(this.scheduler.expire(nowMs));
+  }
+
+  cancel(reason: string): void {
+    if (!this.active) return;
+    this.scheduler.cancel(reason);
+    this.phase = 'CANCELLED';
+    this.error = reason;
+    this.stats.finishedMs = Date.now();
+    this.publish();
+    this.emit('done', this.progress());
+  }
+
+  progress(): RunProgressInfo {
+    const s = this.scheduler?.snapshot();
+    return {
+      runId: this.runId, phase: this.phase, tilesTotal: this.tiles.length, tilesDone: s?.done ?? 0, tilesLeased: s?.leased ?? 0,
+      tilesResumed: this.resumed, trajectories: this.trajectories, error: this.error,
+    };
+  }
+
+  snapshot() {
+    return this.scheduler.snapshot();
+  }
+
+  private duplicateOutcome(tileId: string, outcome: CompleteOutcome, workerId: string): CompleteOutcome {
+    if (outcome === 'conflict') {
+      this.stats.conflicts += 1;
+      this.metrics.determinismAlarms.inc({ run: this.runId });
+      const alarm = new DeterminismError(`tile ${tileId}: worker ${workerId} sent a result that differs from the accepted one`);
+      this.log.error({ tile: tileId, worker: workerId }, alarm.message);
+    } else if (outcome === 'duplicate') this.stats.duplicates += 1;
+    return outcome;
+  }
+
+  private applyRelease(d: ReleaseDecision): void {
+    for (const e of d.ended) {
+      if (e.reason.includes('expired')) this.metrics.leaseExpiries.inc({ run: this.runId });
+    }
+    if (d.requeued.length > 0) this.metrics.retries.inc({ run: this.runId }, d.requeued.length);
+    if (d.failure !== null) {
+      this.phase = 'FAILED';
+      this.error = `tile ${d.failure.tileId} failed after ${d.failure.attempts} attempt(s): ${d.failure.lastError}`;
+      this.stats.finishedMs = Date.now();
+      this.log.error({ tile: d.failure.tileId, attempts: d.failure.attempts }, `run failed: ${this.error}`);
+      this.publish();
+      this.emit('done', this.progress());
+      return;
+    }
+    this.publish();
+  }
+
+  private async finish(): Promise<void> {
+    if (this.phase !== 'RUNNING') return;
+    this.phase = 'AGGREGATING';
+    this.publish();
+    try {
+      this.result = await aggregateRunDir(this.opts.dir, { format: this.opts.format }, this.runFile);
+      this.phase = 'SUCCEEDED';
+    } catch (err) {
+      this.phase = 'FAILED';
+      this.error = `aggregation failed: ${(err as Error).message}`;
+      this.log.error({ err: (err as Error).message }, this.error);
+    }
+    this.stats.finishedMs = Date.now();
+    this.publish();
+    this.emit('done', this.progress());
+  }
+
+  private publish(): void {
+    const p = this.progress();
+    const s = this.scheduler?.snapshot();
+    if (s !== undefined) {
+      for (const state of ['pending', 'leased', 'done', 'failed'] as const) this.metrics.tiles.set({ run: this.runId, state }, s[state]);
+    }
+    this.metrics.runProgress.set({ run: this.runId }, p.tilesTotal === 0 ? 1 : p.tilesDone / p.tilesTotal);
+    this.emit('progress', p);
+  }
+
+  private checkCells(tile: PlannedTile, cells: { doseIndex: number; replicate: number; n: number }[]): void {
+    const expected = (tile.doseEnd - tile.doseBegin) * (tile.replicateEnd - tile.replicateBegin);
+    const M = this.compiled.spec.scenarios[tile.scenarioIndex]?.population.subjects ?? 0;
+    const bad = cells.find((c) => c.doseIndex < tile.doseBegin || c.doseIndex >= tile.doseEnd || c.replicate < tile.replicateBegin || c.replicate >= tile.replicateEnd || c.n !== M);
+    if (cells.length !== expected || bad !== undefined) {
+      throw new ShardError(`tile ${tile.tileId}: result has ${cells.length} cells (expected ${expected})${bad === undefined ? '' : `, cell dose ${bad.doseIndex} replicate ${bad.replicate} n ${bad.n} is outside the tile or not ${M} subjects`}`);
+    }
+  }
+
+  private shardRows(tile: PlannedTile, cells: { doseIndex: number; replicate: number; n: number; k: number; sumMaxQ20: bigint; sumMaxSqQ12: bigint }[]): ShardRow[] {
+    const sc = this.compiled.spec.scenarios[tile.scenarioIndex];
+    const rg = sc?.regimens[tile.regimenIndex];
+    return cells.map((c) => ({
+      scenario: sc?.name ?? '', regimen: rg?.name ?? '', dose_index: c.doseIndex, dose_mg: rg?.dosesMg[c.doseIndex] ?? NaN, replicate: c.replicate,
+      n: c.n, k: c.k, sum_max_q20: c.sumMaxQ20, sum_max_sq_q12: c.sumMaxSqQ12,
+    }));
+  }
+
+  private shardMetadata(tile: PlannedTile, digest: string): Record<string, string> {
+    const sc = this.compiled.spec.scenarios[tile.scenarioIndex];
+    const rg = sc?.regimens[tile.regimenIndex];
+    return {
+      'qusop.shard': 'v1', run_id: this.runId, tile_id: tile.tileId, scenario: sc?.name ?? '', regimen: rg?.name ?? '',
+      dose_range: `${tile.doseBegin}-${tile.doseEnd}`, replicate_range: `${tile.replicateBegin}-${tile.replicateEnd}`,
+      seed: String(sc?.seed ?? ''), model_sha256: rg?.modelSha256 ?? '', code_version: this.compiled.spec.codeVersion, cells_sha256: digest,
+    };
+  }
+}

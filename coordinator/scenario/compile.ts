@@ -1,0 +1,143 @@
+/**
+ * Compiles validated scenario files into a RunSpec: relative paths resolved, trial subjects read,
+ * observed COMED rates computed, model cards loaded and checked against the regimen, and the run id
+ * derived from everything that determines the result (DESIGN.md "Run").
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fromBinary } from '@bufbuild/protobuf';
+import { ModelProtoSchema } from 'onnx-buf';
+import { InputError, ModelError } from '../../worker/common/errors.js';
+import { codeVersion } from '../../worker/common/version.js';
+import { loadModel, sha256Hex, type LoadedModel } from '../../worker/model/load-card.js';
+import type { BwPrior, ComedPrior, PopulationSpec } from '../../worker/population/prior.js';
+import type { RegimenSpec, RunSpecJson, ScenarioSpec } from '../../worker/run-spec.js';
+import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
+import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
+import { doseGrid } from './dose-grid.js';
+import { loadScenarioFile } from './load.js';
+import type { ScenarioInput } from './schema.js';
+
+export interface CompiledRun {
+  readonly spec: RunSpecJson;
+  /** models by sha256 */
+  readonly models: ReadonlyMap<string, LoadedModel>;
+  readonly scenarioPath: string;
+  readonly scenarioText: string;
+  /** sha256 of the trial files used, by path */
+  readonly dataHashes: Readonly<Record<string, string>>;
+}
+
+export interface CompileOptions {
+  /** replace every regimen's model card (by regimen name), e.g. `--model qd=path.model.json` */
+  readonly modelOverrides?: Readonly<Record<string, string>>;
+}
+
+export async function compileScenarioFile(scenarioPath: string, opts: CompileOptions = {}): Promise<CompiledRun> {
+  const { file, text } = await loadScenarioFile(scenarioPath);
+  const baseDir = dirname(resolve(scenarioPath));
+  const models = new Map<string, LoadedModel>();
+  const dataHashes: Record<string, string> = {};
+  const scenarios: ScenarioSpec[] = [];
+  for (const [i, sc] of file.scenarios.entries()) {
+    const population = await compilePopulation(sc, baseDir, scenarioPath, i, dataHashes);
+    const regimens: RegimenSpec[] = [];
+    for (const [j, rg] of sc.regimens.entries()) {
+      const cardPath = opts.modelOverrides?.[rg.name] ?? resolve(baseDir, rg.model);
+      const model = await loadModel(cardPath);
+      checkModelGraph(model);
+      if (Math.abs(model.card.regimen.tau_h - rg.tau_h) > 1e-9) {
+        throw new InputError(
+          `${scenarioPath}: scenarios[${i}].regimens[${j}].tau_h is ${rg.tau_h} h but model ${cardPath} is for regimen "${model.card.regimen.name}" with tau_h ${model.card.regimen.tau_h} h`,
+          { details: { file: scenarioPath, field: `scenarios[${i}].regimens[${j}].tau_h` } },
+        );
+      }
+      models.set(model.card.sha256, model);
+      regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
+    }
+    scenarios.push({
+      name: sc.name,
+      description: sc.description,
+      seed: sc.seed,
+      population: population.spec,
+      populationLabel: population.label,
+      thresholdNgMl: sc.threshold_ng_ml,
+      targets: sc.targets,
+      replicates: sc.replicates,
+      band: sc.band,
+      regimens,
+    });
+  }
+  const version = codeVersion();
+  const runId = createHash('sha256').update(JSON.stringify({ version, scenarios })).digest('hex').slice(0, 16);
+  return { spec: { runId, codeVersion: version, scenarios }, models, scenarioPath, scenarioText: text, dataHashes };
+}
+
+async function compilePopulation(
+  sc: ScenarioInput,
+  baseDir: string,
+  scenarioPath: string,
+  index: number,
+  dataHashes: Record<string, string>,
+): Promise<{ spec: PopulationSpec; label: string }> {
+  const pop = sc.population;
+  let trial: { bwKg: number[]; comed: number[]; rate: number; source: string } | undefined;
+  if (pop.subjects_source !== undefined) {
+    const source = resolve(baseDir, pop.subjects_source);
+    const t = await readTrial(source).catch((err: unknown) => {
+      if (err instanceof InputError) throw err;
+      throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source: cannot read ${source}: ${String(err)}`, { cause: err });
+    });
+    const covs = trialCovariates(t);
+    const comed: number[] = covs.map((c) => c.comed);
+    trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source };
+    dataHashes[source] = sha256Hex(await readFile(source));
+  }
+  let bw: BwPrior;
+  let bwLabel: string;
+  if ('uniform' in pop.bw) {
+    bw = { kind: 'uniform', minKg: pop.bw.uniform.min_kg, maxKg: pop.bw.uniform.max_kg };
+    bwLabel = `BW ~ Uniform(${bw.minKg}, ${bw.maxKg}) kg`;
+  } else if ('fixed_kg' in pop.bw) {
+    bw = { kind: 'fixed', valueKg: pop.bw.fixed_kg };
+    bwLabel = `BW = ${bw.valueKg} kg`;
+  } else {
+    if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
+    const { sigma, clip_kg } = pop.bw.resample;
+    bw = { kind: 'resample', subjectBwKg: trial.bwKg, subjectComed: trial.comed, sigma, clipKg: [clip_kg[0], clip_kg[1]] };
+    bwLabel = `BW resampled from ${trial.bwKg.length} trial subjects x exp(N(0, ${sigma}^2)), clipped to [${clip_kg[0]}, ${clip_kg[1]}] kg`;
+  }
+  let comed: ComedPrior;
+  let comedLabel: string;
+  const c = pop.comed;
+  if (c === 'observed' || c === 'resampled') {
+    if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
+    comed = c === 'observed' ? { kind: 'bernoulli', p: trial.rate } : { kind: 'resampled' };
+    comedLabel = c === 'observed' ? `COMED ~ Bernoulli(${round4(trial.rate)}) (observed rate)` : 'COMED of the resampled trial subject';
+  } else if ('bernoulli' in c) {
+    comed = { kind: 'bernoulli', p: c.bernoulli };
+    comedLabel = `COMED ~ Bernoulli(${c.bernoulli})`;
+  } else {
+    comed = { kind: 'fixed', value: c.fixed };
+    comedLabel = `COMED = ${c.fixed}`;
+  }
+  return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${sc.subjects} subjects x ${sc.replicates} replicates` };
+}
+
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** Refuse a model whose graph does not honour its card before any tile is planned. */
+function checkModelGraph(model: LoadedModel): void {
+  let proto;
+  try {
+    proto = fromBinary(ModelProtoSchema, model.onnx);
+  } catch (err) {
+    throw new ModelError(`${model.cardPath}: ${model.card.onnx} is not a valid ONNX model (${(err as Error).message})`, { cause: err });
+  }
+  try {
+    checkGraphAgainstCard(model.card, proto);
+  } catch (err) {
+    throw new ModelError(`${model.cardPath}: ${(err as Error).message}`, { cause: err });
+  }
+}

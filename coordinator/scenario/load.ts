@@ -1,0 +1,110 @@
+/**
+ * Reads a scenario file: YAML (with merge keys) -> schema validation -> semantic checks. Every error
+ * names the file, the line, the field path and what was expected; nothing is planned from a bad file.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isCollection, type Document } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from '../../worker/common/errors.js';
+import { ScenarioFileSchema, LIMITS, type ScenarioFile } from './schema.js';
+import { doseGrid } from './dose-grid.js';
+
+export async function loadScenarioFile(path: string): Promise<{ file: ScenarioFile; text: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${path}: cannot read scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, details: { file: path } });
+  }
+  return { file: parseScenarioText(text, path), text };
+}
+
+export function parseScenarioText(text: string, path: string): ScenarioFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError !== undefined) {
+    const line = yamlError.linePos?.[0].line ?? 0;
+    throw new InputError(`${path}:${line}: invalid YAML: ${yamlError.message.split('\n')[0]}`, { details: { file: path, line } });
+  }
+  const parsed = ScenarioFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw issueError(parsed.error.issues[0], doc, lines, path);
+  semanticChecks(parsed.data, doc, lines, path);
+  return parsed.data;
+}
+
+function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: LineCounter, path: string): InputError {
+  if (issue === undefined) return new InputError(`${path}: invalid scenario file`);
+  let fieldPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    fieldPath = [...fieldPath, issue.keys[0] ?? ''];
+    message = `unknown field "${issue.keys.join('", "')}"`;
+  } else if (issue.code === 'invalid_union') {
+    message = `${message}: expected one of the documented forms (see scenarios/README.md)`;
+  }
+  return located(path, doc, lines, fieldPath, message);
+}
+
+function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
+  const line = lineOf(doc, lines, fieldPath);
+  const where = fieldPath.length > 0 ? ` ${formatPath(fieldPath)}:` : '';
+  return new InputError(`${path}:${line}:${where} ${message}`, { details: { file: path, line, field: formatPath(fieldPath) } });
+}
+
+/** The line of the deepest YAML node that exists on the path (keys first, so unknown keys point at themselves). */
+function lineOf(doc: Document, lines: LineCounter, fieldPath: (string | number)[]): number {
+  for (let depth = fieldPath.length; depth >= 0; depth -= 1) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, depth - 1), true);
+    const key = fieldPath[depth - 1];
+    if (depth > 0 && isCollection(parent)) {
+      const pair = (parent.items as { key?: { value?: unknown; range?: [number, number, number] } }[]).find(
+        (it, i) => (it.key !== undefined ? it.key.value === key : i === key),
+      );
+      const range = pair?.key?.range ?? (parent.get(key, true) as { range?: [number, number, number] } | undefined)?.range;
+      if (range !== undefined) return lines.linePos(range[0]).line;
+    }
+    if (depth === 0) {
+      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+      return range === undefined ? 1 : lines.linePos(range[0]).line;
+    }
+  }
+  return 1;
+}
+
+export function formatPath(p: readonly (string | number)[]): string {
+  return p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, path: string): void {
+  const names = new Set<string>();
+  file.scenarios.forEach((sc, i) => {
+    const at = (rest: (string | number)[], msg: string): never => {
+      throw located(path, doc, lines, ['scenarios', i, ...rest], msg);
+    };
+    if (names.has(sc.name)) at(['name'], `duplicate scenario name "${sc.name}"`);
+    names.add(sc.name);
+    const bw = sc.population.bw;
+    if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)
+      at(['population', 'bw', 'uniform', 'min_kg'], `min_kg (${bw.uniform.min_kg}) must be <= max_kg (${bw.uniform.max_kg})`);
+    if ('resample' in bw && bw.resample.clip_kg[0] > bw.resample.clip_kg[1])
+      at(['population', 'bw', 'resample', 'clip_kg'], `clip_kg lower bound (${bw.resample.clip_kg[0]}) must be <= upper bound (${bw.resample.clip_kg[1]})`);
+    const needsTrial = 'resample' in bw || sc.population.comed === 'observed' || sc.population.comed === 'resampled';
+    if (needsTrial && sc.population.subjects_source === undefined)
+      at(['population'], 'subjects_source (a trial CSV) is required for resample BW and observed/resampled COMED');
+    if (sc.population.comed === 'resampled' && !('resample' in bw))
+      at(['population', 'comed'], '"resampled" COMED needs bw: { resample: ... }');
+    const regimenNames = new Set<string>();
+    sc.regimens.forEach((rg, j) => {
+      if (regimenNames.has(rg.name)) at(['regimens', j, 'name'], `duplicate regimen name "${rg.name}"`);
+      regimenNames.add(rg.name);
+      const g = rg.doses_mg;
+      if (g.start > g.stop) at(['regimens', j, 'doses_mg', 'start'], `start (${g.start}) must be <= stop (${g.stop})`);
+      const count = Math.floor((g.stop - g.start) / g.step + 1e-9) + 1;
+      if (count > LIMITS.doses) at(['regimens', j, 'doses_mg'], `grid has ${count} doses; the limit is ${LIMITS.doses}`);
+      const cells = doseGrid(g).length * sc.replicates * sc.subjects;
+      if (cells > LIMITS.cellsPerRegimen * 1000)
+        at(['regimens', j], `doses x replicates x subjects = ${cells} trajectories exceeds the limit ${LIMITS.cellsPerRegimen * 1000}`);
+    });
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The scenario file schema (YAML). Every field is documented here; zod rejects unknown fields and the
+ * loader (load.ts) turns a zod issue into `file:line: path: message`.
+ */
+import { z } from 'zod';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-", starting with a letter or digit');
+
+/** Upper limits that protect a coordinator from a typo (a step of 0.0001 mg, 10^9 subjects). */
+export const LIMITS = { doses: 10_000, replicates: 100_000, subjects: 10_000_000, cellsPerRegimen: 100_000_000 } as const;
+
+export const DoseGridSchema = z.strictObject({
+  start: finite.positive(),
+  stop: finite.positive(),
+  step: finite.refine((v) => v > 0, 'must be > 0'),
+});
+
+export const BwSchema = z.union([
+  z.strictObject({ uniform: z.strictObject({ min_kg: finite.positive(), max_kg: finite.positive() }) }),
+  z.strictObject({ fixed_kg: finite.positive() }),
+  z.strictObject({
+    resample: z.strictObject({
+      sigma: finite.min(0).default(0.1),
+      clip_kg: z.tuple([finite.positive(), finite.positive()]).default([35, 120]),
+    }),
+  }),
+]);
+
+export const ComedSchema = z.union([
+  z.strictObject({ bernoulli: finite.min(0).max(1) }),
+  z.strictObject({ fixed: z.union([z.literal(0), z.literal(1)]) }),
+  z.literal('observed'),
+  z.literal('resampled'),
+]);
+
+export const RegimenSchema = z.strictObject({
+  name,
+  tau_h: finite.positive(),
+  /** model card path, relative to the scenario file */
+  model: z.string().min(1),
+  doses_mg: DoseGridSchema,
+});
+
+export const ScenarioSchema = z.strictObject({
+  name,
+  description: z.string().default(''),
+  population: z.strictObject({
+    /** trial CSV (NONMEM layout) for resample BW and observed / resampled COMED, relative to the file */
+    subjects_source: z.string().optional(),
+    bw: BwSchema,
+    comed: ComedSchema,
+  }),
+  threshold_ng_ml: finite.positive(),
+  targets: z.array(finite.gt(0).lt(1)).min(1),
+  replicates: z.number().int().positive().max(LIMITS.replicates),
+  subjects: z.number().int().positive().max(LIMITS.subjects),
+  seed: z.number().int().min(0).max(0xffffffff),
+  band: z
+    .strictObject({
+      method: z.enum(['clopper-pearson', 'wilson', 'replicate-quantile']).default('clopper-pearson'),
+      level: finite.gt(0).lt(1).default(0.95),
+    })
+    .default({ method: 'clopper-pearson', level: 0.95 }),
+  regimens: z.array(RegimenSchema).min(1),
+});
+
+export const ScenarioFileSchema = z.strictObject({
+  /** free-form anchors for YAML merge keys (`<<: *base`); ignored otherwise */
+  definitions: z.unknown().optional(),
+  scenarios: z.array(ScenarioSchema).min(1),
+});
+
+export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
+export type ScenarioInput = z.infer<typeof ScenarioSchema>;

@@ -1,0 +1,179 @@
+/**
+ * The coordinator process: a gRPC server (WorkerService + RunService) in front of the runs it holds.
+ * Runs are served in submission order; lease expiry is driven by one timer. Lifecycle:
+ * INITIALIZED -> RUNNING (listening) -> DRAINING (no new leases) -> STOPPED.
+ */
+import { resolve, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { serviceDefinition, serviceImplementation } from '../../proto/grpc-adapter.js';
+import { WorkerService, CompleteOutcome } from '../../proto/gen/qusop/v1/worker_service_pb.js';
+import { RunService } from '../../proto/gen/qusop/v1/run_service_pb.js';
+import { AuthError } from '../../worker/common/errors.js';
+import type { Logger } from '../../worker/common/log.js';
+import { serveMetrics, type MetricsServer } from '../../worker/common/metrics-server.js';
+import { MAX_MESSAGE_BYTES } from '../../worker/rpc/connection.js';
+import { compileScenarioFile, type CompileOptions } from '../scenario/compile.js';
+import { createCoordinatorMetrics, type CoordinatorMetrics } from '../metrics.js';
+import { makeTokenCheck } from '../rpc/auth.js';
+import { NotFoundError, toGrpcStatus } from '../rpc/status.js';
+import { RunController } from '../run/run-controller.js';
+import { compileCoordinatorOptions, isLoopback, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
+import { runServiceHandlers } from './run-service.js';
+
+const OUTCOME = { accepted: CompleteOutcome.ACCEPTED, duplicate: CompleteOutcome.DUPLICATE, conflict: CompleteOutcome.CONFLICT, unknown: CompleteOutcome.UNKNOWN } as const;
+
+export class Coordinator {
+  readonly opts: CoordinatorOptions;
+  readonly metrics: CoordinatorMetrics = createCoordinatorMetrics();
+  readonly runs = new Map<string, RunController>();
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+  private readonly workers = new Map<string, number>();
+  private readonly checkToken: ReturnType<typeof makeTokenCheck>;
+  private timer: NodeJS.Timeout | undefined;
+  private metricsServer: MetricsServer | undefined;
+  private workerSeq = 0;
+  private readonly names = new Map<string, string[]>();
+  port = 0;
+  metricsPort: number | undefined;
+
+  constructor(input: CoordinatorOptionsInput, private readonly log: Logger) {
+    this.opts = compileCoordinatorOptions(input);
+    this.checkToken = makeTokenCheck(this.opts.token);
+  }
+
+  async start(): Promise<void> {
+    const host = this.opts.listen.slice(0, this.opts.listen.lastIndexOf(':'));
+    if (!isLoopback(host) && !this.opts.allowInsecure) {
+      throw new AuthError(`refusing plaintext gRPC on non-loopback address ${this.opts.listen}; use a loopback address or pass --allow-insecure (traffic, token included, is unencrypted)`);
+    }
+    this.server.addService(serviceDefinition(WorkerService), serviceImplementation(WorkerService, this.workerHandlers(), toGrpcStatus));
+    this.server.addService(serviceDefinition(RunService), serviceImplementation(RunService, runServiceHandlers(this), toGrpcStatus));
+    this.port = await new Promise<number>((ok, fail) =>
+      this.server.bindAsync(this.opts.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? fail(err) : ok(port))),
+    );
+    const tickMs = Math.max(50, Math.min(1_000, Math.floor(this.opts.leaseMs / 4)));
+    this.timer = setInterval(() => this.tick(), tickMs);
+    if (this.opts.metricsPort !== undefined) {
+      this.metricsServer = await serveMetrics(this.metrics.registry, this.opts.metricsPort, this.opts.metricsHost);
+      this.metricsPort = this.metricsServer.port;
+    }
+    this.log.info({ port: this.port, metricsPort: this.metricsPort }, 'coordinator listening');
+  }
+
+  async submit(scenarioPath: string, outDir: string | undefined, compile: CompileOptions = {}): Promise<RunController> {
+    const compiled = await compileScenarioFile(scenarioPath, compile);
+    const existing = this.runs.get(compiled.spec.runId);
+    if (existing !== undefined && (existing.active || existing.phase === 'AGGREGATING')) return existing;
+    const dir = resolve(outDir ?? join(this.opts.outRoot, compiled.spec.runId));
+    const run = new RunController(
+      compiled,
+      { dir, targetTrajectories: this.opts.tileTrajectories, format: this.opts.format, scheduler: { leaseMs: this.opts.leaseMs, maxAttempts: this.opts.maxAttempts, backups: this.opts.backups } },
+      this.metrics,
+      this.log.child({ run: compiled.spec.runId }),
+    );
+    await run.prepare();
+    this.runs.set(run.runId, run);
+    return run;
+  }
+
+  run(runId: string): RunController {
+    const r = this.runs.get(runId);
+    if (r === undefined) throw new NotFoundError(`no run ${runId} on this coordinator`);
+    return r;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    await this.metricsServer?.close();
+    await new Promise<void>((ok) => this.server.tryShutdown(() => ok()));
+  }
+
+  /** Tells workers that ask for work to exit (local runs end this way). */
+  private draining = false;
+  drain(): void {
+    this.draining = true;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const run of this.runs.values()) run.expire(now);
+    let live = 0;
+    for (const seen of this.workers.values()) if (now - seen < 2 * this.opts.leaseMs) live += 1;
+    this.metrics.workersConnected.set(live);
+    let queued = 0;
+    for (const run of this.runs.values()) if (run.active) queued += run.snapshot().pending;
+    this.metrics.queueDepth.set(queued);
+  }
+
+  /** A worker process known to be dead (local launcher): re-queue its tiles now, not at lease expiry. */
+  workerLostByName(name: string): void {
+    const now = Date.now();
+    for (const id of this.names.get(name) ?? []) for (const run of this.runs.values()) run.workerLost(id, now);
+  }
+
+  private seen(workerId: string): void {
+    this.workers.set(workerId, Date.now());
+  }
+
+  private workerHandlers() {
+    const auth = (call: { metadata: grpc.Metadata; getPeer(): string }) => this.checkToken(call);
+    return {
+      register: async (req: { hostname: string; pid: number; codeVersion: string; workerName: string }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        this.workerSeq += 1;
+        const workerId = `w${this.workerSeq}-${req.workerName || req.hostname}-${req.pid}`;
+        this.seen(workerId);
+        if (req.workerName !== '') this.names.set(req.workerName, [...(this.names.get(req.workerName) ?? []), workerId]);
+        this.log.info({ worker: workerId, peer: call.getPeer(), codeVersion: req.codeVersion }, 'worker registered');
+        return { workerId, leaseMs: this.opts.leaseMs, heartbeatMs: this.opts.heartbeatMs };
+      },
+      lease: async (req: { workerId: string; maxTiles: number }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        this.seen(req.workerId);
+        const now = Date.now();
+        let retryAfterMs = 1_000;
+        for (const run of this.runs.values()) {
+          if (!run.active) continue;
+          const d = run.lease(req.workerId, Math.max(1, Math.min(req.maxTiles, 16)), now);
+          if (d.tiles.length > 0) return { tiles: d.tiles, retryAfterMs: 0, finished: false };
+          retryAfterMs = Math.min(retryAfterMs, d.retryAfterMs || 1_000);
+        }
+        const busy = [...this.runs.values()].some((r) => r.active || r.phase === 'AGGREGATING');
+        return { tiles: [], retryAfterMs, finished: this.draining && !busy };
+      },
+      heartbeat: async (req: { workerId: string; tileIds: string[] }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        this.seen(req.workerId);
+        const now = Date.now();
+        const cancelled: string[] = [];
+        for (const id of req.tileIds) {
+          const run = [...this.runs.values()].find((r) => r.active && r.hasTile(id));
+          if (run === undefined) cancelled.push(id);
+          else cancelled.push(...run.heartbeat(req.workerId, [id], now));
+        }
+        return { cancelledTileIds: cancelled };
+      },
+      complete: async (req: { workerId: string; result?: import('../../proto/gen/qusop/v1/tile_pb.js').TileResult | undefined }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        this.seen(req.workerId);
+        const runId = req.result?.tile?.runId ?? '';
+        const run = this.runs.get(runId);
+        if (run === undefined || req.result === undefined) return { outcome: CompleteOutcome.UNKNOWN };
+        const outcome = await run.complete(req.workerId, req.result, () => Date.now());
+        return { outcome: OUTCOME[outcome] };
+      },
+      fail: async (req: { workerId: string; runId: string; tileId: string; reason: string; retryable: boolean }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        this.seen(req.workerId);
+        this.runs.get(req.runId)?.fail(req.workerId, req.tileId, req.reason, req.retryable, Date.now());
+        return {};
+      },
+      getRunSpec: async (req: { runId: string }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
+        auth(call);
+        const run = this.run(req.runId);
+        const models = [...run.compiled.models.values()].map((m) => ({ sha256: m.card.sha256, cardJson: m.cardJson, onnx: m.onnx }));
+        return { spec: { runId: run.runId, specJson: JSON.stringify(run.compiled.spec), models } };
+      },
+    };
+  }
+}

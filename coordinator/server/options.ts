@@ -1,0 +1,46 @@
+/** Coordinator options: documented optional fields -> defaults -> compiled, validated form (STYLE.md 5). */
+import { z } from 'zod';
+import { InputError } from '../../worker/common/errors.js';
+import { DEFAULT_TILE_TRAJECTORIES } from '../plan/tiles.js';
+
+export const CoordinatorOptionsSchema = z.strictObject({
+  /** where the gRPC server listens, HOST:PORT (port 0: pick a free one) */
+  listen: z.string().regex(/^[^\s]+:\d+$/, 'expected HOST:PORT').default('127.0.0.1:7070'),
+  /** shared secret every worker and client must present */
+  token: z.string().min(16, 'must be at least 16 characters'),
+  /** plaintext gRPC on a non-loopback address is refused unless this is set */
+  allowInsecure: z.boolean().default(false),
+  /** run directories go to OUT_ROOT/<run id> unless a submission names one */
+  outRoot: z.string().default('runs'),
+  /** trajectories per tile the planner aims for */
+  tileTrajectories: z.number().int().positive().default(DEFAULT_TILE_TRAJECTORIES),
+  leaseMs: z.number().int().positive().default(30_000),
+  heartbeatMs: z.number().int().positive().default(5_000),
+  maxAttempts: z.number().int().positive().default(3),
+  backups: z.boolean().default(true),
+  /** serve /metrics and /healthz on this port (undefined: off) */
+  metricsPort: z.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().default('127.0.0.1'),
+  format: z.enum(['parquet', 'arrow', 'both']).default('parquet'),
+});
+
+export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;
+export type CoordinatorOptions = z.output<typeof CoordinatorOptionsSchema>;
+
+export function compileCoordinatorOptions(input: CoordinatorOptionsInput): CoordinatorOptions {
+  const parsed = CoordinatorOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.map(String).join('.') ?? '';
+    throw new InputError(`coordinator option ${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
+  }
+  if (parsed.data.heartbeatMs >= parsed.data.leaseMs) {
+    throw new InputError(`coordinator option heartbeatMs (${parsed.data.heartbeatMs}) must be < leaseMs (${parsed.data.leaseMs})`, { details: { field: 'heartbeatMs' } });
+  }
+  return parsed.data;
+}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}

@@ -1,0 +1,61 @@
+/**
+ * Typed errors (STYLE.md 6): one class per failure kind, `name` set, `cause` chained, structured
+ * fields, and whether a retry can help. Wire errors (gRPC status, exit codes) are translated in
+ * exactly one place each: coordinator/rpc/status.ts and coordinator/cli/exit.ts.
+ */
+
+export interface ErrorFields {
+  /** whether trying the same thing again may succeed (lost worker: yes; bad input: no) */
+  readonly retryable?: boolean;
+  readonly cause?: unknown;
+  /** structured context: file, line, field, tile, run, ... */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export abstract class QusopError extends Error {
+  abstract readonly code: string;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, fields: ErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = new.target.name;
+    this.retryable = fields.retryable ?? false;
+    this.details = fields.details ?? {};
+  }
+}
+
+/** A user-supplied file or value is wrong. The message names the file, line/field and what was expected. */
+export class InputError extends QusopError {
+  readonly code = 'INPUT';
+}
+
+/** A model file or card is missing, corrupt or does not match its contract. */
+export class ModelError extends QusopError {
+  readonly code = 'MODEL';
+}
+
+/** A tile could not be computed (non-finite trajectory, session failure). */
+export class TileError extends QusopError {
+  readonly code = 'TILE';
+}
+
+/** Two results for the same tile differ: the determinism contract is broken. */
+export class DeterminismError extends QusopError {
+  readonly code = 'DETERMINISM';
+}
+
+/** A shard on disk is torn, foreign or does not verify. */
+export class ShardError extends QusopError {
+  readonly code = 'SHARD';
+}
+
+/** A run failed as a whole (a tile exhausted its attempts, or the run was cancelled). */
+export class RunError extends QusopError {
+  readonly code = 'RUN';
+}
+
+/** Authentication or transport security refused a connection. */
+export class AuthError extends QusopError {
+  readonly code = 'AUTH';
+}

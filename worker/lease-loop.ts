@@ -1,0 +1,158 @@
+/**
+ * The worker's lifecycle: INITIALIZED -> RUNNING -> DRAINING -> STOPPED (STYLE.md 8).
+ * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. SIGTERM drains
+ * (the tile in hand is finished and reported, then exit 0); a second signal stops at once.
+ */
+import { hostname } from 'node:os';
+import type { Tile } from '../proto/gen/qusop/v1/tile_pb.js';
+import { QusopError } from './common/errors.js';
+import type { Logger } from './common/log.js';
+import { codeVersion } from './common/version.js';
+import { serveMetrics, type MetricsServer } from './common/metrics-server.js';
+import { createWorkerMetrics } from './metrics.js';
+import { ModelCache } from './model-cache.js';
+import type { WorkerOptions } from './options.js';
+import { connectWorkerClient, fromGrpcError, type WorkerClient } from './rpc/connection.js';
+import { cellsDigest, computeTile } from './tile-compute.js';
+
+export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
+
+export interface WorkerSummary {
+  readonly tiles: number;
+  readonly trajectories: number;
+  readonly state: WorkerState;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class Worker {
+  private state: WorkerState = 'INITIALIZED';
+  private readonly client: WorkerClient;
+  private readonly cache: ModelCache;
+  private readonly metrics = createWorkerMetrics({ worker: `${hostname()}-${process.pid}` });
+  private metricsServer: MetricsServer | undefined;
+  private tiles = 0;
+  private trajectories = 0;
+
+  constructor(
+    private readonly opts: WorkerOptions,
+    private readonly log: Logger,
+  ) {
+    this.client = connectWorkerClient(opts.coordinator, opts.token);
+    this.cache = new ModelCache(
+      {
+        fetch: async (runId) => {
+          const res = await this.call('GetRunSpec', () => this.client.getRunSpec({ runId }));
+          const spec = res.spec;
+          if (spec === undefined) throw new Error(`coordinator sent no spec for run ${runId}`);
+          return { specJson: spec.specJson, models: spec.models.map((m) => ({ sha256: m.sha256, cardJson: m.cardJson, onnx: m.onnx })) };
+        },
+      },
+      { executionProvider: opts.executionProvider, maxBatchRows: opts.maxBatchRows, intraOpThreads: opts.intraOpThreads, logger: log },
+    );
+  }
+
+  /** Begin draining: finish the tile in hand, then stop. */
+  drain(): void {
+    if (this.state === 'RUNNING' || this.state === 'INITIALIZED') {
+      this.log.info({}, 'draining: finishing the tile in hand, then exiting');
+      this.state = 'DRAINING';
+    }
+  }
+
+  async run(): Promise<WorkerSummary> {
+    if (this.opts.metricsPort !== undefined) {
+      this.metricsServer = await serveMetrics(this.metrics.registry, this.opts.metricsPort, '0.0.0.0');
+      this.log.info({ port: this.metricsServer.port }, 'metrics on /metrics');
+    }
+    try {
+      const reg = await this.retrying('Register', () =>
+        this.client.register({ hostname: hostname(), pid: process.pid, codeVersion: codeVersion(), executionProvider: this.opts.executionProvider, workerName: this.opts.name }),
+      );
+      const workerId = reg.workerId;
+      const log = this.log.child({ worker: workerId });
+      if (this.state === 'INITIALIZED') this.state = 'RUNNING';
+      log.info({ leaseMs: reg.leaseMs, heartbeatMs: reg.heartbeatMs }, 'registered');
+      while (this.state === 'RUNNING') {
+        const lease = await this.retrying('Lease', () => this.client.lease({ workerId, maxTiles: 1 }));
+        if (lease.tiles.length === 0) {
+          if (lease.finished && this.opts.exitWhenFinished) break;
+          await sleep(Math.max(50, lease.retryAfterMs));
+          continue;
+        }
+        for (const tile of lease.tiles) await this.process(workerId, tile, reg.heartbeatMs, log);
+      }
+      this.state = 'STOPPED';
+      log.info({ tiles: this.tiles, trajectories: this.trajectories }, 'stopped');
+      return { tiles: this.tiles, trajectories: this.trajectories, state: this.state };
+    } finally {
+      this.client.close();
+      await this.metricsServer?.close();
+    }
+  }
+
+  private async process(workerId: string, tile: Tile, heartbeatMs: number, log: Logger): Promise<void> {
+    const tlog = log.child({ run: tile.runId, tile: tile.tileId });
+    const started = performance.now();
+    // session.run blocks the event loop while a chunk runs; heartbeats go out between chunks.
+    const beat = setInterval(() => {
+      this.client.heartbeat({ workerId, tileIds: [tile.tileId] }).catch((err: unknown) => tlog.warn({ err: String(err) }, 'heartbeat failed'));
+    }, Math.max(100, heartbeatMs));
+    try {
+      const loaded = await this.cache.run(tile.runId);
+      const rg = loaded.spec.scenarios[tile.scenarioIndex]?.regimens[tile.regimenIndex];
+      const model = rg === undefined ? undefined : loaded.models.get(rg.modelSha256);
+      if (model === undefined) throw new Error(`run ${tile.runId} has no model for scenario ${tile.scenarioIndex} regimen ${tile.regimenIndex}`);
+      const cells = await computeTile(loaded.spec, tile, model);
+      const computeMs = performance.now() - started;
+      const trajectories = cells.reduce((s, c) => s + c.n, 0);
+      clearInterval(beat);
+      const res = await this.retrying('Complete', () =>
+        this.client.complete({
+          workerId,
+          result: {
+            tile,
+            cells: cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12 })),
+            digest: cellsDigest(cells),
+            computeMs,
+            trajectories: BigInt(trajectories),
+          },
+        }),
+      );
+      this.tiles += 1;
+      this.trajectories += trajectories;
+      this.metrics.trajectories.inc(trajectories);
+      this.metrics.tiles.inc({ outcome: 'completed' });
+      this.metrics.tileSeconds.observe(computeMs / 1000);
+      tlog.debug({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
+    } catch (err) {
+      clearInterval(beat);
+      const retryable = err instanceof QusopError ? err.retryable : true;
+      const reason = err instanceof Error ? err.message : String(err);
+      tlog.error({ err: reason, retryable }, 'tile failed');
+      this.metrics.tiles.inc({ outcome: 'failed' });
+      await this.retrying('Fail', () => this.client.fail({ workerId, runId: tile.runId, tileId: tile.tileId, reason, retryable })).catch(() => undefined);
+    }
+  }
+
+  /** Calls the coordinator, retrying transport errors with capped exponential backoff. */
+  private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.opts.connectTimeoutMs;
+    let delayMs = 100;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (raw) {
+        const err = fromGrpcError(raw, `${what} ${this.opts.coordinator}`);
+        if (!err.retryable || Date.now() + delayMs > deadline) throw err;
+        this.log.warn({ err: err.message, retryInMs: delayMs }, 'coordinator call failed; retrying');
+        await sleep(delayMs);
+        delayMs = Math.min(5_000, delayMs * 2);
+      }
+    }
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.retrying(what, fn);
+  }
+}

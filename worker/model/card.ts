@@ -1,0 +1,74 @@
+/**
+ * The model card (`*.model.json` beside `*.onnx`): what a trajectory model takes, on which time grid,
+ * which random-effect draws it expects and where it came from. The worker trusts nothing else about
+ * the graph; models/ writes cards, the worker and coordinator read them through this schema.
+ */
+import { z } from 'zod';
+
+export const MODEL_CARD_SCHEMA = 'qusop.model-card/v1';
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const EtaSpecSchema = z
+  .strictObject({
+    /** K, the number of random effects per subject (input `eta [B,K]`). */
+    dim: z.number().int().positive(),
+    /** `standard-normal`: the graph applies its own Omega; `omega`: the worker feeds L z with Omega = L L'. */
+    distribution: z.enum(['standard-normal', 'omega']),
+    omega: z.array(z.array(finite)).optional(),
+    names: z.array(z.string()).optional(),
+  })
+  .refine((e) => e.distribution !== 'omega' || (e.omega?.length === e.dim && e.omega.every((r) => r.length === e.dim)), {
+    message: 'distribution "omega" needs omega as a dim x dim matrix',
+    path: ['omega'],
+  });
+
+export const ThetaSpecSchema = z.strictObject({
+  /** P, the length of one parameter-uncertainty draw (input `theta [B,P]`). */
+  dim: z.number().int().positive(),
+  names: z.array(z.string()).optional(),
+  /** Replicate r of a sweep uses draws[r % draws.length]. */
+  draws: z.array(z.array(finite)).min(1),
+});
+
+export const ModelCardSchema = z.strictObject({
+  schema: z.literal(MODEL_CARD_SCHEMA),
+  name: z.string().min(1),
+  /** e.g. `test-known-answer`, `mechanistic-2cmt-idr`, `bilstm`, `qt-lstm` */
+  family: z.string().min(1),
+  version: z.string().min(1),
+  /** true for models that exist to test the engine; outputs built on them say so */
+  test_model: z.boolean().default(false),
+  description: z.string().optional(),
+  /** ONNX file, relative to the card */
+  onnx: z.string().min(1),
+  /** sha256 (hex) of the ONNX file */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
+  regimen: z.strictObject({
+    name: z.string().min(1),
+    tau_h: finite.positive(),
+    /** steady-state window start in hours after the reference dose (informational) */
+    window_start_h: finite.optional(),
+  }),
+  /** output time grid (hours within the dosing window); pd has shape [B, time_grid_h.length] */
+  time_grid_h: z.array(finite).min(1),
+  inputs: z.strictObject({
+    /** ordered float32 [B] covariate inputs; the first three are always dose (mg), bw (kg), comed (0/1) */
+    covariates: z.array(z.string()).min(3),
+    eta: EtaSpecSchema.optional(),
+    theta: ThetaSpecSchema.optional(),
+  }),
+  outputs: z.strictObject({
+    pd: z.string().default('pd'),
+    conc: z.string().optional(),
+  }),
+  units: z
+    .strictObject({ dose: z.string(), bw: z.string(), pd: z.string(), conc: z.string().optional() })
+    .default({ dose: 'mg', bw: 'kg', pd: 'ng/mL' }),
+  /** provenance of the fit / training: data hash, seeds, method */
+  provenance: z.record(z.string(), z.unknown()).default({}),
+  /** fit or training diagnostics (objective, losses, figures relative to the card) */
+  diagnostics: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ModelCard = z.infer<typeof ModelCardSchema>;

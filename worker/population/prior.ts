@@ -1,0 +1,55 @@
+/**
+ * The compiled population prior a worker draws virtual subjects from. Scenario files are validated
+ * and compiled into this form by the coordinator (trial data already read, observed rates computed),
+ * so a worker needs no files to draw a population.
+ */
+
+export type BwPrior =
+  | { readonly kind: 'uniform'; readonly minKg: number; readonly maxKg: number }
+  | { readonly kind: 'fixed'; readonly valueKg: number }
+  /** resample trial subjects with replacement, multiply BW by exp(sigma z), clip to clipKg */
+  | {
+      readonly kind: 'resample';
+      readonly subjectBwKg: readonly number[];
+      readonly subjectComed: readonly number[];
+      readonly sigma: number;
+      readonly clipKg: readonly [number, number];
+    };
+
+export type ComedPrior =
+  | { readonly kind: 'bernoulli'; readonly p: number }
+  | { readonly kind: 'fixed'; readonly value: 0 | 1 }
+  /** the resampled trial subject's own COMED (only with bw.kind === 'resample') */
+  | { readonly kind: 'resampled' };
+
+export interface PopulationSpec {
+  readonly bw: BwPrior;
+  readonly comed: ComedPrior;
+  /** M, subjects per replicate */
+  readonly subjects: number;
+}
+
+/** Random-number key of a scenario: (seed, scenario). Replicate, subject and stream are counters. */
+export interface PopulationKey {
+  /** run seed, an unsigned 32-bit integer */
+  readonly seed: number;
+  /** unsigned 32-bit key derived from the scenario name (see scenarioKey) */
+  readonly scenario: number;
+}
+
+/** Counter streams: each kind of draw has its own, so adding a draw never shifts another. */
+export const Stream = {
+  bw: 0,
+  comed: 1,
+  resampleIndex: 2,
+  eta: 3,
+} as const;
+
+/** One replicate's virtual population, struct-of-arrays, ready to become ONNX inputs. */
+export interface Population {
+  readonly bwKg: Float32Array;
+  readonly comed: Float32Array;
+  /** [M, K] row-major; standard-normal draws (the caller applies Omega if the card asks) */
+  readonly eta: Float32Array;
+  readonly etaDim: number;
+}

@@ -1,0 +1,54 @@
+/**
+ * The worker's side of the wire: a typed WorkerService client with the token attached to every call,
+ * and the one place where gRPC statuses become typed errors for the worker.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { createClient, type ServiceClient } from '../../proto/grpc-adapter.js';
+import { WorkerService } from '../../proto/gen/qusop/v1/worker_service_pb.js';
+import { AuthError, QusopError, InputError } from '../common/errors.js';
+
+export type WorkerClient = ServiceClient<(typeof WorkerService)['method']>;
+
+export function authMetadata(token: string): () => grpc.Metadata {
+  return () => {
+    const md = new grpc.Metadata();
+    md.set('authorization', `Bearer ${token}`);
+    return md;
+  };
+}
+
+/** Messages up to 256 MiB: run specs carry model bytes. */
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+export function connectWorkerClient(address: string, token: string): WorkerClient {
+  return createClient(WorkerService, address, grpc.credentials.createInsecure(), authMetadata(token), {
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  });
+}
+
+export class TransportError extends QusopError {
+  readonly code = 'TRANSPORT';
+}
+
+/** gRPC status -> typed error (worker side). */
+export function fromGrpcError(err: unknown, what: string): QusopError {
+  const e = err as Partial<grpc.ServiceError>;
+  const detail = e.details ?? (err instanceof Error ? err.message : String(err));
+  switch (e.code) {
+    case grpc.status.UNAUTHENTICATED:
+    case grpc.status.PERMISSION_DENIED:
+      return new AuthError(`${what}: coordinator refused the worker: ${detail}`, { cause: err });
+    case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.FAILED_PRECONDITION:
+      return new InputError(`${what}: ${detail}`, { cause: err });
+    case grpc.status.UNAVAILABLE:
+    case grpc.status.DEADLINE_EXCEEDED:
+    case grpc.status.RESOURCE_EXHAUSTED:
+    case grpc.status.INTERNAL:
+    case grpc.status.CANCELLED:
+      return new TransportError(`${what}: ${detail}`, { cause: err, retryable: true });
+    default:
+      return err instanceof QusopError ? err : new TransportError(`${what}: ${detail}`, { cause: err, retryable: true });
+  }
+}
