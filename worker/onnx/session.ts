@@ -1,0 +1,250 @@
+/**
+ * The trajectory-model session: verifies the ONNX bytes against their card (hash, then the input /
+ * output contract), appends the reduction head, and evaluates group-major batches in session.run
+ * calls of at most maxBatchRows rows. Only per-group integer counts come back, so splitting a batch
+ * differently cannot change a result (DESIGN.md "Determinism"). session.run blocks the JS thread;
+ * parallelism comes from more worker processes, hence intraOpThreads defaults to 1.
+ */
+import { createHash } from 'node:crypto';
+import * as ort from 'onnxruntime-node';
+import type { ModelProto, ValueInfoProto } from 'onnx-buf';
+import { DataType, decodeModel, describeValueInfo, encodeModel } from './graph-builder.js';
+import { InputError, ModelError, TileError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { ModelCard } from '../model/card.js';
+import { createSessionWithProvider } from './provider.js';
+import type { ExecutionProviderName } from './provider.js';
+import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
+
+export interface LoadOptions {
+  executionProvider: ExecutionProviderName;
+  maxBatchRows: number;
+  intraOpThreads?: number;
+  logger: Logger;
+}
+
+/** Group-major float32 inputs: row g*M + s is subject s of group g. */
+export interface TrajectoryInputs {
+  dose: Float32Array;
+  bw: Float32Array;
+  comed: Float32Array;
+  /** [G*M, K] row-major when the card has eta */
+  eta?: Float32Array;
+  /** [G*M, P] row-major when the card has theta */
+  theta?: Float32Array;
+  /** covariates after dose, bw, comed, by their card name */
+  extra?: Readonly<Record<string, Float32Array>>;
+}
+
+export interface GroupReductions {
+  /** subjects whose window maximum of pd is <= the threshold (compared in float32) */
+  k: number[];
+  sumMaxQ20: bigint[];
+  sumMaxSqQ12: bigint[];
+}
+
+export interface TrajectoryRunner {
+  readonly card: ModelCard;
+  /** cpu when cuda was asked for but could not be loaded */
+  readonly executionProvider: ExecutionProviderName;
+  evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number): Promise<GroupReductions>;
+  release(): Promise<void>;
+}
+
+/** One session.run: `groups` consecutive groups from `group`, subjects [subjectStart, subjectStart + subjects) of each. */
+export interface Chunk {
+  group: number;
+  groups: number;
+  subjectStart: number;
+  subjects: number;
+}
+
+/** Whole groups per call when a group fits in maxBatchRows, else slices of one group. */
+export function planChunks(groups: number, subjectsPerGroup: number, maxBatchRows: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  if (subjectsPerGroup <= maxBatchRows) {
+    const perCall = Math.floor(maxBatchRows / subjectsPerGroup);
+    for (let g = 0; g < groups; g += perCall) {
+      chunks.push({ group: g, groups: Math.min(perCall, groups - g), subjectStart: 0, subjects: subjectsPerGroup });
+    }
+  } else {
+    for (let g = 0; g < groups; g++) {
+      for (let s = 0; s < subjectsPerGroup; s += maxBatchRows) {
+        chunks.push({ group: g, groups: 1, subjectStart: s, subjects: Math.min(maxBatchRows, subjectsPerGroup - s) });
+      }
+    }
+  }
+  return chunks;
+}
+
+export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array, opts: LoadOptions): Promise<TrajectoryRunner> {
+  if (!Number.isInteger(opts.maxBatchRows) || opts.maxBatchRows < 1) {
+    throw new InputError(`loadTrajectoryModel: maxBatchRows must be a positive integer, got ${opts.maxBatchRows}`);
+  }
+  const actual = createHash('sha256').update(onnxBytes).digest('hex');
+  if (actual !== card.sha256) {
+    throw new ModelError(`model card "${card.name}" (${card.onnx}): sha256 mismatch: card says ${card.sha256}, ONNX bytes hash to ${actual}`, {
+      details: { card: card.name, expected: card.sha256, actual },
+    });
+  }
+  let model: ModelProto;
+  try {
+    model = decodeModel(onnxBytes);
+  } catch (err) {
+    throw new ModelError(`model card "${card.name}" (${card.onnx}): ONNX bytes do not decode as a ModelProto`, { cause: err });
+  }
+  checkGraphAgainstCard(card, model);
+  const headed = encodeModel(appendReductionHead(model, card.outputs.pd));
+  const logger = opts.logger.child({ model: card.name });
+  let created;
+  try {
+    created = await createSessionWithProvider(
+      headed,
+      opts.executionProvider,
+      { graphOptimizationLevel: 'all', intraOpNumThreads: opts.intraOpThreads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' },
+      logger,
+    );
+  } catch (err) {
+    throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
+  }
+  const { session, executionProvider } = created;
+  logger.debug({ executionProvider, maxBatchRows: opts.maxBatchRows }, 'trajectory model loaded');
+  const etaDim = card.inputs.eta?.dim ?? 0;
+  const thetaDim = card.inputs.theta?.dim ?? 0;
+
+  const evaluate = async (inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number): Promise<GroupReductions> => {
+    for (const [field, v] of [['groups', groups], ['subjectsPerGroup', subjectsPerGroup]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new InputError(`model "${card.name}": evaluate() ${field} must be a positive integer, got ${v}`);
+    }
+    if (!Number.isFinite(thresholdNgMl)) throw new InputError(`model "${card.name}": evaluate() thresholdNgMl must be finite, got ${thresholdNgMl}`);
+    const rows = groups * subjectsPerGroup;
+    const columns = gatherColumns(card, inputs, rows, etaDim, thetaDim);
+    const k = new Array<number>(groups).fill(0);
+    const sumMaxQ20 = new Array<bigint>(groups).fill(0n);
+    const sumMaxSqQ12 = new Array<bigint>(groups).fill(0n);
+    const nonfinite = new Array<bigint>(groups).fill(0n);
+    const threshold = new ort.Tensor('float32', Float32Array.of(thresholdNgMl), [1]);
+    for (const c of planChunks(groups, subjectsPerGroup, opts.maxBatchRows)) {
+      const first = c.group * subjectsPerGroup + c.subjectStart;
+      const n = c.groups * c.subjects;
+      const feeds: Record<string, ort.Tensor> = {
+        [HEAD_INPUTS.threshold]: threshold,
+        [HEAD_INPUTS.groups]: new ort.Tensor('int64', BigInt64Array.of(BigInt(c.groups), BigInt(c.subjects)), [2]),
+      };
+      for (const { name, data, width } of columns) {
+        const stride = Math.max(width, 1);
+        const slice = data.subarray(first * stride, (first + n) * stride);
+        feeds[name] = new ort.Tensor('float32', slice, width === 0 ? [n] : [n, width]);
+      }
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await session.run(feeds, Object.values(HEAD_OUTPUTS));
+      } catch (err) {
+        throw new TileError(`model "${card.name}": session.run failed on groups ${c.group}..${c.group + c.groups - 1} (${n} rows)`, {
+          retryable: true,
+          cause: err,
+        });
+      }
+      const read = (name: string) => out[name]?.data as BigInt64Array;
+      const [kOut, q20, q12, nf] = [read(HEAD_OUTPUTS.k), read(HEAD_OUTPUTS.sumMaxQ20), read(HEAD_OUTPUTS.sumMaxSqQ12), read(HEAD_OUTPUTS.nonfinite)];
+      for (let j = 0; j < c.groups; j++) {
+        const g = c.group + j;
+        k[g] = (k[g] ?? 0) + Number(kOut[j] ?? 0n);
+        sumMaxQ20[g] = (sumMaxQ20[g] ?? 0n) + (q20[j] ?? 0n);
+        sumMaxSqQ12[g] = (sumMaxSqQ12[g] ?? 0n) + (q12[j] ?? 0n);
+        nonfinite[g] = (nonfinite[g] ?? 0n) + (nf[j] ?? 0n);
+        const groupDone = c.subjectStart + c.subjects === subjectsPerGroup;
+        if (groupDone && nonfinite[g] !== 0n) {
+          throw new TileError(`model "${card.name}": pd has ${nonfinite[g]} non-finite value(s) (NaN/Inf) in group ${g}`, {
+            retryable: false,
+            details: { group: g, nonfinite: Number(nonfinite[g]) },
+          });
+        }
+      }
+    }
+    return { k, sumMaxQ20, sumMaxSqQ12 };
+  };
+
+  return { card, executionProvider, evaluate, release: () => session.release() };
+}
+
+interface Column {
+  name: string;
+  data: Float32Array;
+  /** 0 for a [B] input, else the column count of a [B, width] input */
+  width: number;
+}
+
+/** The feeds the card asks for, checked for presence and length (the caller's bug, named precisely). */
+function gatherColumns(card: ModelCard, inputs: TrajectoryInputs, rows: number, etaDim: number, thetaDim: number): Column[] {
+  // The card fixes the first three covariates as dose, bw, comed whatever it calls them.
+  const first = [inputs.dose, inputs.bw, inputs.comed];
+  const columns: Column[] = card.inputs.covariates.map((name, i) => {
+    const data = i < 3 ? first[i] : inputs.extra?.[name];
+    return { name, data: need(card, `covariate "${name}"`, data, rows), width: 0 };
+  });
+  if (etaDim > 0) columns.push({ name: 'eta', data: need(card, 'eta', inputs.eta, rows * etaDim), width: etaDim });
+  if (thetaDim > 0) columns.push({ name: 'theta', data: need(card, 'theta', inputs.theta, rows * thetaDim), width: thetaDim });
+  return columns;
+}
+
+function need(card: ModelCard, what: string, data: Float32Array | undefined, length: number): Float32Array {
+  if (data === undefined) throw new InputError(`model "${card.name}": evaluate() is missing input ${what}`);
+  if (data.length !== length) {
+    throw new InputError(`model "${card.name}": evaluate() input ${what} has length ${data.length}, expected ${length}`);
+  }
+  return data;
+}
+
+/** The graph honours the card: the same inputs (covariates in card order), float32, eta/theta widths, pd [B, T]. */
+export function checkGraphAgainstCard(card: ModelCard, model: ModelProto): void {
+  const where = `model card "${card.name}" (${card.onnx})`;
+  const g = model.graph;
+  if (g === undefined) throw new ModelError(`${where}: the ONNX model has no graph`);
+  const initialized = new Set(g.initializer.map((t) => t.name));
+  const graphInputs = g.input.filter((v) => !initialized.has(v.name));
+  const graphNames = graphInputs.map((v) => v.name);
+  const expected: { name: string; field: string; width?: number }[] = card.inputs.covariates.map((name) => ({ name, field: 'inputs.covariates' }));
+  if (card.inputs.eta) expected.push({ name: 'eta', field: 'inputs.eta.dim', width: card.inputs.eta.dim });
+  if (card.inputs.theta) expected.push({ name: 'theta', field: 'inputs.theta.dim', width: card.inputs.theta.dim });
+  const lists = `card inputs: [${expected.map((e) => e.name).join(', ')}]; graph inputs: [${graphNames.join(', ')}]`;
+  for (const e of expected) {
+    if (!graphNames.includes(e.name)) throw new ModelError(`${where}: the ONNX graph has no input "${e.name}", which the card declares in ${e.field} (${lists})`);
+  }
+  for (const name of graphNames) {
+    if (!expected.some((e) => e.name === name)) throw new ModelError(`${where}: ONNX graph input "${name}" is not declared by the card (${lists})`);
+  }
+  const graphCovariates = graphNames.filter((n) => card.inputs.covariates.includes(n));
+  if (graphCovariates.join('\u0000') !== card.inputs.covariates.join('\u0000')) {
+    throw new ModelError(`${where}: ONNX covariate inputs are ordered [${graphCovariates.join(', ')}], card inputs.covariates says [${card.inputs.covariates.join(', ')}]`);
+  }
+  for (const e of expected) {
+    const v = graphInputs.find((i) => i.name === e.name) as ValueInfoProto;
+    checkTensor(where, 'input', v, e.width === undefined ? 1 : 2);
+    const cols = describeValueInfo(v)?.dims?.[1];
+    if (e.width !== undefined && typeof cols === 'number' && cols !== e.width) {
+      throw new ModelError(`${where}: ONNX input "${e.name}" has ${cols} columns, card ${e.field} says ${e.width}`);
+    }
+  }
+  const pd = g.output.find((o) => o.name === card.outputs.pd);
+  if (pd === undefined) {
+    throw new ModelError(`${where}: the ONNX graph has no output "${card.outputs.pd}" (card outputs.pd); graph outputs: [${g.output.map((o) => o.name).join(', ')}]`);
+  }
+  checkTensor(where, 'output', pd, 2);
+  const steps = describeValueInfo(pd)?.dims?.[1];
+  if (typeof steps === 'number' && steps !== card.time_grid_h.length) {
+    throw new ModelError(`${where}: ONNX output "${pd.name}" has ${steps} time points, card time_grid_h has ${card.time_grid_h.length}`);
+  }
+}
+
+/** float32 and the contract's rank; unknown shapes pass (onnxruntime checks them at run time). */
+function checkTensor(where: string, kind: 'input' | 'output', v: ValueInfoProto, rank: number): void {
+  const t = describeValueInfo(v);
+  if (t === undefined || t.elemType !== DataType.FLOAT) {
+    const got = t === undefined ? 'not a tensor' : `element type ${DataType[t.elemType] ?? t.elemType}`;
+    throw new ModelError(`${where}: ONNX ${kind} "${v.name}" is ${got}, the contract needs FLOAT (float32)`);
+  }
+  if (t.dims !== undefined && t.dims.length !== rank) {
+    throw new ModelError(`${where}: ONNX ${kind} "${v.name}" has rank ${t.dims.length}, the contract needs rank ${rank}`);
+  }
+}
