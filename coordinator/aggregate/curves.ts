@@ -1,0 +1,174 @@
+/**
+ * Shard rows -> the cell grid (after a strict completeness check) -> one curve row per
+ * (scenario, regimen, dose). Completeness comes first because a curve built from a partial or
+ * doubled set of cells is silently wrong: every planned (scenario, regimen, dose_index, replicate)
+ * must be present exactly once with n === M, and nothing outside the plan may appear.
+ */
+import { ShardError } from '../../worker/common/errors.js';
+import type { ShardRow } from '../store/shard-schema.js';
+import { clopperPearson, quantileType7, replicateQuantileBand, wilson } from './bands.js';
+import type { Interval } from './bands.js';
+import type { AggregationPlan, PlanRegimen, PlanScenario } from './plan.js';
+
+/** All cells of one (scenario, regimen); arrays are dose-major: index = doseIndex * R + replicate. */
+export interface RegimenCells {
+  readonly scenario: PlanScenario;
+  readonly regimen: PlanRegimen;
+  readonly k: Int32Array;
+  readonly sumMaxQ20: bigint[];
+  readonly sumMaxSqQ12: bigint[];
+}
+
+export interface CurveRow {
+  readonly scenario: string;
+  readonly regimen: string;
+  /** mg */
+  readonly dose: number;
+  readonly n: number;
+  readonly k: number;
+  readonly p_hat: number;
+  readonly cp_lo: number;
+  readonly cp_hi: number;
+  readonly wilson_lo: number;
+  readonly wilson_hi: number;
+  readonly rq_lo: number;
+  readonly rq_hi: number;
+  readonly rep_p_q025: number;
+  readonly rep_p_q50: number;
+  readonly rep_p_q975: number;
+  readonly mean_max_ng_ml: number;
+  /** null when n < 2 */
+  readonly sd_max_ng_ml: number | null;
+  readonly band_lo: number;
+  readonly band_hi: number;
+}
+
+const SHOW = 5;
+
+function cellName(s: string, r: string, d: number, rep: number): string {
+  return `${s}/${r} dose_index=${d} replicate=${rep}`;
+}
+
+/** Counts problems but keeps only the first few descriptions (a run can miss millions of cells). */
+class Tally {
+  count = 0;
+  readonly examples: string[] = [];
+  add(describe: () => string): void {
+    this.count += 1;
+    if (this.examples.length < SHOW) this.examples.push(describe());
+  }
+  toString(): string {
+    return this.examples.join('; ') + (this.count > SHOW ? '; ...' : '');
+  }
+}
+
+/** Index rows into per-regimen grids; ShardError on unknown, out-of-range, duplicated, missing or short cells. */
+export function collectCells(plan: AggregationPlan, rows: readonly ShardRow[]): RegimenCells[] {
+  const grids = new Map<string, { cells: RegimenCells; seen: Uint8Array }>();
+  const key = (s: string, r: string): string => JSON.stringify([s, r]);
+  for (const scenario of plan.scenarios) {
+    for (const regimen of scenario.regimens) {
+      const size = regimen.dosesMg.length * scenario.replicates;
+      const cells = { scenario, regimen, k: new Int32Array(size), sumMaxQ20: new Array<bigint>(size).fill(0n), sumMaxSqQ12: new Array<bigint>(size).fill(0n) };
+      grids.set(key(scenario.name, regimen.name), { cells, seen: new Uint8Array(size) });
+    }
+  }
+  const duplicated = new Tally();
+  const short = new Tally();
+  rows.forEach((row, i) => {
+    const grid = grids.get(key(row.scenario, row.regimen));
+    if (grid === undefined) throw unknownRow(plan, row, i);
+    const { scenario, regimen } = grid.cells;
+    const where = `aggregate: row ${i} (${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)})`;
+    const doses = regimen.dosesMg.length;
+    if (!Number.isInteger(row.dose_index) || row.dose_index < 0 || row.dose_index >= doses) {
+      throw new ShardError(`${where}: dose_index outside the plan's 0..${doses - 1}`);
+    }
+    if (!Number.isInteger(row.replicate) || row.replicate < 0 || row.replicate >= scenario.replicates) {
+      throw new ShardError(`${where}: replicate outside the plan's 0..${scenario.replicates - 1}`);
+    }
+    const planDose = regimen.dosesMg[row.dose_index] ?? Number.NaN;
+    if (Math.abs(row.dose_mg - planDose) > 1e-9 * Math.max(1, Math.abs(planDose))) {
+      throw new ShardError(`${where}: dose_mg ${row.dose_mg} differs from the plan's ${planDose}`);
+    }
+    if (!Number.isInteger(row.k) || row.k < 0 || row.k > row.n) throw new ShardError(`${where}: k ${row.k} outside [0, n=${row.n}]`);
+    const at = row.dose_index * scenario.replicates + row.replicate;
+    if (grid.seen[at] === 1) {
+      duplicated.add(() => cellName(row.scenario, row.regimen, row.dose_index, row.replicate));
+      return;
+    }
+    grid.seen[at] = 1;
+    if (row.n !== scenario.subjects) short.add(() => `${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)} has n=${row.n}`);
+    grid.cells.k[at] = row.k;
+    grid.cells.sumMaxQ20[at] = row.sum_max_q20;
+    grid.cells.sumMaxSqQ12[at] = row.sum_max_sq_q12;
+  });
+  if (duplicated.count > 0) throw new ShardError(`aggregate: ${duplicated.count} duplicated cell(s): ${duplicated}`, { details: { duplicated: duplicated.count } });
+  const missing = new Tally();
+  let total = 0;
+  for (const { cells, seen } of grids.values()) {
+    total += seen.length;
+    seen.forEach((s, at) => {
+      const R = cells.scenario.replicates;
+      if (s === 0) missing.add(() => cellName(cells.scenario.name, cells.regimen.name, Math.floor(at / R), at % R));
+    });
+  }
+  if (missing.count > 0) throw new ShardError(`aggregate: ${missing.count} of ${total} cells missing: ${missing}`, { details: { missing: missing.count } });
+  if (short.count > 0) {
+    const M = plan.scenarios.map((sc) => `${sc.name}: ${sc.subjects}`).join(', ');
+    throw new ShardError(`aggregate: ${short.count} cell(s) with n != subjects per replicate (${M}): ${short}`, { details: { wrongN: short.count } });
+  }
+  return [...grids.values()].map((g) => g.cells);
+}
+
+function unknownRow(plan: AggregationPlan, row: ShardRow, i: number): ShardError {
+  const scenario = plan.scenarios.find((s) => s.name === row.scenario);
+  if (scenario === undefined) {
+    const known = plan.scenarios.map((s) => JSON.stringify(s.name)).join(', ');
+    return new ShardError(`aggregate: row ${i}: scenario ${JSON.stringify(row.scenario)} is not in the plan (plan has ${known})`);
+  }
+  const known = scenario.regimens.map((r) => JSON.stringify(r.name)).join(', ');
+  return new ShardError(`aggregate: row ${i}: regimen ${JSON.stringify(row.regimen)} is not in scenario ${JSON.stringify(row.scenario)} (plan has ${known})`);
+}
+
+/** Per-replicate p-hats at one dose, ascending. */
+export function replicatePHats(cells: RegimenCells, doseIndex: number): number[] {
+  const { replicates: R, subjects: M } = cells.scenario;
+  return Array.from(cells.k.subarray(doseIndex * R, doseIndex * R + R), (k) => k / M).sort((a, b) => a - b);
+}
+
+/** Mean and sample SD of window maxima from exact integer sums (one rounding at the very end). */
+export function maxMoments(n: number, sumQ20: bigint, sumSqQ12: bigint): { mean: number; sd: number | null } {
+  const mean = Number(sumQ20) / (n * 2 ** 20);
+  if (n < 2) return { mean, sd: null };
+  // n * sum(v^2) - sum(v)^2, in units of 2^-40; quantisation can make it a hair negative
+  const numerator = BigInt(n) * sumSqQ12 * 2n ** 28n - sumQ20 * sumQ20;
+  const variance = numerator > 0n ? Number(numerator) / (2 ** 40 * n * (n - 1)) : 0;
+  return { mean, sd: Math.sqrt(variance) };
+}
+
+export function regimenCurve(cells: RegimenCells): CurveRow[] {
+  const { scenario, regimen } = cells;
+  const { replicates: R, subjects: M, band } = scenario;
+  return regimen.dosesMg.map((dose, d) => {
+    let k = 0, sumQ20 = 0n, sumSqQ12 = 0n;
+    for (let rep = 0; rep < R; rep += 1) {
+      k += cells.k[d * R + rep] ?? 0;
+      sumQ20 += cells.sumMaxQ20[d * R + rep] ?? 0n;
+      sumSqQ12 += cells.sumMaxSqQ12[d * R + rep] ?? 0n;
+    }
+    const n = R * M;
+    const pHats = replicatePHats(cells, d);
+    const cp = clopperPearson(k, n, band.level);
+    const wi = wilson(k, n, band.level);
+    const rq = replicateQuantileBand(pHats, band.level);
+    const chosen: Interval = band.method === 'clopper-pearson' ? cp : band.method === 'wilson' ? wi : rq;
+    const { mean, sd } = maxMoments(n, sumQ20, sumSqQ12);
+    return {
+      scenario: scenario.name, regimen: regimen.name, dose, n, k, p_hat: k / n,
+      cp_lo: cp.lo, cp_hi: cp.hi, wilson_lo: wi.lo, wilson_hi: wi.hi, rq_lo: rq.lo, rq_hi: rq.hi,
+      rep_p_q025: quantileType7(pHats, 0.025), rep_p_q50: quantileType7(pHats, 0.5), rep_p_q975: quantileType7(pHats, 0.975),
+      mean_max_ng_ml: mean, sd_max_ng_ml: sd, band_lo: chosen.lo, band_hi: chosen.hi,
+    };
+  });
+}

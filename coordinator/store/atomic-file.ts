@@ -1,0 +1,71 @@
+/**
+ * Atomic file replacement: the shard store's durability contract. Bytes go to a temp file in the
+ * destination's own directory (rename is only atomic within one filesystem), are fsynced, then
+ * renamed over the final name, and the directory is fsynced so the rename itself survives a crash.
+ * A reader therefore sees either no file or a complete one under the final name, never a torn one;
+ * resume logic ("the shard exists and verifies") relies on that.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** write in chunks of this many bytes (default: one write); only matters with `onChunk` */
+  readonly chunkBytes?: number;
+  /**
+   * Called after each chunk has been written to the temp file (a test seam to inject a failure
+   * mid-write; a throw aborts the write and removes the temp file).
+   */
+  readonly onChunk?: (tempPath: string, bytesWritten: number) => void | Promise<void>;
+}
+
+/** Temp files are `.NAME.PID.RANDOM.tmp`: hidden, and never mistaken for a finished file. */
+export function isTempName(name: string): boolean {
+  return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Write `data` to `path` atomically (creating the directory if needed). */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tempPath = tempPathFor(path);
+  const handle = await open(tempPath, 'wx', 0o644);
+  let closed = false;
+  try {
+    const chunk = Math.max(1, options.chunkBytes ?? bytes.byteLength);
+    let written = 0;
+    do {
+      const end = Math.min(bytes.byteLength, written + chunk);
+      const { bytesWritten } = await handle.write(bytes, written, end - written, written);
+      written += bytesWritten;
+      if (options.onChunk !== undefined) await options.onChunk(tempPath, written);
+    } while (written < bytes.byteLength);
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    await rename(tempPath, path);
+  } catch (err) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+/** fsync a directory so a rename in it is durable; some filesystems refuse, which is not fatal. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EINVAL/EPERM on filesystems without directory fsync: the data itself is synced
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

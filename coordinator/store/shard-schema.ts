@@ -1,0 +1,179 @@
+/**
+ * The shard's columns, and the one place rows become Arrow tables and back. A shard holds one row
+ * per (dose, replicate) cell of a tile; column names are the file's names (snake_case) so a row
+ * reads the same in TypeScript, in hyparquet, pyarrow or DuckDB. Arrays are built by hand (one
+ * contiguous buffer per column, no builder chunking) so equal rows always give equal Arrow bytes,
+ * which is what makes equal shards byte-identical.
+ */
+import { Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8 } from 'apache-arrow';
+import type { Data, DataType } from 'apache-arrow';
+import { InputError, ShardError } from '../../worker/common/errors.js';
+
+/** One (dose, replicate) cell. Window-maximum sums are exact integers: sum(v) * 2^20, sum(v^2) * 2^12. */
+export interface ShardRow {
+  readonly scenario: string;
+  readonly regimen: string;
+  readonly dose_index: number;
+  readonly dose_mg: number;
+  readonly replicate: number;
+  /** subjects evaluated */
+  readonly n: number;
+  /** subjects whose window maximum of pd is <= the threshold */
+  readonly k: number;
+  readonly sum_max_q20: bigint;
+  readonly sum_max_sq_q12: bigint;
+}
+
+/** `float64?` is a nullable float64; every other kind is non-null (a REQUIRED Parquet column). */
+export type ColumnKind = 'utf8' | 'int32' | 'uint32' | 'int64' | 'float64' | 'float64?';
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly kind: ColumnKind;
+}
+
+export const SHARD_COLUMNS: readonly ColumnSpec[] = [
+  { name: 'scenario', kind: 'utf8' },
+  { name: 'regimen', kind: 'utf8' },
+  { name: 'dose_index', kind: 'uint32' },
+  { name: 'dose_mg', kind: 'float64' },
+  { name: 'replicate', kind: 'int32' },
+  { name: 'n', kind: 'int32' },
+  { name: 'k', kind: 'int32' },
+  { name: 'sum_max_q20', kind: 'int64' },
+  { name: 'sum_max_sq_q12', kind: 'int64' },
+];
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+function arrowType(kind: ColumnKind): DataType {
+  switch (kind) {
+    case 'utf8': return new Utf8();
+    case 'int32': return new Int32();
+    case 'uint32': return new Uint32();
+    case 'int64': return new Int64();
+    case 'float64': case 'float64?': return new Float64();
+  }
+}
+
+/** Throws InputError naming `what`, the row and the column when a value does not fit its kind. */
+export function checkValue(kind: ColumnKind, value: unknown, what: string): void {
+  const bad = (expected: string): never => {
+    throw new InputError(`${what}: expected ${expected}, got ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value)}`);
+  };
+  switch (kind) {
+    case 'utf8': if (typeof value !== 'string') bad('a string'); return;
+    case 'int32': if (!Number.isInteger(value) || (value as number) < -(2 ** 31) || (value as number) >= 2 ** 31) bad('an int32'); return;
+    case 'uint32': if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= 2 ** 32) bad('a uint32'); return;
+    case 'int64': if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) bad('an int64 (bigint)'); return;
+    case 'float64': if (typeof value !== 'number' || !Number.isFinite(value)) bad('a finite number'); return;
+    case 'float64?': if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) bad('a finite number or null'); return;
+  }
+}
+
+function columnData(kind: ColumnKind, values: readonly unknown[]): Data {
+  const length = values.length;
+  switch (kind) {
+    case 'utf8': {
+      const encoded = values.map((v) => new TextEncoder().encode(v as string));
+      const valueOffsets = new Int32Array(length + 1);
+      encoded.forEach((b, i) => { valueOffsets[i + 1] = (valueOffsets[i] ?? 0) + b.byteLength; });
+      const data = new Uint8Array(valueOffsets[length] ?? 0);
+      encoded.forEach((b, i) => data.set(b, valueOffsets[i] ?? 0));
+      return makeData({ type: new Utf8(), length, nullCount: 0, valueOffsets, data });
+    }
+    case 'int32': return makeData({ type: new Int32(), length, nullCount: 0, data: Int32Array.from(values as number[]) });
+    case 'uint32': return makeData({ type: new Uint32(), length, nullCount: 0, data: Uint32Array.from(values as number[]) });
+    case 'int64': return makeData({ type: new Int64(), length, nullCount: 0, data: BigInt64Array.from(values as bigint[]) });
+    case 'float64': return makeData({ type: new Float64(), length, nullCount: 0, data: Float64Array.from(values as number[]) });
+    case 'float64?': {
+      const nullBitmap = new Uint8Array(Math.ceil(length / 8));
+      let nullCount = 0;
+      const data = Float64Array.from(values, (v, i) => {
+        if (v === null) { nullCount += 1; return 0; }
+        nullBitmap[i >> 3] = (nullBitmap[i >> 3] ?? 0) | (1 << (i & 7));
+        return v as number;
+      });
+      return makeData({ type: new Float64(), length, nullCount, data, nullBitmap });
+    }
+  }
+}
+
+/** Rows -> one-batch Arrow table with exactly `columns` (validated; InputError names row and column). */
+export function buildTable(columns: readonly ColumnSpec[], rows: readonly object[], what: string): Table {
+  const fields = columns.map((c) => new Field(c.name, arrowType(c.kind), c.kind === 'float64?'));
+  const children = columns.map((c) => {
+    const values = rows.map((row, i) => {
+      const value = (row as Record<string, unknown>)[c.name];
+      checkValue(c.kind, value, `${what}: row ${i} column ${c.name}`);
+      return value;
+    });
+    return columnData(c.kind, values);
+  });
+  const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: rows.length, nullCount: 0, children }));
+  return new Table([batch]);
+}
+
+/** Arrow table -> plain rows, after checking the table has exactly `columns` with the right types. */
+export function tableRows(table: Table, columns: readonly ColumnSpec[], source: string): Record<string, unknown>[] {
+  const names = table.schema.fields.map((f) => f.name);
+  const expected = columns.map((c) => c.name);
+  if (names.join(',') !== expected.join(',')) {
+    throw new ShardError(`${source}: columns are [${names.join(', ')}], expected [${expected.join(', ')}]`, { details: { file: source } });
+  }
+  const vectors = columns.map((c, i) => {
+    const field = table.schema.fields[i];
+    const want = arrowType(c.kind);
+    if (field === undefined || field.type.toString() !== want.toString()) {
+      throw new ShardError(`${source}: column ${c.name} has type ${String(field?.type)}, expected ${want.toString()}`, { details: { file: source, field: c.name } });
+    }
+    return table.getChildAt(i);
+  });
+  const rows: Record<string, unknown>[] = [];
+  for (let r = 0; r < table.numRows; r += 1) {
+    const row: Record<string, unknown> = {};
+    columns.forEach((c, i) => {
+      const value: unknown = vectors[i]?.get(r) ?? null;
+      checkColumnValue(c, value, source, r);
+      row[c.name] = value;
+    });
+    rows.push(row);
+  }
+  return rows;
+}
+
+function checkColumnValue(c: ColumnSpec, value: unknown, source: string, row: number): void {
+  try {
+    checkValue(c.kind, value, `${source}: row ${row} column ${c.name}`);
+  } catch (err) {
+    throw new ShardError(err instanceof Error ? err.message : String(err), { details: { file: source, row, field: c.name } });
+  }
+}
+
+/** The invariants a cell must hold beyond its column types (k within [0, n], n >= 1). */
+export function checkShardRow(row: ShardRow, what: string): string | undefined {
+  if (row.n < 1) return `${what}: n is ${row.n}, expected >= 1`;
+  if (row.k < 0 || row.k > row.n) return `${what}: k is ${row.k}, expected 0 <= k <= n (${row.n})`;
+  if (row.replicate < 0) return `${what}: replicate is ${row.replicate}, expected >= 0`;
+  return undefined;
+}
+
+export function shardTable(rows: readonly ShardRow[], what: string): Table {
+  if (rows.length === 0) throw new InputError(`${what}: a shard needs at least one row`);
+  const table = buildTable(SHARD_COLUMNS, rows, what);
+  rows.forEach((row, i) => {
+    const problem = checkShardRow(row, `${what}: row ${i}`);
+    if (problem !== undefined) throw new InputError(problem, { details: { row: i } });
+  });
+  return table;
+}
+
+export function shardRows(table: Table, source: string): ShardRow[] {
+  const rows = tableRows(table, SHARD_COLUMNS, source) as unknown as ShardRow[];
+  rows.forEach((row, i) => {
+    const problem = checkShardRow(row, `${source}: row ${i}`);
+    if (problem !== undefined) throw new ShardError(problem, { details: { file: source, row: i } });
+  });
+  return rows;
+}
