@@ -27,12 +27,13 @@ async function main(): Promise<void> {
           .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
           .option('lease-ms', { type: 'number', default: 30000, describe: 'tile lease duration; heartbeats every lease/5' })
           .option('model', { type: 'string', array: true, default: [] as string[], describe: 'override a regimen\'s model: REGIMEN=CARD.model.json' })
-          .option('quiet', { type: 'boolean', default: false, describe: 'only warnings on stderr' }),
+          .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines; only warnings and errors on stderr' })
+          .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs from the embedded coordinator' }),
       async (a) => {
         const { runCommand } = await import('./run-command.js');
         process.exitCode = await runCommand({
           scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider, maxBatchRows: a['max-batch-rows'],
-          threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'], model: a.model, quiet: a.quiet,
+          threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'], model: a.model, quiet: a.quiet, verbose: a.verbose,
         });
       },
     )

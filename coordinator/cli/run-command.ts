@@ -3,7 +3,7 @@
  * processes, progress on stderr, the decision table on stdout, outputs in the run directory.
  */
 import { cpus } from 'node:os';
-import { createLogger } from '../../worker/common/log.js';
+import { createLogger, type LogLevel } from '../../worker/common/log.js';
 import { RunError } from '../../worker/common/errors.js';
 import { LocalWorkers, newToken } from '../local/launcher.js';
 import { writeManifest } from '../run/manifest.js';
@@ -24,6 +24,7 @@ export interface RunCommandArgs {
   readonly leaseMs: number;
   readonly model: readonly string[];
   readonly quiet: boolean;
+  readonly verbose: boolean;
 }
 
 export function parseModelOverrides(values: readonly string[]): Record<string, string> {
@@ -37,7 +38,7 @@ export function parseModelOverrides(values: readonly string[]): Record<string, s
 }
 
 export async function runCommand(a: RunCommandArgs): Promise<number> {
-  const log = createLogger('qusop-run', a.quiet ? 'warn' : undefined);
+  const log = createLogger('qusop-run', a.verbose ? 'info' : a.quiet ? 'warn' : defaultRunLogLevel());
   const coordinator = new Coordinator(
     {
       listen: '127.0.0.1:0', token: newToken(), leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), format: a.format,
@@ -54,7 +55,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     const testModel = run.runFile.models.some((m) => m.testModel);
     if (testModel) process.stderr.write('NOTE: this run uses a TEST model (known-answer, not fitted to data); its doses are not recommendations.\n');
     process.stderr.write(`run ${run.runId}: ${run.tiles.length} tiles (${run.progress().tilesResumed} already done), ${workerCount} workers -> ${run.opts.dir}\n`);
-    const view = progressView(`run ${run.runId.slice(0, 8)}`);
+    const view = a.quiet ? { update: () => undefined, stop: () => undefined } : progressView(`run ${run.runId.slice(0, 8)}`);
     run.on('progress', (p) => view.update(p));
     const done = new Promise<void>((r) => (run.phase === 'RUNNING' || run.phase === 'AGGREGATING' ? run.once('done', () => r()) : r()));
     const workers = new LocalWorkers(coordinator, run, { workers: workerCount, executionProvider: a.provider, maxBatchRows: a.maxBatchRows, intraOpThreads: a.threads, workerLogLevel: process.env['QUSOP_LOG_LEVEL'] ?? 'warn', maxRestarts: 2 * workerCount + 2 }, log);
@@ -84,4 +85,10 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   } finally {
     await coordinator.stop();
   }
+}
+
+/** `qusop run` is a terminal command: warnings and errors only, unless QUSOP_LOG_LEVEL or --verbose says otherwise. */
+function defaultRunLogLevel(): LogLevel {
+  const v = process.env['QUSOP_LOG_LEVEL'];
+  return v === 'debug' || v === 'info' || v === 'warn' || v === 'error' || v === 'silent' ? v : 'warn';
 }
