@@ -1,0 +1,25 @@
+/** `qusop coordinator` — yargs definition. */
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+
+const builder = (y: Argv) =>
+  y
+    .option('listen', { type: 'string', default: '127.0.0.1:7070', describe: 'gRPC HOST:PORT' })
+    .option('scenario', { type: 'string', describe: 'submit this scenario file at start' })
+    .option('out', { type: 'string', describe: 'run directory for --scenario (default runs/<run id>)' })
+    .option('out-root', { type: 'string', default: 'runs', describe: 'where submitted runs go' })
+    .option('allow-insecure', { type: 'boolean', default: false, describe: 'allow plaintext gRPC on a non-loopback address' })
+    .option('metrics-port', { type: 'number', default: 9464, describe: 'serve /metrics and /healthz on this port' })
+    .option('metrics-host', { type: 'string', default: '127.0.0.1' })
+    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
+    .option('lease-ms', { type: 'number', default: 30000 })
+    .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' });
+
+export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
+    const { coordinatorCommand } = await import('../coordinator-command.js');
+    process.exitCode = await coordinatorCommand({
+      listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
+      metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
+      token: process.env['QUSOP_TOKEN'],
+    });
+});

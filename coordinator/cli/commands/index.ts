@@ -1,0 +1,18 @@
+/**
+ * Every `qusop` command, in --help order. A new command is a module in this folder exporting a yargs
+ * CommandModule (options only; the work lives in a lazily imported module) plus one line here.
+ */
+import type { CommandModule } from 'yargs';
+import { aggregateCommandModule } from './aggregate.js';
+import { coordinatorCommandModule } from './coordinator.js';
+import { runCommandModule } from './run.js';
+import { testmodelCommandModule } from './testmodel.js';
+import { workerCommandModule } from './worker.js';
+
+export const COMMANDS: readonly CommandModule[] = [
+  runCommandModule,
+  aggregateCommandModule,
+  coordinatorCommandModule,
+  workerCommandModule,
+  testmodelCommandModule,
+];

@@ -1,0 +1,29 @@
+/** `qusop run <scenario>` — yargs definition; the work is in ../run-command.ts. */
+import { cpus } from 'node:os';
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
+    .option('workers', { type: 'number', default: cpus().length, describe: 'local worker processes (default: number of cores)' })
+    .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
+    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
+    .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
+    .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds worker memory)' })
+    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
+    .option('metrics-port', { type: 'number', describe: 'serve coordinator /metrics on 127.0.0.1:PORT' })
+    .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
+    .option('lease-ms', { type: 'number', default: 30000, describe: 'tile lease duration; heartbeats every lease/5' })
+    .option('model', { type: 'string', array: true, default: [] as string[], describe: "override a regimen's model: REGIMEN=CARD.model.json" })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines; only warnings and errors on stderr' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs from the embedded coordinator' });
+
+export const runCommandModule = defineCommand('run <scenario>', 'Run a scenario file on this machine: embedded coordinator + N local workers over loopback gRPC', builder, async (a) => {
+    const { runCommand } = await import('../run-command.js');
+    process.exitCode = await runCommand({
+      scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
+      maxBatchRows: a['max-batch-rows'], threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
+      model: a.model, quiet: a.quiet, verbose: a.verbose,
+    });
+});

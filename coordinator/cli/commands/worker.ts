@@ -1,0 +1,24 @@
+/** `qusop worker --coordinator HOST:PORT` — yargs definition. */
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { InputError } from '../../../worker/common/errors.js';
+
+const builder = (y: Argv) =>
+  y
+    .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator HOST:PORT' })
+    .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
+    .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds memory)' })
+    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
+    .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
+    .option('metrics-port', { type: 'number', describe: 'serve worker /metrics on 0.0.0.0:PORT' })
+    .option('connect-timeout-ms', { type: 'number', default: 60000, describe: 'give up when the coordinator stays unreachable this long' });
+
+export const workerCommandModule = defineCommand('worker', 'Lease and compute tiles from a coordinator. The token comes from QUSOP_TOKEN.', builder, async (a) => {
+    const token = process.env['QUSOP_TOKEN'];
+    if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: the worker needs the coordinator's token");
+    const { runWorkerProcess } = await import('../../../worker/main.js');
+    await runWorkerProcess({
+      coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'], intraOpThreads: a.threads, name: a.name,
+      connectTimeoutMs: a['connect-timeout-ms'], ...(a['metrics-port'] === undefined ? {} : { metricsPort: a['metrics-port'] }),
+    });
+});
