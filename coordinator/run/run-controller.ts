@@ -18,7 +18,7 @@ import type { SchedulerOptions } from '../schedule/options.js';
 import type { CompleteOutcome, ReleaseDecision } from '../schedule/events.js';
 import { writeShard } from '../store/shard-writer.js';
 import { verifyShard } from '../store/shard-reader.js';
-import type { ShardRow } from '../store/shard-schema.js';
+import { tileShardMetadata, tileShardRows } from '../store/tile-shard.js';
 import { aggregateRunDir } from './aggregate-run.js';
 import { prepareRunDir, shardPath, shardsDir, type RunFile } from './run-dir.js';
 
@@ -148,7 +148,7 @@ export class RunController extends EventEmitter {
     }
     this.writing.set(tile.tileId, digest);
     try {
-      await writeShard(shardPath(this.opts.dir, tile.tileId), this.shardRows(tile, cells), this.shardMetadata(tile, digest));
+      await writeShard(shardPath(this.opts.dir, tile.tileId), tileShardRows(this.compiled.spec, tile, cells), tileShardMetadata(this.compiled.spec, tile, digest));
     } catch (err) {
       this.writing.delete(tile.tileId);
       this.log.error({ tile: tile.tileId, err: (err as Error).message }, 'writing the shard failed; the tile goes back to the queue');
@@ -271,24 +271,5 @@ export class RunController extends EventEmitter {
     if (cells.length !== expected || bad !== undefined) {
       throw new ShardError(`tile ${tile.tileId}: result has ${cells.length} cells (expected ${expected})${bad === undefined ? '' : `, cell dose ${bad.doseIndex} replicate ${bad.replicate} n ${bad.n} is outside the tile or not ${M} subjects`}`);
     }
-  }
-
-  private shardRows(tile: PlannedTile, cells: { doseIndex: number; replicate: number; n: number; k: number; sumMaxQ20: bigint; sumMaxSqQ12: bigint }[]): ShardRow[] {
-    const sc = this.compiled.spec.scenarios[tile.scenarioIndex];
-    const rg = sc?.regimens[tile.regimenIndex];
-    return cells.map((c) => ({
-      scenario: sc?.name ?? '', regimen: rg?.name ?? '', dose_index: c.doseIndex, dose_mg: rg?.dosesMg[c.doseIndex] ?? NaN, replicate: c.replicate,
-      n: c.n, k: c.k, sum_max_q20: c.sumMaxQ20, sum_max_sq_q12: c.sumMaxSqQ12,
-    }));
-  }
-
-  private shardMetadata(tile: PlannedTile, digest: string): Record<string, string> {
-    const sc = this.compiled.spec.scenarios[tile.scenarioIndex];
-    const rg = sc?.regimens[tile.regimenIndex];
-    return {
-      'qusop.shard': 'v1', run_id: this.runId, tile_id: tile.tileId, scenario: sc?.name ?? '', regimen: rg?.name ?? '',
-      dose_range: `${tile.doseBegin}-${tile.doseEnd}`, replicate_range: `${tile.replicateBegin}-${tile.replicateEnd}`,
-      seed: String(sc?.seed ?? ''), model_sha256: rg?.modelSha256 ?? '', code_version: this.compiled.spec.codeVersion, cells_sha256: digest,
-    };
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * The population PK/PD model's parameter contract, shared by estimation (fit), simulation and ONNX
+ * export. Structural model: 2-compartment PK with first-order absorption and allometric body weight
+ * (reference 70 kg; exponents fixed at 0.75 for clearances, 1 for volumes), and an indirect-response
+ * PD model with inhibited production: dR/dt = kin (1 - Imax C^g / (IC50^g + C^g)) - kout R, R0 = kin/kout,
+ * COMED multiplying the baseline by exp(beta_comed). Inter-individual variability is log-normal
+ * (eta ~ N(0, Omega)) on the parameters named in ETA_NAMES.
+ *
+ * The packed vector `theta` (one parameter-uncertainty draw; ONNX input `theta [B, P]`) holds the
+ * transformed fixed effects in FIXED_EFFECTS order followed by the lower-triangular Cholesky factor
+ * of Omega, row-major (K (K + 1) / 2 entries). ONNX graphs take eta as standard-normal z and compute
+ * eta = L z themselves, so a replicate's draw carries its own Omega.
+ */
+
+export const REFERENCE_BW_KG = 70;
+export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
+
+export type Transform = 'log' | 'logit' | 'identity';
+
+/** Fixed effects in packed order: name, transform, unit, meaning. */
+export const FIXED_EFFECTS = [
+  { name: 'CL', transform: 'log', unit: 'L/h', doc: 'clearance at 70 kg' },
+  { name: 'V1', transform: 'log', unit: 'L', doc: 'central volume at 70 kg' },
+  { name: 'Q', transform: 'log', unit: 'L/h', doc: 'inter-compartmental clearance at 70 kg' },
+  { name: 'V2', transform: 'log', unit: 'L', doc: 'peripheral volume at 70 kg' },
+  { name: 'KA', transform: 'log', unit: '1/h', doc: 'first-order absorption rate' },
+  { name: 'R0', transform: 'log', unit: 'ng/mL', doc: 'baseline biomarker without COMED' },
+  { name: 'BETA_COMED_R0', transform: 'identity', unit: '', doc: 'log-multiplier of the baseline with COMED' },
+  { name: 'KOUT', transform: 'log', unit: '1/h', doc: 'biomarker turnover (loss) rate' },
+  { name: 'IMAX', transform: 'logit', unit: '', doc: 'maximal fractional inhibition of production (0..1)' },
+  { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition' },
+  { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition' },
+] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string }[];
+
+export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
+
+/** Parameters that carry inter-individual variability, in eta order. */
+export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
+export type EtaName = (typeof ETA_NAMES)[number];
+
+export const K_ETA = ETA_NAMES.length;
+export const P_FIXED = FIXED_EFFECTS.length;
+export const P_THETA = P_FIXED + (K_ETA * (K_ETA + 1)) / 2;
+
+/** Natural-scale typical values. */
+export type FixedEffects = Readonly<Record<FixedEffectName, number>>;
+
+export interface PopulationParameters {
+  readonly fixed: FixedEffects;
+  /** K x K covariance of eta (log scale), ETA_NAMES order */
+  readonly omega: readonly (readonly number[])[];
+  /** residual error: PK proportional (fraction) and additive (mg/L); PD additive (ng/mL) */
+  readonly sigma: { readonly pkProportional: number; readonly pkAdditive: number; readonly pdAdditive: number };
+}
+
+/** Individual (natural-scale) parameters of one subject. */
+export interface IndividualParameters {
+  readonly CL: number; readonly V1: number; readonly Q: number; readonly V2: number; readonly KA: number;
+  readonly R0: number; readonly KOUT: number; readonly KIN: number; readonly IMAX: number; readonly IC50: number; readonly GAMMA: number;
+}
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+const expit = (x: number): number => 1 / (1 + Math.exp(-x));
+
+export function toTransformed(name: FixedEffectName, value: number): number {
+  const t = FIXED_EFFECTS.find((f) => f.name === name)?.transform;
+  return t === 'log' ? Math.log(value) : t === 'logit' ? logit(value) : value;
+}
+
+export function fromTransformed(name: FixedEffectName, x: number): number {
+  const t = FIXED_EFFECTS.find((f) => f.name === name)?.transform;
+  return t === 'log' ? Math.exp(x) : t === 'logit' ? expit(x) : x;
+}
+
+/** Lower Cholesky factor (row-major K x K) of a covariance matrix; throws on a non-positive pivot. */
+export function choleskyLower(m: readonly (readonly number[])[]): number[] {
+  const K = m.length;
+  const L = new Array<number>(K * K).fill(0);
+  for (let i = 0; i < K; i += 1) {
+    for (let j = 0; j <= i; j += 1) {
+      let s = m[i]?.[j] ?? 0;
+      for (let k = 0; k < j; k += 1) s -= (L[i * K + k] ?? 0) * (L[j * K + k] ?? 0);
+      if (i === j) {
+        if (!(s > 0)) throw new RangeError(`Omega is not positive definite (pivot ${i}: ${s})`);
+        L[i * K + i] = Math.sqrt(s);
+      } else L[i * K + j] = s / (L[j * K + j] ?? 1);
+    }
+  }
+  return L;
+}
+
+/** theta = [transformed fixed effects..., lower-triangular Cholesky of Omega row-major]. */
+export function packTheta(p: PopulationParameters): number[] {
+  const out = FIXED_EFFECTS.map((f) => toTransformed(f.name, p.fixed[f.name]));
+  const L = choleskyLower(p.omega);
+  for (let i = 0; i < K_ETA; i += 1) for (let j = 0; j <= i; j += 1) out.push(L[i * K_ETA + j] ?? 0);
+  return out;
+}
+
+export function unpackTheta(theta: readonly number[]): { fixed: FixedEffects; omegaCholesky: number[] } {
+  if (theta.length !== P_THETA) throw new RangeError(`theta has ${theta.length} entries, expected ${P_THETA}`);
+  const fixed = Object.fromEntries(FIXED_EFFECTS.map((f, i) => [f.name, fromTransformed(f.name, theta[i] ?? NaN)])) as FixedEffects;
+  const L = new Array<number>(K_ETA * K_ETA).fill(0);
+  let at = P_FIXED;
+  for (let i = 0; i < K_ETA; i += 1) for (let j = 0; j <= i; j += 1) L[i * K_ETA + j] = theta[at++] ?? NaN;
+  return { fixed, omegaCholesky: L };
+}
+
+/** Individual parameters from typical values, covariates and eta (log-scale deviations, ETA_NAMES order). */
+export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[]): IndividualParameters {
+  const e = (name: EtaName): number => eta[ETA_NAMES.indexOf(name)] ?? 0;
+  const w = bwKg / REFERENCE_BW_KG;
+  const R0 = fixed.R0 * Math.exp(fixed.BETA_COMED_R0 * comed + e('R0'));
+  const KOUT = fixed.KOUT * Math.exp(e('KOUT'));
+  return {
+    CL: fixed.CL * w ** ALLOMETRY.clearance * Math.exp(e('CL')),
+    V1: fixed.V1 * w ** ALLOMETRY.volume * Math.exp(e('V1')),
+    Q: fixed.Q * w ** ALLOMETRY.clearance,
+    V2: fixed.V2 * w ** ALLOMETRY.volume,
+    KA: fixed.KA * Math.exp(e('KA')),
+    R0, KOUT, KIN: R0 * KOUT,
+    IMAX: fixed.IMAX,
+    IC50: fixed.IC50 * Math.exp(e('IC50')),
+    GAMMA: fixed.GAMMA,
+  };
+}
