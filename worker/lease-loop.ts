@@ -42,7 +42,7 @@ export class Worker {
     this.cache = new ModelCache(
       {
         fetch: async (runId) => {
-          const res = await this.call('GetRunSpec', () => this.client.getRunSpec({ runId }));
+          const res = await this.retrying('GetRunSpec', () => this.client.getRunSpec({ runId }));
           const spec = res.spec;
           if (spec === undefined) throw new Error(`coordinator sent no spec for run ${runId}`);
           return { specJson: spec.specJson, models: spec.models.map((m) => ({ sha256: m.sha256, cardJson: m.cardJson, onnx: m.onnx })) };
@@ -150,9 +150,5 @@ export class Worker {
         delayMs = Math.min(5_000, delayMs * 2);
       }
     }
-  }
-
-  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return this.retrying(what, fn);
   }
 }

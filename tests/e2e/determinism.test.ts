@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
 import { cellTable, outputs } from '../kit/run-dir.js';
@@ -33,6 +34,14 @@ test('1 vs 3 workers and two tile sizes give identical cells, curves bytes and d
       assert.ok(b.curves.equals(a.curves), `${b.name} curves.parquet bytes differ from ${a.name}`);
       assert.equal(b.decisions, a.decisions, `${b.name} decisions differ from ${a.name}`);
     }
+    // an independent Parquet reader (hyparquet) reads the curve table with the documented columns
+    const buf = new Uint8Array(a.curves).buffer;
+    const rows = await parquetReadObjects({ file: buf });
+    assert.equal(rows.length, 160);
+    for (const col of ['scenario', 'regimen', 'dose', 'n', 'k', 'p_hat', 'cp_lo', 'cp_hi', 'wilson_lo', 'wilson_hi', 'rq_lo', 'rq_hi']) {
+      assert.ok(col in (rows[0] ?? {}), `curves.parquet has column ${col}`);
+    }
+    for (const r of rows) assert.ok(Number(r['cp_lo']) <= Number(r['p_hat']) && Number(r['p_hat']) <= Number(r['cp_hi']));
     // the tilings really were different
     const tiles = results.map((r) => (r.manifest['tiles'] as { total: number }).total);
     assert.notEqual(tiles[0], tiles[2]);

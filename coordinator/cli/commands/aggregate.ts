@@ -8,6 +8,6 @@ const builder = (y: Argv) =>
     .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' });
 
 export const aggregateCommandModule = defineCommand('aggregate <dir>', 'Re-aggregate a run directory from its shards (any execution mode): curves.parquet, decisions.json', builder, async (a) => {
-    const { aggregateCommand } = await import('../aggregate-command.js');
-    process.exitCode = await aggregateCommand(a.dir, a.format);
+  const { aggregateCommand } = await import('../aggregate-command.js');
+  process.exitCode = await aggregateCommand(a.dir, a.format);
 });

@@ -16,10 +16,10 @@ const builder = (y: Argv) =>
     .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' });
 
 export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
-    const { coordinatorCommand } = await import('../coordinator-command.js');
-    process.exitCode = await coordinatorCommand({
-      listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
-      metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
-      token: process.env['QUSOP_TOKEN'],
-    });
+  const { coordinatorCommand } = await import('../coordinator-command.js');
+  process.exitCode = await coordinatorCommand({
+    listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
+    metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
+    token: process.env['QUSOP_TOKEN'],
+  });
 });

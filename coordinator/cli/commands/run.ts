@@ -20,10 +20,10 @@ const builder = (y: Argv) =>
     .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs from the embedded coordinator' });
 
 export const runCommandModule = defineCommand('run <scenario>', 'Run a scenario file on this machine: embedded coordinator + N local workers over loopback gRPC', builder, async (a) => {
-    const { runCommand } = await import('../run-command.js');
-    process.exitCode = await runCommand({
-      scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
-      maxBatchRows: a['max-batch-rows'], threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
-      model: a.model, quiet: a.quiet, verbose: a.verbose,
-    });
+  const { runCommand } = await import('../run-command.js');
+  process.exitCode = await runCommand({
+    scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
+    maxBatchRows: a['max-batch-rows'], threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
+    model: a.model, quiet: a.quiet, verbose: a.verbose,
+  });
 });

@@ -14,11 +14,11 @@ const builder = (y: Argv) =>
     .option('connect-timeout-ms', { type: 'number', default: 60000, describe: 'give up when the coordinator stays unreachable this long' });
 
 export const workerCommandModule = defineCommand('worker', 'Lease and compute tiles from a coordinator. The token comes from QUSOP_TOKEN.', builder, async (a) => {
-    const token = process.env['QUSOP_TOKEN'];
-    if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: the worker needs the coordinator's token");
-    const { runWorkerProcess } = await import('../../../worker/main.js');
-    await runWorkerProcess({
-      coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'], intraOpThreads: a.threads, name: a.name,
-      connectTimeoutMs: a['connect-timeout-ms'], ...(a['metrics-port'] === undefined ? {} : { metricsPort: a['metrics-port'] }),
-    });
+  const token = process.env['QUSOP_TOKEN'];
+  if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: the worker needs the coordinator's token");
+  const { runWorkerProcess } = await import('../../../worker/main.js');
+  await runWorkerProcess({
+    coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'], intraOpThreads: a.threads, name: a.name,
+    connectTimeoutMs: a['connect-timeout-ms'], ...(a['metrics-port'] === undefined ? {} : { metricsPort: a['metrics-port'] }),
+  });
 });
