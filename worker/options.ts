@@ -3,7 +3,7 @@
  * a compiled, fully-required form, validated once with the offending field named.
  */
 import { z } from 'zod';
-import { InputError } from './common/errors.js';
+import { compileOptions } from './common/options.js';
 
 export const WorkerOptionsSchema = z.strictObject({
   /** coordinator address, host:port */
@@ -30,11 +30,5 @@ export type WorkerOptionsInput = z.input<typeof WorkerOptionsSchema>;
 export type WorkerOptions = z.output<typeof WorkerOptionsSchema>;
 
 export function compileWorkerOptions(input: WorkerOptionsInput): WorkerOptions {
-  const parsed = WorkerOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join('.') ?? '';
-    throw new InputError(`worker option ${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
-  }
-  return parsed.data;
+  return compileOptions(WorkerOptionsSchema, input, 'worker');
 }

@@ -1,16 +1,7 @@
 /** The decision table printed at the end of a run (plain text, fixed-width). */
+import type { Decision } from '../aggregate/decisions.js';
 
-export interface DecisionLike {
-  readonly scenario: string;
-  readonly regimen: string;
-  readonly target: number;
-  readonly mean_crossing: number | null;
-  readonly conservative: number | null;
-  readonly replicate_median: number | null;
-  readonly replicate_lo: number | null;
-  readonly replicate_hi: number | null;
-  readonly flags: readonly string[];
-}
+export type DecisionLike = Pick<Decision, 'scenario' | 'regimen' | 'target' | 'mean_crossing' | 'conservative' | 'replicate_median' | 'replicate_lo' | 'replicate_hi' | 'flags'>;
 
 const mg = (x: number | null): string => (x === null ? '—' : `${x}`);
 

@@ -4,20 +4,16 @@
  * keyed by subject, not by tile); it only trades scheduling overhead against latency and memory.
  */
 import type { RunSpecJson } from '../../worker/run-spec.js';
+import type { TileRange } from '../../worker/tile-compute.js';
 
 export interface TilePlanOptions {
   /** aim for this many trajectories (doses x replicates x subjects) per tile */
   readonly targetTrajectories: number;
 }
 
-export interface PlannedTile {
+/** A tile of the plan: its id and its ranges (the worker's TileRange). */
+export interface PlannedTile extends TileRange {
   readonly tileId: string;
-  readonly scenarioIndex: number;
-  readonly regimenIndex: number;
-  readonly doseBegin: number;
-  readonly doseEnd: number;
-  readonly replicateBegin: number;
-  readonly replicateEnd: number;
 }
 
 export const DEFAULT_TILE_TRAJECTORIES = 200_000;
@@ -29,7 +25,7 @@ export function blockSizes(doses: number, replicates: number, subjects: number, 
   return { doseBlock: Math.max(1, Math.min(doses, Math.floor(target / subjects))), replicateBlock: 1 };
 }
 
-export function tileId(t: Omit<PlannedTile, 'tileId'>): string {
+export function tileId(t: TileRange): string {
   return `s${t.scenarioIndex}-g${t.regimenIndex}-d${t.doseBegin}-${t.doseEnd}-r${t.replicateBegin}-${t.replicateEnd}`;
 }
 

@@ -1,6 +1,7 @@
 /** Coordinator options: documented optional fields -> defaults -> compiled, validated form (STYLE.md 5). */
 import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
+import { compileOptions } from '../../worker/common/options.js';
 import { DEFAULT_TILE_TRAJECTORIES } from '../plan/tiles.js';
 
 export const CoordinatorOptionsSchema = z.strictObject({
@@ -28,16 +29,11 @@ export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;
 export type CoordinatorOptions = z.output<typeof CoordinatorOptionsSchema>;
 
 export function compileCoordinatorOptions(input: CoordinatorOptionsInput): CoordinatorOptions {
-  const parsed = CoordinatorOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.map(String).join('.') ?? '';
-    throw new InputError(`coordinator option ${field}: ${issue?.message ?? 'invalid'}`, { details: { field } });
+  const opts = compileOptions(CoordinatorOptionsSchema, input, 'coordinator');
+  if (opts.heartbeatMs >= opts.leaseMs) {
+    throw new InputError(`coordinator option heartbeatMs (${opts.heartbeatMs}) must be < leaseMs (${opts.leaseMs})`, { details: { field: 'heartbeatMs' } });
   }
-  if (parsed.data.heartbeatMs >= parsed.data.leaseMs) {
-    throw new InputError(`coordinator option heartbeatMs (${parsed.data.heartbeatMs}) must be < leaseMs (${parsed.data.leaseMs})`, { details: { field: 'heartbeatMs' } });
-  }
-  return parsed.data;
+  return opts;
 }
 
 export function isLoopback(host: string): boolean {

@@ -9,6 +9,7 @@ import betainc from '@stdlib/math-base-special-betainc';
 import { quantileSorted } from 'd3-array';
 import { clopperPearson, quantileType7, replicateQuantileBand, wilson } from '../../coordinator/aggregate/bands.js';
 import { InputError } from '../../worker/common/errors.js';
+import { mulberry32 as rng } from '../kit/prng.js';
 
 /** p with I_p(a, b) = target, by bisection to 1e-13 (I_p is increasing in p). */
 function betaRoot(target: number, a: number, b: number): number {
@@ -85,17 +86,6 @@ test('bands reject impossible counts with InputError', () => {
   assert.throws(() => clopperPearson(1, 4, 1), /level is 1/);
 });
 
-/** mulberry32: a small fixed-seed generator so the samples are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('replicate-quantile band equals d3 type-7 quantiles of the replicate p-hats', () => {
   const next = rng(7);

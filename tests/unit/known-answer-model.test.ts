@@ -22,20 +22,11 @@ import {
 } from '../../models/testmodel/exact.js';
 import type { KnownAnswerPopulation } from '../../models/testmodel/exact.js';
 import { knownAnswerArtifact, writeKnownAnswerModels } from '../../models/testmodel/write.js';
+import { mulberry32 } from '../kit/prng.js';
 
 const POP: KnownAnswerPopulation = { bw: { kind: 'uniform', minKg: 51, maxKg: 100 }, comed: { kind: 'bernoulli', p: 0.5 } };
 const THR = 3.3;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const normal = (u: () => number) => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 
 /** pd in double, straight from the README formula (no shared code with exact.ts). */

@@ -9,6 +9,7 @@ import { compileSchedulerOptions, schedulerDefaults } from '../../coordinator/sc
 import type { SchedulerOptions } from '../../coordinator/schedule/options.js';
 import type { SchedulerSnapshot } from '../../coordinator/schedule/events.js';
 import { InputError } from '../../worker/common/errors.js';
+import { mulberry32 as prng } from '../kit/prng.js';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `t${i}`);
 const LEASE = 1_000;
@@ -264,17 +265,6 @@ test('options: defaults fill in, bad values name the field', () => {
   assert.throws(() => compileSchedulerOptions({ leaseMS: 5 } as SchedulerOptions), /field "leaseMS"/);
 });
 
-/** mulberry32: a tiny seeded PRNG so the interleavings are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('property: random interleavings end with every tile accepted exactly once', () => {
   for (const seed of [1, 2, 3, 42, 2024]) {

@@ -13,19 +13,10 @@ import type { Logger } from '../../worker/common/log.js';
 import type { ModelCard } from '../../worker/model/card.js';
 import { loadTrajectoryModel, planChunks } from '../../worker/onnx/session.js';
 import type { TrajectoryInputs } from '../../worker/onnx/session.js';
+import { mulberry32 } from '../kit/prng.js';
 
 const THR = 3.3;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** G groups (one dose each, as a tile's doses) of M subjects; float32 as the worker feeds them. */
 function population(seed: number, G: number, M: number, doseStepMg: number): Required<Omit<TrajectoryInputs, 'theta' | 'extra'>> {
