@@ -13,7 +13,7 @@ import { createWorkerMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import type { WorkerOptions } from './options.js';
 import { connectWorkerClient, fromGrpcError, type WorkerClient } from './rpc/connection.js';
-import { cellsDigest, computeTile } from './tile-compute.js';
+import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
@@ -94,16 +94,24 @@ export class Worker {
   private async process(workerId: string, tile: Tile, heartbeatMs: number, log: Logger): Promise<void> {
     const tlog = log.child({ run: tile.runId, tile: tile.tileId });
     const started = performance.now();
-    // session.run blocks the event loop while a chunk runs; heartbeats go out between chunks.
+    let cancelled = false;
+    // session.run blocks the event loop while a chunk runs; heartbeats go out between chunks. A
+    // heartbeat that says the tile is no longer ours (done by a backup, lease expired) stops the work.
     const beat = setInterval(() => {
-      this.client.heartbeat({ workerId, tileIds: [tile.tileId] }).catch((err: unknown) => tlog.warn({ err: String(err) }, 'heartbeat failed'));
+      this.client.heartbeat({ workerId, tileIds: [tile.tileId] }).then(
+        (res) => {
+          if (res.cancelledTileIds.includes(tile.tileId)) cancelled = true;
+        },
+        (err: unknown) => tlog.warn({ err: String(err) }, 'heartbeat failed'),
+      );
     }, Math.max(100, heartbeatMs));
     try {
       const loaded = await this.cache.run(tile.runId);
       const rg = loaded.spec.scenarios[tile.scenarioIndex]?.regimens[tile.regimenIndex];
       const model = rg === undefined ? undefined : loaded.models.get(rg.modelSha256);
       if (model === undefined) throw new Error(`run ${tile.runId} has no model for scenario ${tile.scenarioIndex} regimen ${tile.regimenIndex}`);
-      const cells = await computeTile(loaded.spec, tile, model);
+      await injectedDelay(() => cancelled);
+      const cells = await computeTile(loaded.spec, tile, model, () => cancelled);
       const computeMs = performance.now() - started;
       const trajectories = cells.reduce((s, c) => s + c.n, 0);
       clearInterval(beat);
@@ -127,6 +135,11 @@ export class Worker {
       tlog.debug({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
     } catch (err) {
       clearInterval(beat);
+      if (err instanceof TileCancelledError) {
+        this.metrics.tiles.inc({ outcome: 'cancelled' });
+        tlog.info({}, 'tile cancelled: the coordinator no longer needs it (done elsewhere or lease lost)');
+        return;
+      }
       const retryable = err instanceof QusopError ? err.retryable : true;
       const reason = err instanceof Error ? err.message : String(err);
       tlog.error({ err: reason, retryable }, 'tile failed');
@@ -151,4 +164,14 @@ export class Worker {
       }
     }
   }
+}
+
+/**
+ * Fault injection for reliability tests only: QUSOP_TEST_SLOW_TILE_MS makes this worker a straggler
+ * (it waits that long before each tile, yielding to heartbeats and cancellation). Never set in production.
+ */
+async function injectedDelay(cancelled: () => boolean): Promise<void> {
+  const ms = Number(process.env['QUSOP_TEST_SLOW_TILE_MS'] ?? 0);
+  const until = Date.now() + (Number.isFinite(ms) ? ms : 0);
+  while (Date.now() < until && !cancelled()) await sleep(Math.min(50, until - Date.now()));
 }

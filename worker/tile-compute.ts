@@ -4,7 +4,7 @@
  * head and return per-(dose, replicate) counts. Pure apart from the ONNX session; no I/O.
  */
 import { createHash } from 'node:crypto';
-import { ModelError } from './common/errors.js';
+import { ModelError, QusopError } from './common/errors.js';
 import type { ModelCard } from './model/card.js';
 import { drawPopulation } from './population/draw.js';
 import { scenarioKey } from './rng/scenario-key.js';
@@ -36,7 +36,12 @@ export interface LoadedRunner {
   readonly etaCholesky?: Float64Array;
 }
 
-export async function computeTile(spec: RunSpecJson, tile: TileRange, model: LoadedRunner): Promise<CellResult[]> {
+/** Stop computing a tile whose lease is gone (checked between replicates). */
+export class TileCancelledError extends QusopError {
+  readonly code = 'CANCELLED';
+}
+
+export async function computeTile(spec: RunSpecJson, tile: TileRange, model: LoadedRunner, shouldStop: () => boolean = () => false): Promise<CellResult[]> {
   const sc = spec.scenarios[tile.scenarioIndex];
   const rg = sc?.regimens[tile.regimenIndex];
   if (sc === undefined || rg === undefined) throw new ModelError(`tile refers to scenario ${tile.scenarioIndex} / regimen ${tile.regimenIndex} which the run spec lacks`);
@@ -56,6 +61,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   const eta = K > 0 ? new Float32Array(rows * K) : undefined;
   const thetaIn = P > 0 ? new Float32Array(rows * P) : undefined;
   for (let r = tile.replicateBegin; r < tile.replicateEnd; r += 1) {
+    if (shouldStop()) throw new TileCancelledError(`tile cancelled by the coordinator before replicate ${r}`);
     const pop = drawPopulation(key, r, sc.population, K);
     const popEta = model.etaCholesky === undefined || K === 0 ? pop.eta : correlate(pop.eta, model.etaCholesky, K);
     for (let d = 0; d < D; d += 1) {
