@@ -12,7 +12,7 @@ import { serveMetrics, type MetricsServer } from './common/metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import type { WorkerOptions } from './options.js';
-import { connectWorkerClient, fromGrpcError, type WorkerClient } from './rpc/connection.js';
+import { connectWorkerClient, fromGrpcError, RejectedError, type WorkerClient } from './rpc/connection.js';
 import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
@@ -135,6 +135,12 @@ export class Worker {
       tlog.debug({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
     } catch (err) {
       clearInterval(beat);
+      if (err instanceof RejectedError) {
+        // the coordinator already re-queued the tile (and counted the attempt): nothing to report
+        this.metrics.tiles.inc({ outcome: 'rejected' });
+        tlog.warn({ err: err.message }, 'coordinator rejected the result; the tile goes back to its queue');
+        return;
+      }
       if (err instanceof TileCancelledError) {
         this.metrics.tiles.inc({ outcome: 'cancelled' });
         tlog.info({}, 'tile cancelled: the coordinator no longer needs it (done elsewhere or lease lost)');

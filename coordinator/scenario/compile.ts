@@ -36,6 +36,12 @@ export interface CompileOptions {
 
 export async function compileScenarioFile(scenarioPath: string, opts: CompileOptions = {}): Promise<CompiledRun> {
   const { file, text } = await loadScenarioFile(scenarioPath);
+  const regimenNames = new Set(file.scenarios.flatMap((sc) => sc.regimens.map((rg) => rg.name)));
+  for (const name of Object.keys(opts.modelOverrides ?? {})) {
+    if (!regimenNames.has(name)) {
+      throw new InputError(`--model ${name}=...: ${scenarioPath} has no regimen named "${name}" (regimens: ${[...regimenNames].join(', ')})`, { details: { field: '--model' } });
+    }
+  }
   const baseDir = dirname(resolve(scenarioPath));
   const models = new Map<string, LoadedModel>();
   const dataHashes: Record<string, string> = {};

@@ -27,6 +27,9 @@ export function parseScenarioText(text: string, path: string): ScenarioFile {
     const line = yamlError.linePos?.[0].line ?? 0;
     throw new InputError(`${path}:${line}: invalid YAML: ${yamlError.message.split('\n')[0]}`, { details: { file: path, line } });
   }
+  if (doc.contents === null) {
+    throw new InputError(`${path}:1: the file is empty; expected a mapping with a "scenarios:" list (see scenarios/README.md)`, { details: { file: path, line: 1 } });
+  }
   const parsed = ScenarioFileSchema.safeParse(doc.toJS());
   if (!parsed.success) throw issueError(parsed.error.issues[0], doc, lines, path);
   semanticChecks(parsed.data, doc, lines, path);

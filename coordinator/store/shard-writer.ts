@@ -49,8 +49,22 @@ export async function writeShard(
   options: AtomicWriteOptions = {},
 ): Promise<number> {
   const bytes = encodeParquet(shardTable(rows, `shard ${path}`), metadata, `shard ${path}`);
-  await writeFileAtomic(path, bytes, options);
+  await writeFileAtomic(path, bytes, { ...options, ...injectedDiskFull() });
   return bytes.byteLength;
+}
+
+/**
+ * Fault injection for reliability tests only: QUSOP_TEST_DISK_FULL=1 makes every shard write fail with
+ * ENOSPC after its first 1 KiB reached the temp file, as a full disk would. Never set in production.
+ */
+function injectedDiskFull(): AtomicWriteOptions {
+  if (process.env['QUSOP_TEST_DISK_FULL'] !== '1') return {};
+  return {
+    chunkBytes: 1024,
+    onChunk: () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write (injected by QUSOP_TEST_DISK_FULL)'), { code: 'ENOSPC' });
+    },
+  };
 }
 
 // ---- footer canonicalisation (thrift compact protocol, just enough to skip and find field 5) ----

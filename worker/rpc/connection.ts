@@ -31,6 +31,11 @@ export class TransportError extends QusopError {
   readonly code = 'TRANSPORT';
 }
 
+/** The coordinator received the call and refused its content for good (e.g. it could not store the result). */
+export class RejectedError extends QusopError {
+  readonly code = 'REJECTED';
+}
+
 /** gRPC status -> typed error (worker side). */
 export function fromGrpcError(err: unknown, what: string): QusopError {
   const e = err as Partial<grpc.ServiceError>;
@@ -42,6 +47,8 @@ export function fromGrpcError(err: unknown, what: string): QusopError {
     case grpc.status.INVALID_ARGUMENT:
     case grpc.status.FAILED_PRECONDITION:
       return new InputError(`${what}: ${detail}`, { cause: err });
+    case grpc.status.ABORTED:
+      return new RejectedError(`${what}: ${detail}`, { cause: err, retryable: false });
     case grpc.status.UNAVAILABLE:
     case grpc.status.DEADLINE_EXCEEDED:
     case grpc.status.RESOURCE_EXHAUSTED:

@@ -1,0 +1,223 @@
+/**
+ * The bad-input corpus (issues 2 and 6): every case runs the real CLI and checks the exit code, the
+ * message (file, line/field, what was expected) and that no decisions were written. Exit codes:
+ * 1 run failed, 2 bad input, 3 authentication, 4 coordinator unreachable.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { ROOT, runCli, TEST_MODEL_DIR, withTempDir } from '../kit/cli.js';
+import { knownAnswerScenario } from '../kit/scenarios.js';
+import { writeNanModel } from '../kit/bad-models.js';
+
+type Obj = Record<string, unknown>;
+const QD = join(TEST_MODEL_DIR, 'qd.model.json');
+const QW = join(TEST_MODEL_DIR, 'qw.model.json');
+const ESTDATA = join(ROOT, 'data', 'EstData.csv');
+
+/** A tiny valid scenario as an object, for mutation. */
+const base = (): Obj => knownAnswerScenario({ replicates: 2, subjects: 10, qdStop: 2, qwStop: 10 });
+const sc0 = (o: Obj): Obj => (o['scenarios'] as Obj[])[0] as Obj;
+const mutate = (f: (s: Obj, root: Obj) => void): string => {
+  const o = base();
+  f(sc0(o), o);
+  return stringify(o);
+};
+const replaced = (from: string, to: string): string => {
+  const t = stringify(base());
+  assert.ok(t.includes(from), `fixture text contains ${from}`);
+  return t.replace(from, to);
+};
+const resample = (s: Obj): void => {
+  (s['population'] as Obj)['bw'] = { resample: { sigma: 0.1, clip_kg: [35, 120] } };
+};
+
+interface Case {
+  readonly name: string;
+  /** scenario text, or a function preparing files in dir and returning the scenario text */
+  readonly scenario?: string | ((dir: string) => Promise<string>);
+  /** CLI arguments; default `run <scenario> --out <dir>/out --workers 1 --quiet` */
+  readonly args?: (dir: string, scenarioPath: string) => string[];
+  readonly env?: Record<string, string>;
+  /** runs before the command (e.g. plans a run directory) */
+  readonly setup?: (dir: string, scenarioPath: string) => Promise<void>;
+  readonly code: number;
+  readonly message: RegExp;
+}
+
+const CASES: Case[] = [
+  // scenario file structure
+  { name: 'scenario file missing', args: (d) => ['run', join(d, 'nope.yaml'), '--out', join(d, 'out')], code: 2, message: /nope\.yaml: cannot read scenario file \(ENOENT\)/ },
+  { name: 'invalid YAML', scenario: 'scenarios:\n  - name: [unclosed\n', code: 2, message: /scenario\.yaml:\d+: invalid YAML/ },
+  { name: 'empty file', scenario: '', code: 2, message: /scenario\.yaml:1: the file is empty; expected a mapping with a "scenarios:" list/ },
+  { name: 'no scenarios', scenario: 'scenarios: []\n', code: 2, message: /scenario\.yaml:1: scenarios: .*>=1/ },
+  { name: 'unknown top-level field', scenario: replaced('scenarios:', 'runs: 3\nscenarios:'), code: 2, message: /scenario\.yaml:1: runs: unknown field "runs"/ },
+  { name: 'unknown scenario field', scenario: replaced('threshold_ng_ml: 3.3', 'threshold_ng_ml: 3.3\n    treshold: 3'), code: 2, message: /scenario\.yaml:\d+: scenarios\[0\]\.treshold: unknown field "treshold"/ },
+  { name: 'unknown population field', scenario: mutate((s) => { (s['population'] as Obj)['bmi'] = 3; }), code: 2, message: /scenarios\[0\]\.population\.bmi: unknown field "bmi"/ },
+  { name: 'missing threshold', scenario: mutate((s) => { delete s['threshold_ng_ml']; }), code: 2, message: /scenarios\[0\]\.threshold_ng_ml: .*(expected number|required)/i },
+  { name: 'threshold not a number', scenario: mutate((s) => { s['threshold_ng_ml'] = 'high'; }), code: 2, message: /scenarios\[0\]\.threshold_ng_ml: .*expected number/i },
+  { name: 'negative threshold', scenario: mutate((s) => { s['threshold_ng_ml'] = -1; }), code: 2, message: /scenarios\[0\]\.threshold_ng_ml: .*>0/ },
+  { name: 'dose step zero', scenario: replaced('step: 0.5', 'step: 0'), code: 2, message: /scenarios\[0\]\.regimens\[0\]\.doses_mg\.step: must be > 0/ },
+  { name: 'dose step negative', scenario: replaced('step: 5', 'step: -5'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.doses_mg\.step: must be > 0/ },
+  { name: 'grid start > stop', scenario: replaced('start: 5', 'start: 50'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.doses_mg\.start: start \(50\) must be <= stop \(10\)/ },
+  { name: 'huge grid beyond the limit', scenario: replaced('step: 0.5', 'step: 0.00001'), code: 2, message: /scenarios\[0\]\.regimens\[0\]\.doses_mg: grid has 150001 doses; the limit is 10000/ },
+  { name: 'target above 1', scenario: mutate((s) => { s['targets'] = [0.9, 1.2]; }), code: 2, message: /scenarios\[0\]\.targets\[1\]: .*<1/ },
+  { name: 'target zero', scenario: mutate((s) => { s['targets'] = [0]; }), code: 2, message: /scenarios\[0\]\.targets\[0\]: .*>0/ },
+  { name: 'no targets', scenario: mutate((s) => { s['targets'] = []; }), code: 2, message: /scenarios\[0\]\.targets: .*>=1/ },
+  { name: 'zero subjects', scenario: mutate((s) => { s['subjects'] = 0; }), code: 2, message: /scenarios\[0\]\.subjects: .*>0/ },
+  { name: 'fractional subjects', scenario: mutate((s) => { s['subjects'] = 10.5; }), code: 2, message: /scenarios\[0\]\.subjects: .*(int|integer)/i },
+  { name: 'zero replicates', scenario: mutate((s) => { s['replicates'] = 0; }), code: 2, message: /scenarios\[0\]\.replicates: .*>0/ },
+  { name: 'too many subjects', scenario: mutate((s) => { s['subjects'] = 1e9; }), code: 2, message: /scenarios\[0\]\.subjects: .*<=10000000/ },
+  { name: 'negative seed', scenario: mutate((s) => { s['seed'] = -1; }), code: 2, message: /scenarios\[0\]\.seed: .*>=0/ },
+  { name: 'seed beyond 32 bits', scenario: mutate((s) => { s['seed'] = 2 ** 32; }), code: 2, message: /scenarios\[0\]\.seed: .*<=4294967295/ },
+  { name: 'BW min > max', scenario: mutate((s) => { (s['population'] as Obj)['bw'] = { uniform: { min_kg: 100, max_kg: 50 } }; }), code: 2, message: /scenarios\[0\]\.population\.bw\.uniform\.min_kg: min_kg \(100\) must be <= max_kg \(50\)/ },
+  { name: 'negative body weight', scenario: mutate((s) => { (s['population'] as Obj)['bw'] = { fixed_kg: -70 }; }), code: 2, message: /scenarios\[0\]\.population\.bw\.fixed_kg: Too small: expected number to be >0/ },
+  { name: 'Bernoulli p above 1', scenario: mutate((s) => { (s['population'] as Obj)['comed'] = { bernoulli: 1.5 }; }), code: 2, message: /scenarios\[0\]\.population\.comed\.bernoulli: Too big: expected number to be <=1/ },
+  { name: 'COMED fixed at 2', scenario: mutate((s) => { (s['population'] as Obj)['comed'] = { fixed: 2 }; }), code: 2, message: /scenarios\[0\]\.population\.comed: .*documented forms/ },
+  { name: 'clip range inverted', scenario: mutate((s) => { (s['population'] as Obj)['subjects_source'] = ESTDATA; (s['population'] as Obj)['bw'] = { resample: { sigma: 0.1, clip_kg: [120, 35] } }; }), code: 2, message: /population\.bw\.resample\.clip_kg: clip_kg lower bound \(120\) must be <= upper bound \(35\)/ },
+  { name: 'resample without a trial', scenario: mutate(resample), code: 2, message: /scenarios\[0\]\.population: subjects_source \(a trial CSV\) is required/ },
+  { name: 'resampled COMED without resampled BW', scenario: mutate((s) => { (s['population'] as Obj)['subjects_source'] = ESTDATA; (s['population'] as Obj)['comed'] = 'resampled'; }), code: 2, message: /scenarios\[0\]\.population\.comed: "resampled" COMED needs bw: \{ resample/ },
+  { name: 'unknown band method', scenario: mutate((s) => { s['band'] = { method: 'bootstrap', level: 0.95 }; }), code: 2, message: /scenarios\[0\]\.band\.method: .*(clopper-pearson|expected one of)/i },
+  { name: 'band level 1.5', scenario: mutate((s) => { s['band'] = { method: 'wilson', level: 1.5 }; }), code: 2, message: /scenarios\[0\]\.band\.level: .*<1/ },
+  { name: 'duplicate scenario names', scenario: mutate((s, root) => { (root['scenarios'] as Obj[]).push({ ...s }); }), code: 2, message: /scenarios\[1\]\.name: duplicate scenario name "ka"/ },
+  { name: 'duplicate regimen names', scenario: mutate((s) => { const r = s['regimens'] as Obj[]; (r[1] as Obj)['name'] = 'qd'; }), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.name: duplicate regimen name "qd"/ },
+  { name: 'bad scenario name', scenario: mutate((s) => { s['name'] = 'base case'; }), code: 2, message: /scenarios\[0\]\.name: letters, digits/ },
+  // trial data
+  { name: 'trial CSV missing', scenario: (d) => Promise.resolve(mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'none.csv'); })), code: 2, message: /none\.csv/ },
+  {
+    name: 'trial CSV with a non-numeric BW',
+    scenario: async (d) => {
+      const csv = (await readFile(ESTDATA, 'utf8')).split('\n');
+      csv[3] = (csv[3] ?? '').replace(/^1,58,/, '1,heavy,');
+      await writeFile(join(d, 'trial.csv'), csv.join('\n'));
+      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
+    },
+    code: 2, message: /trial\.csv:4: column BW: expected a number, found 'heavy'/,
+  },
+  {
+    name: 'trial CSV with an unknown column',
+    scenario: async (d) => {
+      const csv = (await readFile(ESTDATA, 'utf8')).replace(/^ID,BW,/, 'ID,WT,');
+      await writeFile(join(d, 'trial.csv'), csv);
+      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
+    },
+    code: 2, message: /trial\.csv: header: .*WT/,
+  },
+  // models
+  { name: 'model card missing', scenario: (d) => Promise.resolve(replaced(QW, join(d, 'nowhere', 'qw.model.json'))), code: 2, message: /nowhere\/qw\.model\.json: cannot read model card \(ENOENT\)/ },
+  {
+    name: 'model card not JSON',
+    scenario: async (d) => { await writeFile(join(d, 'qd.model.json'), '{ not json'); return replaced(QD, join(d, 'qd.model.json')); },
+    code: 2, message: /qd\.model\.json: model card is not valid JSON/,
+  },
+  {
+    name: 'model card with an unknown field',
+    scenario: async (d) => {
+      const card = JSON.parse(await readFile(QD, 'utf8')) as Obj;
+      await writeFile(join(d, 'qd.model.json'), JSON.stringify({ ...card, colour: 'red' }));
+      return replaced(QD, join(d, 'qd.model.json'));
+    },
+    code: 2, message: /qd\.model\.json: field colour: unknown field/,
+  },
+  {
+    name: 'ONNX file missing',
+    scenario: async (d) => { await copyFile(QD, join(d, 'qd.model.json')); return replaced(QD, join(d, 'qd.model.json')); },
+    code: 2, message: /qd\.model\.json: cannot read ONNX file .*qd\.onnx named by field onnx \(ENOENT\)/,
+  },
+  {
+    name: 'ONNX sha256 mismatch',
+    scenario: async (d) => { await copyFile(join(TEST_MODEL_DIR, 'qw.onnx'), join(d, 'qd.onnx')); await copyFile(QD, join(d, 'qd.model.json')); return replaced(QD, join(d, 'qd.model.json')); },
+    code: 2, message: /field sha256: card says [0-9a-f]{64} but .*qd\.onnx hashes to [0-9a-f]{64}/,
+  },
+  {
+    name: 'corrupt ONNX bytes (card updated to match)',
+    scenario: async (d) => {
+      const bytes = Buffer.from('this is not an onnx model');
+      await writeFile(join(d, 'qd.onnx'), bytes);
+      const card = JSON.parse(await readFile(QD, 'utf8')) as Obj;
+      const { createHash } = await import('node:crypto');
+      await writeFile(join(d, 'qd.model.json'), JSON.stringify({ ...card, sha256: createHash('sha256').update(bytes).digest('hex') }));
+      return replaced(QD, join(d, 'qd.model.json'));
+    },
+    code: 2, message: /qd\.model\.json: qd\.onnx is not a valid ONNX model/,
+  },
+  {
+    name: 'ONNX inputs do not match the card',
+    scenario: async (d) => {
+      await copyFile(join(TEST_MODEL_DIR, 'qd.onnx'), join(d, 'qd.onnx'));
+      const card = JSON.parse(await readFile(QD, 'utf8')) as { inputs: { covariates: string[] } };
+      card.inputs.covariates.push('age');
+      await writeFile(join(d, 'qd.model.json'), JSON.stringify(card));
+      return replaced(QD, join(d, 'qd.model.json'));
+    },
+    code: 2, message: /no input "age", which the card declares in inputs\.covariates/,
+  },
+  { name: 'regimen tau does not match the model', scenario: replaced('tau_h: 168', 'tau_h: 24'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.tau_h is 24 h but model .*qw\.model\.json is for regimen "QW" with tau_h 168 h/ },
+  { name: '--model without REGIMEN=', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--model', QD], code: 2, message: /--model .*qd\.model\.json: expected REGIMEN=CARD\.model\.json/ },
+  { name: '--model for an unknown regimen', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--model', `bid=${QD}`], code: 2, message: /--model bid=\.\.\.: .* has no regimen named "bid"/ },
+  // runs that fail while computing: nothing partial is marked complete
+  {
+    name: 'a model producing NaN fails the run naming the tile',
+    scenario: async (d) => replaced(QD, await writeNanModel(join(d, 'nan'))),
+    code: 1, message: /run [0-9a-f]{16} failed: tile s0-g0-d0-4-r0-2 failed after \d attempt\(s\): .*non-finite/,
+  },
+  { name: 'full disk while writing shards', scenario: stringify(base()), env: { QUSOP_TEST_DISK_FULL: '1' }, code: 1, message: /failed after 3 attempt\(s\): shard write failed: ENOSPC/ },
+  // run directories
+  {
+    name: 'aggregate a directory with missing shards',
+    scenario: stringify(base()),
+    setup: (d, s) => plan(s, join(d, 'planned')),
+    args: (d) => ['aggregate', join(d, 'planned')],
+    code: 1, message: /planned: 2 of 2 tile shards are missing \(first: s0-g0-d0-4-r0-2, s0-g1-d0-2-r0-2\); nothing aggregated/,
+  },
+  {
+    name: 'run directory belonging to another run',
+    scenario: stringify(base()),
+    setup: async (d) => {
+      const other = join(d, 'other.yaml');
+      await writeFile(other, stringify(knownAnswerScenario({ replicates: 2, subjects: 10, qdStop: 2, qwStop: 10, seed: 99 })));
+      await plan(other, join(d, 'out'));
+    },
+    code: 2, message: /run\.json: run directory belongs to run [0-9a-f]{16}, not [0-9a-f]{16}; choose another --out/,
+  },
+  { name: 'aggregate a directory that is not a run', args: (d) => ['aggregate', d], code: 1, message: /no run\.json; not a qusop run directory/ },
+  // worker / coordinator transport
+  { name: 'worker without a token', args: () => ['worker', '--coordinator', '127.0.0.1:9'], env: { QUSOP_TOKEN: '' }, code: 2, message: /QUSOP_TOKEN is not set/ },
+  { name: 'unreachable coordinator', args: () => ['worker', '--coordinator', '127.0.0.1:9', '--connect-timeout-ms', '800'], env: { QUSOP_TOKEN: 'x'.repeat(20) }, code: 4, message: /Register 127\.0\.0\.1:9: .*(ECONNREFUSED|No connection established|UNAVAILABLE)/i },
+  { name: 'bad coordinator address', args: () => ['worker', '--coordinator', 'localhost'], env: { QUSOP_TOKEN: 'x'.repeat(20) }, code: 2, message: /worker option coordinator: expected HOST:PORT/ },
+  { name: 'coordinator without a token', args: () => ['coordinator', '--listen', '127.0.0.1:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: '' }, code: 2, message: /QUSOP_TOKEN is not set/ },
+  { name: 'coordinator with a short token', args: () => ['coordinator', '--listen', '127.0.0.1:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: 'short' }, code: 2, message: /coordinator option token: must be at least 16 characters/ },
+  { name: 'plaintext coordinator on a non-loopback address', args: () => ['coordinator', '--listen', '0.0.0.0:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: 'x'.repeat(20) }, code: 3, message: /refusing plaintext gRPC on non-loopback address 0\.0\.0\.0:0/ },
+  { name: 'unknown command', args: () => ['sweep'], code: 2, message: /Unknown argument: sweep/ },
+];
+
+async function plan(scenarioPath: string, out: string): Promise<void> {
+  const r = await runCli(['plan', scenarioPath, '--out', out]);
+  assert.equal(r.code, 0, `qusop plan failed:\n${r.stderr}`);
+}
+
+const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+
+test(`bad-input corpus has at least 40 cases (${CASES.length})`, () => {
+  assert.ok(CASES.length >= 40);
+  assert.equal(new Set(CASES.map((c) => c.name)).size, CASES.length, 'case names are unique');
+});
+
+for (const c of CASES) {
+  test(`bad input: ${c.name}`, async () => {
+    await withTempDir(async (dir) => {
+      const text = typeof c.scenario === 'function' ? await c.scenario(dir) : c.scenario;
+      const scenarioPath = join(dir, 'scenario.yaml');
+      if (text !== undefined) await writeFile(scenarioPath, text);
+      if (c.setup !== undefined) await c.setup(dir, scenarioPath);
+      const args = c.args?.(dir, scenarioPath) ?? ['run', scenarioPath, '--out', join(dir, 'out'), '--workers', '1', '--quiet'];
+      const r = await runCli(args, { env: c.env ?? {}, timeoutMs: 60_000 });
+      assert.match(r.stderr, c.message, `stderr:\n${r.stderr}`);
+      assert.equal(r.code, c.code, `exit code; stderr:\n${r.stderr}`);
+      assert.equal(await exists(join(dir, 'out', 'decisions.json')), false, 'no decisions written');
+      assert.equal(await exists(join(dir, 'out', 'curves.parquet')), false, 'no curves written');
+    });
+  });
+}
