@@ -3,6 +3,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { createLogger } from '../../worker/common/log.js';
 import { writeManifest } from '../run/manifest.js';
 import { Coordinator } from '../server/coordinator.js';
+import { openEventBus, registerEventBusMetrics } from '../events/open.js';
 
 export interface CoordinatorCommandArgs {
   readonly listen: string;
@@ -16,18 +17,23 @@ export interface CoordinatorCommandArgs {
   readonly leaseMs: number;
   readonly exitWhenDone: boolean;
   readonly token?: string | undefined;
+  /** NATS URL for run events (none: not published) */
+  readonly nats?: string | undefined;
 }
 
 export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<number> {
   if (a.token === undefined || a.token === '') throw new InputError('QUSOP_TOKEN is not set: the coordinator needs a shared token (at least 16 characters)');
   const log = createLogger('coordinator');
+  const events = openEventBus(a.nats, 'qusop-coordinator', log);
   const c = new Coordinator(
     {
       listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
       leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), ...(a.tileTrajectories === undefined ? {} : { tileTrajectories: a.tileTrajectories }),
     },
     log,
+    events,
   );
+  if (events !== undefined) registerEventBusMetrics(c.metrics.registry, events);
   await c.start();
   process.stdout.write(`listening ${a.listen.replace(/:0$/, `:${c.port}`)}\n`);
   let stop: () => void = () => undefined;
@@ -58,5 +64,6 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   }
   await stopped;
   await c.stop();
+  await events?.close();
   return code;
 }

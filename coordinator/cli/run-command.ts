@@ -4,10 +4,11 @@
  */
 import { cpus } from 'node:os';
 import { createLogger, type LogLevel } from '../../worker/common/log.js';
-import { RunError } from '../../worker/common/errors.js';
+import { InputError } from '../../worker/common/errors.js';
 import { LocalWorkers, newToken } from '../local/launcher.js';
 import { writeManifest } from '../run/manifest.js';
 import { Coordinator } from '../server/coordinator.js';
+import { openEventBus, registerEventBusMetrics } from '../events/open.js';
 import { formatDecisionTable } from './decision-table.js';
 import { progressView } from './progress.js';
 
@@ -25,13 +26,15 @@ export interface RunCommandArgs {
   readonly model: readonly string[];
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** NATS URL for run events (none: not published) */
+  readonly nats?: string | undefined;
 }
 
 export function parseModelOverrides(values: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf('=');
-    if (eq <= 0) throw new RunError(`--model ${v}: expected REGIMEN=CARD.model.json (e.g. qd=models/estdata/qd.model.json)`);
+    if (eq <= 0) throw new InputError(`--model ${v}: expected REGIMEN=CARD.model.json (e.g. qd=models/estdata/qd.model.json)`);
     out[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return out;
@@ -39,6 +42,7 @@ export function parseModelOverrides(values: readonly string[]): Record<string, s
 
 export async function runCommand(a: RunCommandArgs): Promise<number> {
   const log = createLogger('qusop-run', a.verbose ? 'info' : a.quiet ? 'warn' : defaultRunLogLevel());
+  const events = openEventBus(a.nats, 'qusop-run', log);
   const coordinator = new Coordinator(
     {
       listen: '127.0.0.1:0', token: newToken(), leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), format: a.format,
@@ -46,7 +50,9 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
       ...(a.metricsPort === undefined ? {} : { metricsPort: a.metricsPort }),
     },
     log,
+    events,
   );
+  if (events !== undefined) registerEventBusMetrics(coordinator.metrics.registry, events);
   await coordinator.start();
   const workerCount = a.workers > 0 ? a.workers : cpus().length;
   try {
@@ -84,6 +90,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     return 0;
   } finally {
     await coordinator.stop();
+    await events?.close();
   }
 }
 

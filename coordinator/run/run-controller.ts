@@ -152,8 +152,9 @@ export class RunController extends EventEmitter {
     } catch (err) {
       this.writing.delete(tile.tileId);
       this.log.error({ tile: tile.tileId, err: (err as Error).message }, 'writing the shard failed; the tile goes back to the queue');
-      this.applyRelease(this.scheduler.fail(workerId, tile.tileId, `shard write failed: ${(err as Error).message}`, true, nowMs()));
-      throw err;
+      const reason = `shard write failed: ${(err as Error).message}`;
+      this.applyRelease(this.scheduler.fail(workerId, tile.tileId, reason, true, nowMs()));
+      throw new ShardError(`tile ${tile.tileId}: ${reason}`, { cause: err });
     }
     this.writing.delete(tile.tileId);
     if (!this.active) return 'unknown';
@@ -168,6 +169,7 @@ export class RunController extends EventEmitter {
       const leased = this.leasedAt.get(tile.tileId);
       if (leased !== undefined) this.metrics.tileLatency.observe({ run: this.runId }, (nowMs() - leased) / 1000);
       this.leasedAt.delete(tile.tileId);
+      this.emit('tile-accepted', { tileId: tile.tileId, workerId, trajectories: n, computeMs: result.computeMs });
     }
     this.publish();
     if (d.finished) void this.finish();

@@ -17,6 +17,8 @@ import { createCoordinatorMetrics, type CoordinatorMetrics } from '../metrics.js
 import { makeTokenCheck } from '../rpc/auth.js';
 import { NotFoundError, toGrpcStatus } from '../rpc/status.js';
 import { RunController } from '../run/run-controller.js';
+import { attachRunEvents } from '../events/attach.js';
+import type { EventBus } from '../events/bus.js';
 import { compileCoordinatorOptions, isLoopback, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
 import { runServiceHandlers } from './run-service.js';
 
@@ -36,7 +38,8 @@ export class Coordinator {
   port = 0;
   metricsPort: number | undefined;
 
-  constructor(input: CoordinatorOptionsInput, private readonly log: Logger) {
+  /** `events`: where run lifecycle and tile events are published (coordinator/events); none: not published */
+  constructor(input: CoordinatorOptionsInput, private readonly log: Logger, readonly events?: EventBus) {
     this.opts = compileCoordinatorOptions(input);
     this.checkToken = makeTokenCheck(this.opts.token);
   }
@@ -71,6 +74,7 @@ export class Coordinator {
       this.metrics,
       this.log.child({ run: compiled.spec.runId }),
     );
+    if (this.events !== undefined) attachRunEvents(run, this.events, { log: this.log.child({ run: run.runId }) });
     await run.prepare();
     this.runs.set(run.runId, run);
     return run;

@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { RunState } from '../../proto/gen/qusop/v1/run_service_pb.js';
+import { create } from '@bufbuild/protobuf';
+import { RunState, WatchRunResponseSchema } from '../../proto/gen/qusop/v1/run_service_pb.js';
 import type { RunController, RunPhase, RunProgressInfo } from '../run/run-controller.js';
 import type { Coordinator } from './coordinator.js';
 import { makeTokenCheck } from '../rpc/auth.js';
@@ -36,7 +37,8 @@ export function runServiceHandlers(c: Coordinator) {
       const run = c.run(req.runId);
       await new Promise<void>((resolveWatch) => {
         const send = (p: RunProgressInfo): void => {
-          call.write({ progress: progressMessage(p) });
+          // a stream's writes bypass the adapter's create(): give the serializer a complete message
+          call.write(create(WatchRunResponseSchema, { progress: progressMessage(p) }));
         };
         const onProgress = (p: RunProgressInfo): void => send(p);
         const finish = (): void => {

@@ -13,13 +13,14 @@ const builder = (y: Argv) =>
     .option('metrics-host', { type: 'string', default: '127.0.0.1' })
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('lease-ms', { type: 'number', default: 30000 })
-    .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' });
+    .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' })
+    .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' });
 
 export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
   const { coordinatorCommand } = await import('../coordinator-command.js');
   process.exitCode = await coordinatorCommand({
     listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
     metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
-    token: process.env['QUSOP_TOKEN'],
+    token: process.env['QUSOP_TOKEN'], nats: a.nats,
   });
 });

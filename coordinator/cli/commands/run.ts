@@ -13,6 +13,7 @@ const builder = (y: Argv) =>
     .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds worker memory)' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
     .option('metrics-port', { type: 'number', describe: 'serve coordinator /metrics on 127.0.0.1:PORT' })
+    .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
     .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
     .option('lease-ms', { type: 'number', default: 30000, describe: 'tile lease duration; heartbeats every lease/5' })
     .option('model', { type: 'string', array: true, default: [] as string[], describe: "override a regimen's model: REGIMEN=CARD.model.json" })
@@ -24,6 +25,6 @@ export const runCommandModule = defineCommand('run <scenario>', 'Run a scenario 
   process.exitCode = await runCommand({
     scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
     maxBatchRows: a['max-batch-rows'], threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
-    model: a.model, quiet: a.quiet, verbose: a.verbose,
+    model: a.model, quiet: a.quiet, verbose: a.verbose, nats: a.nats,
   });
 });
