@@ -5,8 +5,12 @@
 import type { CommandModule } from 'yargs';
 import { aggregateCommandModule } from './aggregate.js';
 import { coordinatorCommandModule } from './coordinator.js';
+import { planCommandModule } from './plan.js';
 import { runCommandModule } from './run.js';
+import { submitCommandModule } from './submit.js';
 import { testmodelCommandModule } from './testmodel.js';
+import { tilesCommandModule } from './tiles.js';
+import { watchCommandModule } from './watch.js';
 import { workerCommandModule } from './worker.js';
 
 export const COMMANDS: readonly CommandModule[] = [
@@ -14,5 +18,9 @@ export const COMMANDS: readonly CommandModule[] = [
   aggregateCommandModule,
   coordinatorCommandModule,
   workerCommandModule,
+  planCommandModule,
+  tilesCommandModule,
+  submitCommandModule,
+  watchCommandModule,
   testmodelCommandModule,
 ];
