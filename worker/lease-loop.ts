@@ -3,16 +3,17 @@
  * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. SIGTERM drains
  * (the tile in hand is finished and reported, then exit 0); a second signal stops at once.
  */
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Tile } from '../proto/gen/qusop/v1/tile_pb.js';
-import { QusopError } from './common/errors.js';
+import { InputError, QusopError } from './common/errors.js';
 import type { Logger } from './common/log.js';
 import { codeVersion } from './common/version.js';
 import { serveMetrics, type MetricsServer } from './common/metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import type { WorkerOptions } from './options.js';
-import { connectWorkerClient, fromGrpcError, RejectedError, type WorkerClient } from './rpc/connection.js';
+import { connectWorkerClient, fromGrpcError, RejectedError, type ClientTls, type WorkerClient } from './rpc/connection.js';
 import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
@@ -21,6 +22,26 @@ export interface WorkerSummary {
   readonly tiles: number;
   readonly trajectories: number;
   readonly state: WorkerState;
+}
+
+/** TLS material from the options (read once at start; a missing file is an input error naming it). */
+function clientTls(o: WorkerOptions): ClientTls | undefined {
+  if (o.tlsCa === undefined) {
+    if (o.tlsCert !== undefined || o.tlsKey !== undefined) throw new InputError('worker options tlsCert/tlsKey need tlsCa (the CA of the coordinator certificate)');
+    return undefined;
+  }
+  const read = (path: string, field: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new InputError(`${field} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    }
+  };
+  return {
+    ca: read(o.tlsCa, '--tls-ca'),
+    ...(o.tlsCert === undefined ? {} : { cert: read(o.tlsCert, '--tls-cert') }),
+    ...(o.tlsKey === undefined ? {} : { key: read(o.tlsKey, '--tls-key') }),
+  };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +59,7 @@ export class Worker {
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
   ) {
-    this.client = connectWorkerClient(opts.coordinator, opts.token);
+    this.client = connectWorkerClient(opts.coordinator, opts.token, clientTls(opts));
     this.cache = new ModelCache(
       {
         fetch: async (runId) => {

@@ -10,6 +10,11 @@ export const WorkerOptionsSchema = z.strictObject({
   coordinator: z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'expected HOST:PORT'),
   /** shared secret sent as `authorization: Bearer <token>` (read from QUSOP_TOKEN by the CLI) */
   token: z.string().min(1),
+  /** PEM CA that signed the coordinator's certificate: connect over TLS */
+  tlsCa: z.string().optional(),
+  /** PEM client certificate and key for mTLS */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
   /** onnxruntime execution provider; `cuda` falls back to `cpu` with a logged line */
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
   /** largest batch (rows = subjects x doses) per session.run; bounds memory */

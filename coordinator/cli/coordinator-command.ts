@@ -19,7 +19,16 @@ export interface CoordinatorCommandArgs {
   readonly token?: string | undefined;
   /** NATS URL for run events (none: not published) */
   readonly nats?: string | undefined;
+  readonly tlsCert?: string | undefined;
+  readonly tlsKey?: string | undefined;
+  readonly tlsClientCa?: string | undefined;
+  readonly backupMinMs: number;
+  readonly backupAfterMedianFactor: number;
+  /** SIGTERM: how long to wait for tiles in flight */
+  readonly shutdownMs: number;
 }
+
+const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<number> {
   if (a.token === undefined || a.token === '') throw new InputError('QUSOP_TOKEN is not set: the coordinator needs a shared token (at least 16 characters)');
@@ -28,7 +37,8 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   const c = new Coordinator(
     {
       listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
-      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), ...(a.tileTrajectories === undefined ? {} : { tileTrajectories: a.tileTrajectories }),
+      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor,
+      ...defined({ tileTrajectories: a.tileTrajectories, tlsCert: a.tlsCert, tlsKey: a.tlsKey, tlsClientCa: a.tlsClientCa }),
     },
     log,
     events,
@@ -38,13 +48,18 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   process.stdout.write(`listening ${a.listen.replace(/:0$/, `:${c.port}`)}\n`);
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (stop = r));
+  let signalled = false;
   const onSignal = (): void => {
-    log.info({}, 'signal received; draining');
-    c.drain();
-    stop();
+    if (signalled) process.exit(143);
+    signalled = true;
+    log.info({ boundMs: a.shutdownMs }, 'signal received: no new leases; waiting for tiles in flight, then writing manifests');
+    void c.shutdown(a.shutdownMs).then(async () => {
+      for (const run of c.runs.values()) if (run.active) await writeManifest(run, { mode: 'coordinator' });
+      stop();
+    });
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   let code = 0;
   if (a.scenario !== undefined) {
     const run = await c.submit(a.scenario, a.out);

@@ -6,7 +6,8 @@
 import { resolve, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { serviceDefinition, serviceImplementation } from '../../proto/grpc-adapter.js';
-import { WorkerService, CompleteOutcome } from '../../proto/gen/qusop/v1/worker_service_pb.js';
+import { WorkerService } from '../../proto/gen/qusop/v1/worker_service_pb.js';
+import type { Tile } from '../../proto/gen/qusop/v1/tile_pb.js';
 import { RunService } from '../../proto/gen/qusop/v1/run_service_pb.js';
 import { AuthError } from '../../worker/common/errors.js';
 import type { Logger } from '../../worker/common/log.js';
@@ -21,8 +22,8 @@ import { attachRunEvents } from '../events/attach.js';
 import type { EventBus } from '../events/bus.js';
 import { compileCoordinatorOptions, isLoopback, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
 import { runServiceHandlers } from './run-service.js';
-
-const OUTCOME = { accepted: CompleteOutcome.ACCEPTED, duplicate: CompleteOutcome.DUPLICATE, conflict: CompleteOutcome.CONFLICT, unknown: CompleteOutcome.UNKNOWN } as const;
+import { workerServiceHandlers } from './worker-service.js';
+import { serverCredentials } from './credentials.js';
 
 export class Coordinator {
   readonly opts: CoordinatorOptions;
@@ -30,7 +31,7 @@ export class Coordinator {
   readonly runs = new Map<string, RunController>();
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   private readonly workers = new Map<string, number>();
-  private readonly checkToken: ReturnType<typeof makeTokenCheck>;
+  readonly checkToken: ReturnType<typeof makeTokenCheck>;
   private timer: NodeJS.Timeout | undefined;
   private metricsServer: MetricsServer | undefined;
   private workerSeq = 0;
@@ -39,20 +40,24 @@ export class Coordinator {
   metricsPort: number | undefined;
 
   /** `events`: where run lifecycle and tile events are published (coordinator/events); none: not published */
-  constructor(input: CoordinatorOptionsInput, private readonly log: Logger, readonly events?: EventBus) {
+  constructor(input: CoordinatorOptionsInput, readonly log: Logger, readonly events?: EventBus) {
     this.opts = compileCoordinatorOptions(input);
     this.checkToken = makeTokenCheck(this.opts.token);
   }
 
   async start(): Promise<void> {
     const host = this.opts.listen.slice(0, this.opts.listen.lastIndexOf(':'));
-    if (!isLoopback(host) && !this.opts.allowInsecure) {
-      throw new AuthError(`refusing plaintext gRPC on non-loopback address ${this.opts.listen}; use a loopback address or pass --allow-insecure (traffic, token included, is unencrypted)`);
+    const tls = this.opts.tlsCert !== undefined;
+    if (!tls && !isLoopback(host) && !this.opts.allowInsecure) {
+      throw new AuthError(
+        `refusing plaintext gRPC on non-loopback address ${this.opts.listen}; give --tls-cert/--tls-key (and --tls-client-ca for mTLS), use a loopback address, or pass --allow-insecure (traffic, token included, is unencrypted)`,
+      );
     }
-    this.server.addService(serviceDefinition(WorkerService), serviceImplementation(WorkerService, this.workerHandlers(), toGrpcStatus));
+    const credentials = await serverCredentials(this.opts);
+    this.server.addService(serviceDefinition(WorkerService), serviceImplementation(WorkerService, workerServiceHandlers(this), toGrpcStatus));
     this.server.addService(serviceDefinition(RunService), serviceImplementation(RunService, runServiceHandlers(this), toGrpcStatus));
     this.port = await new Promise<number>((ok, fail) =>
-      this.server.bindAsync(this.opts.listen, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? fail(err) : ok(port))),
+      this.server.bindAsync(this.opts.listen, credentials, (err, port) => (err ? fail(err) : ok(port))),
     );
     const tickMs = Math.max(50, Math.min(1_000, Math.floor(this.opts.leaseMs / 4)));
     this.timer = setInterval(() => this.tick(), tickMs);
@@ -60,7 +65,7 @@ export class Coordinator {
       this.metricsServer = await serveMetrics(this.metrics.registry, this.opts.metricsPort, this.opts.metricsHost);
       this.metricsPort = this.metricsServer.port;
     }
-    this.log.info({ port: this.port, metricsPort: this.metricsPort }, 'coordinator listening');
+    this.log.info({ port: this.port, metricsPort: this.metricsPort, tls, mtls: this.opts.tlsClientCa !== undefined }, 'coordinator listening');
   }
 
   async submit(scenarioPath: string, outDir: string | undefined, compile: CompileOptions = {}): Promise<RunController> {
@@ -68,9 +73,13 @@ export class Coordinator {
     const existing = this.runs.get(compiled.spec.runId);
     if (existing !== undefined && (existing.active || existing.phase === 'AGGREGATING')) return existing;
     const dir = resolve(outDir ?? join(this.opts.outRoot, compiled.spec.runId));
+    const scheduler = {
+      leaseMs: this.opts.leaseMs, maxAttempts: this.opts.maxAttempts, backups: this.opts.backups,
+      backupMinMs: this.opts.backupMinMs, backupAfterMedianFactor: this.opts.backupAfterMedianFactor,
+    };
     const run = new RunController(
       compiled,
-      { dir, targetTrajectories: this.opts.tileTrajectories, format: this.opts.format, scheduler: { leaseMs: this.opts.leaseMs, maxAttempts: this.opts.maxAttempts, backups: this.opts.backups } },
+      { dir, targetTrajectories: this.opts.tileTrajectories, format: this.opts.format, scheduler },
       this.metrics,
       this.log.child({ run: compiled.spec.runId }),
     );
@@ -115,69 +124,56 @@ export class Coordinator {
     for (const id of this.names.get(name) ?? []) for (const run of this.runs.values()) run.workerLost(id, now);
   }
 
-  private seen(workerId: string): void {
+  seen(workerId: string): void {
     this.workers.set(workerId, Date.now());
   }
 
-  private workerHandlers() {
-    const auth = (call: { metadata: grpc.Metadata; getPeer(): string }) => this.checkToken(call);
-    return {
-      register: async (req: { hostname: string; pid: number; codeVersion: string; workerName: string }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        this.workerSeq += 1;
-        const workerId = `w${this.workerSeq}-${req.workerName || req.hostname}-${req.pid}`;
-        this.seen(workerId);
-        if (req.workerName !== '') this.names.set(req.workerName, [...(this.names.get(req.workerName) ?? []), workerId]);
-        this.log.info({ worker: workerId, peer: call.getPeer(), codeVersion: req.codeVersion }, 'worker registered');
-        return { workerId, leaseMs: this.opts.leaseMs, heartbeatMs: this.opts.heartbeatMs };
-      },
-      lease: async (req: { workerId: string; maxTiles: number }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        this.seen(req.workerId);
-        const now = Date.now();
-        let retryAfterMs = 1_000;
-        for (const run of this.runs.values()) {
-          if (!run.active) continue;
-          const d = run.lease(req.workerId, Math.max(1, Math.min(req.maxTiles, 16)), now);
-          if (d.tiles.length > 0) return { tiles: d.tiles, retryAfterMs: 0, finished: false };
-          retryAfterMs = Math.min(retryAfterMs, d.retryAfterMs || 1_000);
-        }
-        const busy = [...this.runs.values()].some((r) => r.active || r.phase === 'AGGREGATING');
-        return { tiles: [], retryAfterMs, finished: this.draining && !busy };
-      },
-      heartbeat: async (req: { workerId: string; tileIds: string[] }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        this.seen(req.workerId);
-        const now = Date.now();
-        const cancelled: string[] = [];
-        for (const id of req.tileIds) {
-          const run = [...this.runs.values()].find((r) => r.active && r.hasTile(id));
-          if (run === undefined) cancelled.push(id);
-          else cancelled.push(...run.heartbeat(req.workerId, [id], now));
-        }
-        return { cancelledTileIds: cancelled };
-      },
-      complete: async (req: { workerId: string; result?: import('../../proto/gen/qusop/v1/tile_pb.js').TileResult | undefined }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        this.seen(req.workerId);
-        const runId = req.result?.tile?.runId ?? '';
-        const run = this.runs.get(runId);
-        if (run === undefined || req.result === undefined) return { outcome: CompleteOutcome.UNKNOWN };
-        const outcome = await run.complete(req.workerId, req.result, () => Date.now());
-        return { outcome: OUTCOME[outcome] };
-      },
-      fail: async (req: { workerId: string; runId: string; tileId: string; reason: string; retryable: boolean }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        this.seen(req.workerId);
-        this.runs.get(req.runId)?.fail(req.workerId, req.tileId, req.reason, req.retryable, Date.now());
-        return {};
-      },
-      getRunSpec: async (req: { runId: string }, call: { metadata: grpc.Metadata; getPeer(): string }) => {
-        auth(call);
-        const run = this.run(req.runId);
-        const models = [...run.compiled.models.values()].map((m) => ({ sha256: m.card.sha256, cardJson: m.cardJson, onnx: m.onnx }));
-        return { spec: { runId: run.runId, specJson: JSON.stringify(run.compiled.spec), models } };
-      },
-    };
+  registerWorker(label: string, pid: number, name: string): string {
+    this.workerSeq += 1;
+    const workerId = `w${this.workerSeq}-${label}-${pid}`;
+    this.seen(workerId);
+    if (name !== '') this.names.set(name, [...(this.names.get(name) ?? []), workerId]);
+    return workerId;
+  }
+
+  /** Tiles for a worker from the first run that has some; `finished` tells an idle worker to exit. */
+  lease(workerId: string, maxTiles: number): { tiles: Tile[]; retryAfterMs: number; finished: boolean } {
+    this.seen(workerId);
+    if (this.shuttingDown) return { tiles: [], retryAfterMs: 0, finished: true };
+    const now = Date.now();
+    let retryAfterMs = 1_000;
+    for (const run of this.runs.values()) {
+      if (!run.active) continue;
+      const d = run.lease(workerId, Math.max(1, Math.min(maxTiles, 16)), now);
+      if (d.tiles.length > 0) return { tiles: d.tiles, retryAfterMs: 0, finished: false };
+      retryAfterMs = Math.min(retryAfterMs, d.retryAfterMs || 1_000);
+    }
+    const busy = [...this.runs.values()].some((r) => r.active || r.phase === 'AGGREGATING');
+    return { tiles: [], retryAfterMs, finished: this.draining && !busy };
+  }
+
+  /** Extends the worker's leases; returns the tiles it should stop working on. */
+  heartbeat(workerId: string, tileIds: readonly string[]): string[] {
+    this.seen(workerId);
+    const now = Date.now();
+    const cancelled: string[] = [];
+    for (const id of tileIds) {
+      const run = [...this.runs.values()].find((r) => r.active && r.hasTile(id));
+      if (run === undefined) cancelled.push(id);
+      else cancelled.push(...run.heartbeat(workerId, [id], now));
+    }
+    return cancelled;
+  }
+
+  /**
+   * Graceful shutdown (SIGTERM): no new leases, workers are told to exit; waits up to `boundMs` for
+   * results of tiles in flight (they are still accepted), so the run directory keeps them for resume.
+   */
+  private shuttingDown = false;
+  async shutdown(boundMs: number): Promise<void> {
+    this.shuttingDown = true;
+    const until = Date.now() + boundMs;
+    const leased = (): number => [...this.runs.values()].reduce((n, r) => n + (r.active ? r.snapshot().leased : 0), 0);
+    while (Date.now() < until && leased() > 0) await new Promise((r) => setTimeout(r, 50));
   }
 }

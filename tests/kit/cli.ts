@@ -25,6 +25,8 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
   /** resolves when stderr/stdout has matched the pattern */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** what the process wrote to stderr so far */
+  stderr(): string;
 }
 
 export function startCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): RunningCli {
@@ -57,6 +59,7 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: Re
   return {
     child,
     done,
+    stderr: () => stderr,
     waitFor: (pattern, timeoutMs = 60_000) =>
       new Promise<void>((ok, fail) => {
         const t = setTimeout(() => fail(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}`)), timeoutMs);

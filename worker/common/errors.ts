@@ -59,3 +59,8 @@ export class RunError extends QusopError {
 export class AuthError extends QusopError {
   readonly code = 'AUTH';
 }
+
+/** A worker and coordinator built from different code: results could differ, so the worker is refused. */
+export class VersionSkewError extends QusopError {
+  readonly code = 'VERSION_SKEW';
+}

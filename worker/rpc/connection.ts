@@ -20,8 +20,17 @@ export function authMetadata(token: string): () => grpc.Metadata {
 /** Messages up to 256 MiB: run specs carry model bytes. */
 export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
-export function connectWorkerClient(address: string, token: string): WorkerClient {
-  return createClient(WorkerService, address, grpc.credentials.createInsecure(), authMetadata(token), {
+export interface ClientTls {
+  /** PEM CA bundle that signed the coordinator's certificate */
+  readonly ca: Buffer;
+  /** PEM client certificate and key, for coordinators that require mTLS */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+export function connectWorkerClient(address: string, token: string, tls?: ClientTls): WorkerClient {
+  const credentials = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca, tls.key ?? null, tls.cert ?? null);
+  return createClient(WorkerService, address, credentials, authMetadata(token), {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });

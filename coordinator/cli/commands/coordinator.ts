@@ -14,6 +14,12 @@ const builder = (y: Argv) =>
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('lease-ms', { type: 'number', default: 30000 })
     .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' })
+    .option('tls-cert', { type: 'string', describe: 'PEM server certificate: serve gRPC over TLS (with --tls-key)' })
+    .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
+    .option('tls-client-ca', { type: 'string', describe: 'PEM CA: require client certificates signed by it (mTLS)' })
+    .option('backup-min-ms', { type: 'number', default: 10000, describe: 'a tile leased longer than max(this, factor x median tile time) gets a backup copy when the queue is empty' })
+    .option('backup-factor', { type: 'number', default: 3, describe: 'straggler threshold as a multiple of the median tile time' })
+    .option('shutdown-ms', { type: 'number', default: 10000, describe: 'on SIGTERM, wait this long for tiles in flight before writing the manifest and exiting' })
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' });
 
 export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
@@ -21,6 +27,7 @@ export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs
   process.exitCode = await coordinatorCommand({
     listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
     metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
-    token: process.env['QUSOP_TOKEN'], nats: a.nats,
+    token: process.env['QUSOP_TOKEN'], nats: a.nats, tlsCert: a['tls-cert'], tlsKey: a['tls-key'], tlsClientCa: a['tls-client-ca'],
+    backupMinMs: a['backup-min-ms'], backupAfterMedianFactor: a['backup-factor'], shutdownMs: a['shutdown-ms'],
   });
 });

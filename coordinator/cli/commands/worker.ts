@@ -11,6 +11,9 @@ const builder = (y: Argv) =>
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
     .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
     .option('metrics-port', { type: 'number', describe: 'serve worker /metrics on 0.0.0.0:PORT' })
+    .option('tls-ca', { type: 'string', describe: 'PEM CA of the coordinator certificate: connect over TLS' })
+    .option('tls-cert', { type: 'string', describe: 'PEM client certificate for mTLS (with --tls-key)' })
+    .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
     .option('connect-timeout-ms', { type: 'number', default: 60000, describe: 'give up when the coordinator stays unreachable this long' });
 
 export const workerCommandModule = defineCommand('worker', 'Lease and compute tiles from a coordinator. The token comes from QUSOP_TOKEN.', builder, async (a) => {
@@ -20,5 +23,7 @@ export const workerCommandModule = defineCommand('worker', 'Lease and compute ti
   await runWorkerProcess({
     coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'], intraOpThreads: a.threads, name: a.name,
     connectTimeoutMs: a['connect-timeout-ms'], ...(a['metrics-port'] === undefined ? {} : { metricsPort: a['metrics-port'] }),
+    ...(a['tls-ca'] === undefined ? {} : { tlsCa: a['tls-ca'] }), ...(a['tls-cert'] === undefined ? {} : { tlsCert: a['tls-cert'] }),
+    ...(a['tls-key'] === undefined ? {} : { tlsKey: a['tls-key'] }),
   });
 });
