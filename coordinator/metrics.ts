@@ -23,6 +23,7 @@ export function createCoordinatorMetrics() {
     leaseExpiries: new Counter({ name: 'qusop_lease_expiries_total', help: 'Leases that passed their deadline', labelNames: ['run'], registers: r }),
     retries: new Counter({ name: 'qusop_tile_retries_total', help: 'Tiles re-queued after a failure or expiry', labelNames: ['run'], registers: r }),
     backups: new Counter({ name: 'qusop_tile_backups_total', help: 'Backup copies of straggling tiles issued', labelNames: ['run'], registers: r }),
+    backupsWon: new Counter({ name: 'qusop_tile_backups_won_total', help: 'Tiles whose accepted result came from a backup copy', labelNames: ['run'], registers: r }),
     determinismAlarms: new Counter({ name: 'qusop_determinism_alarms_total', help: 'Duplicate tile results that differed from the accepted one', labelNames: ['run'], registers: r }),
     workersConnected: new Gauge({ name: 'qusop_workers_connected', help: 'Workers seen within two lease periods', registers: r }),
     queueDepth: new Gauge({ name: 'qusop_queue_depth', help: 'Tiles waiting for a worker', registers: r }),

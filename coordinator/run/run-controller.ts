@@ -158,7 +158,9 @@ export class RunController extends EventEmitter {
     }
     this.writing.delete(tile.tileId);
     if (!this.active) return 'unknown';
+    const wonBefore = this.scheduler.snapshot().backupsWon;
     const d = this.scheduler.complete(workerId, tile.tileId, digest, nowMs());
+    if (this.scheduler.snapshot().backupsWon > wonBefore) this.metrics.backupsWon.inc({ run: this.runId });
     if (d.outcome === 'accepted') {
       const n = tileTrajectories(this.compiled.spec, tile);
       this.trajectories += n;
