@@ -153,7 +153,7 @@ export class Worker {
       this.metrics.trajectories.inc(trajectories);
       this.metrics.tiles.inc({ outcome: 'completed' });
       this.metrics.tileSeconds.observe(computeMs / 1000);
-      tlog.debug({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
+      tlog.info({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
     } catch (err) {
       clearInterval(beat);
       if (err instanceof RejectedError) {

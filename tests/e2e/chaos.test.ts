@@ -28,8 +28,10 @@ test('chaos: worker kills, a stopped worker, a coordinator kill -9 + restart -> 
   await withTempDir(async (tmp) => {
     const scenario = await writeScenario(tmp, knownAnswerScenario({ replicates: 150, subjects: 400, seed: 21 }));
     const clean = join(tmp, 'clean');
+    const cleanStarted = Date.now();
     const r0 = await runCli(['run', scenario, '--out', clean, '--workers', '2', '--tile-trajectories', String(TILE), '--quiet']);
     assert.equal(r0.code, 0, r0.stderr);
+    const cleanSeconds = (Date.now() - cleanStarted) / 1000;
 
     const out = join(tmp, 'chaos');
     const port = await freePort();
@@ -37,10 +39,13 @@ test('chaos: worker kills, a stopped worker, a coordinator kill -9 + restart -> 
     const started = Date.now();
     let coordinator = startCoordinator({ scenario, out, port, leaseMs: LEASE_MS, tileTrajectories: TILE });
     const workers = new Map<string, RunningCli>();
+    const everyWorker: RunningCli[] = [];
     let seq = 0;
     const spawnWorker = (): void => {
       seq += 1;
-      workers.set(`w${seq}`, startWorker(port, `chaos${seq}`));
+      const w = startWorker(port, `chaos${seq}`);
+      workers.set(`w${seq}`, w);
+      everyWorker.push(w);
     };
     spawnWorker();
     spawnWorker();
@@ -77,7 +82,6 @@ test('chaos: worker kills, a stopped worker, a coordinator kill -9 + restart -> 
     const r = await coordinator.done;
     assert.equal(r.code, 0, `restarted coordinator failed:\n${r.stderr}`);
     for (const w of workers.values()) w.child.kill('SIGTERM');
-    await Promise.all([...workers.values()].map((w) => w.done));
 
     // identical result
     const a = await readFile(join(clean, 'curves.parquet'));
@@ -91,10 +95,15 @@ test('chaos: worker kills, a stopped worker, a coordinator kill -9 + restart -> 
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { tiles: Record<string, number> };
     assert.equal(rewritten, 0, 'finished shards were not rewritten after the restart');
     assert.equal(manifest.tiles['resumed'], finishedBefore.size, 'the restart resumed exactly the finished tiles');
+    // every tile a worker computed and reported, across all workers (killed ones included)
+    const outputs = await Promise.all(everyWorker.map((w) => w.done));
+    const computed = outputs.reduce((n, o) => n + (o.stderr.match(/"msg":"tile completed"/g)?.length ?? 0), 0);
+    const chaosSeconds = (Date.now() - started) / 1000;
     const summary = {
-      tiles: total, finishedBeforeCoordinatorKill: finishedBefore.size, recomputedAfterRestart: rewritten, ...events, stoppedWorker: stoppedName,
-      leaseExpiriesAfterRestart: manifest.tiles['lease_expiries'], retriesAfterRestart: manifest.tiles['retries'], duplicatesAfterRestart: manifest.tiles['duplicates'],
-      wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+      tiles: total, tilesReported: computed, tilesReRun: computed - total, finishedBeforeCoordinatorKill: finishedBefore.size, recomputedAfterRestart: rewritten,
+      ...events, stoppedWorker: stoppedName, leaseExpiriesAfterRestart: manifest.tiles['lease_expiries'], retriesAfterRestart: manifest.tiles['retries'],
+      backupsAfterRestart: manifest.tiles['backups_issued'], duplicatesAfterRestart: manifest.tiles['duplicates'],
+      cleanSeconds: Math.round(cleanSeconds * 10) / 10, chaosSeconds: Math.round(chaosSeconds * 10) / 10, timeLostSeconds: Math.round((chaosSeconds - cleanSeconds) * 10) / 10,
     };
     process.stdout.write(`# chaos summary: ${JSON.stringify(summary)}\n`);
   });
