@@ -62,22 +62,34 @@ class Tally {
   }
 }
 
-/** Index rows into per-regimen grids; ShardError on unknown, out-of-range, duplicated, missing or short cells. */
-export function collectCells(plan: AggregationPlan, rows: readonly ShardRow[]): RegimenCells[] {
-  const grids = new Map<string, { cells: RegimenCells; seen: Uint8Array }>();
-  const key = (s: string, r: string): string => JSON.stringify([s, r]);
-  for (const scenario of plan.scenarios) {
-    for (const regimen of scenario.regimens) {
-      const size = regimen.dosesMg.length * scenario.replicates;
-      const cells = { scenario, regimen, k: new Int32Array(size), sumMaxQ20: new Array<bigint>(size).fill(0n), sumMaxSqQ12: new Array<bigint>(size).fill(0n) };
-      grids.set(key(scenario.name, regimen.name), { cells, seen: new Uint8Array(size) });
+/**
+ * Accumulates shard rows into per-regimen grids as they arrive (one shard at a time, so a run's rows are
+ * never all held): ShardError on unknown, out-of-range or duplicated cells at once, on missing or short
+ * cells at `finish()`.
+ */
+export class CellCollector {
+  private readonly grids = new Map<string, { cells: RegimenCells; seen: Uint8Array }>();
+  private readonly duplicated = new Tally();
+  private readonly short = new Tally();
+  private rowIndex = 0;
+
+  constructor(private readonly plan: AggregationPlan) {
+    for (const scenario of plan.scenarios) {
+      for (const regimen of scenario.regimens) {
+        const size = regimen.dosesMg.length * scenario.replicates;
+        const cells = { scenario, regimen, k: new Int32Array(size), sumMaxQ20: new Array<bigint>(size).fill(0n), sumMaxSqQ12: new Array<bigint>(size).fill(0n) };
+        this.grids.set(gridKey(scenario.name, regimen.name), { cells, seen: new Uint8Array(size) });
+      }
     }
   }
-  const duplicated = new Tally();
-  const short = new Tally();
-  rows.forEach((row, i) => {
-    const grid = grids.get(key(row.scenario, row.regimen));
-    if (grid === undefined) throw unknownRow(plan, row, i);
+
+  add(rows: Iterable<ShardRow>): void {
+    for (const row of rows) this.addRow(row, this.rowIndex++);
+  }
+
+  private addRow(row: ShardRow, i: number): void {
+    const grid = this.grids.get(gridKey(row.scenario, row.regimen));
+    if (grid === undefined) throw unknownRow(this.plan, row, i);
     const { scenario, regimen } = grid.cells;
     const where = `aggregate: row ${i} (${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)})`;
     const doses = regimen.dosesMg.length;
@@ -94,31 +106,45 @@ export function collectCells(plan: AggregationPlan, rows: readonly ShardRow[]): 
     if (!Number.isInteger(row.k) || row.k < 0 || row.k > row.n) throw new ShardError(`${where}: k ${row.k} outside [0, n=${row.n}]`);
     const at = row.dose_index * scenario.replicates + row.replicate;
     if (grid.seen[at] === 1) {
-      duplicated.add(() => cellName(row.scenario, row.regimen, row.dose_index, row.replicate));
+      this.duplicated.add(() => cellName(row.scenario, row.regimen, row.dose_index, row.replicate));
       return;
     }
     grid.seen[at] = 1;
-    if (row.n !== scenario.subjects) short.add(() => `${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)} has n=${row.n}`);
+    if (row.n !== scenario.subjects) this.short.add(() => `${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)} has n=${row.n}`);
     grid.cells.k[at] = row.k;
     grid.cells.sumMaxQ20[at] = row.sum_max_q20;
     grid.cells.sumMaxSqQ12[at] = row.sum_max_sq_q12;
-  });
-  if (duplicated.count > 0) throw new ShardError(`aggregate: ${duplicated.count} duplicated cell(s): ${duplicated}`, { details: { duplicated: duplicated.count } });
-  const missing = new Tally();
-  let total = 0;
-  for (const { cells, seen } of grids.values()) {
-    total += seen.length;
-    seen.forEach((s, at) => {
-      const R = cells.scenario.replicates;
-      if (s === 0) missing.add(() => cellName(cells.scenario.name, cells.regimen.name, Math.floor(at / R), at % R));
-    });
   }
-  if (missing.count > 0) throw new ShardError(`aggregate: ${missing.count} of ${total} cells missing: ${missing}`, { details: { missing: missing.count } });
-  if (short.count > 0) {
-    const M = plan.scenarios.map((sc) => `${sc.name}: ${sc.subjects}`).join(', ');
-    throw new ShardError(`aggregate: ${short.count} cell(s) with n != subjects per replicate (${M}): ${short}`, { details: { wrongN: short.count } });
+
+  /** The complete grids in plan order; throws if any cell is duplicated, missing or short. */
+  finish(): RegimenCells[] {
+    const { duplicated, short, plan } = this;
+    if (duplicated.count > 0) throw new ShardError(`aggregate: ${duplicated.count} duplicated cell(s): ${duplicated}`, { details: { duplicated: duplicated.count } });
+    const missing = new Tally();
+    let total = 0;
+    for (const { cells, seen } of this.grids.values()) {
+      total += seen.length;
+      seen.forEach((s, at) => {
+        const R = cells.scenario.replicates;
+        if (s === 0) missing.add(() => cellName(cells.scenario.name, cells.regimen.name, Math.floor(at / R), at % R));
+      });
+    }
+    if (missing.count > 0) throw new ShardError(`aggregate: ${missing.count} of ${total} cells missing: ${missing}`, { details: { missing: missing.count } });
+    if (short.count > 0) {
+      const M = plan.scenarios.map((sc) => `${sc.name}: ${sc.subjects}`).join(', ');
+      throw new ShardError(`aggregate: ${short.count} cell(s) with n != subjects per replicate (${M}): ${short}`, { details: { wrongN: short.count } });
+    }
+    return [...this.grids.values()].map((g) => g.cells);
   }
-  return [...grids.values()].map((g) => g.cells);
+}
+
+const gridKey = (s: string, r: string): string => JSON.stringify([s, r]);
+
+/** Index rows into per-regimen grids (all at once); see CellCollector. */
+export function collectCells(plan: AggregationPlan, rows: Iterable<ShardRow>): RegimenCells[] {
+  const c = new CellCollector(plan);
+  c.add(rows);
+  return c.finish();
 }
 
 function unknownRow(plan: AggregationPlan, row: ShardRow, i: number): ShardError {

@@ -42,11 +42,16 @@ export interface Aggregate {
 }
 
 /** Validate the plan, check completeness, build curves and decisions (in plan order). Pure. */
-export function aggregate(plan: AggregationPlan, rows: readonly ShardRow[]): Aggregate {
+export function aggregate(plan: AggregationPlan, rows: Iterable<ShardRow>): Aggregate {
   validatePlan(plan);
+  return aggregateCells(collectCells(plan, rows));
+}
+
+/** Curves and decisions from complete grids (built with CellCollector when rows stream in shard by shard). */
+export function aggregateCells(grids: readonly RegimenCells[]): Aggregate {
   const curves: CurveRow[] = [];
   const decisions: Decision[] = [];
-  for (const cells of collectCells(plan, rows)) {
+  for (const cells of grids) {
     const curve = regimenCurve(cells);
     curves.push(...curve);
     for (const target of cells.scenario.targets) decisions.push(decide(cells, curve, target));

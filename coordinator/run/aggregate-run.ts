@@ -2,12 +2,14 @@
  * Aggregates a run directory, however its shards were made (local run, farm, SLURM array): every
  * planned tile's shard must exist and verify (right run, right tile), then curves and decisions are
  * written. A missing or foreign shard is an error listing the tiles; no output is written then.
+ * Shards are read one at a time into the cell grids, so a run's rows are never all in memory.
  */
 import { access } from 'node:fs/promises';
 import { ShardError } from '../../worker/common/errors.js';
-import { aggregate } from '../aggregate/decisions.js';
+import { aggregateCells } from '../aggregate/decisions.js';
+import { CellCollector } from '../aggregate/curves.js';
+import { validatePlan } from '../aggregate/plan.js';
 import { writeCurvesArrow, writeCurvesParquet, writeDecisionsJson } from '../aggregate/outputs.js';
-import type { ShardRow } from '../store/shard-schema.js';
 import { readShard } from '../store/shard-reader.js';
 import { planTiles } from '../plan/tiles.js';
 import { aggregationPlan, readRunFile, shardPath, type RunFile } from './run-dir.js';
@@ -33,7 +35,8 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
       details: { dir, missing: missing.slice(0, 100) },
     });
   }
-  const rows: ShardRow[] = [];
+  const plan = validatePlan(aggregationPlan(run.spec));
+  const collector = new CellCollector(plan);
   for (const t of tiles) {
     const path = shardPath(dir, t.tileId);
     const shard = await readShard(path);
@@ -42,9 +45,9 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
         details: { file: path },
       });
     }
-    for (const r of shard.rows) rows.push(r);
+    collector.add(shard.rows);
   }
-  const result = aggregate(aggregationPlan(run.spec), rows);
+  const result = aggregateCells(collector.finish());
   const meta = { run_id: run.runId, code_version: run.spec.codeVersion };
   if (opts.format !== 'arrow') await writeCurvesParquet(dir, result.curves, meta);
   if (opts.format !== 'parquet') await writeCurvesArrow(dir, result.curves);
