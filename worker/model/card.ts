@@ -65,6 +65,11 @@ export const ModelCardSchema = z.strictObject({
   units: z
     .strictObject({ dose: z.string(), bw: z.string(), pd: z.string(), conc: z.string().optional() })
     .default({ dose: 'mg', bw: 'kg', pd: 'ng/mL' }),
+  /**
+   * Largest batch (rows per session.run) this graph should get: models whose memory grows with
+   * batch x time (LSTMs over long grids) set it; the worker uses min(this, its own --max-batch-rows).
+   */
+  max_batch_rows: z.number().int().positive().optional(),
   /** provenance of the fit / training: data hash, seeds, method */
   provenance: z.record(z.string(), z.unknown()).default({}),
   /** fit or training diagnostics (objective, losses, figures relative to the card) */

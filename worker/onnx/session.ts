@@ -94,6 +94,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     throw new ModelError(`model card "${card.name}" (${card.onnx}): ONNX bytes do not decode as a ModelProto`, { cause: err });
   }
   checkGraphAgainstCard(card, model);
+  const maxBatchRows = Math.min(opts.maxBatchRows, card.max_batch_rows ?? Number.POSITIVE_INFINITY);
   const headed = encodeModel(appendReductionHead(model, card.outputs.pd));
   const logger = opts.logger.child({ model: card.name });
   let created;
@@ -108,7 +109,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
   }
   const { session, executionProvider } = created;
-  logger.debug({ executionProvider, maxBatchRows: opts.maxBatchRows }, 'trajectory model loaded');
+  logger.debug({ executionProvider, maxBatchRows }, 'trajectory model loaded');
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;
 
@@ -124,7 +125,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const sumMaxSqQ12 = new Array<bigint>(groups).fill(0n);
     const nonfinite = new Array<bigint>(groups).fill(0n);
     const threshold = new ort.Tensor('float32', Float32Array.of(thresholdNgMl), [1]);
-    for (const c of planChunks(groups, subjectsPerGroup, opts.maxBatchRows)) {
+    for (const c of planChunks(groups, subjectsPerGroup, maxBatchRows)) {
       const first = c.group * subjectsPerGroup + c.subjectStart;
       const n = c.groups * c.subjects;
       const feeds: Record<string, ort.Tensor> = {
