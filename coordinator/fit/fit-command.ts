@@ -1,0 +1,35 @@
+/** `qusop fit`: the fit with progress on stderr, the parameter table and where everything went on stdout. */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { InputError } from '../../worker/common/errors.js';
+import { fitTrial } from './fit-trial.js';
+
+export interface FitCommandArgs {
+  readonly trial: string;
+  readonly out: string;
+  readonly seed: number;
+  readonly draws: number;
+  readonly vpcReplicates: number;
+}
+
+export async function fitCommand(a: FitCommandArgs): Promise<number> {
+  for (const [field, v] of [['--draws', a.draws], ['--vpc-replicates', a.vpcReplicates]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} is ${v}; expected an integer >= 1`);
+  }
+  let last = 0;
+  const r = await fitTrial(a.trial, {
+    seed: a.seed, draws: a.draws, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
+    say: (line) => process.stderr.write(`${line}\n`),
+    progress: (p) => {
+      const now = Date.now();
+      // SAEM reports every iteration: one line every 2 s is enough on a terminal or in a SLURM log
+      if (p.stage !== 'saem' || now - last > 2_000) {
+        last = now;
+        process.stderr.write(`fit: ${p.stage}: ${p.message}\n`);
+      }
+    },
+  });
+  process.stdout.write(await readFile(join(resolve(a.out), 'fit-report.md'), 'utf8'));
+  process.stdout.write(`\nmodel cards: ${r.cards.qd}\n             ${r.cards.qw}\n`);
+  return r.fit.converged ? 0 : 1;
+}
