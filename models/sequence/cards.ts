@@ -1,0 +1,132 @@
+/**
+ * Writing a trained sequence model as two trajectory models, `<family>-qd` and `<family>-qw` (ONNX +
+ * `.model.json`): the same weights, exported on the QD grid (t/24) and the QW grid (t/168), as the
+ * paper reuses one network for both. Cards say what the model was trained on and that everything
+ * outside 1/3/10 mg QD is extrapolation. QT-LSTM also writes its trained circuit and mapping
+ * parameters (`qt-lstm.qt-params.json`, qt-params.ts) so the deployed weights can be re-synthesised.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker/model/card.js';
+import { encodeModel } from '../../worker/onnx/graph-builder.js';
+import type { SequenceDataset } from './dataset.js';
+import { buildSequenceModel } from './onnx-export.js';
+import { qtParamsFile, QT_PARAMS_FILE } from './qt-params.js';
+import type { TrainedQt } from './qt-train.js';
+import { SEQUENCE_REGIMENS, type SequenceRegimen } from './regimens.js';
+import type { TrainedNetwork } from './trained.js';
+import { weightCount, weightsHash } from './weights.js';
+
+export const SEQUENCE_MODEL_VERSION = '1.0.0';
+
+/** Where the training data and settings came from (the card's provenance, beside what is derived here). */
+export interface TrainingRecord {
+  readonly dataFile: string;
+  readonly dataSha256: string;
+  readonly seed: number;
+  readonly training: Readonly<Record<string, unknown>>;
+  readonly tfjsVersion: string;
+}
+
+export interface SequenceArtifact {
+  readonly onnxBytes: Uint8Array;
+  readonly card: ModelCard;
+}
+
+const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+const round = (v: number): number => Number(v.toPrecision(6));
+
+function description(t: TrainedNetwork, regimen: SequenceRegimen): string {
+  const net = `BiLSTM(${t.weights.shape.hidden}) -> dense(${t.weights.shape.dense}, relu) -> dense(1)`;
+  const what =
+    t.family === 'qt-lstm'
+      ? `Quantum-Train LSTM (QuSOP paper 3.3): ${net} whose weights were synthesised during training by a simulated circuit + mapping network; inference is the classical LSTM.`
+      : `Bidirectional LSTM sequence model (QuSOP paper 3.1/4): ${net}.`;
+  return (
+    `${what} PD (ng/mL) over the ${regimen.name} steady-state window from x_t = (t/${regimen.tauH}, dose/BW, COMED), ` +
+    `trained on each trial subject's last (day-21) QD window at 0 (placebo), 1, 3 and 10 mg QD (dose/BW up to ~0.2 mg/kg). ` +
+    `It EXTRAPOLATES beyond 1/3/10 mg QD: doses above 10 mg QD, body weights outside the trial's, and every once-weekly prediction ` +
+    `(t/168 on 168 steps against 24 trained, weekly dose/BW far outside the training range) have no data or mechanism behind them. ` +
+    `No random effects and no parameter uncertainty: subjects differ only by BW and COMED.`
+  );
+}
+
+/** ~1 000 rows keep a 168-step BiLSTM(64) session within a few hundred MB with unchanged throughput (ENVIRONMENT.md). */
+export const MAX_BATCH_ROWS = 1000;
+
+export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen: SequenceRegimen, rec: TrainingRecord, extraProvenance: Readonly<Record<string, unknown>> = {}): SequenceArtifact {
+  const name = `${t.family}-${regimen.tag}`;
+  const hash = weightsHash(t.weights);
+  const onnxBytes = encodeModel(
+    buildSequenceModel({ weights: t.weights, features: ds.features, target: ds.target, regimen, family: t.family, metadata: { weights_sha256: hash } }),
+  );
+  const card = ModelCardSchema.parse({
+    schema: MODEL_CARD_SCHEMA,
+    name,
+    family: t.family,
+    version: SEQUENCE_MODEL_VERSION,
+    test_model: false,
+    description: description(t, regimen),
+    onnx: `${name}.onnx`,
+    sha256: sha256Hex(onnxBytes),
+    regimen: { name: regimen.name, tau_h: regimen.tauH, window_start_h: 0 },
+    time_grid_h: [...regimen.timesH],
+    // LSTM activations grow with batch x time and onnxruntime's arena keeps the peak: bound the batch
+    max_batch_rows: MAX_BATCH_ROWS,
+    inputs: { covariates: ['dose', 'bw', 'comed'] },
+    outputs: { pd: 'pd' },
+    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
+    provenance: {
+      method: `${t.family} trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend), exported with the native ONNX LSTM op`,
+      trainer: 'models/sequence (qusop train)',
+      data: {
+        file: rec.dataFile,
+        sha256: rec.dataSha256,
+        subjects: ds.train.length + ds.val.length,
+        window: `each subject's last dosing window (placebo: the trial's nominal last window), PD linearly interpolated hourly at 0..${ds.regimen.timesH.length - 1} h of tau ${ds.regimen.tauH} h`,
+      },
+      seeds: { seed: rec.seed, streams: 'split, shuffle, init, circuit: Philox4x32-10 keyed by the seed' },
+      split: { by: 'subject, stratified by arm (DOSE)', val_fraction: ds.split.valFraction, train_ids: ds.split.trainIds, val_ids: ds.split.valIds },
+      scaling: { features: ds.features, target_pd_ng_ml: ds.target, note: 'x_t z-scaled per feature and PD z-scaled with training-subject statistics; both inside the graph' },
+      network: { ...t.weights.shape, deployed_weights: weightCount(t.weights.shape) },
+      training: { ...rec.training, ...t.settings },
+      weights_sha256: hash,
+      shared_weights: `${t.family}-qd and ${t.family}-qw carry the same weights (QW = the QD-trained network on t/168 and weekly dose/BW)`,
+      ...extraProvenance,
+    },
+    diagnostics: {
+      trainable_parameters: t.trainableParameters,
+      deployed_weights: weightCount(t.weights.shape),
+      train_loss_z: round(t.trainLoss),
+      val_loss_z: round(t.valLoss),
+      val_rmse_ng_ml: round(t.valRmseNgMl),
+      best_epoch: t.history.bestEpoch + 1,
+      epochs_run: t.history.epochsRun,
+      stop_reason: t.history.stopReason,
+      training_seconds: round(t.history.seconds),
+      loss_history_z: { train: t.history.trainLoss.map(round), val: t.history.valLoss.map(round) },
+    },
+  });
+  return { onnxBytes, card };
+}
+
+/** Writes <family>-qd/-qw (.onnx + .model.json), plus the QT parameters file for qt-lstm; returns the card paths. */
+export async function writeSequenceModels(dir: string, t: TrainedNetwork | TrainedQt, ds: SequenceDataset, rec: TrainingRecord): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  let extra: Record<string, unknown> = {};
+  if ('params' in t) {
+    const text = qtParamsFile(t.spec, t.params, weightsHash(t.weights));
+    await writeFile(join(dir, QT_PARAMS_FILE), text);
+    extra = { qt_params: { file: QT_PARAMS_FILE, sha256: sha256Hex(text) } };
+  }
+  const paths: string[] = [];
+  for (const regimen of [SEQUENCE_REGIMENS.qd, SEQUENCE_REGIMENS.qw]) {
+    const { onnxBytes, card } = sequenceArtifact(t, ds, regimen, rec, extra);
+    await writeFile(join(dir, card.onnx), onnxBytes);
+    const cardPath = join(dir, `${card.name}.model.json`);
+    await writeFile(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+    paths.push(cardPath);
+  }
+  return paths;
+}

@@ -1,0 +1,102 @@
+/**
+ * `qusop train lstm|qt-lstm <trial.csv>`: reads and hashes the trial, builds the QD-window dataset,
+ * trains the family with the defaults below (the paper's where the CPU allows), and writes
+ * `<family>-qd` / `<family>-qw` trajectory models into the output directory.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { InputError } from '../../worker/common/errors.js';
+import { parseTrial } from '../ingest/trial.js';
+import { trainBiLstm } from './bilstm-train.js';
+import { writeSequenceModels } from './cards.js';
+import { buildDataset } from './dataset.js';
+import { qtSpec } from './qt-lstm.js';
+import { trainQtLstm } from './qt-train.js';
+import { SEQUENCE_REGIMENS } from './regimens.js';
+import { checkSeed } from './seeded.js';
+import { readyTf, tf } from './tf-runtime.js';
+import type { TrainedNetwork } from './trained.js';
+import type { EpochListener, TrainingOptions } from './train-loop.js';
+import { PAPER_SHAPE } from './weights.js';
+
+export type SequenceFamily = 'lstm' | 'qt-lstm';
+
+export interface TrainSequenceOptions {
+  readonly family: SequenceFamily;
+  readonly trialPath: string;
+  readonly outDir: string;
+  readonly seed: number;
+  readonly maxEpochs?: number;
+  readonly patience?: number;
+  /** LSTM hidden units per direction (default 64 for lstm, 32 for qt-lstm) */
+  readonly hidden?: number;
+  readonly dense?: number;
+  readonly valFraction?: number;
+  readonly learningRate?: number;
+  readonly batchSize?: number;
+  /** QT circuit layers (default 8) */
+  readonly qtLayers?: number;
+  /** QT mapping network hidden widths (default [32, 32]) */
+  readonly qtMappingHidden?: readonly number[];
+  readonly maxSeconds?: number;
+  readonly onEpoch?: EpochListener;
+}
+
+/** Family defaults: the paper's BiLSTM; QT-LSTM smaller (hidden 32, M = 11,329 on 14 qubits) to fit the CPU budget. */
+export const DEFAULTS = {
+  lstm: { hidden: 64, learningRate: 1e-3, batchSize: 8, maxEpochs: 300, patience: 40 },
+  'qt-lstm': { hidden: 32, learningRate: 1e-2, batchSize: 64, maxEpochs: 300, patience: 30, layers: 8, mappingHidden: [32, 32] },
+} as const;
+
+export interface TrainSequenceResult {
+  readonly cards: string[];
+  readonly trained: TrainedNetwork;
+}
+
+export async function trainSequenceModel(o: TrainSequenceOptions): Promise<TrainSequenceResult> {
+  checkSeed(o.seed);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(o.trialPath);
+  } catch (err) {
+    throw new InputError(`${o.trialPath}: cannot read the trial CSV (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+  }
+  const trial = parseTrial(bytes.toString('utf8'), o.trialPath);
+  const ds = buildDataset(trial, SEQUENCE_REGIMENS.qd, { seed: o.seed, valFraction: o.valFraction ?? 0.25 });
+  await readyTf();
+  const d = DEFAULTS[o.family];
+  const shape = { inputs: 3, hidden: o.hidden ?? d.hidden, dense: o.dense ?? PAPER_SHAPE.dense };
+  const training: TrainingOptions = {
+    maxEpochs: o.maxEpochs ?? d.maxEpochs,
+    patience: o.patience ?? d.patience,
+    minDelta: 0,
+    batchSize: o.batchSize ?? d.batchSize,
+    seed: o.seed,
+    ...(o.maxSeconds === undefined ? {} : { maxSeconds: o.maxSeconds }),
+  };
+  const learningRate = o.learningRate ?? d.learningRate;
+  const trained =
+    o.family === 'lstm'
+      ? trainBiLstm(ds, { ...training, shape, learningRate }, o.onEpoch)
+      : trainQtLstm(
+          ds,
+          { ...training, learningRate, spec: qtSpec(shape, o.qtLayers ?? DEFAULTS['qt-lstm'].layers, o.qtMappingHidden ?? DEFAULTS['qt-lstm'].mappingHidden) },
+          o.onEpoch,
+        );
+  const cards = await writeSequenceModels(o.outDir, trained, ds, {
+    dataFile: basename(o.trialPath),
+    dataSha256: createHash('sha256').update(bytes).digest('hex'),
+    seed: o.seed,
+    training: {
+      max_epochs: training.maxEpochs,
+      patience: training.patience,
+      min_delta: training.minDelta,
+      batch_size: training.batchSize,
+      ...(training.maxSeconds === undefined ? {} : { max_seconds: training.maxSeconds }),
+      early_stopping: 'validation MSE, best epoch restored',
+    },
+    tfjsVersion: tf.version.tfjs,
+  });
+  return { cards, trained };
+}
