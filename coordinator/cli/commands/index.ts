@@ -4,17 +4,22 @@
  */
 import type { CommandModule } from 'yargs';
 import { aggregateCommandModule } from './aggregate.js';
+import { answerCommandModule } from './answer.js';
 import { coordinatorCommandModule } from './coordinator.js';
+import { fitCommandModule } from './fit.js';
 import { planCommandModule } from './plan.js';
 import { runCommandModule } from './run.js';
 import { submitCommandModule } from './submit.js';
 import { testmodelCommandModule } from './testmodel.js';
+import { trainCommandModule } from './train.js';
 import { tilesCommandModule } from './tiles.js';
 import { watchCommandModule } from './watch.js';
 import { workerCommandModule } from './worker.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   runCommandModule,
+  answerCommandModule,
+  fitCommandModule,
   aggregateCommandModule,
   coordinatorCommandModule,
   workerCommandModule,
@@ -23,4 +28,5 @@ export const COMMANDS: readonly CommandModule[] = [
   submitCommandModule,
   watchCommandModule,
   testmodelCommandModule,
+  trainCommandModule,
 ];
