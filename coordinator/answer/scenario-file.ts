@@ -39,6 +39,16 @@ export function pathForFile(fileDir: string, target: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? posix(target) : posix(rel);
 }
 
+/**
+ * The band the conservative dose is read from. With parameter-uncertainty draws (replicate r uses draw r)
+ * the pooled Clopper–Pearson band only measures Monte Carlo error of the mixture and is far too narrow
+ * (SCIENCE.md "Cautions"); the replicate-quantile band spans the draws, so it is the honest one then.
+ */
+export function bandFor(models: readonly AnswerModel[]): { method: 'clopper-pearson' | 'replicate-quantile'; level: number } {
+  const drawn = models.some((m) => Object.values(m.cards).some((c) => (c.card.inputs.theta?.draws.length ?? 0) > 1));
+  return { method: drawn ? 'replicate-quantile' : 'clopper-pearson', level: 0.95 };
+}
+
 /** The scenario-file object (validated later by the ordinary loader); cells grouped by population. */
 export function scenarioDocument(cells: readonly ScenarioCell[], s: ScenarioSettings, fileDir: string): { scenarios: Record<string, unknown>[] } {
   const blocks = populationBlocks(s.base, pathForFile(fileDir, s.trial));
@@ -55,7 +65,7 @@ export function scenarioDocument(cells: readonly ScenarioCell[], s: ScenarioSett
       replicates: s.replicates,
       subjects: s.subjects,
       seed: s.seed,
-      band: { method: 'clopper-pearson', level: 0.95 },
+      band: bandFor(s.models),
       regimens: mine.map((c) => ({
         name: regimenKey(c.regimen, c.model, s.models),
         tau_h: REGIMEN_TEXT[c.regimen].tauH,
