@@ -7,7 +7,7 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { Trial } from '../ingest/trial.js';
-import { ETA_NAMES, FIXED_EFFECTS, K_ETA, toTransformed, type EtaName, type FixedEffectName, type PopulationParameters } from './parameters.js';
+import { ETA_NAMES, FIXED_EFFECTS, K_ETA, fromTransformed, toTransformed, type EtaName, type FixedEffectName, type PopulationParameters } from './parameters.js';
 import { popmodelProblem, toPopulationParameters } from './estimate/popmodel-problem.js';
 import type { PopulationEstimate } from './estimate/likelihood.js';
 import { VANISHING_SD, type IterationInfo } from './estimate/saem.js';
@@ -64,6 +64,8 @@ export interface FitResult {
   readonly convergence: {
     readonly stationary: boolean;
     readonly informationPositiveDefinite: boolean;
+    /** fixed effects estimated at a bound of their range (left out of the information) */
+    readonly atBound: readonly FixedEffectName[];
     readonly informationMinEigenvalue: number;
     readonly objectiveFinite: boolean;
     /** random effects whose variance went to ~0 (sd < 0.05): not held against stationarity */
@@ -137,6 +139,10 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   });
   const { estimate: est, saem, modes, objective, information: fim } = engine;
 
+  for (const i of engine.atBound) {
+    const f = FIXED_EFFECTS[i]!;
+    notes.push(`${f.name} estimated at a bound of its range (${fromTransformed(f.name, est.theta[i] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
+  }
   for (const i of problem.fixedTheta ?? []) notes.push(`${FIXED_EFFECTS[i]?.name} held at ${start.fixed[FIXED_EFFECTS[i]!.name]}: its covariate does not vary in the trial`);
   const population = toPopulationParameters(est.theta, est.omega, est.sigma);
   const table = parameterTable(fim, population);
@@ -167,7 +173,7 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
     individual: problem.subjects.map((s, i) => ({ id: s.id, eta: Array.from(modes[i]!.eta) })),
     refinement: engine.refinement,
     converged: engine.converged,
-    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
+    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, atBound: engine.atBound.map((i) => FIXED_EFFECTS[i]!.name), informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
     iterations: { burnIn: it.burnIn, explore: saem.exploreIterations, smooth: saem.smoothIterations },
     omegaStructure: structure,
     modelEvaluations: engine.evaluations,

@@ -33,10 +33,11 @@ export interface InformationResult {
   readonly minEigenvalue: number;
 }
 
-export function estimatedParameters(model: CountingModel, est: PopulationEstimate, structure: OmegaStructure): EstimatedParameter[] {
+/** `exclude`: theta entries not estimated here (held fixed, or estimated at a bound of their range). */
+export function estimatedParameters(model: CountingModel, est: PopulationEstimate, structure: OmegaStructure, exclude: readonly number[] = []): EstimatedParameter[] {
   const { problem } = model;
   const k = problem.randomEffects.length;
-  const held = new Set(problem.fixedTheta ?? []);
+  const held = new Set([...(problem.fixedTheta ?? []), ...exclude]);
   const out: EstimatedParameter[] = problem.thetaNames
     .map((name, i): EstimatedParameter => ({ name, group: 'theta', index: [i], value: est.theta[i] ?? NaN }))
     .filter((p) => !held.has(p.index[0] ?? -1));
@@ -56,13 +57,14 @@ export function estimatedParameters(model: CountingModel, est: PopulationEstimat
 
 export function linearisedInformation(
   model: CountingModel, est: PopulationEstimate, modes: readonly Float64Array[], informed: readonly (readonly boolean[])[], structure: OmegaStructure,
+  exclude: readonly number[] = [],
 ): InformationResult {
   const { problem } = model;
   const k = problem.randomEffects.length;
   const nTheta = problem.thetaNames.length;
   const layout = residualLayout(problem.outputs);
   const ab = residualPairs(layout, est.sigma, problem.outputs.length);
-  const params = estimatedParameters(model, est, structure);
+  const params = estimatedParameters(model, est, structure, exclude);
   const np = params.length;
   const info = new Float64Array(np * np);
   problem.subjects.forEach((subject, s) => {

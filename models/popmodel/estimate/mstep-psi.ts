@@ -76,7 +76,10 @@ export class PsiUpdater {
     const biggest = delta.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     const scale = biggest > MAX_STEP ? MAX_STEP / biggest : 1;
     this.indices.forEach((idx, i) => {
-      if (Number.isFinite(delta[i])) theta[idx] = (theta[idx] ?? 0) + scale * (delta[i] ?? 0);
+      if (!Number.isFinite(delta[i])) return;
+      const bound = this.model.problem.thetaBounds?.find((b) => b.index === idx);
+      const next = (theta[idx] ?? 0) + scale * (delta[i] ?? 0);
+      theta[idx] = bound === undefined ? next : Math.min(bound.upper, Math.max(bound.lower, next));
     });
   }
 }

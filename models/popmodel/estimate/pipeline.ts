@@ -52,11 +52,15 @@ export interface EngineResult {
   readonly objective: ObjectiveResult;
   readonly information: InformationResult;
   readonly shrinkage: Float64Array;
+  /** theta entries estimated at a bound (problem.thetaBounds): left out of the information */
+  readonly atBound: readonly number[];
   /** stationary SAEM traces, positive-definite information, finite -2LL */
   readonly converged: boolean;
   readonly evaluations: number;
   readonly timingsMs: { readonly saem: number; readonly refinement: number; readonly modes: number; readonly objective: number; readonly information: number };
 }
+
+const BOUND_TOLERANCE = 1e-6;
 
 const yieldLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -125,11 +129,16 @@ export async function estimatePopulation(problem: EstimationProblem, start: Popu
   }
 
   opts.onStage?.('information');
-  const information = linearisedInformation(model, est, modes.map((m) => m.eta), saem.masks, opts.omegaStructure);
+  // a parameter estimated at a bound of its range has no usable curvature there: it is reported, not inverted
+  const atBound = (problem.thetaBounds ?? []).filter((b) => {
+    const v = est.theta[b.index] ?? NaN;
+    return Math.abs(v - b.lower) < BOUND_TOLERANCE || Math.abs(v - b.upper) < BOUND_TOLERANCE;
+  }).map((b) => b.index);
+  const information = linearisedInformation(model, est, modes.map((m) => m.eta), saem.masks, opts.omegaStructure, atBound);
   const informationMs = lap();
   const shrinkage = etaShrinkage(modes.map((m) => m.eta), saem.masks, est.omega, k);
   return {
-    estimate: est, saemEstimate: saem.estimate, saem, refinement, modes, objective, information, shrinkage,
+    estimate: est, saemEstimate: saem.estimate, saem, refinement, modes, objective, information, shrinkage, atBound,
     converged: saem.stationary && information.positiveDefinite && Number.isFinite(objective.value),
     evaluations: model.evaluations,
     timingsMs: { saem: saemMs, refinement: refinementMs, modes: modesMs, objective: objectiveMs, information: informationMs },

@@ -8,7 +8,7 @@
  */
 import type { Trial } from '../../ingest/trial.js';
 import {
-  ETA_NAMES, FIXED_EFFECTS, fromTransformed, individualParameters,
+  ETA_NAMES, FIXED_EFFECTS, fromTransformed, individualParameters, toTransformed,
   type FixedEffectName, type FixedEffects, type PopulationParameters,
 } from '../parameters.js';
 import { concentrations, type Dose } from '../simulate/pk.js';
@@ -25,6 +25,15 @@ export const POPMODEL_OUTPUTS: readonly OutputSpec[] = [
 /** Covariate effects of the model that are linear in a random effect's transformed parameter. */
 const COVARIATE_EFFECTS: readonly { eta: (typeof ETA_NAMES)[number]; theta: FixedEffectName; covariate: 'comed' }[] = [
   { eta: 'R0', theta: 'BETA_COMED_R0', covariate: 'comed' },
+];
+
+/**
+ * Limits of the numerically estimated parameters that can run to a limit of their range: IMAX -> 1
+ * (complete inhibition cannot be told from 0.9999 by PD data) and a Hill coefficient -> 0 or infinity.
+ */
+export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; upper: number }[] = [
+  { name: 'IMAX', lower: 1e-4, upper: 1 - 1e-4 },
+  { name: 'GAMMA', lower: 0.05, upper: 20 },
 ];
 
 export const thetaIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findIndex((f) => f.name === name);
@@ -71,6 +80,7 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL):
     outputs: POPMODEL_OUTPUTS,
     randomEffects,
     fixedTheta,
+    thetaBounds: THETA_BOUNDS.map((b) => ({ index: thetaIndex(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
     predict(s, theta, eta, out) {
       const subj = trial.subjects[s]!;
       const p = individualParameters(fixedFromTheta(theta), subj.bwKg, subj.comed, Array.from(eta));

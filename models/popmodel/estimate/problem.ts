@@ -44,6 +44,12 @@ export interface EstimationProblem {
   readonly randomEffects: readonly RandomEffect[];
   /** theta entries held at their start values (not estimated; e.g. a covariate effect the design cannot show) */
   readonly fixedTheta?: readonly number[];
+  /**
+   * Bounds (transformed scale) on numerically estimated theta entries: where the likelihood keeps
+   * improving towards a limit (IMAX -> 1), the estimate stops at the bound instead of running to a
+   * point where the parameter no longer moves anything and its information vanishes.
+   */
+  readonly thetaBounds?: readonly { readonly index: number; readonly lower: number; readonly upper: number }[];
   /** predictions of subject s's observations at transformed fixed effects theta and random effects eta */
   predict(s: number, theta: Float64Array, eta: Float64Array, out: Float64Array): void;
 }
