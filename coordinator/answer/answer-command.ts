@@ -1,11 +1,12 @@
 /**
  * `qusop answer <trial.csv>`: the five questions end to end on this machine. Models (given, shipped
  * or fitted here) -> scenario rounds run by local workers (../local/local-run.ts) -> answers.json,
- * report.html, plots, optional summary.md in one directory that is also round 0's run directory.
+ * calibration.json (held-out calibration check), report.html, plots, optional summary.md in one directory that
+ * is also round 0's run directory.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InputError, RunError } from '../../worker/common/errors.js';
 import { createLogger, type LogLevel } from '../../worker/common/log.js';
 import { sha256Hex } from '../../worker/model/load-card.js';
@@ -13,7 +14,9 @@ import { readTrial } from '../../models/ingest/trial.js';
 import { runLocal } from '../local/local-run.js';
 import { writeReport } from '../report/write-report.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answers.js';
+import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration-check.js';
 import { fitAndExport, shippedModelFor } from './fit-model.js';
+import { modelNotes } from './model-notes.js';
 import { loadAnswerModels } from './models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './orchestrate.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './populations.js';
@@ -44,7 +47,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const level: LogLevel = a.verbose ? 'info' : 'warn';
   const log = createLogger('qusop-answer', level);
   const trialPath = resolve(a.trial);
-  await readTrial(trialPath); // file:line errors before anything runs
+  const trial = await readTrial(trialPath); // file:line errors before anything runs
   const trialSha = sha256Hex(await readFile(trialPath));
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
@@ -87,18 +90,26 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   };
   const answerRun = await answerFiveQuestions(plan, execute);
   const answers = buildAnswers(answerRun);
+  const armsMg = [...new Set(trial.subjects.map((s) => s.doseMg))].sort((x, y) => x - y);
+  const notes = modelNotes(models, { file: basename(trialPath), sha256: trialSha, subjects: trial.subjects.length, armsMg });
+  const calibrationStarted = Date.now();
+  const calibration = await calibrationCheck(trial, trialSha, models, { seed: a.seed, thresholdNgMl: THRESHOLD_NG_ML, logger: log });
+  if (!a.quiet) process.stderr.write(`calibration check: ${models.length} model(s) on the trial's last dosing window in ${((Date.now() - calibrationStarted) / 1000).toFixed(1)} s\n`);
+  const calibrationPath = await writeCalibrationJson(outDir, calibration);
   const context = {
     trial: { path: trialPath, sha256: trialSha },
     model_source: modelSource,
     test_model: models.some((m) => m.testModel),
     runs: answerRun.rounds.map((r) => ({ round: r.round, run_id: r.runId, dir: r.dir, scenario: r.scenarioPath })),
+    models: notes,
+    calibration: calibrationSummary(calibration),
   };
   const answersPath = await writeAnswersJson(outDir, answers, context);
   const manifests = await Promise.all(answerRun.rounds.map(async (r) => JSON.parse(await readFile(join(r.dir, 'manifest.json'), 'utf8')) as Record<string, unknown>));
   const scenarioSha256 = await Promise.all(answerRun.rounds.map(async (r) => sha256Hex(await readFile(r.scenarioPath))));
-  const report = await writeReport(outDir, { run: answerRun, answers, trial: { path: trialPath, sha256: trialSha }, modelSource, manifests, scenarioSha256 }, { markdown: a.format === 'md' });
+  const report = await writeReport(outDir, { run: answerRun, answers, trial: { path: trialPath, sha256: trialSha }, modelSource, manifests, scenarioSha256, modelNotes: notes, calibration }, { markdown: a.format === 'md' });
   process.stdout.write(report.markdown?.text ?? answerTable(answers, context.test_model));
-  process.stderr.write(`answers: ${answersPath}\nreport:  ${report.html}\nplots:   ${join(outDir, 'plots')}\n${report.markdown === undefined ? '' : `summary: ${report.markdown.path}\n`}`);
+  process.stderr.write(`answers: ${answersPath}\ncalibration: ${calibrationPath}\nreport:  ${report.html}\nplots:   ${join(outDir, 'plots')}\n${report.markdown === undefined ? '' : `summary: ${report.markdown.path}\n`}`);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 /**
  * report.html: one self-contained page (inline CSS and SVG, images as data URIs, no script, no
  * network) that answers the five questions and shows how: curves with bands, the decision table, the
- * 90 % vs 75 % and QD vs QW tables, the model comparison, fit diagnostics and provenance.
+ * 90 % vs 75 % and QD vs QW tables, the model comparison, the calibration check, fit diagnostics and provenance.
  */
 import type { Answer } from '../answer/answers.js';
 import { POPULATION_SHORT, POPULATIONS, QUESTION_TEXT, REGIMEN_TEXT } from '../answer/questions.js';
@@ -11,7 +11,9 @@ import { esc, interval, mg, pct, REPORT_CSS, section, signedPct, table, type Cel
 import { isTestModel, type ReportInput } from './input.js';
 import { scopeSvgIds } from './plots.js';
 import { provenanceHtml } from './provenance.js';
-import { coherenceRows, comparisonRows, COHERENCE_TOLERANCE_PERCENT, reductionRows } from './tables.js';
+import { coherenceRows, COHERENCE_TOLERANCE_PERCENT, reductionRows } from './tables.js';
+import { calibrationHtml } from './calibration.js';
+import { comparisonHtml } from './comparison.js';
 
 const num = (s: string): Cell => ({ html: esc(s), cls: 'num' });
 const bandAt = (a: Answer): string => (a.band.p_hat === null ? '—' : `${pct(a.band.p_hat)} [${pct(a.band.lo)}, ${pct(a.band.hi)}]`);
@@ -68,14 +70,7 @@ function coherenceSection(answers: readonly Answer[]): string {
     `A weekly dose has deeper troughs than seven daily ones, so it usually needs more than 7x the daily dose; differences beyond ±${COHERENCE_TOLERANCE_PERCENT} % are marked.`);
 }
 
-function comparisonSection(answers: readonly Answer[], models: readonly string[]): string {
-  if (models.length < 2) return '';
-  const rows = comparisonRows(answers).map((r) => [`Q${r.question}`, r.population, r.regimen.toUpperCase(), `${Math.round(r.target * 100)} %`, ...models.map((m) => num(mg(r.doses[m] ?? null))), num(r.spreadPercent === null ? '—' : `${r.spreadPercent.toFixed(1)} %`)]);
-  return section('comparison', 'Model comparison', table(['question', 'population', 'regimen', 'target', ...models, 'spread (max vs min)'], rows),
-    'All models ran in the same scenarios with the same virtual subjects (common random numbers), so differences are the models\' own. Where they disagree, the mechanistic model is the one to trust for extrapolation (SCIENCE.md, Cautions).');
-}
-
-export async function reportHtml(input: ReportInput, figures: readonly CurveFigure[]): Promise<string> {
+export async function reportHtml(input: ReportInput, figures: readonly CurveFigure[], calibrationSvg?: string): Promise<string> {
   const models = input.run.plan.models.map((m) => m.label);
   const multi = models.length > 1;
   const runIds = input.run.rounds.map((r) => r.runId).join(', ');
@@ -94,7 +89,8 @@ export async function reportHtml(input: ReportInput, figures: readonly CurveFigu
     decisionSection(input.answers),
     reductionSection(input.answers),
     coherenceSection(input.answers),
-    comparisonSection(input.answers, models),
+    comparisonHtml(input.answers, models, input.modelNotes),
+    calibrationHtml(input.calibration, calibrationSvg),
     section('diagnostics', 'Fit diagnostics', diagnostics),
     section('provenance', 'Provenance', provenanceHtml(input)),
   ].join('\n');

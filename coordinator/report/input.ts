@@ -1,5 +1,7 @@
-/** What the report is made from: the answer run (cells, rounds), its answers and each round's manifest. */
+/** What the report is made from: the answer run (cells, rounds), its answers, each round's manifest, model notes and the calibration check. */
 import type { Answer } from '../answer/answers.js';
+import type { CalibrationResult, CalibrationSkipped } from '../answer/calibration-check.js';
+import type { ModelNote } from '../answer/model-notes.js';
 import type { AnswerRun } from '../answer/orchestrate.js';
 
 export interface ReportInput {
@@ -12,6 +14,10 @@ export interface ReportInput {
   readonly manifests: readonly (Readonly<Record<string, unknown>> | undefined)[];
   /** sha256 of each round's scenario file, by round */
   readonly scenarioSha256: readonly string[];
+  /** what each model is and assumes (model comparison); absent: not shown */
+  readonly modelNotes?: readonly ModelNote[] | undefined;
+  /** calibration.json's content; absent: no calibration section */
+  readonly calibration?: CalibrationResult | CalibrationSkipped | undefined;
 }
 
 export const isTestModel = (input: Pick<ReportInput, 'run'>): boolean => input.run.plan.models.some((m) => m.testModel);

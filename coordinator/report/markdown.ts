@@ -1,9 +1,11 @@
-/** summary.md (`--format md`): the answers and the derived tables as Markdown, for terminals, PRs and notes. */
+/** summary.md (`--format md`): the answers, the derived tables, the model comparison and the calibration check as Markdown. */
 import type { Answer } from '../answer/answers.js';
 import { POPULATION_SHORT, QUESTION_TEXT, REGIMEN_TEXT } from '../answer/questions.js';
 import { interval, mg } from './html-kit.js';
 import { isTestModel, type ReportInput } from './input.js';
-import { coherenceRows, comparisonRows, reductionRows } from './tables.js';
+import { coherenceRows, reductionRows } from './tables.js';
+import { calibrationMarkdown } from './calibration.js';
+import { comparisonMarkdown } from './comparison.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
@@ -39,11 +41,7 @@ export function reportMarkdown(input: ReportInput): string {
   out.push(mdTable(['population', 'target', 'model', 'QD', '7 x QD', 'QW', 'QW vs 7 x QD'], coherenceRows(input.answers).map((r) => [
     r.population, tgt(r.target), r.model, mg(r.qdDose), mg(r.weeklyFromDaily), mg(r.qwDose), r.differencePercent === null ? '—' : `${r.differencePercent > 0 ? '+' : ''}${r.differencePercent.toFixed(1)} %`,
   ])), '');
-  if (multi) {
-    out.push('## Model comparison', '');
-    out.push(mdTable(['question', 'population', 'regimen', 'target', ...models, 'spread'], comparisonRows(input.answers).map((r) => [
-      `Q${r.question}`, r.population, r.regimen.toUpperCase(), tgt(r.target), ...models.map((m) => mg(r.doses[m] ?? null)), r.spreadPercent === null ? '—' : `${r.spreadPercent.toFixed(1)} %`,
-    ])), '');
-  }
+  out.push(...comparisonMarkdown(input.answers, models, input.modelNotes));
+  out.push(...calibrationMarkdown(input.calibration));
   return `${out.join('\n')}\n`;
 }

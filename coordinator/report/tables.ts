@@ -3,7 +3,7 @@
  * table and the coherence table are exactly the runs' decisions):
  *   reduction   — per (population, regimen, model): 90 % dose, 75 % dose, saving in mg and % of the 90 % dose
  *   coherence   — per (population, target, model): weekly dose vs 7 x daily dose, % difference
- *   comparison  — per (question cell): each model's dose, and the spread between models
+ *   comparison  — per (question cell): each model's dose, mean crossing and interval, and the spread between models
  * Doses are the conservative ones (the answers' `dose`); null propagates as "not reached".
  */
 import type { Answer } from '../answer/answers.js';
@@ -73,6 +73,13 @@ export function coherenceRows(answers: readonly A[]): CoherenceRow[] {
   return rows;
 }
 
+/** One model's answer in a comparison cell; mean crossing and interval are null when the answer lacks them. */
+export interface ComparisonEntry {
+  readonly dose: number | null;
+  readonly meanCrossing: number | null;
+  readonly interval: readonly [number | null, number | null] | null;
+}
+
 export interface ComparisonRow {
   readonly question: number;
   readonly population: PopulationName;
@@ -80,24 +87,27 @@ export interface ComparisonRow {
   readonly target: number;
   /** model name -> conservative dose */
   readonly doses: Readonly<Record<string, number | null>>;
+  /** model name -> dose, mean crossing and per-replicate interval */
+  readonly entries: Readonly<Record<string, ComparisonEntry>>;
   /** 100 (max - min) / min over models with a dose; null when fewer than two have one */
   readonly spreadPercent: number | null;
 }
 
-export function comparisonRows(answers: readonly A[]): ComparisonRow[] {
-  const byCell = new Map<string, { first: A; doses: Record<string, number | null> }>();
+export function comparisonRows(answers: readonly (A & Partial<Pick<Answer, 'mean_crossing' | 'interval'>>)[]): ComparisonRow[] {
+  const byCell = new Map<string, { first: A; doses: Record<string, number | null>; entries: Record<string, ComparisonEntry> }>();
   for (const a of answers) {
     const key = `${a.population}|${a.regimen}|${a.target}`;
-    const cell = byCell.get(key) ?? { first: a, doses: {} };
+    const cell = byCell.get(key) ?? { first: a, doses: {}, entries: {} };
     cell.doses[a.model.name] = a.dose;
+    cell.entries[a.model.name] = { dose: a.dose, meanCrossing: a.mean_crossing ?? null, interval: a.interval ?? null };
     byCell.set(key, cell);
   }
-  return [...byCell.values()].map(({ first, doses }) => {
+  return [...byCell.values()].map(({ first, doses, entries }) => {
     const values = Object.values(doses).filter((d): d is number => d !== null);
     const lo = Math.min(...values);
     const hi = Math.max(...values);
     return {
-      question: first.question, population: first.population, regimen: first.regimen, target: first.target, doses,
+      question: first.question, population: first.population, regimen: first.regimen, target: first.target, doses, entries,
       spreadPercent: values.length >= 2 && lo > 0 ? round((100 * (hi - lo)) / lo) : null,
     };
   });
