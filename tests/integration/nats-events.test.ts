@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { connect } from 'nats';
@@ -22,6 +21,7 @@ import { silentLogger } from '../../worker/common/log.js';
 import { runCli, startCli, withTempDir, type RunningCli } from '../kit/cli.js';
 import { skipWithoutNats, startNatsServer, type NatsServer } from '../kit/nats.js';
 import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
+import { freePort as closedPort } from '../kit/ports.js';
 
 // 2 regimens x 80 doses x 10 replicates x 100 subjects, 2000 trajectories a tile: 80 small tiles
 const SCENARIO = knownAnswerScenario({ replicates: 10, subjects: 100, seed: 11 });
@@ -48,16 +48,6 @@ function listeningAddress(c: RunningCli): Promise<string> {
   });
 }
 
-async function closedPort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 test('a run publishes to JetStream; a watcher joining after half the tiles replays it to 100 %', { skip: skipWithoutNats(), timeout: 120_000 }, async (t) => {
   const nats = await startNatsServer();

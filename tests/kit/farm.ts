@@ -2,21 +2,11 @@
  * Test kit: farm mode with real processes — one `qusop coordinator` on a fixed free loopback port (so
  * it can be killed and restarted on the same address) and any number of `qusop worker` processes.
  */
-import { createServer } from 'node:net';
 import { startCli, type RunningCli } from './cli.js';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 export interface FarmOptions {
   readonly scenario: string;

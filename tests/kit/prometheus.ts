@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -41,16 +40,8 @@ export function promtool(args: readonly string[], cwd?: string): Promise<ToolRes
   return runTool('promtool', args, { aptPackage: 'prometheus', ...(cwd === undefined ? {} : { cwd }) });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
+import { freePort } from './ports.js';
+export { freePort };
 
 export interface VectorSample {
   readonly metric: Record<string, string>;

@@ -8,7 +8,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { access, chmod, chown, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -35,17 +35,6 @@ async function findProgram(name: string): Promise<string | undefined> {
     }
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr !== null ? ok(addr.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 async function passwdEntry(user: string): Promise<{ uid: number; gid: number } | undefined> {
