@@ -17,12 +17,12 @@ const f3 = (x: number): string => x.toFixed(3);
 const binLabel = (b: ReliabilityBin, last: boolean): string => `[${b.lo.toFixed(1)}, ${b.hi.toFixed(1)}${last ? ']' : ')'}`;
 const observedCell = (b: ReliabilityBin): string => (b.n === 0 ? '—' : `${b.n} · ${pct(b.mean_predicted, 0)} · ${pct(b.observed_rate, 0)} [${pct(b.observed_lo, 0)}, ${pct(b.observed_hi, 0)}]`);
 
-/** Reliability diagram: one point per (model, non-empty bin); models nudged apart so equal bins stay visible. */
+/** Reliability diagram: one point per (model, non-empty bin), sized by its subjects; models nudged apart so equal bins stay visible. */
 export function calibrationPlotSpec(c: CalibrationResult, size = { width: 340, height: 300 }): TopLevelSpec {
   const models = c.models.map((m) => m.model);
   const nudge = (i: number): number => (i - (models.length - 1) / 2) * 0.012;
   const points = c.models.flatMap((m, i) => m.score.bins.filter((b) => b.n > 0).map((b) => ({
-    model: m.model, x: (b.mean_predicted ?? 0) + nudge(i), y: b.observed_rate, lo: b.observed_lo, hi: b.observed_hi, n: b.n, label: `n=${b.n}`,
+    model: m.model, x: (b.mean_predicted ?? 0) + nudge(i), y: b.observed_rate, lo: b.observed_lo, hi: b.observed_hi, n: b.n,
   })));
   const color = { field: 'model', type: 'nominal', scale: { domain: models, range: PALETTE.slice(0, Math.max(1, models.length)) }, legend: { title: 'model', orient: 'right' } } as const;
   const x = { field: 'x', type: 'quantitative', title: 'predicted probability of success (bin mean)', scale: { domain: [-0.05, 1.05] }, axis: { format: '%', tickCount: 6 } } as const;
@@ -51,13 +51,8 @@ export function calibrationPlotSpec(c: CalibrationResult, size = { width: 340, h
         mark: { type: 'point', filled: true, opacity: 0.9 },
         encoding: {
           x, y: { field: 'y', type: 'quantitative', title: 'observed success rate', scale: { domain: [0, 1] }, axis: { format: '%', tickCount: 6 } },
-          size: { field: 'n', type: 'quantitative', title: 'subjects', scale: { range: [40, 260] }, legend: null }, color,
+          size: { field: 'n', type: 'quantitative', title: 'subjects in bin', scale: { range: [40, 260], zero: false }, legend: { orient: 'right', format: 'd', tickMinStep: 1 } }, color,
         },
-      },
-      {
-        data: { values: points },
-        mark: { type: 'text', align: 'left', dx: 8, dy: 0, fontSize: 10 },
-        encoding: { x, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' }, color },
       },
     ],
   } as TopLevelSpec;
