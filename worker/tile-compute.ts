@@ -1,12 +1,12 @@
 /**
- * Computes one tile: for each replicate of the block, draw its virtual population once (common random
- * numbers across doses), lay out dose x subject rows group-major, run the model with its reduction
- * head and return per-(dose, replicate) counts. Pure apart from the ONNX session; no I/O.
+ * Computes one tile: for each replicate of the block, draw its virtual population chunk by chunk (common
+ * random numbers across doses), lay out dose x subject rows group-major, run the model with its
+ * reduction head and return per-(dose, replicate) counts. Pure apart from the ONNX session; no I/O.
  */
 import { createHash } from 'node:crypto';
 import { ModelError, QusopError } from './common/errors.js';
 import type { ModelCard } from './model/card.js';
-import { drawPopulation } from './population/draw.js';
+import { drawSubjects } from './population/draw.js';
 import { scenarioKey } from './rng/scenario-key.js';
 import type { RunSpecJson } from './run-spec.js';
 import type { TrajectoryRunner } from './onnx/session.js';
@@ -52,40 +52,74 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   const key = { seed: sc.seed, scenario: scenarioKey(sc.name) };
   const doses = rg.dosesMg.slice(tile.doseBegin, tile.doseEnd);
   const D = doses.length;
+  // Subjects are taken in chunks of m, all D doses each (common random numbers across doses), so the
+  // inputs held at once are D x m <= max(maxBatchRows, D) rows whatever M and the tile's replicates:
+  // a worker's memory is bounded by its batch size, not by the tile. Counts and sums are integers
+  // added exactly, so the chunking cannot change a result.
+  const m = Math.min(M, Math.max(1, Math.floor(model.runner.maxBatchRows / D)));
+  const buf = inputBuffers(D, m, K, P);
+  for (let d = 0; d < D; d += 1) buf.dose.fill(doses[d] ?? 0, d * m, (d + 1) * m);
+  const totals = { k: new Array<number>(D).fill(0), q20: new Array<bigint>(D).fill(0n), q12: new Array<bigint>(D).fill(0n) };
   const cells: CellResult[] = [];
-  // One replicate at a time keeps memory at D x M rows however many replicates the tile holds.
-  const rows = D * M;
-  const dose = new Float32Array(rows);
-  const bw = new Float32Array(rows);
-  const comed = new Float32Array(rows);
-  const eta = K > 0 ? new Float32Array(rows * K) : undefined;
-  const thetaIn = P > 0 ? new Float32Array(rows * P) : undefined;
   for (let r = tile.replicateBegin; r < tile.replicateEnd; r += 1) {
     if (shouldStop()) throw new TileCancelledError(`tile cancelled by the coordinator before replicate ${r}`);
-    const pop = drawPopulation(key, r, sc.population, K);
-    const popEta = model.etaCholesky === undefined || K === 0 ? pop.eta : correlate(pop.eta, model.etaCholesky, K);
-    for (let d = 0; d < D; d += 1) {
-      const off = d * M;
-      dose.fill(doses[d] ?? 0, off, off + M);
-      bw.set(pop.bwKg, off);
-      comed.set(pop.comed, off);
-      if (eta !== undefined) eta.set(popEta, off * K);
+    if (buf.theta !== undefined && theta !== undefined) repeatRow(buf.theta, theta.draws[r % theta.draws.length] ?? [], P);
+    totals.k.fill(0);
+    totals.q20.fill(0n);
+    totals.q12.fill(0n);
+    for (let first = 0; first < M; first += m) {
+      const count = Math.min(m, M - first);
+      const pop = drawSubjects(key, r, sc.population, K, first, count);
+      const popEta = model.etaCholesky === undefined || K === 0 ? pop.eta : correlate(pop.eta, model.etaCholesky, K);
+      const x = count === m ? buf : inputBuffers(D, count, K, P, buf);
+      for (let d = 0; d < D; d += 1) {
+        const off = d * count;
+        x.bw.set(pop.bwKg, off);
+        x.comed.set(pop.comed, off);
+        if (x.eta !== undefined) x.eta.set(popEta, off * K);
+      }
+      const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl);
+      for (let d = 0; d < D; d += 1) {
+        totals.k[d] = (totals.k[d] ?? 0) + (out.k[d] ?? 0);
+        totals.q20[d] = (totals.q20[d] ?? 0n) + (out.sumMaxQ20[d] ?? 0n);
+        totals.q12[d] = (totals.q12[d] ?? 0n) + (out.sumMaxSqQ12[d] ?? 0n);
+      }
     }
-    if (thetaIn !== undefined && theta !== undefined) {
-      const draw = theta.draws[r % theta.draws.length] ?? [];
-      for (let i = 0; i < rows; i += 1) for (let p = 0; p < P; p += 1) thetaIn[i * P + p] = draw[p] ?? 0;
-    }
-    const out = await model.runner.evaluate(
-      { dose, bw, comed, ...(eta === undefined ? {} : { eta }), ...(thetaIn === undefined ? {} : { theta: thetaIn }) },
-      D,
-      M,
-      sc.thresholdNgMl,
-    );
     for (let d = 0; d < D; d += 1) {
-      cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: out.k[d] ?? 0, sumMaxQ20: out.sumMaxQ20[d] ?? 0n, sumMaxSqQ12: out.sumMaxSqQ12[d] ?? 0n });
+      cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: totals.k[d] ?? 0, sumMaxQ20: totals.q20[d] ?? 0n, sumMaxSqQ12: totals.q12[d] ?? 0n });
     }
   }
   return cells;
+}
+
+interface InputBuffers {
+  dose: Float32Array;
+  bw: Float32Array;
+  comed: Float32Array;
+  eta?: Float32Array;
+  theta?: Float32Array;
+}
+
+/**
+ * Group-major inputs for D doses x m subjects. With `from`, a smaller view for the last, partial chunk:
+ * dose is re-laid for m and theta (one row repeated) is a prefix of the full buffer.
+ */
+function inputBuffers(D: number, m: number, K: number, P: number, from?: InputBuffers): InputBuffers {
+  const rows = D * m;
+  const x: InputBuffers = { dose: new Float32Array(rows), bw: new Float32Array(rows), comed: new Float32Array(rows) };
+  if (K > 0) x.eta = new Float32Array(rows * K);
+  if (P > 0) x.theta = from?.theta === undefined ? new Float32Array(rows * P) : from.theta.subarray(0, rows * P);
+  if (from !== undefined) {
+    const fullM = from.dose.length / D;
+    for (let d = 0; d < D; d += 1) x.dose.fill(from.dose[d * fullM] ?? 0, d * m, (d + 1) * m);
+  }
+  return x;
+}
+
+/** Every P-wide row of `out` = `row` (missing entries 0), by doubling block copies. */
+export function repeatRow(out: Float32Array, row: readonly number[], P: number): void {
+  for (let p = 0; p < P; p += 1) out[p] = row[p] ?? 0;
+  for (let filled = P; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
 }
 
 /** eta = L z per subject, L lower-triangular K x K (row-major). */

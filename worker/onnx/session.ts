@@ -47,6 +47,8 @@ export interface TrajectoryRunner {
   readonly card: ModelCard;
   /** cpu when cuda was asked for but could not be loaded */
   readonly executionProvider: ExecutionProviderName;
+  /** rows per session.run (the smaller of the worker's option and the card's max_batch_rows) */
+  readonly maxBatchRows: number;
   evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number): Promise<GroupReductions>;
   release(): Promise<void>;
 }
@@ -166,7 +168,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     return { k, sumMaxQ20, sumMaxSqQ12 };
   };
 
-  return { card, executionProvider, evaluate, release: () => session.release() };
+  return { card, executionProvider, maxBatchRows, evaluate, release: () => session.release() };
 }
 
 interface Column {
