@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { compileOptions } from './common/options.js';
+import { DEFAULT_MAX_BATCH_ROWS } from './onnx/session.js';
 
 export const WorkerOptionsSchema = z.strictObject({
   /** coordinator address, host:port */
@@ -18,7 +19,7 @@ export const WorkerOptionsSchema = z.strictObject({
   /** onnxruntime execution provider; `cuda` falls back to `cpu` with a logged line */
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu'),
   /** largest batch (rows = subjects x doses) per session.run; bounds memory */
-  maxBatchRows: z.number().int().positive().default(16_384),
+  maxBatchRows: z.number().int().positive().default(DEFAULT_MAX_BATCH_ROWS),
   /** onnxruntime intra-op threads per worker process */
   intraOpThreads: z.number().int().positive().default(1),
   /** a name for logs and metrics */

@@ -21,6 +21,7 @@ import { loadAnswerModels } from './models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './orchestrate.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './populations.js';
 import { TARGETS } from './questions.js';
+import { DEFAULT_MAX_BATCH_ROWS } from '../../worker/onnx/session.js';
 
 export interface AnswerCommandArgs {
   readonly trial: string;
@@ -82,7 +83,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const execute: RunExecutor = async (scenarioPath, runDir, round) => {
     if (round > 0) process.stderr.write(`grid extension round ${round}: ${scenarioPath}\n`);
     const { run, succeeded } = await runLocal(
-      { scenario: scenarioPath, out: runDir, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: 16384, threads: a.threads, format: 'parquet', leaseMs: 30_000, quiet: a.quiet },
+      { scenario: scenarioPath, out: runDir, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: DEFAULT_MAX_BATCH_ROWS, threads: a.threads, format: 'parquet', leaseMs: 30_000, quiet: a.quiet },
       log,
     );
     if (!succeeded || run.result === undefined) throw new RunError(`run ${run.runId} (${scenarioPath}) ${run.phase.toLowerCase()}: ${run.progress().error}`, { details: { dir: runDir } });

@@ -13,7 +13,7 @@
 import { loadModel } from '../../worker/model/load-card.js';
 import type { Logger } from '../../worker/common/log.js';
 import { InputError } from '../../worker/common/errors.js';
-import { loadTrajectoryModel, type TrajectoryInputs, type TrajectoryRunner } from '../../worker/onnx/session.js';
+import { DEFAULT_MAX_BATCH_ROWS, loadTrajectoryModel, type TrajectoryInputs, type TrajectoryRunner } from '../../worker/onnx/session.js';
 import { drawSubjects } from '../../worker/population/draw.js';
 import { scenarioKey } from '../../worker/rng/scenario-key.js';
 import { cholesky } from '../../worker/tile-compute.js';
@@ -114,7 +114,7 @@ export async function predictSuccessWithCard(
   logger: Logger,
 ): Promise<SubjectPredictions> {
   const loaded = await loadModel(cardPath);
-  const runner = await loadTrajectoryModel(loaded.card, loaded.onnx, { executionProvider: 'cpu', maxBatchRows: 16384, intraOpThreads: 1, logger });
+  const runner = await loadTrajectoryModel(loaded.card, loaded.onnx, { executionProvider: 'cpu', maxBatchRows: DEFAULT_MAX_BATCH_ROWS, intraOpThreads: 1, logger });
   try {
     return await predictSuccess(runner, subjects, thresholdNgMl, draws);
   } finally {

@@ -11,14 +11,14 @@ import { aggregationPlan } from '../run/run-dir.js';
 import { tileShardRows } from '../store/tile-shard.js';
 import type { ShardRow } from '../store/shard-schema.js';
 import { silentLogger } from '../../worker/common/log.js';
-import { loadTrajectoryModel } from '../../worker/onnx/session.js';
+import { DEFAULT_MAX_BATCH_ROWS, loadTrajectoryModel } from '../../worker/onnx/session.js';
 import { computeTile, type LoadedRunner } from '../../worker/tile-compute.js';
 
 export async function runInProcess(scenarioPath: string, opts: { tileTrajectories?: number; threads?: number } = {}) {
   const compiled = await compileScenarioFile(scenarioPath);
   const runners = new Map<string, LoadedRunner>();
   for (const [sha, m] of compiled.models) {
-    const runner = await loadTrajectoryModel(m.card, m.onnx, { executionProvider: 'cpu', maxBatchRows: 65_536, intraOpThreads: opts.threads ?? 2, logger: silentLogger });
+    const runner = await loadTrajectoryModel(m.card, m.onnx, { executionProvider: 'cpu', maxBatchRows: DEFAULT_MAX_BATCH_ROWS, intraOpThreads: opts.threads ?? 2, logger: silentLogger });
     runners.set(sha, { card: m.card, runner });
   }
   const rows: ShardRow[] = [];

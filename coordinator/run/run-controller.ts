@@ -55,7 +55,8 @@ export class RunController extends EventEmitter {
   private leasedAt = new Map<string, number>();
   readonly runFile: RunFile;
   result: Awaited<ReturnType<typeof aggregateRunDir>> | undefined;
-  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), finishedMs: 0 };
+  /** firstLeaseMs: when the first tile went out (0 until then); start-up = firstLeaseMs - startedMs */
+  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), firstLeaseMs: 0, finishedMs: 0 };
 
   constructor(
     readonly compiled: CompiledRun,
@@ -116,6 +117,7 @@ export class RunController extends EventEmitter {
   lease(workerId: string, maxTiles: number, nowMs: number): { tiles: Tile[]; retryAfterMs: number; finished: boolean } {
     if (!this.active) return { tiles: [], retryAfterMs: 0, finished: this.phase !== 'AGGREGATING' };
     const d = this.scheduler.lease(workerId, maxTiles, nowMs);
+    if (d.tiles.length > 0 && this.stats.firstLeaseMs === 0) this.stats.firstLeaseMs = nowMs;
     const tiles = d.tiles.map((l) => {
       const t = this.byId.get(l.tileId);
       if (t === undefined) throw new RunError(`scheduler leased unknown tile ${l.tileId}`);

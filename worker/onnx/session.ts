@@ -79,6 +79,18 @@ export function planChunks(groups: number, subjectsPerGroup: number, maxBatchRow
   return chunks;
 }
 
+/**
+ * Rows per session.run unless a worker is told otherwise. Measured (bench/perf): the population
+ * model runs fastest around 2-4 k rows (its intermediates stay in cache; 16 k rows was ~15 % slower
+ * and twice the memory), and the sequence models' cards cap batches lower still.
+ */
+export const DEFAULT_MAX_BATCH_ROWS = 4_096;
+
+/** The session options every trajectory session uses (benchmarks build raw sessions with the same). */
+export function trajectorySessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
+  return { graphOptimizationLevel: 'all', intraOpNumThreads: intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential' };
+}
+
 export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array, opts: LoadOptions): Promise<TrajectoryRunner> {
   if (!Number.isInteger(opts.maxBatchRows) || opts.maxBatchRows < 1) {
     throw new InputError(`loadTrajectoryModel: maxBatchRows must be a positive integer, got ${opts.maxBatchRows}`);
@@ -101,12 +113,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
   const logger = opts.logger.child({ model: card.name });
   let created;
   try {
-    created = await createSessionWithProvider(
-      headed,
-      opts.executionProvider,
-      { graphOptimizationLevel: 'all', intraOpNumThreads: opts.intraOpThreads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' },
-      logger,
-    );
+    created = await createSessionWithProvider(headed, opts.executionProvider, trajectorySessionOptions(opts.intraOpThreads ?? 1), logger);
   } catch (err) {
     throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
   }

@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
@@ -10,7 +11,7 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds worker memory)' })
+    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds worker memory)' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
     .option('metrics-port', { type: 'number', describe: 'serve coordinator /metrics on 127.0.0.1:PORT' })
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })

@@ -1,6 +1,7 @@
 /** `qusop submit slurm <scenario> --out DIR` — plan a run and submit it to SLURM (array or coordinator mode). */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
 
 const slurmBuilder = (y: Argv) =>
   y
@@ -14,7 +15,7 @@ const slurmBuilder = (y: Argv) =>
     .option('sbatch-option', { type: 'string', array: true, default: [] as string[], describe: 'extra #SBATCH option, repeatable (e.g. --sbatch-option=--account=abc)' })
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider on the compute nodes' })
-    .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds memory)' })
+    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds memory)' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' })
     .option('qusop-cmd', { type: 'string', describe: 'shell command that runs qusop on a compute node (default: this node and CLI, absolute paths)' })
     .option('aggregate-after', { choices: ['any', 'ok'] as const, default: 'any' as const, describe: 'array mode: aggregate after all tasks end (any: fails naming missing tiles) or only if all succeeded (ok)' })

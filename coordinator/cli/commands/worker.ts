@@ -2,12 +2,13 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { InputError } from '../../../worker/common/errors.js';
+import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator HOST:PORT' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', default: 16384, describe: 'rows per session.run (bounds memory)' })
+    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds memory)' })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
     .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
     .option('metrics-port', { type: 'number', describe: 'serve worker /metrics on 0.0.0.0:PORT' })
