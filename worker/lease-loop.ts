@@ -1,7 +1,9 @@
 /**
  * The worker's lifecycle: INITIALIZED -> RUNNING -> DRAINING -> STOPPED (STYLE.md 8).
- * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. SIGTERM drains
- * (the tile in hand is finished and reported, then exit 0); a second signal stops at once.
+ * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. A tile's Complete
+ * (the coordinator writes its shard before answering) stays in flight while the next tile computes,
+ * at most one at a time, so the worker never idles on the coordinator's disk. SIGTERM drains (the
+ * tile in hand is finished and reported, then exit 0); a second signal stops at once.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,6 +17,7 @@ import { ModelCache } from './model-cache.js';
 import type { WorkerOptions } from './options.js';
 import { connectWorkerClient, fromGrpcError, RejectedError, type ClientTls, type WorkerClient } from './rpc/connection.js';
 import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
+import type { CellResult } from './tile-compute.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
@@ -94,15 +97,27 @@ export class Worker {
       const log = this.log.child({ worker: workerId });
       if (this.state === 'INITIALIZED') this.state = 'RUNNING';
       log.info({ leaseMs: reg.leaseMs, heartbeatMs: reg.heartbeatMs }, 'registered');
+      let completing: Promise<void> | undefined;
       while (this.state === 'RUNNING') {
         const lease = await this.retrying('Lease', () => this.client.lease({ workerId, maxTiles: 1 }));
         if (lease.tiles.length === 0) {
+          if (completing !== undefined) {
+            // the run may only look finished (or empty) until our last result lands: ask again after it
+            await completing;
+            completing = undefined;
+            continue;
+          }
           if (lease.finished && this.opts.exitWhenFinished) break;
           await sleep(Math.max(50, lease.retryAfterMs));
           continue;
         }
-        for (const tile of lease.tiles) await this.process(workerId, tile, reg.heartbeatMs, log);
+        for (const tile of lease.tiles) {
+          const { completion } = await this.process(workerId, tile, reg.heartbeatMs, log);
+          await completing;
+          completing = completion;
+        }
       }
+      await completing;
       this.state = 'STOPPED';
       log.info({ tiles: this.tiles, trajectories: this.trajectories }, 'stopped');
       return { tiles: this.tiles, trajectories: this.trajectories, state: this.state };
@@ -112,7 +127,12 @@ export class Worker {
     }
   }
 
-  private async process(workerId: string, tile: Tile, heartbeatMs: number, log: Logger): Promise<void> {
+  /**
+   * Computes a tile; resolves, once computed, to its completion in flight (which never rejects: its
+   * outcome is logged and counted), wrapped so that awaiting the computation does not await it too.
+   * A tile that fails or is cancelled resolves to nothing pending.
+   */
+  private async process(workerId: string, tile: Tile, heartbeatMs: number, log: Logger): Promise<{ completion?: Promise<void> }> {
     const tlog = log.child({ run: tile.runId, tile: tile.tileId });
     const started = performance.now();
     let cancelled = false;
@@ -134,8 +154,18 @@ export class Worker {
       await injectedDelay(() => cancelled);
       const cells = await computeTile(loaded.spec, tile, model, () => cancelled);
       const computeMs = performance.now() - started;
-      const trajectories = cells.reduce((s, c) => s + c.n, 0);
       clearInterval(beat);
+      return { completion: this.complete(workerId, tile, cells, computeMs, tlog) };
+    } catch (err) {
+      clearInterval(beat);
+      await this.failed(workerId, tile, err, tlog);
+      return {};
+    }
+  }
+
+  private async complete(workerId: string, tile: Tile, cells: readonly CellResult[], computeMs: number, tlog: Logger): Promise<void> {
+    const trajectories = cells.reduce((s, c) => s + c.n, 0);
+    try {
       const res = await this.retrying('Complete', () =>
         this.client.complete({
           workerId,
@@ -155,24 +185,28 @@ export class Worker {
       this.metrics.tileSeconds.observe(computeMs / 1000);
       tlog.info({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
     } catch (err) {
-      clearInterval(beat);
-      if (err instanceof RejectedError) {
-        // the coordinator already re-queued the tile (and counted the attempt): nothing to report
-        this.metrics.tiles.inc({ outcome: 'rejected' });
-        tlog.warn({ err: err.message }, 'coordinator rejected the result; the tile goes back to its queue');
-        return;
-      }
-      if (err instanceof TileCancelledError) {
-        this.metrics.tiles.inc({ outcome: 'cancelled' });
-        tlog.info({}, 'tile cancelled: the coordinator no longer needs it (done elsewhere or lease lost)');
-        return;
-      }
-      const retryable = err instanceof QusopError ? err.retryable : true;
-      const reason = err instanceof Error ? err.message : String(err);
-      tlog.error({ err: reason, retryable }, 'tile failed');
-      this.metrics.tiles.inc({ outcome: 'failed' });
-      await this.retrying('Fail', () => this.client.fail({ workerId, runId: tile.runId, tileId: tile.tileId, reason, retryable })).catch(() => undefined);
+      await this.failed(workerId, tile, err, tlog);
     }
+  }
+
+  /** A tile that could not be computed or reported: rejected, cancelled, or failed (told to the coordinator). */
+  private async failed(workerId: string, tile: Tile, err: unknown, tlog: Logger): Promise<void> {
+    if (err instanceof RejectedError) {
+      // the coordinator already re-queued the tile (and counted the attempt): nothing to report
+      this.metrics.tiles.inc({ outcome: 'rejected' });
+      tlog.warn({ err: err.message }, 'coordinator rejected the result; the tile goes back to its queue');
+      return;
+    }
+    if (err instanceof TileCancelledError) {
+      this.metrics.tiles.inc({ outcome: 'cancelled' });
+      tlog.info({}, 'tile cancelled: the coordinator no longer needs it (done elsewhere or lease lost)');
+      return;
+    }
+    const retryable = err instanceof QusopError ? err.retryable : true;
+    const reason = err instanceof Error ? err.message : String(err);
+    tlog.error({ err: reason, retryable }, 'tile failed');
+    this.metrics.tiles.inc({ outcome: 'failed' });
+    await this.retrying('Fail', () => this.client.fail({ workerId, runId: tile.runId, tileId: tile.tileId, reason, retryable })).catch(() => undefined);
   }
 
   /** Calls the coordinator, retrying transport errors with capped exponential backoff. */
