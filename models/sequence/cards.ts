@@ -78,7 +78,7 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
     outputs: { pd: 'pd' },
     units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
     provenance: {
-      method: `${t.family} trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend), exported with the native ONNX LSTM op`,
+      method: `${t.family} trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend), exported as an unrolled bidirectional LSTM graph (models/sequence/unrolled-lstm.ts)`,
       trainer: 'models/sequence (qusop train)',
       data: {
         file: rec.dataFile,

@@ -1,15 +1,16 @@
 /**
  * The trajectory-model graph of a trained network (DESIGN.md "Trajectory model contract"): inputs
  * dose [B], bw [B], comed [B]; output pd [B, T] in ng/mL on the regimen's grid. Everything between is
- * inside the graph: the per-step features (t/tau from the card's grid, dose/BW, COMED, z-scaled as in
- * training), the native bidirectional `LSTM` op, the dense head and the inverse z-scaling of PD.
- * The LSTM's Y is [T, 2, B, H]; a batched MatMul against the dense kernel split as [2, H, D] and a
- * ReduceSum over the direction axis gives [T, B, D] without transposing Y.
+ * inside the graph: the features (t/tau from the card's grid, dose/BW, COMED, z-scaled as in
+ * training), the bidirectional LSTM (unrolled: unrolled-lstm.ts says why), the dense head and the
+ * inverse z-scaling of PD. The dense kernel is split as [2, H, D] so one batched MatMul serves both
+ * directions; the backward direction's rows come in step order and are put back in time order.
  */
 import type { ModelProto } from 'onnx-buf';
 import { attr, DataType, floatTensor, graph, int64Tensor, model, node, valueInfo } from '../../worker/onnx/graph-builder.js';
 import type { FeatureScaling, Standardizer } from './dataset.js';
 import type { SequenceRegimen } from './regimens.js';
+import { unrolledBiLstm } from './unrolled-lstm.js';
 import { part, type NetworkWeights } from './weights.js';
 
 export interface ExportSpec {
@@ -39,24 +40,23 @@ export function buildSequenceModel(spec: ExportSpec): ModelProto {
   const T = regimen.timesH.length;
   const tz = regimen.timesH.map((t) => (t / regimen.tauH - f.tOverTau.mean) / f.tOverTau.sd);
   const scalar = (name: string, v: number) => floatTensor(name, [], [v]);
+  const lstm = unrolledBiLstm({ subjectFeatures: 'x_subject', timeFeature: 't_feature', W: 'lstm_W', R: 'lstm_R', B: 'lstm_B' }, T, H);
   const nodes = [
-    // features [T, B, 3]: the grid column broadcast over B, the covariate columns over T
-    node('Shape', ['dose'], ['batch']),
-    node('Concat', ['steps', 'batch', 'one_i64'], ['x_col_shape'], { axis: attr.int(0) }),
-    node('Expand', ['t_feature', 'x_col_shape'], ['t_col']),
     node('Div', ['dose', 'bw'], ['dose_per_kg']),
     node('Sub', ['dose_per_kg', 'dose_per_kg_mean'], ['dose_per_kg_c']),
     node('Div', ['dose_per_kg_c', 'dose_per_kg_sd'], ['dose_per_kg_z']),
     node('Sub', ['comed', 'comed_mean'], ['comed_c']),
     node('Div', ['comed_c', 'comed_sd'], ['comed_z']),
-    node('Unsqueeze', ['dose_per_kg_z', 'axes_0_2'], ['dose_per_kg_z3']),
-    node('Unsqueeze', ['comed_z', 'axes_0_2'], ['comed_z3']),
-    node('Expand', ['dose_per_kg_z3', 'x_col_shape'], ['dose_col']),
-    node('Expand', ['comed_z3', 'x_col_shape'], ['comed_col']),
-    node('Concat', ['t_col', 'dose_col', 'comed_col'], ['x'], { axis: attr.int(2) }),
-    node('LSTM', ['x', 'lstm_W', 'lstm_R', 'lstm_B'], ['lstm_Y'], { hidden_size: attr.int(H), direction: attr.string('bidirectional') }),
-    node('MatMul', ['lstm_Y', 'dense1_kernel'], ['dense1_by_dir']),
-    node('ReduceSum', ['dense1_by_dir', 'axes_1'], ['dense1_mm'], { keepdims: attr.int(0) }),
+    node('Unsqueeze', ['dose_per_kg_z', 'axes_1'], ['dose_per_kg_col']),
+    node('Unsqueeze', ['comed_z', 'axes_1'], ['comed_col']),
+    node('Concat', ['dose_per_kg_col', 'comed_col'], ['x_subject'], { axis: attr.int(1) }),
+    ...lstm.nodes,
+    // [T, 2, B, H] x [2, H, D] -> [T, 2, B, D]; direction 1 is in step order (t = T-1-s)
+    node('MatMul', [lstm.statesByStep, 'dense1_kernel'], ['dense1_by_dir']),
+    node('Gather', ['dense1_by_dir', 'dir_fwd'], ['dense1_fwd'], { axis: attr.int(1) }),
+    node('Gather', ['dense1_by_dir', 'dir_bwd'], ['dense1_bwd_by_step'], { axis: attr.int(1) }),
+    node('Gather', ['dense1_bwd_by_step', 'reverse_steps'], ['dense1_bwd'], { axis: attr.int(0) }),
+    node('Add', ['dense1_fwd', 'dense1_bwd'], ['dense1_mm']),
     node('Add', ['dense1_mm', 'dense1_bias'], ['dense1_pre']),
     node('Relu', ['dense1_pre'], ['dense1']),
     node('MatMul', ['dense1', 'dense2_kernel'], ['dense2_mm']),
@@ -67,11 +67,11 @@ export function buildSequenceModel(spec: ExportSpec): ModelProto {
     node('Add', ['pd_scaled', 'pd_mean'], ['pd']),
   ];
   const initializers = [
-    int64Tensor('steps', [1], [T]),
-    int64Tensor('one_i64', [1], [1]),
-    int64Tensor('axes_0_2', [2], [0, 2]),
     int64Tensor('axes_1', [1], [1]),
     int64Tensor('axes_2', [1], [2]),
+    int64Tensor('dir_fwd', [], [0]),
+    int64Tensor('dir_bwd', [], [1]),
+    int64Tensor('reverse_steps', [T], Array.from({ length: T }, (_, t) => T - 1 - t)),
     floatTensor('t_feature', [T, 1, 1], tz),
     scalar('dose_per_kg_mean', f.dosePerKg.mean),
     scalar('dose_per_kg_sd', f.dosePerKg.sd),
@@ -86,6 +86,7 @@ export function buildSequenceModel(spec: ExportSpec): ModelProto {
     floatTensor('dense2_bias', [1], part(w, 'dense2Bias')),
     scalar('pd_sd', spec.target.sd),
     scalar('pd_mean', spec.target.mean),
+    ...lstm.initializers,
   ];
   const g = graph({
     name: `${spec.family.replace(/[^a-z0-9]/gi, '_')}_${regimen.tag}`,
