@@ -86,6 +86,18 @@ export function planChunks(groups: number, subjectsPerGroup: number, maxBatchRow
  */
 export const DEFAULT_MAX_BATCH_ROWS = 4_096;
 
+/**
+ * On a GPU a session.run should hold tens of thousands of rows to fill the device (only the
+ * reduction head's per-group counts come back, so a large batch costs host memory only for its
+ * inputs, ~0.2 kB a row). Not measured here: no GPU was available (bench/README.md).
+ */
+export const DEFAULT_CUDA_MAX_BATCH_ROWS = 65_536;
+
+/** The batch size when none is given: by provider. */
+export function defaultMaxBatchRows(provider: ExecutionProviderName): number {
+  return provider === 'cuda' ? DEFAULT_CUDA_MAX_BATCH_ROWS : DEFAULT_MAX_BATCH_ROWS;
+}
+
 /** The session options every trajectory session uses (benchmarks build raw sessions with the same). */
 export function trajectorySessionOptions(intraOpThreads: number): ort.InferenceSession.SessionOptions {
   return { graphOptimizationLevel: 'all', intraOpNumThreads: intraOpThreads, interOpNumThreads: 1, executionMode: 'sequential' };

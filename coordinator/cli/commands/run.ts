@@ -2,7 +2,7 @@
 import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
+import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
@@ -11,7 +11,7 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds worker memory)' })
+    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
     .option('metrics-port', { type: 'number', describe: 'serve coordinator /metrics on 127.0.0.1:PORT' })
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
@@ -25,7 +25,7 @@ export const runCommandModule = defineCommand('run <scenario>', 'Run a scenario 
   const { runCommand } = await import('../run-command.js');
   process.exitCode = await runCommand({
     scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
-    maxBatchRows: a['max-batch-rows'], threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
+    maxBatchRows: a['max-batch-rows'] ?? defaultMaxBatchRows(a.provider), threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
     model: a.model, quiet: a.quiet, verbose: a.verbose, nats: a.nats,
   });
 });

@@ -1,7 +1,7 @@
 /** `qusop submit slurm <scenario> --out DIR` — plan a run and submit it to SLURM (array or coordinator mode). */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
+import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const slurmBuilder = (y: Argv) =>
   y
@@ -15,7 +15,7 @@ const slurmBuilder = (y: Argv) =>
     .option('sbatch-option', { type: 'string', array: true, default: [] as string[], describe: 'extra #SBATCH option, repeatable (e.g. --sbatch-option=--account=abc)' })
     .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider on the compute nodes' })
-    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds memory)' })
+    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' })
     .option('qusop-cmd', { type: 'string', describe: 'shell command that runs qusop on a compute node (default: this node and CLI, absolute paths)' })
     .option('aggregate-after', { choices: ['any', 'ok'] as const, default: 'any' as const, describe: 'array mode: aggregate after all tasks end (any: fails naming missing tiles) or only if all succeeded (ok)' })
@@ -29,7 +29,7 @@ const slurmCommandModule = defineCommand('slurm <scenario>', 'Plan a run, render
   const { submitSlurm } = await import('../../slurm/submit.js');
   const r = await submitSlurm({
     scenario: a.scenario, out: a.out, mode: a.mode, tasks: a.tasks, concurrency: a.concurrency, partition: a.partition, timeLimit: a.time,
-    sbatchOptions: a['sbatch-option'], tileTrajectories: a['tile-trajectories'], provider: a.provider, maxBatchRows: a['max-batch-rows'], threads: a.threads,
+    sbatchOptions: a['sbatch-option'], tileTrajectories: a['tile-trajectories'], provider: a.provider, maxBatchRows: a['max-batch-rows'] ?? defaultMaxBatchRows(a.provider), threads: a.threads,
     qusopCommand: a['qusop-cmd'], aggregateAfter: a['aggregate-after'], listenHost: a['listen-host'], allowInsecure: a['allow-insecure'], leaseMs: a['lease-ms'],
     addrWaitS: a['addr-wait-s'], dryRun: a['dry-run'],
   });

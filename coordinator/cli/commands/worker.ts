@@ -2,13 +2,13 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { InputError } from '../../../worker/common/errors.js';
-import { DEFAULT_MAX_BATCH_ROWS } from '../../../worker/onnx/session.js';
+import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator HOST:PORT' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', default: DEFAULT_MAX_BATCH_ROWS, describe: 'rows per session.run (bounds memory)' })
+    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
     .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
     .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
     .option('metrics-port', { type: 'number', describe: 'serve worker /metrics on 0.0.0.0:PORT' })
@@ -22,7 +22,7 @@ export const workerCommandModule = defineCommand('worker', 'Lease and compute ti
   if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: the worker needs the coordinator's token");
   const { runWorkerProcess } = await import('../../../worker/main.js');
   await runWorkerProcess({
-    coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'], intraOpThreads: a.threads, name: a.name,
+    coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'] ?? defaultMaxBatchRows(a.provider), intraOpThreads: a.threads, name: a.name,
     connectTimeoutMs: a['connect-timeout-ms'], ...(a['metrics-port'] === undefined ? {} : { metricsPort: a['metrics-port'] }),
     ...(a['tls-ca'] === undefined ? {} : { tlsCa: a['tls-ca'] }), ...(a['tls-cert'] === undefined ? {} : { tlsCert: a['tls-cert'] }),
     ...(a['tls-key'] === undefined ? {} : { tlsKey: a['tls-key'] }),
