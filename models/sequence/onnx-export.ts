@@ -40,7 +40,7 @@ export function buildSequenceModel(spec: ExportSpec): ModelProto {
   const T = regimen.timesH.length;
   const tz = regimen.timesH.map((t) => (t / regimen.tauH - f.tOverTau.mean) / f.tOverTau.sd);
   const scalar = (name: string, v: number) => floatTensor(name, [], [v]);
-  const lstm = unrolledBiLstm({ subjectFeatures: 'x_subject', timeFeature: 't_feature', W: 'lstm_W', R: 'lstm_R', B: 'lstm_B' }, T, H);
+  const lstm = unrolledBiLstm({ subjectFeatures: 'x_subject', timeFeature: 't_feature', W: 'lstm_W', R: 'lstm_R', B: 'lstm_B', denseKernel: 'dense1_kernel' }, T, H, D);
   const nodes = [
     node('Div', ['dose', 'bw'], ['dose_per_kg']),
     node('Sub', ['dose_per_kg', 'dose_per_kg_mean'], ['dose_per_kg_c']),
@@ -51,10 +51,9 @@ export function buildSequenceModel(spec: ExportSpec): ModelProto {
     node('Unsqueeze', ['comed_z', 'axes_1'], ['comed_col']),
     node('Concat', ['dose_per_kg_col', 'comed_col'], ['x_subject'], { axis: attr.int(1) }),
     ...lstm.nodes,
-    // [T, 2, B, H] x [2, H, D] -> [T, 2, B, D]; direction 1 is in step order (t = T-1-s)
-    node('MatMul', [lstm.statesByStep, 'dense1_kernel'], ['dense1_by_dir']),
-    node('Gather', ['dense1_by_dir', 'dir_fwd'], ['dense1_fwd'], { axis: attr.int(1) }),
-    node('Gather', ['dense1_by_dir', 'dir_bwd'], ['dense1_bwd_by_step'], { axis: attr.int(1) }),
+    // [T, 2, B, D]; direction 1 is in step order (t = T-1-s)
+    node('Gather', [lstm.denseByStep, 'dir_fwd'], ['dense1_fwd'], { axis: attr.int(1) }),
+    node('Gather', [lstm.denseByStep, 'dir_bwd'], ['dense1_bwd_by_step'], { axis: attr.int(1) }),
     node('Gather', ['dense1_bwd_by_step', 'reverse_steps'], ['dense1_bwd'], { axis: attr.int(0) }),
     node('Add', ['dense1_fwd', 'dense1_bwd'], ['dense1_mm']),
     node('Add', ['dense1_mm', 'dense1_bias'], ['dense1_pre']),
