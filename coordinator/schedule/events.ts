@@ -110,6 +110,17 @@ export interface SchedulerSnapshot {
   readonly medianTileMs: number | null;
 }
 
+/** The tile counts of a snapshot, without its O(window) median: cheap enough for every event. */
+export interface SchedulerCounts {
+  readonly run: RunState;
+  readonly tilesTotal: number;
+  readonly pending: number;
+  readonly leased: number;
+  readonly done: number;
+  readonly failed: number;
+  readonly backupsWon: number;
+}
+
 /** The events as data, for replaying a recorded sequence through `TileScheduler.apply`. */
 export type SchedulerEvent =
   | { readonly kind: 'lease'; readonly workerId: string; readonly maxTiles: number; readonly nowMs: number }

@@ -4,9 +4,14 @@
  * renamed over the final name, and the directory is fsynced so the rename itself survives a crash.
  * A reader therefore sees either no file or a complete one under the final name, never a torn one;
  * resume logic ("the shard exists and verifies") relies on that.
+ *
+ * Cost per file (a coordinator writes one shard per accepted tile, thousands per second): the
+ * directory is created only when the temp file cannot be opened for want of it, and concurrent
+ * writers into one directory share directory fsyncs (group commit: each waits for an fsync that
+ * began after its own rename, so no rename is reported durable before it is).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface AtomicWriteOptions {
@@ -32,9 +37,8 @@ export function tempPathFor(path: string): string {
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
   const tempPath = tempPathFor(path);
-  const handle = await open(tempPath, 'wx', 0o644);
+  const handle = await openCreatingDir(tempPath, dir);
   let closed = false;
   try {
     const chunk = Math.max(1, options.chunkBytes ?? bytes.byteLength);
@@ -57,8 +61,53 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
   await syncDirectory(dir);
 }
 
+async function openCreatingDir(tempPath: string, dir: string): Promise<FileHandle> {
+  try {
+    return await open(tempPath, 'wx', 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dir, { recursive: true });
+    return await open(tempPath, 'wx', 0o644);
+  }
+}
+
+/** Per directory: callers whose renames are done and who wait for the next fsync, and whether one runs. */
+interface DirSyncGroup {
+  waiting: (() => void)[];
+  running: boolean;
+}
+const dirSyncGroups = new Map<string, DirSyncGroup>();
+
+/**
+ * Resolves after an fsync of `dir` that started after this call: callers arriving while one runs
+ * share the next one (one fsync covers every rename made before it began).
+ */
+function syncDirectory(dir: string): Promise<void> {
+  return new Promise((resolve) => {
+    let group = dirSyncGroups.get(dir);
+    if (group === undefined) {
+      group = { waiting: [], running: false };
+      dirSyncGroups.set(dir, group);
+    }
+    group.waiting.push(resolve);
+    if (!group.running) void drainDirSyncs(dir, group);
+  });
+}
+
+async function drainDirSyncs(dir: string, group: DirSyncGroup): Promise<void> {
+  group.running = true;
+  while (group.waiting.length > 0) {
+    const batch = group.waiting;
+    group.waiting = [];
+    await fsyncDirectory(dir);
+    for (const resolve of batch) resolve();
+  }
+  group.running = false;
+  dirSyncGroups.delete(dir);
+}
+
 /** fsync a directory so a rename in it is durable; some filesystems refuse, which is not fatal. */
-async function syncDirectory(dir: string): Promise<void> {
+async function fsyncDirectory(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');

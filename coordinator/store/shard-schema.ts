@@ -72,11 +72,13 @@ export function checkValue(kind: ColumnKind, value: unknown, what: string): void
   }
 }
 
+const utf8 = new TextEncoder();
+
 function columnData(kind: ColumnKind, values: readonly unknown[]): Data {
   const length = values.length;
   switch (kind) {
     case 'utf8': {
-      const encoded = values.map((v) => new TextEncoder().encode(v as string));
+      const encoded = values.map((v) => utf8.encode(v as string));
       const valueOffsets = new Int32Array(length + 1);
       encoded.forEach((b, i) => { valueOffsets[i + 1] = (valueOffsets[i] ?? 0) + b.byteLength; });
       const data = new Uint8Array(valueOffsets[length] ?? 0);
@@ -100,9 +102,22 @@ function columnData(kind: ColumnKind, values: readonly unknown[]): Data {
   }
 }
 
+// Arrow fields and schema per column list, built once: a coordinator builds a table per accepted tile.
+const schemas = new WeakMap<readonly ColumnSpec[], { schema: Schema; type: Struct }>();
+
+function schemaFor(columns: readonly ColumnSpec[]): { schema: Schema; type: Struct } {
+  let s = schemas.get(columns);
+  if (s === undefined) {
+    const fields = columns.map((c) => new Field(c.name, arrowType(c.kind), c.kind === 'float64?'));
+    s = { schema: new Schema(fields), type: new Struct(fields) };
+    schemas.set(columns, s);
+  }
+  return s;
+}
+
 /** Rows -> one-batch Arrow table with exactly `columns` (validated; InputError names row and column). */
 export function buildTable(columns: readonly ColumnSpec[], rows: readonly object[], what: string): Table {
-  const fields = columns.map((c) => new Field(c.name, arrowType(c.kind), c.kind === 'float64?'));
+  const { schema, type } = schemaFor(columns);
   const children = columns.map((c) => {
     const values = rows.map((row, i) => {
       const value = (row as Record<string, unknown>)[c.name];
@@ -111,7 +126,7 @@ export function buildTable(columns: readonly ColumnSpec[], rows: readonly object
     });
     return columnData(c.kind, values);
   });
-  const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: rows.length, nullCount: 0, children }));
+  const batch = new RecordBatch(schema, makeData({ type, length: rows.length, nullCount: 0, children }));
   return new Table([batch]);
 }
 
@@ -157,6 +172,21 @@ export function checkShardRow(row: ShardRow, what: string): string | undefined {
   if (row.k < 0 || row.k > row.n) return `${what}: k is ${row.k}, expected 0 <= k <= n (${row.n})`;
   if (row.replicate < 0) return `${what}: replicate is ${row.replicate}, expected >= 0`;
   return undefined;
+}
+
+/**
+ * The checks shardTable makes, in the same order and with the same InputErrors, without building
+ * the table: for callers that hand the building to another thread (shard-encoder.ts).
+ */
+export function checkShardRows(rows: readonly ShardRow[], what: string): void {
+  if (rows.length === 0) throw new InputError(`${what}: a shard needs at least one row`);
+  for (const c of SHARD_COLUMNS) {
+    rows.forEach((row, i) => checkValue(c.kind, (row as unknown as Record<string, unknown>)[c.name], `${what}: row ${i} column ${c.name}`));
+  }
+  rows.forEach((row, i) => {
+    const problem = checkShardRow(row, `${what}: row ${i}`);
+    if (problem !== undefined) throw new InputError(problem, { details: { row: i } });
+  });
 }
 
 export function shardTable(rows: readonly ShardRow[], what: string): Table {
