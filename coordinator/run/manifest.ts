@@ -53,6 +53,7 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
       wall_ms: (run.stats.finishedMs || Date.now()) - run.stats.startedMs,
       worker_compute_ms: Math.round(run.stats.computeMs),
       first_lease_after_ms: run.stats.firstLeaseMs === 0 ? null : run.stats.firstLeaseMs - run.stats.startedMs,
+      last_tile_after_ms: run.stats.lastAcceptedMs === 0 ? null : run.stats.lastAcceptedMs - run.stats.startedMs,
     },
     execution: { ...extras },
     versions: {

@@ -55,8 +55,11 @@ export class RunController extends EventEmitter {
   private leasedAt = new Map<string, number>();
   readonly runFile: RunFile;
   result: Awaited<ReturnType<typeof aggregateRunDir>> | undefined;
-  /** firstLeaseMs: when the first tile went out (0 until then); start-up = firstLeaseMs - startedMs */
-  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), firstLeaseMs: 0, finishedMs: 0 };
+  /**
+   * firstLeaseMs: when the first tile went out, lastAcceptedMs: when the last result was accepted (0
+   * until then): start-up = firstLeaseMs - startedMs, aggregation = finishedMs - lastAcceptedMs
+   */
+  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), firstLeaseMs: 0, lastAcceptedMs: 0, finishedMs: 0 };
 
   constructor(
     readonly compiled: CompiledRun,
@@ -160,14 +163,15 @@ export class RunController extends EventEmitter {
     }
     this.writing.delete(tile.tileId);
     if (!this.active) return 'unknown';
-    const wonBefore = this.scheduler.snapshot().backupsWon;
+    const wonBefore = this.scheduler.counts().backupsWon;
     const d = this.scheduler.complete(workerId, tile.tileId, digest, nowMs());
-    if (this.scheduler.snapshot().backupsWon > wonBefore) this.metrics.backupsWon.inc({ run: this.runId });
+    if (this.scheduler.counts().backupsWon > wonBefore) this.metrics.backupsWon.inc({ run: this.runId });
     if (d.outcome === 'accepted') {
       const n = tileTrajectories(this.compiled.spec, tile);
       this.trajectories += n;
       this.stats.computeMs += result.computeMs;
       this.stats.tilesComputed += 1;
+      this.stats.lastAcceptedMs = Date.now();
       this.metrics.trajectories.inc({ run: this.runId }, n);
       this.metrics.tilesCompleted.inc({ run: this.runId });
       const leased = this.leasedAt.get(tile.tileId);
@@ -205,7 +209,7 @@ export class RunController extends EventEmitter {
   }
 
   progress(): RunProgressInfo {
-    const s = this.scheduler?.snapshot();
+    const s = this.scheduler?.counts(); // per event: counts only (snapshot() recomputes the median)
     return {
       runId: this.runId, phase: this.phase, tilesTotal: this.tiles.length, tilesDone: s?.done ?? 0, tilesLeased: s?.leased ?? 0,
       tilesResumed: this.resumed, trajectories: this.trajectories, error: this.error,
@@ -262,7 +266,7 @@ export class RunController extends EventEmitter {
 
   private publish(): void {
     const p = this.progress();
-    const s = this.scheduler?.snapshot();
+    const s = this.scheduler?.counts();
     if (s !== undefined) {
       for (const state of ['pending', 'leased', 'done', 'failed'] as const) this.metrics.tiles.set({ run: this.runId, state }, s[state]);
     }
