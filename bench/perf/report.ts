@@ -1,0 +1,165 @@
+/**
+ * The suite's verdicts and its markdown page: each acceptance figure of issue 7 computed from the
+ * recorded results (never typed in), then the tables behind them.
+ */
+import { DEFAULT_MAX_BATCH_ROWS } from '../../worker/onnx/session.js';
+import { capacityTable } from '../coordinator/capacity.js';
+import type { BenchResults } from './main.js';
+
+export interface PeerComparison {
+  readonly model: string;
+  readonly T: number;
+  readonly qusopTrajPerS: number;
+  readonly qusopConfig: string;
+  readonly peerTrajPerS: number;
+  readonly peerConfig: string;
+  readonly ratio: number;
+}
+
+/**
+ * A worker's peak RSS at the default batch size (--max-batch-rows 4096) or below, for any tile size,
+ * for every shipped model (BiLSTM cards cap their batch at 1 000 rows). Larger batches are allowed
+ * and cost memory in proportion (the table shows how much).
+ */
+export const WORKER_RSS_BUDGET_MIB = 768;
+export const BUDGET_BATCH_ROWS = DEFAULT_MAX_BATCH_ROWS;
+
+export interface Verdict {
+  readonly criterion: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly pass: boolean;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${Math.round(x).toLocaleString('en-US')}/s`);
+
+export function acceptance(r: BenchResults): Verdict[] {
+  const ratios = r.throughput.map((t) => t.e2eOverRaw ?? 0);
+  const worst = r.throughput.reduce((a, b) => ((b.e2eOverRaw ?? 0) < (a?.e2eOverRaw ?? Infinity) ? b : a), r.throughput[0]);
+  const hourlyQd = Math.max(
+    ...r.throughput.filter((t) => t.config.model === 'popmodel-qd-hourly').map((t) => t.e2eTrajPerS),
+    ...r.machineThroughput.filter((m) => m.perProcess[0]?.config.model === 'popmodel-qd-hourly').map((m) => m.e2eTrajPerS),
+  );
+  const [one, two] = [r.sweeps.find((s) => s.workers === 1), r.sweeps.find((s) => s.workers === 2)];
+  const speedup = one !== undefined && two !== undefined ? one.runWallMs / two.runWallMs : 0;
+  const tileWall = (x: typeof one): number => (x === undefined ? NaN : x.runWallMs - (x.startupMs ?? 0) - (x.aggregationMs ?? 0));
+  const tileSpeedup = tileWall(one) / tileWall(two);
+  const overheads = r.sweeps.map((s) => s.overhead ?? Infinity);
+  const grpc = r.capacity.grpc;
+  const sched = r.capacity.scheduler;
+  const budgeted = r.memory.filter((m) => m.config.maxBatchRows <= BUDGET_BATCH_ROWS || m.config.model.startsWith('bilstm'));
+  const peakRss = Math.max(...budgeted.map((m) => m.peakRssMiB), ...r.throughput.filter((t) => t.config.maxBatchRows <= BUDGET_BATCH_ROWS).map((t) => t.peakRssMiB));
+  return [
+    {
+      criterion: 'worker end-to-end >= 90 % of raw session throughput, every model and regimen',
+      measured: `worst ${pct(Math.min(...ratios))} (${worst?.config.model ?? '?'}, ${worst?.config.threads ?? '?'} thread(s))`,
+      target: '>= 90 %',
+      pass: ratios.length > 0 && Math.min(...ratios) >= 0.9,
+    },
+    ...r.peer.comparison.map((c) => ({
+      criterion: `BiLSTM path >= 4x the PyTorch peer at T=${c.T}`,
+      measured: `${c.ratio.toFixed(2)}x (${rate(c.qusopTrajPerS)} vs ${rate(c.peerTrajPerS)})`,
+      target: '>= 4x',
+      pass: c.ratio >= 4,
+    })),
+    { criterion: 'mechanistic path at T=24 on 2 cores, end to end', measured: rate(hourlyQd), target: '>= 1.00 M/s', pass: hourlyQd >= 1e6 },
+    {
+      criterion: 'full sweep: orchestration overhead vs summed worker compute (first lease to last result)',
+      measured: r.sweeps.map((s) => `${s.workers} worker(s): ${s.overhead === null ? 'n/a' : pct(s.overhead)}`).join(', '),
+      target: '<= 5 %',
+      pass: overheads.length > 0 && Math.max(...overheads) <= 0.05,
+    },
+    { criterion: 'full sweep: 2 workers vs 1 worker (run wall)', measured: `${speedup.toFixed(2)}x (tile wall: ${tileSpeedup.toFixed(2)}x)`, target: '>= 1.8x', pass: speedup >= 1.8 },
+    {
+      criterion: 'coordinator completions/s with >= 1 000 simulated workers: in-process harness on the scheduler code',
+      measured: sched === undefined ? 'not run' : `${rate(sched.completionsPerS)} with ${r.capacity.workers} workers, lease p95 ${sched.leaseLatency.p95Ms} ms`,
+      target: '>= 5,000/s',
+      pass: sched !== undefined && sched.completionsPerS >= 5_000 && r.capacity.workers >= 1_000,
+    },
+    {
+      criterion: 'the same through the whole coordinator: real gRPC, one Parquet shard written and fsynced per tile',
+      measured: grpc === undefined ? 'not run' : `${rate(grpc.completionsPerS)} with ${r.capacity.workers} workers, lease p95 ${grpc.leaseLatency.p95Ms} ms (saturated)`,
+      target: '>= 5,000/s',
+      pass: r.capacity.acceptance.grpcMeetsTarget === true,
+    },
+    {
+      criterion: `worker peak RSS at --max-batch-rows <= ${BUDGET_BATCH_ROWS}, any tile size`,
+      measured: `${peakRss} MiB`,
+      target: `<= ${WORKER_RSS_BUDGET_MIB} MiB`,
+      pass: Number.isFinite(peakRss) && peakRss <= WORKER_RSS_BUDGET_MIB,
+    },
+  ];
+}
+
+function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function resultsMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const verdicts = acceptance(r);
+  const [one, two] = [r.sweeps.find((s) => s.workers === 1), r.sweeps.find((s) => s.workers === 2)];
+  const sameDecisions = one !== undefined && two !== undefined && one.decisionsSha256 === two.decisionsSha256;
+  return [
+    `# Performance suite results${r.quick ? ' (QUICK smoke run: numbers mean nothing)' : ''}`,
+    '',
+    `Machine: ${m.cores} x ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, onnxruntime-node ${m.onnxruntimeNode} (CPU).`,
+    `Load average ${m.load.loadavg.join(' / ')} at the start, ${r.machineAfter.loadavg.join(' / ')} at the end (1/5/15 min). ${r.startedAt} to ${r.finishedAt}.`,
+    'Every figure below comes from this one run (`npm run bench`); rates are medians of repeated timings.',
+    '',
+    '## Acceptance (issue 7)',
+    '',
+    table(['criterion', 'measured', 'target', 'met'], verdicts.map((v) => [v.criterion, v.measured, v.target, v.pass ? 'yes' : '**no**'])),
+    '',
+    '## Raw session vs worker end to end (one process)',
+    '',
+    'raw = session.run of the worker\'s graph (model + reduction head) on pre-built inputs, the same calls and rows as the worker;',
+    'e2e = computeTile (Philox draws, input assembly, inference, reduction). e2e/raw is the median of adjacent pairs.',
+    '',
+    table(
+      ['model', 'T', 'threads', 'rows per run', 'raw', 'e2e', 'e2e/raw', 'peak RSS MiB'],
+      r.throughput.map((t) => [t.config.model, t.T, t.config.threads, t.rowsPerRun, rate(t.rawTrajPerS ?? 0), rate(t.e2eTrajPerS), pct(t.e2eOverRaw ?? 0), t.peakRssMiB]),
+    ),
+    '',
+    '## The machine with 2 worker processes x 1 thread',
+    '',
+    table(['model', 'raw (sum)', 'e2e (sum)', 'e2e/raw per process'], r.machineThroughput.map((x) => [
+      x.perProcess[0]?.config.model ?? '?', rate(x.rawTrajPerS ?? 0), rate(x.e2eTrajPerS), x.perProcess.map((p) => pct(p.e2eOverRaw ?? 0)).join(', '),
+    ])),
+    '',
+    '## BiLSTM vs the PyTorch peer',
+    '',
+    `Peer: PyTorch ${r.peer.qd.torch} (Debian python3-torch), BLAS ${r.peer.qd.blas}; the same weights, features, reduction (bench/peer/README.md).`,
+    '',
+    table(['model', 'T', 'qusop worker path (best)', 'PyTorch peer (best)', 'ratio'], r.peer.comparison.map((c) => [
+      c.model, c.T, `${rate(c.qusopTrajPerS)} (${c.qusopConfig})`, `${rate(c.peerTrajPerS)} (${c.peerConfig})`, `${c.ratio.toFixed(2)}x`,
+    ])),
+    '',
+    table(['peer T', 'batch', 'processes x threads', 'traj/s'], [...r.peer.qd.runs, ...r.peer.qw.runs].map((p) => [p.T, p.batch, `${p.processes} x ${p.threads}`, rate(p.trajPerS)])),
+    '',
+    '## Full sweep through the coordinator',
+    '',
+    table(['workers x threads', 'trajectories', 'tiles', 'run wall s', 'start-up s', 'aggregation s', 'summed compute s', 'traj/s', 'overhead (tiles)', 'overhead (end to end)'], r.sweeps.map((s) => [
+      `${s.workers} x ${s.threadsPerWorker}`, s.trajectories.toLocaleString('en-US'), s.tiles, (s.runWallMs / 1000).toFixed(1),
+      s.startupMs === null ? 'n/a' : (s.startupMs / 1000).toFixed(1), s.aggregationMs === null ? 'n/a' : (s.aggregationMs / 1000).toFixed(1),
+      (s.workerComputeMs / 1000).toFixed(1), rate(s.trajPerS), s.overhead === null ? 'n/a' : pct(s.overhead), pct(s.overheadEndToEnd),
+    ])),
+    '',
+    'Overhead (tiles) = (workers x (last accepted result - first lease) - summed compute) / summed compute: leasing, result upload, shard writes and idle tails.',
+    'Overhead (end to end) uses the whole run wall instead, so worker start-up (spawn, model load) and the final aggregation count too.',
+    `decisions.json identical for 1 and 2 workers: ${sameDecisions ? 'yes' : '**no**'}.`,
+    '',
+    '## Coordinator capacity',
+    '',
+    capacityTable(r.capacity),
+    '## Worker peak RSS',
+    '',
+    table(['model', 'max-batch-rows', 'tile (doses x subjects)', 'rows per run', 'peak RSS MiB'], r.memory.map((x) => [
+      x.config.model, x.config.maxBatchRows, `${x.config.doses} x ${x.config.subjects}`, x.rowsPerRun, x.peakRssMiB,
+    ])),
+    '',
+    `Budget: <= ${WORKER_RSS_BUDGET_MIB} MiB at --max-batch-rows <= ${BUDGET_BATCH_ROWS} (BiLSTM cards cap batches at their max_batch_rows) for any tile size.`,
+    '',
+  ].join('\n');
+}
