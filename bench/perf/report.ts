@@ -114,7 +114,7 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     '## Raw session vs worker end to end (one process)',
     '',
-    'raw = session.run of the worker\'s graph (model + reduction head) on pre-built inputs, the same calls and rows as the worker;',
+    'raw = session.run of the worker\'s graph (model + reduction head) on the worker\'s own inputs for the tile, captured beforehand, in the same calls and rows;',
     'e2e = computeTile (Philox draws, input assembly, inference, reduction). e2e/raw is the median of adjacent pairs.',
     '',
     table(

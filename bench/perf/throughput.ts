@@ -1,11 +1,11 @@
 /**
  * Raw session vs worker end-to-end throughput for one model, measured side by side in one process:
  *   raw  onnxruntime session.run of the worker's own graph (model + reduction head, same session
- *        options) on pre-built feeds, with exactly the calls and rows the worker makes for the tile;
+ *        options) on pre-built feeds: the worker's own inputs for the tile, captured from one
+ *        computeTile, in exactly the calls and rows the worker makes;
  *   e2e  computeTile, the worker's function: Philox draws + input assembly + inference + reduction.
  * Repetitions alternate raw / e2e so machine noise hits both alike; medians are reported, the ratio as
- * the median of adjacent (raw, e2e) pairs. Run as a
- * child process (`node dist/bench/perf/throughput.js '<json>'`) so each configuration starts from a
+ * the median of adjacent (raw, e2e) pairs. Run as a child process (`node dist/bench/perf/throughput.js '<json>'`) so each configuration starts from a
  * fresh heap and its peak RSS (VmHWM) is its own.
  */
 import { readFileSync } from 'node:fs';
@@ -13,11 +13,11 @@ import * as ort from 'onnxruntime-node';
 import { silentLogger } from '../../worker/common/log.js';
 import { decodeModel, encodeModel } from '../../worker/onnx/graph-builder.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from '../../worker/onnx/reduction-head.js';
-import { loadTrajectoryModel, trajectorySessionOptions } from '../../worker/onnx/session.js';
+import { loadTrajectoryModel, planChunks, trajectorySessionOptions } from '../../worker/onnx/session.js';
+import type { TrajectoryInputs, TrajectoryRunner } from '../../worker/onnx/session.js';
 import type { ExecutionProviderName } from '../../worker/onnx/provider.js';
-import { drawSubjects } from '../../worker/population/draw.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
-import { computeTile, repeatRow } from '../../worker/tile-compute.js';
+import { computeTile } from '../../worker/tile-compute.js';
 import type { TileRange } from '../../worker/tile-compute.js';
 import { loadBenchModel } from './models.js';
 import type { BenchModel, BenchModelId } from './models.js';
@@ -74,45 +74,49 @@ function benchSpec(m: BenchModel, c: ThroughputConfig): RunSpecJson {
   };
 }
 
-/** The raw session and the feeds of one worker chunk (D doses x m subjects, real draws). */
-async function rawSession(m: BenchModel, spec: RunSpecJson, c: ThroughputConfig, rowsPerSubjectChunk: number) {
+/** One evaluate() call of the worker, captured: its inputs (copied) and its group layout. */
+interface CapturedCall {
+  readonly x: TrajectoryInputs;
+  readonly groups: number;
+  readonly perGroup: number;
+  readonly thresholdNgMl: number;
+}
+
+const copyInputs = (x: TrajectoryInputs): TrajectoryInputs => ({
+  dose: x.dose.slice(), bw: x.bw.slice(), comed: x.comed.slice(),
+  ...(x.eta === undefined ? {} : { eta: x.eta.slice() }), ...(x.theta === undefined ? {} : { theta: x.theta.slice() }),
+});
+
+/**
+ * The raw session (the worker's graph + head, same options) and the feeds of every session.run the
+ * worker makes for the tile, built from the worker's own inputs (captured from one computeTile), so
+ * raw and e2e evaluate the same numbers: some inputs cost more than others (saturated gates, tiny
+ * exponentials), and a single repeated chunk would not be representative.
+ */
+async function rawSession(m: BenchModel, c: ThroughputConfig, calls: readonly CapturedCall[], maxBatchRows: number) {
   const headed = encodeModel(appendReductionHead(decodeModel(m.onnx), m.card.outputs.pd));
   const session = await ort.InferenceSession.create(headed, { ...trajectorySessionOptions(c.threads), executionProviders: c.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] });
-  const sc = spec.scenarios[0];
-  if (sc === undefined) throw new Error('bench spec has no scenario');
   const K = m.card.inputs.eta?.dim ?? 0;
   const P = m.card.inputs.theta?.dim ?? 0;
-  const chunk = rowsPerSubjectChunk;
-  const rows = c.doses * chunk;
-  const pop = drawSubjects({ seed: sc.seed, scenario: 1 }, 0, sc.population, K, 0, chunk);
-  const col = (f: (d: number) => Float32Array | number): Float32Array => {
-    const out = new Float32Array(rows);
-    for (let d = 0; d < c.doses; d++) {
-      const v = f(d);
-      if (typeof v === 'number') out.fill(v, d * chunk, (d + 1) * chunk);
-      else out.set(v, d * chunk);
-    }
-    return out;
-  };
-  const doses = sc.regimens[0]?.dosesMg ?? [];
-  const feeds: Record<string, ort.Tensor> = {
-    [HEAD_INPUTS.threshold]: new ort.Tensor('float32', Float32Array.of(sc.thresholdNgMl), [1]),
-    [HEAD_INPUTS.groups]: new ort.Tensor('int64', BigInt64Array.of(BigInt(c.doses), BigInt(chunk)), [2]),
-  };
   const [doseName, bwName, comedName] = m.card.inputs.covariates;
-  feeds[doseName ?? 'dose'] = new ort.Tensor('float32', col((d) => doses[d] ?? 0), [rows]);
-  feeds[bwName ?? 'bw'] = new ort.Tensor('float32', col(() => pop.bwKg), [rows]);
-  feeds[comedName ?? 'comed'] = new ort.Tensor('float32', col(() => pop.comed), [rows]);
-  if (K > 0) {
-    const eta = new Float32Array(rows * K);
-    for (let d = 0; d < c.doses; d++) eta.set(pop.eta, d * chunk * K);
-    feeds['eta'] = new ort.Tensor('float32', eta, [rows, K]);
-  }
-  const draws = m.card.inputs.theta?.draws;
-  if (P > 0 && draws !== undefined) {
-    const theta = new Float32Array(rows * P);
-    repeatRow(theta, draws[0] ?? [], P);
-    feeds['theta'] = new ort.Tensor('float32', theta, [rows, P]);
+  const feeds: Record<string, ort.Tensor>[] = [];
+  for (const call of calls) {
+    for (const ch of planChunks(call.groups, call.perGroup, maxBatchRows)) {
+      const first = ch.group * call.perGroup + ch.subjectStart;
+      const n = ch.groups * ch.subjects;
+      const col = (data: Float32Array, width: number): ort.Tensor =>
+        new ort.Tensor('float32', data.subarray(first * Math.max(width, 1), (first + n) * Math.max(width, 1)), width === 0 ? [n] : [n, width]);
+      const f: Record<string, ort.Tensor> = {
+        [HEAD_INPUTS.threshold]: new ort.Tensor('float32', Float32Array.of(call.thresholdNgMl), [1]),
+        [HEAD_INPUTS.groups]: new ort.Tensor('int64', BigInt64Array.of(BigInt(ch.groups), BigInt(ch.subjects)), [2]),
+        [doseName ?? 'dose']: col(call.x.dose, 0),
+        [bwName ?? 'bw']: col(call.x.bw, 0),
+        [comedName ?? 'comed']: col(call.x.comed, 0),
+      };
+      if (K > 0 && call.x.eta !== undefined) f['eta'] = col(call.x.eta, K);
+      if (P > 0 && call.x.theta !== undefined) f['theta'] = col(call.x.theta, P);
+      feeds.push(f);
+    }
   }
   return { session, feeds, outputs: Object.values(HEAD_OUTPUTS) };
 }
@@ -122,16 +126,24 @@ export async function measureThroughput(c: ThroughputConfig): Promise<Throughput
   const spec = benchSpec(m, c);
   const runner = await loadTrajectoryModel(m.card, m.onnx, { executionProvider: c.provider, maxBatchRows: c.maxBatchRows, intraOpThreads: c.threads, logger: silentLogger });
   const model = { card: m.card, runner };
-  // computeTile's chunking: m subjects x all doses per session.run
-  const chunk = Math.min(c.subjects, Math.max(1, Math.floor(runner.maxBatchRows / c.doses)));
-  const runsPerTile = c.replicates * Math.ceil(c.subjects / chunk);
   const tile: TileRange = { scenarioIndex: 0, regimenIndex: 0, doseBegin: 0, doseEnd: c.doses, replicateBegin: 0, replicateEnd: c.replicates };
   const perTile = c.doses * c.replicates * c.subjects;
-  const raw = c.modes === 'both' ? await rawSession(m, spec, c, chunk) : undefined;
+  // one computeTile through a recording runner: the worker's own calls and inputs, for the raw session
+  const calls: CapturedCall[] = [];
+  const recording: TrajectoryRunner = {
+    ...runner,
+    evaluate: (x, groups, perGroup, thresholdNgMl) => {
+      calls.push({ x: copyInputs(x), groups, perGroup, thresholdNgMl });
+      return runner.evaluate(x, groups, perGroup, thresholdNgMl);
+    },
+  };
+  // (memory runs skip it: the copies would count against the worker's footprint)
+  await computeTile(spec, tile, { card: m.card, runner: c.modes === 'both' ? recording : runner });
+  const raw = c.modes === 'both' ? await rawSession(m, c, calls, runner.maxBatchRows) : undefined;
   const runRaw = async (): Promise<number> => {
     if (raw === undefined) return 0;
     const t0 = performance.now();
-    for (let i = 0; i < runsPerTile; i++) await raw.session.run(raw.feeds, raw.outputs);
+    for (const f of raw.feeds) await raw.session.run(f, raw.outputs);
     return performance.now() - t0;
   };
   const runE2e = async (): Promise<number> => {
@@ -156,7 +168,7 @@ export async function measureThroughput(c: ThroughputConfig): Promise<Throughput
   // the ratio is the median of adjacent pairs: load that drifts during the run cancels within a pair
   const pairRatio = raw === undefined ? null : median(e2eMs.map((ms, i) => (rawMs[i] ?? NaN) / ms));
   return {
-    config: c, T: m.T, trajectoriesPerTile: perTile, rowsPerRun: c.doses * chunk,
+    config: c, T: m.T, trajectoriesPerTile: perTile, rowsPerRun: c.doses * Math.min(c.subjects, Math.max(1, Math.floor(runner.maxBatchRows / c.doses))),
     rawTrajPerS: rawRate, e2eTrajPerS: e2e, e2eOverRaw: pairRatio,
     repetitions: e2eMs.length, peakRssMiB: peakRssMiB(), executionProvider: runner.executionProvider,
   };
