@@ -59,6 +59,8 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   const m = Math.min(M, Math.max(1, Math.floor(model.runner.maxBatchRows / D)));
   const buf = inputBuffers(D, m, K, P);
   for (let d = 0; d < D; d += 1) buf.dose.fill(doses[d] ?? 0, d * m, (d + 1) * m);
+  // the last, partial chunk has the same size in every replicate: its buffers are made once
+  const tail = M % m === 0 ? buf : inputBuffers(D, M % m, K, P, buf);
   const totals = { k: new Array<number>(D).fill(0), q20: new Array<bigint>(D).fill(0n), q12: new Array<bigint>(D).fill(0n) };
   const cells: CellResult[] = [];
   for (let r = tile.replicateBegin; r < tile.replicateEnd; r += 1) {
@@ -71,7 +73,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
       const count = Math.min(m, M - first);
       const pop = drawSubjects(key, r, sc.population, K, first, count);
       const popEta = model.etaCholesky === undefined || K === 0 ? pop.eta : correlate(pop.eta, model.etaCholesky, K);
-      const x = count === m ? buf : inputBuffers(D, count, K, P, buf);
+      const x = count === m ? buf : tail;
       for (let d = 0; d < D; d += 1) {
         const off = d * count;
         x.bw.set(pop.bwKg, off);
@@ -102,7 +104,8 @@ interface InputBuffers {
 
 /**
  * Group-major inputs for D doses x m subjects. With `from`, a smaller view for the last, partial chunk:
- * dose is re-laid for m and theta (one row repeated) is a prefix of the full buffer.
+ * dose is re-laid for m and theta (one row repeated) is a prefix of the full buffer, so it follows
+ * every refill of the full one.
  */
 function inputBuffers(D: number, m: number, K: number, P: number, from?: InputBuffers): InputBuffers {
   const rows = D * m;
