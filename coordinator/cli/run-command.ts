@@ -4,25 +4,13 @@
  */
 import { createLogger, type LogLevel } from '../../worker/common/log.js';
 import { InputError } from '../../worker/common/errors.js';
-import { runLocal } from '../local/local-run.js';
+import { runLocal, type LocalRunOptions } from '../local/local-run.js';
 import { formatDecisionTable } from './decision-table.js';
 
-export interface RunCommandArgs {
-  readonly scenario: string;
-  readonly workers: number;
-  readonly out?: string | undefined;
-  readonly tileTrajectories?: number | undefined;
-  readonly provider: 'cpu' | 'cuda';
-  readonly maxBatchRows: number;
-  readonly threads: number;
-  readonly metricsPort?: number | undefined;
-  readonly format: 'parquet' | 'arrow' | 'both';
-  readonly leaseMs: number;
+/** `qusop run`'s arguments: the local run's options, with --model overrides and log verbosity. */
+export interface RunCommandArgs extends Omit<LocalRunOptions, 'compile'> {
   readonly model: readonly string[];
-  readonly quiet: boolean;
   readonly verbose: boolean;
-  /** NATS URL for run events (none: not published) */
-  readonly nats?: string | undefined;
 }
 
 export function parseModelOverrides(values: readonly string[]): Record<string, string> {
