@@ -7,7 +7,7 @@
 import { buildBiLstm, extractWeights, seedBiLstm, trainableCount } from './bilstm.js';
 import type { SequenceDataset } from './dataset.js';
 import { tf } from './tf-runtime.js';
-import { datasetTensors, mse, scalarOf, type TrainedNetwork } from './trained.js';
+import { datasetTensors, minibatchStep, mse, scalarOf, type TrainedNetwork } from './trained.js';
 import { trainWithEarlyStopping, type EpochListener, type TrainingOptions } from './train-loop.js';
 import type { NetworkShape } from './weights.js';
 
@@ -31,14 +31,7 @@ export function trainBiLstm(ds: SequenceDataset, o: BiLstmTrainingOptions, onEpo
     const history = trainWithEarlyStopping(
       data.nTrain,
       {
-        trainBatch: (rows) => {
-          const idx = tf.tensor1d(rows as number[], 'int32');
-          const xb = tf.gather(data.xTrain, idx);
-          const yb = tf.gather(data.yTrain, idx);
-          const cost = optimizer.minimize(() => mse(predict(xb, true), yb), true, vars);
-          tf.dispose([idx, xb, yb]);
-          return scalarOf(cost);
-        },
+        trainBatch: minibatchStep(data, optimizer, vars, (xb) => predict(xb, true)),
         valLoss: () => lossOn(data.xVal, data.yVal),
         snapshot: () => model.getWeights().map((t) => (t.dataSync() as Float32Array).slice()),
         restore: (s) => tf.tidy(() => model.setWeights(s.map((v, i) => tf.tensor(v, model.weights[i]!.shape as number[])))),

@@ -8,7 +8,7 @@ import type { SequenceDataset } from './dataset.js';
 import { forwardZ } from './functional-lstm.js';
 import { initialQtParams, qtTrainableCount, qtVariables, synthesizeWeights, type QtParams, type QtSpec } from './qt-lstm.js';
 import { tf } from './tf-runtime.js';
-import { datasetTensors, mse, scalarOf, type TrainedNetwork } from './trained.js';
+import { datasetTensors, minibatchStep, mse, scalarOf, type TrainedNetwork } from './trained.js';
 import { trainWithEarlyStopping, type EpochListener, type TrainingOptions } from './train-loop.js';
 
 export interface QtTrainingOptions extends TrainingOptions {
@@ -31,14 +31,7 @@ export function trainQtLstm(ds: SequenceDataset, o: QtTrainingOptions, onEpoch?:
     const history = trainWithEarlyStopping(
       data.nTrain,
       {
-        trainBatch: (rows) => {
-          const idx = tf.tensor1d(rows as number[], 'int32');
-          const xb = tf.gather(data.xTrain, idx);
-          const yb = tf.gather(data.yTrain, idx);
-          const cost = optimizer.minimize(() => mse(forwardZ(vars.synthesize(), shape, xb), yb), true, vars.all);
-          tf.dispose([idx, xb, yb]);
-          return scalarOf(cost);
-        },
+        trainBatch: minibatchStep(data, optimizer, vars.all, (xb) => forwardZ(vars.synthesize(), shape, xb)),
         valLoss: () => lossOn(data.xVal, data.yVal),
         snapshot: () => vars.read(),
         restore: (p) => vars.assign(p),

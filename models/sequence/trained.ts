@@ -55,3 +55,15 @@ export function scalarOf(t: tf.Scalar | null): number {
   t.dispose();
   return v;
 }
+
+/** One Adam step on training rows `rows`: the minibatch MSE of `predict`, minimised over `vars`; returns it. */
+export function minibatchStep(data: DatasetTensors, optimizer: tf.Optimizer, vars: tf.Variable[], predict: (x: tf.Tensor3D) => tf.Tensor2D): (rows: readonly number[]) => number {
+  return (rows) => {
+    const idx = tf.tensor1d(rows as number[], 'int32');
+    const xb = tf.gather(data.xTrain, idx);
+    const yb = tf.gather(data.yTrain, idx);
+    const cost = optimizer.minimize(() => mse(predict(xb), yb), true, vars);
+    tf.dispose([idx, xb, yb]);
+    return scalarOf(cost);
+  };
+}
