@@ -6,29 +6,21 @@
  * scales, start values); tests run it on toy problems.
  */
 import { CountingModel, type PopulationEstimate } from './likelihood.js';
-import { runSaem, type IterationInfo, type SaemResult } from './saem.js';
+import { runSaem, type SaemOptions, type SaemResult } from './saem.js';
 import { splitPrior, type SplitPrior } from './eta-prior.js';
 import { conditionalMode, type SubjectMode } from './modes.js';
 import { importanceSamplingObjective, type ObjectiveResult, type Proposal } from './objective.js';
 import { linearisedInformation, type InformationResult } from './fim.js';
 import { etaShrinkage } from './diagnostics.js';
 import { inverse } from './linalg.js';
-import type { OmegaStructure } from './mstep-random-effects.js';
 import type { EstimationProblem } from './problem.js';
 import { refineRandomEffects } from './refine.js';
 
-export interface EngineOptions {
-  readonly seed: number;
-  readonly burnIn: number;
-  readonly exploreMin: number;
-  readonly exploreMax: number;
-  readonly smooth: number;
-  readonly autoStop: boolean;
-  readonly omegaStructure: OmegaStructure;
+/** SAEM's settings (the engine picks the kernels and the annealing) plus the later stages'. */
+export interface EngineOptions extends Pick<SaemOptions, 'seed' | 'burnIn' | 'exploreMin' | 'exploreMax' | 'smooth' | 'autoStop' | 'omegaStructure' | 'onIteration'> {
   readonly importanceSamples: number;
   /** importance samples per subject for the refinement (0: no refinement) */
   readonly refinementSamples: number;
-  readonly onIteration?: (info: IterationInfo) => void;
   readonly onStage?: (stage: 'refinement' | 'modes' | 'objective' | 'information') => void;
 }
 
