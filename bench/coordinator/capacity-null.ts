@@ -47,6 +47,7 @@ export async function nullServerLevel(compiled: CompiledRun, tileTrajectories: n
       return { outcome: CompleteOutcome.ACCEPTED };
     },
     fail: async () => ({}),
+    release: async () => ({}),
     getRunSpec: async () => ({}),
   };
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });

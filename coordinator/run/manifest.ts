@@ -43,7 +43,7 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
     tiling: run.runFile.tiling,
     tiles: {
       total: p.tilesTotal, done: p.tilesDone, resumed: p.tilesResumed, computed_now: run.stats.tilesComputed,
-      lease_expiries: s.leaseExpiries, retries: s.retries, backups_issued: s.backupsIssued, backups_won: s.backupsWon,
+      lease_expiries: s.leaseExpiries, retries: s.retries, released: s.released, backups_issued: s.backupsIssued, backups_won: s.backupsWon,
       duplicates: run.stats.duplicates, determinism_alarms: run.stats.conflicts,
     },
     trajectories_computed_now: p.trajectories,

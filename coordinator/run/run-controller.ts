@@ -190,6 +190,13 @@ export class RunController extends EventEmitter {
     this.applyRelease(this.scheduler.fail(workerId, tileId, reason, retryable, nowMs));
   }
 
+  /** A tile leased ahead and handed back unstarted (a draining worker): re-queued, no attempt counted. */
+  release(workerId: string, tileId: string, nowMs: number): void {
+    if (!this.active || !this.byId.has(tileId)) return;
+    this.log.info({ tile: tileId, worker: workerId }, 'worker handed back a tile it had not started');
+    this.applyRelease(this.scheduler.release(workerId, tileId, nowMs));
+  }
+
   workerLost(workerId: string, nowMs: number): void {
     if (this.active) this.applyRelease(this.scheduler.workerLost(workerId, nowMs));
   }

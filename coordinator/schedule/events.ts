@@ -68,7 +68,7 @@ export interface CompleteDecision {
   readonly finished: boolean;
 }
 
-/** The answer to expire, fail, workerLost and cancel: what ended, what went back to the queue. */
+/** The answer to expire, fail, release, workerLost and cancel: what ended, what went back to the queue. */
 export interface ReleaseDecision {
   readonly ended: readonly EndedLease[];
   readonly requeued: readonly string[];
@@ -98,9 +98,11 @@ export interface SchedulerSnapshot {
   /** the most leases any one tile has had */
   readonly maxAttemptsOnATile: number;
   readonly leaseExpiries: number;
-  /** tiles put back in the queue */
+  /** tiles put back in the queue after an attempt ended badly */
   readonly retries: number;
   readonly workersLost: number;
+  /** leases handed back unstarted (release): no attempt counted */
+  readonly released: number;
   readonly backupsIssued: number;
   /** accepted results that came from a backup lease */
   readonly backupsWon: number;
@@ -135,6 +137,7 @@ export type SchedulerEvent =
       readonly retryable: boolean;
       readonly nowMs: number;
     }
+  | { readonly kind: 'release'; readonly workerId: string; readonly tileId: string; readonly nowMs: number }
   | { readonly kind: 'workerLost'; readonly workerId: string; readonly nowMs: number }
   | { readonly kind: 'cancel'; readonly reason: string };
 

@@ -62,7 +62,7 @@ export class TileScheduler {
   readonly #counts = [0, 0, 0, 0];
   readonly #stats = {
     leasesIssued: 0, failedAttempts: 0, maxAttemptsOnATile: 0, leaseExpiries: 0, retries: 0,
-    workersLost: 0, backupsIssued: 0, backupsWon: 0, duplicates: 0, conflicts: 0,
+    workersLost: 0, released: 0, backupsIssued: 0, backupsWon: 0, duplicates: 0, conflicts: 0,
   };
   readonly #resumedDone: number;
 
@@ -183,6 +183,27 @@ export class TileScheduler {
     return this.#done(d);
   }
 
+  /**
+   * The worker hands back a tile it has not started (it leased it ahead and is draining). No attempt
+   * ended badly: the lease just ends, and with no other holder the tile is re-queued (served first).
+   */
+  release(workerId: string, tileId: string, nowMs: number): ReleaseDecision {
+    this.#tick(nowMs);
+    const d = emptyRelease();
+    const t = this.#index.get(tileId);
+    const lease = t === undefined ? undefined : this.#byWorker.get(workerId)?.get(t);
+    if (lease === undefined || t === undefined || this.#run !== 'running') return this.#done(d); // expired, done or ended already
+    this.#drop(lease);
+    d.ended.push({ workerId, tileId, attempt: lease.attempt, backup: lease.backup, reason: 'released unstarted' });
+    this.#stats.released++;
+    if (!this.#holders.has(t)) {
+      this.#setState(t, PENDING);
+      this.#requeued.push(t);
+      d.requeued.push(tileId);
+    }
+    return this.#done(d);
+  }
+
   /** A worker is gone (connection dropped): its leases end now instead of at their deadlines. */
   workerLost(workerId: string, nowMs: number): ReleaseDecision {
     this.#tick(nowMs);
@@ -227,6 +248,7 @@ export class TileScheduler {
       case 'expire': return this.expire(event.nowMs);
       case 'complete': return this.complete(event.workerId, event.tileId, event.digest, event.nowMs);
       case 'fail': return this.fail(event.workerId, event.tileId, event.reason, event.retryable, event.nowMs);
+      case 'release': return this.release(event.workerId, event.tileId, event.nowMs);
       case 'workerLost': return this.workerLost(event.workerId, event.nowMs);
       case 'cancel': return this.cancel(event.reason);
     }

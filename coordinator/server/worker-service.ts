@@ -1,6 +1,7 @@
 /**
  * WorkerService handlers: register (token and code version checked), lease across runs in submission
- * order, heartbeat, complete (shard written before acceptance), fail, and the run spec with model bytes.
+ * order, heartbeat, complete (shard written before acceptance), fail, release (tiles handed back
+ * unstarted), and the run spec with model bytes.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { CompleteOutcome } from '../../proto/gen/qusop/v1/worker_service_pb.js';
@@ -54,6 +55,13 @@ export function workerServiceHandlers(c: Coordinator) {
       auth(call, 'Fail');
       c.seen(req.workerId);
       c.runs.get(req.runId)?.fail(req.workerId, req.tileId, req.reason, req.retryable, Date.now());
+      return {};
+    },
+    release: async (req: { workerId: string; runId: string; tileIds: string[] }, call: Call) => {
+      auth(call, 'Release');
+      c.seen(req.workerId);
+      const run = c.runs.get(req.runId);
+      for (const id of req.tileIds) run?.release(req.workerId, id, Date.now());
       return {};
     },
     getRunSpec: async (req: { runId: string }, call: Call) => {

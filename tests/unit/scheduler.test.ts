@@ -124,6 +124,32 @@ test('a retryable failure requeues; a stale failure report changes nothing', () 
   assert.equal(s.snapshot().failedAttempts, 1);
 });
 
+test('release hands an unstarted tile back: re-queued first, no attempt counted; a stale release changes nothing', () => {
+  const s = make(3, { maxAttempts: 1 });
+  assert.deepEqual(tileIds(s.lease('w1', 2, 0)), ['t0', 't1']);
+  const d = s.release('w1', 't1', 5);
+  assert.deepEqual([d.requeued, d.ended.map((e) => e.reason), d.failure], [['t1'], ['released unstarted'], null]);
+  assert.deepEqual(s.heartbeat('w1', ['t0', 't1'], 6).cancelled, ['t1'], 'the released tile is no longer held');
+  assert.deepEqual(s.release('w1', 't1', 7).ended, [], 'a second release is stale');
+  assert.deepEqual(s.release('w2', 't0', 7).ended, [], 'only the holder can release');
+  const again = s.lease('w2', 1, 8);
+  assert.deepEqual(tileIds(again), ['t1'], 'served before the fresh tile t2');
+  assert.equal(again.tiles[0]?.attempt, 2);
+  const snap = s.snapshot();
+  assert.deepEqual([snap.run, snap.failedAttempts, snap.retries, snap.released, snap.leased], ['running', 0, 0, 1, 2], 'maxAttempts 1 is not used up by a release');
+});
+
+test('release with a backup still holding the tile does not re-queue it', () => {
+  const s2 = make(2, { backups: true, backupAfterMedianFactor: 1, backupMinMs: 0 });
+  s2.lease('w1', 1, 0);
+  s2.complete('w1', 't0', 'd0', 10); // median 10 ms
+  s2.lease('w1', 1, 10); // t1
+  const backup = s2.lease('w2', 1, 30); // t1 is 20 ms old > 1 x median: backup
+  assert.deepEqual(tileIds(backup), ['t1']);
+  assert.deepEqual(s2.release('w1', 't1', 31).requeued, [], 'w2 keeps computing it');
+  assert.deepEqual([s2.snapshot().leased, s2.snapshot().released], [1, 1]);
+});
+
 test('complete: accept once, duplicate with the same digest, conflict with another, unknown tile', () => {
   const s = make(2);
   s.lease('w1', 2, 0);
@@ -278,6 +304,7 @@ test('property: random interleavings end with every tile accepted exactly once',
     let now = 0;
     let ended = 0;
     let requeued = 0;
+    let released = 0;
     for (let step = 0; step < 50_000 && s.snapshot().run === 'running'; step++) {
       now += Math.floor(rand() * 10);
       const w = workers[Math.floor(rand() * workers.length)] as string;
@@ -307,6 +334,10 @@ test('property: random interleavings end with every tile accepted exactly once',
         mine.delete(tile);
         const d = s.fail(w, tile, 'flaky', true, now);
         [ended, requeued] = [ended + d.ended.length, requeued + d.requeued.length];
+      } else if (mine.size > 0 && r < 0.98) {
+        const tile = [...mine][0] as string;
+        mine.delete(tile);
+        released += s.release(w, tile, now).ended.length;
       }
       const snap = s.snapshot();
       assertConsistent(snap);
@@ -319,7 +350,7 @@ test('property: random interleavings end with every tile accepted exactly once',
     assert.equal(snap.resumedDone, resumed.length);
     assert.ok(snap.backupsWon <= snap.backupsIssued);
     assert.ok(snap.leasesIssued >= n - resumed.length);
-    assert.deepEqual([snap.failedAttempts, snap.retries], [ended, requeued], 'counters match the decisions');
+    assert.deepEqual([snap.failedAttempts, snap.retries, snap.released], [ended, requeued, released], 'counters match the decisions');
     assert.ok(snap.retries > 0 && snap.backupsIssued > 0, 'the interleavings exercised requeues and backups');
   }
 });
