@@ -1,13 +1,16 @@
 /**
  * The worker's lifecycle: INITIALIZED -> RUNNING -> DRAINING -> STOPPED (STYLE.md 8).
- * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. A tile's Complete
- * (the coordinator writes its shard before answering) stays in flight while the next tile computes,
- * at most one at a time, so the worker never idles on the coordinator's disk. SIGTERM drains (the
- * tile in hand is finished and reported, then exit 0); a second signal stops at once.
+ * RUNNING: lease a tile, compute it with heartbeats, complete (or fail) it, repeat. The worker never
+ * idles on the coordinator between tiles: the next tile is leased while the current one computes (one
+ * tile ahead at most, kept alive by the same heartbeats), and a tile's Complete (the coordinator writes
+ * its shard before answering) stays in flight while the next tile computes, one at a time. SIGTERM
+ * drains (the tiles in hand, the one computing and the one leased ahead, are finished and reported,
+ * then exit 0); a second signal stops at once.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Tile } from '../proto/gen/qusop/v1/tile_pb.js';
+import type { LeaseResponse } from '../proto/gen/qusop/v1/worker_service_pb.js';
 import { InputError, QusopError } from './common/errors.js';
 import type { Logger } from './common/log.js';
 import { codeVersion } from './common/version.js';
@@ -57,6 +60,10 @@ export class Worker {
   private metricsServer: MetricsServer | undefined;
   private tiles = 0;
   private trajectories = 0;
+  /** tiles leased to this worker and not yet computed: heartbeats keep all of them */
+  private readonly held = new Set<string>();
+  /** held tiles the coordinator says are no longer ours (done by a backup, lease lost) */
+  private readonly revoked = new Set<string>();
 
   constructor(
     private readonly opts: WorkerOptions,
@@ -97,25 +104,42 @@ export class Worker {
       const log = this.log.child({ worker: workerId });
       if (this.state === 'INITIALIZED') this.state = 'RUNNING';
       log.info({ leaseMs: reg.leaseMs, heartbeatMs: reg.heartbeatMs }, 'registered');
+      const beat = setInterval(() => this.beat(workerId, log), Math.max(100, reg.heartbeatMs));
       let completing: Promise<void> | undefined;
-      while (this.state === 'RUNNING') {
-        const lease = await this.retrying('Lease', () => this.client.lease({ workerId, maxTiles: 1 }));
-        if (lease.tiles.length === 0) {
-          if (completing !== undefined) {
-            // the run may only look finished (or empty) until our last result lands: ask again after it
-            await completing;
-            completing = undefined;
+      let ahead: Promise<LeaseResponse> | undefined;
+      try {
+        while (this.state === 'RUNNING' || ahead !== undefined) {
+          const lease = await (ahead ?? this.lease(workerId));
+          ahead = undefined;
+          if (this.state !== 'RUNNING') {
+            // draining: a tile leased ahead was not started; hand it back rather than compute it
+            await this.handBack(workerId, lease.tiles, log);
+            break;
+          }
+          if (lease.tiles.length === 0) {
+            if (completing !== undefined) {
+              // the run may only look finished (or empty) until our last result lands: ask again after it
+              await completing;
+              completing = undefined;
+              continue;
+            }
+            if (lease.finished && this.opts.exitWhenFinished) break;
+            await sleep(Math.max(50, lease.retryAfterMs));
             continue;
           }
-          if (lease.finished && this.opts.exitWhenFinished) break;
-          await sleep(Math.max(50, lease.retryAfterMs));
-          continue;
+          for (const tile of lease.tiles) {
+            // ask for the next tile now, so that it is here when this one is done
+            if (this.state === 'RUNNING' && ahead === undefined) {
+              ahead = this.lease(workerId);
+              ahead.catch(() => undefined); // awaited (and thrown) at the top of the loop
+            }
+            const { completion } = await this.process(workerId, tile, log);
+            await completing;
+            completing = completion;
+          }
         }
-        for (const tile of lease.tiles) {
-          const { completion } = await this.process(workerId, tile, reg.heartbeatMs, log);
-          await completing;
-          completing = completion;
-        }
+      } finally {
+        clearInterval(beat);
       }
       await completing;
       this.state = 'STOPPED';
@@ -132,35 +156,62 @@ export class Worker {
    * outcome is logged and counted), wrapped so that awaiting the computation does not await it too.
    * A tile that fails or is cancelled resolves to nothing pending.
    */
-  private async process(workerId: string, tile: Tile, heartbeatMs: number, log: Logger): Promise<{ completion?: Promise<void> }> {
+  private async process(workerId: string, tile: Tile, log: Logger): Promise<{ completion?: Promise<void> }> {
     const tlog = log.child({ run: tile.runId, tile: tile.tileId });
     const started = performance.now();
-    let cancelled = false;
     // session.run blocks the event loop while a chunk runs; heartbeats go out between chunks. A
     // heartbeat that says the tile is no longer ours (done by a backup, lease expired) stops the work.
-    const beat = setInterval(() => {
-      this.client.heartbeat({ workerId, tileIds: [tile.tileId] }).then(
-        (res) => {
-          if (res.cancelledTileIds.includes(tile.tileId)) cancelled = true;
-        },
-        (err: unknown) => tlog.warn({ err: String(err) }, 'heartbeat failed'),
-      );
-    }, Math.max(100, heartbeatMs));
+    const cancelled = (): boolean => this.revoked.has(tile.tileId);
     try {
       const loaded = await this.cache.run(tile.runId);
       const rg = loaded.spec.scenarios[tile.scenarioIndex]?.regimens[tile.regimenIndex];
       const model = rg === undefined ? undefined : loaded.models.get(rg.modelSha256);
       if (model === undefined) throw new Error(`run ${tile.runId} has no model for scenario ${tile.scenarioIndex} regimen ${tile.regimenIndex}`);
-      await injectedDelay(() => cancelled);
-      const cells = await computeTile(loaded.spec, tile, model, () => cancelled);
+      await injectedDelay(cancelled);
+      const cells = await computeTile(loaded.spec, tile, model, cancelled);
       const computeMs = performance.now() - started;
-      clearInterval(beat);
+      this.release(tile);
       return { completion: this.complete(workerId, tile, cells, computeMs, tlog) };
     } catch (err) {
-      clearInterval(beat);
+      this.release(tile);
       await this.failed(workerId, tile, err, tlog);
       return {};
     }
+  }
+
+  /** Leases one tile; the tiles granted are held (heart-beaten) from the moment the answer arrives. */
+  private async lease(workerId: string): Promise<LeaseResponse> {
+    const res = await this.retrying('Lease', () => this.client.lease({ workerId, maxTiles: 1 }));
+    for (const t of res.tiles) this.held.add(t.tileId);
+    return res;
+  }
+
+  /** Tiles leased ahead and never started go back to the coordinator's queue (no attempt counted). */
+  private async handBack(workerId: string, tiles: readonly Tile[], log: Logger): Promise<void> {
+    for (const tile of tiles) {
+      this.release(tile);
+      await this.retrying('Release', () => this.client.release({ workerId, runId: tile.runId, tileIds: [tile.tileId] })).then(
+        () => log.info({ run: tile.runId, tile: tile.tileId }, 'handed back a tile leased ahead (draining)'),
+        (err: unknown) => log.warn({ run: tile.runId, tile: tile.tileId, err: String(err) }, 'could not hand back a tile leased ahead; its lease will expire'),
+      );
+    }
+  }
+
+  /** The tile is computed (or given up): no more heartbeats for it. */
+  private release(tile: Tile): void {
+    this.held.delete(tile.tileId);
+    this.revoked.delete(tile.tileId);
+  }
+
+  /** One heartbeat for every tile in hand; those the coordinator no longer gives us are revoked. */
+  private beat(workerId: string, log: Logger): void {
+    if (this.held.size === 0) return;
+    this.client.heartbeat({ workerId, tileIds: [...this.held] }).then(
+      (res) => {
+        for (const id of res.cancelledTileIds) if (this.held.has(id)) this.revoked.add(id);
+      },
+      (err: unknown) => log.warn({ err: String(err) }, 'heartbeat failed'),
+    );
   }
 
   private async complete(workerId: string, tile: Tile, cells: readonly CellResult[], computeMs: number, tlog: Logger): Promise<void> {

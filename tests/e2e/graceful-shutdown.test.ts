@@ -1,6 +1,6 @@
 /**
  * Graceful shutdown (issue 6): SIGTERM (SLURM preemption, Kubernetes) makes a worker finish the tile
- * in hand, report it and exit 0 within a bound; the coordinator stops leasing, waits for tiles in
+ * in hand, report it, hand back the tile it leased ahead (unstarted) and exit 0 within a bound; the coordinator stops leasing, waits for tiles in
  * flight, writes its manifest (status "incomplete") and exits 0; a restart resumes the run.
  */
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
 
 const shards = async (out: string): Promise<number> => (await readdir(join(out, 'shards')).catch(() => [] as string[])).filter((n) => n.endsWith('.parquet')).length;
 
-test('worker SIGTERM: the tile in hand is finished and reported, then exit 0', async () => {
+test('worker SIGTERM: the tile in hand is finished and reported, the one leased ahead handed back, then exit 0', async () => {
   await withTempDir(async (tmp) => {
     const scenario = await writeScenario(tmp, knownAnswerScenario({ replicates: 8, subjects: 100 }));
     const port = await freePort();
@@ -31,8 +31,12 @@ test('worker SIGTERM: the tile in hand is finished and reported, then exit 0', a
     assert.ok(tookMs < 10_000, `worker exited ${tookMs} ms after SIGTERM`);
     assert.match(w.stderr, /draining/);
     assert.equal(await shards(out), 1, 'the tile in hand was finished and stored');
+    assert.match(w.stderr, /handed back a tile leased ahead/, 'the tile leased ahead went back unstarted');
     coordinator.child.kill('SIGTERM');
-    assert.equal((await coordinator.done).code, 0);
+    const c = await coordinator.done;
+    assert.equal(c.code, 0);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { tiles: Record<string, number> };
+    assert.deepEqual([manifest.tiles['released'], manifest.tiles['retries'], manifest.tiles['done']], [1, 0, 1], 'handed back without counting an attempt');
   });
 });
 
