@@ -74,7 +74,7 @@ function bestPeer(p: PeerResult, T: number): { trajPerS: number; config: string 
 export async function runBench(plan: BenchPlan): Promise<BenchResults> {
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
-  const steps = plan.throughput.length + plan.machine.length + plan.memory.length + 2 + 2 + 1;
+  const steps = plan.throughput.length + plan.machine.length + plan.memory.length + 2 + 2 * plan.sweepRepeats + 1;
   const step = progress(steps);
   const throughput: ThroughputResult[] = [];
   for (const c of plan.throughput) {
@@ -121,8 +121,8 @@ export async function runBench(plan: BenchPlan): Promise<BenchResults> {
     return { model: id, T, qusopTrajPerS: ours.trajPerS, qusopConfig: ours.config, peerTrajPerS: peer.trajPerS, peerConfig: peer.config, ratio: ours.trajPerS / peer.trajPerS };
   });
   const sweeps: SweepResult[] = [];
-  for (const workers of [1, 2]) {
-    await step(`sweep ${plan.sweepScenario} through the coordinator, ${workers} worker(s) x 1 thread`, async () => {
+  for (let repeat = 1; repeat <= plan.sweepRepeats; repeat++) for (const workers of [1, 2]) {
+    await step(`sweep ${plan.sweepScenario} through the coordinator, ${workers} worker(s) x 1 thread (${repeat}/${plan.sweepRepeats})`, async () => {
       const s = await runSweep(resolve(REPO_ROOT, plan.sweepScenario), workers, plan.sweepTileTrajectories === undefined ? {} : { tileTrajectories: plan.sweepTileTrajectories });
       sweeps.push(s);
       return `${rate(s.trajPerS)}, run wall ${(s.runWallMs / 1000).toFixed(1)} s, overhead ${s.overhead === null ? 'n/a' : `${(100 * s.overhead).toFixed(1)} %`}`;

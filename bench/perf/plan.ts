@@ -17,6 +17,8 @@ export interface BenchPlan {
   readonly memory: readonly ThroughputConfig[];
   readonly sweepScenario: string;
   readonly sweepTileTrajectories?: number;
+  /** sweeps per worker count, alternating 1 and 2 workers; figures are medians over them */
+  readonly sweepRepeats: number;
   readonly peer: { readonly batches: readonly number[]; readonly threads: readonly number[]; readonly processes: readonly number[]; readonly minSeconds: number };
   readonly capacity: { readonly workers: number; readonly tiles: number };
 }
@@ -52,6 +54,7 @@ export function benchPlan(quick: boolean, sweepScenario = 'scenarios/five-questi
     memory,
     sweepScenario,
     ...(quick ? { sweepTileTrajectories: 2_000 } : {}),
+    sweepRepeats: quick ? 1 : 3,
     peer: quick ? { batches: [16], threads: [1], processes: [1], minSeconds: 0.05 } : { batches: [250, 1000, 4000], threads: [1, 2], processes: [1, 2], minSeconds: 4 },
     capacity: quick ? { workers: 50, tiles: 300 } : { workers: 1_000, tiles: 20_000 },
   };
