@@ -126,7 +126,7 @@ export function repeatRow(out: Float32Array, row: readonly number[], P: number):
 }
 
 /** eta = L z per subject, L lower-triangular K x K (row-major). */
-function correlate(z: Float32Array, chol: Float64Array, K: number): Float32Array {
+export function correlate(z: Float32Array, chol: Float64Array, K: number): Float32Array {
   const out = new Float32Array(z.length);
   for (let i = 0; i < z.length; i += K) {
     for (let a = 0; a < K; a += 1) {

@@ -16,7 +16,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { DEFAULT_MAX_BATCH_ROWS, loadTrajectoryModel, type TrajectoryInputs, type TrajectoryRunner } from '../../worker/onnx/session.js';
 import { drawSubjects } from '../../worker/population/draw.js';
 import { scenarioKey } from '../../worker/rng/scenario-key.js';
-import { cholesky } from '../../worker/tile-compute.js';
+import { cholesky, correlate } from '../../worker/tile-compute.js';
 
 export interface SubjectCovariates {
   readonly doseMg: number;
@@ -43,19 +43,6 @@ export interface SubjectPredictions {
 }
 
 const CALIBRATION_STREAM = 'calibration';
-
-/** eta = L z per row (L lower-triangular K x K, row-major) for cards that ask the worker to correlate. */
-function correlated(z: Float32Array, L: Float64Array, K: number): Float32Array {
-  const out = new Float32Array(z.length);
-  for (let i = 0; i < z.length; i += K) {
-    for (let a = 0; a < K; a += 1) {
-      let s = 0;
-      for (let b = 0; b <= a; b += 1) s += (L[a * K + b] ?? 0) * (z[i + b] ?? 0);
-      out[i + a] = s;
-    }
-  }
-  return out;
-}
 
 export async function predictSuccess(
   runner: Pick<TrajectoryRunner, 'card' | 'evaluate'>,
@@ -92,7 +79,7 @@ export async function predictSuccess(
   for (let r = 0; r < R; r += 1) {
     if (inputs.eta !== undefined) {
       const z = drawSubjects(key, r, spec, K, 0, M).eta;
-      const eta = L === undefined ? z : correlated(z, L, K);
+      const eta = L === undefined ? z : correlate(z, L, K);
       for (let g = 0; g < G; g += 1) inputs.eta.set(eta, g * M * K);
     }
     if (inputs.theta !== undefined && theta !== undefined) {
