@@ -196,11 +196,7 @@ export class TileScheduler {
     this.#drop(lease);
     d.ended.push({ workerId, tileId, attempt: lease.attempt, backup: lease.backup, reason: 'released unstarted' });
     this.#stats.released++;
-    if (!this.#holders.has(t)) {
-      this.#setState(t, PENDING);
-      this.#requeued.push(t);
-      d.requeued.push(tileId);
-    }
+    if (!this.#holders.has(t)) this.#requeue(t, d);
     return this.#done(d);
   }
 
@@ -345,11 +341,16 @@ export class TileScheduler {
       this.#failure = d.failure = { tileId, attempts: failures, lastError: reason };
       this.#dropAll(d);
     } else if (!this.#holders.has(t)) {
-      this.#setState(t, PENDING);
-      this.#requeued.push(t);
+      this.#requeue(t, d);
       this.#stats.retries++;
-      d.requeued.push(tileId);
     }
+  }
+
+  /** Back to PENDING, at the front of the queue (re-queued tiles are served before fresh ones). */
+  #requeue(t: number, d: Mutable<ReleaseDecision>): void {
+    this.#setState(t, PENDING);
+    this.#requeued.push(t);
+    d.requeued.push(this.#ids[t] as string);
   }
 
   #drop(lease: Lease): void {
