@@ -4,7 +4,7 @@
  * idles on the coordinator between tiles: the next tile is leased while the current one computes (one
  * tile ahead at most, kept alive by the same heartbeats), and a tile's Complete (the coordinator writes
  * its shard before answering) stays in flight while the next tile computes, one at a time. SIGTERM
- * drains (the tiles in hand, the one computing and the one leased ahead, are finished and reported,
+ * drains (the tile computing is finished and reported, the one leased ahead is handed back unstarted,
  * then exit 0); a second signal stops at once.
  */
 import { readFileSync } from 'node:fs';
@@ -170,10 +170,10 @@ export class Worker {
       await injectedDelay(cancelled);
       const cells = await computeTile(loaded.spec, tile, model, cancelled);
       const computeMs = performance.now() - started;
-      this.release(tile);
+      this.unhold(tile);
       return { completion: this.complete(workerId, tile, cells, computeMs, tlog) };
     } catch (err) {
-      this.release(tile);
+      this.unhold(tile);
       await this.failed(workerId, tile, err, tlog);
       return {};
     }
@@ -189,7 +189,7 @@ export class Worker {
   /** Tiles leased ahead and never started go back to the coordinator's queue (no attempt counted). */
   private async handBack(workerId: string, tiles: readonly Tile[], log: Logger): Promise<void> {
     for (const tile of tiles) {
-      this.release(tile);
+      this.unhold(tile);
       await this.retrying('Release', () => this.client.release({ workerId, runId: tile.runId, tileIds: [tile.tileId] })).then(
         () => log.info({ run: tile.runId, tile: tile.tileId }, 'handed back a tile leased ahead (draining)'),
         (err: unknown) => log.warn({ run: tile.runId, tile: tile.tileId, err: String(err) }, 'could not hand back a tile leased ahead; its lease will expire'),
@@ -198,7 +198,7 @@ export class Worker {
   }
 
   /** The tile is computed (or given up): no more heartbeats for it. */
-  private release(tile: Tile): void {
+  private unhold(tile: Tile): void {
     this.held.delete(tile.tileId);
     this.revoked.delete(tile.tileId);
   }
