@@ -134,7 +134,9 @@ def blas_description():
         lib = ctypes.CDLL(openblas)
         lib.openblas_get_config.restype = ctypes.c_char_p
         lib.openblas_get_num_threads.restype = ctypes.c_int
-        return "%s; %d thread(s) (%s)" % (lib.openblas_get_config().decode().strip(), lib.openblas_get_num_threads(), openblas)
+        lib.openblas_get_corename.restype = ctypes.c_char_p  # the kernels dynamic dispatch (or OPENBLAS_CORETYPE) chose
+        return "%s; %s kernels; %d thread(s) (%s)" % (lib.openblas_get_config().decode().strip(), lib.openblas_get_corename().decode(),
+                                                      lib.openblas_get_num_threads(), openblas)
     return "not OpenBLAS (%s)" % (loaded_library("libblas") or "no libblas loaded")
 
 

@@ -7,6 +7,7 @@
  * that did not actually load OpenBLAS is refused rather than reported.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,6 +130,10 @@ const RunSchema = z.object({
 });
 const ResultSchema = z.object({
   torch: z.string(),
+  /** the peer's set-up (PeerSetup); added by runTorchPeer, not by the script */
+  setup: z.enum(['as-specified', 'tuned']).default('as-specified'),
+  /** the environment runTorchPeer gave the script beyond OpenBLAS's folder (tuned set-up only) */
+  tuningEnv: z.record(z.string(), z.string()).default({}),
   numThreads: z.number().int(),
   blas: z.string(),
   check: z.object({ pd: z.array(z.array(z.number())), k: z.number().int(), sumMax: z.number() }),
@@ -137,8 +142,37 @@ const ResultSchema = z.object({
 export type PeerRun = z.infer<typeof RunSchema>;
 export type PeerResult = z.infer<typeof ResultSchema>;
 
+/**
+ * How the peer is set up. `as-specified`: OpenBLAS and thread settings as ENVIRONMENT.md says and nothing
+ * else. `tuned`: also what a performance-minded PyTorch user would set on this CPU (bench/peer/README.md):
+ * glibc malloc keeps freed memory instead of returning large blocks to the kernel (torch's per-batch
+ * temporaries are otherwise mmap'ed and page-faulted afresh on most batches: a bimodal 11 / 16 ms per
+ * batch of 250 at T=24), and OpenBLAS uses its AVX-512 kernels where the CPU has them (its dynamic
+ * dispatch picks the AVX2 "Haswell" kernels on this AMD Zen 5).
+ */
+export type PeerSetup = 'as-specified' | 'tuned';
+
+/** glibc malloc tunables: never trim the heap, never mmap an allocation (values past any block size). */
+export const TUNED_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '4294967295', MALLOC_TRIM_THRESHOLD_: '4294967295' };
+
+/** The tuned set-up's environment on this machine: malloc, and OpenBLAS's AVX-512 kernels when the CPU has AVX-512F. */
+export function tunedPeerEnv(cpuinfo: string = readCpuinfo()): Record<string, string> {
+  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+  return { ...TUNED_MALLOC_ENV, ...(flags.includes('avx512f') ? { OPENBLAS_CORETYPE: 'SKYLAKEX' } : {}) };
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export interface PeerOptions {
   readonly onnxPath: string;
+  /** default 'as-specified' */
+  readonly setup?: PeerSetup;
   readonly thresholdNgMl: number;
   /** batch sizes to time ([] times nothing: a correctness check only) */
   readonly batches: readonly number[];
@@ -215,7 +249,9 @@ export async function runTorchPeer(opts: PeerOptions): Promise<PeerResult> {
     const specPath = join(dir, 'spec.json');
     await writeFile(specPath, JSON.stringify(spec));
     const ld = process.env['LD_LIBRARY_PATH'];
-    const env = { ...process.env, LD_LIBRARY_PATH: ld ? `${blasDir}:${ld}` : blasDir, OPENBLAS_NUM_THREADS: '1' };
+    const setup = opts.setup ?? 'as-specified';
+    const tuningEnv = setup === 'tuned' ? tunedPeerEnv() : {};
+    const env = { ...process.env, ...tuningEnv, LD_LIBRARY_PATH: ld ? `${blasDir}:${ld}` : blasDir, OPENBLAS_NUM_THREADS: '1' };
     const r = await runProcess(PEER_PYTHON, [join(packageRoot(), 'bench', 'peer', 'bilstm_peer.py'), specPath], env);
     if (r.code !== 0) throw new PeerError(`bench/peer/bilstm_peer.py on ${opts.onnxPath} failed (exit ${r.code}): ${r.stderr.trim()}`);
     let parsed: unknown;
@@ -224,7 +260,7 @@ export async function runTorchPeer(opts: PeerOptions): Promise<PeerResult> {
     } catch (cause) {
       throw new PeerError(`bench/peer/bilstm_peer.py printed no JSON object: ${r.stdout.slice(0, 200)}`, { cause });
     }
-    const result = ResultSchema.parse(parsed);
+    const result = ResultSchema.parse({ ...(parsed as object), setup, tuningEnv });
     if (!result.blas.startsWith('OpenBLAS')) {
       throw new PeerError(`the torch peer did not load OpenBLAS from ${blasDir} (blas: ${result.blas}); its timings would not be a fair peer`);
     }

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { runCapacityBench } from '../coordinator/capacity.js';
 import type { CapacityResult } from '../coordinator/capacity.js';
 import { runTorchPeer } from '../peer/torch-peer.js';
-import type { PeerResult } from '../peer/torch-peer.js';
+import type { PeerResult, PeerSetup } from '../peer/torch-peer.js';
 import { machineThroughput, runChild } from './children.js';
 import type { MachineThroughput } from './children.js';
 import { machineInfo } from './machine.js';
@@ -37,7 +37,8 @@ export interface BenchResults {
   readonly throughput: readonly ThroughputResult[];
   readonly machineThroughput: readonly MachineThroughput[];
   readonly memory: readonly ThroughputResult[];
-  readonly peer: { readonly qd: PeerResult; readonly qw: PeerResult; readonly comparison: readonly PeerComparison[] };
+  /** one result per (set-up, model): bilstm-qd then bilstm-qw for each set-up */
+  readonly peer: { readonly runs: readonly PeerResult[]; readonly comparison: readonly PeerComparison[] };
   readonly sweeps: readonly SweepResult[];
   readonly capacity: CapacityResult;
 }
@@ -74,7 +75,8 @@ function bestPeer(p: PeerResult, T: number): { trajPerS: number; config: string 
 export async function runBench(plan: BenchPlan): Promise<BenchResults> {
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
-  const steps = plan.throughput.length + plan.machine.length + plan.memory.length + 2 + 2 * plan.sweepRepeats + 1;
+  const setups = Object.keys(plan.peer) as PeerSetup[];
+  const steps = plan.throughput.length + plan.machine.length + plan.memory.length + 2 * setups.length + 2 * plan.sweepRepeats + 1;
   const step = progress(steps);
   const throughput: ThroughputResult[] = [];
   for (const c of plan.throughput) {
@@ -100,26 +102,23 @@ export async function runBench(plan: BenchPlan): Promise<BenchResults> {
       return `${r.peakRssMiB} MiB`;
     });
   }
-  const peerRuns: Partial<Record<'qd' | 'qw', PeerResult>> = {};
-  for (const tag of ['qd', 'qw'] as const) {
-    await step(`PyTorch peer, BiLSTM ${tag.toUpperCase()}`, async () => {
-      const model = await loadBenchModel(tag === 'qd' ? 'bilstm-qd' : 'bilstm-qw');
+  const peerRuns: PeerResult[] = [];
+  const comparison: PeerComparison[] = [];
+  for (const setup of setups) for (const id of ['bilstm-qd', 'bilstm-qw'] as const) {
+    await step(`PyTorch peer (${setup}), ${id}`, async () => {
+      const model = await loadBenchModel(id);
+      const grid = plan.peer[setup];
       const p = await runTorchPeer({
-        onnxPath: model.onnxPath ?? '', thresholdNgMl: 3.3, batches: plan.peer.batches, threads: plan.peer.threads, processes: plan.peer.processes,
-        minSeconds: plan.peer.minSeconds, check: { dose: [5, 40], bw: [70, 90], comed: [0, 1] },
+        onnxPath: model.onnxPath ?? '', setup, thresholdNgMl: 3.3, batches: grid.batches, threads: grid.threads, processes: grid.processes,
+        minSeconds: grid.minSeconds, check: { dose: [5, 40], bw: [70, 90], comed: [0, 1] },
       });
-      peerRuns[tag] = p;
-      return `best ${rate(bestPeer(p, model.T).trajPerS)}`;
+      peerRuns.push(p);
+      const ours = bestQusop(id, throughput, machineRuns);
+      const peer = bestPeer(p, model.T);
+      comparison.push({ model: id, T: model.T, setup, qusopTrajPerS: ours.trajPerS, qusopConfig: ours.config, peerTrajPerS: peer.trajPerS, peerConfig: peer.config, ratio: ours.trajPerS / peer.trajPerS });
+      return `best ${rate(peer.trajPerS)}`;
     });
   }
-  const { qd, qw } = peerRuns;
-  if (qd === undefined || qw === undefined) throw new Error('bench: the PyTorch peer produced no result');
-  const comparison: PeerComparison[] = (['bilstm-qd', 'bilstm-qw'] as const).map((id, i) => {
-    const T = i === 0 ? 24 : 168;
-    const ours = bestQusop(id, throughput, machineRuns);
-    const peer = bestPeer(i === 0 ? qd : qw, T);
-    return { model: id, T, qusopTrajPerS: ours.trajPerS, qusopConfig: ours.config, peerTrajPerS: peer.trajPerS, peerConfig: peer.config, ratio: ours.trajPerS / peer.trajPerS };
-  });
   const sweeps: SweepResult[] = [];
   for (let repeat = 1; repeat <= plan.sweepRepeats; repeat++) for (const workers of [1, 2]) {
     await step(`sweep ${plan.sweepScenario} through the coordinator, ${workers} worker(s) x 1 thread (${repeat}/${plan.sweepRepeats})`, async () => {
@@ -136,7 +135,7 @@ export async function runBench(plan: BenchPlan): Promise<BenchResults> {
   if (capacity === undefined) throw new Error('bench: the capacity section produced no result');
   return {
     schema: 'qusop.bench-perf/v1', quick: plan.quick, machine, machineAfter: machineInfo().load, startedAt, finishedAt: new Date().toISOString(),
-    throughput, machineThroughput: machineRuns, memory, peer: { qd, qw, comparison }, sweeps, capacity,
+    throughput, machineThroughput: machineRuns, memory, peer: { runs: peerRuns, comparison }, sweeps, capacity,
   };
 }
 

@@ -36,7 +36,7 @@ test('bench --quick runs every section and records the acceptance table', { time
     assert.deepEqual(results.throughput.find((t) => t.config.model === 'popmodel-qw-hourly')?.T, 168);
     assert.ok(results.memory.every((x) => x.peakRssMiB > 0 && x.rawTrajPerS === null), 'memory runs measure the worker alone');
     // the peer computed the same network: its check pd is finite and its timed runs cover both grids
-    assert.deepEqual(results.peer.comparison.map((c) => c.T), [24, 168]);
+    assert.deepEqual(results.peer.comparison.map((c) => `${c.setup} ${c.T}`), ['as-specified 24', 'as-specified 168', 'tuned 24', 'tuned 168']);
     assert.ok(results.peer.comparison.every((c) => c.peerTrajPerS > 0 && c.qusopTrajPerS > 0 && Number.isFinite(c.ratio)));
     // the sweep: same decisions with 1 and 2 workers (determinism), every trajectory counted, start-up measured
     const [one, two] = [results.sweeps.find((s) => s.workers === 1), results.sweeps.find((s) => s.workers === 2)];
@@ -52,7 +52,7 @@ test('bench --quick runs every section and records the acceptance table', { time
     for (const heading of ['## Acceptance (issue 7)', '## Raw session vs worker end to end', '## BiLSTM vs the PyTorch peer', '## Full sweep through the coordinator', '## Coordinator capacity', '## Worker peak RSS']) {
       assert.ok(md.includes(heading), heading);
     }
-    assert.equal((md.match(/^\| (BiLSTM path|worker end-to-end|mechanistic path|full sweep|coordinator completions|the same through the whole coordinator|worker peak RSS)/gm) ?? []).length, 9, 'nine acceptance rows');
+    assert.equal((md.match(/^\| (BiLSTM path|worker end-to-end|mechanistic path|full sweep|coordinator completions|the same against the tuned peer|the same through the whole coordinator|worker peak RSS)/gm) ?? []).length, 11, 'eleven acceptance rows');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { PEER_DEBIAN_PACKAGE, PEER_PYTHON, peerAvailable, runTorchPeer } from '../../bench/peer/torch-peer.js';
+import { PEER_DEBIAN_PACKAGE, PEER_PYTHON, peerAvailable, runTorchPeer, TUNED_MALLOC_ENV, tunedPeerEnv } from '../../bench/peer/torch-peer.js';
 import { repoFile } from '../kit/sequence-trial.js';
 
 const PD_TOL_NG_ML = 1e-3;
@@ -66,11 +66,15 @@ for (const name of ['bilstm-qd', 'bilstm-qw']) {
     const { thresholdNgMl, margin } = splittingThreshold(maxima);
     assert.ok(margin > PD_TOL_NG_ML, `${name}: the check maxima leave no gap wider than the tolerance to put a threshold in`);
 
-    // one tiny timed batch exercises the timing path; QD also runs it as 2 concurrent processes
+    // one tiny timed batch exercises the timing path; QD also runs it as 2 concurrent processes, QW in the tuned set-up
     const processes = name === 'bilstm-qd' ? [1, 2] : [1];
-    const peer = await runTorchPeer({ onnxPath, thresholdNgMl, batches: [32], threads: [1], processes, minSeconds: 0.05, check });
+    const setup = name === 'bilstm-qd' ? 'as-specified' : 'tuned';
+    const peer = await runTorchPeer({ onnxPath, setup, thresholdNgMl, batches: [32], threads: [1], processes, minSeconds: 0.05, check });
 
     assert.ok(peer.blas.startsWith('OpenBLAS'), `peer BLAS: ${peer.blas}`);
+    assert.equal(peer.setup, setup);
+    assert.deepEqual(peer.tuningEnv, setup === 'tuned' ? tunedPeerEnv() : {});
+    if (peer.tuningEnv['OPENBLAS_CORETYPE'] === 'SKYLAKEX') assert.match(peer.blas, /SkylakeX kernels/, 'the tuned peer runs OpenBLAS\'s AVX-512 kernels');
     assert.equal(peer.check.pd.length, N);
     let maxDiff = 0;
     peer.check.pd.forEach((row, b) => {
@@ -96,3 +100,10 @@ for (const name of ['bilstm-qd', 'bilstm-qw']) {
     for (const run of peer.runs) assert.ok(run.reps >= 3 * run.processes && run.medianMs > 0 && run.trajPerS > 0, JSON.stringify(run));
   });
 }
+
+test('the tuned peer asks for OpenBLAS AVX-512 kernels only on a CPU with AVX-512F', () => {
+  const cpu = (flags: string) => `processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: ${flags}\nbugs\t\t: none\n`;
+  assert.deepEqual(tunedPeerEnv(cpu('fpu sse sse2 avx avx2 fma avx512f avx512dq avx512bw')), { ...TUNED_MALLOC_ENV, OPENBLAS_CORETYPE: 'SKYLAKEX' });
+  assert.deepEqual(tunedPeerEnv(cpu('fpu sse sse2 avx avx2 fma avx512_bf16')), TUNED_MALLOC_ENV, 'avx512_bf16 is not avx512f');
+  assert.deepEqual(tunedPeerEnv(''), TUNED_MALLOC_ENV);
+});
