@@ -18,7 +18,7 @@
  * whose inputs are all constant, which onnxruntime folds once when the session is created.
  * The first dense layer rides along too: its kernel, transposed, with zero columns for the features,
  * is stacked under step s+1's weights, so the same product yields K1^T h_s (no [T, 2, H, B] state
- * tensor is kept).
+ * tensor is kept); the caller gets those partials one tensor per step (onnx-export.ts pairs them).
  * Results equal the native op's to float32 rounding (3e-6 ng/mL at T = 24, 2e-5 at T = 168).
  * Tried and slower here: one MatMul per gate instead of the Split (B is re-packed for each), and
  * batch-major per-direction FusedGemm with the activation fused (twice the kernel launches).
@@ -41,8 +41,8 @@ export interface UnrolledLstmNames {
 export interface UnrolledLstm {
   readonly nodes: NodeProto[];
   readonly initializers: TensorProto[];
-  /** [T, 2, D, B] in step order: [s, 0] is K1_fwd^T h_fwd(t = s), [s, 1] is K1_bwd^T h_bwd(t = T-1-s) */
-  readonly denseByStep: string;
+  /** T tensors [2, D, B] in step order: partials[s][0] is K1_fwd^T h_fwd(t = s), partials[s][1] is K1_bwd^T h_bwd(t = T-1-s) */
+  readonly densePartials: readonly string[];
 }
 
 /** Nodes computing the bidirectional LSTM states; names are prefixed `ul/` to stay clear of the caller's. */
@@ -62,7 +62,6 @@ export function unrolledBiLstm(n: UnrolledLstmNames, T: number, H: number, D: nu
     floatTensor(p('zero_f'), [], [0]),
     floatTensor(p('one_f'), [], [1]),
     int64Tensor(p('reverse_t'), [T], Array.from({ length: T }, (_, t) => T - 1 - t)),
-    int64Tensor(p('dense_shape'), [4], [T, 2, D, -1]),
     int64Tensor(p('gate_split'), [5], [H, H, H, H, D]),
     floatTensor(p('dense_zero_cols'), [2, D, 3], new Array<number>(2 * D * 3).fill(0)),
     ...Array.from({ length: T }, (_, s) => int64Tensor(p(`step${s}`), [], [s])),
@@ -118,7 +117,5 @@ export function unrolledBiLstm(n: UnrolledLstmNames, T: number, H: number, D: nu
     h = op('Mul', [o, op('Tanh', [c], `tanh_c${s}`)], `h${s}`);
   }
   partials.push(op('MatMul', [K1T, h], `dense_partial${T - 1}`));
-  // [2T, D, B] -> [T, 2, D, B]
-  const denseByStep = op('Reshape', [op('Concat', partials, 'dense_flat', { axis: attr.int(0) }), p('dense_shape')], 'dense_by_step');
-  return { nodes, initializers, denseByStep };
+  return { nodes, initializers, densePartials: partials };
 }
