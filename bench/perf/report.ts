@@ -152,14 +152,16 @@ export function resultsMarkdown(r: BenchResults): string {
     '',
     '## Full sweep through the coordinator',
     '',
-    table(['workers x threads', 'trajectories', 'tiles', 'run wall s', 'start-up s', 'aggregation s', 'summed compute s', 'traj/s', 'overhead (tiles)', 'overhead (end to end)'], r.sweeps.map((s) => [
+    table(['workers x threads', 'trajectories', 'tiles', 'run wall s', 'start-up s', 'aggregation s', 'summed compute s', 'coordinator CPU s', 'traj/s', 'overhead (tiles)', 'overhead (end to end)'], r.sweeps.map((s) => [
       `${s.workers} x ${s.threadsPerWorker}`, s.trajectories.toLocaleString('en-US'), s.tiles, (s.runWallMs / 1000).toFixed(1),
       s.startupMs === null ? 'n/a' : (s.startupMs / 1000).toFixed(1), s.aggregationMs === null ? 'n/a' : (s.aggregationMs / 1000).toFixed(1),
-      (s.workerComputeMs / 1000).toFixed(1), rate(s.trajPerS), s.overhead === null ? 'n/a' : pct(s.overhead), pct(s.overheadEndToEnd),
+      (s.workerComputeMs / 1000).toFixed(1), s.coordinatorCpuMs === null ? 'n/a' : (s.coordinatorCpuMs / 1000).toFixed(1), rate(s.trajPerS),
+      s.overhead === null ? 'n/a' : pct(s.overhead), pct(s.overheadEndToEnd),
     ])),
     '',
     'Overhead (tiles) = (workers x (last accepted result - first lease) - summed compute) / summed compute: leasing, result upload, shard writes and idle tails.',
     'Overhead (end to end) uses the whole run wall instead, so worker start-up (spawn, model load) and the final aggregation count too.',
+    'Coordinator CPU: the `qusop run` process (embedded coordinator, all its threads) over the run. On this machine it shares the 2 cores with the workers, so with 2 workers it comes out of their time.',
     `decisions.json identical in every sweep, 1 and 2 workers: ${sameDecisions ? 'yes' : '**no**'}.`,
     '',
     '## Coordinator capacity',

@@ -29,6 +29,8 @@ export interface SweepResult {
   /** last accepted result to the run's end: reading the shards, curves, decisions */
   readonly aggregationMs: number | null;
   readonly workerComputeMs: number;
+  /** CPU time of the coordinator process (`qusop run`, its worker processes excluded) over the run */
+  readonly coordinatorCpuMs: number | null;
   readonly trajPerS: number;
   /** orchestration overhead over the tile wall (see the header) */
   readonly overhead: number | null;
@@ -41,7 +43,7 @@ interface Manifest {
   status: string;
   tiles: { total: number };
   trajectories_computed_now: number;
-  timings: { wall_ms: number; worker_compute_ms: number; first_lease_after_ms?: number | null; last_tile_after_ms?: number | null };
+  timings: { wall_ms: number; worker_compute_ms: number; first_lease_after_ms?: number | null; last_tile_after_ms?: number | null; coordinator_process_cpu_ms?: number };
 }
 
 function runCli(args: string[]): Promise<void> {
@@ -73,6 +75,7 @@ export async function runSweep(scenario: string, workers: number, opts: { tileTr
     return {
       workers, threadsPerWorker: 1, trajectories: manifest.trajectories_computed_now, tiles: manifest.tiles.total,
       commandWallMs, runWallMs: t.wall_ms, startupMs, aggregationMs: lastMs === null ? null : t.wall_ms - lastMs, workerComputeMs: t.worker_compute_ms,
+      coordinatorCpuMs: t.coordinator_process_cpu_ms ?? null,
       trajPerS: manifest.trajectories_computed_now / (t.wall_ms / 1000),
       overhead: tileWallMs === null ? null : (workers * tileWallMs - t.worker_compute_ms) / t.worker_compute_ms,
       overheadEndToEnd: (workers * t.wall_ms - t.worker_compute_ms) / t.worker_compute_ms,

@@ -18,6 +18,8 @@ function dependencyVersion(name: string): string {
   }
 }
 
+const cpuMs = (u: NodeJS.CpuUsage): number => Math.round((u.user + u.system) / 1000);
+
 export interface ManifestExtras {
   readonly mode: 'local' | 'coordinator' | 'slurm-array' | 'aggregate';
   readonly workers?: number;
@@ -54,6 +56,10 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
       worker_compute_ms: Math.round(run.stats.computeMs),
       first_lease_after_ms: run.stats.firstLeaseMs === 0 ? null : run.stats.firstLeaseMs - run.stats.startedMs,
       last_tile_after_ms: run.stats.lastAcceptedMs === 0 ? null : run.stats.lastAcceptedMs - run.stats.startedMs,
+      // CPU time (all threads, user + system) of the process holding this run, from its creation to now:
+      // the coordinator's own cost with worker processes, or compute included with in-process workers.
+      // A coordinator serving several runs at once counts them all.
+      coordinator_process_cpu_ms: cpuMs(process.cpuUsage(run.stats.startCpu)),
     },
     execution: { ...extras },
     versions: {

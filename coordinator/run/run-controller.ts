@@ -57,9 +57,10 @@ export class RunController extends EventEmitter {
   result: Awaited<ReturnType<typeof aggregateRunDir>> | undefined;
   /**
    * firstLeaseMs: when the first tile went out, lastAcceptedMs: when the last result was accepted (0
-   * until then): start-up = firstLeaseMs - startedMs, aggregation = finishedMs - lastAcceptedMs
+   * until then): start-up = firstLeaseMs - startedMs, aggregation = finishedMs - lastAcceptedMs.
+   * startCpu: this process's CPU time when the run was created (manifest timings.coordinator_process_cpu_ms).
    */
-  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), firstLeaseMs: 0, lastAcceptedMs: 0, finishedMs: 0 };
+  readonly stats = { computeMs: 0, tilesComputed: 0, conflicts: 0, duplicates: 0, startedMs: Date.now(), firstLeaseMs: 0, lastAcceptedMs: 0, finishedMs: 0, startCpu: process.cpuUsage() };
 
   constructor(
     readonly compiled: CompiledRun,

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { runCli, withTempDir } from '../kit/cli.js';
@@ -28,6 +29,12 @@ test('1 vs 3 workers and two tile sizes give identical cells, curves bytes and d
     }
     const [a, ...rest] = results;
     assert.ok(a !== undefined);
+    for (const r of results) {
+      // the coordinator's own CPU (worker processes excluded): milliseconds, at most wall x cores
+      const t = r.manifest['timings'] as { wall_ms: number; coordinator_process_cpu_ms: number };
+      assert.ok(Number.isInteger(t.coordinator_process_cpu_ms) && t.coordinator_process_cpu_ms > 0, `${r.name}: coordinator_process_cpu_ms ${t.coordinator_process_cpu_ms}`);
+      assert.ok(t.coordinator_process_cpu_ms <= t.wall_ms * cpus().length, `${r.name}: ${t.coordinator_process_cpu_ms} ms CPU in ${t.wall_ms} ms wall on ${cpus().length} cores`);
+    }
     assert.equal(a.cells.length, 12 * (80 + 80), 'one cell per (regimen, dose, replicate)');
     for (const b of rest) {
       assert.deepEqual(b.cells, a.cells, `${b.name} cells differ from ${a.name}`);
