@@ -40,6 +40,19 @@ export interface Verdict {
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 const rate = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${Math.round(x).toLocaleString('en-US')}/s`);
 
+/**
+ * How the machine itself scales each model from 1 to 2 busy cores, with no coordinator: the machine
+ * section's e2e rate (2 processes x 1 thread) over the 1-thread e2e rate. The five-question sweep
+ * runs popmodel-qd and popmodel-qw, so their figures bound what 2 workers can give over 1.
+ */
+export function engineScaling(r: BenchResults, models: readonly string[]): string {
+  return models.map((id) => {
+    const one = r.throughput.find((t) => t.config.model === id && t.config.threads === 1)?.e2eTrajPerS;
+    const two = r.machineThroughput.find((m) => m.perProcess[0]?.config.model === id)?.e2eTrajPerS;
+    return `${id} ${one === undefined || two === undefined ? 'n/a' : `${(two / one).toFixed(2)}x`}`;
+  }).join(', ');
+}
+
 export function acceptance(r: BenchResults): Verdict[] {
   const ratios = r.throughput.map((t) => t.e2eOverRaw ?? 0);
   const worst = r.throughput.reduce((a, b) => ((b.e2eOverRaw ?? 0) < (a?.e2eOverRaw ?? Infinity) ? b : a), r.throughput[0]);
@@ -79,7 +92,13 @@ export function acceptance(r: BenchResults): Verdict[] {
       target: '<= 5 %',
       pass: overheads.length > 0 && Math.max(...overheads) <= 0.05,
     },
-    { criterion: 'full sweep: 2 workers vs 1 worker (run wall)', measured: `${speedup.toFixed(2)}x (tile wall: ${tileSpeedup.toFixed(2)}x; medians of ${sweeps[0]?.length ?? 0} alternating runs each)`, target: '>= 1.8x', pass: speedup >= 1.8 },
+    {
+      criterion: 'full sweep: 2 workers vs 1 worker (run wall)',
+      measured: `${speedup.toFixed(2)}x (tile wall: ${tileSpeedup.toFixed(2)}x; medians of ${sweeps[0]?.length ?? 0} alternating runs each). ` +
+        `The sweep's model alone, 2 processes vs 1 in this run: ${engineScaling(r, ['popmodel-qd', 'popmodel-qw'])}`,
+      target: '>= 1.8x',
+      pass: speedup >= 1.8,
+    },
     {
       criterion: 'coordinator completions/s with >= 1 000 simulated workers: in-process harness on the scheduler code',
       measured: sched === undefined ? 'not run' : `${rate(sched.completionsPerS)} with ${r.capacity.workers} workers, lease p95 ${sched.leaseLatency.p95Ms} ms`,
