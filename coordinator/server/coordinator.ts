@@ -158,11 +158,17 @@ export class Coordinator {
     const now = Date.now();
     const cancelled: string[] = [];
     for (const id of tileIds) {
-      const run = [...this.runs.values()].find((r) => r.active && r.hasTile(id));
+      const run = this.activeRunWith(id);
       if (run === undefined) cancelled.push(id);
       else cancelled.push(...run.heartbeat(workerId, [id], now));
     }
     return cancelled;
+  }
+
+  /** The active run that planned tile `id`, if any (a heart-beat names tiles, not runs). */
+  private activeRunWith(id: string): RunController | undefined {
+    for (const run of this.runs.values()) if (run.active && run.hasTile(id)) return run;
+    return undefined;
   }
 
   /**
