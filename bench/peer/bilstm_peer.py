@@ -191,8 +191,8 @@ def main(spec_path):
         for blas_threads in spec.get("blasThreads", [1]):
             for threads in spec["threads"]:
                 for processes in spec.get("processes", [1]):
-                    if max(threads, blas_threads) * processes > os.cpu_count():
-                        continue  # oversubscribed: never the peer's best, only noise for the others
+                    if processes > 1 and max(threads, blas_threads) * processes > os.cpu_count():
+                        continue  # oversubscribed: never the peer's best, only noise for the others (one process always runs)
                     if processes == 1:
                         torch.set_num_threads(threads)
                         set_blas_threads(blas_threads)

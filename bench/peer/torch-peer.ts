@@ -178,7 +178,7 @@ export interface PeerOptions {
   readonly batches: readonly number[];
   /** torch.set_num_threads values */
   readonly threads: readonly number[];
-  /** concurrent processes (default [1]); threads x processes beyond the core count are skipped */
+  /** concurrent processes (default [1]); with 2+ processes, threads x processes beyond the core count are skipped */
   readonly processes?: readonly number[];
   /** OpenBLAS threads inside torch's GEMMs (default [1], as ENVIRONMENT.md says) */
   readonly blasThreads?: readonly number[];
