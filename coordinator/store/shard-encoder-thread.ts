@@ -1,14 +1,16 @@
 /**
- * The shard encoder's thread (shard-encoder.ts starts it): rows + metadata in, Parquet bytes out, with
- * the very functions writeShard uses in-thread (shardTable, encodeParquet), so the bytes are the same.
+ * The shard encoder's thread (shard-encoder.ts starts it): validated column buffers + metadata in,
+ * Parquet bytes out, with the very functions writeShard uses in-thread (tableFromBuffers via
+ * shardTable, encodeParquet), so the bytes are the same.
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeParquet } from './shard-writer.js';
-import { shardTable, type ShardRow } from './shard-schema.js';
+import { SHARD_COLUMNS, tableFromBuffers, type ColumnBuffers } from './shard-schema.js';
 
 export interface EncodeJob {
   readonly id: number;
-  readonly rows: readonly ShardRow[];
+  /** shardColumns' output, its memory transferred to this thread */
+  readonly columns: ColumnBuffers;
   readonly metadata: Readonly<Record<string, string>>;
   readonly what: string;
 }
@@ -18,7 +20,7 @@ export type EncodeOutcome = { readonly id: number; readonly bytes: Uint8Array } 
 parentPort?.on('message', (job: EncodeJob) => {
   let outcome: EncodeOutcome;
   try {
-    outcome = { id: job.id, bytes: encodeParquet(shardTable(job.rows, job.what), job.metadata, job.what) };
+    outcome = { id: job.id, bytes: encodeParquet(tableFromBuffers(SHARD_COLUMNS, job.columns), job.metadata, job.what) };
   } catch (err) {
     outcome = { id: job.id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -2,11 +2,14 @@
  * Shard encoding off the event loop. A coordinator encodes one Parquet shard per accepted tile
  * (Arrow IPC + parquet-wasm, ~0.4 ms); done inside the Complete handler, that blocks every other RPC,
  * Lease included, for as long. One encoder thread (shard-encoder-thread.ts) takes the jobs in order;
- * the caller validates first, so bad input still fails with its typed error in the caller's thread.
+ * the caller validates first, so bad input still fails with its typed error in the caller's thread,
+ * and hands over column buffers whose memory moves to the thread (no structured clone of 400 row
+ * objects per shard: ~0.8 ms of the coordinator's event loop each, measured in a five-question sweep).
  * The thread runs compiled JavaScript only: from TypeScript sources (tsx) `encoderThread()` is
  * undefined and callers encode in-thread, with the same functions and the same bytes.
  */
 import { Worker } from 'node:worker_threads';
+import { columnTransferList } from './shard-schema.js';
 import type { EncodeJob, EncodeOutcome } from './shard-encoder-thread.js';
 
 interface Pending {
@@ -25,7 +28,7 @@ export class ShardEncoderThread {
     return new Promise<Uint8Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) worker.ref(); // a job in flight keeps the process alive
-      worker.postMessage({ id, ...job } satisfies EncodeJob);
+      worker.postMessage({ id, ...job } satisfies EncodeJob, columnTransferList(job.columns));
     });
   }
 

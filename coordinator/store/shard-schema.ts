@@ -74,31 +74,74 @@ export function checkValue(kind: ColumnKind, value: unknown, what: string): void
 
 const utf8 = new TextEncoder();
 
-function columnData(kind: ColumnKind, values: readonly unknown[]): Data {
+/**
+ * One column's Arrow buffers. Plain typed arrays, so a table's columns cross to another thread as
+ * transferred memory (shard-encoder.ts) instead of a structured clone of row objects.
+ */
+export interface ColumnBuffer {
+  readonly data: Uint8Array | Int32Array | Uint32Array | BigInt64Array | Float64Array;
+  /** utf8 only */
+  readonly valueOffsets?: Int32Array;
+  /** float64? only: bit i set when row i is not null */
+  readonly nullBitmap?: Uint8Array;
+  readonly nullCount: number;
+}
+
+/** A table's columns as buffers, in the order of its ColumnSpec list. */
+export interface ColumnBuffers {
+  readonly length: number;
+  readonly columns: readonly ColumnBuffer[];
+}
+
+/** The ArrayBuffers behind `b`, to transfer it with postMessage. */
+export function columnTransferList(b: ColumnBuffers): ArrayBuffer[] {
+  return b.columns.flatMap((c) => [c.data, c.valueOffsets, c.nullBitmap].filter((x) => x !== undefined).map((x) => x.buffer as ArrayBuffer));
+}
+
+function utf8Column(values: readonly string[]): ColumnBuffer {
   const length = values.length;
+  const known = new Map<string, Uint8Array>(); // a shard repeats its scenario and regimen names on every row
+  const encoded = values.map((v) => {
+    let b = known.get(v);
+    if (b === undefined) known.set(v, (b = utf8.encode(v)));
+    return b;
+  });
+  const valueOffsets = new Int32Array(length + 1);
+  encoded.forEach((b, i) => { valueOffsets[i + 1] = (valueOffsets[i] ?? 0) + b.byteLength; });
+  const data = new Uint8Array(valueOffsets[length] ?? 0);
+  encoded.forEach((b, i) => data.set(b, valueOffsets[i] ?? 0));
+  return { data, valueOffsets, nullCount: 0 };
+}
+
+function columnBuffer(kind: ColumnKind, values: readonly unknown[]): ColumnBuffer {
   switch (kind) {
-    case 'utf8': {
-      const encoded = values.map((v) => utf8.encode(v as string));
-      const valueOffsets = new Int32Array(length + 1);
-      encoded.forEach((b, i) => { valueOffsets[i + 1] = (valueOffsets[i] ?? 0) + b.byteLength; });
-      const data = new Uint8Array(valueOffsets[length] ?? 0);
-      encoded.forEach((b, i) => data.set(b, valueOffsets[i] ?? 0));
-      return makeData({ type: new Utf8(), length, nullCount: 0, valueOffsets, data });
-    }
-    case 'int32': return makeData({ type: new Int32(), length, nullCount: 0, data: Int32Array.from(values as number[]) });
-    case 'uint32': return makeData({ type: new Uint32(), length, nullCount: 0, data: Uint32Array.from(values as number[]) });
-    case 'int64': return makeData({ type: new Int64(), length, nullCount: 0, data: BigInt64Array.from(values as bigint[]) });
-    case 'float64': return makeData({ type: new Float64(), length, nullCount: 0, data: Float64Array.from(values as number[]) });
+    case 'utf8': return utf8Column(values as string[]);
+    case 'int32': return { data: Int32Array.from(values as number[]), nullCount: 0 };
+    case 'uint32': return { data: Uint32Array.from(values as number[]), nullCount: 0 };
+    case 'int64': return { data: BigInt64Array.from(values as bigint[]), nullCount: 0 };
+    case 'float64': return { data: Float64Array.from(values as number[]), nullCount: 0 };
     case 'float64?': {
-      const nullBitmap = new Uint8Array(Math.ceil(length / 8));
+      const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));
       let nullCount = 0;
       const data = Float64Array.from(values, (v, i) => {
         if (v === null) { nullCount += 1; return 0; }
         nullBitmap[i >> 3] = (nullBitmap[i >> 3] ?? 0) | (1 << (i & 7));
         return v as number;
       });
-      return makeData({ type: new Float64(), length, nullCount, data, nullBitmap });
+      return { data, nullBitmap, nullCount };
     }
+  }
+}
+
+function columnData(kind: ColumnKind, length: number, b: ColumnBuffer): Data {
+  const base = { length, nullCount: b.nullCount };
+  switch (kind) {
+    case 'utf8': return makeData({ type: new Utf8(), ...base, valueOffsets: b.valueOffsets as Int32Array, data: b.data as Uint8Array });
+    case 'int32': return makeData({ type: new Int32(), ...base, data: b.data as Int32Array });
+    case 'uint32': return makeData({ type: new Uint32(), ...base, data: b.data as Uint32Array });
+    case 'int64': return makeData({ type: new Int64(), ...base, data: b.data as BigInt64Array });
+    case 'float64': return makeData({ type: new Float64(), ...base, data: b.data as Float64Array });
+    case 'float64?': return makeData({ type: new Float64(), ...base, data: b.data as Float64Array, ...(b.nullBitmap === undefined ? {} : { nullBitmap: b.nullBitmap }) });
   }
 }
 
@@ -115,19 +158,31 @@ function schemaFor(columns: readonly ColumnSpec[]): { schema: Schema; type: Stru
   return s;
 }
 
+/** Rows -> the buffers of exactly `columns` (validated column by column; InputError names row and column). */
+export function columnBuffers(columns: readonly ColumnSpec[], rows: readonly object[], what: string): ColumnBuffers {
+  return {
+    length: rows.length,
+    columns: columns.map((c) => {
+      const values = rows.map((row, i) => {
+        const value = (row as Record<string, unknown>)[c.name];
+        checkValue(c.kind, value, `${what}: row ${i} column ${c.name}`);
+        return value;
+      });
+      return columnBuffer(c.kind, values);
+    }),
+  };
+}
+
+/** Buffers made by columnBuffers for the same `columns` -> a one-batch Arrow table. */
+export function tableFromBuffers(columns: readonly ColumnSpec[], b: ColumnBuffers): Table {
+  const { schema, type } = schemaFor(columns);
+  const children = columns.map((c, i) => columnData(c.kind, b.length, b.columns[i] as ColumnBuffer));
+  return new Table([new RecordBatch(schema, makeData({ type, length: b.length, nullCount: 0, children }))]);
+}
+
 /** Rows -> one-batch Arrow table with exactly `columns` (validated; InputError names row and column). */
 export function buildTable(columns: readonly ColumnSpec[], rows: readonly object[], what: string): Table {
-  const { schema, type } = schemaFor(columns);
-  const children = columns.map((c) => {
-    const values = rows.map((row, i) => {
-      const value = (row as Record<string, unknown>)[c.name];
-      checkValue(c.kind, value, `${what}: row ${i} column ${c.name}`);
-      return value;
-    });
-    return columnData(c.kind, values);
-  });
-  const batch = new RecordBatch(schema, makeData({ type, length: rows.length, nullCount: 0, children }));
-  return new Table([batch]);
+  return tableFromBuffers(columns, columnBuffers(columns, rows, what));
 }
 
 /** Arrow table -> plain rows, after checking the table has exactly `columns` with the right types. */
@@ -175,28 +230,22 @@ export function checkShardRow(row: ShardRow, what: string): string | undefined {
 }
 
 /**
- * The checks shardTable makes, in the same order and with the same InputErrors, without building
- * the table: for callers that hand the building to another thread (shard-encoder.ts).
+ * A shard's rows -> its column buffers, validated: at least one row, every value fits its column,
+ * every row holds the cell invariants (InputError names the row). The encoder thread makes the table
+ * from these (shard-encoder.ts); in-thread, shardTable does the same in one step.
  */
-export function checkShardRows(rows: readonly ShardRow[], what: string): void {
+export function shardColumns(rows: readonly ShardRow[], what: string): ColumnBuffers {
   if (rows.length === 0) throw new InputError(`${what}: a shard needs at least one row`);
-  for (const c of SHARD_COLUMNS) {
-    rows.forEach((row, i) => checkValue(c.kind, (row as unknown as Record<string, unknown>)[c.name], `${what}: row ${i} column ${c.name}`));
-  }
+  const buffers = columnBuffers(SHARD_COLUMNS, rows, what);
   rows.forEach((row, i) => {
     const problem = checkShardRow(row, `${what}: row ${i}`);
     if (problem !== undefined) throw new InputError(problem, { details: { row: i } });
   });
+  return buffers;
 }
 
 export function shardTable(rows: readonly ShardRow[], what: string): Table {
-  if (rows.length === 0) throw new InputError(`${what}: a shard needs at least one row`);
-  const table = buildTable(SHARD_COLUMNS, rows, what);
-  rows.forEach((row, i) => {
-    const problem = checkShardRow(row, `${what}: row ${i}`);
-    if (problem !== undefined) throw new InputError(problem, { details: { row: i } });
-  });
-  return table;
+  return tableFromBuffers(SHARD_COLUMNS, shardColumns(rows, what));
 }
 
 export function shardRows(table: Table, source: string): ShardRow[] {

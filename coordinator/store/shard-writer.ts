@@ -17,7 +17,7 @@ import { Compression, Table as WasmTable, writeParquet, WriterPropertiesBuilder 
 import { InputError } from '../../worker/common/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { AtomicWriteOptions } from './atomic-file.js';
-import { checkShardRows, shardTable } from './shard-schema.js';
+import { shardColumns, shardTable } from './shard-schema.js';
 import { encoderThread } from './shard-encoder.js';
 import type { ShardRow } from './shard-schema.js';
 
@@ -61,9 +61,9 @@ export async function writeShard(
 async function encodeShard(rows: readonly ShardRow[], metadata: Readonly<Record<string, string>>, what: string): Promise<Uint8Array> {
   const thread = encoderThread();
   if (thread === undefined) return encodeParquet(shardTable(rows, what), metadata, what);
-  checkShardRows(rows, what);
+  const columns = shardColumns(rows, what);
   checkMetadata(metadata, what);
-  return thread.encode({ rows, metadata: { ...metadata }, what });
+  return thread.encode({ columns, metadata: { ...metadata }, what });
 }
 
 /**

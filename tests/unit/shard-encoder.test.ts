@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readShard } from '../../coordinator/store/shard-reader.js';
-import { checkShardRows, shardTable, type ShardRow } from '../../coordinator/store/shard-schema.js';
+import { shardColumns, shardTable, type ShardRow } from '../../coordinator/store/shard-schema.js';
 import { encodeParquet, writeShard } from '../../coordinator/store/shard-writer.js';
 import { InputError } from '../../worker/common/errors.js';
 
@@ -51,7 +51,7 @@ test('bad rows fail in the caller with the same InputError as building the table
       const what = `shard ${join(dir, `b${i}.parquet`)}`;
       const expected = (() => { try { shardTable(r, what); } catch (err) { return err as Error; } return undefined; })();
       assert.ok(expected instanceof InputError, `case ${i}: shardTable refuses it`);
-      assert.throws(() => checkShardRows(r, what), (e: unknown) => e instanceof InputError && e.message === expected.message, `case ${i}`);
+      assert.throws(() => shardColumns(r, what), (e: unknown) => e instanceof InputError && e.message === expected.message, `case ${i}`);
       await assert.rejects(writeShard(join(dir, `b${i}.parquet`), r, meta(i)), (e: unknown) => e instanceof InputError && e.message === expected.message);
     }
     await assert.rejects(readFile(join(dir, 'b1.parquet')), /ENOENT/);
