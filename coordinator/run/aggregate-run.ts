@@ -2,7 +2,8 @@
  * Aggregates a run directory, however its shards were made (local run, farm, SLURM array): every
  * planned tile's shard must exist and verify (right run, right tile), then curves and decisions are
  * written. A missing or foreign shard is an error listing the tiles; no output is written then.
- * Shards are read one at a time into the cell grids, so a run's rows are never all in memory.
+ * Shards are decoded one at a time into the cell grids, so a run's rows are never all in memory;
+ * the files of the next READ_AHEAD shards are read meanwhile, so their I/O overlaps the decoding.
  */
 import { access } from 'node:fs/promises';
 import { ShardError } from '../../worker/common/errors.js';
@@ -10,9 +11,12 @@ import { aggregateCells } from '../aggregate/decisions.js';
 import { CellCollector } from '../aggregate/curves.js';
 import { validatePlan } from '../aggregate/plan.js';
 import { writeCurvesArrow, writeCurvesParquet, writeDecisionsJson } from '../aggregate/outputs.js';
-import { readShard } from '../store/shard-reader.js';
+import { decodeShard, readShardBytes } from '../store/shard-reader.js';
 import { planTiles } from '../plan/tiles.js';
 import { aggregationPlan, readRunFile, shardPath, type RunFile } from './run-dir.js';
+
+/** shard files read ahead of the one being decoded (bytes in memory: a few hundred kB at most) */
+const READ_AHEAD = 8;
 
 export interface AggregateOptions {
   readonly format: 'parquet' | 'arrow' | 'both';
@@ -37,9 +41,21 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
   }
   const plan = validatePlan(aggregationPlan(run.spec));
   const collector = new CellCollector(plan);
-  for (const t of tiles) {
+  const reads = new Map<number, Promise<Uint8Array>>();
+  const readAhead = (i: number): void => {
+    const t = tiles[i];
+    if (t === undefined) return;
+    const bytes = readShardBytes(shardPath(dir, t.tileId));
+    bytes.catch(() => undefined); // a failed read ahead is reported when its turn comes, in plan order
+    reads.set(i, bytes);
+  };
+  for (let i = 0; i < READ_AHEAD; i++) readAhead(i);
+  for (const [i, t] of tiles.entries()) {
     const path = shardPath(dir, t.tileId);
-    const shard = await readShard(path);
+    const bytes = await (reads.get(i) ?? readShardBytes(path));
+    reads.delete(i);
+    readAhead(i + READ_AHEAD);
+    const shard = decodeShard(bytes, path);
     if (shard.metadata['run_id'] !== run.runId || shard.metadata['tile_id'] !== t.tileId) {
       throw new ShardError(`${path}: shard belongs to run ${shard.metadata['run_id']} tile ${shard.metadata['tile_id']}, expected run ${run.runId} tile ${t.tileId}`, {
         details: { file: path },

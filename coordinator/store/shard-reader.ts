@@ -52,7 +52,8 @@ export function decodeParquet(bytes: Uint8Array, source: string): DecodedParquet
   return { table, metadata };
 }
 
-async function readBytes(path: string): Promise<Uint8Array> {
+/** A shard file's bytes (I/O only; ShardError naming the file when it cannot be read). */
+export async function readShardBytes(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (err) {
@@ -61,9 +62,14 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-export async function readShard(path: string): Promise<Shard> {
-  const { table, metadata } = decodeParquet(await readBytes(path), `shard ${path}`);
+/** A shard's bytes, as read from `path`, -> its validated rows and metadata. */
+export function decodeShard(bytes: Uint8Array, path: string): Shard {
+  const { table, metadata } = decodeParquet(bytes, `shard ${path}`);
   return { rows: shardRows(table, `shard ${path}`), metadata };
+}
+
+export async function readShard(path: string): Promise<Shard> {
+  return decodeShard(await readShardBytes(path), path);
 }
 
 /** Read the shard and check each expected metadata key; returns the shard when it verifies. */

@@ -5,8 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, readFile, readdir, rm, truncate, copyFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, truncate, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { planTiles } from '../../coordinator/plan/tiles.js';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
 
@@ -40,5 +41,40 @@ test('resume recomputes exactly the missing, torn and foreign shards', async () 
     assert.equal(manifest.tiles['resumed'], shards.length - 3);
     assert.ok((await readFile(join(resumed, 'curves.parquet'))).equals(await readFile(join(clean, 'curves.parquet'))));
     assert.equal(await readFile(join(resumed, 'decisions.json'), 'utf8'), await readFile(join(clean, 'decisions.json'), 'utf8'));
+  });
+});
+
+test('qusop aggregate refuses a foreign or unreadable shard in plan order, even with later shards read ahead, and writes nothing', async () => {
+  await withTempDir(async (tmp) => {
+    const opts = { replicates: 12, subjects: 100, seed: 33 };
+    const scenario = await writeScenario(tmp, knownAnswerScenario(opts), 'a.yaml');
+    const other = await writeScenario(tmp, knownAnswerScenario({ ...opts, seed: 34 }), 'b.yaml');
+    const args = ['--workers', '1', '--tile-trajectories', '8000', '--quiet'];
+    const run = join(tmp, 'run');
+    const foreignRun = join(tmp, 'foreign');
+    assert.equal((await runCli(['run', scenario, '--out', run, ...args])).code, 0);
+    assert.equal((await runCli(['run', other, '--out', foreignRun, ...args])).code, 0);
+    const spec = (JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { spec: Parameters<typeof planTiles>[0]; tiling: Parameters<typeof planTiles>[1] });
+    const order = planTiles(spec.spec, spec.tiling).map((t) => t.tileId);
+    assert.ok(order.length > 12, `${order.length} tiles: more than the read-ahead window`);
+    const [early, late] = [order[2] as string, order[6] as string]; // late: inside the read-ahead window when early is decoded
+    for (const f of ['curves.parquet', 'decisions.json']) await rm(join(run, f));
+    // the late shard cannot be read (a directory in its place): its read ahead fails while the early,
+    // foreign shard is decoded, and the early one must still be the error reported
+    await copyFile(join(run, 'shards', `${early}.parquet`), join(tmp, 'early.parquet'));
+    await rm(join(run, 'shards', `${late}.parquet`));
+    await mkdir(join(run, 'shards', `${late}.parquet`));
+    await copyFile(join(foreignRun, 'shards', `${early}.parquet`), join(run, 'shards', `${early}.parquet`));
+    const a = await runCli(['aggregate', run]);
+    assert.notEqual(a.code, 0);
+    assert.match(a.stderr, new RegExp(`${early}\\.parquet: shard belongs to run \\w+ tile ${early}, expected run`));
+    assert.doesNotMatch(a.stderr, /EISDIR/, 'the failed read ahead is not reported (nor an unhandled rejection)');
+    await assert.rejects(readFile(join(run, 'curves.parquet')), /ENOENT/);
+    // with the early shard put back, the unreadable one is reported
+    await copyFile(join(tmp, 'early.parquet'), join(run, 'shards', `${early}.parquet`));
+    const b = await runCli(['aggregate', run]);
+    assert.notEqual(b.code, 0);
+    assert.match(b.stderr, new RegExp(`${late}\\.parquet: cannot read \\(EISDIR\\)`));
+    await assert.rejects(readFile(join(run, 'curves.parquet')), /ENOENT/);
   });
 });
