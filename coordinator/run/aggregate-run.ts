@@ -41,20 +41,18 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
   }
   const plan = validatePlan(aggregationPlan(run.spec));
   const collector = new CellCollector(plan);
-  const reads = new Map<number, Promise<Uint8Array>>();
-  const readAhead = (i: number): void => {
-    const t = tiles[i];
-    if (t === undefined) return;
-    const bytes = readShardBytes(shardPath(dir, t.tileId));
+  const read = (tileId: string): Promise<Uint8Array> => {
+    const bytes = readShardBytes(shardPath(dir, tileId));
     bytes.catch(() => undefined); // a failed read ahead is reported when its turn comes, in plan order
-    reads.set(i, bytes);
+    return bytes;
   };
-  for (let i = 0; i < READ_AHEAD; i++) readAhead(i);
+  // reads in flight, in plan order: the head is tiles[i]'s
+  const ahead = tiles.slice(0, READ_AHEAD).map((t) => read(t.tileId));
   for (const [i, t] of tiles.entries()) {
     const path = shardPath(dir, t.tileId);
-    const bytes = await (reads.get(i) ?? readShardBytes(path));
-    reads.delete(i);
-    readAhead(i + READ_AHEAD);
+    const bytes = await (ahead.shift() as Promise<Uint8Array>);
+    const next = tiles[i + READ_AHEAD];
+    if (next !== undefined) ahead.push(read(next.tileId));
     const shard = decodeShard(bytes, path);
     if (shard.metadata['run_id'] !== run.runId || shard.metadata['tile_id'] !== t.tileId) {
       throw new ShardError(`${path}: shard belongs to run ${shard.metadata['run_id']} tile ${shard.metadata['tile_id']}, expected run ${run.runId} tile ${t.tileId}`, {
