@@ -8,19 +8,27 @@ import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, readdir, rm, truncate, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planTiles } from '../../coordinator/plan/tiles.js';
+import { aggregateRunDir } from '../../coordinator/run/aggregate-run.js';
+import { readRunFile } from '../../coordinator/run/run-dir.js';
+import { ShardError } from '../../worker/common/errors.js';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
 
+/** The same known-answer scenario run twice under different seeds: `dir/<name>` and a foreign run beside it. */
+async function runWithForeign(tmp: string, opts: { replicates: number; subjects: number; seed: number }, tileTrajectories: number, name: string) {
+  const scenario = await writeScenario(tmp, knownAnswerScenario(opts), 'a.yaml');
+  const other = await writeScenario(tmp, knownAnswerScenario({ ...opts, seed: opts.seed + 1 }), 'b.yaml');
+  const args = ['--workers', '1', '--tile-trajectories', String(tileTrajectories), '--quiet'];
+  const run = join(tmp, name);
+  const foreignRun = join(tmp, 'foreign');
+  assert.equal((await runCli(['run', scenario, '--out', run, ...args])).code, 0);
+  assert.equal((await runCli(['run', other, '--out', foreignRun, ...args])).code, 0);
+  return { scenario, args, run, foreignRun };
+}
+
 test('resume recomputes exactly the missing, torn and foreign shards', async () => {
   await withTempDir(async (tmp) => {
-    const opts = { replicates: 12, subjects: 100, seed: 31 };
-    const scenario = await writeScenario(tmp, knownAnswerScenario(opts), 'a.yaml');
-    const other = await writeScenario(tmp, knownAnswerScenario({ ...opts, seed: 32 }), 'b.yaml');
-    const args = ['--workers', '1', '--tile-trajectories', '16000', '--quiet'];
-    const clean = join(tmp, 'clean');
-    const foreignRun = join(tmp, 'foreign');
-    assert.equal((await runCli(['run', scenario, '--out', clean, ...args])).code, 0);
-    assert.equal((await runCli(['run', other, '--out', foreignRun, ...args])).code, 0);
+    const { scenario, args, run: clean, foreignRun } = await runWithForeign(tmp, { replicates: 12, subjects: 100, seed: 31 }, 16000, 'clean');
 
     const resumed = join(tmp, 'resumed');
     await cp(clean, resumed, { recursive: true });
@@ -46,16 +54,10 @@ test('resume recomputes exactly the missing, torn and foreign shards', async () 
 
 test('qusop aggregate refuses a foreign or unreadable shard in plan order, even with later shards read ahead, and writes nothing', async () => {
   await withTempDir(async (tmp) => {
-    const opts = { replicates: 12, subjects: 100, seed: 33 };
-    const scenario = await writeScenario(tmp, knownAnswerScenario(opts), 'a.yaml');
-    const other = await writeScenario(tmp, knownAnswerScenario({ ...opts, seed: 34 }), 'b.yaml');
-    const args = ['--workers', '1', '--tile-trajectories', '8000', '--quiet'];
-    const run = join(tmp, 'run');
-    const foreignRun = join(tmp, 'foreign');
-    assert.equal((await runCli(['run', scenario, '--out', run, ...args])).code, 0);
-    assert.equal((await runCli(['run', other, '--out', foreignRun, ...args])).code, 0);
-    const spec = (JSON.parse(await readFile(join(run, 'run.json'), 'utf8')) as { spec: Parameters<typeof planTiles>[0]; tiling: Parameters<typeof planTiles>[1] });
-    const order = planTiles(spec.spec, spec.tiling).map((t) => t.tileId);
+    const { run, foreignRun } = await runWithForeign(tmp, { replicates: 12, subjects: 100, seed: 33 }, 8000, 'run');
+    const runFile = await readRunFile(run);
+    assert.ok(runFile !== undefined);
+    const order = planTiles(runFile.spec, runFile.tiling).map((t) => t.tileId);
     assert.ok(order.length > 12, `${order.length} tiles: more than the read-ahead window`);
     const [early, late] = [order[2] as string, order[6] as string]; // late: inside the read-ahead window when early is decoded
     for (const f of ['curves.parquet', 'decisions.json']) await rm(join(run, f));
@@ -70,6 +72,17 @@ test('qusop aggregate refuses a foreign or unreadable shard in plan order, even 
     assert.match(a.stderr, new RegExp(`${early}\\.parquet: shard belongs to run \\w+ tile ${early}, expected run`));
     assert.doesNotMatch(a.stderr, /EISDIR/, 'the failed read ahead is not reported (nor an unhandled rejection)');
     await assert.rejects(readFile(join(run, 'curves.parquet')), /ENOENT/);
+    // in-process, where the late read gets time to fail after the aggregation has: it must not go unhandled
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await assert.rejects(aggregateRunDir(run), (e: unknown) => e instanceof ShardError && e.message.includes(`${early}.parquet: shard belongs to run`));
+      await new Promise((r) => setTimeout(r, 200)); // every read started has settled by now
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
     // with the early shard put back, the unreadable one is reported
     await copyFile(join(tmp, 'early.parquet'), join(run, 'shards', `${early}.parquet`));
     const b = await runCli(['aggregate', run]);
