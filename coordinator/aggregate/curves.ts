@@ -91,19 +91,19 @@ export class CellCollector {
     const grid = this.grids.get(gridKey(row.scenario, row.regimen));
     if (grid === undefined) throw unknownRow(this.plan, row, i);
     const { scenario, regimen } = grid.cells;
-    const where = `aggregate: row ${i} (${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)})`;
+    const where = (): string => `aggregate: row ${i} (${cellName(row.scenario, row.regimen, row.dose_index, row.replicate)})`; // built only for an error
     const doses = regimen.dosesMg.length;
     if (!Number.isInteger(row.dose_index) || row.dose_index < 0 || row.dose_index >= doses) {
-      throw new ShardError(`${where}: dose_index outside the plan's 0..${doses - 1}`);
+      throw new ShardError(`${where()}: dose_index outside the plan's 0..${doses - 1}`);
     }
     if (!Number.isInteger(row.replicate) || row.replicate < 0 || row.replicate >= scenario.replicates) {
-      throw new ShardError(`${where}: replicate outside the plan's 0..${scenario.replicates - 1}`);
+      throw new ShardError(`${where()}: replicate outside the plan's 0..${scenario.replicates - 1}`);
     }
     const planDose = regimen.dosesMg[row.dose_index] ?? Number.NaN;
     if (Math.abs(row.dose_mg - planDose) > 1e-9 * Math.max(1, Math.abs(planDose))) {
-      throw new ShardError(`${where}: dose_mg ${row.dose_mg} differs from the plan's ${planDose}`);
+      throw new ShardError(`${where()}: dose_mg ${row.dose_mg} differs from the plan's ${planDose}`);
     }
-    if (!Number.isInteger(row.k) || row.k < 0 || row.k > row.n) throw new ShardError(`${where}: k ${row.k} outside [0, n=${row.n}]`);
+    if (!Number.isInteger(row.k) || row.k < 0 || row.k > row.n) throw new ShardError(`${where()}: k ${row.k} outside [0, n=${row.n}]`);
     const at = row.dose_index * scenario.replicates + row.replicate;
     if (grid.seen[at] === 1) {
       this.duplicated.add(() => cellName(row.scenario, row.regimen, row.dose_index, row.replicate));

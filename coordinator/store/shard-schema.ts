@@ -5,8 +5,8 @@
  * contiguous buffer per column, no builder chunking) so equal rows always give equal Arrow bytes,
  * which is what makes equal shards byte-identical.
  */
-import { Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8 } from 'apache-arrow';
-import type { Data, DataType } from 'apache-arrow';
+import { DataType, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8 } from 'apache-arrow';
+import type { Data, Vector } from 'apache-arrow';
 import { InputError, ShardError } from '../../worker/common/errors.js';
 
 /** One (dose, replicate) cell. Window-maximum sums are exact integers: sum(v) * 2^20, sum(v^2) * 2^12. */
@@ -57,19 +57,33 @@ function arrowType(kind: ColumnKind): DataType {
   }
 }
 
-/** Throws InputError naming `what`, the row and the column when a value does not fit its kind. */
-export function checkValue(kind: ColumnKind, value: unknown, what: string): void {
-  const bad = (expected: string): never => {
-    throw new InputError(`${what}: expected ${expected}, got ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value) ?? String(value)}`);
-  };
+/** What a value of `kind` must be when `value` is not one; undefined when it fits. */
+function misfit(kind: ColumnKind, value: unknown): string | undefined {
   switch (kind) {
-    case 'utf8': if (typeof value !== 'string') bad('a string'); return;
-    case 'int32': if (!Number.isInteger(value) || (value as number) < -(2 ** 31) || (value as number) >= 2 ** 31) bad('an int32'); return;
-    case 'uint32': if (!Number.isInteger(value) || (value as number) < 0 || (value as number) >= 2 ** 32) bad('a uint32'); return;
-    case 'int64': if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) bad('an int64 (bigint)'); return;
-    case 'float64': if (typeof value !== 'number' || !Number.isFinite(value)) bad('a finite number'); return;
-    case 'float64?': if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) bad('a finite number or null'); return;
+    case 'utf8': return typeof value === 'string' ? undefined : 'a string';
+    case 'int32': return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31 ? undefined : 'an int32';
+    case 'uint32': return Number.isInteger(value) && (value as number) >= 0 && (value as number) < 2 ** 32 ? undefined : 'a uint32';
+    case 'int64': return typeof value === 'bigint' && value >= INT64_MIN && value <= INT64_MAX ? undefined : 'an int64 (bigint)';
+    case 'float64': return typeof value === 'number' && Number.isFinite(value) ? undefined : 'a finite number';
+    case 'float64?': return value === null || (typeof value === 'number' && Number.isFinite(value)) ? undefined : 'a finite number or null';
   }
+}
+
+/**
+ * Throws InputError when a value does not fit its kind; `what()` names the row and the column (called
+ * only then: the checks run for every cell of every shard).
+ */
+export function checkValue(kind: ColumnKind, value: unknown, what: () => string): void {
+  const expected = misfit(kind, value);
+  if (expected === undefined) return;
+  throw new InputError(`${what()}: expected ${expected}, got ${shown(value)}`);
+}
+
+/** A value as an error message shows it: 12n, NaN, Infinity, "text", null. */
+function shown(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return String(value);
+  return JSON.stringify(value) ?? String(value);
 }
 
 const utf8 = new TextEncoder();
@@ -165,7 +179,7 @@ export function columnBuffers(columns: readonly ColumnSpec[], rows: readonly obj
     columns: columns.map((c) => {
       const values = rows.map((row, i) => {
         const value = (row as Record<string, unknown>)[c.name];
-        checkValue(c.kind, value, `${what}: row ${i} column ${c.name}`);
+        checkValue(c.kind, value, () => `${what}: row ${i} column ${c.name}`);
         return value;
       });
       return columnBuffer(c.kind, values);
@@ -192,19 +206,19 @@ export function tableRows(table: Table, columns: readonly ColumnSpec[], source: 
   if (names.join(',') !== expected.join(',')) {
     throw new ShardError(`${source}: columns are [${names.join(', ')}], expected [${expected.join(', ')}]`, { details: { file: source } });
   }
-  const vectors = columns.map((c, i) => {
+  const values = columns.map((c, i) => {
     const field = table.schema.fields[i];
     const want = arrowType(c.kind);
     if (field === undefined || field.type.toString() !== want.toString()) {
       throw new ShardError(`${source}: column ${c.name} has type ${String(field?.type)}, expected ${want.toString()}`, { details: { file: source, field: c.name } });
     }
-    return table.getChildAt(i);
+    return columnValues(table.getChildAt(i), table.numRows);
   });
   const rows: Record<string, unknown>[] = [];
   for (let r = 0; r < table.numRows; r += 1) {
     const row: Record<string, unknown> = {};
     columns.forEach((c, i) => {
-      const value: unknown = vectors[i]?.get(r) ?? null;
+      const value = values[i]?.[r] ?? null;
       checkColumnValue(c, value, source, r);
       row[c.name] = value;
     });
@@ -213,9 +227,48 @@ export function tableRows(table: Table, columns: readonly ColumnSpec[], source: 
   return rows;
 }
 
+/**
+ * A column's values by row: the typed array behind a number column without nulls (one copy at most,
+ * instead of a `get` per cell); utf8 without nulls decoded once per run of equal values (a shard
+ * repeats its scenario and regimen on every row); else one `get` per row, nulls as null.
+ */
+function columnValues(vector: Vector | null, length: number): ArrayLike<unknown> {
+  if (vector === null) return [];
+  if (vector.nullCount === 0) {
+    if (DataType.isInt(vector.type) || DataType.isFloat(vector.type)) return vector.toArray() as ArrayLike<unknown>;
+    if (DataType.isUtf8(vector.type)) return utf8Values(vector.data as Data<Utf8>[]);
+  }
+  return Array.from({ length }, (_, r): unknown => vector.get(r) ?? null);
+}
+
+const utf8Decoder = new TextDecoder();
+
+function utf8Values(chunks: readonly Data<Utf8>[]): string[] {
+  const out: string[] = [];
+  for (const { valueOffsets, values, length } of chunks) {
+    let previous = '';
+    let from = 0;
+    let to = 0;
+    for (let r = 0; r < length; r += 1) {
+      const start = valueOffsets[r] ?? 0;
+      const end = valueOffsets[r + 1] ?? 0;
+      if (r === 0 || !sameBytes(values, from, to, start, end)) previous = utf8Decoder.decode(values.subarray(start, end));
+      [from, to] = [start, end];
+      out.push(previous);
+    }
+  }
+  return out;
+}
+
+function sameBytes(b: Uint8Array, aStart: number, aEnd: number, start: number, end: number): boolean {
+  if (end - start !== aEnd - aStart) return false;
+  for (let i = 0; i < end - start; i += 1) if (b[aStart + i] !== b[start + i]) return false;
+  return true;
+}
+
 function checkColumnValue(c: ColumnSpec, value: unknown, source: string, row: number): void {
   try {
-    checkValue(c.kind, value, `${source}: row ${row} column ${c.name}`);
+    checkValue(c.kind, value, () => `${source}: row ${row} column ${c.name}`);
   } catch (err) {
     throw new ShardError(err instanceof Error ? err.message : String(err), { details: { file: source, row, field: c.name } });
   }

@@ -1,18 +1,21 @@
 /**
  * Shard store: round trip, byte-identical rewrites, an independent reader (hyparquet) for values and
- * key-value metadata, torn/garbage files, metadata verification, listing, and atomicity when the
- * write fails half-way.
+ * key-value metadata, torn/garbage files, readable files whose values break the schema, metadata
+ * verification, listing, and atomicity when the write fails half-way.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Float64, Int32, Int64, Table, Uint32, Utf8, vectorFromArray } from 'apache-arrow';
+import type { Vector } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { isTempName, writeFileAtomic } from '../../coordinator/store/atomic-file.js';
-import { listShards, readShard, verifyShard } from '../../coordinator/store/shard-reader.js';
+import { decodeShard, listShards, readShard, verifyShard } from '../../coordinator/store/shard-reader.js';
+import { shardRows } from '../../coordinator/store/shard-schema.js';
 import type { ShardRow } from '../../coordinator/store/shard-schema.js';
-import { writeShard } from '../../coordinator/store/shard-writer.js';
+import { encodeParquet, writeShard } from '../../coordinator/store/shard-writer.js';
 import { InputError, ShardError } from '../../worker/common/errors.js';
 
 const ROWS: ShardRow[] = [0, 1, 2].flatMap((d) =>
@@ -186,4 +189,53 @@ test('invalid rows are refused before anything is written', async () => {
   await truncate(path, 200);
   await assert.rejects(readShard(path), ShardError);
   await rm(dir, { recursive: true });
+});
+
+/** `rows` (default ROWS) as Arrow vectors of the shard's types, with `change` replacing the columns it names. */
+function shardTableWith(change: Record<string, Vector>, rows: readonly ShardRow[] = ROWS): Table {
+  const col = <K extends keyof ShardRow>(k: K): ShardRow[K][] => rows.map((r) => r[k]);
+  return new Table({
+    scenario: vectorFromArray(col('scenario'), new Utf8()),
+    regimen: vectorFromArray(col('regimen'), new Utf8()),
+    dose_index: vectorFromArray(col('dose_index'), new Uint32()),
+    dose_mg: vectorFromArray(col('dose_mg'), new Float64()),
+    replicate: vectorFromArray(col('replicate'), new Int32()),
+    n: vectorFromArray(col('n'), new Int32()),
+    k: vectorFromArray(col('k'), new Int32()),
+    sum_max_q20: vectorFromArray(col('sum_max_q20'), new Int64()),
+    sum_max_sq_q12: vectorFromArray(col('sum_max_sq_q12'), new Int64()),
+    ...change,
+  });
+}
+
+test('a readable Parquet file whose values break the shard schema is refused, naming the file, row and column', () => {
+  const refused = (table: Table, message: RegExp, details: Record<string, unknown>): void => {
+    assert.throws(() => decodeShard(encodeParquet(table, META), 'x.parquet'), (e: unknown) => {
+      assert.ok(e instanceof ShardError, String(e));
+      assert.match(e.message, message);
+      for (const [key, value] of Object.entries(details)) assert.equal((e.details as Record<string, unknown>)[key], value, key);
+      return true;
+    });
+  };
+  assert.deepEqual(decodeShard(encodeParquet(shardTableWith({}), META), 'x.parquet').rows, ROWS, 'the unchanged table reads back');
+  refused(shardTableWith({ dose_mg: vectorFromArray([2.5, 2.5, 5, Number.NaN, 7.5, 7.5], new Float64()) }),
+    /^shard x\.parquet: row 3 column dose_mg: expected a finite number, got NaN$/, { file: 'shard x.parquet', row: 3, field: 'dose_mg' });
+  refused(shardTableWith({ k: vectorFromArray([400, 401, null, 501, 600, 601], new Int32()) }),
+    /^shard x\.parquet: row 2 column k: expected an int32, got null$/, { row: 2, field: 'k' });
+  refused(shardTableWith({ regimen: vectorFromArray(['qd', 'qd', null, 'qd', 'qd', 'qd'], new Utf8()) }),
+    /^shard x\.parquet: row 2 column regimen: expected a string, got null$/, { row: 2, field: 'regimen' });
+  refused(shardTableWith({ dose_mg: vectorFromArray([1, 1, 2, 2, 3, 3], new Int32()) }),
+    /^shard x\.parquet: column dose_mg has type Int32, expected Float64$/, { field: 'dose_mg' });
+});
+
+test('rows come back per chunk: strings that change within and across record batches', () => {
+  // two batches with their own buffers (as two Parquet row groups read back), offsets starting at 0 in each
+  const names = ['e', 'x', 'c', 'c', 'd', 'c'];
+  const batch = (from: number, to: number): Table =>
+    shardTableWith({ scenario: vectorFromArray(names.slice(from, to), new Utf8()) }, ROWS.slice(from, to));
+  const split = new Table([...batch(0, 2).batches, ...batch(2, 6).batches]);
+  assert.equal(split.batches.length, 2);
+  const rows = shardRows(split, 'split');
+  assert.deepEqual(rows.map((r) => r.scenario), names);
+  assert.deepEqual(rows.map((r) => r.sum_max_q20), ROWS.map((r) => r.sum_max_q20));
 });
