@@ -1,13 +1,14 @@
 /**
  * Local mode (`qusop run`): an embedded coordinator on loopback and N worker processes speaking real
  * gRPC to it. A worker that dies is reported to the scheduler at once (its tiles re-queue without
- * waiting for lease expiry) and replaced, up to a bound.
+ * waiting for lease expiry) and replaced, up to a bound; the workers end when this process does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../../worker/common/log.js';
+import { PARENT_PIPE_ENV } from '../../worker/parent-pipe.js';
 import type { Coordinator } from '../server/coordinator.js';
 import type { RunController } from '../run/run-controller.js';
 
@@ -69,8 +70,9 @@ export class LocalWorkers {
       '--provider', this.opts.executionProvider, '--max-batch-rows', String(this.opts.maxBatchRows), '--threads', String(this.opts.intraOpThreads),
     ];
     const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, QUSOP_TOKEN: this.coordinator.opts.token, QUSOP_LOG_LEVEL: this.opts.workerLogLevel },
+      // stdin: a pipe the worker watches, so it exits when this process ends however it ends (parent-pipe.ts)
+      stdio: ['pipe', 'ignore', 'inherit'],
+      env: { ...process.env, QUSOP_TOKEN: this.coordinator.opts.token, QUSOP_LOG_LEVEL: this.opts.workerLogLevel, [PARENT_PIPE_ENV]: '1' },
     });
     this.children.set(name, child);
     child.once('exit', (code, signal) => {

@@ -1,10 +1,11 @@
 /**
  * Killing a worker process with SIGKILL mid-run still completes the run with the identical result
  * (issue 2 acceptance): its leased tile is re-queued, a replacement worker starts, and the curves
- * equal a clean run's byte for byte.
+ * equal a clean run's byte for byte. Killing the `qusop run` process instead ends its workers too.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, startCli, withTempDir } from '../kit/cli.js';
@@ -48,5 +49,38 @@ test('SIGKILL of one worker mid-run: the run completes with the clean run\'s exa
     assert.ok(b.curves.equals(a.curves), 'curves.parquet bytes equal the clean run');
     assert.equal(b.decisions, a.decisions);
     assert.ok(((b.manifest['execution'] as { workerRestarts: number }).workerRestarts) >= 1, 'a replacement worker was started');
+  });
+});
+
+test('SIGKILL of `qusop run` itself: its worker processes exit at once instead of computing for nobody', async () => {
+  await withTempDir(async (tmp) => {
+    const scenario = await writeScenario(tmp, knownAnswerScenario({ replicates: 400, subjects: 400, seed: 4 }));
+    const running = startCli(['run', scenario, '--out', join(tmp, 'run'), '--workers', '2', '--tile-trajectories', '32000', '--quiet']);
+    const runPid = running.child.pid ?? -1;
+    // wait until both workers have finished a tile (so they are inside the lease loop, computing)
+    let workers: number[] = [];
+    for (let i = 0; i < 600; i += 1) {
+      await sleep(50);
+      const done = await readdir(join(tmp, 'run', 'shards')).then((n) => n.filter((x) => x.endsWith('.parquet')).length, () => 0);
+      workers = await childPids(runPid);
+      if (done >= 2 && workers.length === 2) break;
+    }
+    assert.equal(workers.length, 2, 'the run has two worker processes');
+    process.kill(runPid, 'SIGKILL');
+    await running.done;
+    // running = listed in /proc and not a zombie (an orphan's zombie waits for whoever adopted it)
+    const alive = (): number[] => workers.filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+    const killedAt = Date.now();
+    while (alive().length > 0 && Date.now() - killedAt < 5_000) await sleep(50);
+    const left = alive();
+    for (const pid of left) process.kill(pid, 'SIGKILL'); // never leave them behind, even when the test fails
+    assert.deepEqual(left, [], `worker processes still running 5 s after their parent was killed: ${left.join(', ')}`);
   });
 });
