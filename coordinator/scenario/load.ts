@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isCollection, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
-import { ScenarioFileSchema, LIMITS, type ScenarioFile } from './schema.js';
+import { LIMITS } from './limits.js';
+import { ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { doseGrid } from './dose-grid.js';
 
 export async function loadScenarioFile(path: string): Promise<{ file: ScenarioFile; text: string }> {

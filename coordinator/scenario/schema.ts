@@ -3,12 +3,10 @@
  * loader (load.ts) turns a zod issue into `file:line: path: message`.
  */
 import { z } from 'zod';
+import { LIMITS } from './limits.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-", starting with a letter or digit');
-
-/** Upper limits that protect a coordinator from a typo (a step of 0.0001 mg, 10^9 subjects). */
-export const LIMITS = { doses: 10_000, replicates: 100_000, subjects: 10_000_000, cellsPerRegimen: 100_000_000 } as const;
 
 export const DoseGridSchema = z.strictObject({
   start: finite.positive(),
