@@ -1,7 +1,7 @@
 /** `qusop answer <trial.csv>` — yargs definition; the work is in ../../answer/answer-command.ts. */
-import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { CORES, COUNT, intOption, LOCAL_WORKERS, REPLICATES, SEED, SUBJECTS } from '../number-options.js';
 
 const builder = (y: Argv) =>
   y
@@ -10,15 +10,15 @@ const builder = (y: Argv) =>
     .option('bw', { type: 'string', describe: 'base body weight: uniform:LO:HI (kg) or resample[:SIGMA] (default resample:0.1, clipped to [35, 120] kg)' })
     .option('comed', { type: 'string', describe: 'base COMED: bernoulli:P or observed (default observed)' })
     .option('out', { type: 'string', describe: 'answer directory (also the run directory); default runs/answer-<hash>' })
-    .option('workers', { type: 'number', default: cpus().length, describe: 'local worker processes' })
-    .option('replicates', { type: 'number', default: 200, describe: 'replicates R per dose (also the parameter-uncertainty draws when fitting)' })
-    .option('subjects', { type: 'number', default: 500, describe: 'virtual subjects M per replicate' })
-    .option('seed', { type: 'number', default: 20251121, describe: 'seed of the populations (and of the fit)' })
+    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (never more than tiles left)' }))
+    .option(...intOption('replicates', REPLICATES, { default: 200, describe: 'replicates R per dose (also the parameter-uncertainty draws when fitting)' }))
+    .option(...intOption('subjects', SUBJECTS, { default: 500, describe: 'virtual subjects M per replicate' }))
+    .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of the populations (and of the fit)' }))
     .option('format', { choices: ['md'] as const, describe: 'also write summary.md and print it instead of the plain table' })
     .option('refit', { type: 'boolean', default: false, describe: 'without --model: fit the trial even when a shipped fit exists' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider' })
-    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
-    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for' })
+    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
+    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
     .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs' });
 

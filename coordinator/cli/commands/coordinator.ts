@@ -1,6 +1,7 @@
 /** `qusop coordinator` — yargs definition. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COUNT, intOption, LEASE_MS, numberOption, PORT } from '../number-options.js';
 
 const builder = (y: Argv) =>
   y
@@ -9,17 +10,17 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', describe: 'run directory for --scenario (default runs/<run id>)' })
     .option('out-root', { type: 'string', default: 'runs', describe: 'where submitted runs go' })
     .option('allow-insecure', { type: 'boolean', default: false, describe: 'allow plaintext gRPC on a non-loopback address' })
-    .option('metrics-port', { type: 'number', default: 9464, describe: 'serve /metrics and /healthz on this port' })
+    .option(...intOption('metrics-port', PORT, { default: 9464, describe: 'serve /metrics and /healthz on this port (0: a free port)' }))
     .option('metrics-host', { type: 'string', default: '127.0.0.1' })
-    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
-    .option('lease-ms', { type: 'number', default: 30000 })
+    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
+    .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'tile lease duration; heartbeats every lease/5' }))
     .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' })
     .option('tls-cert', { type: 'string', describe: 'PEM server certificate: serve gRPC over TLS (with --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
     .option('tls-client-ca', { type: 'string', describe: 'PEM CA: require client certificates signed by it (mTLS)' })
-    .option('backup-min-ms', { type: 'number', default: 10000, describe: 'a tile leased longer than max(this, factor x median tile time) gets a backup copy when the queue is empty' })
-    .option('backup-factor', { type: 'number', default: 3, describe: 'straggler threshold as a multiple of the median tile time' })
-    .option('shutdown-ms', { type: 'number', default: 10000, describe: 'on SIGTERM, wait this long for tiles in flight before writing the manifest and exiting' })
+    .option(...intOption('backup-min-ms', { min: 0 }, { default: 10000, describe: 'a tile leased longer than max(this, factor x median tile time) gets a backup copy when the queue is empty' }))
+    .option(...numberOption('backup-factor', { min: 1, max: 1000, why: "the scheduler's bounds" }, { default: 3, describe: 'straggler threshold as a multiple of the median tile time' }))
+    .option(...intOption('shutdown-ms', { min: 0 }, { default: 10000, describe: 'on SIGTERM, wait this long for tiles in flight before writing the manifest and exiting' }))
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' });
 
 export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {

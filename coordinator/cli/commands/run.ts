@@ -1,22 +1,22 @@
 /** `qusop run <scenario>` — yargs definition; the work is in ../run-command.ts. */
-import { cpus } from 'node:os';
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { CORES, COUNT, intOption, LEASE_MS, LOCAL_WORKERS, PORT } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
-    .option('workers', { type: 'number', default: cpus().length, describe: 'local worker processes (default: number of cores)' })
+    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (default: number of cores; never more than tiles left)' }))
     .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
-    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
+    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
-    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads per worker' })
-    .option('metrics-port', { type: 'number', describe: 'serve coordinator /metrics on 127.0.0.1:PORT' })
+    .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
+    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
+    .option(...intOption('metrics-port', PORT, { describe: 'serve coordinator /metrics on 127.0.0.1:PORT' }))
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
     .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
-    .option('lease-ms', { type: 'number', default: 30000, describe: 'tile lease duration; heartbeats every lease/5' })
+    .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'tile lease duration; heartbeats every lease/5' }))
     .option('model', { type: 'string', array: true, default: [] as string[], describe: "override a regimen's model: REGIMEN=CARD.model.json" })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines; only warnings and errors on stderr' })
     .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs from the embedded coordinator' });

@@ -1,6 +1,7 @@
 /** `qusop submit slurm <scenario> --out DIR` — plan a run and submit it to SLURM (array or coordinator mode). */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COUNT, intOption, LEASE_MS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const slurmBuilder = (y: Argv) =>
@@ -8,21 +9,21 @@ const slurmBuilder = (y: Argv) =>
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
     .option('out', { type: 'string', demandOption: true, describe: 'run directory on a filesystem every compute node shares' })
     .option('mode', { choices: ['array', 'coordinator'] as const, default: 'array' as const, describe: 'array: tasks write shards directly, then an aggregation job; coordinator: one coordinator job + worker tasks' })
-    .option('tasks', { type: 'number', describe: 'array tasks (slices or workers); default one per tile, at most 32' })
-    .option('concurrency', { type: 'number', describe: 'at most this many tasks at once (--array=...%K)' })
+    .option(...intOption('tasks', COUNT, { describe: 'array tasks (slices or workers); default one per tile, at most 32' }))
+    .option(...intOption('concurrency', COUNT, { describe: 'at most this many tasks at once (--array=...%K)' }))
     .option('partition', { type: 'string', describe: 'SLURM partition' })
     .option('time', { type: 'string', describe: 'SLURM time limit per job (e.g. 01:00:00)' })
     .option('sbatch-option', { type: 'string', array: true, default: [] as string[], describe: 'extra #SBATCH option, repeatable (e.g. --sbatch-option=--account=abc)' })
-    .option('tile-trajectories', { type: 'number', describe: 'trajectories per tile the planner aims for (default 200000)' })
+    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider on the compute nodes' })
-    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
-    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' })
+    .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
+    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' }))
     .option('qusop-cmd', { type: 'string', describe: 'shell command that runs qusop on a compute node (default: this node and CLI, absolute paths)' })
     .option('aggregate-after', { choices: ['any', 'ok'] as const, default: 'any' as const, describe: 'array mode: aggregate after all tasks end (any: fails naming missing tiles) or only if all succeeded (ok)' })
     .option('listen-host', { type: 'string', default: '0.0.0.0', describe: 'coordinator mode: address the coordinator listens on (127.0.0.1 keeps workers on its node)' })
     .option('allow-insecure', { type: 'boolean', default: false, describe: 'coordinator mode: accept plaintext gRPC between nodes (token included)' })
-    .option('lease-ms', { type: 'number', default: 30000, describe: 'coordinator mode: tile lease duration' })
-    .option('addr-wait-s', { type: 'number', default: 600, describe: "coordinator mode: how long workers wait for the coordinator's address" })
+    .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'coordinator mode: tile lease duration' }))
+    .option(...intOption('addr-wait-s', COUNT, { default: 600, describe: "coordinator mode: how long workers wait for the coordinator's address" }))
     .option('dry-run', { type: 'boolean', default: false, describe: 'plan and render the scripts, print the sbatch commands, submit nothing' });
 
 const slurmCommandModule = defineCommand('slurm <scenario>', 'Plan a run, render its sbatch scripts into DIR/slurm/ and submit them', slurmBuilder, async (a) => {

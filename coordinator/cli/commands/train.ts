@@ -1,17 +1,18 @@
 /** `qusop train lstm|qt-lstm <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence) and writes its QD/QW trajectory models. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
+import { COUNT, intOption, numberOption, SEED } from '../number-options.js';
 
 const builder = (y: Argv) =>
   y
     .positional('family', { choices: ['lstm', 'qt-lstm'] as const, demandOption: true, describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3)' })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV (NONMEM-style, EstData layout)' })
     .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
-    .option('seed', { type: 'number', default: 1, describe: 'seed of the split, batch order, initial weights and circuit' })
-    .option('epochs', { type: 'number', describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' })
-    .option('patience', { type: 'number', describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' })
-    .option('hidden', { type: 'number', describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' })
-    .option('max-minutes', { type: 'number', describe: 'start no new epoch after this much training time (best epoch kept)' })
+    .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit' }))
+    .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
+    .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
+    .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
+    .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
 export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {

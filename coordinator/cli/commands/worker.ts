@@ -2,20 +2,21 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { InputError } from '../../../worker/common/errors.js';
+import { COUNT, intOption, PORT } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
   y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator HOST:PORT' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
-    .option('max-batch-rows', { type: 'number', describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` })
-    .option('threads', { type: 'number', default: 1, describe: 'onnxruntime intra-op threads' })
+    .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
+    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads' }))
     .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
-    .option('metrics-port', { type: 'number', describe: 'serve worker /metrics on 0.0.0.0:PORT' })
+    .option(...intOption('metrics-port', PORT, { describe: 'serve worker /metrics on 0.0.0.0:PORT (0: a free port)' }))
     .option('tls-ca', { type: 'string', describe: 'PEM CA of the coordinator certificate: connect over TLS' })
     .option('tls-cert', { type: 'string', describe: 'PEM client certificate for mTLS (with --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
-    .option('connect-timeout-ms', { type: 'number', default: 60000, describe: 'give up when the coordinator stays unreachable this long' });
+    .option(...intOption('connect-timeout-ms', COUNT, { default: 60000, describe: 'give up when the coordinator stays unreachable this long' }));
 
 export const workerCommandModule = defineCommand('worker', 'Lease and compute tiles from a coordinator. The token comes from QUSOP_TOKEN.', builder, async (a) => {
   const token = process.env['QUSOP_TOKEN'];
