@@ -3,7 +3,7 @@
  * worker processes, progress on stderr, manifest written at the end. `qusop run` prints the decision
  * table of the outcome; `qusop answer` chains several such runs (grid extensions) and builds a report.
  */
-import { cpus } from 'node:os';
+import { InputError } from '../../worker/common/errors.js';
 import type { Logger } from '../../worker/common/log.js';
 import type { CompileOptions } from '../scenario/compile.js';
 import { writeManifest } from '../run/manifest.js';
@@ -17,7 +17,7 @@ export interface LocalRunOptions {
   readonly scenario: string;
   /** run directory (default: runs/<run id>) */
   readonly out?: string | undefined;
-  /** worker processes; <= 0: one per core */
+  /** worker processes wanted; no more are started than the run has tiles left */
   readonly workers: number;
   readonly tileTrajectories?: number | undefined;
   readonly provider: 'cpu' | 'cuda';
@@ -38,10 +38,12 @@ export interface LocalRunOutcome {
   readonly run: RunController;
   readonly succeeded: boolean;
   readonly testModel: boolean;
+  /** worker processes started */
   readonly workers: number;
 }
 
 export async function runLocal(a: LocalRunOptions, log: Logger): Promise<LocalRunOutcome> {
+  if (!Number.isSafeInteger(a.workers) || a.workers < 1) throw new InputError(`local run option workers: expected an integer >= 1, got ${a.workers}`, { details: { field: 'workers' } });
   const events = openEventBus(a.nats, 'qusop-run', log);
   const coordinator = new Coordinator(
     {
@@ -54,13 +56,15 @@ export async function runLocal(a: LocalRunOptions, log: Logger): Promise<LocalRu
   );
   if (events !== undefined) registerEventBusMetrics(coordinator.metrics.registry, events);
   await coordinator.start();
-  const workerCount = a.workers > 0 ? a.workers : cpus().length;
   try {
     const run = await coordinator.submit(a.scenario, a.out, a.compile ?? {});
     coordinator.drain();
     const testModel = run.runFile.models.some((m) => m.testModel);
     if (testModel) process.stderr.write('NOTE: this run uses a TEST model (known-answer, not fitted to data); its doses are not recommendations.\n');
-    process.stderr.write(`run ${run.runId}: ${run.tiles.length} tiles (${run.progress().tilesResumed} already done), ${workerCount} workers -> ${run.opts.dir}\n`);
+    const atStart = run.progress();
+    // a worker with no tile left to lease would only cost a process and an onnxruntime session
+    const workerCount = Math.min(a.workers, atStart.tilesTotal - atStart.tilesDone);
+    process.stderr.write(`run ${run.runId}: ${atStart.tilesTotal} tiles (${atStart.tilesResumed} already done), ${workerCount} workers -> ${run.opts.dir}\n`);
     const view = a.quiet ? { update: () => undefined, stop: () => undefined } : progressView(`run ${run.runId.slice(0, 8)}`);
     run.on('progress', (p) => view.update(p));
     const done = new Promise<void>((r) => (run.phase === 'RUNNING' || run.phase === 'AGGREGATING' ? run.once('done', () => r()) : r()));
