@@ -106,9 +106,9 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
       if (g.start > g.stop) at(['regimens', j, 'doses_mg', 'start'], `start (${g.start}) must be <= stop (${g.stop})`);
       const count = Math.floor((g.stop - g.start) / g.step + 1e-9) + 1;
       if (count > LIMITS.doses) at(['regimens', j, 'doses_mg'], `grid has ${count} doses; the limit is ${LIMITS.doses}`);
-      const cells = doseGrid(g).length * sc.replicates * sc.subjects;
-      if (cells > LIMITS.cellsPerRegimen * 1000)
-        at(['regimens', j], `doses x replicates x subjects = ${cells} trajectories exceeds the limit ${LIMITS.cellsPerRegimen * 1000}`);
+      const trajectories = doseGrid(g).length * sc.replicates * sc.subjects;
+      if (trajectories > LIMITS.trajectoriesPerRegimen)
+        at(['regimens', j], `doses x replicates x subjects = ${trajectories} trajectories exceeds the limit ${LIMITS.trajectoriesPerRegimen}`);
     });
   });
 }

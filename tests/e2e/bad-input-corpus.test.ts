@@ -63,6 +63,7 @@ const CASES: Case[] = [
   { name: 'dose step negative', scenario: replaced('step: 5', 'step: -5'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.doses_mg\.step: must be > 0/ },
   { name: 'grid start > stop', scenario: replaced('start: 5', 'start: 50'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.doses_mg\.start: start \(50\) must be <= stop \(10\)/ },
   { name: 'huge grid beyond the limit', scenario: replaced('step: 0.5', 'step: 0.00001'), code: 2, message: /scenarios\[0\]\.regimens\[0\]\.doses_mg: grid has 150001 doses; the limit is 10000/ },
+  { name: 'trajectories per regimen beyond the limit', scenario: mutate((s) => { s['replicates'] = 100_000; s['subjects'] = 10_000_000; }), code: 2, message: /scenarios\[0\]\.regimens\[0\]: doses x replicates x subjects = \d+ trajectories exceeds the limit 100000000000/ },
   { name: 'target above 1', scenario: mutate((s) => { s['targets'] = [0.9, 1.2]; }), code: 2, message: /scenarios\[0\]\.targets\[1\]: .*<1/ },
   { name: 'target zero', scenario: mutate((s) => { s['targets'] = [0]; }), code: 2, message: /scenarios\[0\]\.targets\[0\]: .*>0/ },
   { name: 'no targets', scenario: mutate((s) => { s['targets'] = []; }), code: 2, message: /scenarios\[0\]\.targets: .*>=1/ },
