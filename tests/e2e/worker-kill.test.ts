@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, startCli, withTempDir } from '../kit/cli.js';
-import { childPids } from '../kit/processes.js';
+import { childPids, runningPids } from '../kit/processes.js';
 import { knownAnswerScenario, writeScenario } from '../kit/scenarios.js';
 import { cellTable, outputs } from '../kit/run-dir.js';
 
@@ -68,18 +67,9 @@ test('SIGKILL of `qusop run` itself: its worker processes exit at once instead o
     assert.equal(workers.length, 2, 'the run has two worker processes');
     process.kill(runPid, 'SIGKILL');
     await running.done;
-    // running = listed in /proc and not a zombie (an orphan's zombie waits for whoever adopted it)
-    const alive = (): number[] => workers.filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-      } catch {
-        return false;
-      }
-    });
     const killedAt = Date.now();
-    while (alive().length > 0 && Date.now() - killedAt < 5_000) await sleep(50);
-    const left = alive();
+    while ((await runningPids(workers)).length > 0 && Date.now() - killedAt < 5_000) await sleep(50);
+    const left = await runningPids(workers);
     for (const pid of left) process.kill(pid, 'SIGKILL'); // never leave them behind, even when the test fails
     assert.deepEqual(left, [], `worker processes still running 5 s after their parent was killed: ${left.join(', ')}`);
   });
