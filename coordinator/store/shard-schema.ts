@@ -253,7 +253,8 @@ function utf8Values(chunks: readonly Data<Utf8>[]): string[] {
       const start = valueOffsets[r] ?? 0;
       const end = valueOffsets[r + 1] ?? 0;
       if (r === 0 || !sameBytes(values, from, to, start, end)) previous = utf8Decoder.decode(values.subarray(start, end));
-      [from, to] = [start, end];
+      from = start;
+      to = end;
       out.push(previous);
     }
   }
