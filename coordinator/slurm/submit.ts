@@ -83,9 +83,10 @@ async function ensureTokenFile(path: string): Promise<void> {
 }
 
 export async function submitSlurm(o: SubmitSlurmOptions, call: SlurmCallOptions = {}): Promise<SubmitSlurmResult> {
+  // checked before planning, so a bad value leaves no run directory behind
+  if (o.tasks !== undefined && (!Number.isSafeInteger(o.tasks) || o.tasks < 1)) throw new InputError(`--tasks ${o.tasks}: expected a positive integer`, { details: { field: 'tasks' } });
   const planned = await planRun(o.scenario, o.out, { tileTrajectories: o.tileTrajectories });
   const tiles = planned.tiles.length;
-  if (o.tasks !== undefined && (!Number.isSafeInteger(o.tasks) || o.tasks < 1)) throw new InputError(`--tasks ${o.tasks}: expected a positive integer`, { details: { field: 'tasks' } });
   // more slices than tiles would only start empty tasks
   const tasks = Math.max(1, Math.min(o.tasks ?? DEFAULT_MAX_TASKS, tiles));
   const paths = slurmPaths(planned.dir);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderArrayScripts, renderCoordinatorScripts, slurmPaths, type ArrayScriptOptions, type CoordinatorScriptOptions } from '../../coordinator/slurm/scripts.js';
@@ -14,6 +14,7 @@ import { loadTemplates, renderTemplate, shQuote } from '../../coordinator/slurm/
 import { parseParsable } from '../../coordinator/slurm/slurm-cli.js';
 import { allTerminal, parseShowJob } from '../../coordinator/slurm/job-state.js';
 import { InputError } from '../../worker/common/errors.js';
+import { submitSlurm, type SubmitSlurmOptions } from '../../coordinator/slurm/submit.js';
 
 const base: ArrayScriptOptions = {
   runDir: '/shared/runs/r1', runId: '0123456789abcdef', tasks: 4, concurrency: 2, qusopCommand: "'/opt/node/bin/node' '/opt/qusop/dist/coordinator/cli/main.js'",
@@ -136,4 +137,19 @@ test('scontrol show job -o: one record per array task, values with spaces kept w
   assert.equal(allTerminal(rs.slice(0, 2)), true);
   assert.equal(allTerminal(rs), false, 'a pending task is not terminal');
   assert.equal(allTerminal([]), false, 'no record yet is not terminal');
+});
+
+test('submitSlurm refuses a bad task count before it plans: nothing is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qusop-submit-'));
+  try {
+    const out = join(dir, 'run');
+    const options: SubmitSlurmOptions = {
+      scenario: 'scenarios/five-questions.yaml', out, mode: 'array', tasks: 0, provider: 'cpu', maxBatchRows: 4096, threads: 1,
+      aggregateAfter: 'any', listenHost: '0.0.0.0', allowInsecure: false, leaseMs: 30_000, addrWaitS: 60, dryRun: true,
+    };
+    await assert.rejects(submitSlurm(options), (err: unknown) => err instanceof InputError && /--tasks 0: expected a positive integer/.test(err.message));
+    assert.equal(existsSync(out), false, 'no run directory for a refused submission');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
