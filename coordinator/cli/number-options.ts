@@ -2,7 +2,7 @@
  * The ranges of the CLI's numeric options, and the yargs coerce that holds every numeric option to
  * its range before a command starts. Each option states its range where it is defined:
  *
- *   .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads' }))
+ *   .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads' }))
  *
  * A value outside the range, or not a number, is an InputError naming the option, what was expected
  * and what was given (`--workers: expected an integer from 1 to 8 (...), got 400000`).
@@ -36,6 +36,9 @@ export const CORES = availableParallelism();
 
 /** How many of something: tiles, threads, rows, epochs. */
 export const COUNT: NumberRange = { min: 1 };
+
+/** onnxruntime intra-op threads per process (for `submit`, also each task's --cpus-per-task): a node's cores at most, and no node has more than this. */
+export const THREADS: NumberRange = { min: 1, max: 1024, why: "threads per worker process; more than a node's cores only oversubscribe it" };
 
 /** A seed keys Philox4x32-10 streams, which take 32-bit words (worker/rng/scenario-key.ts, models/sequence/seeded.ts). */
 export const SEED: NumberRange = { min: 0, max: 0xffff_ffff, why: 'seeds are unsigned 32-bit Philox keys' };

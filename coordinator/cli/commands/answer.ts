@@ -1,7 +1,7 @@
 /** `qusop answer <trial.csv>` — yargs definition; the work is in ../../answer/answer-command.ts. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { CORES, COUNT, intOption, LOCAL_WORKERS, REPLICATES, SEED, SUBJECTS } from '../number-options.js';
+import { CORES, COUNT, intOption, LOCAL_WORKERS, REPLICATES, SEED, SUBJECTS, THREADS } from '../number-options.js';
 
 const builder = (y: Argv) =>
   y
@@ -17,7 +17,7 @@ const builder = (y: Argv) =>
     .option('format', { choices: ['md'] as const, describe: 'also write summary.md and print it instead of the plain table' })
     .option('refit', { type: 'boolean', default: false, describe: 'without --model: fit the trial even when a shipped fit exists' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider' })
-    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
+    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
     .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
     .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs' });

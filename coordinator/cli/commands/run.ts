@@ -1,7 +1,7 @@
 /** `qusop run <scenario>` — yargs definition; the work is in ../run-command.ts. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { CORES, COUNT, intOption, LEASE_MS, LOCAL_WORKERS, PORT } from '../number-options.js';
+import { CORES, COUNT, intOption, LEASE_MS, LOCAL_WORKERS, PORT, THREADS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
@@ -12,7 +12,7 @@ const builder = (y: Argv) =>
     .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
     .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
-    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
+    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
     .option(...intOption('metrics-port', PORT, { describe: 'serve coordinator /metrics on 127.0.0.1:PORT' }))
     .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
     .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })

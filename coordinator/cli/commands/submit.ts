@@ -1,7 +1,7 @@
 /** `qusop submit slurm <scenario> --out DIR` — plan a run and submit it to SLURM (array or coordinator mode). */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { COUNT, intOption, LEASE_MS } from '../number-options.js';
+import { COUNT, intOption, LEASE_MS, THREADS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const slurmBuilder = (y: Argv) =>
@@ -17,7 +17,7 @@ const slurmBuilder = (y: Argv) =>
     .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider on the compute nodes' })
     .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
-    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' }))
+    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime threads per task (also its --cpus-per-task)' }))
     .option('qusop-cmd', { type: 'string', describe: 'shell command that runs qusop on a compute node (default: this node and CLI, absolute paths)' })
     .option('aggregate-after', { choices: ['any', 'ok'] as const, default: 'any' as const, describe: 'array mode: aggregate after all tasks end (any: fails naming missing tiles) or only if all succeeded (ok)' })
     .option('listen-host', { type: 'string', default: '0.0.0.0', describe: 'coordinator mode: address the coordinator listens on (127.0.0.1 keeps workers on its node)' })

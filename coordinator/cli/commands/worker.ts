@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { InputError } from '../../../worker/common/errors.js';
-import { COUNT, intOption, PORT } from '../number-options.js';
+import { COUNT, intOption, PORT, THREADS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../../worker/onnx/session.js';
 
 const builder = (y: Argv) =>
@@ -10,7 +10,7 @@ const builder = (y: Argv) =>
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator HOST:PORT' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
     .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
-    .option(...intOption('threads', COUNT, { default: 1, describe: 'onnxruntime intra-op threads' }))
+    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads' }))
     .option('name', { type: 'string', default: '', describe: 'a name for logs and metrics' })
     .option(...intOption('metrics-port', PORT, { describe: 'serve worker /metrics on 0.0.0.0:PORT (0: a free port)' }))
     .option('tls-ca', { type: 'string', describe: 'PEM CA of the coordinator certificate: connect over TLS' })
