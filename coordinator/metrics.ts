@@ -32,3 +32,14 @@ export function createCoordinatorMetrics() {
 }
 
 export type CoordinatorMetrics = ReturnType<typeof createCoordinatorMetrics>;
+
+/**
+ * Creates a run's counter and histogram series at 0 when the run starts. Prometheus only sees a
+ * series once it exists: without this, a run's first lease expiry or retry would be the series'
+ * first sample, which increase() and rate() cannot count, and panels would show "no data" instead
+ * of 0 for a healthy run. (The run's gauges are set by its first progress report.)
+ */
+export function startRunSeries(m: CoordinatorMetrics, run: string): void {
+  for (const counter of [m.trajectories, m.tilesCompleted, m.leaseExpiries, m.retries, m.backups, m.backupsWon, m.determinismAlarms]) counter.inc({ run }, 0);
+  m.tileLatency.zero({ run });
+}

@@ -11,7 +11,7 @@ import { DeterminismError, RunError, ShardError } from '../../worker/common/erro
 import type { Logger } from '../../worker/common/log.js';
 import { cellsDigest } from '../../worker/tile-compute.js';
 import type { CompiledRun } from '../scenario/compile.js';
-import type { CoordinatorMetrics } from '../metrics.js';
+import { startRunSeries, type CoordinatorMetrics } from '../metrics.js';
 import { planTiles, tileTrajectories, type PlannedTile } from '../plan/tiles.js';
 import { TileScheduler } from '../schedule/scheduler.js';
 import type { SchedulerOptions } from '../schedule/options.js';
@@ -104,6 +104,7 @@ export class RunController extends EventEmitter {
     }
     this.resumed = done.length;
     this.scheduler = new TileScheduler(this.tiles.map((t) => t.tileId), done, this.opts.scheduler);
+    startRunSeries(this.metrics, this.runId);
     this.phase = 'RUNNING';
     this.log.info({ tiles: this.tiles.length, resumed: done.length }, 'run prepared');
     this.publish();

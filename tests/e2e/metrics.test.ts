@@ -45,5 +45,9 @@ test('coordinator /metrics: trajectories and tile counters move during a run', a
     for (const name of ['qusop_tiles_completed_total', 'qusop_tiles', 'qusop_tile_latency_seconds_bucket', 'qusop_lease_expiries_total', 'qusop_tile_retries_total', 'qusop_workers_connected', 'qusop_queue_depth', 'qusop_run_progress_ratio']) {
       assert.ok(body.includes(name), `/metrics exposes ${name}`);
     }
+    // a healthy run's event counters exist at 0 (not absent), so the first event would be counted by increase()
+    for (const name of ['qusop_lease_expiries_total', 'qusop_tile_retries_total', 'qusop_determinism_alarms_total']) {
+      assert.match(body, new RegExp(`^${name}\\{run="[0-9a-f]+"\\} 0$`, 'm'), `/metrics has ${name} at 0 for the run`);
+    }
   });
 });
