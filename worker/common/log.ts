@@ -1,9 +1,11 @@
 /**
  * Injectable structured logging (STYLE.md 7): one logger per component with context fields
- * (`run`, `tile`, `worker`). JSON lines in production, readable lines on a TTY. Logs go to stderr
- * so stdout stays for results (decision tables, JSON).
+ * (`run`, `tile`, `worker`). JSON lines in production, readable lines (pino-pretty) when stderr is a
+ * terminal, unless QUSOP_LOG_FORMAT=json. Logs go to stderr so stdout stays for results (decision
+ * tables, JSON).
  */
 import { pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 export interface Logger {
   debug(fields: Record<string, unknown>, msg: string): void;
@@ -21,8 +23,21 @@ export function defaultLogLevel(): LogLevel {
   return v === 'debug' || v === 'info' || v === 'warn' || v === 'error' || v === 'silent' ? v : 'info';
 }
 
-export function createLogger(component: string, level: LogLevel = defaultLogLevel()): Logger {
-  return pino({ level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2)) as unknown as Logger;
+/** Readable lines for a person at a terminal; JSON for collectors, files and pipes (or when asked for). */
+export function logFormat(stream: { readonly isTTY?: boolean } = process.stderr): 'pretty' | 'json' {
+  return stream.isTTY === true && process.env['QUSOP_LOG_FORMAT'] !== 'json' ? 'pretty' : 'json';
+}
+
+/** `stream` is for tests; by default stderr (fd 2, written synchronously so nothing is lost at exit). */
+export function createLogger(component: string, level: LogLevel = defaultLogLevel(), stream: NodeJS.WritableStream & { readonly isTTY?: boolean } = process.stderr): Logger {
+  const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (logFormat(stream) === 'json') return pino(options, stream === process.stderr ? pino.destination(2) : stream) as unknown as Logger;
+  // [08:02:30] WARN: worker: coordinator call failed; retrying {"retryInMs":100}, then an `err` line
+  const pretty = PinoPretty({
+    destination: stream === process.stderr ? 2 : stream, sync: true, colorize: stream === process.stderr, singleLine: true,
+    translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,component', messageFormat: '{component}: {msg}',
+  });
+  return pino(options, pretty) as unknown as Logger;
 }
 
 /** A logger that drops everything (tests, pure code paths). */
