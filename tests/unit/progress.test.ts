@@ -8,6 +8,13 @@ import { Writable } from 'node:stream';
 import { etaSeconds, formatEta, progressView } from '../../coordinator/cli/progress.js';
 import type { RunProgressInfo } from '../../coordinator/run/run-controller.js';
 
+/** A non-terminal stream that keeps the lines written to it. */
+function captureLines(): { lines: string[]; stream: NodeJS.WriteStream } {
+  const lines: string[] = [];
+  const stream = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb(); } });
+  return { lines, stream: stream as unknown as NodeJS.WriteStream };
+}
+
 test('formatEta: seconds, minutes, hours; rounded before splitting; "--" without an estimate', () => {
   assert.equal(formatEta(0), '0s');
   assert.equal(formatEta(7.4), '7s');
@@ -27,8 +34,7 @@ test('etaSeconds: tiles left at the pace since the first finished tile; none bef
 });
 
 test('progressView without a terminal: a line at most every 2 s and at the end, rate and ETA from the first finished tile', () => {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb(); } }) as unknown as NodeJS.WriteStream;
+  const { lines, stream } = captureLines();
   let nowMs = 1_000_000;
   const view = progressView('run x', stream, () => nowMs);
   const p = (tilesDone: number, trajectories: number): RunProgressInfo => ({ runId: 'x', phase: 'RUNNING', tilesTotal: 4, tilesDone, tilesLeased: 0, tilesResumed: 0, trajectories, error: '' });
@@ -47,8 +53,7 @@ test('progressView without a terminal: a line at most every 2 s and at the end, 
 });
 
 test('progressView: tiles resumed from an earlier run give no pace; the first tile finished here starts it', () => {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb(); } }) as unknown as NodeJS.WriteStream;
+  const { lines, stream } = captureLines();
   let nowMs = 1_000_000;
   const view = progressView('run y', stream, () => nowMs);
   const p = (tilesDone: number): RunProgressInfo => ({ runId: 'y', phase: 'RUNNING', tilesTotal: 10, tilesDone, tilesLeased: 0, tilesResumed: 6, trajectories: (tilesDone - 6) * 50, error: '' });
