@@ -13,10 +13,10 @@
  * outside its range fails every use of its command (and the tests). yargs rethrows a coerce error as a
  * YError that keeps only the message; main.ts reports it as bad input.
  */
-import { availableParallelism } from 'node:os';
 import type { Options } from 'yargs';
 import { InputError } from '../../worker/common/errors.js';
 import { LIMITS } from '../scenario/limits.js';
+import { usableCores } from './usable-cores.js';
 
 /** The values a numeric option accepts (bounds inclusive unless `exclusiveMin`). */
 export interface NumberRange {
@@ -31,8 +31,8 @@ export interface NumberRange {
 /** Node timers hold at most 2^31 - 1 ms (24.8 days); a longer delay fires at once. */
 const TIMER_MAX_MS = 2 ** 31 - 1;
 
-/** Cores this process may use (never 0, unlike os.cpus().length in some containers). */
-export const CORES = availableParallelism();
+/** Cores this process may use: its CPU affinity capped by a container's CPU quota (never 0, unlike os.cpus().length in some containers). */
+export const CORES = usableCores();
 
 /** How many of something: tiles, threads, rows, epochs. */
 export const COUNT: NumberRange = { min: 1 };

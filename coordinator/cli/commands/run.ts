@@ -7,7 +7,7 @@ import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRow
 const builder = (y: Argv) =>
   y
     .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
-    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (default: number of cores; never more than tiles left)' }))
+    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (default: the cores this process may use, a container CPU quota included; never more than tiles left)' }))
     .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
     .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
