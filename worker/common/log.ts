@@ -1,8 +1,8 @@
 /**
  * Injectable structured logging (STYLE.md 7): one logger per component with context fields
  * (`run`, `tile`, `worker`). JSON lines in production, readable lines (pino-pretty) when stderr is a
- * terminal, unless QUSOP_LOG_FORMAT=json. Logs go to stderr so stdout stays for results (decision
- * tables, JSON).
+ * terminal (coloured unless NO_COLOR is set), unless QUSOP_LOG_FORMAT=json. Logs go to stderr so
+ * stdout stays for results (decision tables, JSON).
  */
 import { pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
@@ -34,7 +34,7 @@ export function createLogger(component: string, level: LogLevel = defaultLogLeve
   if (logFormat(stream) === 'json') return pino(options, stream === process.stderr ? pino.destination(2) : stream) as unknown as Logger;
   // [08:02:30] WARN: worker: coordinator call failed; retrying {"retryInMs":100}, then an `err` line
   const pretty = PinoPretty({
-    destination: stream === process.stderr ? 2 : stream, sync: true, colorize: stream === process.stderr, singleLine: true,
+    destination: stream === process.stderr ? 2 : stream, sync: true, colorize: stream === process.stderr && process.env['NO_COLOR'] === undefined, singleLine: true,
     translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,component', messageFormat: '{component}: {msg}',
   });
   return pino(options, pretty) as unknown as Logger;
