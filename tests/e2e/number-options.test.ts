@@ -61,16 +61,14 @@ for (const c of CASES) {
   test(`bad number: ${c.name}`, async () => {
     await withTempDir(async (dir) => {
       const scenarioPath = await writeScenario(dir, tiny());
-      const started = Date.now();
+      // a hang (something started despite the bad value) ends in runCli's timeout; nothing here is timed
       const r = await runCli(c.args(dir, scenarioPath), { cwd: dir, env: c.env ?? {}, timeoutMs: 30_000 });
-      const seconds = (Date.now() - started) / 1000;
       assert.match(r.stderr, /^qusop: InputError: /, `stderr:\n${r.stderr}`);
       assert.match(r.stderr, c.message, `stderr:\n${r.stderr}`);
       assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line on stderr, nothing started:\n${r.stderr}`);
       assert.equal(r.stdout, '', 'nothing on stdout');
       assert.deepEqual(await readdir(dir), ['scenario.yaml'], 'no run directory or output written');
-      assert.ok(seconds < 15, `exits at once (${seconds.toFixed(1)} s)`);
     });
   });
 }
