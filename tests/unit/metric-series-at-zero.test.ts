@@ -1,10 +1,12 @@
 /**
  * A run's counter and histogram series exist at 0 from its start (coordinator/metrics.ts
- * startRunSeries), so increase()/rate() count its first event and dashboards show 0, not "no data".
+ * startRunSeries), and a worker's per-outcome tile series from its start (worker/metrics.ts), so
+ * increase()/rate() count the first event and dashboards show 0, not "no data".
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCoordinatorMetrics, startRunSeries } from '../../coordinator/metrics.js';
+import { createWorkerMetrics, TILE_OUTCOMES } from '../../worker/metrics.js';
 
 test('startRunSeries: every run-labelled counter and histogram has a series at 0 for the run', async () => {
   const m = createCoordinatorMetrics();
@@ -32,4 +34,11 @@ test('startRunSeries: every run-labelled counter and histogram has a series at 0
     'qusop_determinism_alarms_total', 'qusop_lease_expiries_total', 'qusop_tile_backups_total', 'qusop_tile_backups_won_total',
     'qusop_tile_latency_seconds', 'qusop_tile_retries_total', 'qusop_tiles_completed_total', 'qusop_trajectories_total',
   ]);
+});
+
+test('a worker exposes every tile outcome at 0 before its first tile', async () => {
+  const m = createWorkerMetrics({ worker: 'w1' });
+  const values = (await m.registry.getMetricsAsJSON()).find((j) => j.name === 'qusop_worker_tiles_total')?.values ?? [];
+  assert.deepEqual(values.map((v) => [v.labels['outcome'], v.value]).sort(), TILE_OUTCOMES.map((o) => [o, 0]).sort());
+  assert.deepEqual([...TILE_OUTCOMES].sort(), ['cancelled', 'completed', 'failed', 'rejected']);
 });
