@@ -5,7 +5,7 @@
  * would start one worker per host core. Newer libuv and Rust's std cap by the quota the same way:
  * floor(quota / period), at least 1, the smallest along the cgroup's ancestors.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, posix } from 'node:path';
 
@@ -18,8 +18,7 @@ export function cgroupCpuLimit(root = '/'): number | undefined {
       return undefined;
     }
   };
-  /** every cgroup directory, v1 or v2, lists its processes */
-  const exists = (dir: string): boolean => read(`${dir}/cgroup.procs`) !== undefined;
+  const exists = (dir: string): boolean => existsSync(join(root, dir));
   const memberships = (read('/proc/self/cgroup') ?? '').split('\n').map((line) => line.split(':'));
   const unified = memberships.find((m) => m.length >= 3 && m[0] === '0' && m[1] === '');
   const v1 = memberships.find((m) => m.length >= 3 && (m[1] ?? '').split(',').includes('cpu'));

@@ -9,17 +9,14 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { cgroupCpuLimit, usableCores } from '../../coordinator/cli/usable-cores.js';
 
-/** A fixture root with these files (paths as on the machine); cgroup directories get a cgroup.procs. */
+/** A fixture root with these files and (possibly empty) cgroup directories, at their paths on a machine. */
 function tree(files: Record<string, string>, cgroupDirs: readonly string[]): string {
   const root = mkdtempSync(join(tmpdir(), 'qusop-cgroup-'));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  for (const dir of cgroupDirs) {
-    mkdirSync(join(root, dir), { recursive: true });
-    writeFileSync(join(root, dir, 'cgroup.procs'), '1\n');
-  }
+  for (const dir of cgroupDirs) mkdirSync(join(root, dir), { recursive: true });
   return root;
 }
 
