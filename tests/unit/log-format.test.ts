@@ -4,26 +4,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { createLogger, logFormat } from '../../worker/common/log.js';
-
-function capture(isTTY: boolean): { stream: Writable & { isTTY: boolean }; text: () => string } {
-  const chunks: string[] = [];
-  const stream = Object.assign(new Writable({ write(chunk: Buffer, _e, cb) { chunks.push(chunk.toString()); cb(); } }), { isTTY });
-  return { stream, text: () => chunks.join('') };
-}
+import { captureStream } from '../kit/streams.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 test('on a terminal: one readable line with time, level, component, message and fields', async () => {
-  const out = capture(true);
+  const out = captureStream(true);
   createLogger('worker', 'info', out.stream).warn({ retryInMs: 100 }, 'coordinator call failed; retrying');
   await flush();
   assert.match(out.text(), /^\[\d\d:\d\d:\d\d\] WARN: worker: coordinator call failed; retrying \{"retryInMs":100\}\n$/);
 });
 
 test('not a terminal: JSON lines with the ISO time, level number, component and fields', async () => {
-  const out = capture(false);
+  const out = captureStream(false);
   createLogger('coordinator', 'info', out.stream).info({ tiles: 3 }, 'run prepared');
   await flush();
   const line = JSON.parse(out.text()) as Record<string, unknown>;
@@ -39,7 +33,7 @@ test('QUSOP_LOG_FORMAT=json keeps JSON on a terminal; the level still filters', 
   process.env['QUSOP_LOG_FORMAT'] = 'json';
   try {
     assert.equal(logFormat({ isTTY: true }), 'json');
-    const out = capture(true);
+    const out = captureStream(true);
     const log = createLogger('worker', 'warn', out.stream);
     log.info({}, 'dropped below the level');
     log.error({ tile: 't1' }, 'tile failed');

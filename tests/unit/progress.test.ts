@@ -4,16 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { etaSeconds, formatEta, progressView } from '../../coordinator/cli/progress.js';
 import type { RunProgressInfo } from '../../coordinator/run/run-controller.js';
+import { captureStream } from '../kit/streams.js';
 
-/** A non-terminal stream that keeps the lines written to it. */
-function captureLines(): { lines: string[]; stream: NodeJS.WriteStream } {
-  const lines: string[] = [];
-  const stream = new Writable({ write(chunk: Buffer, _e, cb) { lines.push(...chunk.toString().split('\n').filter((l) => l !== '')); cb(); } });
-  return { lines, stream: stream as unknown as NodeJS.WriteStream };
-}
 
 test('formatEta: seconds, minutes, hours; rounded before splitting; "--" without an estimate', () => {
   assert.equal(formatEta(0), '0s');
@@ -34,9 +28,9 @@ test('etaSeconds: tiles left at the pace since the first finished tile; none bef
 });
 
 test('progressView without a terminal: a line at most every 2 s and at the end, rate and ETA from the first finished tile', () => {
-  const { lines, stream } = captureLines();
+  const out = captureStream(false);
   let nowMs = 1_000_000;
-  const view = progressView('run x', stream, () => nowMs);
+  const view = progressView('run x', out.stream, () => nowMs);
   const p = (tilesDone: number, trajectories: number): RunProgressInfo => ({ runId: 'x', phase: 'RUNNING', tilesTotal: 4, tilesDone, tilesLeased: 0, tilesResumed: 0, trajectories, error: '' });
   view.update(p(0, 0));
   nowMs += 1_500;
@@ -45,6 +39,7 @@ test('progressView without a terminal: a line at most every 2 s and at the end, 
   view.update(p(2, 200));
   view.update(p(4, 400)); // the end is always written
   view.stop();
+  const lines = out.lines();
   assert.equal(lines.length, 3, lines.join('\n'));
   assert.equal(lines[0], 'run x: 0/4 tiles (0%), ETA --');
   // since the first finished tile (start-up excluded): 1 more tile and 100 trajectories in 2.5 s, so 40 traj/s, and 2 tiles left take 5 s
@@ -53,14 +48,14 @@ test('progressView without a terminal: a line at most every 2 s and at the end, 
 });
 
 test('progressView: tiles resumed from an earlier run give no pace; the first tile finished here starts it', () => {
-  const { lines, stream } = captureLines();
+  const out = captureStream(false);
   let nowMs = 1_000_000;
-  const view = progressView('run y', stream, () => nowMs);
+  const view = progressView('run y', out.stream, () => nowMs);
   const p = (tilesDone: number): RunProgressInfo => ({ runId: 'y', phase: 'RUNNING', tilesTotal: 10, tilesDone, tilesLeased: 0, tilesResumed: 6, trajectories: (tilesDone - 6) * 50, error: '' });
   view.update(p(6));
   nowMs += 3_000;
   view.update(p(7));
   nowMs += 3_000;
   view.update(p(8));
-  assert.deepEqual(lines, ['run y: 6/10 tiles (60%), ETA --', 'run y: 7/10 tiles (70%), ETA --', 'run y: 8/10 tiles (80%) 17 traj/s, ETA 6s']);
+  assert.deepEqual(out.lines(), ['run y: 6/10 tiles (60%), ETA --', 'run y: 7/10 tiles (70%), ETA --', 'run y: 8/10 tiles (80%) 17 traj/s, ETA 6s']);
 });
