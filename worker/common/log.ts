@@ -4,8 +4,9 @@
  * terminal (coloured unless NO_COLOR is set), unless QUSOP_LOG_FORMAT=json. Logs go to stderr so
  * stdout stays for results (decision tables, JSON).
  */
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty as PinoPrettyFactory } from 'pino-pretty';
 
 export interface Logger {
   debug(fields: Record<string, unknown>, msg: string): void;
@@ -33,6 +34,8 @@ export function createLogger(component: string, level: LogLevel = defaultLogLeve
   const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime };
   if (logFormat(stream) === 'json') return pino(options, stream === process.stderr ? pino.destination(2) : stream) as unknown as Logger;
   // [08:02:30] WARN: worker: coordinator call failed; retrying {"retryInMs":100}, then an `err` line
+  // loaded only here: JSON processes (workers, services, CI) skip its ~20 ms of module loading
+  const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PinoPrettyFactory };
   const pretty = PinoPretty({
     destination: stream === process.stderr ? 2 : stream, sync: true, colorize: stream === process.stderr && process.env['NO_COLOR'] === undefined, singleLine: true,
     translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,component', messageFormat: '{component}: {msg}',
