@@ -4,8 +4,8 @@
  * clock: time is the `nowMs` argument. The same event sequence gives the same decisions.
  * Lifecycle, definitions and cost model: README.md beside this file.
  */
-import { median } from 'd3-array';
 import { InputError } from '../../worker/common/errors.js';
+import { DurationWindow } from './duration-window.js';
 import { compileSchedulerOptions } from './options.js';
 import type { CompiledSchedulerOptions, SchedulerOptions } from './options.js';
 import type {
@@ -52,9 +52,7 @@ export class TileScheduler {
   // and an extended lease is re-inserted at the end. So the first entry is the next to expire.
   readonly #byDeadline = new Set<Lease>();
   readonly #primaries = new Set<Lease>(); // live non-backup leases, oldest first (straggler scan)
-  readonly #durationsMs: Float64Array; // ring buffer of the latest completed tile durations
-  #durationCount = 0;
-  #medianMs: number | null | undefined = null; // undefined: stale, recompute on demand
+  readonly #durations: DurationWindow; // the latest completed tile durations (straggler scan)
   #clockMs = -Infinity;
   #run: RunState = 'running';
   #failure: RunFailure | null = null;
@@ -75,7 +73,7 @@ export class TileScheduler {
     this.#issued = new Uint32Array(n);
     this.#failures = new Uint32Array(n);
     this.#digests = new Array<string | undefined>(n);
-    this.#durationsMs = new Float64Array(this.options.durationSamples);
+    this.#durations = new DurationWindow(this.options.durationSamples);
     this.#ids.forEach((id, i) => {
       const seen = this.#index.get(id);
       if (seen !== undefined) throw bad('planTileIds', `scheduler plan: tile id "${id}" appears twice (positions ${seen} and ${i})`);
@@ -158,7 +156,7 @@ export class TileScheduler {
     }
     const own = this.#byWorker.get(workerId)?.get(t);
     if (own !== undefined) {
-      this.#recordDuration(now - own.leasedAtMs);
+      this.#durations.record(now - own.leasedAtMs);
       if (own.backup) this.#stats.backupsWon++;
     }
     const cancelled: HolderRef[] = [];
@@ -255,7 +253,7 @@ export class TileScheduler {
     return {
       run: this.#run, failure: this.#failure, cancelReason: this.#cancelReason, tilesTotal: this.#ids.length,
       pending, leased, done, failed, resumedDone: this.#resumedDone, leasesLive: this.#byDeadline.size,
-      ...this.#stats, medianTileMs: this.#median(),
+      ...this.#stats, medianTileMs: this.#durations.median(),
     };
   }
 
@@ -307,7 +305,7 @@ export class TileScheduler {
 
   /** The oldest straggler this worker does not hold and that has no backup yet, if one is old enough. */
   #backupFor(workerId: string, now: number): TileLease | undefined {
-    const medianMs = this.#median();
+    const medianMs = this.#durations.median();
     if (medianMs === null) return undefined; // no completed tile yet: nothing to call slow
     const thresholdMs = Math.max(this.options.backupMinMs, this.options.backupAfterMedianFactor * medianMs);
     for (const primary of this.#primaries) {
@@ -382,21 +380,6 @@ export class TileScheduler {
   #done(d: Mutable<ReleaseDecision>): ReleaseDecision {
     d.finished = this.#run !== 'running';
     return d;
-  }
-
-  #recordDuration(ms: number): void {
-    this.#durationsMs[this.#durationCount % this.#durationsMs.length] = ms;
-    this.#durationCount++;
-    this.#medianMs = undefined;
-  }
-
-  /** Exact median of the sliding window, recomputed (O(window)) only after new samples. */
-  #median(): number | null {
-    if (this.#medianMs === undefined) {
-      const filled = Math.min(this.#durationCount, this.#durationsMs.length);
-      this.#medianMs = median(this.#durationsMs.subarray(0, filled)) ?? null;
-    }
-    return this.#medianMs;
   }
 }
 
