@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTrajectoryGraph } from '../../models/popmodel/onnx/trajectory-graph.js';
-import type { RegimenGrid } from '../../models/popmodel/onnx/time-grid.js';
+import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
+import type { RegimenGrid } from '../../models/export/time-grid.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { loadModel, parseModelCard, sha256Hex } from '../../worker/model/load-card.js';
 import type { ModelCard } from '../../worker/model/card.js';

@@ -48,7 +48,7 @@ interface Manifest {
 
 function runCli(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/coordinator/cli/main.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist/cli/main.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', reject);

@@ -11,8 +11,8 @@ import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { runInProcess } from '../../coordinator/local/in-process.js';
-import { exportPopulationModel } from '../../models/popmodel/export.js';
-import { packTheta, type PopulationParameters } from '../../models/popmodel/parameters.js';
+import { exportPopulationModel } from '../../models/export/population-model.js';
+import { packTheta, type PopulationParameters } from '../../models/structures/parameters.js';
 import { packageRoot } from '../../worker/common/version.js';
 
 interface Results { meta: { truth: PopulationParameters }; trials: { replicate: number; converged: boolean; population: PopulationParameters }[] }

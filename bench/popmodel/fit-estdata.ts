@@ -7,8 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readTrial } from '../../models/ingest/trial.js';
-import { fitPopulationModel } from '../../models/popmodel/fit.js';
-import { parameterTableMarkdown } from '../../models/popmodel/estimate/summary.js';
+import { fitPopulationModel } from '../../models/estimate/fit.js';
+import { parameterTableMarkdown } from '../../models/estimate/summary.js';
 
 function repoFile(rel: string): string {
   const here = fileURLToPath(new URL('.', import.meta.url));

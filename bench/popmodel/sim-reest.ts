@@ -15,9 +15,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from 'd3-array';
 import { readTrial } from '../../models/ingest/trial.js';
-import { ETA_NAMES, FIXED_EFFECTS, type PopulationParameters } from '../../models/popmodel/parameters.js';
-import { fitPopulationModel, type FitResult } from '../../models/popmodel/fit.js';
-import { simulateTrial } from '../../models/popmodel/estimate/simulate-trial.js';
+import { ETA_NAMES, FIXED_EFFECTS, type PopulationParameters } from '../../models/structures/parameters.js';
+import { fitPopulationModel, type FitResult } from '../../models/estimate/fit.js';
+import { simulateTrial } from '../../models/estimate/simulate-trial.js';
 
 /** The truth: EstData's estimates, rounded, with moderate variability on every random effect. */
 export const SIM_REEST_TRUTH: PopulationParameters = {

@@ -26,9 +26,9 @@ export function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The CLI entry point (compiled), which also serves `qusop worker`. */
+/** The CLI entry point (compiled, top-level `cli/`), which also serves `qusop worker`: a path, not an import. */
 export function cliEntry(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'main.js');
 }
 
 export class LocalWorkers {

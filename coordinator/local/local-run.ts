@@ -10,7 +10,7 @@ import { writeManifest } from '../run/manifest.js';
 import type { RunController } from '../run/run-controller.js';
 import { Coordinator } from '../server/coordinator.js';
 import { openEventBus, registerEventBusMetrics } from '../events/open.js';
-import { progressView } from '../cli/progress.js';
+import { progressView } from './progress.js';
 import { LocalWorkers, newToken } from './launcher.js';
 
 export interface LocalRunOptions {

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, runCli, withTempDir } from '../kit/cli.js';
-import type { Answer } from '../../coordinator/answer/answers.js';
-import type { CalibrationResult } from '../../coordinator/answer/calibration-check.js';
-import type { ModelNote } from '../../coordinator/answer/model-notes.js';
+import type { Answer } from '../../analysis/answer/answers.js';
+import type { CalibrationResult } from '../../analysis/calibration/calibration-check.js';
+import type { ModelNote } from '../../analysis/answer/model-notes.js';
 
 const TRIAL = join(ROOT, 'data', 'EstData.csv');
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT, TEST_MODEL_DIR, runCli, withTempDir } from '../kit/cli.js';
-import type { Answer } from '../../coordinator/answer/answers.js';
+import type { Answer } from '../../analysis/answer/answers.js';
 
 const MODEL_ARGS = ['--model', join(TEST_MODEL_DIR, 'qd.model.json'), '--model', join(TEST_MODEL_DIR, 'qw.model.json')];
 const SMALL = ['--replicates', '20', '--subjects', '100', '--workers', '2', '--seed', '11'];

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root (tests run from dist/tests/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const CLI = join(ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 export const TEST_MODEL_DIR = join(ROOT, 'models', 'testmodel', 'artifacts');
 
 export interface CliResult {

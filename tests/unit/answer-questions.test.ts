@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { questionFor, relaxedFrom, POPULATIONS, REGIMENS } from '../../coordinator/answer/questions.js';
-import { answersFor, buildAnswers } from '../../coordinator/answer/answers.js';
-import { baseName, groupModels, regimenKey } from '../../coordinator/answer/models.js';
-import { parseBwOption, parseComedOption, populationBlocks } from '../../coordinator/answer/populations.js';
-import type { CellResult } from '../../coordinator/answer/orchestrate.js';
+import { questionFor, relaxedFrom, POPULATIONS, REGIMENS } from '../../analysis/answer/questions.js';
+import { answersFor, buildAnswers } from '../../analysis/answer/answers.js';
+import { baseName, groupModels, regimenKey } from '../../analysis/answer/models.js';
+import { parseBwOption, parseComedOption, populationBlocks } from '../../analysis/answer/populations.js';
+import type { CellResult } from '../../analysis/answer/orchestrate.js';
 import type { ModelCard } from '../../worker/model/card.js';
 import { InputError } from '../../worker/common/errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Predicted success per subject (coordinator/answer/calibration-predict.ts): on the known-answer TEST
+ * Predicted success per subject (analysis/calibration/calibration-predict.ts): on the known-answer TEST
  * model (real ONNX session) the fraction of eta draws that succeed matches the closed-form
  * P(max PD <= threshold | dose, BW, COMED) within binomial error; with stand-in runners, a card without
  * eta/theta gives its one deterministic outcome, theta draws are used from draw 0 up to the cap, and eta
@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { predictSuccess, type SubjectCovariates } from '../../coordinator/answer/calibration-predict.js';
+import { predictSuccess, type SubjectCovariates } from '../../analysis/calibration/calibration-predict.js';
 import { silentLogger } from '../../worker/common/log.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker/model/card.js';
 import { loadTrajectoryModel, type GroupReductions, type TrajectoryInputs } from '../../worker/onnx/session.js';

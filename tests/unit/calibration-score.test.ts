@@ -1,12 +1,12 @@
 /**
- * Calibration scores (coordinator/answer/calibration-score.ts): the Brier score and reliability bins on
+ * Calibration scores (analysis/calibration/calibration-score.ts): the Brier score and reliability bins on
  * hand-computed cases, exact Clopper–Pearson bin intervals, refusals of impossible inputs, and the
  * statistics on a large simulated case: a calibrated predictor scores E[p (1 - p)] and its bins sit on
  * the diagonal, a shifted one scores worse by the squared shift.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brierScore, calibrationScore, reliabilityBins } from '../../coordinator/answer/calibration-score.js';
+import { brierScore, calibrationScore, reliabilityBins } from '../../analysis/calibration/calibration-score.js';
 import { mulberry32 } from '../kit/prng.js';
 
 const close = (a: number | null, b: number, tol: number, what: string): void => {

@@ -1,14 +1,14 @@
 /**
- * Who the calibration check scores and what was observed (coordinator/answer/calibration-subjects.ts):
+ * Who the calibration check scores and what was observed (analysis/calibration/calibration-subjects.ts):
  * the sequence models' held-out subjects (card split, only on the same trial), the same set for every
  * model, each model's relation to them; the last dosing window of a constructed trial (dosed subjects:
  * after their last dose; placebo: the same hours) and observed success = every PD in it <= threshold.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseSubjects, observedLastWindows } from '../../coordinator/answer/calibration-subjects.js';
-import type { AnswerModel } from '../../coordinator/answer/models.js';
-import { modelNote } from '../../coordinator/answer/model-notes.js';
+import { chooseSubjects, observedLastWindows } from '../../analysis/calibration/calibration-subjects.js';
+import type { AnswerModel } from '../../analysis/answer/models.js';
+import { modelNote } from '../../analysis/answer/model-notes.js';
 import { parseTrial } from '../../models/ingest/trial.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema } from '../../worker/model/card.js';
 import { syntheticTrialCsv } from '../kit/sequence-trial.js';

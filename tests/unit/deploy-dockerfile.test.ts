@@ -86,8 +86,8 @@ test('entrypoint qusop, run by a numeric non-root user; the linked CLI is a node
   const users = instructions.filter((i) => i.getKeyword() === 'USER' && inFinal(i)).map((i) => i.getArgumentsContent() ?? '');
   assert.match(users[users.length - 1] ?? '', /^[1-9]\d*(:\d+)?$/, 'numeric, non-zero uid');
   const link = /ln -s (\S+) \/usr\/local\/bin\/qusop/.exec(text);
-  assert.equal(link?.[1], '/app/dist/coordinator/cli/main.js');
-  const built = join(ROOT, 'dist', 'coordinator', 'cli', 'main.js');
+  assert.equal(link?.[1], '/app/dist/cli/main.js');
+  const built = join(ROOT, 'dist', 'cli', 'main.js');
   assert.ok(existsSync(built), 'npm run build produced the CLI');
   assert.match(await readFile(built, 'utf8'), /^#!\/usr\/bin\/env node\n/);
 });
@@ -129,7 +129,7 @@ test('the build stage copies every file the CLI imports, and the runtime keeps e
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const seen = new Set<string>();
   const packages = new Set<string>();
-  const queue = [join(ROOT, 'coordinator', 'cli', 'main.ts')];
+  const queue = [join(ROOT, 'cli', 'main.ts')];
   for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
     if (seen.has(file)) continue;
     seen.add(file);

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { COMMANDS } from '../../coordinator/cli/commands/index.js';
+import { COMMANDS } from '../../cli/commands/index.js';
 import { parseScenarioText } from '../../coordinator/scenario/load.js';
 import { packageRoot } from '../../worker/common/version.js';
 import { loadManifests, type Manifest } from '../kit/k8s-manifests.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../../worker/common/errors.js';
 import { compileCoordinatorOptions } from '../../coordinator/server/options.js';
-import { checkNumber, CORES, intOption, LEASE_MS, LOCAL_WORKERS, numberOption, SEED } from '../../coordinator/cli/number-options.js';
+import { checkNumber, CORES, intOption, LEASE_MS, LOCAL_WORKERS, numberOption, SEED } from '../../cli/number-options.js';
 
 const rejects = (f: (v: unknown) => number, value: unknown, message: string): void => {
   assert.throws(() => f(value), (err: unknown) => {

@@ -1,5 +1,5 @@
 /**
- * Population estimation engine (models/popmodel/estimate) and fit (models/popmodel/fit.ts):
+ * Population estimation engine (models/estimate) and fit (models/estimate/fit.ts):
  * - a toy mixed-effects model (analytic one-compartment PK + direct Emax PD, placebo subjects, a
  *   covariate, fixed effects without variability) simulated at known parameters is recovered by
  *   SAEM within 4 standard errors of its own linearised Fisher information (variances on the log
@@ -18,20 +18,20 @@ import { fileURLToPath } from 'node:url';
 import { Matrix, inverse as mlInverse, determinant } from 'ml-matrix';
 import { InputError } from '../../worker/common/errors.js';
 import { readTrial } from '../../models/ingest/trial.js';
-import { ETA_NAMES, FIXED_EFFECTS, P_FIXED, P_THETA, individualParameters, packTheta, toTransformed, type PopulationParameters } from '../../models/popmodel/parameters.js';
-import type { EstimationProblem, SubjectData } from '../../models/popmodel/estimate/problem.js';
-import { estimatePopulation, type EngineOptions } from '../../models/popmodel/estimate/pipeline.js';
-import { CountingModel, type PopulationEstimate } from '../../models/popmodel/estimate/likelihood.js';
-import { importanceSamplingObjective } from '../../models/popmodel/estimate/objective.js';
-import { linearisedInformation } from '../../models/popmodel/estimate/fim.js';
-import { splitPrior } from '../../models/popmodel/estimate/eta-prior.js';
-import { conditionalMode } from '../../models/popmodel/estimate/modes.js';
-import { refineRandomEffects } from '../../models/popmodel/estimate/refine.js';
-import { Purpose, RandomStream } from '../../models/popmodel/estimate/rng.js';
-import { fixedFromTheta, popmodelProblem } from '../../models/popmodel/estimate/popmodel-problem.js';
-import { simulateTrial, subsetTrial } from '../../models/popmodel/estimate/simulate-trial.js';
-import { fitPopulationModel } from '../../models/popmodel/fit.js';
-import { uncertaintyDraws } from '../../models/popmodel/uncertainty.js';
+import { ETA_NAMES, FIXED_EFFECTS, P_FIXED, P_THETA, individualParameters, packTheta, toTransformed, type PopulationParameters } from '../../models/structures/parameters.js';
+import type { EstimationProblem, SubjectData } from '../../models/estimate/problem.js';
+import { estimatePopulation, type EngineOptions } from '../../models/estimate/pipeline.js';
+import { CountingModel, type PopulationEstimate } from '../../models/estimate/likelihood.js';
+import { importanceSamplingObjective } from '../../models/estimate/objective.js';
+import { linearisedInformation } from '../../models/estimate/fim.js';
+import { splitPrior } from '../../models/estimate/eta-prior.js';
+import { conditionalMode } from '../../models/estimate/modes.js';
+import { refineRandomEffects } from '../../models/estimate/refine.js';
+import { Purpose, RandomStream } from '../../models/estimate/rng.js';
+import { fixedFromTheta, popmodelProblem } from '../../models/estimate/popmodel-problem.js';
+import { simulateTrial, subsetTrial } from '../../models/estimate/simulate-trial.js';
+import { fitPopulationModel } from '../../models/estimate/fit.js';
+import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
 
 function repoFile(rel: string): string {
   const here = fileURLToPath(new URL('.', import.meta.url));

@@ -1,17 +1,17 @@
-// The population model's steady-state ONNX graphs (models/popmodel/onnx, export.ts): the card/graph
+// The population model's steady-state ONNX graphs (models/export): the card/graph
 // contract, agreement of the window maximum with an independent multiple-dose reference (pd.ts run to
 // steady state) for random subjects, doses and both regimens, ka at the PK eigenvalues, sufficiency
 // of the time grids, finiteness at the extremes, and the worker's session path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { populationArtifact, THETA_NAMES } from '../../models/popmodel/export.js';
-import { REGIMEN_GRIDS, refinedTimesH } from '../../models/popmodel/onnx/time-grid.js';
-import type { RegimenGrid } from '../../models/popmodel/onnx/time-grid.js';
-import { ETA_NAMES, individualParameters, K_ETA, packTheta, P_THETA, unpackTheta } from '../../models/popmodel/parameters.js';
-import type { IndividualParameters, PopulationParameters } from '../../models/popmodel/parameters.js';
-import { pkRates } from '../../models/popmodel/simulate/pk.js';
-import { repeatedDosingWindow, steadyStateBiomarker, steadyStateConcentrations } from '../../models/popmodel/simulate/steady-state.js';
+import { populationArtifact, THETA_NAMES } from '../../models/export/population-model.js';
+import { REGIMEN_GRIDS, refinedTimesH } from '../../models/export/time-grid.js';
+import type { RegimenGrid } from '../../models/export/time-grid.js';
+import { ETA_NAMES, individualParameters, K_ETA, packTheta, P_THETA, unpackTheta } from '../../models/structures/parameters.js';
+import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
+import { pkRates } from '../../models/structures/pk.js';
+import { repeatedDosingWindow, steadyStateBiomarker, steadyStateConcentrations } from '../../models/structures/steady-state.js';
 import { InputError } from '../../worker/common/errors.js';
 import { silentLogger } from '../../worker/common/log.js';
 import { ModelCardSchema } from '../../worker/model/card.js';

@@ -1,12 +1,12 @@
-// The population model's simulator (models/popmodel/simulate): closed-form 2-compartment PK and the
+// The population model's simulator (models/structures): closed-form 2-compartment PK and the
 // indirect-response biomarker, checked against a brute-force RK4 of the full ODE system, mass balance,
 // superposition, and the no-drug baseline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concentrations, pkRates, advancePk } from '../../models/popmodel/simulate/pk.js';
-import type { Dose } from '../../models/popmodel/simulate/pk.js';
-import { biomarker } from '../../models/popmodel/simulate/pd.js';
-import type { IndividualParameters } from '../../models/popmodel/parameters.js';
+import { concentrations, pkRates, advancePk } from '../../models/structures/pk.js';
+import type { Dose } from '../../models/structures/pk.js';
+import { biomarker } from '../../models/structures/pd.js';
+import type { IndividualParameters } from '../../models/structures/parameters.js';
 import { InputError } from '../../worker/common/errors.js';
 
 // Orders of magnitude of EstData (terminal half-life ~6 days, C ~1 mg/L per mg QD, IC50 ~1 mg/L) and the

@@ -1,10 +1,10 @@
 /**
- * The run progress view (coordinator/cli/progress.ts): the ETA text, the pace it comes from, and
+ * The run progress view (coordinator/local/progress.ts): the ETA text, the pace it comes from, and
  * the plain lines written when stderr is not a terminal.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etaSeconds, formatEta, progressView } from '../../coordinator/cli/progress.js';
+import { etaSeconds, formatEta, progressView } from '../../coordinator/local/progress.js';
 import type { RunProgressInfo } from '../../coordinator/run/run-controller.js';
 import { captureStream } from '../kit/streams.js';
 

@@ -6,15 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { curvePlotSpec, renderSvg, scopeSvgIds, svgToPng, type CurvePlot } from '../../coordinator/report/plots.js';
-import { renderCurveFigures } from '../../coordinator/report/curve-figures.js';
-import { reportHtml } from '../../coordinator/report/html.js';
-import { reportMarkdown } from '../../coordinator/report/markdown.js';
-import type { ReportInput } from '../../coordinator/report/input.js';
-import { groupModels, type AnswerModel } from '../../coordinator/answer/models.js';
-import { buildAnswers } from '../../coordinator/answer/answers.js';
-import type { AnswerRun, CellResult } from '../../coordinator/answer/orchestrate.js';
-import { POPULATIONS, REGIMENS } from '../../coordinator/answer/questions.js';
+import { curvePlotSpec, renderSvg, scopeSvgIds, svgToPng, type CurvePlot } from '../../analysis/plots.js';
+import { renderCurveFigures } from '../../analysis/report/curve-figures.js';
+import { reportHtml } from '../../analysis/report/html.js';
+import { reportMarkdown } from '../../analysis/report/markdown.js';
+import type { ReportInput } from '../../analysis/report/input.js';
+import { groupModels, type AnswerModel } from '../../analysis/answer/models.js';
+import { buildAnswers } from '../../analysis/answer/answers.js';
+import type { AnswerRun, CellResult } from '../../analysis/answer/orchestrate.js';
+import { POPULATIONS, REGIMENS } from '../../analysis/answer/questions.js';
 import type { ModelCard } from '../../worker/model/card.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 

@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coherenceRows, comparisonRows, reductionRows } from '../../coordinator/report/tables.js';
-import { imageReferences, scalarFacts } from '../../coordinator/report/diagnostics.js';
-import type { Answer } from '../../coordinator/answer/answers.js';
-import { questionFor, type PopulationName, type RegimenName } from '../../coordinator/answer/questions.js';
+import { coherenceRows, comparisonRows, reductionRows } from '../../analysis/report/tables.js';
+import { imageReferences, scalarFacts } from '../../analysis/report/diagnostics.js';
+import type { Answer } from '../../analysis/answer/answers.js';
+import { questionFor, type PopulationName, type RegimenName } from '../../analysis/answer/questions.js';
 
 type A = Pick<Answer, 'population' | 'regimen' | 'target' | 'dose' | 'model' | 'question'>;
 

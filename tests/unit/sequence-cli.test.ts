@@ -1,5 +1,5 @@
 /**
- * `qusop train` (coordinator/cli/commands/train.ts) through the real CLI: a tiny BiLSTM run writes
+ * `qusop train` (cli/commands/train.ts) through the real CLI: a tiny BiLSTM run writes
  * two loadable cards and prints their paths, the seed makes the ONNX bytes reproducible, and bad
  * input exits 2 with a message that names the file.
  */

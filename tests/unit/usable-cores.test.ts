@@ -1,5 +1,5 @@
 /**
- * Cores under a cgroup CPU quota (coordinator/cli/usable-cores.ts), on fixture trees laid out like
+ * Cores under a cgroup CPU quota (cli/usable-cores.ts), on fixture trees laid out like
  * /proc/self/cgroup and /sys/fs/cgroup for cgroup v2 and v1, hosts and containers.
  */
 import { test } from 'node:test';
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { cgroupCpuLimit, usableCores } from '../../coordinator/cli/usable-cores.js';
+import { cgroupCpuLimit, usableCores } from '../../cli/usable-cores.js';
 
 /** A fixture root with these files and (possibly empty) cgroup directories, at their paths on a machine. */
 function tree(files: Record<string, string>, cgroupDirs: readonly string[]): string {

@@ -1,7 +1,7 @@
 /**
  * Typed errors (STYLE.md 6): one class per failure kind, `name` set, `cause` chained, structured
  * fields, and whether a retry can help. Wire errors (gRPC status, exit codes) are translated in
- * exactly one place each: coordinator/rpc/status.ts and coordinator/cli/exit.ts.
+ * exactly one place each: coordinator/rpc/status.ts and cli/exit.ts.
  */
 
 export interface ErrorFields {

@@ -1,0 +1,126 @@
+/**
+ * `qusop answer <trial.csv>`: the five questions end to end on this machine. Models (given, shipped
+ * or fitted here) -> scenario rounds run by local workers (../local/local-run.ts) -> answers.json,
+ * calibration.json (held-out calibration check), report.html, plots, optional summary.md in one directory that
+ * is also round 0's run directory.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { InputError, RunError } from '../worker/common/errors.js';
+import { createLogger, type LogLevel } from '../worker/common/log.js';
+import { sha256Hex } from '../worker/model/load-card.js';
+import { readTrial } from '../models/ingest/trial.js';
+import { runLocal } from '../coordinator/local/local-run.js';
+import { writeReport } from './report/write-report.js';
+import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
+import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
+import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
+import { modelNotes } from './answer/model-notes.js';
+import { loadAnswerModels } from './answer/models.js';
+import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
+import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
+import { TARGETS } from './answer/questions.js';
+import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
+
+export interface AnswerCommandArgs {
+  readonly trial: string;
+  readonly model: readonly string[];
+  readonly bw?: string | undefined;
+  readonly comed?: string | undefined;
+  readonly out?: string | undefined;
+  readonly workers: number;
+  readonly replicates: number;
+  readonly subjects: number;
+  readonly seed: number;
+  readonly format?: 'md' | undefined;
+  readonly refit: boolean;
+  readonly provider: 'cpu' | 'cuda';
+  readonly threads: number;
+  readonly tileTrajectories?: number | undefined;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+}
+
+export const THRESHOLD_NG_ML = 3.3;
+
+export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
+  const level: LogLevel = a.verbose ? 'info' : 'warn';
+  const log = createLogger('qusop-answer', level);
+  const trialPath = resolve(a.trial);
+  const trial = await readTrial(trialPath); // file:line errors before anything runs
+  const trialSha = sha256Hex(await readFile(trialPath));
+  const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
+  for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
+  }
+  const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed })).digest('hex').slice(0, 12)}`));
+
+  let cards = a.model;
+  let modelSource = 'given with --model';
+  if (cards.length === 0) {
+    const shipped = a.refit ? undefined : await shippedModelFor(trialSha);
+    if (shipped !== undefined) {
+      cards = shipped;
+      modelSource = 'shipped fit to this trial (models/estdata)';
+    } else {
+      process.stderr.write(`fitting the population PK/PD model to ${trialPath} (SAEM; ${a.replicates} parameter-uncertainty draws) -> ${join(outDir, 'model')}\n`);
+      let last = 0;
+      cards = await fitAndExport(trialPath, {
+        seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'),
+        progress: (p) => {
+          if (a.quiet || (p.stage === 'saem' && Date.now() - last < 5_000)) return;
+          last = Date.now();
+          process.stderr.write(`fit: ${p.message}\n`);
+        },
+      });
+      modelSource = 'fitted to the trial by qusop answer';
+    }
+  }
+  const models = await loadAnswerModels(cards);
+  const plan: AnswerPlan = { outDir, trial: trialPath, base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
+
+  const execute: RunExecutor = async (scenarioPath, runDir, round) => {
+    if (round > 0) process.stderr.write(`grid extension round ${round}: ${scenarioPath}\n`);
+    const { run, succeeded } = await runLocal(
+      { scenario: scenarioPath, out: runDir, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: DEFAULT_MAX_BATCH_ROWS, threads: a.threads, format: 'parquet', leaseMs: 30_000, quiet: a.quiet },
+      log,
+    );
+    if (!succeeded || run.result === undefined) throw new RunError(`run ${run.runId} (${scenarioPath}) ${run.phase.toLowerCase()}: ${run.progress().error}`, { details: { dir: runDir } });
+    return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
+  };
+  const answerRun = await answerFiveQuestions(plan, execute);
+  const answers = buildAnswers(answerRun);
+  const armsMg = [...new Set(trial.subjects.map((s) => s.doseMg))].sort((x, y) => x - y);
+  const notes = modelNotes(models, { file: basename(trialPath), sha256: trialSha, subjects: trial.subjects.length, armsMg });
+  const calibrationStarted = Date.now();
+  const calibration = await calibrationCheck(trial, trialSha, models, { seed: a.seed, thresholdNgMl: THRESHOLD_NG_ML, logger: log });
+  if (!a.quiet) process.stderr.write(`calibration check: ${models.length} model(s) on the trial's last dosing window in ${((Date.now() - calibrationStarted) / 1000).toFixed(1)} s\n`);
+  const calibrationPath = await writeCalibrationJson(outDir, calibration);
+  const context = {
+    trial: { path: trialPath, sha256: trialSha },
+    model_source: modelSource,
+    test_model: models.some((m) => m.testModel),
+    runs: answerRun.rounds.map((r) => ({ round: r.round, run_id: r.runId, dir: r.dir, scenario: r.scenarioPath })),
+    models: notes,
+    calibration: calibrationSummary(calibration),
+  };
+  const answersPath = await writeAnswersJson(outDir, answers, context);
+  const manifests = await Promise.all(answerRun.rounds.map(async (r) => JSON.parse(await readFile(join(r.dir, 'manifest.json'), 'utf8')) as Record<string, unknown>));
+  const scenarioSha256 = await Promise.all(answerRun.rounds.map(async (r) => sha256Hex(await readFile(r.scenarioPath))));
+  const report = await writeReport(outDir, { run: answerRun, answers, trial: { path: trialPath, sha256: trialSha }, modelSource, manifests, scenarioSha256, modelNotes: notes, calibration }, { markdown: a.format === 'md' });
+  process.stdout.write(report.markdown?.text ?? answerTable(answers, context.test_model));
+  process.stderr.write(`answers: ${answersPath}\ncalibration: ${calibrationPath}\nreport:  ${report.html}\nplots:   ${join(outDir, 'plots')}\n${report.markdown === undefined ? '' : `summary: ${report.markdown.path}\n`}`);
+  return 0;
+}
+
+/** The plain-text answer table for a terminal. */
+export function answerTable(answers: readonly Answer[], testModel: boolean): string {
+  const header = ['Q', 'population', 'regimen', 'target', 'dose', 'mean crossing', 'interval', 'model', 'flags'];
+  const mgs = (x: number | null): string => (x === null ? '—' : `${x} mg`);
+  const rows = answers.map((x) => [`Q${x.question}`, x.population, x.regimen.toUpperCase(), `${Math.round(x.target * 100)} %`, mgs(x.dose), mgs(x.mean_crossing), `[${mgs(x.interval[0])}, ${mgs(x.interval[1])}]`, x.model.name, x.flags.join(',') || '-']);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const title = `the five questions${testModel ? ' (TEST MODEL: not dose recommendations)' : ''}`;
+  return [title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+}

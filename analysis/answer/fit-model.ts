@@ -1,0 +1,55 @@
+/**
+ * The model when `--model` is not given: the population PK/PD model fitted to the given trial. The
+ * shipped fit (models/estdata, made by `qusop fit`) is used when its card's provenance names this very
+ * trial (same sha256) and `--refit` is not asked for; otherwise the trial is fitted here (SAEM), R
+ * parameter-uncertainty draws are taken from the fit's covariance (one per replicate, so the band
+ * includes parameter uncertainty: SCIENCE.md "Cautions") and the model is exported into DIR/model/.
+ */
+import { readFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256Hex } from '../../worker/model/load-card.js';
+import { packageRoot } from '../../worker/common/version.js';
+import type { FitProgress } from '../../models/estimate/fit.js';
+import { fitTrial } from '../fit/fit-trial.js';
+
+export const SHIPPED_MODEL_DIR = (): string => join(packageRoot(), 'models', 'estdata');
+
+/** True when any string inside `v` (any depth) equals `needle`. */
+function mentions(v: unknown, needle: string): boolean {
+  if (typeof v === 'string') return v === needle;
+  if (Array.isArray(v)) return v.some((x) => mentions(x, needle));
+  if (v !== null && typeof v === 'object') return Object.values(v).some((x) => mentions(x, needle));
+  return false;
+}
+
+/** The shipped QD/QW cards when they were fitted to the trial with this sha256; undefined otherwise. */
+export async function shippedModelFor(trialSha256: string, dir: string = SHIPPED_MODEL_DIR()): Promise<string[] | undefined> {
+  const cards = [join(dir, 'qd.model.json'), join(dir, 'qw.model.json')];
+  for (const c of cards) {
+    try {
+      await access(c);
+      const card = JSON.parse(await readFile(c, 'utf8')) as { provenance?: unknown };
+      if (!mentions(card.provenance, trialSha256)) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return cards;
+}
+
+export interface FitAndExportOptions {
+  readonly seed: number;
+  /** parameter-uncertainty draws (the run's replicates R) */
+  readonly draws: number;
+  readonly outDir: string;
+  readonly progress?: (p: FitProgress) => void;
+}
+
+/** Fit -> draws -> ONNX + cards (and the fit's diagnostics) in outDir; returns the two card paths. */
+export async function fitAndExport(trialPath: string, o: FitAndExportOptions): Promise<string[]> {
+  const r = await fitTrial(trialPath, {
+    seed: o.seed, draws: o.draws, vpcReplicates: 100, outDir: o.outDir, madeBy: 'qusop answer (no --model: fitted to the trial)',
+    ...(o.progress === undefined ? {} : { progress: o.progress }),
+  });
+  return [r.cards.qd, r.cards.qw];
+}

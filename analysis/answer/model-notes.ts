@@ -1,0 +1,74 @@
+/**
+ * What each model in a comparison is and what it assumes about the virtual population, in words
+ * derived from its cards (pure): kind, how virtual subjects differ (random effects or covariates only),
+ * whether parameter uncertainty is in the bands, what data it was fitted/trained on, and where it
+ * extrapolates. Written into answers.json (`models`) and the report's model comparison, so a reader
+ * of any one dose knows whether it came from a mechanistic fit with parameter draws or from a sequence
+ * model without them, running beyond the trial's doses and regimen.
+ */
+import type { ModelCard } from '../../worker/model/card.js';
+import { cardDataSha256, cardSplit } from './card-provenance.js';
+import type { AnswerModel } from './models.js';
+
+export type ModelKind = 'mechanistic population model' | 'sequence model' | 'test model' | 'trajectory model';
+
+export interface ModelNote {
+  readonly model: string;
+  readonly family: string;
+  readonly kind: ModelKind;
+  /** how virtual subjects differ from each other under this model */
+  readonly between_subjects: string;
+  readonly parameter_uncertainty: string;
+  readonly data: string;
+  readonly extrapolation: string;
+}
+
+export interface TrialFacts {
+  readonly file: string;
+  readonly sha256: string;
+  readonly subjects: number;
+  /** the trial's nominal arm doses (mg, once daily), ascending */
+  readonly armsMg: readonly number[];
+}
+
+function kindOf(m: AnswerModel, card: ModelCard): ModelKind {
+  if (m.testModel) return 'test model';
+  if (/lstm|sequence|transformer|rnn/i.test(m.family) || cardSplit(card) !== undefined) return 'sequence model';
+  if (/mechanistic|cmt|pkpd|popmodel/i.test(m.family) || card.inputs.eta !== undefined) return 'mechanistic population model';
+  return 'trajectory model';
+}
+
+const mgList = (xs: readonly number[]): string => `${xs.join(', ')} mg`;
+
+export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
+  const card = m.cards.qd.card;
+  const kind = kindOf(m, card);
+  const eta = card.inputs.eta;
+  const draws = card.inputs.theta?.draws.length ?? 0;
+  const between = eta === undefined
+    ? 'only by body weight and COMED (no random effects): subjects with the same covariates get the same trajectory'
+    : `by body weight, COMED and ${eta.dim} random effect${eta.dim > 1 ? 's' : ''}${eta.names === undefined ? '' : ` (${eta.names.join(', ')})`} drawn from the model's between-subject distribution`;
+  const uncertainty = draws > 1
+    ? `${draws} parameter-uncertainty draws (replicate r uses draw r mod ${draws}): bands and intervals include the uncertainty of the fit`
+    : 'none: bands and intervals reflect population sampling only, which understates the uncertainty of a model fitted to a small trial';
+  const split = cardSplit(card);
+  const sameTrial = cardDataSha256(card) === trial.sha256;
+  const data = !sameTrial
+    ? (m.testModel ? 'none (closed-form test model)' : 'not this trial (the card names other data or none)')
+    : split === undefined
+      ? `fitted to all ${trial.subjects} subjects of ${trial.file}`
+      : `trained on ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out for validation (early stopping)`;
+  const top = Math.max(0, ...trial.armsMg);
+  const extrapolation = kind === 'sequence model'
+    ? `learnt from each subject's last once-daily window at ${mgList(trial.armsMg)}: QD doses above ${top} mg and every once-weekly prediction (the QD network run on t/168 with weekly dose/BW) are extrapolation with no mechanism behind them`
+    : kind === 'mechanistic population model'
+      ? `doses above ${top} mg and the once-weekly regimen are extrapolated through the fitted mechanism (PK compartments + PD response): credible as far as the mechanism holds`
+      : kind === 'test model'
+        ? 'not pharmacology: checks the engine against a known answer'
+        : 'unknown: the card does not say how the model was built';
+  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty, data, extrapolation };
+}
+
+export function modelNotes(models: readonly AnswerModel[], trial: TrialFacts): ModelNote[] {
+  return models.map((m) => modelNote(m, trial));
+}

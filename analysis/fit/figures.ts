@@ -1,0 +1,101 @@
+/**
+ * Fit diagnostics as pictures (Vega-Lite -> SVG in Node -> PNG with resvg, as the report's plots):
+ * goodness of fit (observed vs population and individual predictions, individual residuals vs time)
+ * and the visual predictive check per endpoint and dose arm.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { GofPoint } from '../../models/estimate/gof.js';
+import { VPC_PERCENTILES, type VpcResult } from '../../models/estimate/vpc.js';
+import { PLOT_FONT } from '../plots.js';
+
+const ENDPOINT = { 1: 'PK conc (mg/L)', 2: 'PD biomarker (ng/mL)' } as const;
+const config = { font: PLOT_FONT, view: { stroke: '#bbb' }, axis: { labelFontSize: 10, titleFontSize: 11 }, header: { labelFontSize: 11, labelFontWeight: 'bold' } } as const;
+
+export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  const lines: Record<string, unknown>[] = [];
+  for (const dvid of [1, 2] as const) {
+    for (const which of ['pred', 'ipred'] as const) {
+      const panel = `${ENDPOINT[dvid]}: observed vs ${which === 'pred' ? 'population' : 'individual'} prediction`;
+      const pts = points.filter((p) => p.dvid === dvid && Number.isFinite(p[which]) && !(dvid === 1 && p.dv <= 0));
+      for (const p of pts) rows.push({ panel, x: p[which], y: p.dv, dose: `${p.doseMg} mg` });
+      const values = pts.flatMap((p) => [p[which], p.dv]);
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      if (Number.isFinite(lo) && Number.isFinite(hi)) lines.push({ panel, x: lo, y: lo }, { panel, x: hi, y: hi });
+    }
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Goodness of fit', subtitle: 'line: identity; colour: dose arm (mg once daily)', anchor: 'start' },
+    data: { values: [...rows.map((r) => ({ ...r, kind: 'obs' })), ...lines.map((r) => ({ ...r, kind: 'identity' }))] },
+    facet: { field: 'panel', type: 'nominal', title: null },
+    columns: 2,
+    spec: {
+      width: 300,
+      height: 220,
+      layer: [
+        { transform: [{ filter: "datum.kind === 'obs'" }], mark: { type: 'point', filled: true, opacity: 0.5, size: 18 }, encoding: { x: { field: 'x', type: 'quantitative', title: 'prediction' }, y: { field: 'y', type: 'quantitative', title: 'observed' }, color: { field: 'dose', type: 'nominal', title: 'arm' } } },
+        { transform: [{ filter: "datum.kind === 'identity'" }], mark: { type: 'line', color: '#333', strokeDash: [4, 3] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+      ],
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    config,
+  } as TopLevelSpec;
+}
+
+export function residualSpec(points: readonly GofPoint[]): TopLevelSpec {
+  const rows = points.filter((p) => Number.isFinite(p.iwres)).map((p) => ({ panel: `${ENDPOINT[p.dvid]}: IWRES vs time`, t: p.timeH, r: p.iwres, dose: `${p.doseMg} mg` }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'Individual weighted residuals', subtitle: 'should scatter around 0 within about ±2 with no trend', anchor: 'start' },
+    data: { values: rows },
+    facet: { field: 'panel', type: 'nominal', title: null },
+    columns: 2,
+    spec: {
+      width: 300,
+      height: 180,
+      layer: [
+        { mark: { type: 'point', filled: true, opacity: 0.5, size: 16 }, encoding: { x: { field: 't', type: 'quantitative', title: 'time (h)' }, y: { field: 'r', type: 'quantitative', title: 'IWRES' }, color: { field: 'dose', type: 'nominal', title: 'arm' } } },
+        { mark: { type: 'rule', color: '#333' }, encoding: { y: { datum: 0 } } },
+      ],
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    config,
+  } as TopLevelSpec;
+}
+
+export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
+  const label = ['5th', '50th', '95th'];
+  const rows = vpc.bins
+    .filter((b) => b.dvid === dvid && (dvid === 2 || b.observed.every((o) => o > 0)))
+    .flatMap((b) =>
+      VPC_PERCENTILES.map((_, i) => {
+        const [lo, mid, hi] = b.simulated[i] ?? [NaN, NaN, NaN];
+        return { arm: `${b.doseMg} mg arm`, t: b.timeH, pct: label[i], lo, mid, hi, obs: b.observed[i] };
+      }),
+    );
+  const pctColor = { field: 'pct', type: 'nominal', title: 'percentile', scale: { domain: label, range: ['#2e8b57', '#c0392b', '#1f5fa8'] } } as const;
+  const coverage = dvid === 1 ? vpc.coverage.pk : vpc.coverage.pd;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `Visual predictive check — ${ENDPOINT[dvid]}`,
+      subtitle: `points/lines: observed 5th, 50th, 95th percentiles; shaded: 90 % interval of the same percentiles over ${vpc.replicates} simulated trials; ${Math.round(coverage * 100)} % of observed percentiles inside`,
+      anchor: 'start',
+    },
+    data: { values: rows },
+    facet: { field: 'arm', type: 'nominal', title: null, sort: { field: 't' } },
+    columns: dvid === 1 ? 3 : 4,
+    spec: {
+      width: 230,
+      height: 180,
+      layer: [
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 't', type: 'quantitative', title: 'time (h)' }, y: { field: 'lo', type: 'quantitative', title: ENDPOINT[dvid], ...(dvid === 1 ? { scale: { type: 'log' } } : {}) }, y2: { field: 'hi' }, color: pctColor } },
+        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'obs', type: 'quantitative' }, color: pctColor } },
+        { mark: { type: 'point', filled: true, size: 14 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'obs', type: 'quantitative' }, color: pctColor } },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+    config,
+  } as TopLevelSpec;
+}

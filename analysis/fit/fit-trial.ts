@@ -1,0 +1,119 @@
+/**
+ * Trial -> fitted population PK/PD model -> ONNX trajectory graphs with parameter-uncertainty draws,
+ * plus the fit's record: fit.json (everything the fit returned), fit-report.md (parameter table) and
+ * diagnostics/ (GOF, residuals, VPC as PNG), referenced from the model cards so reports embed them.
+ * Shared by `qusop fit` and `qusop answer` (no --model).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import { sha256Hex } from '../../worker/model/load-card.js';
+import { codeVersion } from '../../worker/common/version.js';
+import { readTrial } from '../../models/ingest/trial.js';
+import { summarizeTrial } from '../../models/ingest/summary.js';
+import { fitPopulationModel, type FitProgress, type FitResult } from '../../models/estimate/fit.js';
+import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
+import { exportPopulationModel } from '../../models/export/population-model.js';
+import { goodnessOfFit } from '../../models/estimate/gof.js';
+import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc.js';
+import { renderSvg, svgToPng } from '../plots.js';
+import { gofSpec, residualSpec, vpcSpec } from './figures.js';
+
+export interface FitTrialOptions {
+  readonly seed: number;
+  /** parameter-uncertainty draws stored in the cards (a sweep's replicate r uses draw r mod draws) */
+  readonly draws: number;
+  readonly vpcReplicates: number;
+  readonly outDir: string;
+  /** who asked, for the provenance */
+  readonly madeBy: string;
+  readonly progress?: (p: FitProgress) => void;
+  readonly say?: (line: string) => void;
+}
+
+export interface FitTrialResult {
+  readonly cards: { readonly qd: string; readonly qw: string };
+  readonly fit: FitResult;
+  readonly vpc: VpcResult;
+  readonly summary: string;
+}
+
+/** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
+async function figure(dir: string, name: string, spec: TopLevelSpec): Promise<string> {
+  await writeFile(join(dir, `${name}.png`), svgToPng(await renderSvg(spec)));
+  return `diagnostics/${name}.png`;
+}
+
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string): string {
+  const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
+  const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
+  const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
+  return [
+    `# Population PK/PD fit`,
+    '',
+    `Data: \`${trialPath}\` (sha256 ${dataSha256}); method: SAEM, -2LL by importance sampling, SEs from the linearised Fisher information; seed ${fit.seed}.`,
+    '',
+    `-2LL ${f(fit.objective.minus2LL)} (MC s.e. ${f(fit.objective.mcStandardError)}); converged: ${fit.converged}; SAEM iterations ${fit.iterations.burnIn} + ${fit.iterations.explore} + ${fit.iterations.smooth}; ${Math.round(fit.timingsMs.total / 1000)} s.`,
+    '',
+    '| group | parameter | estimate | SE | RSE % |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Eta shrinkage: ${shrink}.`,
+    '',
+    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.`,
+    '',
+    ...(fit.notes.length > 0 ? ['Notes:', ...fit.notes.map((n) => `- ${n}`), ''] : []),
+    '![goodness of fit](diagnostics/gof.png)',
+    '![residuals](diagnostics/residuals.png)',
+    '![VPC PK](diagnostics/vpc-pk.png)',
+    '![VPC PD](diagnostics/vpc-pd.png)',
+    '',
+  ].join('\n');
+}
+
+export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<FitTrialResult> {
+  const say = o.say ?? (() => undefined);
+  const dataSha256 = sha256Hex(await readFile(trialPath));
+  const trial = await readTrial(trialPath);
+  const summary = summarizeTrial(trial);
+  say(summary);
+  const fit = await fitPopulationModel(trial, { seed: o.seed, ...(o.progress === undefined ? {} : { progress: o.progress }) });
+  say(`fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
+  const draws = uncertaintyDraws(fit, o.draws, o.seed);
+  const diagDir = join(o.outDir, 'diagnostics');
+  await mkdir(diagDir, { recursive: true });
+  say(`diagnostics: goodness of fit and a VPC over ${o.vpcReplicates} simulated trials`);
+  const gof = goodnessOfFit(trial, fit.population, fit.individual);
+  const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed });
+  const figures = {
+    gof: await figure(diagDir, 'gof', gofSpec(gof)),
+    residuals: await figure(diagDir, 'residuals', residualSpec(gof)),
+    vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
+    vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
+  };
+  const provenance = {
+    made_by: o.madeBy,
+    code_version: codeVersion(),
+    data: { path: trialPath, sha256: dataSha256 },
+    // the old source path is part of the shipped fit.json's bytes (see models/export/population-model.ts)
+    method: 'SAEM + importance-sampling -2LL + linearised Fisher information (models/popmodel/fit.ts)',
+    seed: o.seed,
+    uncertainty: { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' },
+  };
+  const diagnostics = {
+    minus2LL: fit.objective.minus2LL,
+    converged: fit.converged,
+    convergence: fit.convergence,
+    shrinkage: fit.shrinkage,
+    vpc_coverage: vpc.coverage,
+    parameters: fit.table,
+    notes: fit.notes,
+    timings_ms: fit.timingsMs,
+    figures,
+  };
+  const cards = await exportPopulationModel(fit.population, draws, o.outDir, provenance, diagnostics);
+  await writeFile(join(o.outDir, 'fit.json'), JSON.stringify({ provenance, fit, vpc }, null, 2) + '\n');
+  await writeFile(join(o.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, dataSha256, trialPath));
+  return { cards, fit, vpc, summary };
+}

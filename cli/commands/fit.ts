@@ -1,0 +1,17 @@
+/** `qusop fit <trial.csv> --out DIR` — yargs definition. */
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { COUNT, intOption, REPLICATES, SEED } from '../number-options.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in NONMEM layout (EstData columns)' })
+    .option('out', { type: 'string', default: 'models/estdata', describe: 'output directory: qd/qw ONNX + cards, fit.json, fit-report.md, diagnostics/' })
+    .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
+    .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards (replicate r uses draw r mod draws)' }))
+    .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }));
+
+export const fitCommandModule = defineCommand('fit <trial>', 'Fit the population PK/PD model to a trial and export QD/QW ONNX trajectory graphs', builder, async (a) => {
+  const { fitCommand } = await import('../../analysis/fit/fit-command.js');
+  process.exitCode = await fitCommand({ trial: a.trial, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'] });
+});

@@ -1,0 +1,31 @@
+/** `qusop run <scenario>` — yargs definition; the work is in ../run-command.ts. */
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { CORES, COUNT, intOption, LEASE_MS, LOCAL_WORKERS, PORT, THREADS } from '../number-options.js';
+import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../worker/onnx/session.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML)' })
+    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (default: the cores this process may use, a container CPU quota included; never more than tiles left)' }))
+    .option('out', { type: 'string', describe: 'run directory (default: runs/<run id>)' })
+    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
+    .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
+    .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
+    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
+    .option(...intOption('metrics-port', PORT, { describe: 'serve coordinator /metrics on 127.0.0.1:PORT' }))
+    .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
+    .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
+    .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'tile lease duration; heartbeats every lease/5' }))
+    .option('model', { type: 'string', array: true, default: [] as string[], describe: "override a regimen's model: REGIMEN=CARD.model.json" })
+    .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines; only warnings and errors on stderr' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs from the embedded coordinator' });
+
+export const runCommandModule = defineCommand('run <scenario>', 'Run a scenario file on this machine: embedded coordinator + N local workers over loopback gRPC', builder, async (a) => {
+  const { runCommand } = await import('../run-command.js');
+  process.exitCode = await runCommand({
+    scenario: a.scenario, workers: a.workers, out: a.out, tileTrajectories: a['tile-trajectories'], provider: a.provider,
+    maxBatchRows: a['max-batch-rows'] ?? defaultMaxBatchRows(a.provider), threads: a.threads, metricsPort: a['metrics-port'], format: a.format, leaseMs: a['lease-ms'],
+    model: a.model, quiet: a.quiet, verbose: a.verbose, nats: a.nats,
+  });
+});

@@ -1,0 +1,37 @@
+/** `qusop train lstm|qt-lstm <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence) and writes its QD/QW trajectory models. */
+import type { Argv } from 'yargs';
+import { defineCommand } from './define.js';
+import { COUNT, intOption, numberOption, SEED } from '../number-options.js';
+
+const builder = (y: Argv) =>
+  y
+    .positional('family', { choices: ['lstm', 'qt-lstm'] as const, demandOption: true, describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3)' })
+    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV (NONMEM-style, EstData layout)' })
+    .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
+    .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit' }))
+    .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
+    .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
+    .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
+    .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
+    .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
+
+export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {
+  const { trainSequenceModel } = await import('../../models/sequence/train.js');
+  const { cards, trained } = await trainSequenceModel({
+    family: a.family,
+    trialPath: a.trial,
+    outDir: a.out,
+    seed: a.seed,
+    ...(a.epochs === undefined ? {} : { maxEpochs: a.epochs }),
+    ...(a.patience === undefined ? {} : { patience: a.patience }),
+    ...(a.hidden === undefined ? {} : { hidden: a.hidden }),
+    ...(a['max-minutes'] === undefined ? {} : { maxSeconds: a['max-minutes'] * 60 }),
+    ...(a.quiet ? {} : { onEpoch: (e: number, t: number, v: number) => process.stderr.write(`epoch ${e + 1}: train ${t.toFixed(4)} val ${v.toFixed(4)} (MSE, z units)\n`) }),
+  });
+  const h = trained.history;
+  process.stderr.write(
+    `${trained.family}: ${trained.trainableParameters} trainable parameters, best epoch ${h.bestEpoch + 1}/${h.epochsRun} (${h.stopReason}), ` +
+      `train ${trained.trainLoss.toFixed(4)} val ${trained.valLoss.toFixed(4)} (z), val RMSE ${trained.valRmseNgMl.toFixed(3)} ng/mL, ${h.seconds.toFixed(0)} s\n`,
+  );
+  process.stdout.write(`${cards.join('\n')}\n`);
+});

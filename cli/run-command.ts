@@ -1,0 +1,49 @@
+/**
+ * `qusop run <scenario>`: one machine, no services. Embedded coordinator on loopback + N local worker
+ * processes (../local/local-run.ts), progress on stderr, the decision table on stdout, outputs in the run directory.
+ */
+import { createLogger, type LogLevel } from '../worker/common/log.js';
+import { InputError } from '../worker/common/errors.js';
+import { runLocal, type LocalRunOptions } from '../coordinator/local/local-run.js';
+import { formatDecisionTable } from './decision-table.js';
+
+/** `qusop run`'s arguments: the local run's options, with --model overrides and log verbosity. */
+export interface RunCommandArgs extends Omit<LocalRunOptions, 'compile'> {
+  readonly model: readonly string[];
+  readonly verbose: boolean;
+}
+
+export function parseModelOverrides(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new InputError(`--model ${v}: expected REGIMEN=CARD.model.json (e.g. qd=models/estdata/qd.model.json)`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function runCommand(a: RunCommandArgs): Promise<number> {
+  const log = createLogger('qusop-run', a.verbose ? 'info' : a.quiet ? 'warn' : defaultRunLogLevel());
+  const { run, succeeded, testModel } = await runLocal(
+    {
+      scenario: a.scenario, out: a.out, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: a.maxBatchRows,
+      threads: a.threads, metricsPort: a.metricsPort, format: a.format, leaseMs: a.leaseMs, compile: { modelOverrides: parseModelOverrides(a.model) },
+      quiet: a.quiet, nats: a.nats,
+    },
+    log,
+  );
+  if (!succeeded || run.result === undefined) {
+    process.stderr.write(`qusop: run ${run.runId} ${run.phase.toLowerCase()}: ${run.progress().error}\n`);
+    return 1;
+  }
+  const title = `decisions for run ${run.runId}${testModel ? ' (TEST MODEL)' : ''} — ${run.opts.dir}`;
+  process.stdout.write(formatDecisionTable(run.result.decisions, title));
+  return 0;
+}
+
+/** `qusop run` is a terminal command: warnings and errors only, unless QUSOP_LOG_LEVEL or --verbose says otherwise. */
+function defaultRunLogLevel(): LogLevel {
+  const v = process.env['QUSOP_LOG_LEVEL'];
+  return v === 'debug' || v === 'info' || v === 'warn' || v === 'error' || v === 'silent' ? v : 'warn';
+}

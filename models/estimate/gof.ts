@@ -1,0 +1,44 @@
+/**
+ * Goodness-of-fit data: for every fitted observation, the population prediction (eta = 0), the
+ * individual prediction (the subject's conditional mode of eta) and the individual weighted residual
+ * under the fitted residual-error model (PK: sd^2 = a^2 + b^2 f^2; PD: additive).
+ */
+import type { Trial } from '../ingest/trial.js';
+import { individualParameters, K_ETA, type PopulationParameters } from '../structures/parameters.js';
+import { concentrations } from '../structures/pk.js';
+import { biomarker } from '../structures/pd.js';
+
+export interface GofPoint {
+  readonly dvid: 1 | 2;
+  readonly id: number;
+  readonly doseMg: number;
+  readonly timeH: number;
+  readonly dv: number;
+  readonly pred: number;
+  readonly ipred: number;
+  readonly iwres: number;
+}
+
+export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: readonly { readonly id: number; readonly eta: readonly number[] }[]): GofPoint[] {
+  const byId = new Map(modes.map((m) => [m.id, m.eta]));
+  const { pkAdditive: a, pkProportional: b, pdAdditive: c } = pop.sigma;
+  const out: GofPoint[] = [];
+  for (const s of trial.subjects) {
+    const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+    const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0));
+    const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0));
+    const pkT = s.pk.map((o) => o.timeH);
+    const pdT = s.pd.map((o) => o.timeH);
+    const [predPk, ipredPk] = [concentrations(typical, doses, pkT), concentrations(own, doses, pkT)];
+    const [predPd, ipredPd] = [biomarker(typical, doses, pdT), biomarker(own, doses, pdT)];
+    s.pk.forEach((o, j) => {
+      const f = ipredPk[j] ?? NaN;
+      out.push({ dvid: 1, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPk[j] ?? NaN, ipred: f, iwres: (o.dv - f) / Math.sqrt(a * a + b * b * f * f) });
+    });
+    s.pd.forEach((o, j) => {
+      const f = ipredPd[j] ?? NaN;
+      out.push({ dvid: 2, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPd[j] ?? NaN, ipred: f, iwres: (o.dv - f) / c });
+    });
+  }
+  return out;
+}

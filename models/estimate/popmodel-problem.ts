@@ -1,0 +1,103 @@
+/**
+ * The population PK/PD model of parameters.ts as an EstimationProblem: theta = FIXED_EFFECTS on their
+ * transformed scales, random effects ETA_NAMES (COMED's coefficient on the baseline enters as a
+ * covariate of R0's random effect, exactly as individualParameters applies it), PK (DVID 1) with
+ * combined proportional + additive error, PD (DVID 2) with additive error. Predictions come from the
+ * shared simulator (structures/pk.ts, structures/pd.ts), never from a copy of it. Placebo subjects carry
+ * PD observations only: their PK and potency random effects are left to the prior by the engine.
+ */
+import type { Trial } from '../ingest/trial.js';
+import {
+  ETA_NAMES, FIXED_EFFECTS, fromTransformed, individualParameters, toTransformed,
+  type FixedEffectName, type FixedEffects, type PopulationParameters,
+} from '../structures/parameters.js';
+import { concentrations, type Dose } from '../structures/pk.js';
+import { biomarker } from '../structures/pd.js';
+import type { EstimationProblem, OutputSpec, RandomEffect, SubjectData } from './problem.js';
+
+export const OUTPUT_PK = 0;
+export const OUTPUT_PD = 1;
+export const POPMODEL_OUTPUTS: readonly OutputSpec[] = [
+  { name: 'PK', error: 'combined' },
+  { name: 'PD', error: 'additive' },
+];
+
+/** Covariate effects of the model that are linear in a random effect's transformed parameter. */
+const COVARIATE_EFFECTS: readonly { eta: (typeof ETA_NAMES)[number]; theta: FixedEffectName; covariate: 'comed' }[] = [
+  { eta: 'R0', theta: 'BETA_COMED_R0', covariate: 'comed' },
+];
+
+/**
+ * Limits of the numerically estimated parameters that can run to a limit of their range: IMAX -> 1
+ * (complete inhibition cannot be told from 0.9999 by PD data) and a Hill coefficient -> 0 or infinity.
+ */
+export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; upper: number }[] = [
+  { name: 'IMAX', lower: 1e-4, upper: 1 - 1e-4 },
+  { name: 'GAMMA', lower: 0.05, upper: 20 },
+];
+
+export const thetaIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findIndex((f) => f.name === name);
+
+export interface PopmodelProblem extends EstimationProblem {
+  readonly trial: Trial;
+}
+
+export function fixedFromTheta(theta: ArrayLike<number>): FixedEffects {
+  return Object.fromEntries(FIXED_EFFECTS.map((f, i) => [f.name, fromTransformed(f.name, theta[i] ?? NaN)])) as FixedEffects;
+}
+
+/**
+ * PD quadrature tolerance for estimation. Measured on EstData-like profiles: 1e-3 keeps the biomarker
+ * within ~1e-6 ng/mL of the exact value (the PD noise is ~0.5 ng/mL; finite-difference steps of
+ * 1e-4..1e-3 on the log scale still see clean derivatives) at ~40 % of the cost of the default 1e-6.
+ */
+export const ESTIMATION_PD_REL_TOL = 1e-3;
+
+export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL): PopmodelProblem {
+  const subjects: SubjectData[] = trial.subjects.map((s) => ({
+    id: s.id,
+    y: Float64Array.from([...s.pk.map((o) => o.dv), ...s.pd.map((o) => o.dv)]),
+    output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...s.pd.map(() => OUTPUT_PD)]),
+  }));
+  const doses: Dose[][] = trial.subjects.map((s) => s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg })));
+  const pkTimes = trial.subjects.map((s) => s.pk.map((o) => o.timeH));
+  const pdTimes = trial.subjects.map((s) => s.pd.map((o) => o.timeH));
+  // a covariate the trial never varies cannot show its effect: its coefficient stays at its start value
+  const varies = (c: (typeof COVARIATE_EFFECTS)[number]): boolean => new Set(trial.subjects.map((s) => s[c.covariate])).size > 1;
+  const randomEffects: RandomEffect[] = ETA_NAMES.map((name) => ({
+    name,
+    muIndex: thetaIndex(name),
+    covariates: COVARIATE_EFFECTS.filter((c) => c.eta === name && varies(c)).map((c) => ({
+      thetaIndex: thetaIndex(c.theta),
+      values: Float64Array.from(trial.subjects, (s) => s[c.covariate]),
+    })),
+  }));
+  const fixedTheta = COVARIATE_EFFECTS.filter((c) => !varies(c)).map((c) => thetaIndex(c.theta));
+  return {
+    trial,
+    thetaNames: FIXED_EFFECTS.map((f) => f.name),
+    subjects,
+    outputs: POPMODEL_OUTPUTS,
+    randomEffects,
+    fixedTheta,
+    thetaBounds: THETA_BOUNDS.map((b) => ({ index: thetaIndex(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
+    predict(s, theta, eta, out) {
+      const subj = trial.subjects[s]!;
+      const p = individualParameters(fixedFromTheta(theta), subj.bwKg, subj.comed, Array.from(eta));
+      const nPk = pkTimes[s]!.length;
+      if (nPk > 0) out.set(concentrations(p, doses[s]!, pkTimes[s]!), 0);
+      if (pdTimes[s]!.length > 0) out.set(biomarker(p, doses[s]!, pdTimes[s]!, { relTol: pdRelTol }), nPk);
+    },
+  };
+}
+
+/** PopulationParameters from the engine's flat estimate. */
+export function toPopulationParameters(theta: ArrayLike<number>, omega: ArrayLike<number>, sigma: ArrayLike<number>): PopulationParameters {
+  const k = ETA_NAMES.length;
+  return {
+    fixed: fixedFromTheta(theta),
+    omega: Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => omega[i * k + j] ?? 0)),
+    // residualLayout(POPMODEL_OUTPUTS) = [PK additive, PK proportional, PD additive]
+    sigma: { pkAdditive: sigma[0] ?? NaN, pkProportional: sigma[1] ?? NaN, pdAdditive: sigma[2] ?? NaN },
+  };
+}

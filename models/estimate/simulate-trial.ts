@@ -1,0 +1,51 @@
+/**
+ * A trial with a given design (subjects' BW, COMED, doses and sampling times) and observations drawn
+ * from the population model at known parameters: eta ~ N(0, Omega), predictions from the shared
+ * simulator (structures/pk.ts, structures/pd.ts, default accuracy), residual error as the fit assumes it
+ * (PK: var = a^2 + b^2 f^2; PD: additive). The material of simulation–re-estimation and of the
+ * estimation tests; seeded, so a replicate is a pure function of (design, truth, seed, replicate).
+ */
+import type { Observation, Subject, Trial } from '../ingest/trial.js';
+import { ETA_NAMES, choleskyLower, individualParameters, type PopulationParameters } from '../structures/parameters.js';
+import { concentrations } from '../structures/pk.js';
+import { biomarker } from '../structures/pd.js';
+import { Purpose, RandomStream } from './rng.js';
+
+export interface SimulatedTrial {
+  readonly trial: Trial;
+  /** the random effects each subject was simulated with (ETA_NAMES order) */
+  readonly etas: readonly (readonly number[])[];
+}
+
+export function simulateTrial(design: Trial, truth: PopulationParameters, seed: number, replicate: number): SimulatedTrial {
+  const k = ETA_NAMES.length;
+  const l = choleskyLower(truth.omega);
+  const { pkAdditive: a, pkProportional: b, pdAdditive: c } = truth.sigma;
+  const etas: number[][] = [];
+  const subjects: Subject[] = design.subjects.map((s, i) => {
+    const rng = new RandomStream(seed, Purpose.simulation, replicate * 65536 + i);
+    const z = rng.normals(k);
+    const eta = Array.from({ length: k }, (_, r) => {
+      let v = 0;
+      for (let j = 0; j <= r; j += 1) v += (l[r * k + j] ?? 0) * (z[j] ?? 0);
+      return v;
+    });
+    etas.push(eta);
+    const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta);
+    const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+    const conc = concentrations(p, doses, s.pk.map((o) => o.timeH));
+    const resp = biomarker(p, doses, s.pd.map((o) => o.timeH));
+    const pk: Observation[] = s.pk.map((o, j) => {
+      const f = conc[j] ?? NaN;
+      return { ...o, dv: f + Math.sqrt(a * a + b * b * f * f) * rng.normal() };
+    });
+    const pd: Observation[] = s.pd.map((o, j) => ({ ...o, dv: (resp[j] ?? NaN) + c * rng.normal() }));
+    return { ...s, pk, pd };
+  });
+  return { trial: { ...design, file: `${design.file}#simulated-${seed}-${replicate}`, subjects }, etas };
+}
+
+/** The design restricted to some subjects (e.g. a few per arm for a fast test). */
+export function subsetTrial(design: Trial, keep: (s: Subject, index: number) => boolean): Trial {
+  return { ...design, subjects: design.subjects.filter(keep) };
+}

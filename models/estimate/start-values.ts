@@ -1,0 +1,221 @@
+/**
+ * Data-driven start values for the population fit: nothing is copied from a particular trial.
+ * PK: per-subject NCA (terminal rate, AUC -> clearance, first-dose peak -> central volume, time of
+ * peak -> absorption), allometrically normalised to 70 kg and pooled by medians, then refined by a
+ * naive-pooled fit of the typical profile (log scale). PD: baselines by COMED group, inhibition at the
+ * last dosing interval vs average concentration (-> IMAX, IC50), onset half-time (-> KOUT), then a
+ * naive-pooled fit with the pooled PK. Residual sds start from the naive-pooled residuals (which
+ * include the between-subject spread, so they start high and SAEM's annealing brings them down);
+ * Omega starts at variance 1 on every random effect (Monolix's default), wide enough to explore.
+ */
+import { median, quantile } from 'd3-array';
+import { levenbergMarquardt } from 'ml-levenberg-marquardt';
+import type { Subject, Trial } from '../ingest/trial.js';
+import { InputError } from '../../worker/common/errors.js';
+import {
+  ALLOMETRY, ETA_NAMES, FIXED_EFFECTS, REFERENCE_BW_KG, individualParameters, toTransformed,
+  type FixedEffectName, type PopulationParameters,
+} from '../structures/parameters.js';
+import { concentrations, type Dose } from '../structures/pk.js';
+import { biomarker } from '../structures/pd.js';
+import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
+import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
+
+/** Start variance of every random effect (log scale). */
+export const START_OMEGA_VARIANCE = 1;
+const LM_ITERATIONS = 25;
+
+const doseList = (s: Subject): Dose[] => s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+const points = (obs: readonly { timeH: number; dv: number }[]): Point[] => obs.map((o) => ({ timeH: o.timeH, value: o.dv }));
+
+interface SubjectNca { clKg70: number; vzKg70: number; v1Kg70: number; tmaxH: number; lambdaZ: number }
+
+function subjectNca(s: Subject): SubjectNca | null {
+  const pts = points(s.pk);
+  const first = s.doses[0];
+  const last = s.doses[s.doses.length - 1];
+  if (first === undefined || last === undefined || pts.length < 3) return null;
+  const prev = s.doses[s.doses.length - 2];
+  const tauH = prev === undefined ? Infinity : last.timeH - prev.timeH;
+  const lambdaZ = terminalRate(pts.filter((p) => p.timeH >= last.timeH)) ?? terminalRate(pts);
+  if (lambdaZ === null) return null;
+  const window = pts.filter((p) => p.timeH >= last.timeH && p.timeH <= last.timeH + tauH);
+  const span = window.length > 0 ? (window[window.length - 1]?.timeH ?? 0) - (window[0]?.timeH ?? 0) : 0;
+  let cl: number;
+  if (Number.isFinite(tauH) && window.length >= 4 && span >= 0.8 * tauH) {
+    cl = last.amtMg / auc(window); // steady-state AUC over one interval
+  } else {
+    const total = s.doses.reduce((acc, d) => acc + d.amtMg, 0);
+    const lastPoint = pts[pts.length - 1]!;
+    cl = total / (auc([{ timeH: first.timeH, value: 0 }, ...pts]) + lastPoint.value / lambdaZ);
+  }
+  const second = s.doses[1];
+  const pk1 = peak(pts, first.timeH, second?.timeH ?? Infinity);
+  if (!(cl > 0) || pk1 === null || !(pk1.value > 0)) return null;
+  const w = s.bwKg / REFERENCE_BW_KG;
+  return {
+    clKg70: cl / w ** ALLOMETRY.clearance,
+    vzKg70: cl / lambdaZ / w ** ALLOMETRY.volume,
+    v1Kg70: first.amtMg / pk1.value / w ** ALLOMETRY.volume,
+    tmaxH: pk1.timeH,
+    lambdaZ,
+  };
+}
+
+/** KA such that a one-compartment oral profile with elimination k peaks at tmax (bisection). */
+function absorptionFromTmax(tmaxH: number, k: number): number {
+  const tmaxOf = (ka: number): number => Math.log(ka / k) / (ka - k);
+  if (!(tmaxH > 0) || tmaxH >= 1 / k) return 2 * k;
+  let lo = k * (1 + 1e-9);
+  let hi = k * 1e6;
+  for (let i = 0; i < 200; i += 1) {
+    const mid = Math.sqrt(lo * hi);
+    if (tmaxOf(mid) > tmaxH) lo = mid; else hi = mid;
+  }
+  return Math.sqrt(lo * hi);
+}
+
+/** Naive-pooled least squares over the given theta entries; returns the refined theta. */
+function pooledFit(theta: Float64Array, free: readonly FixedEffectName[], y: readonly number[], predictAll: (t: Float64Array) => Float64Array, bound: number): Float64Array {
+  const idx = free.map(thetaIndex);
+  let cacheKey = '';
+  let cache: Float64Array = new Float64Array(0);
+  const at = (params: number[]): Float64Array => {
+    const key = params.join(',');
+    if (key !== cacheKey) {
+      const t = Float64Array.from(theta);
+      idx.forEach((i, q) => { t[i] = params[q] ?? 0; });
+      cache = predictAll(t);
+      cacheKey = key;
+    }
+    return cache;
+  };
+  const start = idx.map((i) => theta[i] ?? 0);
+  const fit = levenbergMarquardt({ x: y.map((_, i) => i), y }, (params) => {
+    const f = at(params);
+    return (x) => f[x] ?? NaN;
+  }, {
+    initialValues: start, gradientDifference: 1e-4, maxIterations: LM_ITERATIONS, errorTolerance: 1e-10,
+    minValues: start.map((v) => v - bound), maxValues: start.map((v) => v + bound),
+  });
+  const out = Float64Array.from(theta);
+  if (fit.parameterValues.every(Number.isFinite)) idx.forEach((i, q) => { out[i] = fit.parameterValues[q] ?? out[i] ?? 0; });
+  return out;
+}
+
+export interface StartValues {
+  readonly population: PopulationParameters;
+  /** how each group of values was obtained (for the fit report) */
+  readonly notes: readonly string[];
+}
+
+export function startValues(trial: Trial): StartValues {
+  const notes: string[] = [];
+  const active = trial.subjects.filter((s) => s.pk.length > 0 && s.doses.length > 0);
+  const nca = active.map(subjectNca).filter((x): x is SubjectNca => x !== null);
+  if (nca.length === 0) throw new InputError(`${trial.file}: no subject has a PK profile (>= 3 observations after a dose) to derive start values from`, { details: { file: trial.file } });
+  const cl = logMedian(nca.map((n) => n.clKg70));
+  const vz = logMedian(nca.map((n) => n.vzKg70));
+  const v1 = Math.min(logMedian(nca.map((n) => n.v1Kg70)), 0.9 * vz);
+  const v2 = Math.max(vz - v1, 0.1 * vz);
+  const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
+  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L, KA ${ka.toPrecision(3)} 1/h (70 kg)`);
+
+  const theta = new Float64Array(FIXED_EFFECTS.length);
+  const set = (name: FixedEffectName, value: number): void => { theta[thetaIndex(name)] = toTransformed(name, value); };
+  set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
+
+  // PK: naive-pooled fit of log concentrations (typical subject per BW)
+  const pkObs = active.flatMap((s) => s.pk.filter((o) => o.dv > 0).map((o) => ({ s, t: o.timeH, y: Math.log(o.dv) })));
+  const pkBySubject = active.map((s) => s.pk.filter((o) => o.dv > 0).map((o) => o.timeH));
+  const predictPk = (t: Float64Array): Float64Array => {
+    const fixed = fixedFromTheta(t);
+    const out: number[] = [];
+    active.forEach((s, i) => {
+      const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, []), doseList(s), pkBySubject[i]!);
+      c.forEach((v) => out.push(Math.log(Math.max(v, 1e-300))));
+    });
+    return Float64Array.from(out);
+  };
+  const pkFree: FixedEffectName[] = ['CL', 'V1', 'Q', 'V2', 'KA'];
+  const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
+  theta.set(pkTheta);
+  const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);
+  const pkProportional = Math.sqrt(pkRes.reduce((s, r) => s + r * r, 0) / Math.max(pkRes.length, 1));
+
+  // PD: baselines by COMED group (observations at or before the first dose; all of a placebo subject's)
+  const baseline = new Map<Subject, number>();
+  for (const s of trial.subjects) {
+    const t0 = s.doses[0]?.timeH ?? Infinity;
+    const pre = s.pd.filter((o) => o.timeH <= t0 && o.dv > 0);
+    if (pre.length > 0) baseline.set(s, Math.exp(pre.reduce((a, o) => a + Math.log(o.dv), 0) / pre.length));
+  }
+  const logBase = (comed: 0 | 1): number[] => [...baseline].filter(([s]) => s.comed === comed).map(([, b]) => Math.log(b));
+  const b0 = logBase(0);
+  const b1 = logBase(1);
+  const allBase = [...b0, ...b1];
+  if (allBase.length === 0) throw new InputError(`${trial.file}: no PD observation at or before the first dose: cannot derive the baseline's start value`, { details: { file: trial.file } });
+  const mean = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
+  const r0 = Math.exp(b0.length > 0 ? mean(b0) : mean(b1));
+  const beta = b0.length > 0 && b1.length > 0 ? mean(b1) - mean(b0) : 0;
+
+  // inhibition over each treated subject's last dosing interval against its average concentration
+  const inhibition: { f: number; c: number }[] = [];
+  const onset: number[] = [];
+  for (const s of active) {
+    const base = baseline.get(s);
+    const last = s.doses[s.doses.length - 1];
+    const prev = s.doses[s.doses.length - 2];
+    if (base === undefined || last === undefined) continue;
+    const end = last.timeH + (prev === undefined ? 24 : last.timeH - prev.timeH);
+    const pdWin = s.pd.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
+    const pkWin = s.pk.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
+    if (pdWin.length === 0 || pkWin.length === 0) continue;
+    const f = 1 - mean(pdWin.map((o) => o.dv)) / base;
+    inhibition.push({ f, c: mean(pkWin.map((o) => o.dv)) });
+    if (f > 0.2) {
+      // first time the response covers half of the late suppression
+      const t0 = s.doses[0]?.timeH ?? 0;
+      const half = s.pd.find((o) => o.timeH > t0 && o.timeH <= last.timeH && base - o.dv >= 0.5 * f * base);
+      if (half !== undefined) onset.push(half.timeH - t0);
+    }
+  }
+  const fMax = Math.max(0, ...inhibition.map((x) => x.f));
+  const imax = Math.min(Math.max(fMax, 0.1), 0.95);
+  const ic50s = inhibition.filter((x) => x.f > 0.05 && x.f < 0.95 * imax).map((x) => (x.c * (imax - x.f)) / x.f);
+  const ic50 = ic50s.length > 0 ? logMedian(ic50s) : logMedian(inhibition.map((x) => x.c));
+  const lambdaZ = logMedian(nca.map((n) => n.lambdaZ));
+  const kout = onset.length > 0 ? Math.LN2 / Math.max(median(onset) ?? NaN, 1e-3) : lambdaZ;
+  set('R0', r0); set('BETA_COMED_R0', beta); set('KOUT', kout); set('IMAX', imax);
+  set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
+  notes.push(`PD: baseline ${r0.toPrecision(3)} (COMED log-ratio ${beta.toFixed(3)}), max inhibition ${fMax.toFixed(2)}, IC50 ${ic50.toPrecision(3)}, KOUT ${kout.toPrecision(3)} 1/h`);
+
+  // PD: naive-pooled fit with the pooled PK
+  const pdSubjects = trial.subjects.filter((s) => s.pd.length > 0);
+  const pdY = pdSubjects.flatMap((s) => s.pd.map((o) => o.dv));
+  const predictPd = (t: Float64Array): Float64Array => {
+    const fixed = fixedFromTheta(t);
+    const out: number[] = [];
+    for (const s of pdSubjects) {
+      const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, []), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
+      r.forEach((v) => out.push(v));
+    }
+    return Float64Array.from(out);
+  };
+  const pdFree: FixedEffectName[] = ['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'];
+  theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
+  const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
+  const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));
+  const lowPk = quantile(pkObs.map((o) => Math.exp(o.y)), 0.1) ?? 0;
+  notes.push('naive-pooled refinement of PK (log scale) and PD (additive) typical values');
+
+  const k = ETA_NAMES.length;
+  return {
+    population: {
+      fixed: fixedFromTheta(theta),
+      omega: Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? START_OMEGA_VARIANCE : 0))),
+      sigma: { pkProportional, pkAdditive: Math.max(pkProportional * lowPk, 1e-9), pdAdditive },
+    },
+    notes,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Visual predictive check: the trial's design (subjects, doses, sampling times) is simulated many times
+ * from the fitted population model (random effects and residual error), and the 5th/50th/95th
+ * percentiles of the observations per (endpoint, dose arm, nominal time) are compared with the 90 %
+ * prediction interval of the same percentiles across simulated trials.
+ */
+import { quantileSorted } from 'd3-array';
+import type { Subject, Trial } from '../ingest/trial.js';
+import type { PopulationParameters } from '../structures/parameters.js';
+import { simulateTrial } from './simulate-trial.js';
+
+export const VPC_PERCENTILES = [0.05, 0.5, 0.95] as const;
+
+export interface VpcBin {
+  readonly dvid: 1 | 2;
+  readonly doseMg: number;
+  /** nominal time (observations within 1 % of it, or 0.05 h, share a bin) */
+  readonly timeH: number;
+  readonly n: number;
+  /** observed percentiles, VPC_PERCENTILES order */
+  readonly observed: readonly number[];
+  /** per percentile: 5 %, 50 %, 95 % of that percentile across simulated trials */
+  readonly simulated: readonly (readonly [number, number, number])[];
+}
+
+export interface VpcResult {
+  readonly replicates: number;
+  readonly bins: readonly VpcBin[];
+  /** fraction of observed percentiles inside their simulated 90 % interval, per endpoint */
+  readonly coverage: { readonly pk: number; readonly pd: number };
+}
+
+type Key = string;
+const binKey = (dvid: number, dose: number, t: number): Key => `${dvid}|${dose}|${t}`;
+
+/** Nominal times: sort the distinct times and merge those within 1 % (or 0.05 h) of the bin's first. */
+function nominalTimes(times: readonly number[]): (t: number) => number {
+  const sorted = [...new Set(times)].sort((x, y) => x - y);
+  const starts: number[] = [];
+  for (const t of sorted) {
+    const last = starts[starts.length - 1];
+    if (last === undefined || t - last > Math.max(0.05, 0.01 * last)) starts.push(t);
+  }
+  return (t) => {
+    let best = starts[0] ?? t;
+    for (const s of starts) if (s <= t + 1e-9) best = s;
+    return best;
+  };
+}
+
+function groups(trial: Trial, nominal: (t: number) => number): Map<Key, number[]> {
+  const out = new Map<Key, number[]>();
+  const add = (s: Subject, dvid: 1 | 2): void => {
+    for (const o of dvid === 1 ? s.pk : s.pd) {
+      const k = binKey(dvid, s.doseMg, nominal(o.timeH));
+      const list = out.get(k) ?? [];
+      list.push(o.dv);
+      out.set(k, list);
+    }
+  };
+  for (const s of trial.subjects) {
+    add(s, 1);
+    add(s, 2);
+  }
+  return out;
+}
+
+const percentiles = (values: number[]): number[] => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return VPC_PERCENTILES.map((p) => quantileSorted(sorted, p) ?? NaN);
+};
+
+export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, opts: { readonly replicates: number; readonly seed: number }): VpcResult {
+  const nominal = nominalTimes(trial.subjects.flatMap((s) => [...s.pk, ...s.pd].map((o) => o.timeH)));
+  const observed = groups(trial, nominal);
+  const sims = new Map<Key, number[][]>();
+  for (let r = 0; r < opts.replicates; r += 1) {
+    const sim = groups(simulateTrial(trial, pop, opts.seed, r).trial, nominal);
+    for (const [k, values] of sim) {
+      const list = sims.get(k) ?? [];
+      list.push(percentiles(values));
+      sims.set(k, list);
+    }
+  }
+  const bins: VpcBin[] = [];
+  const inside = { 1: [0, 0], 2: [0, 0] } as Record<1 | 2, [number, number]>;
+  for (const [k, values] of observed) {
+    const [dvid, dose, t] = k.split('|').map(Number) as [1 | 2, number, number];
+    const obs = percentiles(values);
+    const perRep = sims.get(k) ?? [];
+    const simulated = VPC_PERCENTILES.map((_, i) => {
+      const sorted = perRep.map((p) => p[i] ?? NaN).sort((x, y) => x - y);
+      return [quantileSorted(sorted, 0.05) ?? NaN, quantileSorted(sorted, 0.5) ?? NaN, quantileSorted(sorted, 0.95) ?? NaN] as [number, number, number];
+    });
+    obs.forEach((o, i) => {
+      const [lo, , hi] = simulated[i] ?? [NaN, NaN, NaN];
+      inside[dvid][1] += 1;
+      if (o >= lo && o <= hi) inside[dvid][0] += 1;
+    });
+    bins.push({ dvid, doseMg: dose, timeH: t, n: values.length, observed: obs, simulated });
+  }
+  bins.sort((x, y) => x.dvid - y.dvid || x.doseMg - y.doseMg || x.timeH - y.timeH);
+  const frac = ([a, b]: [number, number]): number => (b === 0 ? NaN : a / b);
+  return { replicates: opts.replicates, bins, coverage: { pk: frac(inside[1]), pd: frac(inside[2]) } };
+}

@@ -1,0 +1,60 @@
+/**
+ * In-graph individual parameters, mirroring `individualParameters` (parameters.ts) row by row:
+ * eta = L z with L the lower Cholesky factor packed in theta (row-major), allometry on clearances
+ * and volumes, COMED on the baseline, log-normal IIV. Every log-scale parameter is assembled as one
+ * [9, B] log vector and exponentiated once; IMAX is expit of its logit. Subjects run along the LAST
+ * axis everywhere in this graph: onnxruntime broadcasts fast over long contiguous spans and very
+ * slowly over short inner dimensions ([B, 8, 1] x [B, 8, 3] ran ~50x slower than the same work as
+ * [3, 8, B]).
+ */
+import { ALLOMETRY, ETA_NAMES, FIXED_EFFECTS, K_ETA, P_FIXED, P_THETA, REFERENCE_BW_KG } from '../structures/parameters.js';
+import type { EtaName, FixedEffectName } from '../structures/parameters.js';
+import type { GraphWriter } from './graph-writer.js';
+
+/** Natural-scale [1, B] tensors of one subject per column (plus log IC50, used by the Hill term). */
+export interface IndividualTensors {
+  readonly CL: string; readonly V1: string; readonly Q: string; readonly V2: string; readonly KA: string;
+  readonly R0: string; readonly KOUT: string; readonly IC50: string; readonly logIC50: string; readonly GAMMA: string; readonly IMAX: string;
+}
+
+const LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
+type LogParam = (typeof LOG_PARAMS)[number];
+
+const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
+
+const fixedIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findIndex((f) => f.name === name);
+
+/**
+ * Inputs in subject-last layout: bwRow, comedRow [1, B]; etaT [K, B] (standard normal z, transposed);
+ * thetaT [P_THETA, B] (transposed).
+ */
+export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string }): IndividualTensors {
+  return w.scoped('individual', () => {
+    // eta_i = sum_{j <= i} L_ij z_j: the packed Cholesky entries times z gathered per entry, summed per row i.
+    const pairs: { i: number; j: number }[] = [];
+    for (let i = 0; i < K_ETA; i += 1) for (let j = 0; j <= i; j += 1) pairs.push({ i, j });
+    const chol = w.slice(inputs.thetaT, 0, P_FIXED, P_THETA, 'chol'); // [21, B]
+    const zPerEntry = w.gather(inputs.etaT, 0, pairs.map((p) => p.j), 'z_per_entry');
+    const rowSum = Array.from({ length: K_ETA }, (_, i) => pairs.map((p) => (p.i === i ? 1 : 0))).flat();
+    const eta = w.op('MatMul', [w.floats('row_sum', [K_ETA, pairs.length], rowSum), w.mul(chol, zPerEntry, 'l_times_z')], 'eta'); // [K, B]
+
+    // log p = theta_p + allometry_p * ln(bw / 70) + eta mapped to p + [p = R0] * beta_comed * comed
+    const theta = w.gather(inputs.thetaT, 0, LOG_PARAMS.map(fixedIndex), 'theta_log'); // [9, B]
+    const logW = w.sub(w.op('Log', [inputs.bwRow], 'log_bw'), w.scalar('log_ref_bw', Math.log(REFERENCE_BW_KG)), 'log_w');
+    const allometry = w.mul(w.floats('allometry', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => ALLOMETRIC[p] ?? 0)), logW, 'allometric');
+    const etaMap = LOG_PARAMS.flatMap((p) => ETA_NAMES.map((e: EtaName) => (p === e ? 1 : 0)));
+    const iiv = w.op('MatMul', [w.floats('eta_map', [LOG_PARAMS.length, K_ETA], etaMap), eta], 'iiv');
+    const beta = w.slice(inputs.thetaT, 0, fixedIndex('BETA_COMED_R0'), fixedIndex('BETA_COMED_R0') + 1, 'beta_comed');
+    const comedEffect = w.mul(inputs.comedRow, beta, 'comed_effect');
+    const onR0 = w.mul(w.floats('r0_mask', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => (p === 'R0' ? 1 : 0))), comedEffect, 'comed_on_r0');
+    const logP = w.add(w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p_iiv'), onR0, 'log_p');
+    const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
+    const get = (p: LogParam): string => natural[LOG_PARAMS.indexOf(p)] ?? '';
+    const logIC50 = w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50');
+    const IMAX = w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX');
+    return {
+      CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
+      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX,
+    };
+  });
+}

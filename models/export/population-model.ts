@@ -1,0 +1,100 @@
+/**
+ * Writes a fitted population model as trajectory models the sweep engine runs: `qd.onnx` /
+ * `qd.model.json` and `qw.onnx` / `qw.model.json`. The graphs (trajectory-graph.ts) contain no
+ * fitted numbers; the card carries the parameter-uncertainty draws (packed theta rows, replicate r
+ * uses draws[r % n]) and declares eta as standard normal (the graph applies each draw's Omega).
+ * The card's sha256 is the hash of exactly the bytes written.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../worker/common/errors.js';
+import { MODEL_CARD_SCHEMA, ModelCardSchema } from '../../worker/model/card.js';
+import type { ModelCard } from '../../worker/model/card.js';
+import { encodeModel } from '../../worker/onnx/graph-builder.js';
+import { ETA_NAMES, FIXED_EFFECTS, K_ETA, P_THETA, packTheta } from '../structures/parameters.js';
+import type { PopulationParameters } from '../structures/parameters.js';
+import { REGIMEN_GRIDS } from './time-grid.js';
+import type { RegimenGrid } from './time-grid.js';
+import { buildTrajectoryGraph, OUTPUTS, POPULATION_FAMILY } from './trajectory-graph.js';
+
+export const POPULATION_MODEL_VERSION = '1.0.0';
+
+/** theta entry names: `log CL`, `BETA_COMED_R0`, `logit IMAX`, ..., then `L[CL,CL]`, `L[V1,CL]`, ... */
+export const THETA_NAMES: readonly string[] = [
+  ...FIXED_EFFECTS.map((f) => (f.transform === 'identity' ? f.name : `${f.transform} ${f.name}`)),
+  ...ETA_NAMES.flatMap((a, i) => ETA_NAMES.slice(0, i + 1).map((b) => `L[${a},${b}]`)),
+];
+
+export interface PopulationArtifact {
+  onnxBytes: Uint8Array;
+  card: ModelCard;
+}
+
+/** Checks the draws: at least one (the point estimate when none is given), each P_THETA finite numbers. */
+function checkedDraws(pop: PopulationParameters, draws: readonly (readonly number[])[]): number[][] {
+  const rows = draws.length === 0 ? [packTheta(pop)] : draws.map((d) => [...d]);
+  rows.forEach((row, r) => {
+    if (row.length !== P_THETA) throw new InputError(`exportPopulationModel: draws[${r}] has ${row.length} entries, expected P_THETA = ${P_THETA} (${THETA_NAMES.join(', ')})`);
+    const bad = row.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new InputError(`exportPopulationModel: draws[${r}][${bad}] (${THETA_NAMES[bad]}) is ${row[bad]}, expected a finite number`);
+  });
+  return rows;
+}
+
+/** ONNX bytes and a schema-validated card for one regimen (pure; nothing is written). */
+export function populationArtifact(
+  grid: RegimenGrid,
+  pop: PopulationParameters,
+  draws: readonly (readonly number[])[],
+  provenance: Readonly<Record<string, unknown>>,
+  diagnostics: Readonly<Record<string, unknown>> = {},
+): PopulationArtifact {
+  const onnxBytes = encodeModel(buildTrajectoryGraph(grid));
+  const card = ModelCardSchema.parse({
+    schema: MODEL_CARD_SCHEMA,
+    name: `popmodel-${grid.tag}`,
+    family: POPULATION_FAMILY,
+    version: POPULATION_MODEL_VERSION,
+    test_model: false,
+    // The old source paths in description and builder are part of the shipped cards' bytes: they change
+    // when the cards are next regenerated, not in a move (models/README.md).
+    description:
+      '2-compartment PK with first-order absorption (allometric BW) + indirect-response PD with inhibited ' +
+      'production (COMED on baseline), log-normal IIV; noise-free steady-state trajectories for the regimen ' +
+      '(qusop models/popmodel/README.md).',
+    onnx: `${grid.tag}.onnx`,
+    sha256: createHash('sha256').update(onnxBytes).digest('hex'),
+    regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
+    time_grid_h: [...grid.timesH],
+    inputs: {
+      covariates: ['dose', 'bw', 'comed'],
+      eta: { dim: K_ETA, distribution: 'standard-normal', names: [...ETA_NAMES] },
+      theta: { dim: P_THETA, names: [...THETA_NAMES], draws: checkedDraws(pop, draws) },
+    },
+    outputs: { pd: OUTPUTS.pd, conc: OUTPUTS.conc },
+    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL', conc: 'mg/L' },
+    provenance: { ...provenance, population: { fixed: pop.fixed, omega: pop.omega, sigma: pop.sigma }, builder: 'models/popmodel/onnx/trajectory-graph.ts' },
+    diagnostics: { ...diagnostics },
+  });
+  return { onnxBytes, card };
+}
+
+/** Writes qd.onnx, qd.model.json, qw.onnx, qw.model.json into outDir; returns the two card paths. */
+export async function exportPopulationModel(
+  pop: PopulationParameters,
+  draws: number[][],
+  outDir: string,
+  provenance: Readonly<Record<string, unknown>>,
+  diagnostics: Readonly<Record<string, unknown>> = {},
+): Promise<{ qd: string; qw: string }> {
+  await mkdir(outDir, { recursive: true });
+  const write = async (grid: RegimenGrid): Promise<string> => {
+    const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics);
+    await writeFile(join(outDir, card.onnx), onnxBytes);
+    const cardPath = join(outDir, `${grid.tag}.model.json`);
+    await writeFile(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+    return cardPath;
+  };
+  return { qd: await write(REGIMEN_GRIDS.qd), qw: await write(REGIMEN_GRIDS.qw) };
+}

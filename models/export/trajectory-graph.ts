@@ -1,0 +1,55 @@
+/**
+ * The population model's trajectory graph for one regimen (the DESIGN.md contract):
+ *   inputs  dose [B] (mg), bw [B] (kg), comed [B] (0/1), eta [B, 6] (standard normal z), theta [B, P_THETA]
+ *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
+ * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes) -> pd-periodic.ts (R on the T outputs).
+ * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
+ * ONNX file serves every draw; the card carries the draws.
+ */
+import type { ModelProto } from 'onnx-buf';
+import { attr, DataType, graph, model, valueInfo } from '../../worker/onnx/graph-builder.js';
+import { K_ETA, P_THETA } from '../structures/parameters.js';
+import { GraphWriter } from './graph-writer.js';
+import { individualTensors } from './individual.js';
+import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
+import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
+import { nodeTimesH } from './time-grid.js';
+import type { RegimenGrid } from './time-grid.js';
+
+export const POPULATION_FAMILY = 'mechanistic-2cmt-idr';
+export const OUTPUTS = { pd: 'pd', conc: 'conc' } as const;
+
+export function buildTrajectoryGraph(grid: RegimenGrid): ModelProto {
+  const T = grid.timesH.length;
+  const w = new GraphWriter();
+  for (const name of ['dose', 'bw', 'comed', 'eta', 'theta']) w.fresh(name, true);
+  // subjects on the last axis throughout (see individual.ts)
+  const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
+  const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
+  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') });
+  const modes = steadyStateModes(w, p, row('dose'), grid.tauH);
+  const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
+  w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
+  periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
+  const g = graph({
+    name: `popmodel_${grid.tag}`,
+    nodes: w.nodes,
+    inputs: [
+      valueInfo('dose', DataType.FLOAT, ['B']),
+      valueInfo('bw', DataType.FLOAT, ['B']),
+      valueInfo('comed', DataType.FLOAT, ['B']),
+      valueInfo('eta', DataType.FLOAT, ['B', K_ETA]),
+      valueInfo('theta', DataType.FLOAT, ['B', P_THETA]),
+    ],
+    outputs: [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T]), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T])],
+    initializers: w.initializers,
+    // the old README path is part of the shipped graphs' bytes (see population-model.ts)
+    docString: `steady-state 2-compartment PK + indirect-response PD, regimen ${grid.name} (qusop models/popmodel/README.md)`,
+  });
+  return model({
+    graph: g,
+    opset: 18,
+    docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T})`,
+    metadata: { family: POPULATION_FAMILY, regimen: grid.name, test_model: 'false' },
+  });
+}

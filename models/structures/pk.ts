@@ -1,0 +1,110 @@
+/**
+ * Closed-form 2-compartment PK with first-order absorption (dose into a depot), for any dosing history.
+ * Compartments: depot A0, central A1 (V1), peripheral A2 (V2); k10 = CL/V1, k12 = Q/V1, k21 = Q/V2,
+ * disposition macro-constants alpha > beta (roots of s^2 - (k10 + k12 + k21) s + k10 k21).
+ *
+ * Every response is a divided difference of exp(-lambda t) over {alpha, beta, ka} (see
+ * divided-differences.ts), so ka equal or close to alpha or beta needs no special case and loses no
+ * accuracy. `concentrations` superposes dose responses; `PkState` / `advancePk` step the compartment
+ * amounts exactly across an interval (what the PD integrator uses between breakpoints).
+ */
+import type { IndividualParameters } from './parameters.js';
+import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
+import type { SortedRates } from './divided-differences.js';
+
+export interface Dose {
+  readonly timeH: number;
+  readonly amountMg: number;
+}
+
+export interface PkRates {
+  readonly k10: number;
+  readonly k12: number;
+  readonly k21: number;
+  readonly ka: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly V1: number;
+  /** {alpha, beta, ka} ascending */
+  readonly nodes: SortedRates;
+}
+
+export function pkRates(p: IndividualParameters): PkRates {
+  const k10 = p.CL / p.V1;
+  const k12 = p.Q / p.V1;
+  const k21 = p.Q / p.V2;
+  const sum = k10 + k12 + k21;
+  // alpha - beta = sqrt((k10 - k21)^2 + k12^2 + 2 k12 (k10 + k21)) >= k12: no cancellation in the root.
+  const disc = Math.sqrt((k10 - k21) ** 2 + k12 * k12 + 2 * k12 * (k10 + k21));
+  const alpha = (sum + disc) / 2;
+  const beta = (k10 * k21) / alpha; // product of the roots; avoids (sum - disc) / 2 cancelling
+  return { k10, k12, k21, ka: p.KA, alpha, beta, V1: p.V1, nodes: sortRates(alpha, beta, p.KA) };
+}
+
+/** Amount in the central compartment t hours after a unit dose into the depot. */
+export function depotToCentral(r: PkRates, tH: number): number {
+  return r.ka * linearExpDivided2At(r.k21, r.nodes, tH);
+}
+
+/** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
+export function concentrations(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
+  const r = pkRates(p);
+  const out = new Float64Array(timesH.length);
+  for (let i = 0; i < timesH.length; i += 1) {
+    const t = timesH[i] ?? NaN;
+    let amount = 0;
+    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) amount += d.amountMg * depotToCentral(r, t - d.timeH);
+    out[i] = amount / r.V1;
+  }
+  return out;
+}
+
+/** Compartment amounts (mg). */
+export interface PkState {
+  depot: number;
+  central: number;
+  peripheral: number;
+}
+
+/** The exact propagator of the linear system over u hours, as the responses each compartment feeds. */
+export interface PkPropagator {
+  readonly depotDepot: number;
+  readonly depotCentral: number;
+  readonly depotPeripheral: number;
+  readonly centralCentral: number;
+  readonly centralPeripheral: number;
+  readonly peripheralCentral: number;
+  readonly peripheralPeripheral: number;
+}
+
+export function pkPropagator(r: PkRates, uH: number): PkPropagator {
+  const ea = Math.exp(-r.alpha * uH);
+  // (e^{-beta u} - e^{-alpha u}) / (alpha - beta), robust for any alpha - beta >= 0
+  const mix = -expDivided1At(r.beta, r.alpha, uH);
+  return {
+    depotDepot: Math.exp(-r.ka * uH),
+    depotCentral: depotToCentral(r, uH),
+    depotPeripheral: r.ka * r.k12 * expDivided2At(r.nodes, uH),
+    centralCentral: ea + (r.k21 - r.beta) * mix,
+    centralPeripheral: r.k12 * mix,
+    peripheralCentral: r.k21 * mix,
+    peripheralPeripheral: ea + (r.k10 + r.k12 - r.beta) * mix,
+  };
+}
+
+/** Central amount u hours after a state (no dose in between). */
+export function centralAfter(r: PkRates, s: PkState, uH: number): number {
+  const ea = Math.exp(-r.alpha * uH);
+  const mix = -expDivided1At(r.beta, r.alpha, uH);
+  return s.depot * depotToCentral(r, uH) + s.central * (ea + (r.k21 - r.beta) * mix) + s.peripheral * r.k21 * mix;
+}
+
+/** The state u hours later (no dose in between). */
+export function advancePk(r: PkRates, s: PkState, uH: number): PkState {
+  const m = pkPropagator(r, uH);
+  return {
+    depot: s.depot * m.depotDepot,
+    central: s.depot * m.depotCentral + s.central * m.centralCentral + s.peripheral * m.peripheralCentral,
+    peripheral: s.depot * m.depotPeripheral + s.central * m.centralPeripheral + s.peripheral * m.peripheralPeripheral,
+  };
+}

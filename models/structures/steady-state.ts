@@ -1,0 +1,95 @@
+/**
+ * Steady state of a regimen (dose every tau hours, forever), in double precision, two ways:
+ *
+ * - `steadyState*`: directly. PK from the periodic state right after a dose, s = P(tau) s + dose * e_depot
+ *   (P the exact propagator, pk.ts); PD from periodicity of D(t) = (R0 - R(t)) / KIN:
+ *   D(0) = J(tau) / (1 - e^{-KOUT tau}), D(t) = D(0) e^{-KOUT t} + J(t), J(t) = int_0^t I(C) e^{-KOUT (t - s)} ds,
+ *   J by the same adaptive quadrature as pd.ts. This is what the ONNX graphs approximate.
+ * - `repeatedDosingWindow`: the multiple-dose history (pd.ts) run until steady state, then the last
+ *   window sampled. Independent of the periodic algebra, so it checks both this file and the graphs.
+ */
+import type { IndividualParameters } from './parameters.js';
+import { biomarker, inhibitionFunction, integrateInhibition, tolerancePerH } from './pd.js';
+import type { BiomarkerOptions } from './pd.js';
+import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
+import type { PkState } from './pk.js';
+
+/** Compartment amounts right after a dose at steady state. */
+export function steadyStatePkState(p: IndividualParameters, doseMg: number, tauH: number): PkState {
+  const r = pkRates(p);
+  const m = pkPropagator(r, tauH);
+  const depot = doseMg / -Math.expm1(-r.ka * tauH);
+  // [central, peripheral] = M [central, peripheral] + depot(tau-) feeds; solve (I - M) x = b (2 x 2).
+  const b0 = depot * m.depotCentral;
+  const b1 = depot * m.depotPeripheral;
+  const a00 = 1 - m.centralCentral, a01 = -m.peripheralCentral;
+  const a10 = -m.centralPeripheral, a11 = 1 - m.peripheralPeripheral;
+  const det = a00 * a11 - a01 * a10;
+  return { depot, central: (b0 * a11 - a01 * b1) / det, peripheral: (a00 * b1 - a10 * b0) / det };
+}
+
+/** Concentration (mg/L) at times in [0, tau] after a steady-state dose. */
+export function steadyStateConcentrations(p: IndividualParameters, doseMg: number, tauH: number, timesH: readonly number[]): Float64Array {
+  const r = pkRates(p);
+  const s = steadyStatePkState(p, doseMg, tauH);
+  return Float64Array.from(timesH, (t) => centralAfter(r, s, t) / r.V1);
+}
+
+/** Biomarker (ng/mL) at times in [0, tau] of the periodic steady state. */
+export function steadyStateBiomarker(
+  p: IndividualParameters,
+  doseMg: number,
+  tauH: number,
+  timesH: readonly number[],
+  opts: BiomarkerOptions = {},
+): Float64Array {
+  const r = pkRates(p);
+  const s0 = steadyStatePkState(p, doseMg, tauH);
+  const inhibition = inhibitionFunction(p);
+  const tol = tolerancePerH(p, opts.relTol ?? 1e-6);
+  const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
+  const j = new Float64Array(timesH.length);
+  let jNow = 0;
+  let now = 0;
+  let s = s0;
+  const step = (to: number): void => {
+    if (to <= now) return;
+    jNow = jNow * Math.exp(-p.KOUT * (to - now)) + integrateInhibition(r, s, inhibition, p.KOUT, to - now, tol);
+    s = advancePk(r, s, to - now);
+    now = to;
+  };
+  for (const i of order) {
+    step(timesH[i] ?? NaN);
+    j[i] = jNow;
+  }
+  step(tauH);
+  const d0 = jNow / -Math.expm1(-p.KOUT * tauH);
+  return Float64Array.from(timesH, (t, i) => p.R0 - p.KIN * (d0 * Math.exp(-p.KOUT * t) + (j[i] ?? NaN)));
+}
+
+/** Doses needed so the history reaches steady state within ~e^{-halfLives ln 2} of both PK and PD. */
+export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLives = 45): number {
+  const slowestRate = Math.min(pkRates(p).beta, p.KA, p.KOUT);
+  return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
+}
+
+/**
+ * C and R at times in [0, tau] after the last of n doses given every tau hours (n from
+ * dosesToSteadyState unless given): C by superposition (pk.ts), R by integrating the whole history (pd.ts).
+ */
+export function repeatedDosingWindow(
+  p: IndividualParameters,
+  doseMg: number,
+  tauH: number,
+  timesH: readonly number[],
+  opts: BiomarkerOptions & { doses?: number } = {},
+): { conc: Float64Array; pd: Float64Array } {
+  const n = opts.doses ?? dosesToSteadyState(p, tauH);
+  const doses = Array.from({ length: n }, (_, i) => ({ timeH: i * tauH, amountMg: doseMg }));
+  const last = (n - 1) * tauH;
+  const absolute = timesH.map((t) => last + t);
+  return {
+    conc: concentrations(p, doses, absolute),
+    pd: biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }),
+  };
+}
