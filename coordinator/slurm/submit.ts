@@ -64,7 +64,7 @@ export interface SubmitSlurmResult {
 }
 
 export function defaultQusopCommand(): string {
-  return `${shQuote(process.execPath)} ${shQuote(join(packageRoot(), 'dist', 'coordinator', 'cli', 'main.js'))}`;
+  return `${shQuote(process.execPath)} ${shQuote(join(packageRoot(), 'dist', 'cli', 'main.js'))}`;
 }
 
 /** The token file is created 0600 and must stay private: a readable one is refused, not used. */
