@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, RunError } from '../../worker/common/errors.js';
-import { packageRoot } from '../../worker/common/version.js';
+import { cliEntry } from '../local/launcher.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { planRun } from '../tiles/run-file.js';
 import { renderArrayScripts, renderCoordinatorScripts, slurmPaths, type CommonScriptOptions, type RenderedScript } from './scripts.js';
@@ -64,7 +64,7 @@ export interface SubmitSlurmResult {
 }
 
 export function defaultQusopCommand(): string {
-  return `${shQuote(process.execPath)} ${shQuote(join(packageRoot(), 'dist', 'cli', 'main.js'))}`;
+  return `${shQuote(process.execPath)} ${shQuote(cliEntry())}`;
 }
 
 /** The token file is created 0600 and must stay private: a readable one is refused, not used. */
