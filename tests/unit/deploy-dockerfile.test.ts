@@ -125,7 +125,7 @@ function runtimeImports(file: string, source: string): string[] {
 }
 
 test('the build stage copies every file the CLI imports, and the runtime keeps every package it imports', async () => {
-  const copied = copies.filter((c) => c.getFromFlag() === null && !inFinal(c)).flatMap(sourcesOf).filter((s) => !s.includes('.json') && s !== '.npmrc');
+  const copied = copies.filter((c) => c.getFromFlag() === null && !inFinal(c)).flatMap(sourcesOf).filter((s) => !s.includes('.json'));
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const seen = new Set<string>();
   const packages = new Set<string>();
