@@ -22,6 +22,7 @@ import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { TARGETS } from './answer/questions.js';
 import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
+import { percentLabel } from '../coordinator/scenario/percent.js';
 
 export interface AnswerCommandArgs {
   readonly trial: string;
@@ -118,7 +119,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
 export function answerTable(answers: readonly Answer[], testModel: boolean): string {
   const header = ['Q', 'population', 'regimen', 'target', 'dose', 'mean crossing', 'interval', 'model', 'flags'];
   const mgs = (x: number | null): string => (x === null ? '—' : `${x} mg`);
-  const rows = answers.map((x) => [`Q${x.question}`, x.population, x.regimen.toUpperCase(), `${Math.round(x.target * 100)} %`, mgs(x.dose), mgs(x.mean_crossing), `[${mgs(x.interval[0])}, ${mgs(x.interval[1])}]`, x.model.name, x.flags.join(',') || '-']);
+  const rows = answers.map((x) => [`Q${x.question}`, x.population, x.regimen.toUpperCase(), percentLabel(x.target), mgs(x.dose), mgs(x.mean_crossing), `[${mgs(x.interval[0])}, ${mgs(x.interval[1])}]`, x.model.name, x.flags.join(',') || '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   const title = `the five questions${testModel ? ' (TEST MODEL: not dose recommendations)' : ''}`;

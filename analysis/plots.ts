@@ -9,6 +9,7 @@ import * as vega from 'vega';
 import { parse as parseVega, View } from 'vega';
 import { compile as compileVegaLite, type TopLevelSpec } from 'vega-lite';
 import type { CurveRow } from '../coordinator/aggregate/curves.js';
+import { percentLabel } from '../coordinator/scenario/percent.js';
 
 export const PLOT_FONT = 'DejaVu Sans, Verdana, sans-serif';
 
@@ -38,7 +39,7 @@ const PALETTE = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#d4880f'];
 export function curvePlotSpec(p: CurvePlot, size = { width: 440, height: 250 }): TopLevelSpec {
   const rows = p.series.flatMap((s) => s.curve.map((c) => ({ model: s.model, dose: c.dose, p: c.p_hat, lo: c.band_lo, hi: c.band_hi })));
   const chosen = p.series.flatMap((s) => s.doses.filter((d) => d.dose !== null).map((d) => ({ model: s.model, dose: d.dose, target: d.target, zero: 0, label: `${d.dose} mg` })));
-  const targets = p.targets.map((t) => ({ target: t, label: `${Math.round(t * 100)} %` }));
+  const targets = p.targets.map((t) => ({ target: t, label: percentLabel(t) }));
   const models = p.series.map((s) => s.model);
   // every colour layer carries the same legend setting: Vega-Lite merges them, and a mix disables it
   const legend = models.length > 1 ? { title: 'model', orient: 'bottom-right' as const } : null;

@@ -9,14 +9,15 @@ import type { ModelNote } from '../answer/model-notes.js';
 import { POPULATIONS } from '../answer/questions.js';
 import { esc, interval, mg, section, table, type Cell } from './html-kit.js';
 import { comparisonRows, type ComparisonEntry } from './tables.js';
+import { percentLabel } from '../../coordinator/scenario/percent.js';
 
-const tgt = (t: number): string => `${Math.round(t * 100)} %`;
+const tgt = (t: number): string => percentLabel(t);
 const spread = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} %`);
 const intervalText = (e: ComparisonEntry): string => (e.interval === null ? '' : `[${interval(e.interval).replace(/ mg – /, ' – ')}]`);
 
 /** Which band the conservative doses come from: all models of a scenario share it (common random numbers). */
 function bandText(answers: readonly Answer[]): string {
-  const methods = [...new Set(answers.map((a) => `${Math.round(a.band.level * 100)} % ${a.band.method}`))];
+  const methods = [...new Set(answers.map((a) => `${percentLabel(a.band.level)} ${a.band.method}`))];
   return `Conservative doses are read from the ${methods.join(' / ')} band, the same for every model of a scenario.`;
 }
 

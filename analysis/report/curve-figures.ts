@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { AnswerRun } from '../answer/orchestrate.js';
 import { POPULATION_SHORT, POPULATIONS, REGIMEN_TEXT, REGIMENS, questionFor, type PopulationName, type RegimenName } from '../answer/questions.js';
 import { curvePlotSpec, renderSvg, svgToPng, type CurvePlot } from '../plots.js';
+import { percentLabel } from '../../coordinator/scenario/percent.js';
 
 export interface CurveFigure {
   readonly population: PopulationName;
@@ -36,7 +37,7 @@ export function curvePlots(run: Pick<AnswerRun, 'cells' | 'plan'>): { population
           xTitle: `dose (mg, ${r.label.replace(/ \(.*\)/, '')})`,
           yTitle: `P(max PD ≤ ${run.plan.thresholdNgMl} ng/mL over ${r.tauH} h)`,
           targets: run.plan.targets,
-          bandLabel: band === undefined ? 'band' : `${Math.round(band.level * 100)} % ${band.method === 'clopper-pearson' ? 'Clopper–Pearson' : band.method}`,
+          bandLabel: band === undefined ? 'band' : `${percentLabel(band.level)} ${band.method === 'clopper-pearson' ? 'Clopper–Pearson' : band.method}`,
           series: cells.map((c) => ({ model: c.model.label, curve: c.curve, doses: c.decisions.map((d) => ({ target: d.target, dose: d.conservative })) })),
         },
       });

@@ -14,13 +14,14 @@ import { provenanceHtml } from './provenance.js';
 import { coherenceRows, COHERENCE_TOLERANCE_PERCENT, reductionRows } from './tables.js';
 import { calibrationHtml } from './calibration.js';
 import { comparisonHtml } from './comparison.js';
+import { percentLabel } from '../../coordinator/scenario/percent.js';
 
 const num = (s: string): Cell => ({ html: esc(s), cls: 'num' });
 const bandAt = (a: Answer): string => (a.band.p_hat === null ? '—' : `${pct(a.band.p_hat)} [${pct(a.band.lo)}, ${pct(a.band.hi)}]`);
 
 function answerRow(a: Answer, multiModel: boolean): Cell[] {
   return [
-    POPULATION_SHORT[a.population], REGIMEN_TEXT[a.regimen].label, `${Math.round(a.target * 100)} %`,
+    POPULATION_SHORT[a.population], REGIMEN_TEXT[a.regimen].label, percentLabel(a.target),
     { html: esc(mg(a.dose)), cls: 'dose' }, num(mg(a.mean_crossing)), num(interval(a.interval)), num(bandAt(a)),
     ...(multiModel ? [a.model.name] : []),
     { html: esc(a.flags.join(', ') || '—'), cls: a.flags.length > 0 ? 'flag' : '' },
@@ -49,7 +50,7 @@ function curvesSection(figures: readonly CurveFigure[]): string {
 
 function decisionSection(answers: readonly Answer[]): string {
   const rows = answers.map((a) => [
-    `Q${a.question}`, a.population, a.regimen.toUpperCase(), `${Math.round(a.target * 100)} %`, a.model.name, { html: esc(mg(a.dose)), cls: 'dose' },
+    `Q${a.question}`, a.population, a.regimen.toUpperCase(), percentLabel(a.target), a.model.name, { html: esc(mg(a.dose)), cls: 'dose' },
     num(mg(a.mean_crossing)), num(mg(a.replicate_median)), num(interval(a.interval)),
     `${a.grid.start}–${a.grid.stop} by ${a.grid.step}${a.grid.extensions > 0 ? ` (extended ${a.grid.extensions}x)` : ''}`,
     { html: esc(a.flags.join(', ') || '—'), cls: a.flags.length > 0 ? 'flag' : '' },
@@ -64,7 +65,7 @@ function reductionSection(answers: readonly Answer[]): string {
 }
 
 function coherenceSection(answers: readonly Answer[]): string {
-  const rows = coherenceRows(answers).map((r) => [POPULATION_SHORT[r.population], `${Math.round(r.target * 100)} %`, r.model, num(mg(r.qdDose)), num(mg(r.weeklyFromDaily)), num(mg(r.qwDose)),
+  const rows = coherenceRows(answers).map((r) => [POPULATION_SHORT[r.population], percentLabel(r.target), r.model, num(mg(r.qdDose)), num(mg(r.weeklyFromDaily)), num(mg(r.qwDose)),
     { html: esc(signedPct(r.differencePercent)), cls: `num${r.withinTolerance === false ? ' flag' : ''}` }]);
   return section('coherence', 'Once daily vs once weekly', table(['population', 'target', 'model', 'QD dose', '7 x QD dose (per week)', 'QW dose', 'QW vs 7 x QD'], rows),
     `A weekly dose has deeper troughs than seven daily ones, so it usually needs more than 7x the daily dose; differences beyond ±${COHERENCE_TOLERANCE_PERCENT} % are marked.`);

@@ -6,11 +6,12 @@ import { isTestModel, type ReportInput } from './input.js';
 import { coherenceRows, reductionRows } from './tables.js';
 import { calibrationMarkdown } from './calibration.js';
 import { comparisonMarkdown } from './comparison.js';
+import { percentLabel } from '../../coordinator/scenario/percent.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${header.map(cell).join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
-const tgt = (t: number): string => `${Math.round(t * 100)} %`;
+const tgt = (t: number): string => percentLabel(t);
 const p = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
 
 export function reportMarkdown(input: ReportInput): string {

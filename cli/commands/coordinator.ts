@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COUNT, intOption, LEASE_MS, numberOption, PORT } from '../number-options.js';
+import { natsOption } from '../nats-option.js';
 
 const builder = (y: Argv) =>
   y
@@ -21,7 +22,7 @@ const builder = (y: Argv) =>
     .option(...intOption('backup-min-ms', { min: 0 }, { default: 10000, describe: 'a tile leased longer than max(this, factor x median tile time) gets a backup copy when the queue is empty' }))
     .option(...numberOption('backup-factor', { min: 1, max: 1000, why: "the scheduler's bounds" }, { default: 3, describe: 'straggler threshold as a multiple of the median tile time' }))
     .option(...intOption('shutdown-ms', { min: 0 }, { default: 10000, describe: 'on SIGTERM, wait this long for tiles in flight before writing the manifest and exiting' }))
-    .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' });
+    .option(...natsOption({ describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' }));
 
 export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
   const { coordinatorCommand } = await import('../coordinator-command.js');

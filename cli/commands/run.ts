@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { CORES, COUNT, intOption, LEASE_MS, LOCAL_WORKERS, PORT, THREADS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../worker/onnx/session.js';
+import { natsOption } from '../nats-option.js';
 
 const builder = (y: Argv) =>
   y
@@ -14,7 +15,7 @@ const builder = (y: Argv) =>
     .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds worker memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
     .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
     .option(...intOption('metrics-port', PORT, { describe: 'serve coordinator /metrics on 127.0.0.1:PORT' }))
-    .option('nats', { type: 'string', describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' })
+    .option(...natsOption({ describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops the run' }))
     .option('format', { choices: ['parquet', 'arrow', 'both'] as const, default: 'parquet' as const, describe: 'curve table format(s)' })
     .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'tile lease duration; heartbeats every lease/5' }))
     .option('model', { type: 'string', array: true, default: [] as string[], describe: "override a regimen's model: REGIMEN=CARD.model.json" })

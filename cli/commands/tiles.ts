@@ -7,7 +7,7 @@ import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRow
 const builder = (y: Argv) =>
   y
     .option('run', { type: 'string', demandOption: true, describe: 'run directory prepared by `qusop plan` (holds run.json)' })
-    .option('slice', { type: 'string', demandOption: true, describe: 'I/N: compute tiles I, I+N, I+2N, ... of the plan (e.g. $SLURM_ARRAY_TASK_ID/8)' })
+    .option('slice', { type: 'string', nargs: 1, demandOption: true, describe: 'I/N: compute tiles I, I+N, I+2N, ... of the plan (e.g. $SLURM_ARRAY_TASK_ID/8)' })
     .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider (cuda falls back to cpu, logged)' })
     .option(...intOption('max-batch-rows', COUNT, { describe: `rows per session.run (bounds memory); default ${DEFAULT_MAX_BATCH_ROWS}, ${DEFAULT_CUDA_MAX_BATCH_ROWS} with --provider cuda` }))
     .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads' }));

@@ -2,11 +2,12 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { numberOption, TIMEOUT_S } from '../number-options.js';
+import { natsOption } from '../nats-option.js';
 
 const builder = (y: Argv) =>
   y
     .positional('run-id', { type: 'string', demandOption: true, describe: 'the run id (printed by qusop run / submit; the run directory name)' })
-    .option('nats', { type: 'string', describe: 'NATS URL: replay the run from JetStream (e.g. nats://127.0.0.1:4222)' })
+    .option(...natsOption({ describe: 'NATS URL: replay the run from JetStream (e.g. nats://127.0.0.1:4222)' }))
     .option('coordinator', { type: 'string', describe: 'coordinator HOST:PORT: follow RunService.WatchRun (token from QUSOP_TOKEN); used when --nats is absent or unreachable' })
     .option(...numberOption('timeout-s', TIMEOUT_S, { default: 0, describe: 'give up (exit 1) when the run has not ended after this many seconds; 0: no limit' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr; only the final line' });

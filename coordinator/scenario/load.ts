@@ -2,36 +2,26 @@
  * Reads a scenario file: YAML (with merge keys) -> schema validation -> semantic checks. Every error
  * names the file, the line, the field path and what was expected; nothing is planned from a bad file.
  */
-import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isCollection, type Document } from 'yaml';
+import { isCollection, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
+import { readTextFile } from '../../worker/common/text-file.js';
+import { parseYamlText } from '../../worker/common/yaml-text.js';
 import { LIMITS } from './limits.js';
 import { ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { doseGrid } from './dose-grid.js';
 
 export async function loadScenarioFile(path: string): Promise<{ file: ScenarioFile; text: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`${path}: cannot read scenario file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, details: { file: path } });
-  }
+  const text = await readTextFile(path, 'scenario file');
   return { file: parseScenarioText(text, path), text };
 }
 
 export function parseScenarioText(text: string, path: string): ScenarioFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = yamlError.linePos?.[0].line ?? 0;
-    throw new InputError(`${path}:${line}: invalid YAML: ${yamlError.message.split('\n')[0]}`, { details: { file: path, line } });
-  }
+  const { doc, lines, value } = parseYamlText(text, path);
   if (doc.contents === null) {
     throw new InputError(`${path}:1: the file is empty; expected a mapping with a "scenarios:" list (see scenarios/README.md)`, { details: { file: path, line: 1 } });
   }
-  const parsed = ScenarioFileSchema.safeParse(doc.toJS());
+  const parsed = ScenarioFileSchema.safeParse(value);
   if (!parsed.success) throw issueError(parsed.error.issues[0], doc, lines, path);
   semanticChecks(parsed.data, doc, lines, path);
   return parsed.data;
@@ -87,6 +77,10 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
       throw located(path, doc, lines, ['scenarios', i, ...rest], msg);
     };
     if (names.has(sc.name)) at(['name'], `duplicate scenario name "${sc.name}"`);
+    sc.targets.forEach((t, k) => {
+      const first = sc.targets.indexOf(t);
+      if (first !== k) at(['targets', k], `${t} repeats targets[${first}]; each target once`);
+    });
     names.add(sc.name);
     const bw = sc.population.bw;
     if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)

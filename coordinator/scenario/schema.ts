@@ -3,9 +3,10 @@
  * loader (load.ts) turns a zod issue into `file:line: path: message`.
  */
 import { z } from 'zod';
-import { LIMITS } from './limits.js';
+import { BODY_WEIGHT_MAX_KG, LIMITS } from './limits.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const kg = finite.positive().max(BODY_WEIGHT_MAX_KG, `must be <= ${BODY_WEIGHT_MAX_KG} kg (a body weight)`);
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "." or "-", starting with a letter or digit');
 
 export const DoseGridSchema = z.strictObject({
@@ -15,12 +16,12 @@ export const DoseGridSchema = z.strictObject({
 });
 
 export const BwSchema = z.union([
-  z.strictObject({ uniform: z.strictObject({ min_kg: finite.positive(), max_kg: finite.positive() }) }),
-  z.strictObject({ fixed_kg: finite.positive() }),
+  z.strictObject({ uniform: z.strictObject({ min_kg: kg, max_kg: kg }) }),
+  z.strictObject({ fixed_kg: kg }),
   z.strictObject({
     resample: z.strictObject({
       sigma: finite.min(0).default(0.1),
-      clip_kg: z.tuple([finite.positive(), finite.positive()]).default([35, 120]),
+      clip_kg: z.tuple([kg, kg]).default([35, 120]),
     }),
   }),
 ]);

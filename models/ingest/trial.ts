@@ -3,7 +3,7 @@
  * trainer): subjects in file order with their covariates, dose events and observations split by
  * DVID. Built only from records validate.ts accepted, so consumers need not re-check the data.
  */
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../../worker/common/text-file.js';
 import { readCsv } from './csv-reader.js';
 import { DVID_PK, EVID_DOSE, inputError, type Dvid } from './schema.js';
 import { validateHeader, validateRecords, type CmtLayout, type TrialRecord } from './validate.js';
@@ -62,9 +62,11 @@ export interface Trial {
 export async function readTrial(path: string): Promise<Trial> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextFile(path, 'trial CSV');
   } catch (err: unknown) {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : String(err);
+    // the encoding errors are located already; an unreadable file keeps the ingest message's shape
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if (code === undefined) throw err;
     throw inputError({ file: path, line: null, column: null, expected: 'a readable trial CSV file', found: code, cause: err });
   }
   return parseTrial(text, path);

@@ -50,9 +50,22 @@ interface Case {
 const CASES: Case[] = [
   // scenario file structure
   { name: 'scenario file missing', args: (d) => ['run', join(d, 'nope.yaml'), '--out', join(d, 'out')], code: 2, message: /nope\.yaml: cannot read scenario file \(ENOENT\)/ },
-  { name: 'invalid YAML', scenario: 'scenarios:\n  - name: [unclosed\n', code: 2, message: /scenario\.yaml:\d+: invalid YAML/ },
+  { name: 'invalid YAML', scenario: 'scenarios:\n  - name: [unclosed\n', code: 2, message: /scenario\.yaml:[1-9]\d*: invalid YAML/ },
   { name: 'empty file', scenario: '', code: 2, message: /scenario\.yaml:1: the file is empty; expected a mapping with a "scenarios:" list/ },
   { name: 'no scenarios', scenario: 'scenarios: []\n', code: 2, message: /scenario\.yaml:1: scenarios: .*>=1/ },
+  // YAML shapes the parser accepts but a scenario must not have (issue 17 item 12)
+  { name: 'duplicate keys', scenario: replaced('threshold_ng_ml: 3.3', 'threshold_ng_ml: 3.3\n    threshold_ng_ml: 4'), code: 2, message: /scenario\.yaml:(\d+): duplicate key "threshold_ng_ml": each key may appear once/ },
+  { name: 'two YAML documents', scenario: `${stringify(base())}---\n${stringify(base())}`, code: 2, message: /scenario\.yaml:\d+: a second YAML document starts here; expected one document/ },
+  {
+    name: 'YAML alias bomb',
+    scenario: `${['a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n')}\n${stringify(base())}`,
+    code: 2, message: /scenario\.yaml:2: YAML aliases expand to more than 100 copies/,
+  },
+  {
+    name: 'UTF-16 scenario file',
+    setup: async (d, s) => { await writeFile(s, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(stringify(base()), 'utf16le')])); },
+    code: 2, message: /scenario\.yaml:1: the scenario file is UTF-16LE text \(byte-order mark\); expected UTF-8: convert it to UTF-8 \(e\.g\. iconv -f UTF-16LE -t UTF-8\)/,
+  },
   { name: 'unknown top-level field', scenario: replaced('scenarios:', 'runs: 3\nscenarios:'), code: 2, message: /scenario\.yaml:1: runs: unknown field "runs"/ },
   { name: 'unknown scenario field', scenario: replaced('threshold_ng_ml: 3.3', 'threshold_ng_ml: 3.3\n    treshold: 3'), code: 2, message: /scenario\.yaml:\d+: scenarios\[0\]\.treshold: unknown field "treshold"/ },
   { name: 'unknown population field', scenario: mutate((s) => { (s['population'] as Obj)['bmi'] = 3; }), code: 2, message: /scenarios\[0\]\.population\.bmi: unknown field "bmi"/ },
@@ -85,6 +98,8 @@ const CASES: Case[] = [
   { name: 'duplicate scenario names', scenario: mutate((s, root) => { (root['scenarios'] as Obj[]).push({ ...s }); }), code: 2, message: /scenarios\[1\]\.name: duplicate scenario name "ka"/ },
   { name: 'duplicate regimen names', scenario: mutate((s) => { const r = s['regimens'] as Obj[]; (r[1] as Obj)['name'] = 'qd'; }), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.name: duplicate regimen name "qd"/ },
   { name: 'bad scenario name', scenario: mutate((s) => { s['name'] = 'base case'; }), code: 2, message: /scenarios\[0\]\.name: letters, digits/ },
+  { name: 'target repeated', scenario: mutate((s) => { s['targets'] = [0.9, 0.75, 0.9]; }), code: 2, message: /scenarios\[0\]\.targets\[2\]: 0\.9 repeats targets\[0\]; each target once/ },
+  { name: 'implausible body weight', scenario: mutate((s) => { (s['population'] as Obj)['bw'] = { uniform: { min_kg: 40, max_kg: 1e308 } }; }), code: 2, message: /scenarios\[0\]\.population\.bw\.uniform\.max_kg: must be <= 1000 kg/ },
   // trial data
   { name: 'trial CSV missing', scenario: (d) => Promise.resolve(mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'none.csv'); })), code: 2, message: /none\.csv/ },
   {
@@ -105,6 +120,23 @@ const CASES: Case[] = [
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
     },
     code: 2, message: /trial\.csv: header: .*WT/,
+  },
+  {
+    name: 'UTF-16 trial CSV (no byte-order mark)',
+    scenario: async (d) => {
+      await writeFile(join(d, 'trial.csv'), Buffer.from(await readFile(ESTDATA, 'utf8'), 'utf16le'));
+      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
+    },
+    code: 2, message: /trial\.csv:1: the trial CSV contains NUL bytes \(byte 1\); it looks like UTF-16LE text, expected UTF-8/,
+  },
+  {
+    name: 'latin-1 trial CSV',
+    scenario: async (d) => {
+      const csv = (await readFile(ESTDATA, 'utf8')).split('\n');
+      await writeFile(join(d, 'trial.csv'), Buffer.concat([Buffer.from(`${csv.slice(0, 4).join('\n')}\n`), Buffer.from([0x23, 0x20, 0xb5, 0x67, 0x0a]), Buffer.from(csv.slice(4).join('\n'))]));
+      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
+    },
+    code: 2, message: /trial\.csv:5: the trial CSV is not valid UTF-8 \(byte \d+ is 0xb5\); expected UTF-8: if it is latin-1/,
   },
   // models
   { name: 'model card missing', scenario: (d) => Promise.resolve(replaced(QW, join(d, 'nowhere', 'qw.model.json'))), code: 2, message: /nowhere\/qw\.model\.json: cannot read model card \(ENOENT\)/ },
@@ -191,6 +223,9 @@ const CASES: Case[] = [
   { name: 'coordinator without a token', args: () => ['coordinator', '--listen', '127.0.0.1:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: '' }, code: 2, message: /QUSOP_TOKEN is not set/ },
   { name: 'coordinator with a short token', args: () => ['coordinator', '--listen', '127.0.0.1:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: 'short' }, code: 2, message: /coordinator option token: must be at least 16 characters/ },
   { name: 'plaintext coordinator on a non-loopback address', args: () => ['coordinator', '--listen', '0.0.0.0:0', '--metrics-port', '0'], env: { QUSOP_TOKEN: 'x'.repeat(20) }, code: 3, message: /refusing plaintext gRPC on non-loopback address 0\.0\.0\.0:0/ },
+  { name: '--slice with a negative index', args: (d) => ['tiles', '--run', d, '--slice', '-1/2'], code: 2, message: /--slice "-1\/2": expected I\/N with 0 <= I < N/ },
+  { name: '--nats that is not a URL', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--nats', 'not a url'], code: 2, message: /--nats: expected a NATS server URL like nats:\/\/host:4222 .*got "not a url": "not a url" contains whitespace/ },
+  { name: '--nats with another scheme', args: (d) => ['watch', 'abc', '--nats', 'http://127.0.0.1:4222'], code: 2, message: /--nats: .*scheme http is not one of nats, tls/ },
   { name: 'unknown command', args: () => ['sweep'], code: 2, message: /Unknown argument: sweep/ },
 ];
 
