@@ -1,11 +1,13 @@
 /** The one place where errors become exit codes and a one-line message on stderr. */
-import { AuthError, InputError, ModelError, QusopError, RunError, ShardError, TileError } from '../worker/common/errors.js';
+import { AuthError, InputError, ModelError, QusopError, RunError, ShardError, StorageError, TileError } from '../worker/common/errors.js';
 
-export const EXIT = { ok: 0, runFailed: 1, badInput: 2, auth: 3, transport: 4, internal: 70 } as const;
+/** 70 and 74 are sysexits.h's EX_SOFTWARE and EX_IOERR. */
+export const EXIT = { ok: 0, runFailed: 1, badInput: 2, auth: 3, transport: 4, internal: 70, storage: 74 } as const;
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof InputError || err instanceof ModelError) return EXIT.badInput;
   if (err instanceof AuthError) return EXIT.auth;
+  if (err instanceof StorageError) return EXIT.storage;
   if (err instanceof RunError || err instanceof ShardError || err instanceof TileError) return EXIT.runFailed;
   if (err instanceof QusopError && err.code === 'TRANSPORT') return EXIT.transport;
   return EXIT.internal;

@@ -4,7 +4,8 @@
  * diagnostics/ (GOF, residuals, VPC as PNG), referenced from the model cards so reports embed them.
  * Shared by `qusop fit` and `qusop answer` (no --model).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { sha256Hex } from '../../worker/model/load-card.js';
@@ -40,7 +41,7 @@ export interface FitTrialResult {
 
 /** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
 async function figure(dir: string, name: string, spec: TopLevelSpec): Promise<string> {
-  await writeFile(join(dir, `${name}.png`), svgToPng(await renderSvg(spec)));
+  await writeOutput(join(dir, `${name}.png`), svgToPng(await renderSvg(spec)));
   return `diagnostics/${name}.png`;
 }
 
@@ -82,7 +83,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   say(`fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
   const draws = uncertaintyDraws(fit, o.draws, o.seed);
   const diagDir = join(o.outDir, 'diagnostics');
-  await mkdir(diagDir, { recursive: true });
+  await makeDirectory(diagDir);
   say(`diagnostics: goodness of fit and a VPC over ${o.vpcReplicates} simulated trials`);
   const gof = goodnessOfFit(trial, fit.population, fit.individual);
   const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed });
@@ -113,7 +114,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
     figures,
   };
   const cards = await exportPopulationModel(fit.population, draws, o.outDir, provenance, diagnostics);
-  await writeFile(join(o.outDir, 'fit.json'), JSON.stringify({ provenance, fit, vpc }, null, 2) + '\n');
-  await writeFile(join(o.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, dataSha256, trialPath));
+  await writeOutput(join(o.outDir, 'fit.json'), JSON.stringify({ provenance, fit, vpc }, null, 2) + '\n');
+  await writeOutput(join(o.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, dataSha256, trialPath));
   return { cards, fit, vpc, summary };
 }

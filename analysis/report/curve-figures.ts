@@ -2,7 +2,7 @@
  * One dose–success figure per (population, regimen), every model's curve in it: SVG for the page,
  * SVG + PNG files in DIR/plots/ (`<population>-<regimen>.svg|png`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import type { AnswerRun } from '../answer/orchestrate.js';
 import { POPULATION_SHORT, POPULATIONS, REGIMEN_TEXT, REGIMENS, questionFor, type PopulationName, type RegimenName } from '../answer/questions.js';
@@ -48,14 +48,14 @@ export function curvePlots(run: Pick<AnswerRun, 'cells' | 'plan'>): { population
 
 /** Renders every figure; with `plotsDir`, also writes its SVG and PNG there. */
 export async function renderCurveFigures(run: Pick<AnswerRun, 'cells' | 'plan'>, plotsDir?: string): Promise<CurveFigure[]> {
-  if (plotsDir !== undefined) await mkdir(plotsDir, { recursive: true });
+  if (plotsDir !== undefined) await makeDirectory(plotsDir);
   const out: CurveFigure[] = [];
   for (const p of curvePlots(run)) {
     const stem = `${p.population}-${p.regimen}`;
     const svg = await renderSvg(curvePlotSpec(p.plot));
     if (plotsDir !== undefined) {
-      await writeFile(join(plotsDir, `${stem}.svg`), svg);
-      await writeFile(join(plotsDir, `${stem}.png`), svgToPng(svg));
+      await writeOutput(join(plotsDir, `${stem}.svg`), svg);
+      await writeOutput(join(plotsDir, `${stem}.png`), svgToPng(svg));
     }
     out.push({ ...p, stem, svg });
   }

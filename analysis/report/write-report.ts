@@ -1,5 +1,5 @@
 /** Writes the report files into the answer directory: report.html, plots/*.svg|png, calibration.svg|png, and summary.md on request. */
-import { writeFile } from 'node:fs/promises';
+import { writeOutput } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import { isSkipped } from '../calibration/calibration-check.js';
 import { CALIBRATION_PLOT_STEM, calibrationPlotSpec } from './calibration.js';
@@ -29,8 +29,8 @@ export async function writeReport(dir: string, input: ReportInput, opts: { markd
     calibrationSvg = await renderSvg(calibrationPlotSpec(input.calibration));
     // beside calibration.json, not in plots/ (which holds the dose–success figures, one per question cell)
     const stem = join(dir, CALIBRATION_PLOT_STEM);
-    await writeFile(`${stem}.svg`, calibrationSvg);
-    await writeFile(`${stem}.png`, svgToPng(calibrationSvg));
+    await writeOutput(`${stem}.svg`, calibrationSvg);
+    await writeOutput(`${stem}.png`, svgToPng(calibrationSvg));
     plots.push(`${stem}.svg`, `${stem}.png`);
   }
   const html = join(dir, REPORT_HTML);

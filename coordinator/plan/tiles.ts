@@ -3,6 +3,7 @@
  * holds about `targetTrajectories` trajectories. Tiling never changes a result (random numbers are
  * keyed by subject, not by tile); it only trades scheduling overhead against latency and memory.
  */
+import { InputError } from '../../worker/common/errors.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 import type { TileRange } from '../../worker/tile-compute.js';
 
@@ -18,6 +19,13 @@ export interface PlannedTile extends TileRange {
 
 export const DEFAULT_TILE_TRAJECTORIES = 200_000;
 
+/**
+ * Most tiles one run may have: each is a scheduler entry in the coordinator's memory and a shard file
+ * in one directory. A million tiny tiles would exhaust the heap (a plan with --tile-trajectories 1
+ * did, at 4.6 GB) long before a file system lists them comfortably.
+ */
+export const MAX_TILES = 200_000;
+
 /** Block sizes for one regimen: all doses of a replicate together when they fit, else dose blocks. */
 export function blockSizes(doses: number, replicates: number, subjects: number, target: number): { doseBlock: number; replicateBlock: number } {
   const perReplicate = doses * subjects;
@@ -29,7 +37,29 @@ export function tileId(t: TileRange): string {
   return `s${t.scenarioIndex}-g${t.regimenIndex}-d${t.doseBegin}-${t.doseEnd}-r${t.replicateBegin}-${t.replicateEnd}`;
 }
 
+/** How many tiles planTiles would make, without making them. */
+export function countTiles(spec: RunSpecJson, targetTrajectories: number): number {
+  let n = 0;
+  for (const sc of spec.scenarios) {
+    for (const rg of sc.regimens) {
+      const doses = rg.dosesMg.length;
+      const { doseBlock, replicateBlock } = blockSizes(doses, sc.replicates, sc.population.subjects, targetTrajectories);
+      n += Math.ceil(sc.replicates / replicateBlock) * Math.ceil(doses / doseBlock);
+    }
+  }
+  return n;
+}
+
 export function planTiles(spec: RunSpecJson, opts: TilePlanOptions): PlannedTile[] {
+  const count = countTiles(spec, opts.targetTrajectories);
+  if (count > MAX_TILES) {
+    let enough = opts.targetTrajectories;
+    while (countTiles(spec, enough) > MAX_TILES) enough *= 2;
+    throw new InputError(
+      `--tile-trajectories ${opts.targetTrajectories}: the plan would have ${count} tiles; the limit is ${MAX_TILES} (each tile is a scheduler entry and a shard file): use --tile-trajectories ${enough} or more`,
+      { details: { field: 'tile-trajectories', tiles: count, limit: MAX_TILES } },
+    );
+  }
   const tiles: PlannedTile[] = [];
   spec.scenarios.forEach((sc, scenarioIndex) => {
     sc.regimens.forEach((rg, regimenIndex) => {

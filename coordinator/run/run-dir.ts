@@ -5,9 +5,10 @@
  *   DIR/curves.parquet, DIR/decisions.json, DIR/manifest.json   written by the aggregator, last
  * A directory that belongs to another run (different id or tiling) is refused, never mixed.
  */
-import { mkdir, readFile, access } from 'node:fs/promises';
+import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
+import { makeDirectory } from '../../worker/common/fs-error.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { AggregationPlan } from '../aggregate/plan.js';
@@ -67,7 +68,7 @@ export async function prepareRunDir(dir: string, run: RunFile): Promise<void> {
       );
     }
   }
-  await mkdir(shardsDir(dir), { recursive: true });
+  await makeDirectory(shardsDir(dir));
   if (existing === undefined) await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 }
 

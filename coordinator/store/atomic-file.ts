@@ -11,8 +11,9 @@
  * began after its own rename, so no rename is reported durable before it is).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { makeDirectory, storageError } from '../../worker/common/fs-error.js';
 
 export interface AtomicWriteOptions {
   /** write in chunks of this many bytes (default: one write); only matters with `onChunk` */
@@ -33,8 +34,19 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Write `data` to `path` atomically (creating the directory if needed). */
+/**
+ * Write `data` to `path` atomically (creating the directory if needed). A file-system failure (disk
+ * full, read-only, permission) is a StorageError naming `path`.
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+  try {
+    await writeAtomic(path, data, options);
+  } catch (err) {
+    throw storageError(err, path, 'write');
+  }
+}
+
+async function writeAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const dir = dirname(path);
   const tempPath = tempPathFor(path);
@@ -66,7 +78,7 @@ async function openCreatingDir(tempPath: string, dir: string): Promise<FileHandl
     return await open(tempPath, 'wx', 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     return await open(tempPath, 'wx', 0o644);
   }
 }

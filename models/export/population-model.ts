@@ -6,7 +6,7 @@
  * The card's sha256 is the hash of exactly the bytes written.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema } from '../../worker/model/card.js';
@@ -88,12 +88,12 @@ export async function exportPopulationModel(
   provenance: Readonly<Record<string, unknown>>,
   diagnostics: Readonly<Record<string, unknown>> = {},
 ): Promise<{ qd: string; qw: string }> {
-  await mkdir(outDir, { recursive: true });
+  await makeDirectory(outDir);
   const write = async (grid: RegimenGrid): Promise<string> => {
     const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics);
-    await writeFile(join(outDir, card.onnx), onnxBytes);
+    await writeOutput(join(outDir, card.onnx), onnxBytes);
     const cardPath = join(outDir, `${grid.tag}.model.json`);
-    await writeFile(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+    await writeOutput(cardPath, `${JSON.stringify(card, null, 2)}\n`);
     return cardPath;
   };
   return { qd: await write(REGIMEN_GRIDS.qd), qw: await write(REGIMEN_GRIDS.qw) };

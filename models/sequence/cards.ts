@@ -6,7 +6,7 @@
  * parameters (`qt-lstm.qt-params.json`, qt-params.ts) so the deployed weights can be re-synthesised.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker/model/card.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
@@ -113,19 +113,19 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
 
 /** Writes <family>-qd/-qw (.onnx + .model.json), plus the QT parameters file for qt-lstm; returns the card paths. */
 export async function writeSequenceModels(dir: string, t: TrainedNetwork | TrainedQt, ds: SequenceDataset, rec: TrainingRecord): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   let extra: Record<string, unknown> = {};
   if ('params' in t) {
     const text = qtParamsFile(t.spec, t.params, weightsHash(t.weights));
-    await writeFile(join(dir, QT_PARAMS_FILE), text);
+    await writeOutput(join(dir, QT_PARAMS_FILE), text);
     extra = { qt_params: { file: QT_PARAMS_FILE, sha256: sha256Hex(text) } };
   }
   const paths: string[] = [];
   for (const regimen of [SEQUENCE_REGIMENS.qd, SEQUENCE_REGIMENS.qw]) {
     const { onnxBytes, card } = sequenceArtifact(t, ds, regimen, rec, extra);
-    await writeFile(join(dir, card.onnx), onnxBytes);
+    await writeOutput(join(dir, card.onnx), onnxBytes);
     const cardPath = join(dir, `${card.name}.model.json`);
-    await writeFile(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+    await writeOutput(cardPath, `${JSON.stringify(card, null, 2)}\n`);
     paths.push(cardPath);
   }
   return paths;

@@ -4,7 +4,7 @@
  * of exactly the bytes written, so the worker's integrity check covers the file on disk.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
 import { join } from 'node:path';
 import { MODEL_CARD_SCHEMA, ModelCardSchema } from '../../worker/model/card.js';
 import type { ModelCard } from '../../worker/model/card.js';
@@ -58,12 +58,12 @@ export function knownAnswerArtifact(regimen: KnownAnswerRegimen, params: KnownAn
 
 /** Writes qd.onnx, qd.model.json, qw.onnx, qw.model.json into dir; returns the two card paths. */
 export async function writeKnownAnswerModels(dir: string): Promise<{ qd: string; qw: string }> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const write = async (regimen: KnownAnswerRegimen): Promise<string> => {
     const { onnxBytes, card } = knownAnswerArtifact(regimen);
-    await writeFile(join(dir, card.onnx), onnxBytes);
+    await writeOutput(join(dir, card.onnx), onnxBytes);
     const cardPath = join(dir, `${regimen.tag}.model.json`);
-    await writeFile(cardPath, `${JSON.stringify(card, null, 2)}\n`);
+    await writeOutput(cardPath, `${JSON.stringify(card, null, 2)}\n`);
     return cardPath;
   };
   return { qd: await write(KNOWN_ANSWER_REGIMENS.qd), qw: await write(KNOWN_ANSWER_REGIMENS.qw) };

@@ -196,7 +196,7 @@ const CASES: Case[] = [
     scenario: async (d) => replaced(QD, await writeNanModel(join(d, 'nan'))),
     code: 1, message: /run [0-9a-f]{16} failed: tile s0-g0-d0-4-r0-2 failed after \d attempt\(s\): .*non-finite/,
   },
-  { name: 'full disk while writing shards', scenario: stringify(base()), env: { QUSOP_TEST_DISK_FULL: '1' }, code: 1, message: /failed after 3 attempt\(s\): shard write failed: ENOSPC/ },
+  { name: 'full disk while writing shards', scenario: stringify(base()), env: { QUSOP_TEST_DISK_FULL: '1' }, code: 1, message: /failed after 3 attempt\(s\): shard write failed: \S+\.parquet: cannot write: no space left on device \(ENOSPC\)/ },
   // run directories
   {
     name: 'aggregate a directory with missing shards',
@@ -226,6 +226,12 @@ const CASES: Case[] = [
   { name: '--slice with a negative index', args: (d) => ['tiles', '--run', d, '--slice', '-1/2'], code: 2, message: /--slice "-1\/2": expected I\/N with 0 <= I < N/ },
   { name: '--nats that is not a URL', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--nats', 'not a url'], code: 2, message: /--nats: expected a NATS server URL like nats:\/\/host:4222 .*got "not a url": "not a url" contains whitespace/ },
   { name: '--nats with another scheme', args: (d) => ['watch', 'abc', '--nats', 'http://127.0.0.1:4222'], code: 2, message: /--nats: .*scheme http is not one of nats, tls/ },
+  {
+    name: 'a plan of more tiles than a coordinator can hold',
+    scenario: stringify(knownAnswerScenario({ replicates: 100_000, subjects: 1000, qdStop: 20, qwStop: 100 })),
+    args: (d, s) => ['plan', s, '--out', join(d, 'out'), '--tile-trajectories', '1'],
+    code: 2, message: /--tile-trajectories 1: the plan would have 6000000 tiles; the limit is 200000 .*use --tile-trajectories \d+ or more/,
+  },
   { name: 'unknown command', args: () => ['sweep'], code: 2, message: /Unknown argument: sweep/ },
 ];
 

@@ -64,3 +64,11 @@ export class AuthError extends QusopError {
 export class VersionSkewError extends QusopError {
   readonly code = 'VERSION_SKEW';
 }
+
+/**
+ * Output could not be written where the user asked: disk full, quota, read-only file system,
+ * permission. The message names the path and the reason; `details.errno` keeps the system code.
+ */
+export class StorageError extends QusopError {
+  readonly code = 'STORAGE';
+}
