@@ -6,6 +6,7 @@ import { fitTrial } from './fit-trial.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
+  readonly dataSpec?: string | undefined;
   readonly out: string;
   readonly seed: number;
   readonly draws: number;
@@ -18,6 +19,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
   }
   let last = 0;
   const r = await fitTrial(a.trial, {
+    ...(a.dataSpec === undefined ? {} : { dataSpec: a.dataSpec }),
     seed: a.seed, draws: a.draws, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say: (line) => process.stderr.write(`${line}\n`),
     progress: (p) => {

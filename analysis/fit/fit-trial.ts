@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { sha256Hex } from '../../worker/model/load-card.js';
 import { codeVersion } from '../../worker/common/version.js';
-import { readTrial } from '../../models/ingest/trial.js';
-import { summarizeTrial } from '../../models/ingest/summary.js';
+import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
+import { readDataset } from '../../models/ingest/dataset.js';
+import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
+import { trialFromDataset } from '../../models/ingest/trial-projection.js';
 import { fitPopulationModel, type FitProgress, type FitResult } from '../../models/estimate/fit.js';
 import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
@@ -28,6 +30,8 @@ export interface FitTrialOptions {
   readonly outDir: string;
   /** who asked, for the provenance */
   readonly madeBy: string;
+  /** dataset spec file (YAML) mapping the trial; default: standard names recognised */
+  readonly dataSpec?: string;
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -76,8 +80,10 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
 export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<FitTrialResult> {
   const say = o.say ?? (() => undefined);
   const dataSha256 = sha256Hex(await readFile(trialPath));
-  const trial = await readTrial(trialPath);
-  const summary = summarizeTrial(trial);
+  const spec = o.dataSpec === undefined ? NO_SPEC : await loadDataSpec(o.dataSpec);
+  const dataset = await readDataset(trialPath, spec);
+  const trial = trialFromDataset(dataset);
+  const summary = summarizeDataset(dataset);
   say(summary);
   const fit = await fitPopulationModel(trial, { seed: o.seed, ...(o.progress === undefined ? {} : { progress: o.progress }) });
   say(`fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
@@ -96,7 +102,8 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const provenance = {
     made_by: o.madeBy,
     code_version: codeVersion(),
-    data: { path: trialPath, sha256: dataSha256 },
+    // the spec is named only when one was given, so a fit without one keeps its bytes
+    data: { path: trialPath, sha256: dataSha256, ...(o.dataSpec === undefined ? {} : { spec: { path: o.dataSpec, sha256: sha256Hex(await readFile(o.dataSpec)) } }) },
     // the old source path is part of the shipped fit.json's bytes (see models/export/population-model.ts)
     method: 'SAEM + importance-sampling -2LL + linearised Fisher information (models/popmodel/fit.ts)',
     seed: o.seed,

@@ -2,10 +2,12 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COUNT, intOption, REPLICATES, SEED } from '../number-options.js';
+import { dataSpecOption } from '../data-spec-option.js';
 
 const builder = (y: Argv) =>
   y
-    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in NONMEM layout (EstData columns)' })
+    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
+    .option(...dataSpecOption())
     .option('out', { type: 'string', default: 'models/estdata', describe: 'output directory: qd/qw ONNX + cards, fit.json, fit-report.md, diagnostics/' })
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
     .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards (replicate r uses draw r mod draws)' }))
@@ -13,5 +15,5 @@ const builder = (y: Argv) =>
 
 export const fitCommandModule = defineCommand('fit <trial>', 'Fit the population PK/PD model to a trial and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'] });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'] });
 });

@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 import { aggregateCommandModule } from './aggregate.js';
 import { answerCommandModule } from './answer.js';
 import { coordinatorCommandModule } from './coordinator.js';
+import { dataCommandModule } from './data.js';
 import { fitCommandModule } from './fit.js';
 import { planCommandModule } from './plan.js';
 import { runCommandModule } from './run.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly CommandModule[] = [
   runCommandModule,
   answerCommandModule,
   fitCommandModule,
+  dataCommandModule,
   aggregateCommandModule,
   coordinatorCommandModule,
   workerCommandModule,

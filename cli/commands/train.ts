@@ -2,11 +2,13 @@
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COUNT, intOption, numberOption, SEED } from '../number-options.js';
+import { dataSpecOption } from '../data-spec-option.js';
 
 const builder = (y: Argv) =>
   y
     .positional('family', { choices: ['lstm', 'qt-lstm'] as const, demandOption: true, describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3)' })
-    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV (NONMEM-style, EstData layout)' })
+    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
+    .option(...dataSpecOption())
     .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
     .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit' }))
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
@@ -20,6 +22,7 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
   const { cards, trained } = await trainSequenceModel({
     family: a.family,
     trialPath: a.trial,
+    ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
     outDir: a.out,
     seed: a.seed,
     ...(a.epochs === undefined ? {} : { maxEpochs: a.epochs }),

@@ -1,56 +1,13 @@
 /**
- * The trial-file contract: which columns exist, which are required, their units and allowed values,
- * the record kinds (EVID) and observation types (DVID) we support, and the one message shape every
- * ingestion error uses. validate.ts enforces it; README.md explains the choices.
+ * The one message shape every ingestion error uses, and the observation types (DVID) of the Trial
+ * the population model reads. README.md explains the conventions.
  */
 import { InputError } from '../../worker/common/errors.js';
-
-/** Canonical column order (EstData's); files may order columns freely. */
-export const COLUMNS = ['ID', 'BW', 'COMED', 'DOSE', 'TIME', 'DV', 'EVID', 'MDV', 'AMT', 'CMT', 'DVID'] as const;
-export type ColumnName = (typeof COLUMNS)[number];
-
-/**
- * MDV is derivable from EVID (NONMEM does so when it is absent) and CMT only routes records, so both
- * may be left out; everything else is needed to build subjects, doses and observations.
- */
-export const OPTIONAL_COLUMNS: ReadonlySet<ColumnName> = new Set<ColumnName>(['MDV', 'CMT']);
-
-export interface ColumnSpec {
-  readonly unit: string;
-  readonly doc: string;
-}
-
-export const COLUMN_SPECS: Readonly<Record<ColumnName, ColumnSpec>> = {
-  ID: { unit: '', doc: 'subject id, integer >= 0; a subject\'s rows are contiguous' },
-  BW: { unit: 'kg', doc: 'body weight, > 0, constant within a subject' },
-  COMED: { unit: '', doc: 'concomitant medication, 0 or 1, constant within a subject' },
-  DOSE: { unit: 'mg', doc: 'nominal dose of the subject\'s arm (0 = placebo), >= 0, constant within a subject' },
-  TIME: { unit: 'h', doc: 'time since first dose, >= 0, non-decreasing within a subject' },
-  DV: { unit: 'mg/L (DVID 1) or ng/mL (DVID 2)', doc: 'observed value; \'.\' allowed on dose records and MDV=1 rows' },
-  EVID: { unit: '', doc: 'record kind: 0 observation, 1 dose' },
-  MDV: { unit: '', doc: '1 = DV missing: required on doses; MDV=1 observation rows are kept aside' },
-  AMT: { unit: 'mg', doc: 'dose amount: > 0 on doses, 0 (or \'.\') on observations' },
-  CMT: { unit: '', doc: 'compartment, integer >= 1; one CMT for all doses and one per DVID across the file' },
-  DVID: { unit: '', doc: 'observation type: 1 PK concentration, 2 PD biomarker; 0 (or \'.\') on doses' },
-};
-
-/** Supported EVID codes. NONMEM's 2 (other event), 3 (reset) and 4 (reset + dose) are rejected. */
-export const EVID_OBSERVATION = 0;
-export const EVID_DOSE = 1;
-export type Evid = typeof EVID_OBSERVATION | typeof EVID_DOSE;
 
 /** Observation types by DVID. */
 export const DVID_PK = 1;
 export const DVID_PD = 2;
 export type Dvid = typeof DVID_PK | typeof DVID_PD;
-/** DVID a dose record may carry (besides '.'): doses are not observations. */
-export const DVID_ON_DOSE = 0;
-
-/** NONMEM's missing-value token. Where it is accepted is decided per column in validate.ts. */
-export const MISSING = '.';
-
-/** Columns whose value must not change within a subject (the subject's covariates and arm). */
-export const SUBJECT_CONSTANT_COLUMNS = ['BW', 'COMED', 'DOSE'] as const satisfies readonly ColumnName[];
 
 export interface ErrorSite {
   readonly file: string;

@@ -1,12 +1,14 @@
 /**
- * The typed Trial every consumer reads (population-model fit, scenario compiler, sequence-model
- * trainer): subjects in file order with their covariates, dose events and observations split by
- * DVID. Built only from records validate.ts accepted, so consumers need not re-check the data.
+ * The typed Trial the population PK/PD model reads (fit, scenario compiler, sequence-model trainer):
+ * a Dataset (any NONMEM layout, dataset.ts) seen through what that model takes today: body weight
+ * and COMED covariates, oral bolus doses, concentration (DVID 1) and biomarker (DVID 2) samples.
+ * Anything the model cannot take is a located error here, never silently dropped
+ * (trial-projection.ts).
  */
-import { readTextFile } from '../../worker/common/text-file.js';
-import { readCsv } from './csv-reader.js';
-import { DVID_PK, EVID_DOSE, inputError, type Dvid } from './schema.js';
-import { validateHeader, validateRecords, type CmtLayout, type TrialRecord } from './validate.js';
+import { NO_SPEC, type DataSpec } from './data-spec.js';
+import { parseDataset, readDataset } from './dataset.js';
+import { DVID_PK, type Dvid } from './schema.js';
+import { trialFromDataset } from './trial-projection.js';
 
 export interface DoseEvent {
   readonly timeH: number;
@@ -58,68 +60,20 @@ export interface Trial {
   readonly layout: CmtLayout;
 }
 
-/** Reads and validates a trial CSV; throws InputError `<file>:<line>: column <NAME>: ...` on the first problem. */
-export async function readTrial(path: string): Promise<Trial> {
-  let text: string;
-  try {
-    text = await readTextFile(path, 'trial CSV');
-  } catch (err: unknown) {
-    // the encoding errors are located already; an unreadable file keeps the ingest message's shape
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if (code === undefined) throw err;
-    throw inputError({ file: path, line: null, column: null, expected: 'a readable trial CSV file', found: code, cause: err });
-  }
-  return parseTrial(text, path);
+export interface CmtLayout {
+  readonly doseCmt: number | null;
+  readonly pkCmt: number | null;
+  readonly pdCmt: number | null;
+}
+
+/** Reads a trial (any NONMEM layout; `spec` maps it) as the population model takes it; InputError `<file>:<line>: column <NAME>: ...` on the first problem. */
+export async function readTrial(path: string, spec: DataSpec = NO_SPEC): Promise<Trial> {
+  return trialFromDataset(await readDataset(path, spec));
 }
 
 /** Same as readTrial for text already in memory; `file` names it in messages. */
-export function parseTrial(text: string, file: string): Trial {
-  const table = readCsv(text, file);
-  const cols = validateHeader(table.header, file);
-  const { records, layout } = validateRecords(table, cols, file);
-  return { file, recordCount: records.length, subjects: groupSubjects(records), layout };
-}
-
-/** Records are already known to be contiguous per ID and time-ordered. */
-function groupSubjects(records: readonly TrialRecord[]): Subject[] {
-  const subjects: Subject[] = [];
-  let start = 0;
-  for (let i = 1; i <= records.length; i++) {
-    if (i < records.length && records[i]?.id === records[start]?.id) continue;
-    subjects.push(buildSubject(records.slice(start, i)));
-    start = i;
-  }
-  return subjects;
-}
-
-function buildSubject(rows: readonly TrialRecord[]): Subject {
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  if (first === undefined || last === undefined) throw new Error('buildSubject: no rows'); // unreachable
-  const doses: DoseEvent[] = [];
-  const pk: Observation[] = [];
-  const pd: Observation[] = [];
-  const excluded: ExcludedObservation[] = [];
-  for (const r of rows) {
-    if (r.evid === EVID_DOSE) {
-      doses.push({ timeH: r.timeH, amtMg: r.amtMg, cmt: r.cmt, line: r.line });
-    } else if (r.dvid !== null) {
-      if (r.mdv === 1 || r.dv === null) excluded.push({ timeH: r.timeH, dvid: r.dvid, line: r.line });
-      else (r.dvid === DVID_PK ? pk : pd).push({ timeH: r.timeH, dv: r.dv, cmt: r.cmt, line: r.line });
-    }
-  }
-  return {
-    id: first.id,
-    bwKg: first.bwKg,
-    comed: first.comed,
-    doseMg: first.doseMg,
-    doses,
-    pk,
-    pd,
-    excluded,
-    firstLine: first.line,
-    lastLine: last.line,
-  };
+export function parseTrial(text: string, file: string, spec: DataSpec = NO_SPEC): Trial {
+  return trialFromDataset(parseDataset(text, file, spec));
 }
 
 /** A subject's observations of one type (1 = PK, 2 = PD). */

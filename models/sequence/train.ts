@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { parseTrial } from '../ingest/trial.js';
+import { loadDataSpec, NO_SPEC } from '../ingest/data-spec.js';
+import { decodeText } from '../../worker/common/text-file.js';
 import { trainBiLstm } from './bilstm-train.js';
 import { writeSequenceModels } from './cards.js';
 import { buildDataset } from './dataset.js';
@@ -25,6 +27,8 @@ export type SequenceFamily = 'lstm' | 'qt-lstm';
 export interface TrainSequenceOptions {
   readonly family: SequenceFamily;
   readonly trialPath: string;
+  /** dataset spec (YAML) mapping the trial; default: standard names recognised */
+  readonly dataSpecPath?: string;
   readonly outDir: string;
   readonly seed: number;
   readonly maxEpochs?: number;
@@ -62,7 +66,8 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
   } catch (err) {
     throw new InputError(`${o.trialPath}: cannot read the trial CSV (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
-  const trial = parseTrial(bytes.toString('utf8'), o.trialPath);
+  const spec = o.dataSpecPath === undefined ? NO_SPEC : await loadDataSpec(o.dataSpecPath);
+  const trial = parseTrial(decodeText(bytes, o.trialPath, 'trial CSV'), o.trialPath, spec);
   const ds = buildDataset(trial, SEQUENCE_REGIMENS.qd, { seed: o.seed, valFraction: o.valFraction ?? 0.25 });
   await readyTf();
   const d = DEFAULTS[o.family];

@@ -110,16 +110,16 @@ const CASES: Case[] = [
       await writeFile(join(d, 'trial.csv'), csv.join('\n'));
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
     },
-    code: 2, message: /trial\.csv:4: column BW: expected a number, found 'heavy'/,
+    code: 2, message: /trial\.csv:4: column BW: expected 58 \(covariate BW of ID 1 on line 2: a covariate is constant within a subject\), found 'heavy'/,
   },
   {
-    name: 'trial CSV with an unknown column',
+    name: 'trial CSV without a body weight column',
     scenario: async (d) => {
-      const csv = (await readFile(ESTDATA, 'utf8')).replace(/^ID,BW,/, 'ID,WT,');
+      const csv = (await readFile(ESTDATA, 'utf8')).replace(/^ID,BW,/, 'ID,HEIGHT,');
       await writeFile(join(d, 'trial.csv'), csv);
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
     },
-    code: 2, message: /trial\.csv: header: .*WT/,
+    code: 2, message: /trial\.csv: column body weight: expected a subject-constant body weight covariate, .*found covariates HEIGHT, COMED, DOSE/,
   },
   {
     name: 'UTF-16 trial CSV (no byte-order mark)',

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../worker/common/errors.js';
 import { observedComedRate, parseTrial, readTrial, trialCovariates } from '../../models/ingest/trial.js';
-import { summarizeTrial } from '../../models/ingest/summary.js';
+import { parseDataset } from '../../models/ingest/dataset.js';
+import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
 
 // tests/unit -> repo root; works from the tsx source tree and from dist/tests/unit alike
 function repoFile(rel: string): string {
@@ -98,19 +99,21 @@ test('EstData: subjects, arms, records and counts match the raw file', async () 
   assert.deepEqual(trialCovariates(trial)[0], { id: 1, bwKg: rows[0]?.[col('BW')], comed: rows[0]?.[col('COMED')] });
 });
 
-test('summary names subjects, arms, doses, samples, BW, COMED and time span', async () => {
-  const s = summarizeTrial(parseTrial(csv(BASE), 'fx.csv'));
+test('the data summary names the column mapping, doses, endpoints, covariates and what was set aside', () => {
+  const s = summarizeDataset(parseDataset(csv(BASE), 'fx.csv'));
   assert.equal(
     s,
     [
-      'fx.csv: 2 subjects, 7 records',
-      'arms (DOSE): 0 mg: 1, 10 mg: 1',
-      'dose events: 2 in 1 subjects, AMT 10 mg, TIME 0-24 h',
-      'PK samples (DVID 1): 1 in 1 subjects; PD samples (DVID 2): 3 in 2 subjects; excluded (MDV=1): 1',
-      'BW: 60-85 kg (median 72.5 kg)',
-      'COMED: 1/2 subjects (50.0 %)',
+      'fx.csv: 2 subjects, 7 records (spec: (none); time unit h)',
+      'columns: ID=ID, TIME=TIME, DV=DV, AMT=AMT, EVID=EVID, MDV=MDV, CMT=CMT, DVID=DVID',
+      'doses: 2 (0-2 per subject), AMT 10 mg, route depot',
+      'concentration: 1 samples in 1 subjects (DVID 1 (or cp, conc, ...))',
+      'biomarker: 3 samples in 2 subjects (DVID 2 (or pd, effect, ...))',
+      'covariate BW: continuous, 60-85; reference 72.5',
+      'covariate COMED: categorical, 0: 1, 1: 1; reference 0',
+      'covariate DOSE: continuous, 0-10; reference 5',
+      'observations set aside (MDV=1): 1',
       'time span: 0-24 h',
-      'compartments: doses 1, PK 2, PD 3',
     ].join('\n'),
   );
 });
@@ -127,12 +130,12 @@ test('valid fixture: grouping, missing values, covariates, COMED rate', () => {
   assert.equal(observedComedRate(t), 0.5);
 });
 
-test('tolerated layout variations: CRLF, BOM, blank lines, spaces, column order, no MDV/CMT, 60 vs 60.0', () => {
+test('tolerated layout variations: CRLF, BOM, blank lines, spaces, column order, no MDV/CMT, 60 vs 60.0, lowercase names', () => {
   const crlf = '\uFEFF' + csv(BASE).replace(/\n/g, '\r\n') + '\r\n\r\n';
   assert.equal(parseTrial(crlf, 'fx.csv').recordCount, BASE.length);
   // a blank line shifts later line numbers: the error points at the real line
   const blank = [HEADER, BASE[0], '', '  ', BASE[1], '1,60,0,10,-1,1,0,0,0,3,2'].join('\n');
-  fails(blank, 'fx.csv:6: column TIME: expected a number >= 0, found -1');
+  fails(blank, 'fx.csv:6: column TIME: expected >= 0 h (the time on line 5 for ID 1; time may not go backwards within a subject), found -1 h');
   const spaced = csv(BASE.map((r) => r.split(',').join(' , ')));
   assert.equal(parseTrial(spaced, 'fx.csv').subjects.length, 2);
   const reordered = csv(BASE.map((r) => { const f = r.split(','); return [f[10], ...f.slice(0, 10)].join(','); }), `DVID,${COLS.slice(0, 10).join(',')}`);
@@ -142,88 +145,91 @@ test('tolerated layout variations: CRLF, BOM, blank lines, spaces, column order,
   assert.equal(t.subjects[0]?.doses.length, 1);
   assert.deepEqual(t.layout, { doseCmt: null, pkCmt: null, pdCmt: null });
   assert.equal(parseTrial(mutate(3, { BW: '60.0' }), 'fx.csv').subjects[0]?.bwKg, 60);
+  assert.deepEqual(parseTrial(csv(BASE, HEADER.toLowerCase()), 'fx.csv'), { ...parseTrial(csv(BASE), 'fx.csv') });
+});
+
+test('records NONMEM accepts and the old reader refused: replicate samples, EVID 2, AMT on observations, WT for BW', () => {
+  const replicate = parseTrial(mutate(4, { TIME: '0', DVID: '2', CMT: '3', DV: '11' }), 'fx.csv');
+  assert.deepEqual(replicate.subjects[0]?.pd.map((o) => [o.timeH, o.dv]), [[0, 12.5], [0, 11], [24, 9.1]]);
+  assert.equal(parseTrial(mutate(4, { EVID: '2' }), 'fx.csv').subjects[0]?.pk.length, 0, 'an EVID 2 row is not an observation');
+  assert.equal(parseTrial(mutate(4, { AMT: '5' }), 'fx.csv').subjects[0]?.doses.length, 2, 'AMT on an observation is not a dose');
+  assert.deepEqual(parseTrial(csv(BASE, HEADER.replace('BW', 'WT')), 'fx.csv').subjects.map((x) => x.bwKg), [60, 85]);
 });
 
 test('file and header errors', async () => {
   fails('', 'fx.csv: expected a header line naming the columns, found an empty file', { line: null, column: null });
   fails('\n  \n', 'fx.csv: expected a header line naming the columns, found an empty file');
-  fails(HEADER + '\n', 'fx.csv: header: expected at least one data record after the header, found none');
-  fails(csv(BASE, HEADER.replace('BW', 'WT')), "fx.csv: header: column WT: expected one of ID,BW,COMED,DOSE,TIME,DV,EVID,MDV,AMT,CMT,DVID, found 'WT'", { file: 'fx.csv', line: 1, column: 'WT' });
-  fails(csv(BASE, `${HEADER},`), "fx.csv: header: column #12: expected one of ID,BW,COMED,DOSE,TIME,DV,EVID,MDV,AMT,CMT,DVID, found an empty field");
-  fails(csv(BASE, `${HEADER},BW`), 'fx.csv: header: column BW: expected each column once, found it at positions 2 and 12');
-  fails(csv(BASE, HEADER.replace(',DVID', '')), 'fx.csv: header: column DVID: expected a column named DVID (required), found columns ID,BW,COMED,DOSE,TIME,DV,EVID,MDV,AMT,CMT', { column: 'DVID' });
+  fails(HEADER + '\n', 'fx.csv:1: expected data records after the header, found none');
+  fails(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv: column body weight: expected a subject-constant body weight covariate, which the population model qusop fits (2-compartment oral PK, indirect-response PD) needs (a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec), found covariates HEIGHT, COMED, DOSE');
+  fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
+  fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
+  fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
   fails(`${HEADER}\n1,60,0,10,"0,1,0,0,0,3,2\n`, 'fx.csv:2: column TIME: expected well-formed CSV, found an unclosed quote at end of file');
   const dir = await mkdtemp(join(tmpdir(), 'ingest-'));
   try {
     const missing = join(dir, 'nope.csv');
-    await assert.rejects(readTrial(missing), { name: 'InputError', message: `${missing}: expected a readable trial CSV file, found ENOENT` });
+    await assert.rejects(readTrial(missing), { name: 'InputError', message: `${missing}: cannot read trial CSV (ENOENT)` });
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, mutate(4, { DV: 'abc' }));
-    await assert.rejects(readTrial(bad), { name: 'InputError', message: `${bad}:4: column DV: expected a number, found 'abc'` });
+    await assert.rejects(readTrial(bad), { name: 'InputError', message: `${bad}:4: column DV: expected a number (or a missing-value code: '.', 'NA'), found 'abc'` });
   } finally {
     await rm(dir, { recursive: true });
   }
 });
 
+const NUMBER_OR_MISSING = "expected a number (or a missing-value code: '.', 'NA')";
+
 test('field counts and numbers', () => {
-  fails(csv([...BASE.slice(0, 2), '1,60,0,10,1,0.8,0,0,0,2']), 'fx.csv:4: column DVID: expected 11 fields as in the header, found 10', { line: 4, column: 'DVID' });
-  fails(csv([...BASE.slice(0, 2), '1,60,0,10,1,0.8,0,0,0,2,1,7']), 'fx.csv:4: column #12: expected 11 fields as in the header, found 12');
-  fails(mutate(4, { DV: 'abc' }), "fx.csv:4: column DV: expected a number, found 'abc'");
-  fails(mutate(4, { BW: '' }), 'fx.csv:4: column BW: expected a number, found an empty field');
-  fails(mutate(4, { DV: 'NaN' }), "fx.csv:4: column DV: expected a finite number, found 'NaN'");
-  fails(mutate(4, { TIME: '-Inf' }), "fx.csv:4: column TIME: expected a finite number, found '-Inf'");
-  fails(mutate(4, { DV: '1e999' }), 'fx.csv:4: column DV: expected a finite number, found 1e999');
-  fails(mutate(4, { DOSE: '0x10' }), "fx.csv:4: column DOSE: expected a number, found '0x10'");
-  // the leftmost bad field in file order is reported
-  fails(mutate(4, { BW: 'x', DV: 'y' }), "fx.csv:4: column BW: expected a number, found 'x'");
-  fails(mutate(4, { ID: '1.5' }), 'fx.csv:4: column ID: expected an integer >= 0, found 1.5');
+  fails(csv([...BASE.slice(0, 2), '1,60,0,10,1,0.8,0,0,0,2']), 'fx.csv:4: expected 11 fields (the header\'s columns), found 10', { line: 4 });
+  fails(csv([...BASE.slice(0, 2), '1,60,0,10,1,0.8,0,0,0,2,1,7']), "fx.csv:4: expected 11 fields (the header's columns), found 12");
+  fails(mutate(4, { DV: 'abc' }), `fx.csv:4: column DV: ${NUMBER_OR_MISSING}, found 'abc'`);
+  fails(mutate(4, { DV: 'NaN' }), `fx.csv:4: column DV: ${NUMBER_OR_MISSING}, found 'NaN'`);
+  fails(mutate(4, { TIME: '-Inf' }), `fx.csv:4: column TIME: ${NUMBER_OR_MISSING}, found '-Inf'`);
+  fails(mutate(4, { DV: '1e999' }), 'fx.csv:4: column DV: expected a finite number, found Infinity');
+  fails(mutate(4, { ID: '1.5' }), 'fx.csv:4: column ID: expected an integer >= 0 (NONMEM reads ID as a number), found 1.5');
+  fails(mutate(4, { ID: 'A' }), `fx.csv:4: column ID: ${NUMBER_OR_MISSING}, found 'A'`);
 });
 
-test("'.' (missing) only where allowed", () => {
-  fails(mutate(4, { BW: '.' }), "fx.csv:4: column BW: expected a number, found '.'");
-  fails(mutate(4, { TIME: '.' }), "fx.csv:4: column TIME: expected a number, found '.'");
-  fails(mutate(4, { MDV: '.' }), "fx.csv:4: column MDV: expected a number, found '.'");
-  fails(mutate(4, { CMT: '.' }), "fx.csv:4: column CMT: expected a number, found '.'");
-  fails(mutate(4, { DV: '.' }), "fx.csv:4: column DV: expected a number on an observation record with MDV=0, found '.'");
-  fails(mutate(2, { AMT: '.' }), "fx.csv:2: column AMT: expected a number > 0 on a dose record (EVID=1), found '.'");
-  fails(mutate(4, { DVID: '.' }), "fx.csv:4: column DVID: expected 1 (PK) or 2 (PD) on an observation record (EVID=0), found '.'");
+test("missing values ('.', 'NA') where they may be, and where not", () => {
+  fails(mutate(4, { TIME: '.' }), 'fx.csv:4: column TIME: expected a time, found a missing value');
+  fails(mutate(4, { DV: '.' }), 'fx.csv:4: column DV: expected a value on an observation record with MDV=0, found a missing value');
+  fails(mutate(4, { DV: 'NA' }), 'fx.csv:4: column DV: expected a value on an observation record with MDV=0, found a missing value');
+  fails(mutate(2, { AMT: '.' }), 'fx.csv:2: column AMT: expected > 0 on a dose record (EVID 1), found 0');
+  // MDV and CMT missing: derived (MDV from EVID) or unknown (CMT)
+  assert.equal(parseTrial(mutate(4, { MDV: '.', CMT: '.' }), 'fx.csv').subjects[0]?.pk[0]?.cmt, null);
 });
 
 test('EVID, MDV, AMT, DVID and CMT consistency', () => {
-  fails(mutate(4, { EVID: '2' }), 'fx.csv:4: column EVID: expected 0 (observation) or 1 (dose), found 2', { column: 'EVID' });
-  fails(mutate(4, { EVID: '4' }), 'fx.csv:4: column EVID: expected 0 (observation) or 1 (dose), found 4');
+  fails(mutate(4, { EVID: '5' }), "fx.csv:4: column EVID: expected 0-4 (NONMEM) or rxode2's classic bolus code 100*CMT+1 (e.g. 101), found 5", { column: 'EVID' });
+  fails(mutate(2, { EVID: '4' }), 'fx.csv:2: column EVID: expected no reset events (EVID 3/4) for the population model qusop fits (2-compartment oral PK, indirect-response PD), found 1 in ID 1');
   fails(mutate(4, { MDV: '2' }), 'fx.csv:4: column MDV: expected 0 or 1, found 2');
-  fails(mutate(2, { MDV: '0' }), 'fx.csv:2: column MDV: expected 1 on a dose record (EVID=1), found 0');
-  fails(mutate(5, { AMT: '0' }), 'fx.csv:5: column AMT: expected a number > 0 on a dose record (EVID=1), found 0');
-  fails(mutate(5, { AMT: '-10' }), 'fx.csv:5: column AMT: expected a number > 0 on a dose record (EVID=1), found -10');
-  fails(mutate(4, { AMT: '5' }), "fx.csv:4: column AMT: expected 0 or '.' on an observation record (EVID=0), found 5");
-  fails(mutate(2, { DVID: '1' }), "fx.csv:2: column DVID: expected 0 or '.' on a dose record (EVID=1), found 1");
-  fails(mutate(4, { DVID: '3' }), 'fx.csv:4: column DVID: expected 1 (PK) or 2 (PD) on an observation record (EVID=0), found 3');
-  fails(mutate(4, { DVID: '0' }), 'fx.csv:4: column DVID: expected 1 (PK) or 2 (PD) on an observation record (EVID=0), found 0');
+  fails(mutate(2, { MDV: '0' }), 'fx.csv:2: column MDV: expected 1 on a dose record (EVID 1), found 0');
+  fails(mutate(5, { AMT: '0' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found 0');
+  fails(mutate(5, { AMT: '-10' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found -10');
+  const dvid = "expected DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:)";
+  fails(mutate(4, { DVID: '3' }), `fx.csv:4: column DVID: ${dvid}, found '3'`);
+  fails(mutate(4, { DVID: '.' }), `fx.csv:4: column DVID: ${dvid}, found ''`);
   fails(mutate(4, { CMT: '0' }), 'fx.csv:4: column CMT: expected an integer >= 1, found 0');
-  fails(mutate(6, { CMT: '2' }), 'fx.csv:6: column CMT: expected 3 (the CMT of DVID 2 since line 3), found 2', { line: 6, otherLine: 3 });
-  fails(mutate(5, { CMT: '4' }), 'fx.csv:5: column CMT: expected 1 (the CMT of doses since line 2), found 4');
-  fails(mutate(4, { CMT: '3' }), "fx.csv:4: column CMT: expected a CMT other than 3 (DVID 2's since line 3) for DVID 1, found 3");
+  fails(mutate(2, { CMT: '2' }), 'fx.csv:2: expected an oral bolus dose, which is what the population model qusop fits (2-compartment oral PK, indirect-response PD) takes, found an IV dose (into the observed compartment)');
 });
 
-test('TIME, duplicates and contiguous subjects', () => {
-  fails(mutate(3, { TIME: '-1' }), 'fx.csv:3: column TIME: expected a number >= 0, found -1');
-  fails(mutate(6, { TIME: '12' }), 'fx.csv:6: column TIME: expected >= 24 (TIME on line 5 for ID 1), found 12', { otherLine: 5 });
-  fails(mutate(4, { TIME: '0', DVID: '2', CMT: '3', DV: '11' }), 'fx.csv:4: column TIME: expected one record per (ID, TIME, EVID, DVID), found a duplicate of line 3 (ID 1, TIME 0, EVID 0, DVID 2)', { line: 4, otherLine: 3 });
-  const doubleDose = csv([...BASE.slice(0, 4), BASE[3] ?? '', ...BASE.slice(4)]);
-  fails(doubleDose, 'fx.csv:6: column TIME: expected one record per (ID, TIME, EVID, CMT), found a duplicate of line 5 (ID 1, TIME 24, EVID 1, CMT 1)');
-  // a dose and an observation at the same TIME are not duplicates (line 2 and 3 of BASE)
-  assert.equal(parseTrial(csv(BASE), 'fx.csv').subjects[0]?.doses[0]?.timeH, 0);
+test('TIME and contiguous subjects', () => {
+  fails(mutate(6, { TIME: '12' }), 'fx.csv:6: column TIME: expected >= 24 h (the time on line 5 for ID 1; time may not go backwards within a subject), found 12 h');
   const split = csv([...BASE, '1,60,0,10,48,8,0,0,0,3,2']);
-  fails(split, 'fx.csv:9: column ID: expected the rows of each subject to be contiguous, found ID 1 again after its rows ended on line 6', { otherLine: 6 });
+  fails(split, "fx.csv:9: column ID: expected each subject's rows together (ID 1's rows ended on line 6), found ID 1 again");
 });
 
-test('subject covariates', () => {
-  fails(mutate(4, { BW: '61' }), 'fx.csv:4: column BW: expected 60 (constant within ID 1, as on line 2), found 61', { column: 'BW', otherLine: 2 });
-  fails(mutate(8, { COMED: '0' }), 'fx.csv:8: column COMED: expected 1 (constant within ID 2, as on line 7), found 0');
-  fails(mutate(6, { DOSE: '3' }), 'fx.csv:6: column DOSE: expected 10 (constant within ID 1, as on line 2), found 3');
-  fails(mutate(7, { COMED: '2' }), 'fx.csv:7: column COMED: expected 0 or 1, found 2');
-  fails(mutate(7, { BW: '0' }), 'fx.csv:7: column BW: expected a number > 0, found 0');
-  fails(mutate(7, { BW: '-70' }), 'fx.csv:7: column BW: expected a number > 0, found -70');
-  fails(mutate(7, { DOSE: '-1' }), 'fx.csv:7: column DOSE: expected a number >= 0, found -1');
+test('subject covariates: constant within a subject, body weight > 0, COMED 0 or 1, DOSE a number', () => {
+  const constant = (line: number, col: string, was: string, id: number, first: number, found: string) =>
+    `fx.csv:${line}: column ${col}: expected ${was} (covariate ${col} of ID ${id} on line ${first}: a covariate is constant within a subject), found '${found}'`;
+  fails(mutate(4, { BW: '61' }), constant(4, 'BW', '60', 1, 2, '61'));
+  fails(mutate(8, { COMED: '0' }), constant(8, 'COMED', '1', 2, 7, '0'));
+  fails(mutate(6, { DOSE: '3' }), constant(6, 'DOSE', '10', 1, 2, '3'));
+  fails(mutate(4, { BW: '.' }), constant(4, 'BW', '60', 1, 2, '.'));
+  // subject 2's two rows (lines 7 and 8) changed alike: constant, but not a valid value
+  const both = (changes: Record<string, string>) => mutate(8, changes, mutate(7, changes).trim().split('\n').slice(1));
+  fails(both({ COMED: '2' }), "fx.csv:7: column COMED: expected 0 or 1, found '2'");
+  fails(both({ BW: '0' }), "fx.csv:7: column BW: expected a body weight (a number > 0 kg), found '0'");
+  fails(both({ BW: '-70' }), "fx.csv:7: column BW: expected a body weight (a number > 0 kg), found '-70'");
+  fails(both({ DOSE: '-1' }), "fx.csv:7: column DOSE: expected a nominal dose (a number >= 0 mg), found '-1'");
 });

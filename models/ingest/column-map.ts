@@ -1,0 +1,73 @@
+/**
+ * Which column holds which NONMEM item. A spec's `columns:` names them; otherwise the standard names
+ * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 names it). Every other column is
+ * a covariate candidate (dataset.ts keeps the subject-constant ones). The mapping is reported in the
+ * data summary, so a user sees what was read as what.
+ */
+import type { CsvRecord } from './csv-reader.js';
+import { inputError, quoteFound } from './schema.js';
+
+export const STANDARD_ITEMS = ['ID', 'TIME', 'DV', 'AMT', 'EVID', 'MDV', 'CMT', 'DVID', 'RATE', 'II', 'ADDL', 'SS', 'BLQ', 'LLOQ'] as const;
+export type StandardItem = (typeof STANDARD_ITEMS)[number];
+
+/** Items a trial cannot do without: subjects, times, values, dose amounts. EVID is derived from AMT and MDV when absent. */
+export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT'];
+
+const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ' };
+
+export interface ColumnMap {
+  /** header position of each item, or null when the file has none */
+  readonly items: Readonly<Record<StandardItem, number | null>>;
+  /** the header's name for each item present */
+  readonly names: Readonly<Partial<Record<StandardItem, string>>>;
+  /** the other columns, by header position */
+  readonly others: readonly { readonly name: string; readonly index: number }[];
+  /** "spec" where the spec named the column, "name" where it was recognised */
+  readonly how: Readonly<Partial<Record<StandardItem, 'spec' | 'name'>>>;
+}
+
+export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Record<StandardItem, string>>>, file: string, specSource: string): ColumnMap {
+  const fields = header.fields;
+  const site = (column: string) => ({ file, line: header.line, column, header: true }) as const;
+  const seen = new Map<string, number>();
+  fields.forEach((name, i) => {
+    if (name === '') throw inputError({ ...site(`#${i + 1}`), expected: 'a column name', found: 'an empty name' });
+    const prev = seen.get(name.toUpperCase());
+    if (prev !== undefined) throw inputError({ ...site(name), expected: 'each column name once (names are compared in any letter case)', found: `${quoteFound(fields[prev] ?? '')} at position ${prev + 1} and ${quoteFound(name)} at ${i + 1}` });
+    seen.set(name.toUpperCase(), i);
+  });
+  const items = Object.fromEntries(STANDARD_ITEMS.map((k) => [k, null])) as Record<StandardItem, number | null>;
+  const names: Partial<Record<StandardItem, string>> = {};
+  const how: Partial<Record<StandardItem, 'spec' | 'name'>> = {};
+  const taken = new Set<number>();
+  for (const item of STANDARD_ITEMS) {
+    const wanted = specColumns[item];
+    if (wanted === undefined) continue;
+    const index = seen.get(wanted.toUpperCase());
+    if (index === undefined) {
+      throw inputError({ ...site(wanted), expected: `the column that ${specSource} names for ${item} (columns: ${fields.join(',')})`, found: 'no such column' });
+    }
+    if (taken.has(index)) throw inputError({ ...site(wanted), expected: `one item per column; ${specSource} names it for two items`, found: `${item} and another` });
+    items[item] = index;
+    names[item] = fields[index] ?? wanted;
+    how[item] = 'spec';
+    taken.add(index);
+  }
+  fields.forEach((name, index) => {
+    if (taken.has(index)) return;
+    const upper = name.toUpperCase();
+    const item = (STANDARD_ITEMS as readonly string[]).includes(upper) ? (upper as StandardItem) : ALIASES[upper];
+    if (item === undefined || items[item] !== null) return;
+    items[item] = index;
+    names[item] = name;
+    how[item] = 'name';
+    taken.add(index);
+  });
+  for (const item of REQUIRED_ITEMS) {
+    if (items[item] === null) {
+      throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)`, found: `columns ${fields.join(',')}` });
+    }
+  }
+  const others = fields.flatMap((name, index) => (taken.has(index) ? [] : [{ name, index }]));
+  return { items, names, others, how };
+}

@@ -1,0 +1,115 @@
+/**
+ * The dataset spec (`--data-spec SPEC.yaml`): how a trial file maps onto NONMEM's conventions. Every
+ * field is optional; without a spec (or for the fields it leaves out) the standard names are
+ * recognised in any letter case (column-map.ts) and the defaults below apply.
+ *
+ *   columns: { id: SUBJ, time: TAD, dv: CONC, dvid: TYPE }   # standard item -> column name
+ *   endpoints:
+ *     concentration: { dvid: cp, unit: mg/L }                # by DVID value (number or string) ...
+ *     biomarker: { cmt: 3, unit: ng/mL }                     # ... or by observation CMT
+ *   covariates:
+ *     WT: { column: WT, kind: continuous, reference: 70, unit: kg }
+ *     SEX: { column: SEX, kind: categorical, reference: 0 }
+ *   weight: WT                 # the covariate used for allometry
+ *   missing: [".", "NA", -99]  # field values that mean "missing"
+ *   time_unit: h               # or d (times and II are converted to hours)
+ *   blq: m3                    # BLQ-flagged rows: kept for the M3 likelihood (default), or drop
+ */
+import { z } from 'zod';
+import { InputError } from '../../worker/common/errors.js';
+import { readTextFile } from '../../worker/common/text-file.js';
+import { parseYamlText } from '../../worker/common/yaml-text.js';
+import { STANDARD_ITEMS, type StandardItem } from './column-map.js';
+
+const columnName = z.string().min(1);
+const endpointSelector = z
+  .strictObject({ dvid: z.union([z.number(), z.string().min(1)]).optional(), cmt: z.number().int().positive().optional(), unit: z.string().min(1).optional() })
+  .refine((e) => (e.dvid === undefined) !== (e.cmt === undefined), 'name the endpoint by exactly one of dvid or cmt');
+
+const covariate = z.strictObject({
+  column: columnName.optional(),
+  kind: z.enum(['continuous', 'categorical']).optional(),
+  reference: z.union([z.number(), z.string()]).optional(),
+  unit: z.string().optional(),
+});
+
+export const DataSpecSchema = z.strictObject({
+  columns: z.strictObject(Object.fromEntries(STANDARD_ITEMS.map((k) => [k.toLowerCase(), columnName.optional()])) as Record<Lowercase<StandardItem>, z.ZodOptional<typeof columnName>>).optional(),
+  endpoints: z.strictObject({ concentration: endpointSelector.optional(), biomarker: endpointSelector.optional() }).optional(),
+  covariates: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a covariate name: a letter, then letters, digits or "_"'), covariate).optional(),
+  weight: z.string().optional(),
+  missing: z.array(z.union([z.string(), z.number()])).optional(),
+  time_unit: z.enum(['h', 'd']).optional(),
+  blq: z.enum(['m3', 'drop']).optional(),
+});
+
+export type DataSpecInput = z.infer<typeof DataSpecSchema>;
+
+export interface EndpointSelector {
+  readonly dvid?: number | string;
+  readonly cmt?: number;
+  readonly unit?: string;
+}
+
+export interface CovariateDeclaration {
+  readonly column: string;
+  readonly kind?: 'continuous' | 'categorical';
+  readonly reference?: number | string;
+  readonly unit?: string;
+}
+
+/** A spec with its defaults applied; `source` names the file (or "(none)"). */
+export interface DataSpec {
+  readonly source: string;
+  readonly columns: Readonly<Partial<Record<StandardItem, string>>>;
+  readonly endpoints: { readonly concentration?: EndpointSelector; readonly biomarker?: EndpointSelector };
+  /** declared covariates by name; undefined = every other subject-constant column */
+  readonly covariates?: Readonly<Record<string, CovariateDeclaration>>;
+  readonly weight?: string;
+  readonly missing: readonly string[];
+  readonly timeUnit: 'h' | 'd';
+  readonly blq: 'm3' | 'drop';
+}
+
+export const DEFAULT_MISSING = ['.', 'NA'] as const;
+
+export const NO_SPEC: DataSpec = { source: '(none)', columns: {}, endpoints: {}, missing: DEFAULT_MISSING, timeUnit: 'h', blq: 'm3' };
+
+export async function loadDataSpec(path: string): Promise<DataSpec> {
+  return parseDataSpec(await readTextFile(path, 'dataset spec'), path);
+}
+
+export function parseDataSpec(text: string, path: string): DataSpec {
+  const { value, doc, lines } = parseYamlText(text, path);
+  if (value === null || value === undefined) return { ...NO_SPEC, source: path };
+  const parsed = DataSpecSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = (issue?.path ?? []).map(String).join('.');
+    const node = doc.getIn(issue?.path ?? [], true) as { range?: [number, number, number] } | undefined;
+    const line = node?.range === undefined ? 1 : lines.linePos(node.range[0]).line;
+    const message = issue?.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : (issue?.message ?? 'invalid');
+    throw new InputError(`${path}:${line}: ${field === '' ? '' : `${field}: `}${message}`, { details: { file: path, line, field } });
+  }
+  const s = parsed.data;
+  const columns: Partial<Record<StandardItem, string>> = {};
+  for (const item of STANDARD_ITEMS) {
+    const name = s.columns?.[item.toLowerCase() as Lowercase<StandardItem>];
+    if (name !== undefined) columns[item] = name;
+  }
+  const covariates = s.covariates === undefined ? undefined : (Object.fromEntries(Object.entries(s.covariates).map(([name, c]) => [name, { ...c, column: c.column ?? name }])) as Record<string, CovariateDeclaration>);
+  if (s.weight !== undefined && covariates !== undefined && covariates[s.weight] === undefined) {
+    throw new InputError(`${path}: weight: "${s.weight}" is not one of the declared covariates (${Object.keys(covariates).join(', ')})`, { details: { file: path, field: 'weight' } });
+  }
+  return {
+    source: path,
+    columns,
+    // zod types absent optional fields as `T | undefined`; a parsed object simply lacks them
+    endpoints: (s.endpoints ?? {}) as DataSpec['endpoints'],
+    ...(covariates === undefined ? {} : { covariates }),
+    ...(s.weight === undefined ? {} : { weight: s.weight }),
+    missing: s.missing === undefined ? DEFAULT_MISSING : s.missing.map(String),
+    timeUnit: s.time_unit ?? 'h',
+    blq: s.blq ?? 'm3',
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * The data summary of a Dataset: the column mapping that was used (and whether the spec or the
+ * standard name chose each column), endpoints, covariates, doses per subject and what was set aside.
+ * Printed by `qusop data` (and before a fit), so a user can see at a glance what was read as what.
+ */
+import { extent } from 'd3-array';
+import { STANDARD_ITEMS } from './column-map.js';
+import type { Dataset } from './dataset.js';
+
+const fmt = (x: number): string => String(Number(x.toPrecision(6)));
+
+function span(values: readonly number[], unit: string): string {
+  const [lo, hi] = extent(values);
+  if (lo === undefined || hi === undefined) return 'none';
+  return lo === hi ? `${fmt(lo)} ${unit}` : `${fmt(lo)}-${fmt(hi)} ${unit}`;
+}
+
+export function summarizeDataset(d: Dataset): string {
+  const n = d.subjects.length;
+  const mapping = STANDARD_ITEMS.filter((k) => d.columns.names[k] !== undefined)
+    .map((k) => `${k}=${d.columns.names[k]}${d.columns.how[k] === 'spec' ? ' (spec)' : ''}`)
+    .join(', ');
+  const doses = d.subjects.flatMap((s) => s.doses);
+  const perSubject = d.subjects.map((s) => s.doses.length);
+  const routes = [...new Set(doses.map((x) => `${x.route}${x.rate > 0 ? ' zero-order' : ''}${x.ss ? ' steady-state' : ''}`))].join(', ');
+  const additional = doses.filter((x) => x.additional).length;
+  const lines = [
+    `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
+    `columns: ${mapping}`,
+    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}`,
+  ];
+  for (const [name, use] of Object.entries(d.endpoints)) {
+    const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
+    const blq = obs.filter((o) => o.blq).length;
+    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3)` : ''}`);
+  }
+  if (d.endpoints.biomarker === undefined) lines.push('biomarker: none (a PK-only trial)');
+  for (const c of d.covariates) {
+    const what = c.kind === 'continuous' ? `${fmt(c.range?.[0] ?? NaN)}-${fmt(c.range?.[1] ?? NaN)}${c.unit === null ? '' : ` ${c.unit}`}` : (c.levels ?? []).map((l) => `${l.level}: ${l.subjects}`).join(', ');
+    lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${c.reference}${d.spec.weight === c.name ? ' (weight, allometry)' : ''}`);
+  }
+  for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
+  const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);
+  lines.push(
+    ...set('observations set aside (MDV=1)', d.subjects.reduce((a, s) => a + s.excluded.length, 0)),
+    ...set('BLQ rows dropped (blq: drop)', d.blqDropped),
+    ...set('other events (EVID 2)', d.subjects.reduce((a, s) => a + s.otherEvents, 0)),
+    ...set('resets (EVID 3/4)', d.subjects.reduce((a, s) => a + s.resets.length, 0)),
+  );
+  lines.push(`time span: ${span(d.subjects.flatMap((s) => [...s.doses.map((x) => x.timeH), ...s.observations.map((o) => o.timeH)]), 'h')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,225 @@
+/**
+ * A trial in any NONMEM layout -> a typed Dataset: subjects in file order, each with its covariates,
+ * its dose events (II + ADDL expanded, zero-order inputs and steady-state doses marked, the route
+ * from the dose CMT), its observations by endpoint (replicate samples at equal times kept; BLQ rows
+ * flagged with their limit, or dropped and counted), and what was set aside (MDV=1, EVID 2). The
+ * column mapping, endpoints and covariates that were used travel with it for the summary.
+ */
+import { readTextFile } from '../../worker/common/text-file.js';
+import { readCsv } from './csv-reader.js';
+import { mapColumns, type ColumnMap } from './column-map.js';
+import { NO_SPEC, type DataSpec, type EndpointSelector } from './data-spec.js';
+import { parseRecord, type NonmemRecord } from './nonmem-record.js';
+import { inputError } from './schema.js';
+import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
+
+export type EndpointName = 'concentration' | 'biomarker';
+
+export interface DatasetDose {
+  readonly timeH: number;
+  readonly amt: number;
+  readonly cmt: number | null;
+  /** depot (absorption) or central (IV): a dose into the concentration's observation CMT is IV */
+  readonly route: 'depot' | 'central';
+  /** mass per hour; 0 = bolus */
+  readonly rate: number;
+  /** a steady-state dose (SS=1): the state is that of repeated doses every `iiH` hours */
+  readonly ss: boolean;
+  readonly iiH: number;
+  /** the file line of the record (an ADDL dose points at the record that implies it) */
+  readonly line: number;
+  readonly additional: boolean;
+}
+
+export interface DatasetObservation {
+  readonly timeH: number;
+  /** null only for a BLQ row whose DV is missing */
+  readonly value: number | null;
+  readonly endpoint: EndpointName;
+  readonly blq: boolean;
+  readonly lloq: number | null;
+  readonly cmt: number | null;
+  readonly line: number;
+}
+
+/** An observation row with MDV=1: kept for the record, never fitted. */
+export interface SetAsideObservation {
+  readonly timeH: number;
+  readonly endpoint: EndpointName;
+  readonly line: number;
+}
+
+export interface DatasetSubject {
+  readonly id: string;
+  readonly firstLine: number;
+  readonly lastLine: number;
+  readonly covariates: Readonly<Record<string, number | string>>;
+  readonly doses: readonly DatasetDose[];
+  readonly observations: readonly DatasetObservation[];
+  /** observation rows with MDV=1 */
+  readonly excluded: readonly SetAsideObservation[];
+  /** EVID 2 rows */
+  readonly otherEvents: number;
+  /** times of EVID 3/4 resets */
+  readonly resets: readonly number[];
+}
+
+export interface EndpointUse {
+  readonly selector: string;
+  readonly unit: string | null;
+  readonly count: number;
+}
+
+export interface Dataset {
+  readonly file: string;
+  readonly spec: DataSpec;
+  readonly header: readonly string[];
+  readonly columns: ColumnMap;
+  readonly records: number;
+  readonly subjects: readonly DatasetSubject[];
+  readonly covariates: readonly CovariateInfo[];
+  readonly ignored: readonly IgnoredColumn[];
+  readonly endpoints: Readonly<Partial<Record<EndpointName, EndpointUse>>>;
+  readonly blqDropped: number;
+}
+
+export async function readDataset(path: string, spec: DataSpec = NO_SPEC): Promise<Dataset> {
+  return parseDataset(await readTextFile(path, 'trial CSV'), path, spec);
+}
+
+export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPEC): Dataset {
+  const table = readCsv(text, file);
+  const header = table.header.fields;
+  const columns = mapColumns(table.header, spec.columns, file, spec.source);
+  const records = table.records.map((r) => parseRecord(r, columns, spec, header, file));
+  if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: 'data records after the header', found: 'none' });
+  const groups = groupSubjects(records, columns, file);
+  const endpointOf = endpointRule(records, columns, spec, file);
+  const { covariates, ignored, values } = subjectCovariates(groups, columns, spec, file);
+  const uses: Partial<Record<EndpointName, { count: number }>> = {};
+  let blqDropped = 0;
+  const concCmt = concentrationCmt(records, endpointOf);
+  const subjects = groups.map((g, k): DatasetSubject => {
+    const doses: DatasetDose[] = [];
+    const observations: DatasetObservation[] = [];
+    const excluded: SetAsideObservation[] = [];
+    let otherEvents = 0;
+    const resets: number[] = [];
+    for (const r of g) {
+      if (r.kind === 'other') otherEvents += 1;
+      if (r.kind === 'reset' || r.kind === 'reset-dose') resets.push(r.timeH);
+      if (r.kind === 'dose' || r.kind === 'reset-dose') {
+        const route = r.cmt !== null && concCmt !== null && r.cmt === concCmt ? 'central' : 'depot';
+        for (let j = 0; j <= r.addl; j += 1) {
+          doses.push({ timeH: r.timeH + j * r.iiH, amt: r.amt, cmt: r.cmt, route, rate: r.rate, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
+        }
+      }
+      if (r.kind !== 'observation') continue;
+      const endpoint = endpointOf(r);
+      if (r.mdv === 1) {
+        excluded.push({ timeH: r.timeH, endpoint, line: r.line });
+        continue;
+      }
+      if (r.blq && spec.blq === 'drop') {
+        blqDropped += 1;
+        continue;
+      }
+      (uses[endpoint] ??= { count: 0 }).count += 1;
+      observations.push({ timeH: r.timeH, value: r.dv, endpoint, blq: r.blq, lloq: r.lloq, cmt: r.cmt, line: r.line });
+    }
+    doses.sort((a, b) => a.timeH - b.timeH);
+    const first = g[0] as NonmemRecord;
+    const last = g[g.length - 1] as NonmemRecord;
+    return { id: first.id, firstLine: first.line, lastLine: last.line, covariates: values[k] ?? {}, doses, observations, excluded, otherEvents, resets };
+  });
+  const endpoints: Partial<Record<EndpointName, EndpointUse>> = {};
+  for (const name of ['concentration', 'biomarker'] as const) {
+    const use = uses[name];
+    if (use === undefined) continue;
+    const sel = spec.endpoints[name];
+    endpoints[name] = { selector: sel === undefined ? defaultSelectorText(name, columns) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
+  }
+  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped };
+}
+
+/** Contiguous rows per ID, TIME non-decreasing within each; an ID that comes back later is an error. */
+function groupSubjects(records: readonly NonmemRecord[], columns: ColumnMap, file: string): NonmemRecord[][] {
+  const groups: NonmemRecord[][] = [];
+  const ended = new Map<string, number>();
+  let current: NonmemRecord[] = [];
+  for (const r of records) {
+    const prev = current[current.length - 1];
+    if (prev !== undefined && prev.id === r.id) {
+      if (r.timeH < prev.timeH) {
+        throw inputError({ file, line: r.line, column: columns.names.TIME ?? 'TIME', expected: `>= ${prev.timeH} h (the time on line ${prev.line} for ID ${r.id}; time may not go backwards within a subject)`, found: `${r.timeH} h` });
+      }
+      current.push(r);
+      continue;
+    }
+    if (prev !== undefined) {
+      ended.set(prev.id, prev.line);
+      groups.push(current);
+    }
+    const endedAt = ended.get(r.id);
+    if (endedAt !== undefined) {
+      throw inputError({ file, line: r.line, column: columns.names.ID ?? 'ID', expected: `each subject's rows together (ID ${r.id}'s rows ended on line ${endedAt})`, found: `ID ${r.id} again` });
+    }
+    current = [r];
+  }
+  groups.push(current);
+  return groups;
+}
+
+const CONCENTRATION_NAMES = new Set(['cp', 'c', 'conc', 'concentration', 'pk', 'plasma']);
+const BIOMARKER_NAMES = new Set(['pd', 'e', 'effect', 'biomarker', 'response', 'resp']);
+
+/** How an observation row maps to an endpoint: the spec's selectors, else DVID 1/2 or common names, else one observation CMT. */
+function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec: DataSpec, file: string): (r: NonmemRecord) => EndpointName {
+  const declared = (['concentration', 'biomarker'] as const).flatMap((name) => (spec.endpoints[name] === undefined ? [] : [{ name, sel: spec.endpoints[name] as EndpointSelector }]));
+  const dvidCol = columns.names.DVID ?? 'DVID';
+  if (declared.length > 0) {
+    const known = declared.map((d) => `${d.name}: ${selectorText(d.sel)}`).join('; ');
+    return (r) => {
+      const hit = declared.find((d) => matches(d.sel, r));
+      if (hit === undefined) {
+        const column = declared.some((d) => d.sel.dvid !== undefined) ? dvidCol : (columns.names.CMT ?? 'CMT');
+        throw inputError({ file, line: r.line, column, expected: `an endpoint ${spec.source} names (${known})`, found: `DVID ${r.dvid ?? '(none)'}, CMT ${r.cmt ?? '(none)'}` });
+      }
+      return hit.name;
+    };
+  }
+  if (columns.items.DVID !== null) {
+    return (r) => {
+      const v = (r.dvid ?? '').trim();
+      if (v === '1' || CONCENTRATION_NAMES.has(v.toLowerCase())) return 'concentration';
+      if (v === '2' || BIOMARKER_NAMES.has(v.toLowerCase())) return 'biomarker';
+      throw inputError({ file, line: r.line, column: dvidCol, expected: 'DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:)', found: `'${v}'` });
+    };
+  }
+  const cmts = [...new Set(records.filter((r) => r.kind === 'observation').map((r) => r.cmt))];
+  if (cmts.length > 1) {
+    const r = records.find((x) => x.kind === 'observation' && x.cmt === cmts[1]) as NonmemRecord;
+    throw inputError({ file, line: r.line, column: columns.names.CMT ?? 'CMT', expected: `one observation CMT when there is no DVID column (or endpoints named by CMT in a --data-spec)`, found: `CMT ${cmts.join(' and ')}` });
+  }
+  return () => 'concentration';
+}
+
+function matches(sel: EndpointSelector, r: NonmemRecord): boolean {
+  if (sel.cmt !== undefined) return r.cmt === sel.cmt;
+  if (typeof sel.dvid === 'number') return r.dvid !== null && Number(r.dvid) === sel.dvid;
+  return r.dvid !== null && r.dvid === sel.dvid;
+}
+
+function concentrationCmt(records: readonly NonmemRecord[], endpointOf: (r: NonmemRecord) => EndpointName): number | null {
+  const r = records.find((x) => x.kind === 'observation' && x.mdv === 0 && x.cmt !== null && endpointOf(x) === 'concentration');
+  return r?.cmt ?? null;
+}
+
+function selectorText(sel: EndpointSelector): string {
+  return sel.cmt !== undefined ? `CMT ${sel.cmt}` : `DVID ${String(sel.dvid)}`;
+}
+
+function defaultSelectorText(name: EndpointName, columns: ColumnMap): string {
+  if (columns.items.DVID === null) return 'every observation (no DVID column)';
+  return name === 'concentration' ? 'DVID 1 (or cp, conc, ...)' : 'DVID 2 (or pd, effect, ...)';
+}

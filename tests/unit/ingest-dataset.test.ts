@@ -1,0 +1,149 @@
+/** Trials in any NONMEM layout (issue 16, step 1): the same information read the same way, and located errors. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { parseDataset, readDataset, type Dataset } from '../../models/ingest/dataset.js';
+import { NO_SPEC, parseDataSpec } from '../../models/ingest/data-spec.js';
+import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
+import { parseTrial, type Trial } from '../../models/ingest/trial.js';
+import { estDataLayouts } from '../kit/trial-layouts.js';
+import { ROOT } from '../kit/cli.js';
+
+const THEO = join(ROOT, '..', 'shared', 'data', 'theophylline');
+
+/** What a trial says, independent of layout: per subject, covariates, doses and observations. */
+function content(d: Dataset, covariates: readonly string[]) {
+  const r = (x: number) => Math.round(x * 1e9) / 1e9;
+  return d.subjects.map((s) => ({
+    id: s.id,
+    // covariates are named as the file names them (bw in a lowercase layout)
+    covariates: covariates.map((c) => Object.entries(s.covariates).find(([k]) => k.toUpperCase() === c)?.[1]),
+    doses: s.doses.map((x) => [r(x.timeH), x.amt, x.route, x.rate, x.ss]),
+    observations: s.observations.map((o) => [r(o.timeH), o.value, o.endpoint]),
+  }));
+}
+
+test('EstData in eight other layouts reads as the same trial', async () => {
+  const { original, layouts } = await estDataLayouts();
+  const base = content(parseDataset(original, 'EstData.csv'), ['BW', 'COMED']);
+  assert.equal(base.length, 48);
+  for (const l of layouts) {
+    const spec = l.spec === undefined ? NO_SPEC : parseDataSpec(l.spec, `${l.name}.yaml`);
+    const d = parseDataset(l.csv, `${l.name}.csv`, spec);
+    assert.deepEqual(content(d, ['BW', 'COMED']), base, l.name);
+  }
+});
+
+/** The Trial the fit reads, without file lines (a compressed layout has fewer lines); times to 1e-9 h. */
+function fitInput(t: Trial) {
+  const r = (x: number) => Math.round(x * 1e9) / 1e9;
+  return t.subjects.map((s) => ({
+    id: s.id, bwKg: s.bwKg, comed: s.comed, doseMg: s.doseMg,
+    doses: s.doses.map((x) => [r(x.timeH), x.amtMg, x.cmt]),
+    pk: s.pk.map((o) => [r(o.timeH), o.dv, o.cmt]),
+    pd: s.pd.map((o) => [r(o.timeH), o.dv, o.cmt]),
+    excluded: s.excluded.map((o) => [r(o.timeH), o.dvid]),
+  }));
+}
+
+test('every layout gives the fit the same input as EstData (so the same fit, seed for seed)', async () => {
+  const { original, layouts } = await estDataLayouts();
+  const base = fitInput(parseTrial(original, 'EstData.csv'));
+  for (const l of layouts) {
+    const spec = l.spec === undefined ? NO_SPEC : parseDataSpec(l.spec, `${l.name}.yaml`);
+    assert.deepEqual(fitInput(parseTrial(l.csv, `${l.name}.csv`, spec)), base, l.name);
+  }
+});
+
+test('the extra-covariates layout finds AGE and CRCL continuous and SEX categorical, with references', async () => {
+  const { layouts } = await estDataLayouts();
+  const l = layouts.find((x) => x.name.startsWith('extra covariates')) as { csv: string };
+  const d = parseDataset(l.csv, 'extra.csv');
+  const byName = Object.fromEntries(d.covariates.map((c) => [c.name, c]));
+  assert.equal(byName['AGE']?.kind, 'continuous');
+  assert.equal(byName['CRCL']?.kind, 'continuous');
+  assert.equal(byName['SEX']?.kind, 'categorical');
+  assert.deepEqual(byName['SEX']?.levels?.map((x) => x.level), ['F', 'M']);
+  assert.equal(byName['COMED']?.kind, 'categorical');
+  assert.match(summarizeDataset(d), /covariate CRCL: continuous, [\d.]+-[\d.]+; reference [\d.]+/);
+});
+
+test('theophylline (rxode2 EVID 101) loads without a spec and with one: 12 subjects, 1 vs 7 oral doses in mg, PK only', async () => {
+  const spec = parseDataSpec(
+    'columns: { id: ID, time: TIME, dv: DV, amt: AMT, evid: EVID, cmt: CMT }\nendpoints:\n  concentration: { cmt: 2, unit: mg/L }\ncovariates:\n  WT: { kind: continuous, reference: 70, unit: kg }\nweight: WT\n',
+    'theo.yaml',
+  );
+  for (const [file, doses] of [['theo_sd.csv', 1], ['theo_md.csv', 7]] as const) {
+    for (const s of [NO_SPEC, spec]) {
+      const d = await readDataset(join(THEO, file), s);
+      assert.equal(d.subjects.length, 12, file);
+      assert.ok(d.subjects.every((x) => x.doses.length === doses && x.doses.every((y) => y.route === 'depot' && y.amt > 250 && y.amt < 330)), `${file}: ${doses} oral dose(s) per subject`);
+      assert.equal(d.endpoints.biomarker, undefined);
+      assert.ok((d.endpoints.concentration?.count ?? 0) > 0);
+      assert.deepEqual(d.covariates.map((c) => [c.name, c.kind]), [['WT', 'continuous']]);
+    }
+    const text = summarizeDataset(await readDataset(join(THEO, file), spec));
+    assert.match(text, new RegExp(`12 subjects.*\\n.*\\ndoses: ${12 * doses} \\(${doses} per subject\\), AMT 267\\.84-320\\.65 mg, route depot`));
+    assert.match(text, /covariate WT: continuous, 54\.6-86\.4 kg; reference 70 \(weight, allometry\)/);
+  }
+});
+
+const CSV = (rows: string[]): string => `ID,TIME,DV,AMT,EVID,MDV,CMT,DVID,II,ADDL,SS,RATE,BLQ,WT\n${rows.join('\n')}\n`;
+
+test('II + ADDL expand to doses; RATE > 0 is a zero-order input; SS=1 a steady-state dose; a dose into the observed CMT is IV', () => {
+  const d = parseDataset(CSV(['1,0,.,100,1,1,1,.,12,3,0,0,.,70', '1,0,.,50,1,1,2,.,0,0,0,25,.,70', '1,1,5,0,0,0,2,1,.,.,.,.,0,70', '1,60,.,100,1,1,1,.,24,0,1,0,.,70']), 't.csv');
+  const s = d.subjects[0];
+  assert.deepEqual(s?.doses.map((x) => [x.timeH, x.amt, x.route, x.rate, x.ss, x.additional]), [
+    [0, 100, 'depot', 0, false, false], [0, 50, 'central', 25, false, false], [12, 100, 'depot', 0, false, true],
+    [24, 100, 'depot', 0, false, true], [36, 100, 'depot', 0, false, true], [60, 100, 'depot', 0, true, false],
+  ]);
+});
+
+test('replicate samples at equal times are kept; BLQ rows are kept for M3 with their limit, or dropped and counted', () => {
+  const rows = ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,2,5,0,0,0,2,1,.,.,.,.,0,70', '1,2,5.2,0,0,0,2,1,.,.,.,.,0,70', '1,24,0.1,0,0,0,2,1,.,.,.,.,1,70'];
+  const m3 = parseDataset(CSV(rows), 't.csv');
+  assert.deepEqual(m3.subjects[0]?.observations.map((o) => [o.timeH, o.value, o.blq, o.lloq]), [[2, 5, false, null], [2, 5.2, false, null], [24, 0.1, true, 0.1]]);
+  const dropped = parseDataset(CSV(rows), 't.csv', parseDataSpec('blq: drop\n', 's.yaml'));
+  assert.equal(dropped.subjects[0]?.observations.length, 2);
+  assert.equal(dropped.blqDropped, 1);
+  assert.match(summarizeDataset(dropped), /BLQ rows dropped \(blq: drop\): 1/);
+});
+
+const ERRORS: readonly { name: string; rows: string[]; spec?: string; message: RegExp }[] = [
+  { name: 'time going backwards', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,70', '1,4,1,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:4: column TIME: expected >= 5 h \(the time on line 3 for ID 1; time may not go backwards within a subject\), found 4 h$/ },
+  { name: 'a declared covariate changing within a subject', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,72'], spec: 'covariates:\n  WT: { kind: continuous }\n', message: /^t\.csv:3: column WT: expected 70 \(covariate WT of ID 1 on line 2: a covariate is constant within a subject\), found '72'$/ },
+  { name: 'a dose with AMT 0', rows: ['1,0,.,0,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found 0$/ },
+  { name: 'a dose with negative AMT', rows: ['1,0,.,-5,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found -5$/ },
+  { name: 'an endpoint the spec does not name', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,3,.,.,.,.,0,70'], spec: 'endpoints:\n  concentration: { dvid: 1 }\n  biomarker: { dvid: 2 }\n', message: /^t\.csv:3: column DVID: expected an endpoint s\.yaml names \(concentration: DVID 1; biomarker: DVID 2\), found DVID 3, CMT 2$/ },
+  { name: 'an unknown DVID without a spec', rows: ['1,5,1,0,0,0,2,7,.,.,.,.,0,70'], message: /^t\.csv:2: column DVID: expected DVID 1 \(concentration\) or 2 \(biomarker\).*found '7'$/ },
+  { name: 'ADDL without II', rows: ['1,0,.,100,1,1,1,.,0,3,0,0,.,70'], message: /^t\.csv:2: column II: expected > 0 when ADDL is 3/ },
+  { name: 'SS=1 without II', rows: ['1,0,.,100,1,1,1,.,0,0,1,0,.,70'], message: /^t\.csv:2: column II: expected > 0 on a steady-state dose \(SS=1\)/ },
+  { name: 'SS=2', rows: ['1,0,.,100,1,1,1,.,24,0,2,0,.,70'], message: /^t\.csv:2: column SS: expected 0 or 1 \(SS=2 and SS=3 are not supported\), found 2$/ },
+  { name: 'model-defined rate', rows: ['1,0,.,100,1,1,1,.,0,0,0,-2,.,70'], message: /^t\.csv:2: column RATE: expected 0 \(bolus\) or > 0 .*found -2$/ },
+  { name: 'EVID 5', rows: ['1,0,.,100,5,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column EVID: expected 0-4 \(NONMEM\) or rxode2's classic bolus code/ },
+  { name: 'a classic EVID whose compartment disagrees with CMT', rows: ['1,0,.,100,201,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column CMT: expected 2 \(the compartment of EVID 201\) or no CMT, found 1$/ },
+  { name: 'an observation without DV', rows: ['1,5,.,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:2: column DV: expected a value on an observation record with MDV=0, found a missing value$/ },
+  { name: 'a subject whose rows come back', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '2,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:4: column ID: expected each subject's rows together \(ID 1's rows ended on line 2\), found ID 1 again$/ },
+  { name: 'a spec column the file lacks', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70'], spec: 'columns: { time: TAD }\n', message: /^t\.csv: header: column TAD: expected the column that s\.yaml names for TIME/ },
+  { name: 'a declared covariate the file lacks', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70'], spec: 'covariates:\n  CRCL: {}\n', message: /column CRCL: expected the column s\.yaml declares for covariate CRCL/ },
+  { name: 'a text value in a continuous covariate', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,heavy'], spec: 'covariates:\n  WT: { kind: continuous }\n', message: /^t\.csv:2: column WT: expected a number \(covariate WT is continuous\), found 'heavy'$/ },
+  { name: 'a non-numeric TIME', rows: ['1,0h,.,100,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column TIME: expected a number \(or a missing-value code: '\.', 'NA'\), found '0h'$/ },
+];
+
+for (const c of ERRORS) {
+  test(`located error: ${c.name}`, () => {
+    const spec = c.spec === undefined ? NO_SPEC : parseDataSpec(c.spec, 's.yaml');
+    assert.throws(() => parseDataset(CSV(c.rows), 't.csv', spec), (err: Error) => {
+      assert.equal(err.name, 'InputError');
+      assert.match(err.message, c.message);
+      return true;
+    });
+  });
+}
+
+test('spec errors are located: unknown field, endpoint by both dvid and cmt, weight not declared', () => {
+  assert.throws(() => parseDataSpec('columns: { id: ID }\ncovarates: {}\n', 's.yaml'), /^InputError: s\.yaml:1: unknown field "covarates"/);
+  assert.throws(() => parseDataSpec('endpoints:\n  concentration: { dvid: 1, cmt: 2 }\n', 's.yaml'), /s\.yaml:2: endpoints\.concentration: name the endpoint by exactly one of dvid or cmt/);
+  assert.throws(() => parseDataSpec('covariates:\n  AGE: {}\nweight: WT\n', 's.yaml'), /s\.yaml: weight: "WT" is not one of the declared covariates \(AGE\)/);
+  assert.throws(() => parseDataSpec('time_unit: min\n', 's.yaml'), /s\.yaml:1: time_unit: /);
+});
