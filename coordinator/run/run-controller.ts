@@ -17,8 +17,7 @@ import { TileScheduler } from '../schedule/scheduler.js';
 import type { SchedulerOptions } from '../schedule/options.js';
 import type { CompleteOutcome, ReleaseDecision } from '../schedule/events.js';
 import { writeShard } from '../store/shard-writer.js';
-import { verifyShard } from '../store/shard-reader.js';
-import { tileShardMetadata, tileShardRows } from '../store/tile-shard.js';
+import { tileShardMetadata, tileShardRows, verifyTileShard } from '../store/tile-shard.js';
 import { aggregateRunDir } from './aggregate-run.js';
 import { prepareRunDir, shardPath, shardsDir, type RunFile } from './run-dir.js';
 
@@ -86,7 +85,7 @@ export class RunController extends EventEmitter {
     };
   }
 
-  /** Checks the directory, finds verified shards of this run (torn or foreign ones are removed and redone). */
+  /** Checks the directory, finds verified shards of this run (torn, foreign or altered ones are removed and redone). */
   async prepare(): Promise<void> {
     await prepareRunDir(this.opts.dir, this.runFile);
     const done: string[] = [];
@@ -95,7 +94,7 @@ export class RunController extends EventEmitter {
       if (!names.has(`${t.tileId}.parquet`)) continue;
       const path = shardPath(this.opts.dir, t.tileId);
       try {
-        await verifyShard(path, { run_id: this.runId, tile_id: t.tileId });
+        await verifyTileShard(path, this.compiled.spec, t);
         done.push(t.tileId);
       } catch (err) {
         this.log.warn({ tile: t.tileId, err: (err as Error).message }, 'shard does not verify; removing it and recomputing the tile');
