@@ -27,6 +27,7 @@ export interface CoordinatorCommandArgs {
   readonly backupAfterMedianFactor: number;
   /** SIGTERM: how long to wait for tiles in flight */
   readonly shutdownMs: number;
+  readonly verifyFraction: number;
 }
 
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -38,7 +39,7 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   const c = new Coordinator(
     {
       listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
-      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor,
+      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor, verifyFraction: a.verifyFraction,
       ...defined({ tileTrajectories: a.tileTrajectories, tlsCert: a.tlsCert, tlsKey: a.tlsKey, tlsClientCa: a.tlsClientCa }),
     },
     log,

@@ -48,6 +48,7 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
       total: p.tilesTotal, done: p.tilesDone, resumed: p.tilesResumed, computed_now: run.stats.tilesComputed,
       lease_expiries: s.leaseExpiries, retries: s.retries, released: s.released, backups_issued: s.backupsIssued, backups_won: s.backupsWon,
       duplicates: run.stats.duplicates, determinism_alarms: run.stats.conflicts,
+      verify_fraction: run.verification.fraction, verified: run.verification.verified, verified_by_same_worker: run.verification.sameWorker,
     },
     trajectories_computed_now: p.trajectories,
     timings: {
