@@ -1,5 +1,6 @@
 /** `qusop coordinator`: farm mode. Serves WorkerService and RunService until signalled (or the run ends). */
 import { InputError } from '../worker/common/errors.js';
+import { EXIT } from './exit.js';
 import { createLogger } from '../worker/common/log.js';
 import { writeManifest } from '../coordinator/run/manifest.js';
 import { Coordinator } from '../coordinator/server/coordinator.js';
@@ -26,6 +27,7 @@ export interface CoordinatorCommandArgs {
   readonly backupAfterMedianFactor: number;
   /** SIGTERM: how long to wait for tiles in flight */
   readonly shutdownMs: number;
+  readonly verifyFraction: number;
 }
 
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -37,7 +39,7 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   const c = new Coordinator(
     {
       listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
-      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor,
+      leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor, verifyFraction: a.verifyFraction,
       ...defined({ tileTrajectories: a.tileTrajectories, tlsCert: a.tlsCert, tlsKey: a.tlsKey, tlsClientCa: a.tlsClientCa }),
     },
     log,
@@ -48,19 +50,16 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   process.stdout.write(`listening ${a.listen.replace(/:0$/, `:${c.port}`)}\n`);
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((r) => (stop = r));
+  let code: number = EXIT.ok;
   let signalled = false;
   const onSignal = (): void => {
     if (signalled) process.exit(143);
     signalled = true;
     log.info({ boundMs: a.shutdownMs }, 'signal received: no new leases; waiting for tiles in flight, then writing manifests');
-    void c.shutdown(a.shutdownMs).then(async () => {
-      for (const run of c.runs.values()) if (run.active) await writeManifest(run, { mode: 'coordinator' });
-      stop();
-    });
+    void c.shutdown(a.shutdownMs).then(stop);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  let code = 0;
   if (a.scenario !== undefined) {
     const run = await c.submit(a.scenario, a.out);
     log.info({ run: run.runId, dir: run.opts.dir, tiles: run.tiles.length }, 'run submitted');
@@ -79,6 +78,18 @@ export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<num
   }
   await stopped;
   await c.stop();
+  // manifests of interrupted runs only now: with the server stopped no late result can still land a
+  // shard that the manifest would not count
+  if (signalled) {
+    for (const run of c.runs.values()) {
+      if (!run.active) continue;
+      await writeManifest(run, { mode: 'coordinator' });
+      // an interrupted run is not a success: exit non-zero so SLURM/Kubernetes see it (resume by restarting)
+      const p = run.progress();
+      process.stderr.write(`qusop: run ${run.runId} incomplete after the signal: ${p.tilesDone} of ${p.tilesTotal} tiles done (${run.opts.dir}); start the coordinator again with the same scenario and --out to resume\n`);
+      code = EXIT.runFailed;
+    }
+  }
   await events?.close();
   return code;
 }

@@ -29,7 +29,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
     {
       scenario: a.scenario, out: a.out, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: a.maxBatchRows,
       threads: a.threads, metricsPort: a.metricsPort, format: a.format, leaseMs: a.leaseMs, compile: { modelOverrides: parseModelOverrides(a.model) },
-      quiet: a.quiet, nats: a.nats,
+      quiet: a.quiet, nats: a.nats, ...(a.verifyFraction === undefined ? {} : { verifyFraction: a.verifyFraction }),
     },
     log,
   );

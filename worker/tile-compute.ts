@@ -4,7 +4,8 @@
  * reduction head and return per-(dose, replicate) counts. Pure apart from the ONNX session; no I/O.
  */
 import { createHash } from 'node:crypto';
-import { ModelError, QusopError } from './common/errors.js';
+import { ModelError, QusopError, TileError } from './common/errors.js';
+import { sumsLimit } from './onnx/reduction-head.js';
 import type { ModelCard } from './model/card.js';
 import { drawSubjects } from './population/draw.js';
 import { scenarioKey } from './rng/scenario-key.js';
@@ -61,7 +62,8 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   for (let d = 0; d < D; d += 1) buf.dose.fill(doses[d] ?? 0, d * m, (d + 1) * m);
   // the last, partial chunk has the same size in every replicate: its buffers are made once
   const tail = M % m === 0 ? buf : inputBuffers(D, M % m, K, P, buf);
-  const totals = { k: new Array<number>(D).fill(0), q20: new Array<bigint>(D).fill(0n), q12: new Array<bigint>(D).fill(0n) };
+  const totals = { k: new Array<number>(D).fill(0), q20: new Array<bigint>(D).fill(0n), q12: new Array<bigint>(D).fill(0n), maxAbs: new Array<number>(D).fill(0) };
+  const limit = sumsLimit(M);
   const cells: CellResult[] = [];
   for (let r = tile.replicateBegin; r < tile.replicateEnd; r += 1) {
     if (shouldStop()) throw new TileCancelledError(`tile cancelled by the coordinator before replicate ${r}`);
@@ -69,6 +71,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
     totals.k.fill(0);
     totals.q20.fill(0n);
     totals.q12.fill(0n);
+    totals.maxAbs.fill(0);
     for (let first = 0; first < M; first += m) {
       const count = Math.min(m, M - first);
       const pop = drawSubjects(key, r, sc.population, K, first, count);
@@ -85,13 +88,27 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
         totals.k[d] = (totals.k[d] ?? 0) + (out.k[d] ?? 0);
         totals.q20[d] = (totals.q20[d] ?? 0n) + (out.sumMaxQ20[d] ?? 0n);
         totals.q12[d] = (totals.q12[d] ?? 0n) + (out.sumMaxSqQ12[d] ?? 0n);
+        totals.maxAbs[d] = Math.max(totals.maxAbs[d] ?? 0, out.maxAbs[d] ?? 0);
       }
     }
+    for (let d = 0; d < D; d += 1) checkSumsRange(totals.maxAbs[d] ?? 0, limit, M, doses[d] ?? NaN, r, model.card.name);
     for (let d = 0; d < D; d += 1) {
       cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: totals.k[d] ?? 0, sumMaxQ20: totals.q20[d] ?? 0n, sumMaxSqQ12: totals.q12[d] ?? 0n });
     }
   }
   return cells;
+}
+
+/**
+ * The cell's sums are exact int64 only while every window maximum is within sumsLimit(M); beyond it
+ * they wrap. A permanent error (the same inputs give the same values on any worker): no retry.
+ */
+function checkSumsRange(maxAbs: number, limit: number, M: number, doseMg: number, replicate: number, model: string): void {
+  if (maxAbs <= limit) return;
+  throw new TileError(
+    `model "${model}": window maximum of pd reaches ${maxAbs.toPrecision(4)} ng/mL (dose ${doseMg} mg, replicate ${replicate}); the exact sums of a cell of ${M} subjects (int64, max * 2^20 and max^2 * 2^12) hold |max| <= ${limit.toPrecision(4)} ng/mL: check the model's units and output`,
+    { retryable: false, details: { maxAbs, limit, subjects: M, doseMg, replicate } },
+  );
 }
 
 interface InputBuffers {

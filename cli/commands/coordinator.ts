@@ -15,6 +15,7 @@ const builder = (y: Argv) =>
     .option('metrics-host', { type: 'string', default: '127.0.0.1' })
     .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for (default 200000)' }))
     .option(...intOption('lease-ms', LEASE_MS, { default: 30000, describe: 'tile lease duration; heartbeats every lease/5' }))
+    .option(...numberOption('verify-fraction', { min: 0, max: 1, why: 'a fraction of the tiles' }, { default: 0, describe: 'compute this fraction of tiles (a fixed sample by run and tile id) a second time on another worker; a different result is a determinism alarm that fails the run' }))
     .option('exit-when-done', { type: 'boolean', default: false, describe: 'exit once the --scenario run ends (workers are told to stop)' })
     .option('tls-cert', { type: 'string', describe: 'PEM server certificate: serve gRPC over TLS (with --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'PEM private key of --tls-cert' })
@@ -30,6 +31,6 @@ export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs
     listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
     metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
     token: process.env['QUSOP_TOKEN'], nats: a.nats, tlsCert: a['tls-cert'], tlsKey: a['tls-key'], tlsClientCa: a['tls-client-ca'],
-    backupMinMs: a['backup-min-ms'], backupAfterMedianFactor: a['backup-factor'], shutdownMs: a['shutdown-ms'],
+    backupMinMs: a['backup-min-ms'], backupAfterMedianFactor: a['backup-factor'], shutdownMs: a['shutdown-ms'], verifyFraction: a['verify-fraction'],
   });
 });

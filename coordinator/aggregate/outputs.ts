@@ -4,6 +4,7 @@
  * All are written atomically and are byte-identical for identical input, so two execution modes
  * (local, farm, SLURM) can be compared with `cmp`.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
@@ -73,6 +74,20 @@ export function decisionsJson(decisions: readonly Decision[]): string {
     band: { method: d.band.method, level: d.band.level },
   }));
   return `${JSON.stringify({ decisions: ordered }, null, 2)}\n`;
+}
+
+/** The curves files `format` asks for. */
+export function curvesFiles(format: 'parquet' | 'arrow' | 'both'): string[] {
+  return format === 'parquet' ? [CURVES_PARQUET] : format === 'arrow' ? [CURVES_ARROW] : [CURVES_PARQUET, CURVES_ARROW];
+}
+
+/**
+ * Removes the curves file of the format not asked for: one left by an earlier aggregation would sit
+ * beside the new files with curves of other shards, and a reader could not tell which is current.
+ */
+export async function removeStaleCurves(dir: string, format: 'parquet' | 'arrow' | 'both'): Promise<void> {
+  const keep = curvesFiles(format);
+  for (const name of [CURVES_PARQUET, CURVES_ARROW]) if (!keep.includes(name)) await rm(join(dir, name), { force: true });
 }
 
 export async function writeDecisionsJson(dir: string, decisions: readonly Decision[]): Promise<string> {

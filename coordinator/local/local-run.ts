@@ -26,6 +26,8 @@ export interface LocalRunOptions {
   readonly metricsPort?: number | undefined;
   readonly format: 'parquet' | 'arrow' | 'both';
   readonly leaseMs: number;
+  /** fraction of tiles computed twice (by another worker when there are several) */
+  readonly verifyFraction?: number;
   readonly compile?: CompileOptions;
   /** no progress bar / lines */
   readonly quiet: boolean;
@@ -50,6 +52,7 @@ export async function runLocal(a: LocalRunOptions, log: Logger): Promise<LocalRu
       listen: '127.0.0.1:0', token: newToken(), leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), format: a.format,
       ...(a.tileTrajectories === undefined ? {} : { tileTrajectories: a.tileTrajectories }),
       ...(a.metricsPort === undefined ? {} : { metricsPort: a.metricsPort }),
+      ...(a.verifyFraction === undefined ? {} : { verifyFraction: a.verifyFraction }),
     },
     log,
     events,

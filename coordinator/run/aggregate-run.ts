@@ -1,7 +1,8 @@
 /**
  * Aggregates a run directory, however its shards were made (local run, farm, SLURM array): every
- * planned tile's shard must exist and verify (right run, right tile), then curves and decisions are
- * written. A missing or foreign shard is an error listing the tiles; no output is written then.
+ * planned tile's shard must exist and verify (right run, right tile, rows matching their cells_sha256
+ * digest), then curves and decisions are written. A missing, foreign or altered shard is an error
+ * naming the tiles or the file; no output is written then.
  * Shards are decoded one at a time into the cell grids, so a run's rows are never all in memory;
  * the files of the next READ_AHEAD shards are read meanwhile, so their I/O overlaps the decoding.
  */
@@ -10,8 +11,9 @@ import { ShardError } from '../../worker/common/errors.js';
 import { aggregateCells } from '../aggregate/decisions.js';
 import { CellCollector } from '../aggregate/curves.js';
 import { validatePlan } from '../aggregate/plan.js';
-import { writeCurvesArrow, writeCurvesParquet, writeDecisionsJson } from '../aggregate/outputs.js';
+import { curvesFiles, DECISIONS_JSON, removeStaleCurves, writeCurvesArrow, writeCurvesParquet, writeDecisionsJson } from '../aggregate/outputs.js';
 import { decodeShard, readShardBytes } from '../store/shard-reader.js';
+import { checkTileShard } from '../store/tile-shard.js';
 import { planTiles } from '../plan/tiles.js';
 import { aggregationPlan, readRunFile, shardPath, type RunFile } from './run-dir.js';
 
@@ -54,17 +56,14 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
     const next = tiles[i + READ_AHEAD];
     if (next !== undefined) ahead.push(read(next.tileId));
     const shard = decodeShard(bytes, path);
-    if (shard.metadata['run_id'] !== run.runId || shard.metadata['tile_id'] !== t.tileId) {
-      throw new ShardError(`${path}: shard belongs to run ${shard.metadata['run_id']} tile ${shard.metadata['tile_id']}, expected run ${run.runId} tile ${t.tileId}`, {
-        details: { file: path },
-      });
-    }
+    checkTileShard(shard, run.spec, t, path);
     collector.add(shard.rows);
   }
   const result = aggregateCells(collector.finish());
   const meta = { run_id: run.runId, code_version: run.spec.codeVersion };
   if (opts.format !== 'arrow') await writeCurvesParquet(dir, result.curves, meta);
   if (opts.format !== 'parquet') await writeCurvesArrow(dir, result.curves);
+  await removeStaleCurves(dir, opts.format);
   await writeDecisionsJson(dir, result.decisions);
-  return { ...result, run, tiles: tiles.length };
+  return { ...result, run, tiles: tiles.length, outputs: [...curvesFiles(opts.format), DECISIONS_JSON] };
 }

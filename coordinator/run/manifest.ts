@@ -6,6 +6,7 @@ import { hostname, cpus, platform, release } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { RunController } from './run-controller.js';
@@ -47,6 +48,7 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
       total: p.tilesTotal, done: p.tilesDone, resumed: p.tilesResumed, computed_now: run.stats.tilesComputed,
       lease_expiries: s.leaseExpiries, retries: s.retries, released: s.released, backups_issued: s.backupsIssued, backups_won: s.backupsWon,
       duplicates: run.stats.duplicates, determinism_alarms: run.stats.conflicts,
+      verify_fraction: run.verification.fraction, verified: run.verification.verified, verified_by_same_worker: run.verification.sameWorker,
     },
     trajectories_computed_now: p.trajectories,
     timings: {
@@ -67,7 +69,34 @@ export async function writeManifest(run: RunController, extras: ManifestExtras):
       'apache-arrow': dependencyVersion('apache-arrow'), 'parquet-wasm': dependencyVersion('parquet-wasm'), '@grpc/grpc-js': dependencyVersion('@grpc/grpc-js'),
     },
     host: { hostname: hostname(), platform: `${platform()} ${release()}`, cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown' },
-    outputs: status === 'succeeded' ? ['curves.parquet', 'decisions.json'] : [],
+    outputs: status === 'succeeded' ? (run.result?.outputs ?? []) : [],
   };
   await writeFileAtomic(join(run.opts.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+}
+
+/**
+ * `qusop aggregate` just aggregated every planned tile of the directory: its manifest, written by the
+ * run that made the shards (maybe interrupted, with fewer tiles done), must not contradict the new
+ * files. Status, tiles done and outputs are updated and the aggregation recorded; everything else
+ * (how the shards were made) is kept. No manifest (a SLURM array run): nothing is written.
+ */
+export async function recordAggregation(dir: string, tilesTotal: number, outputs: readonly string[]): Promise<void> {
+  const path = join(dir, 'manifest.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const manifest = JSON.parse(text) as Record<string, unknown> & { tiles?: Record<string, unknown> };
+  const updated = {
+    ...manifest,
+    status: 'succeeded',
+    error: null,
+    tiles: { ...manifest.tiles, total: tilesTotal, done: tilesTotal },
+    outputs: [...outputs],
+    aggregated: { by: 'qusop aggregate', at: new Date().toISOString(), tiles: tilesTotal },
+  };
+  await writeFileAtomic(path, JSON.stringify(updated, null, 2) + '\n');
 }

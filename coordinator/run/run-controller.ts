@@ -14,11 +14,11 @@ import type { CompiledRun } from '../scenario/compile.js';
 import { startRunSeries, type CoordinatorMetrics } from '../metrics.js';
 import { planTiles, tileTrajectories, type PlannedTile } from '../plan/tiles.js';
 import { TileScheduler } from '../schedule/scheduler.js';
-import type { SchedulerOptions } from '../schedule/options.js';
+import { schedulerDefaults, type SchedulerOptions } from '../schedule/options.js';
+import { VerificationQueue, type VerifyOutcome } from '../schedule/verification.js';
 import type { CompleteOutcome, ReleaseDecision } from '../schedule/events.js';
 import { writeShard } from '../store/shard-writer.js';
-import { verifyShard } from '../store/shard-reader.js';
-import { tileShardMetadata, tileShardRows } from '../store/tile-shard.js';
+import { tileShardMetadata, tileShardRows, verifyTileShard } from '../store/tile-shard.js';
 import { aggregateRunDir } from './aggregate-run.js';
 import { prepareRunDir, shardPath, shardsDir, type RunFile } from './run-dir.js';
 
@@ -40,6 +40,8 @@ export interface RunControllerOptions {
   readonly targetTrajectories: number;
   readonly scheduler: SchedulerOptions;
   readonly format: 'parquet' | 'arrow' | 'both';
+  /** fraction of tiles computed a second time by another worker (schedule/verification.ts); 0: none */
+  readonly verifyFraction?: number;
 }
 
 export class RunController extends EventEmitter {
@@ -53,6 +55,8 @@ export class RunController extends EventEmitter {
   private resumed = 0;
   private error = '';
   private leasedAt = new Map<string, number>();
+  private allTilesDone = false;
+  readonly verification: VerificationQueue;
   readonly runFile: RunFile;
   result: Awaited<ReturnType<typeof aggregateRunDir>> | undefined;
   /**
@@ -72,6 +76,7 @@ export class RunController extends EventEmitter {
     this.runId = compiled.spec.runId;
     this.tiles = planTiles(compiled.spec, { targetTrajectories: opts.targetTrajectories });
     this.byId = new Map(this.tiles.map((t) => [t.tileId, t]));
+    this.verification = new VerificationQueue(this.runId, opts.verifyFraction ?? 0, opts.scheduler.leaseMs ?? schedulerDefaults.leaseMs);
     this.runFile = {
       schema: 'qusop.run/v1',
       runId: this.runId,
@@ -86,7 +91,7 @@ export class RunController extends EventEmitter {
     };
   }
 
-  /** Checks the directory, finds verified shards of this run (torn or foreign ones are removed and redone). */
+  /** Checks the directory, finds verified shards of this run (torn, foreign or altered ones are removed and redone). */
   async prepare(): Promise<void> {
     await prepareRunDir(this.opts.dir, this.runFile);
     const done: string[] = [];
@@ -95,7 +100,7 @@ export class RunController extends EventEmitter {
       if (!names.has(`${t.tileId}.parquet`)) continue;
       const path = shardPath(this.opts.dir, t.tileId);
       try {
-        await verifyShard(path, { run_id: this.runId, tile_id: t.tileId });
+        await verifyTileShard(path, this.compiled.spec, t);
         done.push(t.tileId);
       } catch (err) {
         this.log.warn({ tile: t.tileId, err: (err as Error).message }, 'shard does not verify; removing it and recomputing the tile');
@@ -123,11 +128,17 @@ export class RunController extends EventEmitter {
     if (!this.active) return { tiles: [], retryAfterMs: 0, finished: this.phase !== 'AGGREGATING' };
     const d = this.scheduler.lease(workerId, maxTiles, nowMs);
     if (d.tiles.length > 0 && this.stats.firstLeaseMs === 0) this.stats.firstLeaseMs = nowMs;
-    const tiles = d.tiles.map((l) => {
-      const t = this.byId.get(l.tileId);
-      if (t === undefined) throw new RunError(`scheduler leased unknown tile ${l.tileId}`);
+    const ids = d.tiles.map((l) => {
       if (l.backup) this.metrics.backups.inc({ run: this.runId });
       if (!this.leasedAt.has(l.tileId)) this.leasedAt.set(l.tileId, nowMs);
+      return l.tileId;
+    });
+    // verification copies only when the scheduler has nothing for this worker: first results come first
+    const copy = ids.length === 0 ? this.verification.lease(workerId, nowMs) : (this.verification.seen(workerId, nowMs), undefined);
+    if (copy !== undefined) ids.push(copy);
+    const tiles = ids.map((id) => {
+      const t = this.byId.get(id);
+      if (t === undefined) throw new RunError(`scheduler leased unknown tile ${id}`);
       return create(TileSchema, { runId: this.runId, tileId: t.tileId, scenarioIndex: t.scenarioIndex, regimenIndex: t.regimenIndex, doseBegin: t.doseBegin, doseEnd: t.doseEnd, replicateBegin: t.replicateBegin, replicateEnd: t.replicateEnd });
     });
     this.publish();
@@ -136,7 +147,10 @@ export class RunController extends EventEmitter {
 
   heartbeat(workerId: string, tileIds: readonly string[], nowMs: number): string[] {
     if (!this.active) return [...tileIds];
-    return [...this.scheduler.heartbeat(workerId, tileIds, nowMs).cancelled];
+    const copies = tileIds.filter((id) => this.verification.holds(workerId, id));
+    for (const id of copies) this.verification.heartbeat(workerId, id, nowMs);
+    const cancelled = this.scheduler.heartbeat(workerId, tileIds.filter((id) => !copies.includes(id)), nowMs).cancelled;
+    return [...cancelled];
   }
 
   /** Accepts a result once: the shard is written (atomically) before the tile counts as done. */
@@ -147,6 +161,8 @@ export class RunController extends EventEmitter {
     const digest = cellsDigest(cells);
     if (digest !== result.digest) throw new ShardError(`tile ${tile.tileId}: result digest ${result.digest} does not match its cells (${digest})`);
     this.checkCells(tile, cells);
+    const verified = this.verification.complete(workerId, tile.tileId, digest);
+    if (verified !== undefined) return this.verifiedOutcome(tile.tileId, workerId, digest, verified);
     const inFlight = this.writing.get(tile.tileId);
     if (inFlight !== undefined) return this.duplicateOutcome(tile.tileId, inFlight === digest ? 'duplicate' : 'conflict', workerId);
     if (this.scheduler.tileState(tile.tileId) === 'done') {
@@ -179,16 +195,23 @@ export class RunController extends EventEmitter {
       const leased = this.leasedAt.get(tile.tileId);
       if (leased !== undefined) this.metrics.tileLatency.observe({ run: this.runId }, (nowMs() - leased) / 1000);
       this.leasedAt.delete(tile.tileId);
+      this.verification.accepted(tile.tileId, workerId, digest);
       this.emit('tile-accepted', { tileId: tile.tileId, workerId, trajectories: n, computeMs: result.computeMs });
     }
     this.publish();
-    if (d.finished) void this.finish();
+    if (d.finished) this.allTilesDone = true;
+    this.finishWhenVerified();
     return d.outcome;
   }
 
   fail(workerId: string, tileId: string, reason: string, retryable: boolean, nowMs: number): void {
     if (!this.active || !this.byId.has(tileId)) return;
     this.log.warn({ tile: tileId, worker: workerId, reason, retryable }, 'worker reported a tile failure');
+    if (this.verification.holds(workerId, tileId)) {
+      const failure = this.verification.release(workerId, tileId);
+      if (!retryable || failure !== undefined) this.failRun(`verification copy of tile ${tileId} failed on worker ${workerId}: ${reason}`);
+      return;
+    }
     this.applyRelease(this.scheduler.fail(workerId, tileId, reason, retryable, nowMs));
   }
 
@@ -196,15 +219,22 @@ export class RunController extends EventEmitter {
   release(workerId: string, tileId: string, nowMs: number): void {
     if (!this.active || !this.byId.has(tileId)) return;
     this.log.info({ tile: tileId, worker: workerId }, 'worker handed back a tile it had not started');
+    if (this.verification.holds(workerId, tileId)) return void this.verification.release(workerId, tileId, false);
     this.applyRelease(this.scheduler.release(workerId, tileId, nowMs));
   }
 
   workerLost(workerId: string, nowMs: number): void {
-    if (this.active) this.applyRelease(this.scheduler.workerLost(workerId, nowMs));
+    if (!this.active) return;
+    const failure = this.verification.workerLost(workerId);
+    if (failure !== undefined) return this.failRun(failure);
+    this.applyRelease(this.scheduler.workerLost(workerId, nowMs));
   }
 
   expire(nowMs: number): void {
-    if (this.active) this.applyRelease(this.scheduler.expire(nowMs));
+    if (!this.active) return;
+    const failure = this.verification.expire(nowMs);
+    if (failure !== undefined) return this.failRun(failure);
+    this.applyRelease(this.scheduler.expire(nowMs));
   }
 
   cancel(reason: string): void {
@@ -239,20 +269,44 @@ export class RunController extends EventEmitter {
     return outcome;
   }
 
+  /** A verification copy came back: equal digests count as verified; different ones fail the run. */
+  private verifiedOutcome(tileId: string, workerId: string, digest: string, v: VerifyOutcome): CompleteOutcome {
+    if (v.outcome === 'verified') {
+      this.log.info({ tile: tileId, worker: workerId, sameWorker: v.sameWorker }, 'verification copy agrees');
+      this.publish();
+      this.finishWhenVerified();
+      return 'duplicate';
+    }
+    this.stats.conflicts += 1;
+    this.metrics.determinismAlarms.inc({ run: this.runId });
+    const alarm = new DeterminismError(
+      `determinism alarm: tile ${tileId} computed by worker ${v.firstWorker} has digest ${v.firstDigest}, its verification copy by worker ${workerId} has digest ${digest}`,
+      { details: { tile: tileId, workers: [v.firstWorker, workerId], digests: [v.firstDigest, digest] } },
+    );
+    this.failRun(alarm.message);
+    return 'conflict';
+  }
+
+  private finishWhenVerified(): void {
+    if (this.allTilesDone && this.verification.outstanding === 0) void this.finish();
+  }
+
+  private failRun(error: string): void {
+    if (!this.active) return;
+    this.phase = 'FAILED';
+    this.error = error;
+    this.stats.finishedMs = Date.now();
+    this.log.error({ run: this.runId }, `run failed: ${error}`);
+    this.publish();
+    this.emit('done', this.progress());
+  }
+
   private applyRelease(d: ReleaseDecision): void {
     for (const e of d.ended) {
       if (e.reason.includes('expired')) this.metrics.leaseExpiries.inc({ run: this.runId });
     }
     if (d.requeued.length > 0) this.metrics.retries.inc({ run: this.runId }, d.requeued.length);
-    if (d.failure !== null) {
-      this.phase = 'FAILED';
-      this.error = `tile ${d.failure.tileId} failed after ${d.failure.attempts} attempt(s): ${d.failure.lastError}`;
-      this.stats.finishedMs = Date.now();
-      this.log.error({ tile: d.failure.tileId, attempts: d.failure.attempts }, `run failed: ${this.error}`);
-      this.publish();
-      this.emit('done', this.progress());
-      return;
-    }
+    if (d.failure !== null) return this.failRun(`tile ${d.failure.tileId} failed after ${d.failure.attempts} attempt(s): ${d.failure.lastError}`);
     this.publish();
   }
 

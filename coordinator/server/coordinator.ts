@@ -79,7 +79,7 @@ export class Coordinator {
     };
     const run = new RunController(
       compiled,
-      { dir, targetTrajectories: this.opts.tileTrajectories, format: this.opts.format, scheduler },
+      { dir, targetTrajectories: this.opts.tileTrajectories, format: this.opts.format, scheduler, verifyFraction: this.opts.verifyFraction },
       this.metrics,
       this.log.child({ run: compiled.spec.runId }),
     );

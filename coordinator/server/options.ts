@@ -31,6 +31,8 @@ export const CoordinatorOptionsSchema = z.strictObject({
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().default('127.0.0.1'),
   format: z.enum(['parquet', 'arrow', 'both']).default('parquet'),
+  /** fraction of each run's tiles computed a second time by another worker (run/run-controller.ts, schedule/verification.ts) */
+  verifyFraction: z.number().min(0).max(1).default(0),
 });
 
 export type CoordinatorOptionsInput = z.input<typeof CoordinatorOptionsSchema>;

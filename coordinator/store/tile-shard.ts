@@ -1,10 +1,13 @@
 /**
  * A tile's result as a shard: rows (one per (dose, replicate) cell) and provenance metadata. Shared by
- * every path that writes shards (coordinator acceptance, SLURM array tasks) so they are the same bytes.
+ * every path that writes shards (coordinator acceptance, SLURM array tasks) so they are the same bytes,
+ * and by every path that reads them back (resume, SLURM slices, aggregation) so they are checked alike.
  */
-import type { CellResult } from '../../worker/tile-compute.js';
+import { ShardError } from '../../worker/common/errors.js';
+import { cellsDigest, type CellResult } from '../../worker/tile-compute.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 import type { PlannedTile } from '../plan/tiles.js';
+import { readShard, type Shard } from './shard-reader.js';
 import type { ShardRow } from './shard-schema.js';
 
 export const SHARD_FORMAT = 'v1';
@@ -27,4 +30,52 @@ export function tileShardMetadata(spec: RunSpecJson, tile: PlannedTile, cellsDig
     dose_range: `${tile.doseBegin}-${tile.doseEnd}`, replicate_range: `${tile.replicateBegin}-${tile.replicateEnd}`,
     seed: String(sc?.seed ?? ''), model_sha256: rg?.modelSha256 ?? '', code_version: spec.codeVersion, cells_sha256: cellsDigest,
   };
+}
+
+export function shardCells(rows: readonly ShardRow[]): CellResult[] {
+  return rows.map((r) => ({ doseIndex: r.dose_index, replicate: r.replicate, n: r.n, k: r.k, sumMaxQ20: r.sum_max_q20, sumMaxSqQ12: r.sum_max_sq_q12 }));
+}
+
+/**
+ * Throws a ShardError naming `path` unless the shard is exactly what this tile's writer makes: the
+ * run and tile it belongs to, every metadata entry (nothing missing, nothing extra), the descriptive
+ * columns of every row (scenario, regimen, dose_mg), and the cells hashing to `cells_sha256`. The
+ * digest covers what the metadata cannot predict (n, k and the sums), so a changed value anywhere is
+ * refused: a rewritten row, a flipped bit that still decodes.
+ */
+export function checkTileShard(shard: Shard, spec: RunSpecJson, tile: PlannedTile, path: string): void {
+  const found = shard.metadata;
+  if (found['run_id'] !== spec.runId || found['tile_id'] !== tile.tileId) {
+    throw new ShardError(`${path}: shard belongs to run ${found['run_id']} tile ${found['tile_id']}, expected run ${spec.runId} tile ${tile.tileId}`, { details: { file: path } });
+  }
+  const cells = shardCells(shard.rows);
+  const digest = cellsDigest(cells);
+  if (found['cells_sha256'] !== digest) {
+    throw new ShardError(`${path}: shard rows do not match their digest (cells_sha256 ${found['cells_sha256'] ?? '(missing)'}, rows hash to ${digest}): the file was altered or damaged`, {
+      details: { file: path, field: 'cells_sha256', expected: found['cells_sha256'] ?? null, found: digest },
+    });
+  }
+  const expected = tileShardMetadata(spec, tile, digest);
+  for (const key of new Set([...Object.keys(expected), ...Object.keys(found)])) {
+    if (found[key] !== expected[key]) {
+      throw new ShardError(`${path}: metadata ${key} is ${JSON.stringify(found[key]) ?? '(missing)'}, expected ${JSON.stringify(expected[key]) ?? '(none)'}`, {
+        details: { file: path, field: key, expected: expected[key] ?? null, found: found[key] ?? null },
+      });
+    }
+  }
+  tileShardRows(spec, tile, cells).forEach((want, i) => {
+    const row = shard.rows[i] as ShardRow;
+    for (const column of ['scenario', 'regimen', 'dose_mg'] as const) {
+      if (!Object.is(row[column], want[column])) {
+        throw new ShardError(`${path}: row ${i} ${column} is ${JSON.stringify(row[column])}, expected ${JSON.stringify(want[column])}`, { details: { file: path, row: i, field: column } });
+      }
+    }
+  });
+}
+
+/** Reads the shard of `tile` and checks it (checkTileShard); returns it when it verifies. */
+export async function verifyTileShard(path: string, spec: RunSpecJson, tile: PlannedTile): Promise<Shard> {
+  const shard = await readShard(path);
+  checkTileShard(shard, spec, tile, path);
+  return shard;
 }

@@ -14,9 +14,8 @@ import { codeVersion } from '../../worker/common/version.js';
 import { cellsDigest, computeTile } from '../../worker/tile-compute.js';
 import { planTiles, tileTrajectories, type PlannedTile } from '../plan/tiles.js';
 import { readRunFile, shardPath, type RunFile } from '../run/run-dir.js';
-import { verifyShard } from '../store/shard-reader.js';
 import { writeShard } from '../store/shard-writer.js';
-import { tileShardMetadata, tileShardRows } from '../store/tile-shard.js';
+import { tileShardMetadata, tileShardRows, verifyTileShard } from '../store/tile-shard.js';
 import { loadRunModels, type RunModelOptions } from './run-models.js';
 import { formatSlice, sliceItems, type Slice } from './slice.js';
 
@@ -59,7 +58,7 @@ async function pendingTiles(dir: string, run: RunFile, mine: readonly PlannedTil
       continue;
     }
     try {
-      await verifyShard(path, { run_id: run.runId, tile_id: t.tileId });
+      await verifyTileShard(path, run.spec, t);
     } catch (err) {
       log.warn({ tile: t.tileId, err: (err as Error).message }, 'shard does not verify; removing it and recomputing the tile');
       await rm(path, { force: true });

@@ -1,7 +1,8 @@
 /**
  * Graceful shutdown (issue 6): SIGTERM (SLURM preemption, Kubernetes) makes a worker finish the tile
  * in hand, report it, hand back the tile it leased ahead (unstarted) and exit 0 within a bound; the coordinator stops leasing, waits for tiles in
- * flight, writes its manifest (status "incomplete") and exits 0; a restart resumes the run.
+ * flight, writes its manifest (status "incomplete") and exits 1 (an interrupted run is not a success: under
+ * SLURM the job must not show COMPLETED, issue 17); a restart resumes the run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,13 +35,13 @@ test('worker SIGTERM: the tile in hand is finished and reported, the one leased 
     assert.match(w.stderr, /handed back a tile leased ahead/, 'the tile leased ahead went back unstarted');
     coordinator.child.kill('SIGTERM');
     const c = await coordinator.done;
-    assert.equal(c.code, 0);
+    assert.equal(c.code, 1, 'the run was left incomplete');
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { tiles: Record<string, number> };
     assert.deepEqual([manifest.tiles['released'], manifest.tiles['retries'], manifest.tiles['done']], [1, 0, 1], 'handed back without counting an attempt');
   });
 });
 
-test('coordinator SIGTERM: drains, writes an "incomplete" manifest, exits 0; a restart resumes', async () => {
+test('coordinator SIGTERM: drains, writes an "incomplete" manifest, exits 1 naming the tiles done; a restart resumes', async () => {
   await withTempDir(async (tmp) => {
     const scenario = await writeScenario(tmp, knownAnswerScenario({ replicates: 60, subjects: 400, seed: 8 }));
     const port = await freePort();
@@ -52,7 +53,8 @@ test('coordinator SIGTERM: drains, writes an "incomplete" manifest, exits 0; a r
     const signalled = Date.now();
     coordinator.child.kill('SIGTERM');
     const c = await coordinator.done;
-    assert.equal(c.code, 0, c.stderr);
+    assert.equal(c.code, 1, `an interrupted run exits non-zero: ${c.stderr}`);
+    assert.match(c.stderr, /run \S+ incomplete after the signal: \d+ of \d+ tiles done/);
     assert.ok(Date.now() - signalled < 10_000, 'the coordinator exited within its bound');
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { status: string; tiles: { total: number; done: number } };
     assert.equal(manifest.status, 'incomplete');

@@ -55,7 +55,7 @@ function standIn(c: ModelCard, decide: (inputs: TrajectoryInputs, row: number) =
   const evaluate = async (inputs: TrajectoryInputs, groups: number, m: number): Promise<GroupReductions> => {
     calls.push({ inputs: { ...inputs, dose: inputs.dose.slice(), ...(inputs.eta === undefined ? {} : { eta: inputs.eta.slice() }), ...(inputs.theta === undefined ? {} : { theta: inputs.theta.slice() }) }, groups, m });
     const k = Array.from({ length: groups }, (_, g) => Array.from({ length: m }, (_, j) => (decide(inputs, g * m + j) ? 1 : 0) as number).reduce((a, b) => a + b, 0));
-    return { k, sumMaxQ20: k.map(() => 0n), sumMaxSqQ12: k.map(() => 0n) };
+    return { k, sumMaxQ20: k.map(() => 0n), sumMaxSqQ12: k.map(() => 0n), maxAbs: k.map(() => 0) };
   };
   return { runner: { card: c, evaluate }, calls };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import type { ModelProto } from 'onnx-buf';
 import { DataType, defaultOpsetVersion, encodeModel, floatTensor, graph, model, node, valueInfo } from '../../worker/onnx/graph-builder.js';
-import { appendReductionHead, HEAD_OUTPUTS } from '../../worker/onnx/reduction-head.js';
+import { appendReductionHead, HEAD_OUTPUTS, sumsLimit } from '../../worker/onnx/reduction-head.js';
 
 const T = 5;
 
@@ -37,6 +37,7 @@ function reference(x: Float32Array, G: number, M: number, thr: number) {
   const q20 = new Array<bigint>(G).fill(0n);
   const q12 = new Array<bigint>(G).fill(0n);
   const nonfinite = new Array<bigint>(G).fill(0n);
+  const maxAbs = new Array<number>(G).fill(0);
   for (let row = 0; row < G * M; row++) {
     const g = Math.floor(row / M);
     const values = Array.from(x.subarray(row * T, (row + 1) * T));
@@ -46,8 +47,9 @@ function reference(x: Float32Array, G: number, M: number, thr: number) {
     if (Number.isFinite(max)) q20[g] = (q20[g] ?? 0n) + roundHalfEven(max * 2 ** 20);
     if (Number.isFinite(max)) q12[g] = (q12[g] ?? 0n) + roundHalfEven(max * max * 2 ** 12);
     nonfinite[g] = (nonfinite[g] ?? 0n) + BigInt(values.filter((v) => !Number.isFinite(v)).length);
+    maxAbs[g] = Math.max(maxAbs[g] ?? 0, Math.abs(max));
   }
-  return { k, q20, q12, nonfinite };
+  return { k, q20, q12, nonfinite, maxAbs };
 }
 
 async function runHead(m: ModelProto, x: Float32Array, G: number, M: number, thr: number) {
@@ -60,7 +62,8 @@ async function runHead(m: ModelProto, x: Float32Array, G: number, M: number, thr
     });
     const read = (name: string) => Array.from(out[name]?.data as BigInt64Array);
     assert.deepEqual(Object.keys(out).sort(), Object.values(HEAD_OUTPUTS).sort());
-    return { k: read(HEAD_OUTPUTS.k), q20: read(HEAD_OUTPUTS.sumMaxQ20), q12: read(HEAD_OUTPUTS.sumMaxSqQ12), nonfinite: read(HEAD_OUTPUTS.nonfinite) };
+    const maxAbs = Array.from(out[HEAD_OUTPUTS.maxAbs]?.data as Float64Array);
+    return { k: read(HEAD_OUTPUTS.k), q20: read(HEAD_OUTPUTS.sumMaxQ20), q12: read(HEAD_OUTPUTS.sumMaxSqQ12), nonfinite: read(HEAD_OUTPUTS.nonfinite), maxAbs };
   } finally {
     await session.release();
   }
@@ -109,12 +112,31 @@ test('NaN and +/-Inf in pd are counted per group from pd itself', async () => {
   assert.deepEqual(got.q20[2], want.q20[2]);
 });
 
+test('qusop_max_abs bounds the sums: a window maximum beyond sumsLimit(M) is reported, whatever the int64 terms became', async () => {
+  const G = 2;
+  const M = 4;
+  const x = inputs(G, M, 3.3);
+  x[5 * T + 1] = -3e12; // group 1: a row whose max is still small, but |pd| elsewhere is not the max
+  x[6 * T + 2] = 1e13; // group 1: the max of row 6; its q20 term (1e13 * 2^20 > 2^63) cannot be an int64
+  const got = await runHead(tinyModel(18), x, G, M, 3.3);
+  const want = reference(x, G, M, 3.3);
+  assert.deepEqual(got.maxAbs, want.maxAbs);
+  assert.equal(got.maxAbs[1], Math.fround(1e13));
+  assert.ok((got.maxAbs[0] ?? Infinity) <= sumsLimit(M) && (got.maxAbs[1] ?? 0) > sumsLimit(M));
+  // the limit keeps M terms inside int64 with room to spare, and 1e6 ng/mL for 1,000 subjects is inside it
+  for (const m of [1, 10, 1000, 100_000]) {
+    const a = sumsLimit(m);
+    assert.ok(m * (a * 2 ** 20 + 0.5) < 2 ** 63 && m * (a * a * 2 ** 12 + 0.5) < 2 ** 63, `M = ${m}`);
+  }
+  assert.ok(sumsLimit(1000) > 1e6);
+});
+
 test('the head replaces the outputs, adds its two inputs, and prefixes everything it adds', () => {
   const before = tinyModel(17);
   const after = appendReductionHead(before, 'pd');
   const g = after.graph;
   assert.ok(g && before.graph);
-  assert.deepEqual(g.output.map((o) => o.name), ['qusop_k', 'qusop_sum_max_q20', 'qusop_sum_max_sq_q12', 'qusop_nonfinite']);
+  assert.deepEqual(g.output.map((o) => o.name), ['qusop_k', 'qusop_sum_max_q20', 'qusop_sum_max_sq_q12', 'qusop_nonfinite', 'qusop_max_abs']);
   assert.deepEqual(g.input.map((i) => i.name), ['x', 'qusop_threshold', 'qusop_groups']);
   const outputs = new Set(Object.values(HEAD_OUTPUTS));
   for (const n of g.node.slice(before.graph.node.length)) {

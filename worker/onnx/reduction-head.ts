@@ -7,11 +7,13 @@
  *            qusop_sum_max_q20    int64 [G]  sum of Round(double(max) * 2^20)
  *            qusop_sum_max_sq_q12 int64 [G]  sum of Round(double(max)^2 * 2^12)
  *            qusop_nonfinite      int64 [G]  NaN/Inf values in pd itself (a max could hide them)
+ *            qusop_max_abs        double [G] largest |max| of the group's rows (the sums' range check)
  *
  * Sums are integers so they add exactly across chunks, threads and workers: a tile's bytes do not
  * depend on how it was split. float32 max -> double is exact and so is its square (48 bits), so each
- * term is a pure function of the float32 max; Round is half-to-even. Overflow needs |max| beyond ~1e6
- * ng/mL summed over 1e5 rows, far outside any biomarker scale.
+ * term is a pure function of the float32 max; Round is half-to-even. The int64 sums hold a cell of M
+ * subjects only while |max| <= sumsLimit(M) (about 1e6 ng/mL for 1,000 subjects): beyond it the Cast
+ * or the sum wraps, so the worker checks qusop_max_abs against that limit and refuses the tile.
  * The head's own names carry the `qusop_head/` prefix; the original outputs stop being outputs.
  */
 import { clone, create } from '@bufbuild/protobuf';
@@ -27,7 +29,17 @@ export const HEAD_OUTPUTS = {
   sumMaxQ20: 'qusop_sum_max_q20',
   sumMaxSqQ12: 'qusop_sum_max_sq_q12',
   nonfinite: 'qusop_nonfinite',
+  maxAbs: 'qusop_max_abs',
 } as const;
+
+/**
+ * The largest |window maximum| whose fixed-point terms, summed over `subjects` rows, stay inside int64
+ * with a factor 2 to spare (Round adds at most 1/2 per term): M * |max| * 2^20 <= 2^62 and
+ * M * max^2 * 2^12 <= 2^62.
+ */
+export function sumsLimit(subjects: number): number {
+  return Math.min(2 ** 42 / subjects, Math.sqrt(2 ** 50 / subjects));
+}
 
 /** Round, IsNaN, LessOrEqual and ReduceSum-with-axes-input all exist from opset 13. */
 const MIN_HEAD_OPSET = 13;
@@ -87,6 +99,11 @@ export function appendReductionHead(model: ModelProto, pdOutputName: string): Mo
     node('Cast', [p('nonfinite')], [p('nonfinite_i64')], toI64, p('Cast_nonfinite')),
     node('ReduceSum', [p('nonfinite_i64'), p('axis1')], [p('nonfinite_row')], { keepdims: attr.int(0) }, p('ReduceSum_nonfinite_row')),
     ...perGroupSum(p('nonfinite_row'), HEAD_OUTPUTS.nonfinite),
+    node('Abs', [p('max_f64')], [p('max_abs')], {}, p('Abs_max')),
+    node('Reshape', [p('max_abs'), groups], [p('max_abs_grouped')], {}, p('Reshape_max_abs')),
+    opset >= REDUCE_MAX_AXES_INPUT_OPSET
+      ? node('ReduceMax', [p('max_abs_grouped'), p('axis1')], [HEAD_OUTPUTS.maxAbs], { keepdims: attr.int(0) }, p('ReduceMax_max_abs'))
+      : node('ReduceMax', [p('max_abs_grouped')], [HEAD_OUTPUTS.maxAbs], { keepdims: attr.int(0), axes: attr.ints([1]) }, p('ReduceMax_max_abs')),
   ];
   g.node.push(...nodes);
   g.initializer.push(int64Tensor(p('axis1'), [1], [1]), doubleTensor(p('two_pow_20'), [], [2 ** 20]), doubleTensor(p('two_pow_12'), [], [2 ** 12]));
@@ -94,7 +111,7 @@ export function appendReductionHead(model: ModelProto, pdOutputName: string): Mo
   // The old outputs stay described (shape inference, debugging) but no longer leave the session.
   const described = new Set(g.valueInfo.map((v) => v.name));
   g.valueInfo.push(...g.output.filter((o) => !described.has(o.name)));
-  g.output = Object.values(HEAD_OUTPUTS).map((name) => valueInfo(name, DataType.INT64, ['qusop_G']));
+  g.output = Object.values(HEAD_OUTPUTS).map((name) => valueInfo(name, name === HEAD_OUTPUTS.maxAbs ? DataType.DOUBLE : DataType.INT64, ['qusop_G']));
   return out;
 }
 

@@ -12,6 +12,7 @@ import { DataType, decodeModel, describeValueInfo, encodeModel } from './graph-b
 import { InputError, ModelError, TileError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { ModelCard } from '../model/card.js';
+import { checkDeterministic } from './determinism-probe.js';
 import { createSessionWithProvider } from './provider.js';
 import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
@@ -41,6 +42,8 @@ export interface GroupReductions {
   k: number[];
   sumMaxQ20: bigint[];
   sumMaxSqQ12: bigint[];
+  /** largest |window maximum of pd| per group: the caller checks it against sumsLimit (reduction-head.ts) */
+  maxAbs: number[];
 }
 
 export interface TrajectoryRunner {
@@ -130,6 +133,12 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
   }
   const { session, executionProvider } = created;
+  try {
+    await checkDeterministic(card, session, ort.Tensor, maxBatchRows, model.graph?.node.map((n) => n.opType) ?? []);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
   logger.debug({ executionProvider, maxBatchRows }, 'trajectory model loaded');
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;
@@ -145,6 +154,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const sumMaxQ20 = new Array<bigint>(groups).fill(0n);
     const sumMaxSqQ12 = new Array<bigint>(groups).fill(0n);
     const nonfinite = new Array<bigint>(groups).fill(0n);
+    const maxAbs = new Array<number>(groups).fill(0);
     const threshold = new ort.Tensor('float32', Float32Array.of(thresholdNgMl), [1]);
     for (const c of planChunks(groups, subjectsPerGroup, maxBatchRows)) {
       const first = c.group * subjectsPerGroup + c.subjectStart;
@@ -168,6 +178,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
         });
       }
       const read = (name: string) => out[name]?.data as BigInt64Array;
+      const absOut = out[HEAD_OUTPUTS.maxAbs]?.data as Float64Array;
       const [kOut, q20, q12, nf] = [read(HEAD_OUTPUTS.k), read(HEAD_OUTPUTS.sumMaxQ20), read(HEAD_OUTPUTS.sumMaxSqQ12), read(HEAD_OUTPUTS.nonfinite)];
       for (let j = 0; j < c.groups; j++) {
         const g = c.group + j;
@@ -175,6 +186,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
         sumMaxQ20[g] = (sumMaxQ20[g] ?? 0n) + (q20[j] ?? 0n);
         sumMaxSqQ12[g] = (sumMaxSqQ12[g] ?? 0n) + (q12[j] ?? 0n);
         nonfinite[g] = (nonfinite[g] ?? 0n) + (nf[j] ?? 0n);
+        maxAbs[g] = Math.max(maxAbs[g] ?? 0, absOut[j] ?? 0);
         const groupDone = c.subjectStart + c.subjects === subjectsPerGroup;
         if (groupDone && nonfinite[g] !== 0n) {
           throw new TileError(`model "${card.name}": pd has ${nonfinite[g]} non-finite value(s) (NaN/Inf) in group ${g}`, {
@@ -184,7 +196,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
         }
       }
     }
-    return { k, sumMaxQ20, sumMaxSqQ12 };
+    return { k, sumMaxQ20, sumMaxSqQ12, maxAbs };
   };
 
   return { card, executionProvider, maxBatchRows, evaluate, release: () => session.release() };
