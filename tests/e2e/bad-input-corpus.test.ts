@@ -230,7 +230,7 @@ const CASES: Case[] = [
     name: 'a plan of more tiles than a coordinator can hold',
     scenario: stringify(knownAnswerScenario({ replicates: 100_000, subjects: 1000, qdStop: 20, qwStop: 100 })),
     args: (d, s) => ['plan', s, '--out', join(d, 'out'), '--tile-trajectories', '1'],
-    code: 2, message: /--tile-trajectories 1: the plan would have 6000000 tiles; the limit is 200000 .*use --tile-trajectories \d+ or more/,
+    code: 2, message: /--tile-trajectories 1: the plan would have 6000000 tiles; the limit is 1000000 .*use --tile-trajectories \d+ or more/,
   },
   { name: 'unknown command', args: () => ['sweep'], code: 2, message: /Unknown argument: sweep/ },
 ];
