@@ -8,7 +8,7 @@
 import { median } from 'd3-array';
 import type { ColumnMap } from './column-map.js';
 import type { DataSpec } from './data-spec.js';
-import type { NonmemRecord } from './nonmem-record.js';
+import { NUMBER, type NonmemRecord } from './nonmem-record.js';
 import type { InputError } from '../../worker/common/errors.js';
 import { inputError } from './schema.js';
 
@@ -30,8 +30,6 @@ export interface IgnoredColumn {
   /** the located error this column would raise as a declared covariate (a consumer that needs it throws this) */
   readonly error?: InputError;
 }
-
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function subjectCovariates(
   groups: readonly (readonly NonmemRecord[])[],

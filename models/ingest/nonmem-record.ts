@@ -37,7 +37,8 @@ export interface NonmemRecord {
   readonly fields: readonly string[];
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A plain decimal number as NONMEM reads it (no hex, NaN or Inf). */
+export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, header: readonly string[], file: string): NonmemRecord {
   const line = rec.line;
