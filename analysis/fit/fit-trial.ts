@@ -14,6 +14,7 @@ import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
 import { trialFromDataset } from '../../models/ingest/trial-projection.js';
+import { modelFileText } from '../../models/import/write-model-file.js';
 import { fitPopulationModel, type FitProgress, type FitResult } from '../../models/estimate/fit.js';
 import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
@@ -123,5 +124,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const cards = await exportPopulationModel(fit.population, draws, o.outDir, provenance, diagnostics);
   await writeOutput(join(o.outDir, 'fit.json'), JSON.stringify({ provenance, fit, vpc }, null, 2) + '\n');
   await writeOutput(join(o.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, dataSha256, trialPath));
+  // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
+  await writeOutput(join(o.outDir, 'model.yaml'), modelFileText(fit, { draws: o.draws, seed: o.seed, source: { tool: 'qusop fit', code_version: provenance.code_version, data: provenance.data } }));
   return { cards, fit, vpc, summary };
 }

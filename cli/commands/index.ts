@@ -8,6 +8,7 @@ import { answerCommandModule } from './answer.js';
 import { coordinatorCommandModule } from './coordinator.js';
 import { dataCommandModule } from './data.js';
 import { fitCommandModule } from './fit.js';
+import { modelCommandModule } from './model.js';
 import { planCommandModule } from './plan.js';
 import { runCommandModule } from './run.js';
 import { submitCommandModule } from './submit.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandModule[] = [
   answerCommandModule,
   fitCommandModule,
   dataCommandModule,
+  modelCommandModule,
   aggregateCommandModule,
   coordinatorCommandModule,
   workerCommandModule,

@@ -10,6 +10,9 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { InputError } from '../../worker/common/errors.js';
 import { FIXED_EFFECTS, fromTransformed, packTheta, type FixedEffects, type PopulationParameters } from '../structures/parameters.js';
 import type { FitResult } from './fit.js';
+
+/** What the draws need from a fit: its estimates and their covariance (also built from an imported model file). */
+export type EstimateWithCovariance = Pick<FitResult, 'population' | 'covariance' | 'omegaStructure'>;
 import { cholesky } from './linalg.js';
 import { Purpose, RandomStream } from './rng.js';
 
@@ -38,7 +41,7 @@ function positiveDefinite(omega: number[][]): number[][] {
 }
 
 /** One population parameter set from a vector in fit.covariance's parameterisation. */
-export function populationFromVector(fit: FitResult, x: readonly number[]): PopulationParameters {
+export function populationFromVector(fit: EstimateWithCovariance, x: readonly number[]): PopulationParameters {
   const fixed = Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, fit.population.fixed[f.name]])) as Record<string, number>;
   const omega = fit.population.omega.map((r) => [...r]);
   const sigma = { ...fit.population.sigma };
@@ -63,7 +66,7 @@ export function populationFromVector(fit: FitResult, x: readonly number[]): Popu
 }
 
 /** R rows of packed theta (P_THETA each): row 0 the point estimate, rows 1.. draws; seeded. */
-export function uncertaintyDraws(fit: FitResult, R: number, seed: number): number[][] {
+export function uncertaintyDraws(fit: EstimateWithCovariance, R: number, seed: number): number[][] {
   if (!(Number.isInteger(R) && R >= 1)) throw new InputError(`uncertaintyDraws: R (${R}) must be an integer >= 1`, { details: { field: 'R', value: R } });
   const params = fit.covariance.parameters;
   const n = params.length;

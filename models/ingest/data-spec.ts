@@ -85,8 +85,11 @@ export function parseDataSpec(text: string, path: string): DataSpec {
   const parsed = DataSpecSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    // an unknown key is located at the key itself
+    const at = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? [issue.keys[0] ?? ''] : [])].map((k) => (typeof k === 'symbol' ? String(k) : k));
     const field = (issue?.path ?? []).map(String).join('.');
-    const node = doc.getIn(issue?.path ?? [], true) as { range?: [number, number, number] } | undefined;
+    const pair = doc.getIn(at.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+    const node = (pair?.items?.find((it) => it.key?.value === at[at.length - 1])?.key ?? doc.getIn(at, true)) as { range?: [number, number, number] } | undefined;
     const line = node?.range === undefined ? 1 : lines.linePos(node.range[0]).line;
     const message = issue?.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : (issue?.message ?? 'invalid');
     throw new InputError(`${path}:${line}: ${field === '' ? '' : `${field}: `}${message}`, { details: { file: path, line, field } });

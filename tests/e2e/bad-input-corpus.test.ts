@@ -232,8 +232,30 @@ const CASES: Case[] = [
     args: (d, s) => ['plan', s, '--out', join(d, 'out'), '--tile-trajectories', '1'],
     code: 2, message: /--tile-trajectories 1: the plan would have 6000000 tiles; the limit is 1000000 .*use --tile-trajectories \d+ or more/,
   },
+  // datasets in any layout and imported models (issue 16): the CLI's exit code and located message
+  { name: 'data: a spec with an unknown field', setup: async (d) => { await writeFile(join(d, 'spec.yaml'), 'columns: { id: ID }\nendpoint: {}\n'); }, args: (d) => ['data', ESTDATA, '--data-spec', join(d, 'spec.yaml')], code: 2, message: /spec\.yaml:2: unknown field "endpoint"/ },
+  { name: 'data: a spec naming a column the file lacks', setup: async (d) => { await writeFile(join(d, 'spec.yaml'), 'columns: { time: TAD }\n'); }, args: (d) => ['data', ESTDATA, '--data-spec', join(d, 'spec.yaml')], code: 2, message: /EstData\.csv: header: column TAD: expected the column that .*spec\.yaml names for TIME/ },
+  { name: 'data: a missing spec file', args: (d) => ['data', ESTDATA, '--data-spec', join(d, 'none.yaml')], code: 2, message: /none\.yaml: cannot read dataset spec \(ENOENT\)/ },
+  {
+    name: 'data: time going backwards',
+    setup: async (d) => { const csv = (await readFile(ESTDATA, 'utf8')).split('\n'); csv[3] = (csv[3] ?? '').replace(/^1,58,0,0,2,/, '1,58,0,0,0.5,'); await writeFile(join(d, 'trial.csv'), csv.join('\n')); },
+    args: (d) => ['data', join(d, 'trial.csv')], code: 2, message: /trial\.csv:4: column TIME: expected >= 1 h \(the time on line 3 for ID 1; time may not go backwards within a subject\), found 0\.5 h/,
+  },
+  { name: 'fit: an endpoint the spec does not name', setup: async (d) => { await writeFile(join(d, 'spec.yaml'), 'endpoints:\n  concentration: { dvid: 1 }\n'); }, args: (d) => ['fit', ESTDATA, '--data-spec', join(d, 'spec.yaml'), '--out', join(d, 'out')], code: 2, message: /EstData\.csv:2: column DVID: expected an endpoint .*spec\.yaml names \(concentration: DVID 1\), found DVID 2, CMT 3/ },
+  { name: 'model import: OMEGA not positive definite', setup: async (d) => { await writeFile(join(d, 'model.yaml'), await badModelFile((m) => { (m.omega.matrix[1] as number[])[1] = -1; })); }, args: (d) => ['model', 'import', join(d, 'model.yaml'), '--out', join(d, 'out')], code: 2, message: /model\.yaml:\d+: omega\.matrix: OMEGA block is not positive definite/ },
+  { name: 'model import: covariance of the wrong size', setup: async (d) => { await writeFile(join(d, 'model.yaml'), await badModelFile((m) => { m.covariance.matrix.pop(); })); }, args: (d) => ['model', 'import', join(d, 'model.yaml'), '--out', join(d, 'out')], code: 2, message: /model\.yaml:\d+: covariance\.matrix: expected a 20 x 20 matrix, found 19 rows of 20 columns/ },
   { name: 'unknown command', args: () => ['sweep'], code: 2, message: /Unknown argument: sweep/ },
 ];
+
+/** The shipped fit as a model file, changed by `f` (a MODEL.yaml a user got wrong). */
+async function badModelFile(f: (m: { omega: { matrix: number[][] }; covariance: { matrix: number[][] } }) => void): Promise<string> {
+  const { modelFileText } = await import('../../models/import/write-model-file.js');
+  const { parse, stringify: toYaml } = await import('yaml');
+  const fit = JSON.parse(await readFile(join(ROOT, 'models', 'estdata', 'fit.json'), 'utf8')) as { fit: Parameters<typeof modelFileText>[0] };
+  const m = parse(modelFileText(fit.fit, { draws: 10, seed: 1, source: {} })) as Parameters<typeof f>[0];
+  f(m);
+  return toYaml(m);
+}
 
 async function plan(scenarioPath: string, out: string): Promise<void> {
   const r = await runCli(['plan', scenarioPath, '--out', out]);

@@ -142,7 +142,7 @@ for (const c of ERRORS) {
 }
 
 test('spec errors are located: unknown field, endpoint by both dvid and cmt, weight not declared', () => {
-  assert.throws(() => parseDataSpec('columns: { id: ID }\ncovarates: {}\n', 's.yaml'), /^InputError: s\.yaml:1: unknown field "covarates"/);
+  assert.throws(() => parseDataSpec('columns: { id: ID }\ncovarates: {}\n', 's.yaml'), /^InputError: s\.yaml:2: unknown field "covarates"/);
   assert.throws(() => parseDataSpec('endpoints:\n  concentration: { dvid: 1, cmt: 2 }\n', 's.yaml'), /s\.yaml:2: endpoints\.concentration: name the endpoint by exactly one of dvid or cmt/);
   assert.throws(() => parseDataSpec('covariates:\n  AGE: {}\nweight: WT\n', 's.yaml'), /s\.yaml: weight: "WT" is not one of the declared covariates \(AGE\)/);
   assert.throws(() => parseDataSpec('time_unit: min\n', 's.yaml'), /s\.yaml:1: time_unit: /);

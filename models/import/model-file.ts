@@ -1,0 +1,156 @@
+/**
+ * MODEL.yaml: a population model fitted elsewhere (NONMEM, nlmixr2, Monolix) or by `qusop fit`, in
+ * the terms of one of qusop's structures: THETA by name (natural scale, with units), OMEGA (diagonal
+ * or block, over the structure's etas), SIGMA, and the covariance matrix of the estimates (inline, or
+ * NONMEM's .ext and .cov tables) from which the parameter-uncertainty draws are made. The covariance
+ * parameters are listed as `{ theta: CL }`, `{ omega: [CL, CL] }`, `{ sigma: pk_additive }`; `scale:
+ * estimation` (qusop's: log/logit fixed effects, Omega as variances, residual sds) or `natural` (the
+ * THETAs as written, converted here by the delta method). Every problem is a located InputError.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { z } from 'zod';
+import { InputError } from '../../worker/common/errors.js';
+import { parseYamlText } from '../../worker/common/yaml-text.js';
+import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
+import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
+import type { EstimatedParameter } from '../estimate/fim.js';
+
+export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
+/** The structures a model file may name (the model-library issue widens this list). */
+export const STRUCTURES = ['two-compartment-oral-indirect-response'] as const;
+export const SIGMA_NAMES = ['pk_additive', 'pk_proportional', 'pd_additive'] as const;
+const SIGMA_KEYS = { pk_additive: 'pkAdditive', pk_proportional: 'pkProportional', pd_additive: 'pdAdditive' } as const;
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const matrix = z.array(z.array(finite).min(1)).min(1);
+const thetaEntry = z.strictObject({ value: finite, unit: z.string().optional() });
+/** `estimate`: the value on the covariance's scale, where the file states it (checked against theta/omega/sigma) */
+const covParameter = z.union([
+  z.strictObject({ theta: z.enum(FIXED_EFFECTS.map((f) => f.name) as [FixedEffectName, ...FixedEffectName[]]), estimate: finite.optional() }),
+  z.strictObject({ omega: z.tuple([z.enum(ETA_NAMES), z.enum(ETA_NAMES)]), estimate: finite.optional() }),
+  z.strictObject({ sigma: z.enum(SIGMA_NAMES), estimate: finite.optional() }),
+]);
+
+export const ModelFileSchema = z.strictObject({
+  schema: z.literal(MODEL_FILE_SCHEMA),
+  structure: z.enum(STRUCTURES),
+  source: z.record(z.string(), z.unknown()).optional(),
+  theta: z.strictObject(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, thetaEntry])) as Record<FixedEffectName, typeof thetaEntry>),
+  omega: z.strictObject({ structure: z.enum(['diagonal', 'block']), names: z.array(z.enum(ETA_NAMES)), matrix }),
+  sigma: z.strictObject({ pk_additive: finite.min(0), pk_proportional: finite.min(0), pd_additive: finite.min(0) }),
+  covariance: z.union([
+    z.strictObject({ scale: z.enum(['estimation', 'natural']), parameters: z.array(covParameter).min(1), matrix }),
+    z.strictObject({
+      scale: z.enum(['estimation', 'natural']),
+      nonmem: z.strictObject({ ext: z.string(), cov: z.string(), map: z.record(z.string(), covParameter) }),
+    }),
+  ]),
+  uncertainty: z.strictObject({ draws: z.number().int().min(1).max(100_000), seed: z.number().int().min(0).max(0xffffffff) }),
+});
+
+export type ModelFile = z.infer<typeof ModelFileSchema>;
+export type CovarianceParameter = z.infer<typeof covParameter>;
+
+export interface ImportedModel extends EstimateWithCovariance {
+  readonly file: ModelFile;
+  readonly draws: number;
+  readonly seed: number;
+}
+
+/** Parses and validates the text; `nonmem` supplies the covariance from .ext/.cov when the file names them. */
+export function parseModelFile(
+  text: string,
+  path: string,
+  nonmem?: (ext: string, cov: string, map: Readonly<Record<string, CovarianceParameter>>) => { parameters: CovarianceParameter[]; values: number[]; matrix: number[][] },
+): ImportedModel {
+  const { doc, lines, value } = parseYamlText(text, path);
+  const at = (field: (string | number)[], message: string): InputError => {
+    const node = doc.getIn(field, true) as { range?: [number, number, number] } | undefined;
+    const line = node?.range === undefined ? 1 : lines.linePos(node.range[0]).line;
+    return new InputError(`${path}:${line}: ${field.join('.')}: ${message}`, { details: { file: path, line, field: field.join('.') } });
+  };
+  const parsed = ModelFileSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const message = issue?.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : (issue?.message ?? 'invalid');
+    throw at((issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p)), message);
+  }
+  const m = parsed.data;
+  // OMEGA: over the structure's etas in order, square, symmetric, positive definite
+  if (m.omega.names.join(',') !== ETA_NAMES.join(',')) throw at(['omega', 'names'], `expected the structure's etas in order: [${ETA_NAMES.join(', ')}]`);
+  checkSquare(m.omega.matrix, ETA_NAMES.length, (msg) => at(['omega', 'matrix'], msg));
+  if (m.omega.structure === 'diagonal' && m.omega.matrix.some((row, i) => row.some((v, j) => i !== j && v !== 0))) throw at(['omega', 'matrix'], 'a diagonal OMEGA has zeros off the diagonal');
+  const minEig = minEigenvalue(m.omega.matrix);
+  if (!(minEig > 0)) throw at(['omega', 'matrix'], `OMEGA block is not positive definite (smallest eigenvalue ${minEig.toPrecision(3)})`);
+  const population: PopulationParameters = {
+    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name].value])) as PopulationParameters['fixed'],
+    omega: m.omega.matrix,
+    sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive },
+  };
+  // covariance of the estimates
+  let listed: CovarianceParameter[];
+  let cov: number[][];
+  if ('matrix' in m.covariance) {
+    listed = m.covariance.parameters;
+    cov = m.covariance.matrix;
+    checkSquare(cov, listed.length, (msg) => at(['covariance', 'matrix'], `${msg} (one row per covariance.parameters entry)`));
+  } else {
+    if (nonmem === undefined) throw at(['covariance', 'nonmem'], 'NONMEM tables need the file path to be read from');
+    const tables = nonmem(m.covariance.nonmem.ext, m.covariance.nonmem.cov, m.covariance.nonmem.map);
+    listed = tables.parameters.map((p, i) => ({ ...p, estimate: tables.values[i] ?? NaN }));
+    cov = tables.matrix;
+  }
+  const seen = new Set<string>();
+  listed.forEach((p, i) => {
+    const key = JSON.stringify(p);
+    if (seen.has(key)) throw at(['covariance', 'parameters', i], `${key} is listed twice`);
+    seen.add(key);
+  });
+  const natural = m.covariance.scale === 'natural';
+  const parameters = listed.map((p, i) => {
+    const e = estimatedParameter(p, population);
+    if (p.estimate === undefined) return e;
+    // the file's own value on the covariance's scale must be the model's; on the estimation scale it is used as is (exact round trip)
+    const section = natural && e.group === 'theta' ? population.fixed[(p as { theta: FixedEffectName }).theta] : e.value;
+    if (Math.abs(p.estimate - section) > 1e-6 * Math.max(1, Math.abs(section))) {
+      throw at(['covariance', 'parameters', i], `estimate ${p.estimate} disagrees with the model's ${e.name} (${section} on the ${m.covariance.scale} scale)`);
+    }
+    return natural && e.group === 'theta' ? e : { ...e, value: p.estimate };
+  });
+  const jac = parameters.map((p, i) => (natural && p.group === 'theta' ? transformSlope(listed[i] as { theta: FixedEffectName }, population) : 1));
+  const matrixEst = cov.map((row, i) => row.map((v, j) => v * (jac[i] ?? 1) * (jac[j] ?? 1)));
+  if (cov.some((row, i) => row.some((v, j) => Math.abs(v - (cov[j]?.[i] ?? NaN)) > 1e-9 * Math.max(1, Math.abs(v))))) throw at(['covariance'], 'the covariance of the estimates is not symmetric');
+  const covMin = minEigenvalue(matrixEst);
+  if (covMin < -1e-9 * Math.max(...matrixEst.map((r, i) => Math.abs(r[i] ?? 0)))) throw at(['covariance'], `the covariance of the estimates is not positive semi-definite (smallest eigenvalue ${covMin.toPrecision(3)})`);
+  return { file: m, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
+}
+
+function checkSquare(m: readonly (readonly number[])[], n: number, fail: (msg: string) => InputError): void {
+  if (m.length !== n || m.some((row) => row.length !== n)) throw fail(`expected a ${n} x ${n} matrix, found ${m.length} rows of ${[...new Set(m.map((r) => r.length))].join('/')} columns`);
+}
+
+function minEigenvalue(m: readonly (readonly number[])[]): number {
+  const e = new EigenvalueDecomposition(new Matrix(m.map((r) => [...r])), { assumeSymmetric: true });
+  return Math.min(...e.realEigenvalues);
+}
+
+/** A listed covariance parameter in the estimator's terms (group, index, value on the estimation scale). */
+function estimatedParameter(p: CovarianceParameter, pop: PopulationParameters): EstimatedParameter {
+  if ('theta' in p) {
+    const index = FIXED_EFFECTS.findIndex((f) => f.name === p.theta);
+    return { name: p.theta, group: 'theta', index: [index], value: toTransformed(p.theta, pop.fixed[p.theta]) };
+  }
+  if ('omega' in p) {
+    const [a, b] = p.omega.map((n) => ETA_NAMES.indexOf(n)) as [number, number];
+    return { name: a === b ? `omega2_${p.omega[0]}` : `omega_${p.omega[0]}_${p.omega[1]}`, group: 'omega', index: [a, b], value: pop.omega[a]?.[b] ?? NaN };
+  }
+  const index = SIGMA_NAMES.indexOf(p.sigma);
+  return { name: `sigma_${p.sigma}`, group: 'sigma', index: [index], value: pop.sigma[SIGMA_KEYS[p.sigma]] };
+}
+
+/** d(transformed)/d(natural) at the estimate: 1/x for log, 1/(p(1-p)) for logit, 1 for identity (the delta method). */
+function transformSlope(p: { theta: FixedEffectName }, pop: PopulationParameters): number {
+  const x = pop.fixed[p.theta];
+  const t = FIXED_EFFECTS.find((f) => f.name === p.theta)?.transform;
+  return t === 'log' ? 1 / x : t === 'logit' ? 1 / (x * (1 - x)) : 1;
+}
