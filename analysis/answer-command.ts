@@ -16,6 +16,7 @@ import { writeReport } from './report/write-report.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
+import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
@@ -56,6 +57,11 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   }
   const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed })).digest('hex').slice(0, 12)}`));
 
+  const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
+  await claimAnswerDir(outDir, answerRequest({
+    trial: { path: trialPath, sha256: trialSha }, models: a.model.map((m) => resolve(m)), refit: a.refit, population: base, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+  }));
+
   let cards = a.model;
   let modelSource = 'given with --model';
   if (cards.length === 0) {
@@ -77,7 +83,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       modelSource = 'fitted to the trial by qusop answer';
     }
   }
-  const models = await loadAnswerModels(cards);
+  const models = given ?? (await loadAnswerModels(cards));
   const plan: AnswerPlan = { outDir, trial: trialPath, base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
 
   const execute: RunExecutor = async (scenarioPath, runDir, round) => {
