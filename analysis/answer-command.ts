@@ -17,6 +17,7 @@ import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
 import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
+import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.js';
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
@@ -96,7 +97,8 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
   };
   const answerRun = await answerFiveQuestions(plan, execute);
-  const answers = buildAnswers(answerRun);
+  const answers = buildAnswers(answerRun).map((x) => withReplicateCaveat(x, a.replicates));
+  if (answers.some((x) => x.flags.includes(FEW_REPLICATES))) process.stderr.write(`${answers.find((x) => x.flags.includes(FEW_REPLICATES))?.statement.replace(/^.*Caveat: /, 'caveat: ')}\n`);
   const armsMg = [...new Set(trial.subjects.map((s) => s.doseMg))].sort((x, y) => x - y);
   const notes = modelNotes(models, { file: basename(trialPath), sha256: trialSha, subjects: trial.subjects.length, armsMg });
   const calibrationStarted = Date.now();
