@@ -80,3 +80,28 @@ test('a run directory locked from another host is refused naming the holder; not
     assert.deepEqual(await readdir(out), ['run.lock'], 'no run.json, no shards: the holder\'s lock left as it was');
   });
 });
+
+test('a SLURM array task refuses a card changed since the run was planned (same ONNX, other draws); no shard written', async () => {
+  await withTempDir(async (tmp) => {
+    const m = join(tmp, 'm');
+    await mkdir(m);
+    await copyFile(join(ROOT, 'models', 'estdata', 'qd.onnx'), join(m, 'qd.onnx'));
+    await copyFile(join(ROOT, 'models', 'estdata', 'qd.model.json'), join(m, 'qd.model.json'));
+    const scenario = await writeScenario(tmp, stringify({
+      scenarios: [{
+        name: 's', population: { bw: { fixed_kg: 70 }, comed: { fixed: 0 } }, threshold_ng_ml: 3.3, targets: [0.9], replicates: 2, subjects: 10, seed: 1,
+        regimens: [{ name: 'qd', tau_h: 24, model: 'm/qd.model.json', doses_mg: { start: 1, stop: 2, step: 1 } }],
+      }],
+    }));
+    const out = join(tmp, 'out');
+    const plan = await runCli(['plan', scenario, '--out', out]);
+    assert.equal(plan.code, 0, plan.stderr);
+    const card = JSON.parse(await readFile(join(m, 'qd.model.json'), 'utf8')) as { inputs: { theta: { draws: number[][] } } };
+    card.inputs.theta.draws = card.inputs.theta.draws.map((d) => d.map((v) => v + 0.1)); // refitted in place
+    await writeFile(join(m, 'qd.model.json'), JSON.stringify(card));
+    const r = await runCli(['tiles', '--run', out, '--slice', '0/1']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /m[/\\]qd\.model\.json: the card's content changed since run [0-9a-f]{16} was planned \(digest [0-9a-f]{64}, planned [0-9a-f]{64}\): its tiles would compute another model; re-plan into a new directory/);
+    assert.deepEqual(await readdir(join(out, 'shards')), [], 'no shard written');
+  });
+});
