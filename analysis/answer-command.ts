@@ -16,6 +16,8 @@ import { writeReport } from './report/write-report.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
+import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
+import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.js';
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
@@ -57,6 +59,11 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   }
   const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed })).digest('hex').slice(0, 12)}`));
 
+  const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
+  await claimAnswerDir(outDir, answerRequest({
+    trial: { path: trialPath, sha256: trialSha }, models: a.model.map((m) => resolve(m)), refit: a.refit, population: base, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+  }));
+
   let cards = a.model;
   let modelSource = 'given with --model';
   if (cards.length === 0) {
@@ -78,7 +85,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       modelSource = 'fitted to the trial by qusop answer';
     }
   }
-  const models = await loadAnswerModels(cards);
+  const models = given ?? (await loadAnswerModels(cards));
   const plan: AnswerPlan = { outDir, trial: trialPath, base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
 
   const execute: RunExecutor = async (scenarioPath, runDir, round) => {
@@ -91,7 +98,8 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
   };
   const answerRun = await answerFiveQuestions(plan, execute);
-  const answers = buildAnswers(answerRun);
+  const answers = buildAnswers(answerRun).map((x) => withReplicateCaveat(x, a.replicates));
+  if (answers.some((x) => x.flags.includes(FEW_REPLICATES))) process.stderr.write(`${answers.find((x) => x.flags.includes(FEW_REPLICATES))?.statement.replace(/^.*Caveat: /, 'caveat: ')}\n`);
   const armsMg = [...new Set(trial.subjects.map((s) => s.doseMg))].sort((x, y) => x - y);
   const notes = modelNotes(models, { file: basename(trialPath), sha256: trialSha, subjects: trial.subjects.length, armsMg });
   const calibrationStarted = Date.now();

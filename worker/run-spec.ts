@@ -1,7 +1,8 @@
 /**
  * The compiled run spec: everything a worker needs to compute any tile of a run, with no files.
  * The coordinator compiles scenario files into it (coordinator/scenario/compile.ts) and ships it
- * as JSON over GetRunSpec; the run id is a hash of it (plus model hashes and code version).
+ * as JSON over GetRunSpec; the run id is a hash of it with each model card's content digest and the
+ * trial files' sha256 (coordinator/scenario/compile.ts, runIdOf).
  */
 import type { PopulationSpec } from './population/prior.js';
 

@@ -60,7 +60,7 @@ export async function runLocal(a: LocalRunOptions, log: Logger): Promise<LocalRu
   if (events !== undefined) registerEventBusMetrics(coordinator.metrics.registry, events);
   await coordinator.start();
   try {
-    const run = await coordinator.submit(a.scenario, a.out, a.compile ?? {});
+    const run = await coordinator.submit(a.scenario, a.out, a.compile ?? {}, { lockDir: true });
     coordinator.drain();
     const testModel = run.runFile.models.some((m) => m.testModel);
     if (testModel) process.stderr.write('NOTE: this run uses a TEST model (known-answer, not fitted to data); its doses are not recommendations.\n');

@@ -20,7 +20,7 @@ import type { CompleteOutcome, ReleaseDecision } from '../schedule/events.js';
 import { writeShard } from '../store/shard-writer.js';
 import { tileShardMetadata, tileShardRows, verifyTileShard } from '../store/tile-shard.js';
 import { aggregateRunDir } from './aggregate-run.js';
-import { prepareRunDir, shardPath, shardsDir, type RunFile } from './run-dir.js';
+import { prepareRunDir, runModelInfo, shardPath, shardsDir, type RunFile } from './run-dir.js';
 
 export type RunPhase = 'PREPARED' | 'RUNNING' | 'AGGREGATING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -83,9 +83,7 @@ export class RunController extends EventEmitter {
       spec: compiled.spec,
       tiling: { targetTrajectories: opts.targetTrajectories },
       tilesTotal: this.tiles.length,
-      models: [...compiled.models.values()].map((m) => ({
-        sha256: m.card.sha256, name: m.card.name, family: m.card.family, version: m.card.version, testModel: m.card.test_model, cardPath: m.cardPath,
-      })),
+      models: [...compiled.models.values()].map(runModelInfo),
       scenarioPath: compiled.scenarioPath,
       dataHashes: compiled.dataHashes,
     };

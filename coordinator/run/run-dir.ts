@@ -6,9 +6,11 @@
  * A directory that belongs to another run (different id or tiling) is refused, never mixed.
  */
 import { readFile, access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { makeDirectory } from '../../worker/common/fs-error.js';
+import { cardDigest } from '../../worker/model/card-digest.js';
+import type { LoadedModel } from '../../worker/model/load-card.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { AggregationPlan } from '../aggregate/plan.js';
@@ -16,7 +18,10 @@ import type { AggregationPlan } from '../aggregate/plan.js';
 export const RUN_FILE_SCHEMA = 'qusop.run/v1';
 
 export interface RunModelInfo {
+  /** sha256 of the ONNX file */
   readonly sha256: string;
+  /** cardDigest of the card's content (worker/model/card-digest.ts); checked again by array tasks */
+  readonly cardSha256: string;
   readonly name: string;
   readonly family: string;
   readonly version: string;
@@ -33,6 +38,13 @@ export interface RunFile {
   readonly models: readonly RunModelInfo[];
   readonly scenarioPath: string;
   readonly dataHashes: Readonly<Record<string, string>>;
+}
+
+/** What run.json records about a model (absolute card path: array tasks load it from a shared filesystem). */
+export function runModelInfo(m: LoadedModel): RunModelInfo {
+  return {
+    sha256: m.card.sha256, cardSha256: cardDigest(m.card), name: m.card.name, family: m.card.family, version: m.card.version, testModel: m.card.test_model, cardPath: resolve(m.cardPath),
+  };
 }
 
 export const shardsDir = (dir: string): string => join(dir, 'shards');

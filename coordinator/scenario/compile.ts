@@ -11,6 +11,7 @@ import { ModelProtoSchema } from 'onnx-buf';
 import { InputError, ModelError } from '../../worker/common/errors.js';
 import { codeVersion } from '../../worker/common/version.js';
 import { loadModel, sha256Hex, type LoadedModel } from '../../worker/model/load-card.js';
+import { cardDigest } from '../../worker/model/card-digest.js';
 import type { BwPrior, ComedPrior, PopulationSpec } from '../../worker/population/prior.js';
 import type { RegimenSpec, RunSpecJson, ScenarioSpec } from '../../worker/run-spec.js';
 import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
@@ -59,7 +60,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
           { details: { file: scenarioPath, field: `scenarios[${i}].regimens[${j}].tau_h` } },
         );
       }
-      models.set(model.card.sha256, model);
+      addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
     }
     scenarios.push({
@@ -76,8 +77,41 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
     });
   }
   const version = codeVersion();
-  const runId = createHash('sha256').update(JSON.stringify({ version, scenarios })).digest('hex').slice(0, 16);
+  const runId = runIdOf(version, scenarios, models, dataHashes);
   return { spec: { runId, codeVersion: version, scenarios }, models, scenarioPath, scenarioText: text, dataHashes };
+}
+
+/**
+ * The run id: a hash of everything that determines the result (DESIGN.md "Run"): code version, the
+ * compiled scenarios (population with any resampled trial subjects, thresholds, targets, R, M, seeds,
+ * bands, grids, each regimen's ONNX sha256), each model card's content (cardDigest: draws, Omega,
+ * parameters; fitted models share their ONNX bytes) and the sha256 of every trial file the population
+ * reads. Paths are left out: the same bytes found elsewhere are the same run.
+ */
+export function runIdOf(
+  version: string,
+  scenarios: readonly ScenarioSpec[],
+  models: ReadonlyMap<string, LoadedModel>,
+  dataHashes: Readonly<Record<string, string>>,
+): string {
+  const cards = [...models.values()].map((m) => ({ onnx: m.card.sha256, card: cardDigest(m.card) })).sort((a, b) => a.onnx.localeCompare(b.onnx));
+  const data = Object.values(dataHashes).sort();
+  return createHash('sha256').update(JSON.stringify({ version, scenarios, cards, data })).digest('hex').slice(0, 16);
+}
+
+/**
+ * Models travel to workers keyed by ONNX sha256, so one run cannot hold two different cards of the same
+ * graph (two fits of the population model): the second would silently run with the first's draws.
+ */
+function addModel(models: Map<string, LoadedModel>, model: LoadedModel, field: string): void {
+  const other = models.get(model.card.sha256);
+  if (other !== undefined && cardDigest(other.card) !== cardDigest(model.card)) {
+    throw new InputError(
+      `${field}: ${model.cardPath} and ${other.cardPath} are different cards of the same ONNX graph (sha256 ${model.card.sha256}); one run takes one card per graph: run them as separate runs`,
+      { details: { field, file: model.cardPath } },
+    );
+  }
+  models.set(model.card.sha256, model);
 }
 
 async function compilePopulation(

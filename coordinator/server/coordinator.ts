@@ -3,6 +3,7 @@
  * Runs are served in submission order; lease expiry is driven by one timer. Lifecycle:
  * INITIALIZED -> RUNNING (listening) -> DRAINING (no new leases) -> STOPPED.
  */
+import { mkdir } from 'node:fs/promises';
 import { resolve, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { serviceDefinition, serviceImplementation } from '../../proto/grpc-adapter.js';
@@ -18,6 +19,7 @@ import { createCoordinatorMetrics, type CoordinatorMetrics } from '../metrics.js
 import { makeTokenCheck } from '../rpc/auth.js';
 import { NotFoundError, toGrpcStatus } from '../rpc/status.js';
 import { RunController } from '../run/run-controller.js';
+import { RunDirLock } from '../run/run-lock.js';
 import { attachRunEvents } from '../events/attach.js';
 import type { EventBus } from '../events/bus.js';
 import { compileCoordinatorOptions, isLoopback, type CoordinatorOptions, type CoordinatorOptionsInput } from './options.js';
@@ -29,6 +31,8 @@ export class Coordinator {
   readonly opts: CoordinatorOptions;
   readonly metrics: CoordinatorMetrics = createCoordinatorMetrics();
   readonly runs = new Map<string, RunController>();
+  /** run directories this coordinator computes into, locked until stop() (run-lock.ts) */
+  private readonly locks = new Map<string, RunDirLock>();
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
   private readonly workers = new Map<string, number>();
   readonly checkToken: ReturnType<typeof makeTokenCheck>;
@@ -68,7 +72,13 @@ export class Coordinator {
     this.log.info({ port: this.port, metricsPort: this.metricsPort, tls, mtls: this.opts.tlsClientCa !== undefined }, 'coordinator listening');
   }
 
-  async submit(scenarioPath: string, outDir: string | undefined, compile: CompileOptions = {}): Promise<RunController> {
+  /**
+   * `lockDir`: hold DIR/run.lock while this coordinator computes the run (run/run-lock.ts). Local runs
+   * ask for it; a farm coordinator does not: it is one by deployment, and when its pod or node is
+   * replaced the successor has another hostname, so it could not tell its killed predecessor's lock
+   * from a live one and would refuse to resume.
+   */
+  async submit(scenarioPath: string, outDir: string | undefined, compile: CompileOptions = {}, opts: { readonly lockDir?: boolean } = {}): Promise<RunController> {
     const compiled = await compileScenarioFile(scenarioPath, compile);
     const existing = this.runs.get(compiled.spec.runId);
     if (existing !== undefined && (existing.active || existing.phase === 'AGGREGATING')) return existing;
@@ -84,7 +94,19 @@ export class Coordinator {
       this.log.child({ run: compiled.spec.runId }),
     );
     if (this.events !== undefined) attachRunEvents(run, this.events, { log: this.log.child({ run: run.runId }) });
-    await run.prepare();
+    const held = this.locks.get(dir);
+    let lock = held;
+    if (lock === undefined && opts.lockDir === true) {
+      await mkdir(dir, { recursive: true });
+      lock = await RunDirLock.acquire(dir);
+    }
+    try {
+      await run.prepare();
+    } catch (err) {
+      if (held === undefined) lock?.release();
+      throw err;
+    }
+    if (lock !== undefined) this.locks.set(dir, lock);
     this.runs.set(run.runId, run);
     return run;
   }
@@ -97,6 +119,8 @@ export class Coordinator {
 
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
+    for (const lock of this.locks.values()) lock.release();
+    this.locks.clear();
     await this.metricsServer?.close();
     await new Promise<void>((ok) => this.server.tryShutdown(() => ok()));
   }

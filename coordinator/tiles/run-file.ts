@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { compileScenarioFile, type CompiledRun } from '../scenario/compile.js';
 import { DEFAULT_TILE_TRAJECTORIES, planTiles, type PlannedTile } from '../plan/tiles.js';
-import { prepareRunDir, RUN_FILE_SCHEMA, type RunFile } from '../run/run-dir.js';
+import { prepareRunDir, RUN_FILE_SCHEMA, runModelInfo, type RunFile } from '../run/run-dir.js';
 
 /** run.json for a compiled run; the same fields RunController writes, so either can resume the other. */
 export function runFileFor(compiled: CompiledRun, targetTrajectories: number): RunFile {
@@ -18,9 +18,7 @@ export function runFileFor(compiled: CompiledRun, targetTrajectories: number): R
     spec: compiled.spec,
     tiling: { targetTrajectories },
     tilesTotal: tiles.length,
-    models: [...compiled.models.values()].map((m) => ({
-      sha256: m.card.sha256, name: m.card.name, family: m.card.family, version: m.card.version, testModel: m.card.test_model, cardPath: resolve(m.cardPath),
-    })),
+    models: [...compiled.models.values()].map(runModelInfo),
     scenarioPath: compiled.scenarioPath,
     dataHashes: compiled.dataHashes,
   };
