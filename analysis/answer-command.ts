@@ -11,6 +11,7 @@ import { InputError, RunError } from '../worker/common/errors.js';
 import { createLogger, type LogLevel } from '../worker/common/log.js';
 import { sha256Hex } from '../worker/model/load-card.js';
 import { readTrial } from '../models/ingest/trial.js';
+import { loadDataSpec, NO_SPEC } from '../models/ingest/data-spec.js';
 import { runLocal } from '../coordinator/local/local-run.js';
 import { writeReport } from './report/write-report.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
@@ -28,6 +29,7 @@ import { percentLabel } from '../coordinator/scenario/percent.js';
 
 export interface AnswerCommandArgs {
   readonly trial: string;
+  readonly dataSpec?: string | undefined;
   readonly model: readonly string[];
   readonly bw?: string | undefined;
   readonly comed?: string | undefined;
@@ -51,8 +53,11 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const level: LogLevel = a.verbose ? 'info' : 'warn';
   const log = createLogger('qusop-answer', level);
   const trialPath = resolve(a.trial);
-  const trial = await readTrial(trialPath); // file:line errors before anything runs
+  const specPath = a.dataSpec === undefined ? undefined : resolve(a.dataSpec);
+  const spec = specPath === undefined ? NO_SPEC : await loadDataSpec(specPath);
+  const trial = await readTrial(trialPath, spec); // file:line errors before anything runs
   const trialSha = sha256Hex(await readFile(trialPath));
+  const dataSpec = specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) };
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
@@ -61,13 +66,14 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
 
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
   await claimAnswerDir(outDir, answerRequest({
-    trial: { path: trialPath, sha256: trialSha }, models: a.model.map((m) => resolve(m)), refit: a.refit, population: base, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+    trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: base, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
   }));
 
   let cards = a.model;
   let modelSource = 'given with --model';
   if (cards.length === 0) {
-    const shipped = a.refit ? undefined : await shippedModelFor(trialSha);
+    // the shipped fit read the trial without a spec: with one, the data may be read otherwise, so fit
+    const shipped = a.refit || specPath !== undefined ? undefined : await shippedModelFor(trialSha);
     if (shipped !== undefined) {
       cards = shipped;
       modelSource = 'shipped fit to this trial (models/estdata)';
@@ -75,7 +81,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       process.stderr.write(`fitting the population PK/PD model to ${trialPath} (SAEM; ${a.replicates} parameter-uncertainty draws) -> ${join(outDir, 'model')}\n`);
       let last = 0;
       cards = await fitAndExport(trialPath, {
-        seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'),
+        seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'), ...(specPath === undefined ? {} : { dataSpec: specPath }),
         progress: (p) => {
           if (a.quiet || (p.stage === 'saem' && Date.now() - last < 5_000)) return;
           last = Date.now();
@@ -86,7 +92,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     }
   }
   const models = given ?? (await loadAnswerModels(cards));
-  const plan: AnswerPlan = { outDir, trial: trialPath, base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
+  const plan: AnswerPlan = { outDir, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }), base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
 
   const execute: RunExecutor = async (scenarioPath, runDir, round) => {
     if (round > 0) process.stderr.write(`grid extension round ${round}: ${scenarioPath}\n`);
@@ -108,6 +114,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const calibrationPath = await writeCalibrationJson(outDir, calibration);
   const context = {
     trial: { path: trialPath, sha256: trialSha },
+    ...(dataSpec === null ? {} : { data_spec: dataSpec }),
     model_source: modelSource,
     test_model: models.some((m) => m.testModel),
     runs: answerRun.rounds.map((r) => ({ round: r.round, run_id: r.runId, dir: r.dir, scenario: r.scenarioPath })),

@@ -21,6 +21,8 @@ const SCHEMA = 'qusop.answer-request/v1';
 export interface AnswerRequest {
   readonly code_version: string;
   readonly trial: { readonly path: string; readonly sha256: string };
+  /** the dataset spec that maps the trial (null: none) */
+  readonly data_spec: { readonly path: string; readonly sha256: string } | null;
   /** --model cards as given (resolved); their content is in the rounds' run ids */
   readonly models: readonly string[];
   readonly refit: boolean;
@@ -36,7 +38,8 @@ export function answerRequest(r: Omit<AnswerRequest, 'code_version'>): AnswerReq
 
 /** The fields that must agree (the trial's path may differ: the same bytes elsewhere are the same trial). */
 function identity(r: AnswerRequest): Record<string, unknown> {
-  return { code_version: r.code_version, 'trial.sha256': r.trial.sha256, models: r.models, refit: r.refit, population: r.population, replicates: r.replicates, subjects: r.subjects, seed: r.seed };
+  // a request file from before data specs has none: the same as null
+  return { code_version: r.code_version, 'trial.sha256': r.trial.sha256, 'data_spec.sha256': r.data_spec?.sha256 ?? null, models: r.models, refit: r.refit, population: r.population, replicates: r.replicates, subjects: r.subjects, seed: r.seed };
 }
 
 /**

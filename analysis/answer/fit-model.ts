@@ -42,6 +42,7 @@ export interface FitAndExportOptions {
   /** parameter-uncertainty draws (the run's replicates R) */
   readonly draws: number;
   readonly outDir: string;
+  readonly dataSpec?: string;
   readonly progress?: (p: FitProgress) => void;
 }
 
@@ -50,6 +51,7 @@ export async function fitAndExport(trialPath: string, o: FitAndExportOptions): P
   const r = await fitTrial(trialPath, {
     seed: o.seed, draws: o.draws, vpcReplicates: 100, outDir: o.outDir, madeBy: 'qusop answer (no --model: fitted to the trial)',
     ...(o.progress === undefined ? {} : { progress: o.progress }),
+    ...(o.dataSpec === undefined ? {} : { dataSpec: o.dataSpec }),
   });
   return [r.cards.qd, r.cards.qw];
 }

@@ -51,14 +51,16 @@ export function parseComedOption(text: string): ComedOption {
 
 export interface PopulationBlock {
   readonly subjects_source?: string;
+  readonly subjects_spec?: string;
   readonly bw: BwOption;
   readonly comed: ComedOption | { readonly fixed: 0 };
 }
 
-/** The scenario-file population of each question's population; `trial` is the CSV path as the file should say it. */
-export function populationBlocks(base: { bw: BwOption; comed: ComedOption }, trial: string): Record<PopulationName, PopulationBlock> {
-  const needsTrial = (p: Omit<PopulationBlock, 'subjects_source'>): boolean => 'resample' in p.bw || p.comed === 'observed';
-  const withSource = (p: Omit<PopulationBlock, 'subjects_source'>): PopulationBlock => (needsTrial(p) ? { subjects_source: trial, ...p } : p);
+/** The scenario-file population of each question's population; `trial` (and its dataset `spec`) as the file should name them. */
+export function populationBlocks(base: { bw: BwOption; comed: ComedOption }, trial: string, spec?: string): Record<PopulationName, PopulationBlock> {
+  type Own = Omit<PopulationBlock, 'subjects_source' | 'subjects_spec'>;
+  const needsTrial = (p: Own): boolean => 'resample' in p.bw || p.comed === 'observed';
+  const withSource = (p: Own): PopulationBlock => (needsTrial(p) ? { subjects_source: trial, ...(spec === undefined ? {} : { subjects_spec: spec }), ...p } : p);
   return {
     base: withSource({ bw: base.bw, comed: base.comed }),
     heavy: withSource({ bw: HEAVY_BW, comed: base.comed }),

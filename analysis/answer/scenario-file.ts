@@ -14,6 +14,8 @@ import { POPULATIONS, REGIMEN_TEXT, type PopulationName, type RegimenName } from
 export interface ScenarioSettings {
   /** absolute path of the trial CSV (EstData layout) */
   readonly trial: string;
+  /** absolute path of its dataset spec, when one maps it */
+  readonly dataSpec?: string;
   readonly base: { readonly bw: BwOption; readonly comed: ComedOption };
   readonly thresholdNgMl: number;
   readonly targets: readonly number[];
@@ -51,7 +53,7 @@ export function bandFor(models: readonly AnswerModel[]): { method: 'clopper-pear
 
 /** The scenario-file object (validated later by the ordinary loader); cells grouped by population. */
 export function scenarioDocument(cells: readonly ScenarioCell[], s: ScenarioSettings, fileDir: string): { scenarios: Record<string, unknown>[] } {
-  const blocks = populationBlocks(s.base, pathForFile(fileDir, s.trial));
+  const blocks = populationBlocks(s.base, pathForFile(fileDir, s.trial), s.dataSpec === undefined ? undefined : pathForFile(fileDir, s.dataSpec));
   const scenarios: Record<string, unknown>[] = [];
   for (const population of POPULATIONS) {
     const mine = cells.filter((c) => c.population === population);

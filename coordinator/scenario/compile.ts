@@ -15,6 +15,7 @@ import { cardDigest } from '../../worker/model/card-digest.js';
 import type { BwPrior, ComedPrior, PopulationSpec } from '../../worker/population/prior.js';
 import type { RegimenSpec, RunSpecJson, ScenarioSpec } from '../../worker/run-spec.js';
 import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
+import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
@@ -125,7 +126,9 @@ async function compilePopulation(
   let trial: { bwKg: number[]; comed: number[]; rate: number; source: string } | undefined;
   if (pop.subjects_source !== undefined) {
     const source = resolve(baseDir, pop.subjects_source);
-    const t = await readTrial(source).catch((err: unknown) => {
+    const specPath = pop.subjects_spec === undefined ? undefined : resolve(baseDir, pop.subjects_spec);
+    const spec = specPath === undefined ? NO_SPEC : await loadDataSpec(specPath);
+    const t = await readTrial(source, spec).catch((err: unknown) => {
       if (err instanceof InputError) throw err;
       throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source: cannot read ${source}: ${String(err)}`, { cause: err });
     });
@@ -133,6 +136,8 @@ async function compilePopulation(
     const comed: number[] = covs.map((c) => c.comed);
     trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source };
     dataHashes[source] = sha256Hex(await readFile(source));
+    // the spec decides how the trial's bytes are read, so it is part of the run too
+    if (specPath !== undefined) dataHashes[specPath] = sha256Hex(await readFile(specPath));
   }
   let bw: BwPrior;
   let bwLabel: string;

@@ -90,6 +90,8 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
     const needsTrial = 'resample' in bw || sc.population.comed === 'observed' || sc.population.comed === 'resampled';
     if (needsTrial && sc.population.subjects_source === undefined)
       at(['population'], 'subjects_source (a trial CSV) is required for resample BW and observed/resampled COMED');
+    if (sc.population.subjects_spec !== undefined && sc.population.subjects_source === undefined)
+      at(['population', 'subjects_spec'], 'a dataset spec maps subjects_source, which is missing');
     if (sc.population.comed === 'resampled' && !('resample' in bw))
       at(['population', 'comed'], '"resampled" COMED needs bw: { resample: ... }');
     const regimenNames = new Set<string>();

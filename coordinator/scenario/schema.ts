@@ -47,6 +47,8 @@ export const ScenarioSchema = z.strictObject({
   population: z.strictObject({
     /** trial CSV (NONMEM layout) for resample BW and observed / resampled COMED, relative to the file */
     subjects_source: z.string().optional(),
+    /** dataset spec (YAML) mapping subjects_source onto NONMEM conventions, relative to the file */
+    subjects_spec: z.string().optional(),
     bw: BwSchema,
     comed: ComedSchema,
   }),
