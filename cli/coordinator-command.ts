@@ -36,7 +36,8 @@ const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.
 
 export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<number> {
   const token = readToken(a.token, 'QUSOP_TOKEN (the workers\' token)', 16);
-  const adminToken = a.adminToken === undefined ? undefined : readToken(a.adminToken, 'QUSOP_ADMIN_TOKEN (the submitters\' token)', 16);
+  // unset or empty: no admin role (SubmitRun and CancelRun refused), the safe side
+  const adminToken = (a.adminToken ?? '').trim() === '' ? undefined : readToken(a.adminToken, 'QUSOP_ADMIN_TOKEN (the submitters\' token)', 16);
   const log = createLogger('coordinator');
   const events = openEventBus(a.nats, 'qusop-coordinator', log);
   const c = new Coordinator(

@@ -16,7 +16,7 @@ const builder = (y: Argv) =>
 
 export const watchCommandModule = defineCommand('watch <run-id>', 'Follow a run to its end: exit 0 when it succeeded, 1 when it failed', builder, async (a) => {
     const { watchCommand } = await import('../../coordinator/watch/watch-command.js');
-    const admin = process.env['QUSOP_ADMIN_TOKEN'];
+    const admin = (process.env['QUSOP_ADMIN_TOKEN'] ?? '').trim() === '' ? undefined : process.env['QUSOP_ADMIN_TOKEN'];
     process.exitCode = await watchCommand({
       runId: a['run-id'], nats: a.nats, coordinator: a.coordinator, timeoutS: a['timeout-s'], quiet: a.quiet,
       ...(admin === undefined ? { token: process.env['QUSOP_TOKEN'], tokenSource: 'QUSOP_TOKEN' } : { token: admin, tokenSource: 'QUSOP_ADMIN_TOKEN' }),

@@ -12,6 +12,7 @@ import type { Tile } from '../../proto/gen/qusop/v1/tile_pb.js';
 import { RunService } from '../../proto/gen/qusop/v1/run_service_pb.js';
 import { AuthError, InputError, UnregisteredWorkerError } from '../../worker/common/errors.js';
 import type { Logger } from '../../worker/common/log.js';
+import { hideSecret } from '../../worker/common/secrets.js';
 import { serveMetrics, type MetricsServer } from '../../worker/common/metrics-server.js';
 import { MAX_MESSAGE_BYTES } from '../../worker/rpc/connection.js';
 import { compileScenarioFile, type CompileOptions } from '../scenario/compile.js';
@@ -61,6 +62,9 @@ export class Coordinator {
   /** `events`: where run lifecycle and tile events are published (coordinator/events); none: not published */
   constructor(input: CoordinatorOptionsInput, readonly log: Logger, readonly events?: EventBus) {
     this.opts = compileCoordinatorOptions(input);
+    // an embedded coordinator's generated token too: no log line of this process may show one
+    hideSecret(this.opts.token);
+    if (this.opts.adminToken !== undefined) hideSecret(this.opts.adminToken);
     this.checkRole = makeRoleCheck({ worker: this.opts.token, admin: this.opts.adminToken });
   }
 

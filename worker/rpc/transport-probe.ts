@@ -61,11 +61,13 @@ export async function explainConnectFailure(address: string, t: ClientTls | unde
     if (/UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|alert number 4[258]/i.test(o.alert)) {
       return `the coordinator at ${address} refused this client certificate (--tls-cert is not signed by the CA it trusts, its --tls-client-ca)`;
     }
-    if (t.cert === undefined) return `the coordinator at ${address} closed the TLS connection after the handshake (does it require a client certificate? give --tls-cert and --tls-key)`;
+    if (t.cert === undefined && /alert/i.test(o.alert)) return `the coordinator at ${address} refused this client after the TLS handshake (does it require a client certificate? give --tls-cert and --tls-key)`;
+    // anything else (a reset while the coordinator restarts) is no mismatch: the caller retries
     return undefined;
   }
   if (o.kind === 'timeout') return undefined;
-  if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long|unexpected eof|ECONNRESET|EPROTO/i.test(`${o.code} ${o.message}`) && o.code !== 'ECONNREFUSED') {
+  // an HTTP/2 server without TLS answers a ClientHello with bytes that are no TLS record
+  if (/WRONG_VERSION_NUMBER|wrong version number|packet length too long/i.test(`${o.code} ${o.message}`)) {
     return `the coordinator at ${address} does not speak TLS (it serves plaintext gRPC): drop --tls-ca, or start it with --tls-cert/--tls-key`;
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/i.test(o.code)) {
