@@ -1,6 +1,7 @@
 /** `qusop coordinator`: farm mode. Serves WorkerService and RunService until signalled (or the run ends). */
 import { InputError } from '../worker/common/errors.js';
 import { EXIT } from './exit.js';
+import { readToken } from '../worker/common/secrets.js';
 import { createLogger } from '../worker/common/log.js';
 import { writeManifest } from '../coordinator/run/manifest.js';
 import { Coordinator } from '../coordinator/server/coordinator.js';
@@ -18,6 +19,10 @@ export interface CoordinatorCommandArgs {
   readonly leaseMs: number;
   readonly exitWhenDone: boolean;
   readonly token?: string | undefined;
+  /** the submitters' token (QUSOP_ADMIN_TOKEN): SubmitRun, CancelRun; none: both refused */
+  readonly adminToken?: string | undefined;
+  /** roots for paths named by SubmitRun (none: the working directory) */
+  readonly allowedRoots?: readonly string[] | undefined;
   /** NATS URL for run events (none: not published) */
   readonly nats?: string | undefined;
   readonly tlsCert?: string | undefined;
@@ -33,14 +38,17 @@ export interface CoordinatorCommandArgs {
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export async function coordinatorCommand(a: CoordinatorCommandArgs): Promise<number> {
-  if (a.token === undefined || a.token === '') throw new InputError('QUSOP_TOKEN is not set: the coordinator needs a shared token (at least 16 characters)');
+  const token = readToken(a.token, 'QUSOP_TOKEN (the workers\' token)', 16);
+  // unset or empty: no admin role (SubmitRun and CancelRun refused), the safe side
+  const adminToken = (a.adminToken ?? '').trim() === '' ? undefined : readToken(a.adminToken, 'QUSOP_ADMIN_TOKEN (the submitters\' token)', 16);
   const log = createLogger('coordinator');
   const events = openEventBus(a.nats, 'qusop-coordinator', log);
   const c = new Coordinator(
     {
-      listen: a.listen, token: a.token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
+      listen: a.listen, token, allowInsecure: a.allowInsecure, outRoot: a.outRoot, metricsPort: a.metricsPort, metricsHost: a.metricsHost,
       leaseMs: a.leaseMs, heartbeatMs: Math.max(200, Math.floor(a.leaseMs / 5)), backupMinMs: a.backupMinMs, backupAfterMedianFactor: a.backupAfterMedianFactor, verifyFraction: a.verifyFraction,
-      ...defined({ tileTrajectories: a.tileTrajectories, tlsCert: a.tlsCert, tlsKey: a.tlsKey, tlsClientCa: a.tlsClientCa }),
+      ...defined({ tileTrajectories: a.tileTrajectories, tlsCert: a.tlsCert, tlsKey: a.tlsKey, tlsClientCa: a.tlsClientCa, adminToken }),
+      allowedRoots: [...(a.allowedRoots ?? [])],
     },
     log,
     events,

@@ -63,7 +63,9 @@ export function serviceImplementation<S extends GenServiceMethods>(
       impl[m.localName] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         h(call.request, call).then(
           () => call.end(),
-          (err: unknown) => call.destroy(Object.assign(new Error(String((err as Error).message ?? err)), toStatus(err))),
+          // grpc-js sends a server stream's status from an 'error' event (destroy() would end the
+          // stream without one, and the client would wait for ever)
+          (err: unknown) => call.emit('error', { code: grpc.status.INTERNAL, details: String((err as Error).message ?? err), ...toStatus(err) }),
         );
       };
     }
@@ -103,7 +105,9 @@ export function createClient<S extends GenServiceMethods>(
     } else {
       out[m.localName] = (req: MessageInitShape<DescMessage>) => {
         const stream = client.makeServerStreamRequest(def.path, def.requestSerialize, def.responseDeserialize, create(input, req), metadata(), {});
-        return Object.assign(stream as unknown as AsyncIterable<unknown>, { cancel: () => stream.cancel() });
+        // keep the stream's own cancel: assigning a wrapper over it would make the wrapper call itself
+        const cancelStream = stream.cancel.bind(stream);
+        return Object.assign(stream as unknown as AsyncIterable<unknown>, { cancel: () => cancelStream() });
       };
     }
   }

@@ -7,18 +7,20 @@
  * drains (the tile computing is finished and reported, the one leased ahead is handed back unstarted,
  * then exit 0); a second signal stops at once.
  */
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Tile } from '../proto/gen/qusop/v1/tile_pb.js';
 import type { LeaseResponse } from '../proto/gen/qusop/v1/worker_service_pb.js';
-import { InputError, QusopError } from './common/errors.js';
+import * as grpc from '@grpc/grpc-js';
+import { AuthError, QusopError, UnregisteredWorkerError } from './common/errors.js';
 import type { Logger } from './common/log.js';
 import { codeVersion } from './common/version.js';
 import { serveMetrics, type MetricsServer } from './common/metrics-server.js';
 import { createWorkerMetrics } from './metrics.js';
 import { ModelCache } from './model-cache.js';
 import type { WorkerOptions } from './options.js';
-import { connectWorkerClient, fromGrpcError, RejectedError, type ClientTls, type WorkerClient } from './rpc/connection.js';
+import { connectWorkerClient, fromGrpcError, RejectedError, type WorkerClient } from './rpc/connection.js';
+import { readClientTls, type ClientTls } from './rpc/client-tls.js';
+import { explainConnectFailure } from './rpc/transport-probe.js';
 import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
 import type { CellResult } from './tile-compute.js';
 
@@ -30,31 +32,14 @@ export interface WorkerSummary {
   readonly state: WorkerState;
 }
 
-/** TLS material from the options (read once at start; a missing file is an input error naming it). */
-function clientTls(o: WorkerOptions): ClientTls | undefined {
-  if (o.tlsCa === undefined) {
-    if (o.tlsCert !== undefined || o.tlsKey !== undefined) throw new InputError('worker options tlsCert/tlsKey need tlsCa (the CA of the coordinator certificate)');
-    return undefined;
-  }
-  const read = (path: string, field: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new InputError(`${field} ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-    }
-  };
-  return {
-    ca: read(o.tlsCa, '--tls-ca'),
-    ...(o.tlsCert === undefined ? {} : { cert: read(o.tlsCert, '--tls-cert') }),
-    ...(o.tlsKey === undefined ? {} : { key: read(o.tlsKey, '--tls-key') }),
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class Worker {
   private state: WorkerState = 'INITIALIZED';
   private readonly client: WorkerClient;
+  private readonly tls: ClientTls | undefined;
+  /** a TLS mismatch is looked for once, at the first failure to connect */
+  private probed = false;
   private readonly cache: ModelCache;
   private readonly metrics = createWorkerMetrics({ worker: `${hostname()}-${process.pid}` });
   private metricsServer: MetricsServer | undefined;
@@ -64,12 +49,19 @@ export class Worker {
   private readonly held = new Set<string>();
   /** held tiles the coordinator says are no longer ours (done by a backup, lease lost) */
   private readonly revoked = new Set<string>();
+  /** the id the coordinator gave at Register; replaced when a restarted coordinator makes us register again */
+  private workerId = '';
+  private log: Logger;
+  /** a registration in flight, shared by the calls that found the id unknown at the same time */
+  private registering: Promise<void> | undefined;
 
   constructor(
     private readonly opts: WorkerOptions,
-    private readonly log: Logger,
+    private readonly baseLog: Logger,
   ) {
-    this.client = connectWorkerClient(opts.coordinator, opts.token, clientTls(opts));
+    this.log = baseLog;
+    this.tls = readClientTls(opts);
+    this.client = connectWorkerClient(opts.coordinator, opts.token, this.tls);
     this.cache = new ModelCache(
       {
         fetch: async (runId) => {
@@ -79,7 +71,7 @@ export class Worker {
           return { specJson: spec.specJson, models: spec.models.map((m) => ({ sha256: m.sha256, cardJson: m.cardJson, onnx: m.onnx })) };
         },
       },
-      { executionProvider: opts.executionProvider, maxBatchRows: opts.maxBatchRows, intraOpThreads: opts.intraOpThreads, logger: log },
+      { executionProvider: opts.executionProvider, maxBatchRows: opts.maxBatchRows, intraOpThreads: opts.intraOpThreads, logger: baseLog },
     );
   }
 
@@ -97,23 +89,18 @@ export class Worker {
       this.log.info({ port: this.metricsServer.port }, 'metrics on /metrics');
     }
     try {
-      const reg = await this.retrying('Register', () =>
-        this.client.register({ hostname: hostname(), pid: process.pid, codeVersion: codeVersion(), executionProvider: this.opts.executionProvider, workerName: this.opts.name }),
-      );
-      const workerId = reg.workerId;
-      const log = this.log.child({ worker: workerId });
+      const heartbeatMs = await this.register('registered');
       if (this.state === 'INITIALIZED') this.state = 'RUNNING';
-      log.info({ leaseMs: reg.leaseMs, heartbeatMs: reg.heartbeatMs }, 'registered');
-      const beat = setInterval(() => this.beat(workerId, log), Math.max(100, reg.heartbeatMs));
+      const beat = setInterval(() => this.beat(), Math.max(100, heartbeatMs));
       let completing: Promise<void> | undefined;
       let ahead: Promise<LeaseResponse> | undefined;
       try {
         while (this.state === 'RUNNING' || ahead !== undefined) {
-          const lease = await (ahead ?? this.lease(workerId));
+          const lease = await (ahead ?? this.lease());
           ahead = undefined;
           if (this.state !== 'RUNNING') {
             // draining: a tile leased ahead was not started; hand it back rather than compute it
-            await this.handBack(workerId, lease.tiles, log);
+            await this.handBack(lease.tiles);
             break;
           }
           if (lease.tiles.length === 0) {
@@ -130,10 +117,10 @@ export class Worker {
           for (const tile of lease.tiles) {
             // ask for the next tile now, so that it is here when this one is done
             if (this.state === 'RUNNING' && ahead === undefined) {
-              ahead = this.lease(workerId);
+              ahead = this.lease();
               ahead.catch(() => undefined); // awaited (and thrown) at the top of the loop
             }
-            const { completion } = await this.process(workerId, tile, log);
+            const { completion } = await this.process(tile);
             await completing;
             completing = completion;
           }
@@ -143,7 +130,7 @@ export class Worker {
       }
       await completing;
       this.state = 'STOPPED';
-      log.info({ tiles: this.tiles, trajectories: this.trajectories }, 'stopped');
+      this.log.info({ tiles: this.tiles, trajectories: this.trajectories }, 'stopped');
       return { tiles: this.tiles, trajectories: this.trajectories, state: this.state };
     } finally {
       this.client.close();
@@ -156,8 +143,8 @@ export class Worker {
    * outcome is logged and counted), wrapped so that awaiting the computation does not await it too.
    * A tile that fails or is cancelled resolves to nothing pending.
    */
-  private async process(workerId: string, tile: Tile, log: Logger): Promise<{ completion?: Promise<void> }> {
-    const tlog = log.child({ run: tile.runId, tile: tile.tileId });
+  private async process(tile: Tile): Promise<{ completion?: Promise<void> }> {
+    const tlog = this.log.child({ run: tile.runId, tile: tile.tileId });
     const started = performance.now();
     // session.run blocks the event loop while a chunk runs; heartbeats go out between chunks. A
     // heartbeat that says the tile is no longer ours (done by a backup, lease expired) stops the work.
@@ -171,28 +158,28 @@ export class Worker {
       const cells = await computeTile(loaded.spec, tile, model, cancelled);
       const computeMs = performance.now() - started;
       this.unhold(tile);
-      return { completion: this.complete(workerId, tile, cells, computeMs, tlog) };
+      return { completion: this.complete(tile, cells, computeMs, tlog) };
     } catch (err) {
       this.unhold(tile);
-      await this.failed(workerId, tile, err, tlog);
+      await this.failed(tile, err, tlog);
       return {};
     }
   }
 
   /** Leases one tile; the tiles granted are held (heart-beaten) from the moment the answer arrives. */
-  private async lease(workerId: string): Promise<LeaseResponse> {
-    const res = await this.retrying('Lease', () => this.client.lease({ workerId, maxTiles: 1 }));
+  private async lease(): Promise<LeaseResponse> {
+    const res = await this.retrying('Lease', () => this.client.lease({ workerId: this.workerId, maxTiles: 1 }));
     for (const t of res.tiles) this.held.add(t.tileId);
     return res;
   }
 
   /** Tiles leased ahead and never started go back to the coordinator's queue (no attempt counted). */
-  private async handBack(workerId: string, tiles: readonly Tile[], log: Logger): Promise<void> {
+  private async handBack(tiles: readonly Tile[]): Promise<void> {
     for (const tile of tiles) {
       this.unhold(tile);
-      await this.retrying('Release', () => this.client.release({ workerId, runId: tile.runId, tileIds: [tile.tileId] })).then(
-        () => log.info({ run: tile.runId, tile: tile.tileId }, 'handed back a tile leased ahead (draining)'),
-        (err: unknown) => log.warn({ run: tile.runId, tile: tile.tileId, err: String(err) }, 'could not hand back a tile leased ahead; its lease will expire'),
+      await this.retrying('Release', () => this.client.release({ workerId: this.workerId, runId: tile.runId, tileIds: [tile.tileId] })).then(
+        () => this.log.info({ run: tile.runId, tile: tile.tileId }, 'handed back a tile leased ahead (draining)'),
+        (err: unknown) => this.log.warn({ run: tile.runId, tile: tile.tileId, err: String(err) }, 'could not hand back a tile leased ahead; its lease will expire'),
       );
     }
   }
@@ -204,22 +191,47 @@ export class Worker {
   }
 
   /** One heartbeat for every tile in hand; those the coordinator no longer gives us are revoked. */
-  private beat(workerId: string, log: Logger): void {
+  private beat(): void {
     if (this.held.size === 0) return;
-    this.client.heartbeat({ workerId, tileIds: [...this.held] }).then(
+    this.client.heartbeat({ workerId: this.workerId, tileIds: [...this.held] }).then(
       (res) => {
         for (const id of res.cancelledTileIds) if (this.held.has(id)) this.revoked.add(id);
       },
-      (err: unknown) => log.warn({ err: String(err) }, 'heartbeat failed'),
+      (err: unknown) => {
+        const e = fromGrpcError(err, `Heartbeat ${this.opts.coordinator}`);
+        // a restarted coordinator: register again now, so that the tiles in hand keep their leases
+        if (e instanceof UnregisteredWorkerError) void this.reregister(this.workerId).catch(() => undefined);
+        else this.log.warn({ err: e.message }, 'heartbeat failed');
+      },
     );
   }
 
-  private async complete(workerId: string, tile: Tile, cells: readonly CellResult[], computeMs: number, tlog: Logger): Promise<void> {
+  /** Register (token and code version checked by the coordinator); returns the heartbeat period. */
+  private async register(what: string): Promise<number> {
+    const reg = await this.retrying('Register', () =>
+      this.client.register({ hostname: hostname(), pid: process.pid, codeVersion: codeVersion(), executionProvider: this.opts.executionProvider, workerName: this.opts.name }),
+    );
+    this.workerId = reg.workerId;
+    this.log = this.baseLog.child({ worker: reg.workerId });
+    this.log.info({ leaseMs: reg.leaseMs, heartbeatMs: reg.heartbeatMs }, what);
+    return reg.heartbeatMs;
+  }
+
+  /** The coordinator does not know `staleId` (it restarted): register again, once for all the calls that found out. */
+  private async reregister(staleId: string): Promise<void> {
+    if (this.workerId !== staleId) return; // another call already registered again
+    this.registering ??= this.register('registered again: the coordinator did not know this worker (restarted?)').then(
+      () => undefined,
+    ).finally(() => (this.registering = undefined));
+    await this.registering;
+  }
+
+  private async complete(tile: Tile, cells: readonly CellResult[], computeMs: number, tlog: Logger): Promise<void> {
     const trajectories = cells.reduce((s, c) => s + c.n, 0);
     try {
       const res = await this.retrying('Complete', () =>
         this.client.complete({
-          workerId,
+          workerId: this.workerId,
           result: {
             tile,
             cells: cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12 })),
@@ -236,12 +248,12 @@ export class Worker {
       this.metrics.tileSeconds.observe(computeMs / 1000);
       tlog.info({ computeMs: Math.round(computeMs), outcome: res.outcome }, 'tile completed');
     } catch (err) {
-      await this.failed(workerId, tile, err, tlog);
+      await this.failed(tile, err, tlog);
     }
   }
 
   /** A tile that could not be computed or reported: rejected, cancelled, or failed (told to the coordinator). */
-  private async failed(workerId: string, tile: Tile, err: unknown, tlog: Logger): Promise<void> {
+  private async failed(tile: Tile, err: unknown, tlog: Logger): Promise<void> {
     if (err instanceof RejectedError) {
       // the coordinator already re-queued the tile (and counted the attempt): nothing to report
       this.metrics.tiles.inc({ outcome: 'rejected' });
@@ -257,18 +269,35 @@ export class Worker {
     const reason = err instanceof Error ? err.message : String(err);
     tlog.error({ err: reason, retryable }, 'tile failed');
     this.metrics.tiles.inc({ outcome: 'failed' });
-    await this.retrying('Fail', () => this.client.fail({ workerId, runId: tile.runId, tileId: tile.tileId, reason, retryable })).catch(() => undefined);
+    await this.retrying('Fail', () => this.client.fail({ workerId: this.workerId, runId: tile.runId, tileId: tile.tileId, reason, retryable })).catch(() => undefined);
   }
 
-  /** Calls the coordinator, retrying transport errors with capped exponential backoff. */
+  /**
+   * Calls the coordinator, retrying transport errors with capped exponential backoff; a coordinator
+   * that no longer knows this worker (restarted) gets a new Register first, then the call again.
+   */
   private async retrying<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.opts.connectTimeoutMs;
     let delayMs = 100;
+    let registeredAgain = 0;
     for (;;) {
+      const idUsed = this.workerId;
       try {
-        return await fn();
+        const res = await fn();
+        this.probed = false;
+        return res;
       } catch (raw) {
         const err = fromGrpcError(raw, `${what} ${this.opts.coordinator}`);
+        if (err instanceof UnregisteredWorkerError && what !== 'Register' && registeredAgain++ < 3) {
+          await this.reregister(idUsed);
+          continue;
+        }
+        if ((raw as { code?: number }).code === grpc.status.UNAVAILABLE && !this.probed) {
+          // "No connection established" says nothing of why: a TLS mismatch is not worth retrying
+          this.probed = true;
+          const why = await explainConnectFailure(this.opts.coordinator, this.tls);
+          if (why !== undefined) throw new AuthError(`${what} ${this.opts.coordinator}: ${why}`, { cause: raw });
+        }
         if (!err.retryable || Date.now() + delayMs > deadline) throw err;
         this.log.warn({ err: err.message, retryInMs: delayMs }, 'coordinator call failed; retrying');
         await sleep(delayMs);

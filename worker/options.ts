@@ -4,13 +4,14 @@
  */
 import { z } from 'zod';
 import { compileOptions } from './common/options.js';
+import { isUsableToken } from './common/secrets.js';
 import { DEFAULT_MAX_BATCH_ROWS } from './onnx/session.js';
 
 export const WorkerOptionsSchema = z.strictObject({
   /** coordinator address, host:port */
   coordinator: z.string().regex(/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'expected HOST:PORT'),
   /** shared secret sent as `authorization: Bearer <token>` (read from QUSOP_TOKEN by the CLI) */
-  token: z.string().min(1),
+  token: z.string().min(1).refine(isUsableToken, 'must be printable ASCII without surrounding whitespace'),
   /** PEM CA that signed the coordinator's certificate: connect over TLS */
   tlsCa: z.string().optional(),
   /** PEM client certificate and key for mTLS */

@@ -23,14 +23,15 @@ const builder = (y: Argv) =>
     .option(...intOption('backup-min-ms', { min: 0 }, { default: 10000, describe: 'a tile leased longer than max(this, factor x median tile time) gets a backup copy when the queue is empty' }))
     .option(...numberOption('backup-factor', { min: 1, max: 1000, why: "the scheduler's bounds" }, { default: 3, describe: 'straggler threshold as a multiple of the median tile time' }))
     .option(...intOption('shutdown-ms', { min: 0 }, { default: 10000, describe: 'on SIGTERM, wait this long for tiles in flight before writing the manifest and exiting' }))
+    .option('allowed-root', { type: 'string', array: true, describe: 'SubmitRun may only name scenario files, model/trial files and run directories under these directories (repeatable; default: the working directory)' })
     .option(...natsOption({ describe: 'publish run and tile events to NATS JetStream at this URL (qusop watch --nats); an outage never stops a run' }));
 
-export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). The token comes from QUSOP_TOKEN.', builder, async (a) => {
+export const coordinatorCommandModule = defineCommand('coordinator', 'Serve runs to remote workers (farm mode). Workers\' token from QUSOP_TOKEN; submitters\' token (SubmitRun, CancelRun) from QUSOP_ADMIN_TOKEN.', builder, async (a) => {
   const { coordinatorCommand } = await import('../coordinator-command.js');
   process.exitCode = await coordinatorCommand({
     listen: a.listen, scenario: a.scenario, out: a.out, outRoot: a['out-root'], allowInsecure: a['allow-insecure'], metricsPort: a['metrics-port'],
     metricsHost: a['metrics-host'], tileTrajectories: a['tile-trajectories'], leaseMs: a['lease-ms'], exitWhenDone: a['exit-when-done'],
-    token: process.env['QUSOP_TOKEN'], nats: a.nats, tlsCert: a['tls-cert'], tlsKey: a['tls-key'], tlsClientCa: a['tls-client-ca'],
+    token: process.env['QUSOP_TOKEN'], adminToken: process.env['QUSOP_ADMIN_TOKEN'], allowedRoots: a['allowed-root'], nats: a.nats, tlsCert: a['tls-cert'], tlsKey: a['tls-key'], tlsClientCa: a['tls-client-ca'],
     backupMinMs: a['backup-min-ms'], backupAfterMedianFactor: a['backup-factor'], shutdownMs: a['shutdown-ms'], verifyFraction: a['verify-fraction'],
   });
 });

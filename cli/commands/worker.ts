@@ -1,7 +1,7 @@
 /** `qusop worker --coordinator HOST:PORT` — yargs definition. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { InputError } from '../../worker/common/errors.js';
+import { readToken } from '../../worker/common/secrets.js';
 import { COUNT, intOption, PORT, THREADS } from '../number-options.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../worker/onnx/session.js';
 
@@ -19,8 +19,7 @@ const builder = (y: Argv) =>
     .option(...intOption('connect-timeout-ms', COUNT, { default: 60000, describe: 'give up when the coordinator stays unreachable this long' }));
 
 export const workerCommandModule = defineCommand('worker', 'Lease and compute tiles from a coordinator. The token comes from QUSOP_TOKEN.', builder, async (a) => {
-  const token = process.env['QUSOP_TOKEN'];
-  if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: the worker needs the coordinator's token");
+  const token = readToken(process.env['QUSOP_TOKEN'], "QUSOP_TOKEN (the coordinator's worker token)");
   const { runWorkerProcess } = await import('../../worker/main.js');
   await runWorkerProcess({
     coordinator: a.coordinator, token, executionProvider: a.provider, maxBatchRows: a['max-batch-rows'] ?? defaultMaxBatchRows(a.provider), intraOpThreads: a.threads, name: a.name,

@@ -34,6 +34,8 @@ export interface CompiledRun {
 export interface CompileOptions {
   /** replace every regimen's model card (by regimen name), e.g. `--model qd=path.model.json` */
   readonly modelOverrides?: Readonly<Record<string, string>>;
+  /** checks every file the scenario names before it is read (a submitted run: the coordinator's allowed roots) */
+  readonly confinePath?: (path: string, field: string) => Promise<string>;
 }
 
 export async function compileScenarioFile(scenarioPath: string, opts: CompileOptions = {}): Promise<CompiledRun> {
@@ -49,10 +51,11 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
   const dataHashes: Record<string, string> = {};
   const scenarios: ScenarioSpec[] = [];
   for (const [i, sc] of file.scenarios.entries()) {
-    const population = await compilePopulation(sc, baseDir, scenarioPath, i, dataHashes);
+    const population = await compilePopulation(sc, baseDir, scenarioPath, i, dataHashes, opts.confinePath);
     const regimens: RegimenSpec[] = [];
     for (const [j, rg] of sc.regimens.entries()) {
       const cardPath = opts.modelOverrides?.[rg.name] ?? resolve(baseDir, rg.model);
+      await opts.confinePath?.(cardPath, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       const model = await loadModel(cardPath);
       checkModelGraph(model);
       if (Math.abs(model.card.regimen.tau_h - rg.tau_h) > 1e-9) {
@@ -121,12 +124,15 @@ async function compilePopulation(
   scenarioPath: string,
   index: number,
   dataHashes: Record<string, string>,
+  confinePath?: (path: string, field: string) => Promise<string>,
 ): Promise<{ spec: PopulationSpec; label: string }> {
   const pop = sc.population;
   let trial: { bwKg: number[]; comed: number[]; rate: number; source: string } | undefined;
   if (pop.subjects_source !== undefined) {
     const source = resolve(baseDir, pop.subjects_source);
+    await confinePath?.(source, `${scenarioPath}: scenarios[${index}].population.subjects_source`);
     const specPath = pop.subjects_spec === undefined ? undefined : resolve(baseDir, pop.subjects_spec);
+    if (specPath !== undefined) await confinePath?.(specPath, `${scenarioPath}: scenarios[${index}].population.subjects_spec`);
     const spec = specPath === undefined ? NO_SPEC : await loadDataSpec(specPath);
     const t = await readTrial(source, spec).catch((err: unknown) => {
       if (err instanceof InputError) throw err;

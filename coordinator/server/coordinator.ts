@@ -3,20 +3,22 @@
  * Runs are served in submission order; lease expiry is driven by one timer. Lifecycle:
  * INITIALIZED -> RUNNING (listening) -> DRAINING (no new leases) -> STOPPED.
  */
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { makeDirectory } from '../../worker/common/fs-error.js';
 import { resolve, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { serviceDefinition, serviceImplementation } from '../../proto/grpc-adapter.js';
 import { WorkerService } from '../../proto/gen/qusop/v1/worker_service_pb.js';
 import type { Tile } from '../../proto/gen/qusop/v1/tile_pb.js';
 import { RunService } from '../../proto/gen/qusop/v1/run_service_pb.js';
-import { AuthError } from '../../worker/common/errors.js';
+import { AuthError, InputError, UnregisteredWorkerError } from '../../worker/common/errors.js';
 import type { Logger } from '../../worker/common/log.js';
+import { hideSecret } from '../../worker/common/secrets.js';
 import { serveMetrics, type MetricsServer } from '../../worker/common/metrics-server.js';
 import { MAX_MESSAGE_BYTES } from '../../worker/rpc/connection.js';
 import { compileScenarioFile, type CompileOptions } from '../scenario/compile.js';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from '../metrics.js';
-import { makeTokenCheck } from '../rpc/auth.js';
+import { makeRoleCheck } from '../rpc/auth.js';
 import { NotFoundError, toGrpcStatus } from '../rpc/status.js';
 import { RunController } from '../run/run-controller.js';
 import { RunDirLock } from '../run/run-lock.js';
@@ -27,6 +29,20 @@ import { runServiceHandlers } from './run-service.js';
 import { workerServiceHandlers } from './worker-service.js';
 import { serverCredentials } from './credentials.js';
 
+/** A listen address that cannot be bound is the operator's input to fix: name the option and why. */
+function bindError(listen: string, err: Error): Error {
+  const why = /(EADDRINUSE|EADDRNOTAVAIL|EACCES|ENOTFOUND|EAI_AGAIN)/.exec(err.message)?.[1];
+  const text: Record<string, string> = {
+    EADDRINUSE: 'the address is already in use (another coordinator or process listens there)',
+    EADDRNOTAVAIL: 'no interface of this host has that address',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    ENOTFOUND: 'the host name does not resolve',
+    EAI_AGAIN: 'the host name does not resolve',
+  };
+  if (why === undefined) return err;
+  return new InputError(`--listen ${listen}: cannot listen: ${text[why] ?? why} (${why})`, { cause: err, details: { field: 'listen' } });
+}
+
 export class Coordinator {
   readonly opts: CoordinatorOptions;
   readonly metrics: CoordinatorMetrics = createCoordinatorMetrics();
@@ -34,8 +50,12 @@ export class Coordinator {
   /** run directories this coordinator computes into, locked until stop() (run-lock.ts) */
   private readonly locks = new Map<string, RunDirLock>();
   private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_MESSAGE_BYTES });
+  /** registered worker id -> last time heard from; only these may lease, heartbeat, complete, fail or release */
   private readonly workers = new Map<string, number>();
-  readonly checkToken: ReturnType<typeof makeTokenCheck>;
+  /** part of every worker id: an id from an earlier coordinator process is never taken for one of this one */
+  private readonly bootId = randomBytes(3).toString('hex');
+  /** the role (worker or admin) a call's bearer token grants; throws AuthError for none */
+  readonly checkRole: ReturnType<typeof makeRoleCheck>;
   private timer: NodeJS.Timeout | undefined;
   private metricsServer: MetricsServer | undefined;
   private workerSeq = 0;
@@ -46,7 +66,10 @@ export class Coordinator {
   /** `events`: where run lifecycle and tile events are published (coordinator/events); none: not published */
   constructor(input: CoordinatorOptionsInput, readonly log: Logger, readonly events?: EventBus) {
     this.opts = compileCoordinatorOptions(input);
-    this.checkToken = makeTokenCheck(this.opts.token);
+    // an embedded coordinator's generated token too: no log line of this process may show one
+    hideSecret(this.opts.token);
+    if (this.opts.adminToken !== undefined) hideSecret(this.opts.adminToken);
+    this.checkRole = makeRoleCheck({ worker: this.opts.token, admin: this.opts.adminToken });
   }
 
   async start(): Promise<void> {
@@ -61,7 +84,7 @@ export class Coordinator {
     this.server.addService(serviceDefinition(WorkerService), serviceImplementation(WorkerService, workerServiceHandlers(this), toGrpcStatus));
     this.server.addService(serviceDefinition(RunService), serviceImplementation(RunService, runServiceHandlers(this), toGrpcStatus));
     this.port = await new Promise<number>((ok, fail) =>
-      this.server.bindAsync(this.opts.listen, credentials, (err, port) => (err ? fail(err) : ok(port))),
+      this.server.bindAsync(this.opts.listen, credentials, (err, port) => (err ? fail(bindError(this.opts.listen, err)) : ok(port))),
     );
     const tickMs = Math.max(50, Math.min(1_000, Math.floor(this.opts.leaseMs / 4)));
     this.timer = setInterval(() => this.tick(), tickMs);
@@ -97,7 +120,7 @@ export class Coordinator {
     const held = this.locks.get(dir);
     let lock = held;
     if (lock === undefined && opts.lockDir === true) {
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       lock = await RunDirLock.acquire(dir);
     }
     try {
@@ -148,14 +171,21 @@ export class Coordinator {
     for (const id of this.names.get(name) ?? []) for (const run of this.runs.values()) run.workerLost(id, now);
   }
 
+  /**
+   * A call from `workerId`: refused unless this coordinator registered it (Register checks the token
+   * and the code version, so a worker of another version or one from before a restart cannot compute).
+   */
   seen(workerId: string): void {
+    if (!this.workers.has(workerId)) {
+      throw new UnregisteredWorkerError(`worker ${workerId === '' ? '(no id)' : workerId} is not registered with this coordinator (it restarted, or Register was skipped); register again`);
+    }
     this.workers.set(workerId, Date.now());
   }
 
   registerWorker(label: string, pid: number, name: string): string {
     this.workerSeq += 1;
-    const workerId = `w${this.workerSeq}-${label}-${pid}`;
-    this.seen(workerId);
+    const workerId = `w${this.workerSeq}-${label}-${pid}-${this.bootId}`;
+    this.workers.set(workerId, Date.now());
     if (name !== '') this.names.set(name, [...(this.names.get(name) ?? []), workerId]);
     return workerId;
   }

@@ -5,8 +5,10 @@ import type * as grpc from '@grpc/grpc-js';
 import { create } from '@bufbuild/protobuf';
 import { RunState, WatchRunResponseSchema } from '../../proto/gen/qusop/v1/run_service_pb.js';
 import type { RunController, RunPhase, RunProgressInfo } from '../run/run-controller.js';
+import { AuthError } from '../../worker/common/errors.js';
 import type { Coordinator } from './coordinator.js';
-import { makeTokenCheck } from '../rpc/auth.js';
+import { requireRole, type Role } from '../rpc/auth.js';
+import { confine } from './allowed-roots.js';
 
 const STATE: Record<RunPhase, RunState> = {
   PREPARED: RunState.RUNNING, RUNNING: RunState.RUNNING, AGGREGATING: RunState.AGGREGATING,
@@ -23,17 +25,29 @@ export function progressMessage(p: RunProgressInfo) {
 const ended = (run: RunController): boolean => run.phase === 'SUCCEEDED' || run.phase === 'FAILED' || run.phase === 'CANCELLED';
 
 export function runServiceHandlers(c: Coordinator) {
-  const auth = makeTokenCheck(c.opts.token);
   type Call = { metadata: grpc.Metadata; getPeer(): string };
+  /** SubmitRun and CancelRun act: the admin token; watching and reading results: either token */
+  const auth = (call: Call, method: string, allowed: readonly Role[]): void => {
+    try {
+      requireRole(c.checkRole(call), allowed, method, c.opts.adminToken !== undefined);
+    } catch (err) {
+      if (err instanceof AuthError) c.log.warn({ peer: call.getPeer(), method }, `refused: ${err.message}`);
+      throw err;
+    }
+  };
+  const anyRole: readonly Role[] = ['worker', 'admin'];
   return {
     submitRun: async (req: { scenarioPath: string; outDir: string }, call: Call) => {
-      auth(call);
-      const run = await c.submit(req.scenarioPath, req.outDir === '' ? undefined : req.outDir);
+      auth(call, 'SubmitRun', ['admin']);
+      // checked before anything is read: a path outside the roots is refused the same whether it exists or not
+      const scenario = await confine(req.scenarioPath, c.opts.allowedRoots, 'SubmitRun scenario_path');
+      const outDir = req.outDir === '' ? undefined : await confine(req.outDir, c.opts.allowedRoots, 'SubmitRun out_dir');
+      const run = await c.submit(scenario, outDir, { confinePath: (path, field) => confine(path, c.opts.allowedRoots, field) });
       const p = run.progress();
       return { runId: run.runId, outDir: run.opts.dir, tilesTotal: p.tilesTotal, tilesAlreadyDone: p.tilesResumed };
     },
     watchRun: async (req: { runId: string }, call: Call & grpc.ServerWritableStream<unknown, unknown>) => {
-      auth(call);
+      auth(call, 'WatchRun', anyRole);
       const run = c.run(req.runId);
       await new Promise<void>((resolveWatch) => {
         const send = (p: RunProgressInfo): void => {
@@ -58,13 +72,13 @@ export function runServiceHandlers(c: Coordinator) {
       });
     },
     getResult: async (req: { runId: string }, call: Call) => {
-      auth(call);
+      auth(call, 'GetResult', anyRole);
       const run = c.run(req.runId);
       const decisionsJson = run.phase === 'SUCCEEDED' ? await readFile(join(run.opts.dir, 'decisions.json'), 'utf8') : '';
       return { progress: progressMessage(run.progress()), decisionsJson, outDir: run.opts.dir };
     },
     cancelRun: async (req: { runId: string }, call: Call) => {
-      auth(call);
+      auth(call, 'CancelRun', ['admin']);
       const run = c.run(req.runId);
       run.cancel('cancelled by client');
       return { progress: progressMessage(run.progress()) };

@@ -8,6 +8,7 @@ import { CompleteOutcome } from '../../proto/gen/qusop/v1/worker_service_pb.js';
 import type { TileResult } from '../../proto/gen/qusop/v1/tile_pb.js';
 import { AuthError, VersionSkewError } from '../../worker/common/errors.js';
 import { codeVersion } from '../../worker/common/version.js';
+import { requireRole } from '../rpc/auth.js';
 import type { Coordinator } from './coordinator.js';
 
 const OUTCOME = { accepted: CompleteOutcome.ACCEPTED, duplicate: CompleteOutcome.DUPLICATE, conflict: CompleteOutcome.CONFLICT, unknown: CompleteOutcome.UNKNOWN } as const;
@@ -17,7 +18,7 @@ type Call = { metadata: grpc.Metadata; getPeer(): string };
 export function workerServiceHandlers(c: Coordinator) {
   const auth = (call: Call, method: string): void => {
     try {
-      c.checkToken(call);
+      requireRole(c.checkRole(call), ['worker'], method, c.opts.adminToken !== undefined);
     } catch (err) {
       if (err instanceof AuthError) c.log.warn({ peer: call.getPeer(), method }, `refused: ${err.message}`);
       throw err;

@@ -7,8 +7,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { createClient } from '../../proto/grpc-adapter.js';
 import { RunService } from '../../proto/gen/qusop/v1/run_service_pb.js';
-import { InputError } from '../../worker/common/errors.js';
+import { AuthError, InputError } from '../../worker/common/errors.js';
+import { channelCredentials, type ClientTls } from '../../worker/rpc/client-tls.js';
 import { authMetadata, fromGrpcError } from '../../worker/rpc/connection.js';
+import { explainConnectFailure } from '../../worker/rpc/transport-probe.js';
 import type { EventBus } from '../events/bus.js';
 import { isFinalPhase, phaseOf } from '../events/run-state.js';
 import type { RunProgressInfo } from '../run/run-controller.js';
@@ -43,8 +45,8 @@ export async function* busProgress(bus: EventBus, runId: string, opts: WatchSour
   }
 }
 
-export async function* grpcProgress(address: string, token: string, runId: string, opts: WatchSourceOptions = {}): AsyncIterable<RunProgressInfo> {
-  const client = createClient(RunService, address, grpc.credentials.createInsecure(), authMetadata(token));
+export async function* grpcProgress(address: string, token: string, runId: string, opts: WatchSourceOptions & { readonly tls?: ClientTls | undefined } = {}): AsyncIterable<RunProgressInfo> {
+  const client = createClient(RunService, address, channelCredentials(opts.tls), authMetadata(token));
   const stream = client.watchRun({ runId });
   const cancel = (): void => stream.cancel();
   opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -62,7 +64,12 @@ export async function* grpcProgress(address: string, token: string, runId: strin
     }
   } catch (err) {
     if (opts.signal?.aborted === true) return;
-    if ((err as { code?: number }).code === grpc.status.NOT_FOUND) throw new InputError(`coordinator ${address} has no run ${runId}`, { cause: err });
+    const code = (err as { code?: number }).code;
+    if (code === grpc.status.NOT_FOUND) throw new InputError(`coordinator ${address} has no run ${runId}`, { cause: err });
+    if (code === grpc.status.UNAVAILABLE) {
+      const why = await explainConnectFailure(address, opts.tls);
+      if (why !== undefined) throw new AuthError(`watching run ${runId} on ${address}: ${why}`, { cause: err });
+    }
     throw fromGrpcError(err, `watching run ${runId} on ${address}`);
   } finally {
     opts.signal?.removeEventListener('abort', cancel);

@@ -7,6 +7,8 @@
  */
 import { createLogger } from '../../worker/common/log.js';
 import { InputError, RunError } from '../../worker/common/errors.js';
+import { readToken } from '../../worker/common/secrets.js';
+import { readClientTls, type ClientTlsOptions } from '../../worker/rpc/client-tls.js';
 import type { EventBus } from '../events/bus.js';
 import { NatsEventBus } from '../events/nats-bus.js';
 import { checkRunId } from '../events/subjects.js';
@@ -19,7 +21,11 @@ export interface WatchCommandArgs {
   readonly runId: string;
   readonly nats?: string | undefined;
   readonly coordinator?: string | undefined;
+  /** the token for --coordinator, and the variable it came from (for messages) */
   readonly token?: string | undefined;
+  readonly tokenSource?: string | undefined;
+  /** --tls-ca/--tls-cert/--tls-key for --coordinator */
+  readonly tls?: ClientTlsOptions | undefined;
   /** give up after this long without seeing the run end (0: wait as long as it takes) */
   readonly timeoutS: number;
   readonly quiet: boolean;
@@ -53,10 +59,9 @@ export async function watchCommand(a: WatchCommandArgs): Promise<number> {
       const onQuiet = (): void => void process.stderr.write(`waiting for events of run ${runId} on ${where} ...\n`);
       updates = busProgress(bus, runId, { signal: abort.signal, onQuiet });
     } else {
-      const token = a.token;
-      if (token === undefined || token === '') throw new InputError("QUSOP_TOKEN is not set: watching through the coordinator needs the coordinator's token");
+      const token = readToken(a.token, a.tokenSource ?? 'QUSOP_TOKEN');
       where = `coordinator ${a.coordinator ?? ''}`;
-      updates = grpcProgress(a.coordinator ?? '', token, runId, { signal: abort.signal });
+      updates = grpcProgress(a.coordinator ?? '', token, runId, { signal: abort.signal, tls: readClientTls(a.tls ?? {}) });
     }
     const view = a.quiet ? { update: () => undefined, stop: () => undefined } : watchView(`run ${runId.slice(0, 8)}`);
     let last: RunProgressInfo | undefined;

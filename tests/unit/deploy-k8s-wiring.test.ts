@@ -210,3 +210,19 @@ test('the argument check can fail: a misspelled flag is rejected by the CLI defi
   assert.throws(() => parseQusopArgs(['coordinator', '--metric-port', '9464']), /Unknown argument/);
   assert.throws(() => parseQusopArgs(['worker', '--provider', 'tpu', '--coordinator', 'x:1']), /Invalid values/);
 });
+
+test('roles: only the farm coordinator gets the admin token (optional Secret the README creates), with --allowed-root; workers never', async () => {
+  const readme = await readFile(join(ROOT, 'deploy', 'README.md'), 'utf8');
+  assert.match(readme, /kubectl (-n \S+ )?create secret generic qusop-admin-token --from-literal=token=/);
+  for (const { w, c } of containers) {
+    const admin = c.env?.find((e) => e.name === 'QUSOP_ADMIN_TOKEN');
+    const argv = parseQusopArgs(c.args ?? []);
+    if (w.id === 'Deployment/qusop-coordinator') {
+      assert.deepEqual(admin?.valueFrom?.secretKeyRef, { name: 'qusop-admin-token', key: 'token', optional: true }, `${w.id}: QUSOP_ADMIN_TOKEN from an optional secretKeyRef`);
+      const roots = argv['allowed-root'] as string[] | undefined;
+      assert.ok(roots?.includes(String(argv['out-root'])), `${w.id}: --allowed-root covers --out-root`);
+    } else {
+      assert.equal(admin, undefined, `${w.id}: no admin token (a worker or a batch coordinator never takes submissions)`);
+    }
+  }
+});

@@ -57,12 +57,25 @@ export class RunError extends QusopError {
 
 /** Authentication or transport security refused a connection. */
 export class AuthError extends QusopError {
-  readonly code = 'AUTH';
+  readonly code: string = 'AUTH';
 }
 
 /** A worker and coordinator built from different code: results could differ, so the worker is refused. */
 export class VersionSkewError extends QusopError {
   readonly code = 'VERSION_SKEW';
+}
+
+/** A valid credential used for what its role may not do (the worker token on SubmitRun, say). */
+export class PermissionError extends AuthError {
+  override readonly code = 'PERMISSION';
+}
+
+/**
+ * A worker call names a worker id this coordinator never registered (it restarted, or the worker
+ * skipped Register). The worker registers again, which checks its version, and repeats the call.
+ */
+export class UnregisteredWorkerError extends QusopError {
+  readonly code = 'UNREGISTERED';
 }
 
 /**

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import type { PinoPretty as PinoPrettyFactory } from 'pino-pretty';
+import { redactSecrets } from './secrets.js';
 
 export interface Logger {
   debug(fields: Record<string, unknown>, msg: string): void;
@@ -31,7 +32,8 @@ export function logFormat(stream: { readonly isTTY?: boolean } = process.stderr)
 
 /** `stream` is for tests; by default stderr (fd 2, written synchronously so nothing is lost at exit). */
 export function createLogger(component: string, level: LogLevel = defaultLogLevel(), stream: NodeJS.WritableStream & { readonly isTTY?: boolean } = process.stderr): Logger {
-  const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime };
+  // every line passes redactSecrets last: no message, field or library error can carry a token out
+  const options = { level, base: { component }, timestamp: pino.stdTimeFunctions.isoTime, hooks: { streamWrite: redactSecrets } };
   if (logFormat(stream) === 'json') return pino(options, stream === process.stderr ? pino.destination(2) : stream) as unknown as Logger;
   // [08:02:30] WARN: worker: coordinator call failed; retrying {"retryInMs":100}, then an `err` line
   // loaded only here: JSON processes (workers, services, CI) skip its ~20 ms of module loading
