@@ -59,6 +59,8 @@ test('coordinator SIGTERM: drains, writes an "incomplete" manifest, exits 1 nami
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { status: string; tiles: { total: number; done: number } };
     assert.equal(manifest.status, 'incomplete');
     assert.ok(manifest.tiles.done < manifest.tiles.total);
+    // issue 17 item 14: the manifest is written after the server stopped, so no late result lands a shard it does not count
+    assert.equal(manifest.tiles.done, await shards(out), 'the manifest counts exactly the shards in the store');
     const w = await worker.done;
     assert.equal(w.code, 0, 'the worker was told to stop and exited cleanly');
     // resume
