@@ -2,8 +2,9 @@
  * The last degeneracy check of a fit (models/estimate/degeneracy.ts): the float32 steady-state graphs
  * the sweep would run, built in memory and evaluated on the fit's own subjects (their BW, COMED and
  * conditional modes, at the point estimate) and on every parameter-uncertainty draw (typical subject,
- * 70 kg), over each regimen's dose grid up to its largest extension. Any NaN/Inf there would fail a
- * run's tiles ("pd has N non-finite value(s)"), so it makes the fit degenerate.
+ * 70 kg), over doses 0.05-5000 mg (10 per decade: the answer grids QD 0.5-40 and QW 5-400 mg and three
+ * doublings of their stops, with a decade to spare below). Any NaN/Inf there would fail a run's tiles
+ * ("pd has N non-finite value(s)"), so it makes the fit degenerate.
  */
 import * as ort from 'onnxruntime-node';
 import type { Trial } from '../../models/ingest/trial.js';
@@ -12,8 +13,6 @@ import { nonFinitePredictions, type DegeneracyProblem } from '../../models/estim
 import { populationArtifact } from '../../models/export/population-model.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
 import { choleskyLower, K_ETA, P_THETA, packTheta } from '../../models/structures/parameters.js';
-import { DEFAULT_GRIDS, MAX_EXTENSIONS } from '../answer/grid-extension.js';
-import type { RegimenName } from '../answer/questions.js';
 
 interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[]; theta: number[] }
 
@@ -29,14 +28,8 @@ export function standardNormalOf(eta: readonly number[], lower: readonly number[
   return z;
 }
 
-/** The regimen's grid doses and its largest extension's top dose. */
-function doseGrid(regimen: RegimenName): number[] {
-  const g = DEFAULT_GRIDS[regimen];
-  const doses: number[] = [];
-  for (let d = g.start; d <= g.stop + 1e-9; d += g.step) doses.push(Math.round(d * 1e9) / 1e9);
-  doses.push(g.stop * 2 ** MAX_EXTENSIONS);
-  return doses;
-}
+/** 0.05 to 5000 mg, 10 log-spaced doses per decade. */
+export const CHECK_DOSES_MG: readonly number[] = Array.from({ length: 51 }, (_, i) => Number((0.05 * 10 ** (i / 10)).toPrecision(3)));
 
 function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[], doses: readonly number[]): Rows {
   const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
@@ -78,7 +71,7 @@ async function countNonFinite(grid: RegimenGrid, fit: FitResult, draws: readonly
 export async function graphPredictionProblems(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[]): Promise<DegeneracyProblem[]> {
   const out: DegeneracyProblem[] = [];
   for (const regimen of ['qd', 'qw'] as const) {
-    const doses = doseGrid(regimen);
+    const doses = CHECK_DOSES_MG;
     const usable = draws.filter((d) => d.length === P_THETA && d.every(Number.isFinite));
     const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], fit, usable, rowsFor(trial, fit, usable, doses));
     const p = nonFinitePredictions(`${regimen.toUpperCase()} steady-state graph (float32) over the fit's ${trial.subjects.length} subjects and ${usable.length} uncertainty draws at ${doses[0]}-${doses[doses.length - 1]} mg`, bad, total);
