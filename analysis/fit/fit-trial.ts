@@ -85,7 +85,6 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   };
   say('degeneracy check: parameter ranges, information, objective, VPC coverage, float32 graph predictions');
   const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
-  if (degenerate.length > 0) say(`degenerate fit${o.force === true ? ' (exported: --force)' : ''}: ${degenerate.map((p) => p.message).join('; ')}`);
   const provenance = {
     made_by: o.madeBy,
     code_version: codeVersion(),
