@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import type { Trial } from '../../models/ingest/trial.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import { nonFinitePredictions, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
-import { populationArtifact } from '../../models/export/population-model.js';
+import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
+import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
 import { choleskyLower, K_ETA, P_THETA, packTheta } from '../../models/structures/parameters.js';
 
@@ -47,9 +48,9 @@ function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[
   return rows;
 }
 
-async function countNonFinite(grid: RegimenGrid, fit: FitResult, draws: readonly (readonly number[])[], rows: Rows): Promise<{ bad: number; total: number }> {
-  const { onnxBytes } = populationArtifact(grid, fit.population, draws.length === 0 ? [] : draws, {});
-  const session = await ort.InferenceSession.create(onnxBytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+async function countNonFinite(grid: RegimenGrid, rows: Rows): Promise<{ bad: number; total: number }> {
+  // the graph holds no fitted number (the card does), so it is built without a card to validate
+  const session = await ort.InferenceSession.create(encodeModel(buildTrajectoryGraph(grid)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {
     const B = rows.dose.length;
     const t = (xs: number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
@@ -70,13 +71,14 @@ async function countNonFinite(grid: RegimenGrid, fit: FitResult, draws: readonly
 /** Problems (at most one per regimen) from non-finite outputs of the fit's graphs. */
 export async function graphPredictionProblems(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[]): Promise<DegeneracyProblem[]> {
   const out: DegeneracyProblem[] = [];
+  // a non-finite draw (e.g. logit IMAX = Infinity: IMAX estimated at 1) cannot even be written to a card
+  const usable = draws.filter((d) => d.length === P_THETA && d.every(Number.isFinite));
+  if (usable.length < draws.length) out.push({ kind: 'non-finite-prediction', parameter: 'uncertainty draws', value: draws.length - usable.length, message: `${draws.length - usable.length} of ${draws.length} parameter-uncertainty draws not finite` });
   for (const regimen of ['qd', 'qw'] as const) {
     const doses = CHECK_DOSES_MG;
-    const usable = draws.filter((d) => d.length === P_THETA && d.every(Number.isFinite));
-    const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], fit, usable, rowsFor(trial, fit, usable, doses));
+    const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], rowsFor(trial, fit, usable, doses));
     const p = nonFinitePredictions(`${regimen.toUpperCase()} steady-state graph (float32) over the fit's ${trial.subjects.length} subjects and ${usable.length} uncertainty draws at ${doses[0]}-${doses[doses.length - 1]} mg`, bad, total);
     if (p !== undefined) out.push(p);
-    if (usable.length < draws.length) out.push({ kind: 'non-finite-prediction', parameter: 'uncertainty draws', value: draws.length - usable.length, message: `${draws.length - usable.length} of ${draws.length} parameter-uncertainty draws not finite` });
   }
   return out;
 }

@@ -110,5 +110,9 @@ test("the graph check after a fit names the issue fit's non-finite predictions a
   assert.deepEqual(await graphPredictionProblems(trial, shipped.fit, [packTheta(base)]), []);
   const problems = await graphPredictionProblems(trial, fitWith({ Q: 1e21, V2: 0.02 }), [packTheta(fitWith({ Q: 1e21, V2: 0.02 }).population)]);
   assert.deepEqual(problems.map((p) => p.kind), ['non-finite-prediction', 'non-finite-prediction']);
+  // a draw with logit IMAX = Infinity (seen on a one-compartment trial, seed 3) is named, not a crash
+  const infinite = packTheta(base).map((v, i) => (i === 8 ? Infinity : v));
+  const drawProblems = await graphPredictionProblems(trial, shipped.fit, [packTheta(base), infinite]);
+  assert.deepEqual(drawProblems.map((p) => p.message), ['1 of 2 parameter-uncertainty draws not finite']);
   assert.match(problems[0]?.message ?? '', /^QD steady-state graph \(float32\) over the fit's 48 subjects and 1 uncertainty draws at 0\.05-5000 mg: \d+ of \d+ predicted values not finite/);
 });
