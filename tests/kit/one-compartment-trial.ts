@@ -11,6 +11,12 @@
  * Log-normal IIV on CL, V, KA, R0, KOUT, IC50 (allometric BW on CL and V, COMED on the baseline) and
  * residual error as the fit assumes it (PK combined, PD additive); deterministic by seed (mulberry32 +
  * Box-Muller), so a seed is a fixed file.
+ *
+ * What `qusop fit` (seed 20251121) returned on these trials before the degeneracy check: seed 1
+ * converged with a small peripheral compartment (Q 0.016 L/h, V2 0.34 L; not degenerate); seed 2
+ * Q 2.3e13 L/h, V2 0.73 L, "converged: false", information singular, exported and answered; seed 3
+ * Q 1.9e31 L/h, V2 0.043 L, 72 of 200 draws non-finite, every float32 prediction NaN (the issue's
+ * symptom; the export itself then failed on a non-finite draw).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
