@@ -87,9 +87,10 @@ test('parameter sets the check accepts (its corners and 200 at random) give fini
   const corners: Partial<FixedEffects>[] = [
     // every rate at 1e3 /h, volumes at 0.1 L
     { CL: 100, V1: 0.1, Q: 100, V2: 0.1, KA: 1e3, KOUT: 1e3 },
-    // Q/CL = 1e4 with k21 at 1e3 /h; V2/V1 at 1e-4 allowed by the volume floor only with V1 = 1e3 L
-    { CL: 0.01, V1: 10, Q: 100, V2: 0.1, KA: 1e-5 * 2, KOUT: 1e-5 },
-    { CL: 1, V1: 1e3, Q: 1e-4 * 1 + 0.1, V2: 0.1, KA: 1e3, KOUT: 1e-5 },
+    // Q/CL = 1e4 with k21 at 1e3 /h
+    { CL: 0.01, V1: 10, Q: 100, V2: 0.1, KA: 2e-5, KOUT: 1e-5 },
+    // V2/V1 = 1e-4 (the volume floor allows it only with V1 = 1e3 L)
+    { CL: 1, V1: 1e3, Q: 0.1, V2: 0.1, KA: 1e3, KOUT: 1e-5 },
     // slow end: every rate near 1e-5 /h, big volumes
     { CL: 1, V1: 1e5, Q: 1, V2: 1e5, KA: 1e-5, KOUT: 1e-5 },
   ];
