@@ -19,6 +19,7 @@ import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './ca
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
 import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
 import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.js';
+import { cardDegeneracies, withDegenerateCaveat } from './answer/degenerate-caveat.js';
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
@@ -92,6 +93,10 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     }
   }
   const models = given ?? (await loadAnswerModels(cards));
+  for (const m of models) {
+    const problems = cardDegeneracies(m.cards.qd.card);
+    if (problems.length > 0) process.stderr.write(`WARNING: model ${m.label} was exported from a degenerate fit (forced): ${problems.join('; ')}. Its answers are flagged degenerate-fit.\n`);
+  }
   const plan: AnswerPlan = { outDir, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }), base, thresholdNgMl: THRESHOLD_NG_ML, targets: TARGETS, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models };
 
   const execute: RunExecutor = async (scenarioPath, runDir, round) => {
@@ -104,7 +109,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
   };
   const answerRun = await answerFiveQuestions(plan, execute);
-  const answers = buildAnswers(answerRun).map((x) => withReplicateCaveat(x, a.replicates));
+  const answers = buildAnswers(answerRun).map((x) => withDegenerateCaveat(withReplicateCaveat(x, a.replicates), models));
   if (answers.some((x) => x.flags.includes(FEW_REPLICATES))) process.stderr.write(`${answers.find((x) => x.flags.includes(FEW_REPLICATES))?.statement.replace(/^.*Caveat: /, 'caveat: ')}\n`);
   const armsMg = [...new Set(trial.subjects.map((s) => s.doseMg))].sort((x, y) => x - y);
   const notes = modelNotes(models, { file: basename(trialPath), sha256: trialSha, subjects: trial.subjects.length, armsMg });

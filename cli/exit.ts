@@ -1,5 +1,5 @@
 /** The one place where errors become exit codes and a one-line message on stderr. */
-import { AuthError, InputError, ModelError, QusopError, RunError, ShardError, StorageError, TileError, VersionSkewError } from '../worker/common/errors.js';
+import { AuthError, DegenerateFitError, InputError, ModelError, QusopError, RunError, ShardError, StorageError, TileError, VersionSkewError } from '../worker/common/errors.js';
 import { redactSecrets } from '../worker/common/secrets.js';
 
 /** 70 and 74 are sysexits.h's EX_SOFTWARE and EX_IOERR. */
@@ -10,7 +10,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof InputError || err instanceof ModelError || err instanceof VersionSkewError) return EXIT.badInput;
   if (err instanceof AuthError) return EXIT.auth;
   if (err instanceof StorageError) return EXIT.storage;
-  if (err instanceof RunError || err instanceof ShardError || err instanceof TileError) return EXIT.runFailed;
+  if (err instanceof RunError || err instanceof ShardError || err instanceof TileError || err instanceof DegenerateFitError) return EXIT.runFailed;
   if (err instanceof QusopError && err.code === 'TRANSPORT') return EXIT.transport;
   return EXIT.internal;
 }

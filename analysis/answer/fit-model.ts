@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { sha256Hex } from '../../worker/model/load-card.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
+import { DegenerateFitError } from '../../worker/common/errors.js';
+import { degeneracySummary } from '../../models/estimate/degeneracy.js';
 import { fitTrial } from '../fit/fit-trial.js';
 
 export const SHIPPED_MODEL_DIR = (): string => join(packageRoot(), 'models', 'estdata');
@@ -46,12 +48,20 @@ export interface FitAndExportOptions {
   readonly progress?: (p: FitProgress) => void;
 }
 
-/** Fit -> draws -> ONNX + cards (and the fit's diagnostics) in outDir; returns the two card paths. */
+/**
+ * Fit -> draws -> ONNX + cards (and the fit's diagnostics) in outDir; returns the two card paths.
+ * A degenerate fit is not exported: DegenerateFitError names its problems, before any run starts.
+ */
 export async function fitAndExport(trialPath: string, o: FitAndExportOptions): Promise<string[]> {
   const r = await fitTrial(trialPath, {
     seed: o.seed, draws: o.draws, vpcReplicates: 100, outDir: o.outDir, madeBy: 'qusop answer (no --model: fitted to the trial)',
     ...(o.progress === undefined ? {} : { progress: o.progress }),
     ...(o.dataSpec === undefined ? {} : { dataSpec: o.dataSpec }),
   });
+  if (r.cards === null) {
+    throw new DegenerateFitError(`degenerate fit to ${trialPath}: ${degeneracySummary(r.degenerate)}. No run started; the fit is recorded in ${join(o.outDir, 'fit-report.md')} (\`qusop fit --force\` exports it, then \`qusop answer --model\` runs it)`, {
+      details: { file: trialPath, problems: r.degenerate },
+    });
+  }
   return [r.cards.qd, r.cards.qw];
 }

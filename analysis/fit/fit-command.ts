@@ -1,7 +1,12 @@
-/** `qusop fit`: the fit with progress on stderr, the parameter table and where everything went on stdout. */
-import { readFile } from 'node:fs/promises';
+/**
+ * `qusop fit`: the fit with progress on stderr, the parameter table and where everything went on
+ * stdout. Exit 1 when the fit did not converge or is degenerate (then nothing is exported unless
+ * --force, and stderr names every problem).
+ */
+import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
+import { degeneracySummary } from '../../models/estimate/degeneracy.js';
 import { fitTrial } from './fit-trial.js';
 
 export interface FitCommandArgs {
@@ -11,6 +16,7 @@ export interface FitCommandArgs {
   readonly seed: number;
   readonly draws: number;
   readonly vpcReplicates: number;
+  readonly force?: boolean | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -20,7 +26,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
   let last = 0;
   const r = await fitTrial(a.trial, {
     ...(a.dataSpec === undefined ? {} : { dataSpec: a.dataSpec }),
-    seed: a.seed, draws: a.draws, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
+    seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say: (line) => process.stderr.write(`${line}\n`),
     progress: (p) => {
       const now = Date.now();
@@ -32,6 +38,16 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     },
   });
   process.stdout.write(await readFile(join(resolve(a.out), 'fit-report.md'), 'utf8'));
-  process.stdout.write(`\nmodel cards: ${r.cards.qd}\n             ${r.cards.qw}\n`);
+  if (r.cards !== null) process.stdout.write(`\nmodel cards: ${r.cards.qd}\n             ${r.cards.qw}\n`);
+  if (r.degenerate.length > 0) {
+    const out = resolve(a.out);
+    process.stderr.write(`qusop fit: degenerate fit to ${a.trial}: ${degeneracySummary(r.degenerate)}\n`);
+    if (r.cards === null) {
+      process.stderr.write(`not exported (no cards, ONNX or model.yaml); the fit is recorded in ${join(out, 'fit.json')} and ${join(out, 'fit-report.md')}; --force exports it anyway\n`);
+      const stale = await access(join(out, 'qd.model.json')).then(() => true, () => false);
+      if (stale) process.stderr.write(`note: ${out} still holds model cards from an earlier fit; they are not this fit's\n`);
+    } else process.stderr.write('exported anyway (--force): the cards carry diagnostics.degenerate\n');
+    return 1;
+  }
   return r.fit.converged ? 0 : 1;
 }

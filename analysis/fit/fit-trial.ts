@@ -3,6 +3,11 @@
  * plus the fit's record: fit.json (everything the fit returned), fit-report.md (parameter table) and
  * diagnostics/ (GOF, residuals, VPC as PNG), referenced from the model cards so reports embed them.
  * Shared by `qusop fit` and `qusop answer` (no --model).
+ *
+ * Every fit is checked for degeneracy (models/estimate/degeneracy.ts, plus the float32 graphs'
+ * predictions: graph-check.ts). A degenerate fit still gets its fit.json and fit-report.md (with a
+ * "Degenerate fit" section) but no cards, ONNX or model.yaml unless `force`; forced cards carry
+ * `diagnostics.degenerate`.
  */
 import { readFile } from 'node:fs/promises';
 import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
@@ -14,13 +19,14 @@ import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
 import { trialFromDataset } from '../../models/ingest/trial-projection.js';
-import { modelFileText } from '../../models/import/write-model-file.js';
 import { fitPopulationModel, type FitProgress, type FitResult } from '../../models/estimate/fit.js';
 import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
-import { exportPopulationModel } from '../../models/export/population-model.js';
 import { goodnessOfFit } from '../../models/estimate/gof.js';
 import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc.js';
+import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { renderSvg, svgToPng } from '../plots.js';
+import { graphPredictionProblems } from './graph-check.js';
+import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 
 export interface FitTrialOptions {
@@ -33,13 +39,18 @@ export interface FitTrialOptions {
   readonly madeBy: string;
   /** dataset spec file (YAML) mapping the trial; default: standard names recognised */
   readonly dataSpec?: string;
+  /** export a degenerate fit anyway (its cards name the problems) */
+  readonly force?: boolean;
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
 
 export interface FitTrialResult {
-  readonly cards: { readonly qd: string; readonly qw: string };
+  /** null: degenerate and not forced, nothing exported */
+  readonly cards: { readonly qd: string; readonly qw: string } | null;
   readonly fit: FitResult;
+  /** empty: the fit is fit for sweeping */
+  readonly degenerate: readonly DegeneracyProblem[];
   readonly vpc: VpcResult;
   readonly summary: string;
 }
@@ -48,34 +59,6 @@ export interface FitTrialResult {
 async function figure(dir: string, name: string, spec: TopLevelSpec): Promise<string> {
   await writeOutput(join(dir, `${name}.png`), svgToPng(await renderSvg(spec)));
   return `diagnostics/${name}.png`;
-}
-
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string): string {
-  const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
-  const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
-  const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
-  return [
-    `# Population PK/PD fit`,
-    '',
-    `Data: \`${trialPath}\` (sha256 ${dataSha256}); method: SAEM, -2LL by importance sampling, SEs from the linearised Fisher information; seed ${fit.seed}.`,
-    '',
-    `-2LL ${f(fit.objective.minus2LL)} (MC s.e. ${f(fit.objective.mcStandardError)}); converged: ${fit.converged}; SAEM iterations ${fit.iterations.burnIn} + ${fit.iterations.explore} + ${fit.iterations.smooth}; ${Math.round(fit.timingsMs.total / 1000)} s.`,
-    '',
-    '| group | parameter | estimate | SE | RSE % |',
-    '|---|---|---|---|---|',
-    ...rows,
-    '',
-    `Eta shrinkage: ${shrink}.`,
-    '',
-    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.`,
-    '',
-    ...(fit.notes.length > 0 ? ['Notes:', ...fit.notes.map((n) => `- ${n}`), ''] : []),
-    '![goodness of fit](diagnostics/gof.png)',
-    '![residuals](diagnostics/residuals.png)',
-    '![VPC PK](diagnostics/vpc-pk.png)',
-    '![VPC PD](diagnostics/vpc-pd.png)',
-    '',
-  ].join('\n');
 }
 
 export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<FitTrialResult> {
@@ -100,6 +83,8 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
     vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
     vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
   };
+  say('degeneracy check: parameter ranges, information, objective, VPC coverage, float32 graph predictions');
+  const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
   const provenance = {
     made_by: o.madeBy,
     code_version: codeVersion(),
@@ -121,10 +106,6 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
     timings_ms: fit.timingsMs,
     figures,
   };
-  const cards = await exportPopulationModel(fit.population, draws, o.outDir, provenance, diagnostics);
-  await writeOutput(join(o.outDir, 'fit.json'), JSON.stringify({ provenance, fit, vpc }, null, 2) + '\n');
-  await writeOutput(join(o.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, dataSha256, trialPath));
-  // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
-  await writeOutput(join(o.outDir, 'model.yaml'), modelFileText(fit, { draws: o.draws, seed: o.seed, source: { tool: 'qusop fit', code_version: provenance.code_version, data: provenance.data } }));
-  return { cards, fit, vpc, summary };
+  const cards = await writeFitRecord({ outDir: o.outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance, diagnostics });
+  return { cards, fit, degenerate, vpc, summary };
 }

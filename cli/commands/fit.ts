@@ -11,9 +11,10 @@ const builder = (y: Argv) =>
     .option('out', { type: 'string', default: 'models/estdata', describe: 'output directory: qd/qw ONNX + cards, fit.json, fit-report.md, diagnostics/' })
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
     .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards (replicate r uses draw r mod draws)' }))
-    .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }));
+    .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }))
+    .option('force', { type: 'boolean', default: false, describe: 'export a degenerate fit anyway (its cards carry diagnostics.degenerate; exit status stays 1)' });
 
 export const fitCommandModule = defineCommand('fit <trial>', 'Fit the population PK/PD model to a trial and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'] });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force });
 });

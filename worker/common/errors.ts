@@ -55,6 +55,14 @@ export class RunError extends QusopError {
   readonly code = 'RUN';
 }
 
+/**
+ * A fitted model is degenerate (a parameter at a bound, rates diverging, information not positive
+ * definite, VPC far off, non-finite predictions): not exported for sweeping unless forced.
+ */
+export class DegenerateFitError extends QusopError {
+  readonly code = 'DEGENERATE_FIT';
+}
+
 /** Authentication or transport security refused a connection. */
 export class AuthError extends QusopError {
   readonly code: string = 'AUTH';

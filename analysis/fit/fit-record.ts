@@ -1,0 +1,85 @@
+/**
+ * What a fit leaves on disk, and the export decision: fit.json (everything the fit returned, its VPC
+ * and its degeneracies) and fit-report.md always; the QD/QW cards + ONNX and model.yaml only when the
+ * fit is not degenerate or the user forces it (the cards then carry `diagnostics.degenerate`).
+ */
+import { join } from 'node:path';
+import { makeDirectory, writeOutput } from '../../worker/common/fs-error.js';
+import { modelFileText } from '../../models/import/write-model-file.js';
+import type { FitResult } from '../../models/estimate/fit.js';
+import type { VpcResult } from '../../models/estimate/vpc.js';
+import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import { exportPopulationModel } from '../../models/export/population-model.js';
+
+export interface FitRecord {
+  readonly outDir: string;
+  readonly trialPath: string;
+  readonly dataSha256: string;
+  readonly fit: FitResult;
+  readonly vpc: VpcResult;
+  readonly degenerate: readonly DegeneracyProblem[];
+  readonly force: boolean;
+  readonly draws: number[][];
+  readonly seed: number;
+  readonly provenance: { readonly code_version: string; readonly data: unknown } & Readonly<Record<string, unknown>>;
+  readonly diagnostics: Readonly<Record<string, unknown>>;
+}
+
+function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: boolean): string[] {
+  if (problems.length === 0) return [];
+  return [
+    '## Degenerate fit',
+    '',
+    forced
+      ? 'Exported anyway because --force was given: the cards carry these problems in `diagnostics.degenerate`, and doses computed from them are not to be trusted.'
+      : 'Not exported for sweeping (no cards, ONNX or model.yaml): the data do not support this model as fitted. `--force` exports it anyway.',
+    '',
+    ...problems.map((p) => `- ${p.message}`),
+    '',
+  ];
+}
+
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean): string {
+  const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
+  const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
+  const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
+  return [
+    `# Population PK/PD fit`,
+    '',
+    `Data: \`${trialPath}\` (sha256 ${dataSha256}); method: SAEM, -2LL by importance sampling, SEs from the linearised Fisher information; seed ${fit.seed}.`,
+    '',
+    `-2LL ${f(fit.objective.minus2LL)} (MC s.e. ${f(fit.objective.mcStandardError)}); converged: ${fit.converged}; SAEM iterations ${fit.iterations.burnIn} + ${fit.iterations.explore} + ${fit.iterations.smooth}; ${Math.round(fit.timingsMs.total / 1000)} s.`,
+    '',
+    ...degenerateMarkdown(degenerate, forced),
+    '| group | parameter | estimate | SE | RSE % |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Eta shrinkage: ${shrink}.`,
+    '',
+    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.`,
+    '',
+    ...(fit.notes.length > 0 ? ['Notes:', ...fit.notes.map((n) => `- ${n}`), ''] : []),
+    '![goodness of fit](diagnostics/gof.png)',
+    '![residuals](diagnostics/residuals.png)',
+    '![VPC PK](diagnostics/vpc-pk.png)',
+    '![VPC PD](diagnostics/vpc-pd.png)',
+    '',
+  ].join('\n');
+}
+
+/** Writes the record; returns the card paths, or null when the fit is degenerate and not forced. */
+export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: string } | null> {
+  const exported = r.degenerate.length === 0 || r.force;
+  const { fit, vpc, degenerate } = r;
+  await makeDirectory(r.outDir);
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported));
+  if (!exported) return null;
+  // named on the cards only when forced: a sound fit's cards keep their bytes
+  const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
+  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics);
+  // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
+  await writeOutput(join(r.outDir, 'model.yaml'), modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } }));
+  return cards;
+}

@@ -1,0 +1,123 @@
+/**
+ * Degenerate fits (issue 18 §2): after every fit, the problems that make its estimate unfit for
+ * sweeping, each named in words with the parameter and value. A degenerate fit is not exported unless
+ * the user forces it (analysis/fit/). Pure: a FitResult (and its VPC) in, a list of problems out; the
+ * caller adds what it measured elsewhere (non-finite predictions of the float32 graph).
+ *
+ * Thresholds and why:
+ * - Rate constants (k10 = CL/V1, k12 = Q/V1, k21 = Q/V2, KA, KOUT) in [1e-5, 1e3] /h: 1e3 /h is a
+ *   half-life of 2.5 s and 1e-5 /h one of 8 years; beyond either, sampling over minutes to weeks cannot
+ *   tell the rate from instantaneous or from absent, so the value is where the optimiser drifted, not
+ *   an estimate. The bound also keeps the float32 graph finite with a wide margin: it overflows only
+ *   once a rate's square passes float32's 3.4e38, i.e. a rate above ~1.8e19 /h (tests/unit/
+ *   fit-degeneracy-graph.test.ts feeds rates far past 1e3 and the issue's Q ~ 1e21, V2 ~ 0.02).
+ * - Volumes V1, V2 (70 kg) in [0.1, 1e5] L: below 0.1 L is less than 1/30 of the plasma volume, above
+ *   1e5 L more than 1 000 times total body water even as an apparent volume.
+ * - Q/CL and V2/V1 in [1e-4, 1e4]: distribution 1e4 times faster than elimination (or a peripheral
+ *   compartment 1e4 times the central one) equilibrates at once, and 1e4 times slower (or 1e4 times
+ *   smaller) is never seen: either way the data follow one compartment and the ratio runs to its limit.
+ * - VPC: each endpoint's observed percentiles fall inside their simulated 90 % intervals with
+ *   probability 0.9 under a right model, so the count inside is ~ Binomial(n, 0.9) (the points are
+ *   correlated, so this is a screen, not an exact test). The fit is flagged when even the one-sided 99 %
+ *   Clopper-Pearson upper bound on the coverage from k of n points is below 0.9, i.e.
+ *   P(X <= k | n, 0.9) < 1 %.
+ */
+import betaQuantile from '@stdlib/stats-base-dists-beta-quantile';
+import type { FixedEffectName } from '../structures/parameters.js';
+import type { FitResult } from './fit.js';
+import type { VpcResult } from './vpc.js';
+
+export type DegeneracyKind = 'at-bound' | 'implausible-rate' | 'implausible-volume' | 'diverging-ratio' | 'information' | 'objective' | 'vpc' | 'non-finite-prediction';
+
+export interface DegeneracyProblem {
+  readonly kind: DegeneracyKind;
+  /** the parameter (or quantity) concerned */
+  readonly parameter: string;
+  readonly value: number;
+  /** the problem in words, with the parameter and value */
+  readonly message: string;
+}
+
+export const PLAUSIBLE = {
+  ratePerH: [1e-5, 1e3],
+  volumeL: [0.1, 1e5],
+  ratio: [1e-4, 1e4],
+} as const;
+
+export const VPC_NOMINAL = 0.9;
+export const VPC_CONFIDENCE = 0.99;
+
+const num = (x: number): string => (Number.isFinite(x) && x !== 0 && (Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3) ? x.toExponential(3) : String(Number(x.toPrecision(4))));
+const outside = (x: number, [lo, hi]: readonly [number, number]): boolean => !(x >= lo && x <= hi);
+
+/** The one-sided upper confidence bound on a coverage from k of n points (Clopper-Pearson). */
+export function coverageUpperBound(k: number, n: number, confidence = VPC_CONFIDENCE): number {
+  return k >= n ? 1 : betaQuantile(confidence, k + 1, n - k);
+}
+
+/** True when k of n points inside nominal-90 % intervals is too few for a right model (99 % one-sided). */
+export function vpcCoverageTooLow(k: number, n: number): boolean {
+  return n > 0 && coverageUpperBound(k, n) < VPC_NOMINAL;
+}
+
+function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>): DegeneracyProblem[] {
+  const out: DegeneracyProblem[] = [];
+  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2], ['KA', fixed.KA], ['KOUT', fixed.KOUT]];
+  for (const [name, v] of rates) {
+    if (outside(v, PLAUSIBLE.ratePerH)) out.push({ kind: 'implausible-rate', parameter: name, value: v, message: `rate ${name} is ${num(v)} /h, outside the plausible ${num(PLAUSIBLE.ratePerH[0])}..${num(PLAUSIBLE.ratePerH[1])} /h` });
+  }
+  for (const name of ['V1', 'V2'] as const) {
+    const v = fixed[name];
+    if (outside(v, PLAUSIBLE.volumeL)) out.push({ kind: 'implausible-volume', parameter: name, value: v, message: `volume ${name} is ${num(v)} L, outside the plausible ${num(PLAUSIBLE.volumeL[0])}..${num(PLAUSIBLE.volumeL[1])} L` });
+  }
+  const ratios: [string, number][] = [['Q/CL', fixed.Q / fixed.CL], ['V2/V1', fixed.V2 / fixed.V1]];
+  for (const [name, v] of ratios) {
+    if (outside(v, PLAUSIBLE.ratio)) out.push({ kind: 'diverging-ratio', parameter: name, value: v, message: `ratio ${name} is ${num(v)}, beyond ${num(PLAUSIBLE.ratio[0])}..${num(PLAUSIBLE.ratio[1])}: the data follow fewer compartments than the model has` });
+  }
+  return out;
+}
+
+function vpcProblems(vpc: VpcResult): DegeneracyProblem[] {
+  const out: DegeneracyProblem[] = [];
+  for (const [dvid, endpoint] of [[1, 'pk'], [2, 'pd']] as const) {
+    const points = vpc.bins.filter((b) => b.dvid === dvid).flatMap((b) => b.observed.map((o, i) => [o, b.simulated[i] ?? [NaN, NaN, NaN]] as const));
+    const k = points.filter(([o, [lo, , hi]]) => o >= lo && o <= hi).length;
+    const n = points.length;
+    if (vpcCoverageTooLow(k, n)) {
+      out.push({
+        kind: 'vpc', parameter: `VPC coverage ${endpoint.toUpperCase()}`, value: k / n,
+        message: `VPC ${endpoint.toUpperCase()}: ${k} of ${n} observed percentiles (${num(100 * k / n)} %) inside their simulated 90 % intervals; below what a right model gives (99 % upper bound ${num(100 * coverageUpperBound(k, n))} % < 90 %)`,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every degeneracy of the fit (empty: fit for sweeping). */
+export function fitDegeneracies(fit: FitResult, vpc: VpcResult): DegeneracyProblem[] {
+  const out: DegeneracyProblem[] = [];
+  for (const name of fit.convergence.atBound) {
+    const v = fit.population.fixed[name];
+    out.push({ kind: 'at-bound', parameter: name, value: v, message: `fixed effect ${name} at a bound of its range (${num(v)})` });
+  }
+  out.push(...parameterProblems(fit.population.fixed));
+  if (!fit.convergence.informationPositiveDefinite) {
+    const v = fit.convergence.informationMinEigenvalue;
+    out.push({ kind: 'information', parameter: 'Fisher information', value: v, message: `Fisher information not positive definite (min eigenvalue ${num(v)}): some parameters are not identified` });
+  }
+  if (!fit.convergence.objectiveFinite || !Number.isFinite(fit.objective.minus2LL)) {
+    out.push({ kind: 'objective', parameter: '-2LL', value: fit.objective.minus2LL, message: `objective -2LL is ${fit.objective.minus2LL}, not finite` });
+  }
+  out.push(...vpcProblems(vpc));
+  return out;
+}
+
+/** The problem a count of non-finite model predictions makes (undefined: none). */
+export function nonFinitePredictions(where: string, count: number, total: number): DegeneracyProblem | undefined {
+  return count === 0 ? undefined : { kind: 'non-finite-prediction', parameter: where, value: count, message: `${where}: ${count} of ${total} predicted values not finite (NaN/Inf)` };
+}
+
+/** One line naming every problem, for error messages. */
+export function degeneracySummary(problems: readonly DegeneracyProblem[]): string {
+  return problems.map((p) => p.message).join('; ');
+}
