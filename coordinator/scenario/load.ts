@@ -82,6 +82,8 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
       if (first !== k) at(['targets', k], `${t} repeats targets[${first}]; each target once`);
     });
     names.add(sc.name);
+    if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at([], 'a threshold is required: threshold_ng_ml, or threshold: { value, unit }');
+    if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
     const bw = sc.population.bw;
     if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)
       at(['population', 'bw', 'uniform', 'min_kg'], `min_kg (${bw.uniform.min_kg}) must be <= max_kg (${bw.uniform.max_kg})`);
