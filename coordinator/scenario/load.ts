@@ -82,7 +82,7 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
       if (first !== k) at(['targets', k], `${t} repeats targets[${first}]; each target once`);
     });
     names.add(sc.name);
-    if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at([], 'a threshold is required: threshold_ng_ml, or threshold: { value, unit }');
+    if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at(['threshold_ng_ml'], 'required: give threshold_ng_ml, or threshold: { value, unit }');
     if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
     const bw = sc.population.bw;
     if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)
