@@ -27,7 +27,7 @@ export function parseScenarioText(text: string, path: string): ScenarioFile {
   return parsed.data;
 }
 
-function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: LineCounter, path: string): InputError {
+export function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: LineCounter, path: string): InputError {
   if (issue === undefined) return new InputError(`${path}: invalid scenario file`);
   let fieldPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   let message = issue.message;
@@ -40,7 +40,7 @@ function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: L
   return located(path, doc, lines, fieldPath, message);
 }
 
-function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
+export function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
   const line = lineOf(doc, lines, fieldPath);
   const where = fieldPath.length > 0 ? ` ${formatPath(fieldPath)}:` : '';
   return new InputError(`${path}:${line}:${where} ${message}`, { details: { file: path, line, field: formatPath(fieldPath) } });
