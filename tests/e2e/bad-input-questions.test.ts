@@ -100,3 +100,30 @@ for (const c of CASES) {
     });
   });
 }
+
+/** `qusop answer --questions`: the questions file is checked before the answer directory is touched */
+const QD = { name: 'qd', tau_h: 24, doses_mg: { start: 0.5, stop: 2, step: 0.5 } };
+const question = (q: Obj): string => stringify({ questions: [{ id: 'q1', threshold: { value: 3.3, unit: 'ng/mL' }, regimens: [QD], populations: [{ name: 'base' }], targets: [0.9], ...q }] });
+
+const ANSWER_CASES: { name: string; file?: string; message: RegExp }[] = [
+  { name: 'questions file missing', message: /q\.yaml: cannot read questions file \(ENOENT\)/ },
+  { name: 'unknown question field', file: question({ treshold: 3 }), message: /q\.yaml:\d+: questions\[0\]\.treshold: unknown field "treshold"/ },
+  { name: 'question statistic unknown', file: question({ statistic: 'auc' }), message: /q\.yaml:\d+: questions\[0\]\.statistic: .*expected one of .*"max".*"trough"/ },
+  { name: 'question threshold unit', file: question({ threshold: { value: 1, unit: 'IU/L' } }), message: /q\.yaml:\d+: questions\[0\]\.threshold\.unit: .*expected one of/ },
+  { name: 'question population override', file: question({ populations: [{ name: 'x', bw: 'uniform:90:60' }] }), message: /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.bw: uniform:90:60: expected 0 < LO <= HI \(kg\)/ },
+  { name: 'question regimen tau without a model card', file: question({ regimens: [{ ...QD, tau_h: 12 }] }), message: /q\.yaml: questions\[0\]\.regimens\[0\]\.tau_h: 12 h: qusop answer's models are QD \(24 h\) and QW \(168 h\) cards; expected 24 or 168/ },
+];
+
+for (const c of ANSWER_CASES) {
+  test(`bad question input: answer --questions, ${c.name}`, async () => {
+    await withTempDir(async (dir) => {
+      if (c.file !== undefined) await writeFile(join(dir, 'q.yaml'), c.file);
+      const out = join(dir, 'out');
+      const r = await runCli(['answer', join(TEST_MODEL_DIR, '..', '..', '..', 'data', 'EstData.csv'), '--model', join(TEST_MODEL_DIR, 'qd.model.json'), '--model', join(TEST_MODEL_DIR, 'qw.model.json'),
+        '--questions', join(dir, 'q.yaml'), '--replicates', '2', '--subjects', '10', '--workers', '1', '--quiet', '--out', out], { timeoutMs: 60_000 });
+      assert.match(r.stderr, c.message, `stderr:\n${r.stderr}`);
+      assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`);
+      assert.equal(await exists(out), false, 'nothing written: no answer directory');
+    });
+  });
+}
