@@ -205,16 +205,22 @@ function thresholdNgMl(sc: ScenarioInput): number {
 function checkQuestionAgainstCard(sc: ScenarioInput, model: LoadedModel, cardPath: string, scenarioPath: string, i: number): void {
   const { question } = questionOf(sc);
   if (question === undefined) return;
-  const field = question.endpoint === 'concentration' && model.card.outputs.conc === undefined ? 'endpoint' : 'statistic';
-  try {
-    const out = endpointOutput(model.card, question.endpoint);
-    fromNgMl(1, out.unit, `model card "${model.card.name}"`);
-    headStatistic(model.card, question);
-  } catch (err) {
+  const fail = (field: string, err: unknown): never => {
     throw new InputError(`${scenarioPath}: scenarios[${i}].${field}: model ${cardPath}: ${(err as Error).message}`, {
       cause: err,
       details: { file: scenarioPath, field: `scenarios[${i}].${field}` },
     });
+  };
+  try {
+    const out = endpointOutput(model.card, question.endpoint);
+    fromNgMl(1, out.unit, `model card "${model.card.name}"`);
+  } catch (err) {
+    fail('endpoint', err);
+  }
+  try {
+    headStatistic(model.card, question);
+  } catch (err) {
+    fail('statistic', err);
   }
 }
 
