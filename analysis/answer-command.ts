@@ -25,12 +25,16 @@ import { loadAnswerModels } from './answer/models.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { TARGETS } from './answer/questions.js';
+import { loadQuestionsFile } from './answer/questions-file.js';
+import { answerCustomQuestions, checkAnswerRegimens, customAnswerTable, isFiveQuestions, writeCustomAnswersJson } from './answer/custom-questions.js';
 import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
 import { percentLabel } from '../coordinator/scenario/percent.js';
 
 export interface AnswerCommandArgs {
   readonly trial: string;
   readonly dataSpec?: string | undefined;
+  /** a questions file (analysis/answer/questions-file.ts); absent: the five EstData questions */
+  readonly questions?: string | undefined;
   readonly model: readonly string[];
   readonly bw?: string | undefined;
   readonly comed?: string | undefined;
@@ -59,6 +63,12 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const trial = await readTrial(trialPath, spec); // file:line errors before anything runs
   const trialSha = sha256Hex(await readFile(trialPath));
   const dataSpec = specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) };
+  const questionsPath = a.questions === undefined ? undefined : resolve(a.questions);
+  const questionsFile = questionsPath === undefined ? undefined : await loadQuestionsFile(questionsPath); // file:line errors before anything runs
+  const questions = questionsPath === undefined || questionsFile === undefined ? undefined : { path: questionsPath, sha256: sha256Hex(await readFile(questionsPath)), file: questionsFile };
+  // the five questions asked through a file are answered the five-question way (same bytes as without the file)
+  const custom = questions !== undefined && !isFiveQuestions(questions.file, THRESHOLD_NG_ML) ? questions : undefined;
+  if (custom !== undefined) checkAnswerRegimens(custom.file, custom.path);
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
@@ -67,7 +77,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
 
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
   await claimAnswerDir(outDir, answerRequest({
-    trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: base, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+    trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
   }));
 
   let cards = a.model;
@@ -108,6 +118,16 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     if (!succeeded || run.result === undefined) throw new RunError(`run ${run.runId} (${scenarioPath}) ${run.phase.toLowerCase()}: ${run.progress().error}`, { details: { dir: runDir } });
     return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
   };
+  if (custom !== undefined) {
+    const settings = { file: { path: custom.path, sha256: custom.sha256 }, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }), base, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models, outDir };
+    const { result, answers } = await answerCustomQuestions(custom.file, settings, execute);
+    const testModel = models.some((m) => m.testModel);
+    const context = { questions_file: settings.file, trial: { path: trialPath, sha256: trialSha }, ...(dataSpec === null ? {} : { data_spec: dataSpec }), model_source: modelSource, test_model: testModel, run_id: result.runId };
+    const answersPath = await writeCustomAnswersJson(outDir, answers, context);
+    process.stdout.write(customAnswerTable(answers, testModel));
+    process.stderr.write(`answers: ${answersPath}\nrun:     ${outDir} (decisions.json, curves.parquet; the report and calibration check are the five questions')\n`);
+    return 0;
+  }
   const answerRun = await answerFiveQuestions(plan, execute);
   const answers = buildAnswers(answerRun).map((x) => withDegenerateCaveat(withReplicateCaveat(x, a.replicates), models));
   if (answers.some((x) => x.flags.includes(FEW_REPLICATES))) process.stderr.write(`${answers.find((x) => x.flags.includes(FEW_REPLICATES))?.statement.replace(/^.*Caveat: /, 'caveat: ')}\n`);

@@ -16,6 +16,24 @@ export interface RegimenSpec {
   readonly modelSha256: string;
 }
 
+/** Which card output a question reads: `biomarker` = outputs.pd, `concentration` = outputs.conc. */
+export type Endpoint = 'biomarker' | 'concentration';
+/** The statistic of the endpoint over the steady-state window (worker/onnx/window-statistic.ts defines each on the grid). */
+export type WindowStatistic = 'max' | 'min' | 'mean' | 'trough';
+export type Comparison = '<=' | '>=';
+
+/**
+ * What a subject's success is: `statistic(endpoint over the window) comparison threshold`. A scenario
+ * without it asks the original question (biomarker, max, <=), so its spec and run id are unchanged.
+ */
+export interface QuestionSpec {
+  readonly endpoint: Endpoint;
+  readonly statistic: WindowStatistic;
+  readonly comparison: Comparison;
+}
+
+export const DEFAULT_QUESTION: QuestionSpec = { endpoint: 'biomarker', statistic: 'max', comparison: '<=' };
+
 export interface ScenarioSpec {
   readonly name: string;
   readonly description: string;
@@ -24,7 +42,10 @@ export interface ScenarioSpec {
   readonly population: PopulationSpec;
   /** human-readable statement of the population assumptions, carried into outputs */
   readonly populationLabel: string;
+  /** the threshold as a mass concentration in ng/mL whatever the endpoint (the worker converts it to the output's unit) */
   readonly thresholdNgMl: number;
+  /** absent: DEFAULT_QUESTION */
+  readonly question?: QuestionSpec;
   readonly targets: readonly number[];
   readonly replicates: number;
   readonly band: { readonly method: BandMethod; readonly level: number };

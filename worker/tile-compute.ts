@@ -9,7 +9,8 @@ import { sumsLimit } from './onnx/reduction-head.js';
 import type { ModelCard } from './model/card.js';
 import { drawSubjects } from './population/draw.js';
 import { scenarioKey } from './rng/scenario-key.js';
-import type { RunSpecJson } from './run-spec.js';
+import type { QuestionSpec, RunSpecJson } from './run-spec.js';
+import { endpointOutput, statisticWords } from './onnx/window-statistic.js';
 import type { TrajectoryRunner } from './onnx/session.js';
 
 export interface TileRange {
@@ -83,7 +84,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
         x.comed.set(pop.comed, off);
         if (x.eta !== undefined) x.eta.set(popEta, off * K);
       }
-      const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl);
+      const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl, sc.question);
       for (let d = 0; d < D; d += 1) {
         totals.k[d] = (totals.k[d] ?? 0) + (out.k[d] ?? 0);
         totals.q20[d] = (totals.q20[d] ?? 0n) + (out.sumMaxQ20[d] ?? 0n);
@@ -91,7 +92,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
         totals.maxAbs[d] = Math.max(totals.maxAbs[d] ?? 0, out.maxAbs[d] ?? 0);
       }
     }
-    for (let d = 0; d < D; d += 1) checkSumsRange(totals.maxAbs[d] ?? 0, limit, M, doses[d] ?? NaN, r, model.card.name);
+    for (let d = 0; d < D; d += 1) checkSumsRange(totals.maxAbs[d] ?? 0, limit, M, doses[d] ?? NaN, r, model.card, sc.question);
     for (let d = 0; d < D; d += 1) {
       cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: totals.k[d] ?? 0, sumMaxQ20: totals.q20[d] ?? 0n, sumMaxSqQ12: totals.q12[d] ?? 0n });
     }
@@ -100,13 +101,15 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
 }
 
 /**
- * The cell's sums are exact int64 only while every window maximum is within sumsLimit(M); beyond it
+ * The cell's sums are exact int64 only while every window statistic is within sumsLimit(M); beyond it
  * they wrap. A permanent error (the same inputs give the same values on any worker): no retry.
  */
-function checkSumsRange(maxAbs: number, limit: number, M: number, doseMg: number, replicate: number, model: string): void {
+function checkSumsRange(maxAbs: number, limit: number, M: number, doseMg: number, replicate: number, card: ModelCard, question?: QuestionSpec): void {
   if (maxAbs <= limit) return;
+  const { name, unit } = endpointOutput(card, question?.endpoint ?? 'biomarker');
+  const sym = question?.statistic ?? 'max';
   throw new TileError(
-    `model "${model}": window maximum of pd reaches ${maxAbs.toPrecision(4)} ng/mL (dose ${doseMg} mg, replicate ${replicate}); the exact sums of a cell of ${M} subjects (int64, max * 2^20 and max^2 * 2^12) hold |max| <= ${limit.toPrecision(4)} ng/mL: check the model's units and output`,
+    `model "${card.name}": window ${statisticWords(question)} of ${name} reaches ${maxAbs.toPrecision(4)} ${unit} (dose ${doseMg} mg, replicate ${replicate}); the exact sums of a cell of ${M} subjects (int64, ${sym} * 2^20 and ${sym}^2 * 2^12) hold |${sym}| <= ${limit.toPrecision(4)} ${unit}: check the model's units and output`,
     { retryable: false, details: { maxAbs, limit, subjects: M, doseMg, replicate } },
   );
 }

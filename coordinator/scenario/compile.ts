@@ -13,7 +13,8 @@ import { codeVersion } from '../../worker/common/version.js';
 import { loadModel, sha256Hex, type LoadedModel } from '../../worker/model/load-card.js';
 import { cardDigest } from '../../worker/model/card-digest.js';
 import type { BwPrior, ComedPrior, PopulationSpec } from '../../worker/population/prior.js';
-import type { RegimenSpec, RunSpecJson, ScenarioSpec } from '../../worker/run-spec.js';
+import { DEFAULT_QUESTION, type QuestionSpec, type RegimenSpec, type RunSpecJson, type ScenarioSpec } from '../../worker/run-spec.js';
+import { endpointOutput, fromNgMl, headStatistic, questionKey, toNgMl } from '../../worker/onnx/window-statistic.js';
 import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
 import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
@@ -64,6 +65,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
           { details: { file: scenarioPath, field: `scenarios[${i}].regimens[${j}].tau_h` } },
         );
       }
+      checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
     }
@@ -73,7 +75,8 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       seed: sc.seed,
       population: population.spec,
       populationLabel: population.label,
-      thresholdNgMl: sc.threshold_ng_ml,
+      thresholdNgMl: thresholdNgMl(sc),
+      ...questionOf(sc),
       targets: sc.targets,
       replicates: sc.replicates,
       band: sc.band,
@@ -174,6 +177,51 @@ async function compilePopulation(
     comedLabel = `COMED = ${c.fixed}`;
   }
   return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${sc.subjects} subjects x ${sc.replicates} replicates` };
+}
+
+/**
+ * The scenario's question, present only when it differs from the default (max biomarker <=): a
+ * scenario without the new fields compiles to exactly the spec (and run id) it had before them.
+ */
+function questionOf(sc: ScenarioInput): { question?: QuestionSpec } {
+  const q: QuestionSpec = {
+    endpoint: sc.endpoint ?? DEFAULT_QUESTION.endpoint,
+    statistic: sc.statistic ?? DEFAULT_QUESTION.statistic,
+    comparison: sc.comparison ?? DEFAULT_QUESTION.comparison,
+  };
+  return questionKey(q) === questionKey(DEFAULT_QUESTION) ? {} : { question: q };
+}
+
+/** The threshold in ng/mL (load.ts made sure exactly one form is given and the unit is known). */
+function thresholdNgMl(sc: ScenarioInput): number {
+  if (sc.threshold_ng_ml !== undefined) return sc.threshold_ng_ml;
+  const t = sc.threshold;
+  const v = t === undefined ? undefined : toNgMl(t.value, t.unit);
+  if (v === undefined) throw new InputError(`scenario "${sc.name}": threshold has no value in a known unit`);
+  return v;
+}
+
+/** The card has the endpoint's output in a mass-concentration unit and a grid the statistic is defined on. */
+function checkQuestionAgainstCard(sc: ScenarioInput, model: LoadedModel, cardPath: string, scenarioPath: string, i: number): void {
+  const { question } = questionOf(sc);
+  if (question === undefined) return;
+  const fail = (field: string, err: unknown): never => {
+    throw new InputError(`${scenarioPath}: scenarios[${i}].${field}: model ${cardPath}: ${(err as Error).message}`, {
+      cause: err,
+      details: { file: scenarioPath, field: `scenarios[${i}].${field}` },
+    });
+  };
+  try {
+    const out = endpointOutput(model.card, question.endpoint);
+    fromNgMl(1, out.unit, `model card "${model.card.name}"`);
+  } catch (err) {
+    fail('endpoint', err);
+  }
+  try {
+    headStatistic(model.card, question);
+  } catch (err) {
+    fail('statistic', err);
+  }
 }
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;

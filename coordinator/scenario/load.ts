@@ -27,7 +27,7 @@ export function parseScenarioText(text: string, path: string): ScenarioFile {
   return parsed.data;
 }
 
-function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: LineCounter, path: string): InputError {
+export function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: LineCounter, path: string): InputError {
   if (issue === undefined) return new InputError(`${path}: invalid scenario file`);
   let fieldPath = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   let message = issue.message;
@@ -40,7 +40,7 @@ function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, lines: L
   return located(path, doc, lines, fieldPath, message);
 }
 
-function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
+export function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
   const line = lineOf(doc, lines, fieldPath);
   const where = fieldPath.length > 0 ? ` ${formatPath(fieldPath)}:` : '';
   return new InputError(`${path}:${line}:${where} ${message}`, { details: { file: path, line, field: formatPath(fieldPath) } });
@@ -82,6 +82,8 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
       if (first !== k) at(['targets', k], `${t} repeats targets[${first}]; each target once`);
     });
     names.add(sc.name);
+    if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at(['threshold_ng_ml'], 'required: give threshold_ng_ml, or threshold: { value, unit }');
+    if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
     const bw = sc.population.bw;
     if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)
       at(['population', 'bw', 'uniform', 'min_kg'], `min_kg (${bw.uniform.min_kg}) must be <= max_kg (${bw.uniform.max_kg})`);

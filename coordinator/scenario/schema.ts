@@ -3,6 +3,7 @@
  * loader (load.ts) turns a zod issue into `file:line: path: message`.
  */
 import { z } from 'zod';
+import { CONCENTRATION_UNITS } from '../../worker/onnx/window-statistic.js';
 import { BODY_WEIGHT_MAX_KG, LIMITS } from './limits.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -52,7 +53,15 @@ export const ScenarioSchema = z.strictObject({
     bw: BwSchema,
     comed: ComedSchema,
   }),
-  threshold_ng_ml: finite.positive(),
+  /** the card output the question reads: biomarker = outputs.pd (default), concentration = outputs.conc */
+  endpoint: z.enum(['biomarker', 'concentration']).optional(),
+  /** over the steady-state window (worker/onnx/window-statistic.ts): max (default), min, mean, trough */
+  statistic: z.enum(['max', 'min', 'mean', 'trough']).optional(),
+  /** success is `statistic comparison threshold`: <= (default) or >= */
+  comparison: z.enum(['<=', '>=']).optional(),
+  /** the threshold in ng/mL; or `threshold` with its unit (exactly one of the two) */
+  threshold_ng_ml: finite.positive().optional(),
+  threshold: z.strictObject({ value: finite.positive(), unit: z.enum(CONCENTRATION_UNITS as [string, ...string[]]) }).optional(),
   targets: z.array(finite.gt(0).lt(1)).min(1),
   replicates: z.number().int().positive().max(LIMITS.replicates),
   subjects: z.number().int().positive().max(LIMITS.subjects),

@@ -1,6 +1,7 @@
 /**
  * The trajectory-model session: verifies the ONNX bytes against their card (hash, then the input /
- * output contract), appends the reduction head, and evaluates group-major batches in session.run
+ * output contract), appends the reduction head (one onnxruntime session per question asked of the
+ * model: endpoint, statistic, comparison; the default one is made at load), and evaluates group-major batches in session.run
  * calls of at most maxBatchRows rows. Only per-group integer counts come back, so splitting a batch
  * differently cannot change a result (DESIGN.md "Determinism"). session.run blocks the JS thread;
  * parallelism comes from more worker processes, hence intraOpThreads defaults to 1.
@@ -16,6 +17,8 @@ import { checkDeterministic } from './determinism-probe.js';
 import { createSessionWithProvider } from './provider.js';
 import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
+import { endpointOutput, fromNgMl, headStatistic, questionKey } from './window-statistic.js';
+import { DEFAULT_QUESTION, type QuestionSpec } from '../run-spec.js';
 
 export interface LoadOptions {
   executionProvider: ExecutionProviderName;
@@ -38,11 +41,12 @@ export interface TrajectoryInputs {
 }
 
 export interface GroupReductions {
-  /** subjects whose window maximum of pd is <= the threshold (compared in float32) */
+  /** subjects whose window statistic of the endpoint compares as asked with the threshold (in float32; default max pd <= threshold) */
   k: number[];
+  /** sums of the statistic (reduction-head.ts; named for max, the default statistic) */
   sumMaxQ20: bigint[];
   sumMaxSqQ12: bigint[];
-  /** largest |window maximum of pd| per group: the caller checks it against sumsLimit (reduction-head.ts) */
+  /** largest |statistic| per group: the caller checks it against sumsLimit (reduction-head.ts) */
   maxAbs: number[];
 }
 
@@ -52,7 +56,8 @@ export interface TrajectoryRunner {
   readonly executionProvider: ExecutionProviderName;
   /** rows per session.run (the smaller of the worker's option and the card's max_batch_rows) */
   readonly maxBatchRows: number;
-  evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number): Promise<GroupReductions>;
+  /** thresholdNgMl in ng/mL, compared in the endpoint output's unit; question absent: max pd <= threshold */
+  evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question?: QuestionSpec): Promise<GroupReductions>;
   release(): Promise<void>;
 }
 
@@ -124,26 +129,44 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
   }
   checkGraphAgainstCard(card, model);
   const maxBatchRows = Math.min(opts.maxBatchRows, card.max_batch_rows ?? Number.POSITIVE_INFINITY);
-  const headed = encodeModel(appendReductionHead(model, card.outputs.pd));
   const logger = opts.logger.child({ model: card.name });
-  let created;
-  try {
-    created = await createSessionWithProvider(headed, opts.executionProvider, trajectorySessionOptions(opts.intraOpThreads ?? 1), logger);
-  } catch (err) {
-    throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
-  }
-  const { session, executionProvider } = created;
-  try {
-    await checkDeterministic(card, session, ort.Tensor, maxBatchRows, model.graph?.node.map((n) => n.opType) ?? []);
-  } catch (err) {
-    await session.release();
-    throw err;
-  }
+  const opTypes = model.graph?.node.map((n) => n.opType) ?? [];
+  let executionProvider = opts.executionProvider;
+  const headedSession = async (question: QuestionSpec): Promise<ort.InferenceSession> => {
+    const output = endpointOutput(card, question.endpoint);
+    const headed = encodeModel(appendReductionHead(model, output.name, headStatistic(card, question)));
+    let created;
+    try {
+      created = await createSessionWithProvider(headed, opts.executionProvider, trajectorySessionOptions(opts.intraOpThreads ?? 1), logger);
+    } catch (err) {
+      throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not load the model`, { cause: err });
+    }
+    executionProvider = created.executionProvider;
+    try {
+      await checkDeterministic(card, created.session, ort.Tensor, maxBatchRows, opTypes);
+    } catch (err) {
+      await created.session.release();
+      throw err;
+    }
+    return created.session;
+  };
+  const sessions = new Map<string, Promise<ort.InferenceSession>>();
+  const sessionFor = (question: QuestionSpec): Promise<ort.InferenceSession> => {
+    const key = questionKey(question);
+    let p = sessions.get(key);
+    if (p === undefined) {
+      p = headedSession(question);
+      sessions.set(key, p);
+      p.catch(() => sessions.delete(key));
+    }
+    return p;
+  };
+  await sessionFor(DEFAULT_QUESTION);
   logger.debug({ executionProvider, maxBatchRows }, 'trajectory model loaded');
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;
 
-  const evaluate = async (inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number): Promise<GroupReductions> => {
+  const evaluate = async (inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question = DEFAULT_QUESTION): Promise<GroupReductions> => {
     for (const [field, v] of [['groups', groups], ['subjectsPerGroup', subjectsPerGroup]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new InputError(`model "${card.name}": evaluate() ${field} must be a positive integer, got ${v}`);
     }
@@ -155,7 +178,9 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const sumMaxSqQ12 = new Array<bigint>(groups).fill(0n);
     const nonfinite = new Array<bigint>(groups).fill(0n);
     const maxAbs = new Array<number>(groups).fill(0);
-    const threshold = new ort.Tensor('float32', Float32Array.of(thresholdNgMl), [1]);
+    const output = endpointOutput(card, question.endpoint);
+    const session = await sessionFor(question);
+    const threshold = new ort.Tensor('float32', Float32Array.of(fromNgMl(thresholdNgMl, output.unit, `model card "${card.name}"`)), [1]);
     for (const c of planChunks(groups, subjectsPerGroup, maxBatchRows)) {
       const first = c.group * subjectsPerGroup + c.subjectStart;
       const n = c.groups * c.subjects;
@@ -189,7 +214,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
         maxAbs[g] = Math.max(maxAbs[g] ?? 0, absOut[j] ?? 0);
         const groupDone = c.subjectStart + c.subjects === subjectsPerGroup;
         if (groupDone && nonfinite[g] !== 0n) {
-          throw new TileError(`model "${card.name}": pd has ${nonfinite[g]} non-finite value(s) (NaN/Inf) in group ${g}`, {
+          throw new TileError(`model "${card.name}": ${output.name} has ${nonfinite[g]} non-finite value(s) (NaN/Inf) in group ${g}`, {
             retryable: false,
             details: { group: g, nonfinite: Number(nonfinite[g]) },
           });
@@ -199,7 +224,12 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     return { k, sumMaxQ20, sumMaxSqQ12, maxAbs };
   };
 
-  return { card, executionProvider, maxBatchRows, evaluate, release: () => session.release() };
+  const release = async (): Promise<void> => {
+    const open = await Promise.allSettled([...sessions.values()]);
+    sessions.clear();
+    for (const r of open) if (r.status === 'fulfilled') await r.value.release();
+  };
+  return { card, executionProvider, maxBatchRows, evaluate, release };
 }
 
 interface Column {
