@@ -25,8 +25,9 @@ test('a faulty worker build beside an honest one: determinism alarm with both di
     const out = join(tmp, 'out');
     const coordinator = startCoordinator({ scenario, out, port, tileTrajectories: 16_000, extraArgs: ['--verify-fraction', '1'] });
     await coordinator.waitFor(/coordinator listening/);
-    const faulty = startWorker(port, 'faulty', FAULTY);
-    await coordinator.waitFor(/worker registered/);
+    // the faulty worker's tiles take 2 s, so the honest one is registered and asking for work before the
+    // faulty one could finish the run alone (then it would verify its own tiles, which cannot disagree)
+    const faulty = startWorker(port, 'faulty', { ...FAULTY, QUSOP_TEST_SLOW_TILE_MS: '2000' });
     const honest = startWorker(port, 'honest');
     try {
       const c = await coordinator.done;
