@@ -187,6 +187,17 @@ const CASES: Case[] = [
     },
     code: 2, message: /no input "age", which the card declares in inputs\.covariates/,
   },
+  {
+    name: 'a card declaring a conc output its graph lacks',
+    scenario: async (d) => {
+      await copyFile(join(TEST_MODEL_DIR, 'qd.onnx'), join(d, 'qd.onnx'));
+      const card = JSON.parse(await readFile(QD, 'utf8')) as { outputs: Record<string, string> };
+      card.outputs['conc'] = 'conc';
+      await writeFile(join(d, 'qd.model.json'), JSON.stringify(card));
+      return replaced(QD, join(d, 'qd.model.json'));
+    },
+    code: 2, message: /the ONNX graph has no output "conc" \(card outputs\.conc\); graph outputs: \[pd\]/,
+  },
   { name: 'regimen tau does not match the model', scenario: replaced('tau_h: 168', 'tau_h: 24'), code: 2, message: /scenarios\[0\]\.regimens\[1\]\.tau_h is 24 h but model .*qw\.model\.json is for regimen "QW" with tau_h 168 h/ },
   { name: '--model without REGIMEN=', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--model', QD], code: 2, message: /--model .*qd\.model\.json: expected REGIMEN=CARD\.model\.json/ },
   { name: '--model for an unknown regimen', scenario: stringify(base()), args: (d, s) => ['run', s, '--out', join(d, 'out'), '--model', `bid=${QD}`], code: 2, message: /--model bid=\.\.\.: .* has no regimen named "bid"/ },

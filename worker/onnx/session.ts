@@ -290,14 +290,18 @@ export function checkGraphAgainstCard(card: ModelCard, model: ModelProto): void 
       throw new ModelError(`${where}: ONNX input "${e.name}" has ${cols} columns, card ${e.field} says ${e.width}`);
     }
   }
-  const pd = g.output.find((o) => o.name === card.outputs.pd);
-  if (pd === undefined) {
-    throw new ModelError(`${where}: the ONNX graph has no output "${card.outputs.pd}" (card outputs.pd); graph outputs: [${g.output.map((o) => o.name).join(', ')}]`);
-  }
-  checkTensor(where, 'output', pd, 2);
-  const steps = describeValueInfo(pd)?.dims?.[1];
-  if (typeof steps === 'number' && steps !== card.time_grid_h.length) {
-    throw new ModelError(`${where}: ONNX output "${pd.name}" has ${steps} time points, card time_grid_h has ${card.time_grid_h.length}`);
+  // every output the card declares (pd, and conc when declared: a concentration question reads it)
+  const declared = Object.entries(card.outputs).filter((e): e is [string, string] => typeof e[1] === 'string');
+  for (const [field, name] of declared) {
+    const out = g.output.find((o) => o.name === name);
+    if (out === undefined) {
+      throw new ModelError(`${where}: the ONNX graph has no output "${name}" (card outputs.${field}); graph outputs: [${g.output.map((o) => o.name).join(', ')}]`);
+    }
+    checkTensor(where, 'output', out, 2);
+    const steps = describeValueInfo(out)?.dims?.[1];
+    if (typeof steps === 'number' && steps !== card.time_grid_h.length) {
+      throw new ModelError(`${where}: ONNX output "${out.name}" has ${steps} time points, card time_grid_h has ${card.time_grid_h.length}`);
+    }
   }
 }
 
