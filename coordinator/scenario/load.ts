@@ -2,11 +2,11 @@
  * Reads a scenario file: YAML (with merge keys) -> schema validation -> semantic checks. Every error
  * names the file, the line, the field path and what was expected; nothing is planned from a bad file.
  */
-import { isCollection, type Document, type LineCounter } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
 import { readTextFile } from '../../worker/common/text-file.js';
-import { parseYamlText } from '../../worker/common/yaml-text.js';
+import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { LIMITS } from './limits.js';
 import { ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { doseGrid } from './dose-grid.js';
@@ -41,29 +41,9 @@ export function issueError(issue: z.core.$ZodIssue | undefined, doc: Document, l
 }
 
 export function located(path: string, doc: Document, lines: LineCounter, fieldPath: (string | number)[], message: string): InputError {
-  const line = lineOf(doc, lines, fieldPath);
+  const line = lineOfPath(doc, lines, fieldPath);
   const where = fieldPath.length > 0 ? ` ${formatPath(fieldPath)}:` : '';
   return new InputError(`${path}:${line}:${where} ${message}`, { details: { file: path, line, field: formatPath(fieldPath) } });
-}
-
-/** The line of the deepest YAML node that exists on the path (keys first, so unknown keys point at themselves). */
-function lineOf(doc: Document, lines: LineCounter, fieldPath: (string | number)[]): number {
-  for (let depth = fieldPath.length; depth >= 0; depth -= 1) {
-    const parent = depth === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, depth - 1), true);
-    const key = fieldPath[depth - 1];
-    if (depth > 0 && isCollection(parent)) {
-      const pair = (parent.items as { key?: { value?: unknown; range?: [number, number, number] } }[]).find(
-        (it, i) => (it.key !== undefined ? it.key.value === key : i === key),
-      );
-      const range = pair?.key?.range ?? (parent.get(key, true) as { range?: [number, number, number] } | undefined)?.range;
-      if (range !== undefined) return lines.linePos(range[0]).line;
-    }
-    if (depth === 0) {
-      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
-      return range === undefined ? 1 : lines.linePos(range[0]).line;
-    }
-  }
-  return 1;
 }
 
 export function formatPath(p: readonly (string | number)[]): string {

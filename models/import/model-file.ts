@@ -10,7 +10,7 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
-import { parseYamlText } from '../../worker/common/yaml-text.js';
+import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
@@ -65,8 +65,7 @@ export function parseModelFile(
 ): ImportedModel {
   const { doc, lines, value } = parseYamlText(text, path);
   const at = (field: (string | number)[], message: string): InputError => {
-    const node = doc.getIn(field, true) as { range?: [number, number, number] } | undefined;
-    const line = node?.range === undefined ? 1 : lines.linePos(node.range[0]).line;
+    const line = lineOfPath(doc, lines, field);
     return new InputError(`${path}:${line}: ${field.join('.')}: ${message}`, { details: { file: path, line, field: field.join('.') } });
   };
   const parsed = ModelFileSchema.safeParse(value);

@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
 import { readTextFile } from '../../worker/common/text-file.js';
-import { parseYamlText } from '../../worker/common/yaml-text.js';
+import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { STANDARD_ITEMS, type StandardItem } from './column-map.js';
 
 const columnName = z.string().min(1);
@@ -88,9 +88,7 @@ export function parseDataSpec(text: string, path: string): DataSpec {
     // an unknown key is located at the key itself
     const at = [...(issue?.path ?? []), ...(issue?.code === 'unrecognized_keys' ? [issue.keys[0] ?? ''] : [])].map((k) => (typeof k === 'symbol' ? String(k) : k));
     const field = (issue?.path ?? []).map(String).join('.');
-    const pair = doc.getIn(at.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-    const node = (pair?.items?.find((it) => it.key?.value === at[at.length - 1])?.key ?? doc.getIn(at, true)) as { range?: [number, number, number] } | undefined;
-    const line = node?.range === undefined ? 1 : lines.linePos(node.range[0]).line;
+    const line = lineOfPath(doc, lines, at);
     const message = issue?.code === 'unrecognized_keys' ? `unknown field "${issue.keys.join('", "')}"` : (issue?.message ?? 'invalid');
     throw new InputError(`${path}:${line}: ${field === '' ? '' : `${field}: `}${message}`, { details: { file: path, line, field } });
   }

@@ -4,7 +4,7 @@
  * hint about its own API. Refused: syntax errors, duplicate keys, a second document, and alias chains
  * that expand past the parser's limit (an "alias bomb").
  */
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isCollection, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { InputError } from './errors.js';
 
 export interface YamlText {
@@ -53,4 +53,27 @@ function firstAliasLine(doc: Document, lines: LineCounter): number {
     },
   });
   return line;
+}
+
+/**
+ * The line of the deepest YAML node that exists on `fieldPath` (keys first, so an unknown key points at
+ * itself and a missing one at its parent): every located error about a YAML field uses it.
+ */
+export function lineOfPath(doc: Document, lines: LineCounter, fieldPath: readonly (string | number)[]): number {
+  for (let depth = fieldPath.length; depth >= 0; depth -= 1) {
+    const parent = depth === 0 ? doc.contents : doc.getIn(fieldPath.slice(0, depth - 1), true);
+    const key = fieldPath[depth - 1];
+    if (depth > 0 && isCollection(parent)) {
+      const pair = (parent.items as { key?: { value?: unknown; range?: [number, number, number] } }[]).find(
+        (it, i) => (it.key !== undefined ? it.key.value === key : i === key),
+      );
+      const range = pair?.key?.range ?? (parent.get(key, true) as { range?: [number, number, number] } | undefined)?.range;
+      if (range !== undefined) return lines.linePos(range[0]).line;
+    }
+    if (depth === 0) {
+      const range = (doc.contents as { range?: [number, number, number] } | null)?.range;
+      return range === undefined ? 1 : lines.linePos(range[0]).line;
+    }
+  }
+  return 1;
 }
