@@ -104,13 +104,15 @@ export class Worker {
             break;
           }
           if (lease.tiles.length === 0) {
+            // finished is final (a shutting-down coordinator, or no run busy): the result in flight is
+            // awaited below; asking again could find the coordinator already gone
+            if (lease.finished && this.opts.exitWhenFinished) break;
             if (completing !== undefined) {
               // the run may only look finished (or empty) until our last result lands: ask again after it
               await completing;
               completing = undefined;
               continue;
             }
-            if (lease.finished && this.opts.exitWhenFinished) break;
             await sleep(Math.max(50, lease.retryAfterMs));
             continue;
           }

@@ -193,7 +193,10 @@ export class Coordinator {
   /** Tiles for a worker from the first run that has some; `finished` tells an idle worker to exit. */
   lease(workerId: string, maxTiles: number): { tiles: Tile[]; retryAfterMs: number; finished: boolean } {
     this.seen(workerId);
-    if (this.shuttingDown) return { tiles: [], retryAfterMs: 0, finished: true };
+    if (this.shuttingDown) {
+      this.toldToExit.add(workerId);
+      return { tiles: [], retryAfterMs: 0, finished: true };
+    }
     const now = Date.now();
     let retryAfterMs = 1_000;
     for (const run of this.runs.values()) {
@@ -227,13 +230,21 @@ export class Coordinator {
 
   /**
    * Graceful shutdown (SIGTERM): no new leases, workers are told to exit; waits up to `boundMs` for
-   * results of tiles in flight (they are still accepted), so the run directory keeps them for resume.
+   * results of tiles in flight (they are still accepted), so the run directory keeps them for resume,
+   * and then for every live worker to have been told to exit in a Lease reply. Without the second wait
+   * a worker whose last Complete emptied the leases asks for work once more, finds the server gone and
+   * exits "coordinator unreachable" (4) instead of 0.
    */
   private shuttingDown = false;
+  private readonly toldToExit = new Set<string>();
   async shutdown(boundMs: number): Promise<void> {
     this.shuttingDown = true;
     const until = Date.now() + boundMs;
     const leased = (): number => [...this.runs.values()].reduce((n, r) => n + (r.active ? r.snapshot().leased : 0), 0);
-    while (Date.now() < until && leased() > 0) await new Promise((r) => setTimeout(r, 50));
+    const untold = (): number => {
+      const now = Date.now();
+      return [...this.workers].filter(([id, seen]) => now - seen < 2 * this.opts.leaseMs && !this.toldToExit.has(id)).length;
+    };
+    while (Date.now() < until && (leased() > 0 || untold() > 0)) await new Promise((r) => setTimeout(r, 50));
   }
 }
