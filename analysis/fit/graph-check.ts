@@ -11,6 +11,7 @@ import type { Trial } from '../../models/ingest/trial.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import { nonFinitePredictions, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
+import { structureOfFit, type Structure } from '../../models/structures/structure.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
 import { choleskyLower, K_ETA, P_THETA, packTheta } from '../../models/structures/parameters.js';
@@ -48,9 +49,9 @@ function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[
   return rows;
 }
 
-async function countNonFinite(grid: RegimenGrid, rows: Rows): Promise<{ bad: number; total: number }> {
+async function countNonFinite(grid: RegimenGrid, rows: Rows, structure: Structure): Promise<{ bad: number; total: number }> {
   // the graph holds no fitted number (the card does), so it is built without a card to validate
-  const session = await ort.InferenceSession.create(encodeModel(buildTrajectoryGraph(grid)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(encodeModel(buildTrajectoryGraph(grid, structure)), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {
     const B = rows.dose.length;
     const t = (xs: number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
@@ -76,7 +77,7 @@ export async function graphPredictionProblems(trial: Trial, fit: FitResult, draw
   if (usable.length < draws.length) out.push({ kind: 'non-finite-prediction', parameter: 'uncertainty draws', value: draws.length - usable.length, message: `${draws.length - usable.length} of ${draws.length} parameter-uncertainty draws not finite` });
   for (const regimen of ['qd', 'qw'] as const) {
     const doses = CHECK_DOSES_MG;
-    const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], rowsFor(trial, fit, usable, doses));
+    const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], rowsFor(trial, fit, usable, doses), structureOfFit(fit));
     const p = nonFinitePredictions(`${regimen.toUpperCase()} steady-state graph (float32) over the fit's ${trial.subjects.length} subjects and ${usable.length} uncertainty draws at ${doses[0]}-${doses[doses.length - 1]} mg`, bad, total);
     if (p !== undefined) out.push(p);
   }

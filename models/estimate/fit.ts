@@ -16,6 +16,7 @@ import { estimatePopulation, type RefinementReport } from './pipeline.js';
 import type { OmegaStructure } from './mstep-random-effects.js';
 import { parameterTable, type ParameterRow } from './summary.js';
 import { startValues } from './start-values.js';
+import { TWO_COMPARTMENT, type Structure, type StructureId } from '../structures/structure.js';
 
 export interface FitOptions {
   readonly seed: number;
@@ -29,6 +30,8 @@ export interface FitOptions {
   readonly refinementSamples?: number;
   /** start from these instead of the data-derived values */
   readonly start?: PopulationParameters;
+  /** the structure to fit (default the 2-compartment one) */
+  readonly structure?: Structure;
   readonly progress?: (p: FitProgress) => void;
 }
 
@@ -39,6 +42,8 @@ export interface FitProgress {
 }
 
 export interface FitResult {
+  /** absent in fits written before the structure library: the 2-compartment structure */
+  readonly structure?: StructureId;
   readonly population: PopulationParameters;
   readonly start: PopulationParameters;
   /** standard errors on the natural scale: fixed effects, Omega's variances, residual sds */
@@ -120,10 +125,11 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const notes: string[] = [];
 
   report({ stage: 'start-values', message: 'deriving start values from the data' });
-  const start = opts.start ?? (() => { const sv = startValues(trial); notes.push(...sv.notes); return sv.population; })();
+  const model = opts.structure ?? TWO_COMPARTMENT;
+  const start = opts.start ?? (() => { const sv = startValues(trial, model); notes.push(...sv.notes); return sv.population; })();
   const startMs = performance.now() - clock;
 
-  const problem = popmodelProblem(trial);
+  const problem = popmodelProblem(trial, undefined, model);
   const structure = opts.omegaStructure ?? 'diagonal';
   const startEstimate: PopulationEstimate = {
     theta: Float64Array.from(FIXED_EFFECTS, (f) => toTransformed(f.name, start.fixed[f.name])),
@@ -143,7 +149,10 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
     const f = FIXED_EFFECTS[i]!;
     notes.push(`${f.name} estimated at a bound of its range (${fromTransformed(f.name, est.theta[i] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
   }
-  for (const i of problem.fixedTheta ?? []) notes.push(`${FIXED_EFFECTS[i]?.name} held at ${start.fixed[FIXED_EFFECTS[i]!.name]}: its covariate does not vary in the trial`);
+  for (const i of problem.fixedTheta ?? []) {
+    const name = FIXED_EFFECTS[i]!.name;
+    if (model.unused[name] === undefined) notes.push(`${name} held at ${start.fixed[name]}: its covariate does not vary in the trial`);
+  }
   const population = toPopulationParameters(est.theta, est.omega, est.sigma);
   const table = parameterTable(fim, population);
   const seOf = (group: EstimatedParameter['group'], name: string): number => table.find((r) => r.group === group && r.key === name)?.se ?? NaN;
@@ -156,6 +165,7 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const r = engine.refinement;
   if (r !== null) notes.push(`importance-sampling refinement of the random effects (weakly informed: ${r.weak.join(', ') || 'none'}): -2LL ${r.minus2LLSaem.toFixed(2)} (SAEM) -> ${r.minus2LLRefined.toFixed(2)}, ${r.applied ? 'applied' : 'not applied'}`);
   const result: FitResult = {
+    ...(model === TWO_COMPARTMENT ? {} : { structure: model.id }),
     population,
     start,
     se: {

@@ -7,6 +7,7 @@ import type { Trial } from '../ingest/trial.js';
 import { individualParameters, K_ETA, type PopulationParameters } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 export interface GofPoint {
   readonly dvid: 1 | 2;
@@ -19,14 +20,14 @@ export interface GofPoint {
   readonly iwres: number;
 }
 
-export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: readonly { readonly id: number; readonly eta: readonly number[] }[]): GofPoint[] {
+export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: readonly { readonly id: number; readonly eta: readonly number[] }[], structure: Structure = TWO_COMPARTMENT): GofPoint[] {
   const byId = new Map(modes.map((m) => [m.id, m.eta]));
   const { pkAdditive: a, pkProportional: b, pdAdditive: c } = pop.sigma;
   const out: GofPoint[] = [];
   for (const s of trial.subjects) {
     const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
-    const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0));
-    const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0));
+    const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0), structure);
+    const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0), structure);
     const pkT = s.pk.map((o) => o.timeH);
     const pdT = s.pd.map((o) => o.timeH);
     const [predPk, ipredPk] = [concentrations(typical, doses, pkT), concentrations(own, doses, pkT)];

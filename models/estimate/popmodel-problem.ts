@@ -14,6 +14,7 @@ import {
 import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import type { EstimationProblem, OutputSpec, RandomEffect, SubjectData } from './problem.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 export const OUTPUT_PK = 0;
 export const OUTPUT_PD = 1;
@@ -40,6 +41,7 @@ export const thetaIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findI
 
 export interface PopmodelProblem extends EstimationProblem {
   readonly trial: Trial;
+  readonly structure: Structure;
 }
 
 export function fixedFromTheta(theta: ArrayLike<number>): FixedEffects {
@@ -53,7 +55,7 @@ export function fixedFromTheta(theta: ArrayLike<number>): FixedEffects {
  */
 export const ESTIMATION_PD_REL_TOL = 1e-3;
 
-export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL): PopmodelProblem {
+export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, structure: Structure = TWO_COMPARTMENT): PopmodelProblem {
   const subjects: SubjectData[] = trial.subjects.map((s) => ({
     id: s.id,
     y: Float64Array.from([...s.pk.map((o) => o.dv), ...s.pd.map((o) => o.dv)]),
@@ -72,9 +74,14 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL):
       values: Float64Array.from(trial.subjects, (s) => s[c.covariate]),
     })),
   }));
-  const fixedTheta = COVARIATE_EFFECTS.filter((c) => !varies(c)).map((c) => thetaIndex(c.theta));
+  // held: a covariate effect the trial cannot show, and the parameters the structure does not have
+  const fixedTheta = [
+    ...COVARIATE_EFFECTS.filter((c) => !varies(c)).map((c) => thetaIndex(c.theta)),
+    ...Object.keys(structure.unused).map((n) => thetaIndex(n as FixedEffectName)),
+  ];
   return {
     trial,
+    structure,
     thetaNames: FIXED_EFFECTS.map((f) => f.name),
     subjects,
     outputs: POPMODEL_OUTPUTS,
@@ -83,7 +90,7 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL):
     thetaBounds: THETA_BOUNDS.map((b) => ({ index: thetaIndex(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
     predict(s, theta, eta, out) {
       const subj = trial.subjects[s]!;
-      const p = individualParameters(fixedFromTheta(theta), subj.bwKg, subj.comed, Array.from(eta));
+      const p = individualParameters(fixedFromTheta(theta), subj.bwKg, subj.comed, Array.from(eta), structure);
       const nPk = pkTimes[s]!.length;
       if (nPk > 0) out.set(concentrations(p, doses[s]!, pkTimes[s]!), 0);
       if (pdTimes[s]!.length > 0) out.set(biomarker(p, doses[s]!, pdTimes[s]!, { relTol: pdRelTol }), nPk);

@@ -9,6 +9,7 @@ import type { Observation, Subject, Trial } from '../ingest/trial.js';
 import { ETA_NAMES, choleskyLower, individualParameters, type PopulationParameters } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { Purpose, RandomStream } from './rng.js';
 
 export interface SimulatedTrial {
@@ -17,7 +18,7 @@ export interface SimulatedTrial {
   readonly etas: readonly (readonly number[])[];
 }
 
-export function simulateTrial(design: Trial, truth: PopulationParameters, seed: number, replicate: number): SimulatedTrial {
+export function simulateTrial(design: Trial, truth: PopulationParameters, seed: number, replicate: number, structure: Structure = TWO_COMPARTMENT): SimulatedTrial {
   const k = ETA_NAMES.length;
   const l = choleskyLower(truth.omega);
   const { pkAdditive: a, pkProportional: b, pdAdditive: c } = truth.sigma;
@@ -31,7 +32,7 @@ export function simulateTrial(design: Trial, truth: PopulationParameters, seed: 
       return v;
     });
     etas.push(eta);
-    const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta);
+    const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta, structure);
     const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
     const conc = concentrations(p, doses, s.pk.map((o) => o.timeH));
     const resp = biomarker(p, doses, s.pd.map((o) => o.timeH));

@@ -20,6 +20,7 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
+import { TWO_COMPARTMENT, uses, type Structure } from '../structures/structure.js';
 
 /** Start variance of every random effect (log scale). */
 export const START_OMEGA_VARIANCE = 1;
@@ -109,14 +110,15 @@ export interface StartValues {
   readonly notes: readonly string[];
 }
 
-export function startValues(trial: Trial): StartValues {
+export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT): StartValues {
   const notes: string[] = [];
   const active = trial.subjects.filter((s) => s.pk.length > 0 && s.doses.length > 0);
   const nca = active.map(subjectNca).filter((x): x is SubjectNca => x !== null);
   if (nca.length === 0) throw new InputError(`${trial.file}: no subject has a PK profile (>= 3 observations after a dose) to derive start values from`, { details: { file: trial.file } });
   const cl = logMedian(nca.map((n) => n.clKg70));
   const vz = logMedian(nca.map((n) => n.vzKg70));
-  const v1 = Math.min(logMedian(nca.map((n) => n.v1Kg70)), 0.9 * vz);
+  // one compartment: its volume is the whole Vz
+  const v1 = structure.compartments === 1 ? vz : Math.min(logMedian(nca.map((n) => n.v1Kg70)), 0.9 * vz);
   const v2 = Math.max(vz - v1, 0.1 * vz);
   const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
   notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L, KA ${ka.toPrecision(3)} 1/h (70 kg)`);
@@ -124,6 +126,7 @@ export function startValues(trial: Trial): StartValues {
   const theta = new Float64Array(FIXED_EFFECTS.length);
   const set = (name: FixedEffectName, value: number): void => { theta[thetaIndex(name)] = toTransformed(name, value); };
   set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
+  for (const [name, value] of Object.entries(structure.unused)) set(name as FixedEffectName, value);
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
   const pkObs = active.flatMap((s) => s.pk.filter((o) => o.dv > 0).map((o) => ({ s, t: o.timeH, y: Math.log(o.dv) })));
@@ -132,12 +135,12 @@ export function startValues(trial: Trial): StartValues {
     const fixed = fixedFromTheta(t);
     const out: number[] = [];
     active.forEach((s, i) => {
-      const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, []), doseList(s), pkBySubject[i]!);
+      const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), pkBySubject[i]!);
       c.forEach((v) => out.push(Math.log(Math.max(v, 1e-300))));
     });
     return Float64Array.from(out);
   };
-  const pkFree: FixedEffectName[] = ['CL', 'V1', 'Q', 'V2', 'KA'];
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA'] as const).filter((n) => uses(structure, n));
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);
@@ -197,7 +200,7 @@ export function startValues(trial: Trial): StartValues {
     const fixed = fixedFromTheta(t);
     const out: number[] = [];
     for (const s of pdSubjects) {
-      const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, []), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
+      const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
       r.forEach((v) => out.push(v));
     }
     return Float64Array.from(out);

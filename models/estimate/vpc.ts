@@ -8,6 +8,7 @@ import { quantileSorted } from 'd3-array';
 import type { Subject, Trial } from '../ingest/trial.js';
 import type { PopulationParameters } from '../structures/parameters.js';
 import { simulateTrial } from './simulate-trial.js';
+import type { Structure } from '../structures/structure.js';
 
 export const VPC_PERCENTILES = [0.05, 0.5, 0.95] as const;
 
@@ -70,12 +71,12 @@ const percentiles = (values: number[]): number[] => {
   return VPC_PERCENTILES.map((p) => quantileSorted(sorted, p) ?? NaN);
 };
 
-export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, opts: { readonly replicates: number; readonly seed: number }): VpcResult {
+export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, opts: { readonly replicates: number; readonly seed: number; readonly structure?: Structure }): VpcResult {
   const nominal = nominalTimes(trial.subjects.flatMap((s) => [...s.pk, ...s.pd].map((o) => o.timeH)));
   const observed = groups(trial, nominal);
   const sims = new Map<Key, number[][]>();
   for (let r = 0; r < opts.replicates; r += 1) {
-    const sim = groups(simulateTrial(trial, pop, opts.seed, r).trial, nominal);
+    const sim = groups(simulateTrial(trial, pop, opts.seed, r, opts.structure).trial, nominal);
     for (const [k, values] of sim) {
       const list = sims.get(k) ?? [];
       list.push(percentiles(values));

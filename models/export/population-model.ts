@@ -16,7 +16,8 @@ import { ETA_NAMES, FIXED_EFFECTS, K_ETA, P_THETA, packTheta } from '../structur
 import type { PopulationParameters } from '../structures/parameters.js';
 import { REGIMEN_GRIDS } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
-import { buildTrajectoryGraph, OUTPUTS, POPULATION_FAMILY } from './trajectory-graph.js';
+import { buildTrajectoryGraph, OUTPUTS } from './trajectory-graph.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 export const POPULATION_MODEL_VERSION = '1.0.0';
 
@@ -49,20 +50,25 @@ export function populationArtifact(
   draws: readonly (readonly number[])[],
   provenance: Readonly<Record<string, unknown>>,
   diagnostics: Readonly<Record<string, unknown>> = {},
+  structure: Structure = TWO_COMPARTMENT,
 ): PopulationArtifact {
-  const onnxBytes = encodeModel(buildTrajectoryGraph(grid));
+  const onnxBytes = encodeModel(buildTrajectoryGraph(grid, structure));
+  const unused = Object.keys(structure.unused);
   const card = ModelCardSchema.parse({
     schema: MODEL_CARD_SCHEMA,
     name: `popmodel-${grid.tag}`,
-    family: POPULATION_FAMILY,
+    family: structure.family,
     version: POPULATION_MODEL_VERSION,
     test_model: false,
     // The old source paths in description and builder are part of the shipped cards' bytes: they change
     // when the cards are next regenerated, not in a move (models/README.md).
-    description:
-      '2-compartment PK with first-order absorption (allometric BW) + indirect-response PD with inhibited ' +
-      'production (COMED on baseline), log-normal IIV; noise-free steady-state trajectories for the regimen ' +
-      '(qusop models/popmodel/README.md).',
+    description: structure === TWO_COMPARTMENT
+      ? '2-compartment PK with first-order absorption (allometric BW) + indirect-response PD with inhibited ' +
+        'production (COMED on baseline), log-normal IIV; noise-free steady-state trajectories for the regimen ' +
+        '(qusop models/popmodel/README.md).'
+      : `${structure.description} (allometric BW, COMED on baseline), log-normal IIV; noise-free steady-state ` +
+        `trajectories for the regimen. theta entries ${unused.map((n) => `log ${n}`).join(', ')} are not parameters of this ` +
+        `structure: held, never read by the graph (qusop models/structures/structure.ts, ${structure.id}).`,
     onnx: `${grid.tag}.onnx`,
     sha256: createHash('sha256').update(onnxBytes).digest('hex'),
     regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
@@ -74,7 +80,12 @@ export function populationArtifact(
     },
     outputs: { pd: OUTPUTS.pd, conc: OUTPUTS.conc },
     units: { dose: 'mg', bw: 'kg', pd: 'ng/mL', conc: 'mg/L' },
-    provenance: { ...provenance, population: { fixed: pop.fixed, omega: pop.omega, sigma: pop.sigma }, builder: 'models/popmodel/onnx/trajectory-graph.ts' },
+    provenance: {
+      ...provenance,
+      population: { fixed: pop.fixed, omega: pop.omega, sigma: pop.sigma },
+      builder: structure === TWO_COMPARTMENT ? 'models/popmodel/onnx/trajectory-graph.ts' : 'models/export/trajectory-graph.ts',
+      ...(structure === TWO_COMPARTMENT ? {} : { structure: structure.id }),
+    },
     diagnostics: { ...diagnostics },
   });
   return { onnxBytes, card };
@@ -87,10 +98,11 @@ export async function exportPopulationModel(
   outDir: string,
   provenance: Readonly<Record<string, unknown>>,
   diagnostics: Readonly<Record<string, unknown>> = {},
+  structure: Structure = TWO_COMPARTMENT,
 ): Promise<{ qd: string; qw: string }> {
   await makeDirectory(outDir);
   const write = async (grid: RegimenGrid): Promise<string> => {
-    const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics);
+    const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics, structure);
     await writeOutput(join(outDir, card.onnx), onnxBytes);
     const cardPath = join(outDir, `${grid.tag}.model.json`);
     await writeOutput(cardPath, `${JSON.stringify(card, null, 2)}\n`);

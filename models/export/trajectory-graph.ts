@@ -9,6 +9,8 @@
 import type { ModelProto } from 'onnx-buf';
 import { attr, DataType, graph, model, valueInfo } from '../../worker/onnx/graph-builder.js';
 import { K_ETA, P_THETA } from '../structures/parameters.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+import { oneCompartmentModes } from './pk1-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
@@ -16,10 +18,11 @@ import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
 import { nodeTimesH } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
 
-export const POPULATION_FAMILY = 'mechanistic-2cmt-idr';
+/** The shipped structure's family (each structure names its own: structure.ts). */
+export const POPULATION_FAMILY = TWO_COMPARTMENT.family;
 export const OUTPUTS = { pd: 'pd', conc: 'conc' } as const;
 
-export function buildTrajectoryGraph(grid: RegimenGrid): ModelProto {
+export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = TWO_COMPARTMENT): ModelProto {
   const T = grid.timesH.length;
   const w = new GraphWriter();
   for (const name of ['dose', 'bw', 'comed', 'eta', 'theta']) w.fresh(name, true);
@@ -27,7 +30,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid): ModelProto {
   const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') });
-  const modes = steadyStateModes(w, p, row('dose'), grid.tauH);
+  const modes = structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
@@ -44,12 +47,14 @@ export function buildTrajectoryGraph(grid: RegimenGrid): ModelProto {
     outputs: [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T]), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T])],
     initializers: w.initializers,
     // the old README path is part of the shipped graphs' bytes (see population-model.ts)
-    docString: `steady-state 2-compartment PK + indirect-response PD, regimen ${grid.name} (qusop models/popmodel/README.md)`,
+    docString: structure === TWO_COMPARTMENT
+      ? `steady-state 2-compartment PK + indirect-response PD, regimen ${grid.name} (qusop models/popmodel/README.md)`
+      : `steady-state ${structure.description}, regimen ${grid.name} (qusop models/structures/structure.ts, ${structure.id})`,
   });
   return model({
     graph: g,
     opset: 18,
     docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T})`,
-    metadata: { family: POPULATION_FAMILY, regimen: grid.name, test_model: 'false' },
+    metadata: { family: structure.family, regimen: grid.name, test_model: 'false' },
   });
 }

@@ -18,6 +18,6 @@ export async function importModel(path: string, outDir: string): Promise<{ qd: s
     source: model.file.source ?? {},
     uncertainty: { draws: draws.length, method: `N(estimate, the file's covariance of the estimates) on the estimation scale; row 0 = point estimate; seed ${model.seed}` },
   };
-  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {});
+  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, model.structure);
   return { ...cards, model };
 }

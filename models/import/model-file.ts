@@ -14,10 +14,16 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
+import { ONE_COMPARTMENT, TWO_COMPARTMENT, uses, type Structure } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
-/** The structures a model file may name (the model-library issue widens this list). */
-export const STRUCTURES = ['two-compartment-oral-indirect-response'] as const;
+/** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
+export const STRUCTURES = ['two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response'] as const;
+export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Structure>> = {
+  'two-compartment-oral-indirect-response': TWO_COMPARTMENT,
+  'one-compartment-oral-indirect-response': ONE_COMPARTMENT,
+};
+export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n] === s) ?? STRUCTURES[0];
 export const SIGMA_NAMES = ['pk_additive', 'pk_proportional', 'pd_additive'] as const;
 const SIGMA_KEYS = { pk_additive: 'pkAdditive', pk_proportional: 'pkProportional', pd_additive: 'pdAdditive' } as const;
 
@@ -35,7 +41,8 @@ export const ModelFileSchema = z.strictObject({
   schema: z.literal(MODEL_FILE_SCHEMA),
   structure: z.enum(STRUCTURES),
   source: z.record(z.string(), z.unknown()).optional(),
-  theta: z.strictObject(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, thetaEntry])) as Record<FixedEffectName, typeof thetaEntry>),
+  // every structure's parameters (one without Q and V2 leaves them out: checked against the structure below)
+  theta: z.strictObject(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, thetaEntry.optional()])) as Record<FixedEffectName, z.ZodOptional<typeof thetaEntry>>),
   omega: z.strictObject({ structure: z.enum(['diagonal', 'block']), names: z.array(z.enum(ETA_NAMES)), matrix }),
   sigma: z.strictObject({ pk_additive: finite.min(0), pk_proportional: finite.min(0), pd_additive: finite.min(0) }),
   covariance: z.union([
@@ -53,6 +60,7 @@ export type CovarianceParameter = z.infer<typeof covParameter>;
 
 export interface ImportedModel extends EstimateWithCovariance {
   readonly file: ModelFile;
+  readonly structure: Structure;
   readonly draws: number;
   readonly seed: number;
 }
@@ -81,8 +89,14 @@ export function parseModelFile(
   if (m.omega.structure === 'diagonal' && m.omega.matrix.some((row, i) => row.some((v, j) => i !== j && v !== 0))) throw at(['omega', 'matrix'], 'a diagonal OMEGA has zeros off the diagonal');
   const minEig = minEigenvalue(m.omega.matrix);
   if (!(minEig > 0)) throw at(['omega', 'matrix'], `OMEGA block is not positive definite (smallest eigenvalue ${minEig.toPrecision(3)})`);
+  const structure = STRUCTURE_OF_NAME[m.structure];
+  for (const f of FIXED_EFFECTS) {
+    const given = m.theta[f.name] !== undefined;
+    if (!given && uses(structure, f.name)) throw at(['theta', f.name], `missing: structure ${m.structure} has ${f.name} (${f.unit || 'no unit'}, ${f.doc})`);
+    if (given && !uses(structure, f.name)) throw at(['theta', f.name], `structure ${m.structure} has no ${f.name}`);
+  }
   const population: PopulationParameters = {
-    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name].value])) as PopulationParameters['fixed'],
+    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.unused[f.name] ?? NaN])) as PopulationParameters['fixed'],
     omega: m.omega.matrix,
     sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive },
   };
@@ -101,6 +115,7 @@ export function parseModelFile(
   }
   const seen = new Set<string>();
   listed.forEach((p, i) => {
+    if ('theta' in p && !uses(structure, p.theta)) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no ${p.theta}`);
     const key = JSON.stringify(p);
     if (seen.has(key)) throw at(['covariance', 'parameters', i], `${key} is listed twice`);
     seen.add(key);
@@ -121,7 +136,7 @@ export function parseModelFile(
   if (cov.some((row, i) => row.some((v, j) => Math.abs(v - (cov[j]?.[i] ?? NaN)) > 1e-9 * Math.max(1, Math.abs(v))))) throw at(['covariance'], 'the covariance of the estimates is not symmetric');
   const covMin = minEigenvalue(matrixEst);
   if (covMin < -1e-9 * Math.max(...matrixEst.map((r, i) => Math.abs(r[i] ?? 0)))) throw at(['covariance'], `the covariance of the estimates is not positive semi-definite (smallest eigenvalue ${covMin.toPrecision(3)})`);
-  return { file: m, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
+  return { file: m, structure, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
 }
 
 function checkSquare(m: readonly (readonly number[])[], n: number, fail: (msg: string) => InputError): void {

@@ -6,20 +6,22 @@
 import { stringify } from 'yaml';
 import { ETA_NAMES, FIXED_EFFECTS } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
-import { MODEL_FILE_SCHEMA, SIGMA_NAMES, STRUCTURES, type CovarianceParameter } from './model-file.js';
+import { MODEL_FILE_SCHEMA, SIGMA_NAMES, nameOfStructure, type CovarianceParameter } from './model-file.js';
+import { structureOfFit, uses } from '../structures/structure.js';
 
-export function modelFileText(est: EstimateWithCovariance, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string {
+export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string {
   const parameters: CovarianceParameter[] = est.covariance.parameters.map((p) => {
     const [a = 0, b = 0] = p.index;
     if (p.group === 'theta') return { theta: FIXED_EFFECTS[a]?.name ?? 'CL', estimate: p.value };
     if (p.group === 'omega') return { omega: [ETA_NAMES[a] ?? 'CL', ETA_NAMES[b] ?? 'CL'], estimate: p.value };
     return { sigma: SIGMA_NAMES[a] ?? 'pk_additive', estimate: p.value };
   });
+  const structure = structureOfFit(est);
   const doc = {
     schema: MODEL_FILE_SCHEMA,
-    structure: STRUCTURES[0],
+    structure: nameOfStructure(structure),
     source: o.source,
-    theta: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
+    theta: Object.fromEntries(FIXED_EFFECTS.filter((f) => uses(structure, f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
     omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...ETA_NAMES], matrix: est.population.omega.map((r) => [...r]) },
     sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, pd_additive: est.population.sigma.pdAdditive },
     covariance: { scale: 'estimation', parameters, matrix: est.covariance.matrix.map((r) => [...r]) },

@@ -12,6 +12,8 @@
  * eta = L z themselves, so a replicate's draw carries its own Omega.
  */
 
+import { TWO_COMPARTMENT, type Structure } from './structure.js';
+
 export const REFERENCE_BW_KG = 70;
 export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
 
@@ -106,8 +108,11 @@ export function unpackTheta(theta: readonly number[]): { fixed: FixedEffects; om
   return { fixed, omegaCholesky: L };
 }
 
-/** Individual parameters from typical values, covariates and eta (log-scale deviations, ETA_NAMES order). */
-export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[]): IndividualParameters {
+/**
+ * Individual parameters from typical values, covariates and eta (log-scale deviations, ETA_NAMES order).
+ * A one-compartment structure has no peripheral compartment: Q = 0 (the simulator is exact there).
+ */
+export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[], structure: Structure = TWO_COMPARTMENT): IndividualParameters {
   const e = (name: EtaName): number => eta[ETA_NAMES.indexOf(name)] ?? 0;
   const w = bwKg / REFERENCE_BW_KG;
   const R0 = fixed.R0 * Math.exp(fixed.BETA_COMED_R0 * comed + e('R0'));
@@ -115,7 +120,7 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
   return {
     CL: fixed.CL * w ** ALLOMETRY.clearance * Math.exp(e('CL')),
     V1: fixed.V1 * w ** ALLOMETRY.volume * Math.exp(e('V1')),
-    Q: fixed.Q * w ** ALLOMETRY.clearance,
+    Q: structure.compartments === 1 ? 0 : fixed.Q * w ** ALLOMETRY.clearance,
     V2: fixed.V2 * w ** ALLOMETRY.volume,
     KA: fixed.KA * Math.exp(e('KA')),
     R0, KOUT, KIN: R0 * KOUT,

@@ -24,6 +24,8 @@ export function steadyStatePkState(p: IndividualParameters, doseMg: number, tauH
   const b1 = depot * m.depotPeripheral;
   const a00 = 1 - m.centralCentral, a01 = -m.peripheralCentral;
   const a10 = -m.centralPeripheral, a11 = 1 - m.peripheralPeripheral;
+  // one compartment (Q = 0): the peripheral is never filled and its row of I - M is singular
+  if (r.k12 === 0) return { depot, central: b0 / a00, peripheral: 0 };
   const det = a00 * a11 - a01 * a10;
   return { depot, central: (b0 * a11 - a01 * b1) / det, peripheral: (a00 * b1 - a10 * b0) / det };
 }
@@ -69,7 +71,9 @@ export function steadyStateBiomarker(
 
 /** Doses needed so the history reaches steady state within ~e^{-halfLives ln 2} of both PK and PD. */
 export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLives = 45): number {
-  const slowestRate = Math.min(pkRates(p).beta, p.KA, p.KOUT);
+  const r = pkRates(p);
+  // beta = 0 for one compartment (no peripheral mode): alpha = k10 is the PK's slowest rate
+  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.KOUT);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 

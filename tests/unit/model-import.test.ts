@@ -124,3 +124,40 @@ test('the .ext and .cov must hold what the map names', async () => {
     await rm(dir, { recursive: true });
   }
 });
+
+/** The shipped fit's file turned into a one-compartment one: Q and V2 gone from theta and the covariance. */
+const oneCompartment = (keep: (d: Record<string, any>) => void = () => undefined): string => mutated((d) => {
+  d['structure'] = 'one-compartment-oral-indirect-response';
+  delete d['theta'].Q;
+  delete d['theta'].V2;
+  const drop = (d['covariance'].parameters as Record<string, unknown>[]).map((p) => p['theta'] === 'Q' || p['theta'] === 'V2');
+  d['covariance'].parameters = d['covariance'].parameters.filter((_: unknown, i: number) => !drop[i]);
+  d['covariance'].matrix = d['covariance'].matrix.filter((_: unknown, i: number) => !drop[i]).map((r: number[]) => r.filter((_, j) => !drop[j]));
+  keep(d);
+});
+
+test('a one-compartment model file imports to one-compartment draws (Q and V2 held, never drawn) and its own graph', async () => {
+  const { populationArtifact } = await import('../../models/export/population-model.js');
+  const { REGIMEN_GRIDS } = await import('../../models/export/time-grid.js');
+  const m = parseModelFile(oneCompartment(), 'one.yaml');
+  assert.equal(m.structure.id, '1cmt-oral-idr');
+  assert.deepEqual([m.population.fixed.Q, m.population.fixed.V2], [1, 1]);
+  const draws = uncertaintyDraws(m, 20, 7);
+  const q = FIXED_EFFECTS.findIndex((f) => f.name === 'Q');
+  assert.ok(draws.every((row) => row[q] === 0 && row[q + 1] === 0), 'log Q and log V2 stay at the held 0 in every draw');
+  const art = populationArtifact(REGIMEN_GRIDS.qd, m.population, draws, {}, {}, m.structure);
+  assert.equal(art.card.family, 'mechanistic-1cmt-idr');
+  // written back, the one-compartment fit names its structure and leaves Q and V2 out
+  const back = parse(modelFileText({ ...m, structure: m.structure.id }, { draws: 20, seed: 7, source: {} })) as { structure: string; theta: Record<string, unknown> };
+  assert.equal(back.structure, 'one-compartment-oral-indirect-response');
+  assert.equal('Q' in back.theta || 'V2' in back.theta, false);
+});
+
+for (const [name, body, message] of [
+  ['a one-compartment file giving Q', oneCompartment((d) => { d['theta'].Q = { value: 1 }; }), /theta\.Q: structure one-compartment-oral-indirect-response has no Q/],
+  ['a two-compartment file without V2', mutated((d) => { delete d['theta'].V2; }), /theta\.V2: missing: structure two-compartment-oral-indirect-response has V2/],
+] as const) {
+  test(`refused, located: ${name}`, () => {
+    assert.throws(() => parseModelFile(body, 'm.yaml'), (e: Error) => e.name === 'InputError' && message.test(e.message));
+  });
+}
