@@ -11,7 +11,12 @@ function openInterval(name: string, lo: number, hi: number, why: string): { desc
     describe: `[number > ${lo} and < ${hi}]`,
     nargs: 1,
     coerce: (value) => {
-      const v = inner(value);
+      let v = Number.NaN;
+      try {
+        v = inner(value);
+      } catch {
+        // reported below with the open range
+      }
       if (v < hi) return v;
       throw new InputError(`--${name}: expected a number > ${lo} and < ${hi} (${why}), got ${String(value)}`, { details: { field: name, value } });
     },
