@@ -56,6 +56,7 @@ const CASES: Case[] = [
   { name: 'half-width 0.5', args: (run) => ['qae', run, '--half-width', '0.5'], message: /--half-width: expected a number > 0 and < 0\.5 .*got 0\.5/ },
   { name: 'half-width negative', args: (run) => ['qae', run, '--half-width', '-0.01'], message: /--half-width: expected a number > 0 and < 0\.5 .*got -0\.01/ },
   { name: 'half-width not a number', args: (run) => ['qae', run, '--half-width', 'one'], message: /--half-width: expected a number > 0 and < 0\.5 .*got one/ },
+  { name: 'half-width given twice', args: (run) => ['qae', run, '--half-width', '0.1', '--half-width', '0.2'], message: /--half-width: .*got 0\.1 and 0\.2 \(the option given 2 times\)/ },
   { name: 'alpha 1', args: (run) => ['qae', run, '--alpha', '1'], message: /--alpha: expected a number > 0 and < 1 .*got 1/ },
   { name: 'seed beyond 32 bits', args: (run) => ['qae', run, '--seed', String(2 ** 32)], message: /--seed: expected an integer from 0 to 4294967295/ },
 ];
