@@ -4,8 +4,11 @@ import { intOption, numberOption, SEED } from '../number-options.js';
 import type { NumberRange } from '../number-options.js';
 import { defineCommand } from './define.js';
 
-/** A target half-width on a probability: 0.5 would allow all of [0, 1]. */
-const HALF_WIDTH: NumberRange = { min: 0, exclusiveMin: true, max: 0.5, exclusiveMax: true, why: 'a half-width on a probability; 0.5 spans all of [0, 1]' };
+/**
+ * A target half-width on a probability: 0.5 would allow all of [0, 1]. Below 1e-4 Monte Carlo's column
+ * needs > 10^8 samples and its exact interval (Beta quantiles with such parameters) takes seconds per cell.
+ */
+const HALF_WIDTH: NumberRange = { min: 1e-4, max: 0.5, exclusiveMax: true, why: 'a half-width on a probability: 0.5 spans all of [0, 1]; below 1e-4 the Monte Carlo count needs > 10^8 samples' };
 const ALPHA: NumberRange = { min: 0, exclusiveMin: true, max: 1, exclusiveMax: true, why: 'the intervals hold with probability 1 - alpha' };
 
 const builder = (y: Argv) =>
