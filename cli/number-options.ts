@@ -18,12 +18,14 @@ import { InputError } from '../worker/common/errors.js';
 import { LIMITS } from '../coordinator/scenario/limits.js';
 import { usableCores } from './usable-cores.js';
 
-/** The values a numeric option accepts (bounds inclusive unless `exclusiveMin`). */
+/** The values a numeric option accepts (bounds inclusive unless `exclusiveMin` / `exclusiveMax`). */
 export interface NumberRange {
   readonly min: number;
   /** values must exceed `min` (a positive number that may be fractional) */
   readonly exclusiveMin?: boolean;
   readonly max?: number;
+  /** values must stay below `max` (an open upper end: a half-width below 0.5, a probability below 1) */
+  readonly exclusiveMax?: boolean;
   /** why the range is what it is, when that is not obvious; shown in the error */
   readonly why?: string;
 }
@@ -91,7 +93,7 @@ export function checkNumber(name: string, integer: boolean, range: NumberRange):
   return (value) => {
     const v = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
     const ok =
-      Number.isFinite(v) && (!integer || Number.isSafeInteger(v)) && (range.exclusiveMin === true ? v > range.min : v >= range.min) && (range.max === undefined || v <= range.max);
+      Number.isFinite(v) && (!integer || Number.isSafeInteger(v)) && (range.exclusiveMin === true ? v > range.min : v >= range.min) && (range.max === undefined || (range.exclusiveMax === true ? v < range.max : v <= range.max));
     if (ok) return v;
     const why = range.why === undefined ? '' : ` (${range.why})`;
     throw new InputError(`--${name}: expected ${integer ? 'an' : 'a'} ${expected(integer, range)}${why}, got ${given(value)}`, { details: { field: name, value } });
@@ -101,9 +103,9 @@ export function checkNumber(name: string, integer: boolean, range: NumberRange):
 /** "integer >= 1", "number > 0", "integer from 0 to 65535". */
 function expected(integer: boolean, r: NumberRange): string {
   const kind = integer ? 'integer' : 'number';
-  if (r.max !== undefined && r.exclusiveMin !== true) return `${kind} from ${r.min} to ${r.max}`;
+  if (r.max !== undefined && r.exclusiveMin !== true && r.exclusiveMax !== true) return `${kind} from ${r.min} to ${r.max}`;
   const low = `${kind} ${r.exclusiveMin === true ? '>' : '>='} ${r.min}`;
-  return r.max === undefined ? low : `${low} and <= ${r.max}`;
+  return r.max === undefined ? low : `${low} and ${r.exclusiveMax === true ? '<' : '<='} ${r.max}`;
 }
 
 /** What the command line gave, as typed: yargs passes text it could not read as a number unchanged. */

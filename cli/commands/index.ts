@@ -10,6 +10,7 @@ import { dataCommandModule } from './data.js';
 import { fitCommandModule } from './fit.js';
 import { modelCommandModule } from './model.js';
 import { planCommandModule } from './plan.js';
+import { qaeCommandModule } from './qae.js';
 import { runCommandModule } from './run.js';
 import { submitCommandModule } from './submit.js';
 import { testmodelCommandModule } from './testmodel.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandModule[] = [
   dataCommandModule,
   modelCommandModule,
   aggregateCommandModule,
+  qaeCommandModule,
   coordinatorCommandModule,
   workerCommandModule,
   planCommandModule,
