@@ -52,6 +52,8 @@ export interface CalibrationAssessment {
   readonly hosmer_lemeshow: HosmerLemeshow | null;
   readonly strata: readonly StratumReliability[];
   readonly gates: readonly Gate[];
+  /** false: the model was fitted to these subjects, so passing gates shows nothing */
+  readonly held_out: boolean;
   readonly gate_status: GateStatus;
 }
 
@@ -87,6 +89,7 @@ export function strata(subjects: readonly AssessedSubject[]): StratumReliability
   return out;
 }
 
+/** hlDegreesOfFreedom 'in-sample' also means the subjects are not held out (the gate status cannot be "within"). */
 export function assessCalibration(subjects: readonly AssessedSubject[], opts: { readonly logitClip: number; readonly hlDegreesOfFreedom: HlDegreesOfFreedom }): CalibrationAssessment {
   const p = subjects.map((s) => s.p);
   const y = subjects.map((s) => s.y);
@@ -108,6 +111,7 @@ export function assessCalibration(subjects: readonly AssessedSubject[], opts: { 
     hosmer_lemeshow: hl,
     strata: strata(subjects),
     gates,
-    gate_status: gateStatus(gates),
+    held_out: opts.hlDegreesOfFreedom === 'held-out',
+    gate_status: gateStatus(gates, opts.hlDegreesOfFreedom === 'held-out'),
   };
 }

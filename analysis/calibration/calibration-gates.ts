@@ -13,7 +13,8 @@
  * p-value once there are at least 5 subjects per group (HL_MIN_SUBJECTS), inconclusive below that (the
  * chi-square law of the statistic does not hold for groups of one or two).
  * The model's status: "outside" when any gate fails, "not-shown" when none fails but one is
- * inconclusive, "within" only when every gate passes. Gates never change a decision; the report flags
+ * inconclusive or the subjects are in-sample (the paper's gates are for held-out subjects; an
+ * in-sample failure still counts), "within" only when every gate passes on subjects the model never saw. Gates never change a decision; the report flags
  * the model next to its decisions.
  */
 import type { AucEstimate } from './discrimination.js';
@@ -74,7 +75,8 @@ export function hosmerLemeshowGate(hl: HosmerLemeshow | undefined, n: number): G
   return hl.p_value < HL_ALPHA ? { ...base, verdict: 'fail', why: `${stat} < ${HL_ALPHA}` } : { ...base, verdict: 'pass', why: stat };
 }
 
-export function gateStatus(gates: readonly Gate[]): GateStatus {
+/** heldOut: the subjects were not used to fit the model; the paper's gates are for held-out subjects, so in-sample passes show nothing. */
+export function gateStatus(gates: readonly Gate[], heldOut: boolean): GateStatus {
   if (gates.some((g) => g.verdict === 'fail')) return 'outside';
-  return gates.every((g) => g.verdict === 'pass') ? 'within' : 'not-shown';
+  return heldOut && gates.every((g) => g.verdict === 'pass') ? 'within' : 'not-shown';
 }

@@ -72,7 +72,10 @@ test('gate rules on the interval, not the estimate', () => {
   assert.equal(auc(0.6, 0.79), 'fail');
   assert.equal(slopeGate({ estimable: false, reason: 'x' }).verdict, 'inconclusive');
   const g = (verdict: 'pass' | 'fail' | 'inconclusive') => ({ gate: 'AUC', rule: '', estimate: null, ci: null, p_value: null, verdict, why: '' }) as const;
-  assert.equal(gateStatus([g('pass'), g('inconclusive'), g('fail')]), 'outside');
-  assert.equal(gateStatus([g('pass'), g('inconclusive')]), 'not-shown');
-  assert.equal(gateStatus([g('pass'), g('pass')]), 'within');
+  assert.equal(gateStatus([g('pass'), g('inconclusive'), g('fail')], true), 'outside');
+  assert.equal(gateStatus([g('pass'), g('inconclusive')], true), 'not-shown');
+  assert.equal(gateStatus([g('pass'), g('pass')], true), 'within');
+  // in-sample: passing shows nothing, failing still counts
+  assert.equal(gateStatus([g('pass'), g('pass')], false), 'not-shown');
+  assert.equal(gateStatus([g('pass'), g('fail')], false), 'outside');
 });
