@@ -18,6 +18,7 @@ import { chooseSubjects, observedLastWindows, type ModelRelation, type ObservedW
 import { DEFAULT_PREDICTION_DRAWS, predictSuccessWithCard, type PredictionDraws, type SubjectPredictions } from './calibration-predict.js';
 import { calibrationScore, type CalibrationScore } from './calibration-score.js';
 import type { AnswerModel } from '../answer/models.js';
+import { assessCalibration, type CalibrationAssessment } from './calibration-assessment.js';
 
 export const CALIBRATION_JSON = 'calibration.json';
 const QD_TAU_H = 24;
@@ -33,6 +34,8 @@ export interface ModelCalibration extends ModelRelation {
   readonly score: CalibrationScore;
   /** every trial subject with a window (in-sample for any model fitted or trained on the trial) */
   readonly score_all_subjects: CalibrationScore;
+  /** the chosen subjects: recalibration, ECE, AUC, Hosmer–Lemeshow, strata and the paper's gates */
+  readonly assessment: CalibrationAssessment;
 }
 
 /** One subject in calibration.json (snake_case like answers.json). */
@@ -125,6 +128,11 @@ export async function calibrationCheck(trial: Trial, trialSha256: string, models
       ...relation, family: m.family, card: m.cards.qd.cardPath, prediction: predictionText(m, pred), theta_draws: pred.thetaDraws, eta_draws: pred.etaDraws,
       score: calibrationScore(scored.map((x) => x.p), scored.map((x) => x.s.observedSuccess)),
       score_all_subjects: calibrationScore(mine.map((x) => x.p), mine.map((x) => x.s.observedSuccess)),
+      assessment: assessCalibration(scored.map((x) => ({ p: x.p, y: x.s.observedSuccess, bwKg: x.s.bwKg, categorical: { COMED: x.s.comed } })), {
+        // a fraction out of R x M trajectories: its continuity-corrected extremes are 0.5 / (R M) and 1 - 0.5 / (R M)
+        logitClip: 0.5 / (pred.thetaDraws * pred.etaDraws),
+        hlDegreesOfFreedom: relation.relation === 'in-sample' ? 'in-sample' : 'held-out',
+      }),
     });
   }
   return {
@@ -138,7 +146,7 @@ export async function calibrationCheck(trial: Trial, trialSha256: string, models
       `Observed success is judged on a few noisy PD measurements (${noiseText(models)}), not on the true trajectory's maximum: noise pushes observed maxima up, sparse sampling pulls them down, and a subject near the threshold can land on either side by chance.`,
       'The window is the last one observed (day 21 in EstData); the models predict steady state. With a long half-life (~5 days for EstData: ~94 % of steady state after 20 days) the models should predict slightly more suppression than observed.',
       'Only QD can be checked: the trial has no weekly dosing, so QW predictions (and all doses above the highest arm) have no observed counterpart here.',
-      `${choice.ids.length} subjects give wide intervals: treat the Brier scores as a sanity check, not a ranking.`,
+      `${choice.ids.length} subjects give wide intervals: treat the Brier scores as a sanity check, not a ranking; a gate whose 95 % interval straddles its threshold is "inconclusive", never a pass.`,
     ],
     models: results,
     subjects: subjects.map((s, i) => subjectRow(s, chosen.has(s.id), Object.fromEntries(models.map((m) => [m.label, predicted.get(m.label)?.[i] ?? NaN])))),
@@ -161,6 +169,9 @@ export function calibrationSummary(result: CalibrationResult | CalibrationSkippe
     subjects_source: result.subjects_source,
     models: result.models.map((m) => ({
       model: m.model, relation: m.relation, brier: m.score.brier, predicted_rate: m.score.predicted_rate, observed_rate: m.score.observed_rate, n: m.score.n,
+      gate_status: m.assessment.gate_status,
+      gates: m.assessment.gates.map((g) => ({ gate: g.gate, rule: g.rule, estimate: g.estimate, ci: g.ci, p_value: g.p_value, verdict: g.verdict, why: g.why })),
+      ece: Object.fromEntries(m.assessment.ece.map((e) => [`bins_${e.bins}`, e.ece])),
     })),
   };
 }

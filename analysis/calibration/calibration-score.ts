@@ -86,6 +86,22 @@ export function reliabilityBins(predicted: readonly number[], observed: readonly
   });
 }
 
+/** k equal-width bins on [0, 1]: edges i / k. */
+export function equalWidthEdges(k: number): number[] {
+  if (!(Number.isInteger(k) && k >= 1)) throw new InputError(`calibration: ${k} bins, expected a positive integer`);
+  return Array.from({ length: k + 1 }, (_, i) => i / k);
+}
+
+/**
+ * Expected calibration error of a reliability table: sum over non-empty bins of (n_b / N) |observed_b -
+ * mean predicted_b|, i.e. the subject-weighted mean gap between a bin's observed rate and its mean prediction.
+ */
+export function expectedCalibrationError(bins: readonly ReliabilityBin[]): number {
+  const total = bins.reduce((s, b) => s + b.n, 0);
+  if (total === 0) throw new InputError('calibration: no subjects to score');
+  return bins.reduce((s, b) => s + (b.n === 0 ? 0 : (b.n / total) * Math.abs((b.observed_rate ?? 0) - (b.mean_predicted ?? 0))), 0);
+}
+
 export function calibrationScore(predicted: readonly number[], observed: readonly (0 | 1)[], edges: readonly number[] = DEFAULT_BIN_EDGES): CalibrationScore {
   const brier = brierScore(predicted, observed);
   const n = predicted.length;

@@ -1,6 +1,6 @@
 /**
  * The report's calibration section (from calibration.json, never recomputed): per model the Brier
- * score and predicted vs observed success on the held-out subjects, a reliability diagram (observed
+ * score and predicted vs observed success on the held-out subjects, the gates (calibration-gates.ts), a reliability diagram (observed
  * rate per predicted-probability bin, exact 95 % intervals, the diagonal = perfect calibration), the
  * bin table and the per-subject table; the same as Markdown for summary.md.
  */
@@ -9,6 +9,7 @@ import { isSkipped, type CalibrationResult, type CalibrationSkipped, type Calibr
 import type { ReliabilityBin } from '../calibration/calibration-score.js';
 import { esc, pct, section, table, type Cell } from './html-kit.js';
 import { PLOT_FONT } from '../plots.js';
+import { gatesHtml, gatesMarkdown } from './calibration-gates.js';
 
 export const CALIBRATION_PLOT_STEM = 'calibration';
 const PALETTE = ['#1f5fa8', '#c0392b', '#2e8b57', '#8e44ad', '#d4880f'];
@@ -85,7 +86,7 @@ export function calibrationHtml(c: CalibrationResult | CalibrationSkipped | unde
   const figure = svg === undefined ? '' : `<figure id="calibration-plot">${svg}<figcaption>${CALIBRATION_PLOT_STEM}.png</figcaption></figure>`;
   const body = [
     `<p>Subjects: ${esc(c.subjects_source)} — IDs ${esc(c.subject_ids.join(', '))}. Window: ${esc(c.window)}. Observed success: ${esc(c.observed_success)}.</p>`,
-    summary, `<div style="max-width: 640px">${figure}</div>`, binTable,
+    summary, gatesHtml(c), `<div style="max-width: 640px">${figure}</div>`, binTable,
     `<h3>Per subject</h3>${table(header, subjectRows(chosen, models))}`,
     `<details><summary>All ${c.subjects.length} trial subjects (in-sample for models fitted or trained on them)</summary>${table(header, subjectRows(c.subjects, models))}</details>`,
     `<h3>Caveats</h3><ul>${c.caveats.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`,
@@ -106,7 +107,8 @@ export function calibrationMarkdown(c: CalibrationResult | CalibrationSkipped | 
   for (const m of c.models) {
     out.push(`| ${md(m.model)} | ${md(m.note)} | ${m.score.n} | ${m.score.observed_k} (${pct(m.score.observed_rate, 0)}) | ${pct(m.score.predicted_rate)} | ${f3(m.score.brier)} | ${f3(m.score.brier_base_rate)} | ${f3(m.score_all_subjects.brier)} |`);
   }
-  out.push('', `| ID | arm | BW | COMED | max obs. PD | observed | ${models.map((m) => `p̂ ${md(m)}`).join(' | ')} |`, `|${' --- |'.repeat(6 + models.length)}`);
+  out.push('', ...gatesMarkdown(c));
+  out.push(`| ID | arm | BW | COMED | max obs. PD | observed | ${models.map((m) => `p̂ ${md(m)}`).join(' | ')} |`, `|${' --- |'.repeat(6 + models.length)}`);
   for (const s of c.subjects.filter((x) => x.chosen)) {
     out.push(`| ${s.id} | ${s.arm_dose_mg} mg | ${s.bw_kg} kg | ${s.comed} | ${s.observed_max_ng_ml.toFixed(2)} | ${s.observed_success === 1 ? 'yes' : 'no'} | ${models.map((m) => pct(s.predicted[m] ?? null, 0)).join(' | ')} |`);
   }

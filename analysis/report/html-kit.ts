@@ -45,6 +45,7 @@ th { background: #eef1f6; font-weight: bold; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.dose { font-weight: bold; color: var(--accent); white-space: nowrap; }
 td.flag { color: #a4441c; }
+p.calibration-gate { color: #a4441c; border-left: 3px solid #e8c66a; padding-left: 10px; }
 .plots { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 14px 18px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; background: white; }
 figure svg { width: 100%; height: auto; display: block; }

@@ -13,6 +13,7 @@ import { scopeSvgIds } from '../plots.js';
 import { provenanceHtml } from './provenance.js';
 import { coherenceRows, COHERENCE_TOLERANCE_PERCENT, reductionRows } from './tables.js';
 import { calibrationHtml } from './calibration.js';
+import { gateFlagHtml } from './calibration-gates.js';
 import { comparisonHtml } from './comparison.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
 
@@ -48,14 +49,14 @@ function curvesSection(figures: readonly CurveFigure[]): string {
   return section('curves', 'Dose–success curves', `<div class="plots">${figs.join('')}</div>`);
 }
 
-function decisionSection(answers: readonly Answer[]): string {
+function decisionSection(answers: readonly Answer[], gateFlag: string): string {
   const rows = answers.map((a) => [
     `Q${a.question}`, a.population, a.regimen.toUpperCase(), percentLabel(a.target), a.model.name, { html: esc(mg(a.dose)), cls: 'dose' },
     num(mg(a.mean_crossing)), num(mg(a.replicate_median)), num(interval(a.interval)),
     `${a.grid.start}–${a.grid.stop} by ${a.grid.step}${a.grid.extensions > 0 ? ` (extended ${a.grid.extensions}x)` : ''}`,
     { html: esc(a.flags.join(', ') || '—'), cls: a.flags.length > 0 ? 'flag' : '' },
   ] as Cell[]);
-  return section('decisions', 'Decision table', table(['question', 'population', 'regimen', 'target', 'model', 'conservative', 'mean crossing', 'replicate median', 'replicate 95 % interval', 'grid (mg)', 'flags'], rows));
+  return section('decisions', 'Decision table', gateFlag + table(['question', 'population', 'regimen', 'target', 'model', 'conservative', 'mean crossing', 'replicate median', 'replicate 95 % interval', 'grid (mg)', 'flags'], rows));
 }
 
 function reductionSection(answers: readonly Answer[]): string {
@@ -81,13 +82,15 @@ export async function reportHtml(input: ReportInput, figures: readonly CurveFigu
   const noUncertainty = input.run.plan.models.filter((m) => (m.cards.qd.card.inputs.theta?.draws.length ?? 1) <= 1).map((m) => m.label);
   const caution = noUncertainty.length === 0 ? '' : `<p class="note">Model ${esc(noUncertainty.join(', '))} carries no parameter-uncertainty draws: its bands and intervals reflect population sampling only, which understates the uncertainty of a model fitted to 48 subjects (SCIENCE.md, Cautions).</p>`;
   const diagnostics = await diagnosticsHtml(input.run.plan.models);
+  // a model outside the calibration gates is flagged above the answers and again above the decision table
+  const gateFlag = gateFlagHtml(input.calibration);
   const body = [
     '<header><h1>qusop answer — the five dosing questions</h1>',
     `<p class="sub">trial <code>${esc(input.trial.path)}</code> · model${multi ? 's' : ''} ${esc(models.join(', '))} (${esc(input.modelSource)}) · run ${esc(runIds)}</p></header>`,
-    banner, caution,
+    banner, caution, gateFlag,
     answersSection(input.answers, multi),
     curvesSection(figures),
-    decisionSection(input.answers),
+    decisionSection(input.answers, gateFlag),
     reductionSection(input.answers),
     coherenceSection(input.answers),
     comparisonHtml(input.answers, models, input.modelNotes),

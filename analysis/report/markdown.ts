@@ -5,6 +5,7 @@ import { interval, mg } from './html-kit.js';
 import { isTestModel, type ReportInput } from './input.js';
 import { coherenceRows, reductionRows } from './tables.js';
 import { calibrationMarkdown } from './calibration.js';
+import { gateFlagMarkdown } from './calibration-gates.js';
 import { comparisonMarkdown } from './comparison.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
 
@@ -20,6 +21,7 @@ export function reportMarkdown(input: ReportInput): string {
   const out: string[] = ['# qusop answer — the five dosing questions', ''];
   if (isTestModel(input)) out.push('> **TEST MODEL**: at least one model card says test_model; these doses check the engine, they are not recommendations.', '');
   out.push(`Trial \`${input.trial.path}\` · model${multi ? 's' : ''} ${models.join(', ')} (${input.modelSource}) · run ${input.run.rounds.map((r) => r.runId).join(', ')}`, '');
+  out.push(...gateFlagMarkdown(input.calibration));
   out.push('Dose = conservative dose (smallest grid dose whose lower 95 % band reaches the target); interval = 2.5–97.5 % of the per-replicate minimal dose.', '');
   for (const q of [1, 2, 3, 4, 5] as const) {
     out.push(`## Q${q}. ${QUESTION_TEXT[q]}`, '');

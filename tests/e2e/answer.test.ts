@@ -56,6 +56,14 @@ test('qusop answer: five questions answered with population, model, interval and
 
     const html = await readFile(join(out, 'report.html'), 'utf8');
     assert.match(html, /TEST MODEL/);
+    // calibration gates: in answers.json (pass/fail/inconclusive with the interval) and as a table in the report;
+    // the model's gate status is flagged next to the decisions unless it is within every gate
+    const gates = (doc as unknown as { calibration: { models: { gate_status: string; gates: { gate: string; verdict: string; ci: number[] | null; why: string }[] }[] } }).calibration.models[0];
+    assert.deepEqual(gates?.gates.map((g) => g.gate), ['calibration slope', 'AUC', 'Hosmer–Lemeshow']);
+    for (const g of gates?.gates ?? []) assert.ok(['pass', 'fail', 'inconclusive'].includes(g.verdict) && g.why.length > 0, `${g.gate}: ${g.verdict}`);
+    assert.ok(['within', 'outside', 'not-shown'].includes(gates?.gate_status ?? ''));
+    assert.match(html, /<h3 id="calibration-gates">Calibration gates[^<]*<\/h3><table>.*calibration slope in \[0\.9, 1\.1\].*AUC ≥ 0\.80.*Hosmer–Lemeshow p ≥ 0\.05/s);
+    if (gates?.gate_status !== 'within') assert.match(html, /<section id="decisions"><h2>Decision table<\/h2>(<div class="banner calibration-gate"|<p class="note calibration-gate")/);
     assert.equal((html.match(/<figure id="plot-/g) ?? []).length, 6);
     const pngs = (await readdir(join(out, 'plots'))).filter((f) => f.endsWith('.png')).sort();
     assert.deepEqual(pngs, ['base-qd.png', 'base-qw.png', 'heavy-qd.png', 'heavy-qw.png', 'nocomed-qd.png', 'nocomed-qw.png']);
