@@ -29,10 +29,13 @@ import { loadQuestionsFile } from './answer/questions-file.js';
 import { answerCustomQuestions, checkAnswerRegimens, customAnswerTable, isFiveQuestions, writeCustomAnswersJson } from './answer/custom-questions.js';
 import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
 import { percentLabel } from '../coordinator/scenario/percent.js';
+import { parseStructures } from '../models/structures/structure.js';
 
 export interface AnswerCommandArgs {
   readonly trial: string;
   readonly dataSpec?: string | undefined;
+  /** comma-separated candidate structures when the trial is fitted (default: all) */
+  readonly structure?: string | undefined;
   /** a questions file (analysis/answer/questions-file.ts); absent: the five EstData questions */
   readonly questions?: string | undefined;
   readonly model: readonly string[];
@@ -69,6 +72,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   // the five questions asked through a file are answered the five-question way (same bytes as without the file)
   const custom = questions !== undefined && !isFiveQuestions(questions.file, THRESHOLD_NG_ML) ? questions : undefined;
   if (custom !== undefined) checkAnswerRegimens(custom.file, custom.path);
+  const structures = parseStructures(a.structure);
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
@@ -78,13 +82,14 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
   await claimAnswerDir(outDir, answerRequest({
     trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+    ...(structures === undefined ? {} : { structures: structures.map((s) => s.id) }),
   }));
 
   let cards = a.model;
   let modelSource = 'given with --model';
   if (cards.length === 0) {
     // the shipped fit read the trial without a spec: with one, the data may be read otherwise, so fit
-    const shipped = a.refit || specPath !== undefined ? undefined : await shippedModelFor(trialSha);
+    const shipped = a.refit || specPath !== undefined || structures !== undefined ? undefined : await shippedModelFor(trialSha);
     if (shipped !== undefined) {
       cards = shipped;
       modelSource = 'shipped fit to this trial (models/estdata)';
@@ -93,6 +98,9 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       let last = 0;
       cards = await fitAndExport(trialPath, {
         seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'), ...(specPath === undefined ? {} : { dataSpec: specPath }),
+        ...(structures === undefined ? {} : { structures }),
+        // the structure chosen is a result: said even when --quiet
+        say: (line) => { if (!a.quiet || line.startsWith('structure selection')) process.stderr.write(`${line}\n`); },
         progress: (p) => {
           if (a.quiet || (p.stage === 'saem' && Date.now() - last < 5_000)) return;
           last = Date.now();

@@ -13,6 +13,7 @@ import type { FitProgress } from '../../models/estimate/fit.js';
 import { DegenerateFitError } from '../../worker/common/errors.js';
 import { degeneracySummary } from '../../models/estimate/degeneracy.js';
 import { fitTrial } from '../fit/fit-trial.js';
+import type { Structure } from '../../models/structures/structure.js';
 
 export const SHIPPED_MODEL_DIR = (): string => join(packageRoot(), 'models', 'estdata');
 
@@ -45,7 +46,11 @@ export interface FitAndExportOptions {
   readonly draws: number;
   readonly outDir: string;
   readonly dataSpec?: string;
+  /** candidate structures (default: the whole library) */
+  readonly structures?: readonly Structure[];
   readonly progress?: (p: FitProgress) => void;
+  /** the fit's lines (data summary, candidates, structure selection) */
+  readonly say?: (line: string) => void;
 }
 
 /**
@@ -57,6 +62,8 @@ export async function fitAndExport(trialPath: string, o: FitAndExportOptions): P
     seed: o.seed, draws: o.draws, vpcReplicates: 100, outDir: o.outDir, madeBy: 'qusop answer (no --model: fitted to the trial)',
     ...(o.progress === undefined ? {} : { progress: o.progress }),
     ...(o.dataSpec === undefined ? {} : { dataSpec: o.dataSpec }),
+    ...(o.structures === undefined ? {} : { structures: o.structures }),
+    ...(o.say === undefined ? {} : { say: o.say }),
   });
   if (r.cards === null) {
     throw new DegenerateFitError(`degenerate fit to ${trialPath}: ${degeneracySummary(r.degenerate)}. No run started; the fit is recorded in ${join(o.outDir, 'fit-report.md')} (\`qusop fit --force\` exports it, then \`qusop answer --model\` runs it)`, {

@@ -8,10 +8,13 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { degeneracySummary } from '../../models/estimate/degeneracy.js';
 import { fitTrial } from './fit-trial.js';
+import { parseStructures } from '../../models/structures/structure.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
   readonly dataSpec?: string | undefined;
+  /** comma-separated candidate structure ids (default: all) */
+  readonly structure?: string | undefined;
   readonly out: string;
   readonly seed: number;
   readonly draws: number;
@@ -23,9 +26,11 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
   for (const [field, v] of [['--draws', a.draws], ['--vpc-replicates', a.vpcReplicates]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} is ${v}; expected an integer >= 1`);
   }
+  const structures = parseStructures(a.structure);
   let last = 0;
   const r = await fitTrial(a.trial, {
     ...(a.dataSpec === undefined ? {} : { dataSpec: a.dataSpec }),
+    ...(structures === undefined ? {} : { structures }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say: (line) => process.stderr.write(`${line}\n`),
     progress: (p) => {

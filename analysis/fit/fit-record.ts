@@ -10,6 +10,8 @@ import type { FitResult } from '../../models/estimate/fit.js';
 import type { VpcResult } from '../../models/estimate/vpc.js';
 import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
+import { structureOfFit } from '../../models/structures/structure.js';
+import type { CandidateScore } from '../../models/estimate/selection.js';
 
 export interface FitRecord {
   readonly outDir: string;
@@ -23,6 +25,24 @@ export interface FitRecord {
   readonly seed: number;
   readonly provenance: { readonly code_version: string; readonly data: unknown } & Readonly<Record<string, unknown>>;
   readonly diagnostics: Readonly<Record<string, unknown>>;
+  /** the candidates' scores when several structures were fitted */
+  readonly selection?: readonly CandidateScore[];
+}
+
+function selectionMarkdown(selection: readonly CandidateScore[] | undefined): string[] {
+  if (selection === undefined) return [];
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const status = (c: CandidateScore): string => (c.chosen ? '**chosen**' : !c.converged ? 'not converged' : c.degenerate.length > 0 ? `degenerate: ${c.degenerate.join('; ')}` : 'eligible');
+  return [
+    '## Structure selection',
+    '',
+    'Each candidate fitted to the same data; the lowest BIC among converged, non-degenerate fits is chosen (k estimated parameters, n observations).',
+    '',
+    '| structure | -2LL | k | n | AIC | BIC | BIC weight | status |',
+    '|---|---|---|---|---|---|---|---|',
+    ...selection.map((c) => `| ${c.structure} | ${f(c.minus2LL)} | ${c.parameters} | ${c.observations} | ${f(c.aic)} | ${f(c.bic)} | ${c.weight.toFixed(3)} | ${status(c)} |`),
+    '',
+  ];
 }
 
 function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: boolean): string[] {
@@ -39,7 +59,7 @@ function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: bool
   ];
 }
 
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean): string {
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[]): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
@@ -50,6 +70,9 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `-2LL ${f(fit.objective.minus2LL)} (MC s.e. ${f(fit.objective.mcStandardError)}); converged: ${fit.converged}; SAEM iterations ${fit.iterations.burnIn} + ${fit.iterations.explore} + ${fit.iterations.smooth}; ${Math.round(fit.timingsMs.total / 1000)} s.`,
     '',
+    `Structure: ${structureOfFit(fit).id} (${structureOfFit(fit).description}).`,
+    '',
+    ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
     '| group | parameter | estimate | SE | RSE % |',
     '|---|---|---|---|---|',
@@ -73,12 +96,12 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const exported = r.degenerate.length === 0 || r.force;
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
-  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported));
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }) }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
-  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics);
+  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit));
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   await writeOutput(join(r.outDir, 'model.yaml'), modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } }));
   return cards;

@@ -28,6 +28,9 @@ import { renderSvg, svgToPng } from '../plots.js';
 import { graphPredictionProblems } from './graph-check.js';
 import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
+import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
+import { candidatesFor, type Structure } from '../../models/structures/structure.js';
+import type { Trial } from '../../models/ingest/trial.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -39,6 +42,8 @@ export interface FitTrialOptions {
   readonly madeBy: string;
   /** dataset spec file (YAML) mapping the trial; default: standard names recognised */
   readonly dataSpec?: string;
+  /** candidate structures, fitted and ranked by BIC (default: the whole library) */
+  readonly structures?: readonly Structure[];
   /** export a degenerate fit anyway (its cards name the problems) */
   readonly force?: boolean;
   readonly progress?: (p: FitProgress) => void;
@@ -53,6 +58,31 @@ export interface FitTrialResult {
   readonly degenerate: readonly DegeneracyProblem[];
   readonly vpc: VpcResult;
   readonly summary: string;
+  /** every candidate's score, the chosen one marked */
+  readonly selection: readonly CandidateScore[];
+}
+
+interface CandidateFit {
+  readonly structure: Structure;
+  readonly fit: FitResult;
+  readonly draws: number[][];
+  readonly gof: ReturnType<typeof goodnessOfFit>;
+  readonly vpc: VpcResult;
+  readonly degenerate: DegeneracyProblem[];
+}
+
+async function fitCandidate(all: Trial, structure: Structure, o: FitTrialOptions, say: (line: string) => void): Promise<CandidateFit> {
+  say(`fitting ${structure.id}: ${structure.description}`);
+  // a PK-only structure sees the concentrations alone (its GOF, VPC and checks too)
+  const trial = structure.pd ? all : { ...all, subjects: all.subjects.map((s) => ({ ...s, pd: [] })) };
+  const fit = await fitPopulationModel(trial, { seed: o.seed, structure, ...(o.progress === undefined ? {} : { progress: o.progress }) });
+  say(`${structure.id}: fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
+  const draws = uncertaintyDraws(fit, o.draws, o.seed);
+  say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
+  const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
+  const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed, structure });
+  const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
+  return { structure, fit, draws, gof, vpc, degenerate };
 }
 
 /** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
@@ -69,22 +99,24 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const trial = trialFromDataset(dataset);
   const summary = summarizeDataset(dataset);
   say(summary);
-  const fit = await fitPopulationModel(trial, { seed: o.seed, ...(o.progress === undefined ? {} : { progress: o.progress }) });
-  say(`fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
-  const draws = uncertaintyDraws(fit, o.draws, o.seed);
+  const candidates: CandidateFit[] = [];
+  const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
+  for (const structure of o.structures ?? candidatesFor(hasBiomarker)) candidates.push(await fitCandidate(trial, structure, o, say));
+  const selection = rankCandidates(trial, candidates);
+  const chosenAt = selection.findIndex((c) => c.chosen);
+  // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
+  const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
+  const picked = candidates[chosenAt >= 0 ? chosenAt : lowest]!;
+  if (candidates.length > 1) say(selectionLine(selection));
+  const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(o.outDir, 'diagnostics');
   await makeDirectory(diagDir);
-  say(`diagnostics: goodness of fit and a VPC over ${o.vpcReplicates} simulated trials`);
-  const gof = goodnessOfFit(trial, fit.population, fit.individual);
-  const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed });
   const figures = {
     gof: await figure(diagDir, 'gof', gofSpec(gof)),
     residuals: await figure(diagDir, 'residuals', residualSpec(gof)),
     vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
     vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
   };
-  say('degeneracy check: parameter ranges, information, objective, VPC coverage, float32 graph predictions');
-  const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
   const provenance = {
     made_by: o.madeBy,
     code_version: codeVersion(),
@@ -106,6 +138,17 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
     timings_ms: fit.timingsMs,
     figures,
   };
-  const cards = await writeFitRecord({ outDir: o.outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance, diagnostics });
-  return { cards, fit, degenerate, vpc, summary };
+  const cards = await writeFitRecord({
+    outDir: o.outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
+    // a one-candidate fit (a forced structure) keeps the cards and fit.json of before the library
+    diagnostics: selection.length > 1 ? { ...diagnostics, selection } : diagnostics,
+    ...(selection.length > 1 ? { selection } : {}),
+  });
+  return { cards, fit, degenerate, vpc, summary, selection };
+}
+
+function selectionLine(selection: readonly CandidateScore[]): string {
+  const chosen = selection.find((c) => c.chosen);
+  const rows = selection.map((c) => `${c.structure} BIC ${c.bic.toFixed(1)}${c.chosen ? ' (chosen)' : !c.converged ? ' (not converged)' : c.degenerate.length > 0 ? ' (degenerate)' : ''}`);
+  return `structure selection: ${rows.join('; ')}${chosen === undefined ? ': no candidate is both converged and non-degenerate' : ''}`;
 }

@@ -14,12 +14,13 @@ import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
 import { structureOfFit, type Structure } from '../../models/structures/structure.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
-import { choleskyLower, K_ETA, P_THETA, packTheta } from '../../models/structures/parameters.js';
+import { choleskyLower, packTheta, thetaSize } from '../../models/structures/parameters.js';
 
 interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[]; theta: number[] }
 
 /** z with L z = eta (forward substitution); a zero pivot (variance ~0) gives z = 0 there. */
 export function standardNormalOf(eta: readonly number[], lower: readonly number[]): number[] {
+  const K_ETA = Math.round(Math.sqrt(lower.length)); // lower is K x K row-major
   const z: number[] = [];
   for (let i = 0; i < K_ETA; i += 1) {
     let s = eta[i] ?? 0;
@@ -35,7 +36,8 @@ export const CHECK_DOSES_MG: readonly number[] = Array.from({ length: 51 }, (_, 
 
 function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[], doses: readonly number[]): Rows {
   const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
-  const point = packTheta(fit.population);
+  const structure = structureOfFit(fit);
+  const point = packTheta(fit.population, structure);
   const lower = choleskyLower(fit.population.omega);
   const add = (dose: number, bw: number, comed: number, z: readonly number[], theta: readonly number[]): void => {
     rows.dose.push(dose); rows.bw.push(bw); rows.comed.push(comed); rows.z.push(...z); rows.theta.push(...theta);
@@ -44,7 +46,7 @@ function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[
     const z = standardNormalOf(fit.individual[i]?.eta ?? [], lower);
     for (const d of doses) add(d, s.bwKg, s.comed, z, point);
   });
-  const zero = new Array<number>(K_ETA).fill(0);
+  const zero = new Array<number>(structure.etaNames.length).fill(0);
   for (const theta of draws) for (const d of doses) add(d, 70, 0, zero, theta);
   return rows;
 }
@@ -55,11 +57,12 @@ async function countNonFinite(grid: RegimenGrid, rows: Rows, structure: Structur
   try {
     const B = rows.dose.length;
     const t = (xs: number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
-    const out = await session.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z, [B, K_ETA]), theta: t(rows.theta, [B, P_THETA]) });
+    const out = await session.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z, [B, structure.etaNames.length]), theta: t(rows.theta, [B, thetaSize(structure)]) });
     let bad = 0;
     let total = 0;
     for (const name of ['pd', 'conc']) {
-      const data = out[name]?.data as Float32Array;
+      const data = out[name]?.data as Float32Array | undefined;
+      if (data === undefined) continue; // a PK-only graph has no pd
       total += data.length;
       for (const v of data) if (!Number.isFinite(v)) bad += 1;
     }
@@ -73,7 +76,7 @@ async function countNonFinite(grid: RegimenGrid, rows: Rows, structure: Structur
 export async function graphPredictionProblems(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[]): Promise<DegeneracyProblem[]> {
   const out: DegeneracyProblem[] = [];
   // a non-finite draw (e.g. logit IMAX = Infinity: IMAX estimated at 1) cannot even be written to a card
-  const usable = draws.filter((d) => d.length === P_THETA && d.every(Number.isFinite));
+  const usable = draws.filter((d) => d.length === thetaSize(structureOfFit(fit)) && d.every(Number.isFinite));
   if (usable.length < draws.length) out.push({ kind: 'non-finite-prediction', parameter: 'uncertainty draws', value: draws.length - usable.length, message: `${draws.length - usable.length} of ${draws.length} parameter-uncertainty draws not finite` });
   for (const regimen of ['qd', 'qw'] as const) {
     const doses = CHECK_DOSES_MG;

@@ -94,7 +94,7 @@ const copyInputs = (x: TrajectoryInputs): TrajectoryInputs => ({
  * exponentials), and a single repeated chunk would not be representative.
  */
 async function rawSession(m: BenchModel, c: ThroughputConfig, calls: readonly CapturedCall[], maxBatchRows: number) {
-  const headed = encodeModel(appendReductionHead(decodeModel(m.onnx), m.card.outputs.pd));
+  const headed = encodeModel(appendReductionHead(decodeModel(m.onnx), m.card.outputs.pd ?? 'pd'));
   const session = await ort.InferenceSession.create(headed, { ...trajectorySessionOptions(c.threads), executionProviders: c.provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'] });
   const K = m.card.inputs.eta?.dim ?? 0;
   const P = m.card.inputs.theta?.dim ?? 0;

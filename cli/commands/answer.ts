@@ -3,11 +3,13 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { CORES, COUNT, intOption, LOCAL_WORKERS, REPLICATES, SEED, SUBJECTS, THREADS } from '../number-options.js';
 import { dataSpecOption } from '../data-spec-option.js';
+import { structureOption } from '../structure-option.js';
 
 const builder = (y: Argv) =>
   y
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
+    .option(...structureOption())
     .option('questions', { type: 'string', describe: 'questions file (YAML: endpoint, statistic, comparison, threshold + unit, regimens, targets, populations; see analysis/answer/README.md). Default: the five EstData questions (scenarios/questions/estdata.yaml)' })
     .option('model', { type: 'string', array: true, default: [] as string[], describe: 'model card(s) or folders of cards; a model = a QD (24 h) + a QW (168 h) card grouped by name/family; several models = a comparison. Default: the shipped fit to this trial (models/estdata), else fit it here' })
     .option('bw', { type: 'string', describe: 'base body weight: uniform:LO:HI (kg) or resample[:SIGMA] (default resample:0.1, clipped to [35, 120] kg)' })
@@ -28,7 +30,7 @@ const builder = (y: Argv) =>
 export const answerCommandModule = defineCommand('answer <trial>', 'Answer the five dosing questions for a trial: runs, answers.json, report.html with plots', builder, async (a) => {
   const { answerCommand } = await import('../../analysis/answer-command.js');
   process.exitCode = await answerCommand({
-    trial: a.trial, dataSpec: a['data-spec'], questions: a.questions, model: a.model, bw: a.bw, comed: a.comed, out: a.out, workers: a.workers, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
+    trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, questions: a.questions, model: a.model, bw: a.bw, comed: a.comed, out: a.out, workers: a.workers, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
     format: a.format, refit: a.refit, provider: a.provider, threads: a.threads, tileTrajectories: a['tile-trajectories'], quiet: a.quiet, verbose: a.verbose,
   });
 });

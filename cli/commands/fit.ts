@@ -3,18 +3,20 @@ import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COUNT, intOption, REPLICATES, SEED } from '../number-options.js';
 import { dataSpecOption } from '../data-spec-option.js';
+import { structureOption } from '../structure-option.js';
 
 const builder = (y: Argv) =>
   y
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
+    .option(...structureOption())
     .option('out', { type: 'string', default: 'models/estdata', describe: 'output directory: qd/qw ONNX + cards, fit.json, fit-report.md, diagnostics/' })
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
     .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards (replicate r uses draw r mod draws)' }))
     .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }))
     .option('force', { type: 'boolean', default: false, describe: 'export a degenerate fit anyway (its cards carry diagnostics.degenerate; exit status stays 1)' });
 
-export const fitCommandModule = defineCommand('fit <trial>', 'Fit the population PK/PD model to a trial and export QD/QW ONNX trajectory graphs', builder, async (a) => {
+export const fitCommandModule = defineCommand('fit <trial>', 'Fit the candidate population PK/PD structures to a trial, choose by BIC and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force });
 });

@@ -7,7 +7,7 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { Trial } from '../ingest/trial.js';
-import { ETA_NAMES, FIXED_EFFECTS, K_ETA, fromTransformed, toTransformed, type EtaName, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
+import { fromTransformed, toTransformed, type EtaName, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import { popmodelProblem, toPopulationParameters } from './popmodel-problem.js';
 import type { PopulationEstimate } from './likelihood.js';
 import { VANISHING_SD, type IterationInfo } from './saem.js';
@@ -88,16 +88,17 @@ const STAGE_MESSAGES = { refinement: 'importance-sampling refinement of Omega', 
 
 const DEFAULTS = { burnIn: 5, exploreMin: 100, exploreMax: 400, smooth: 100, importanceSamples: 500, refinementSamples: 300 } as const;
 
-function flatOmega(p: PopulationParameters): Float64Array {
-  return Float64Array.from({ length: K_ETA * K_ETA }, (_, i) => p.omega[Math.floor(i / K_ETA)]?.[i % K_ETA] ?? 0);
+function flatOmega(p: PopulationParameters, k: number): Float64Array {
+  return Float64Array.from({ length: k * k }, (_, i) => p.omega[Math.floor(i / k)]?.[i % k] ?? 0);
 }
 
-function checkTrial(trial: Trial): void {
+function checkTrial(trial: Trial, structure: Structure): void {
   const pk = trial.subjects.reduce((n, s) => n + s.pk.length, 0);
   const pd = trial.subjects.reduce((n, s) => n + s.pd.length, 0);
-  if (pk === 0 || pd === 0) {
-    throw new InputError(`${trial.file}: the PK/PD model needs both PK (DVID 1) and PD (DVID 2) observations; found ${pk} PK and ${pd} PD`, {
-      details: { file: trial.file, pk, pd },
+  if (pk === 0 || (structure.pd && pd === 0)) {
+    const needs = structure.pd ? 'both concentration (DVID 1) and biomarker (DVID 2) observations' : 'concentration observations';
+    throw new InputError(`${trial.file}: structure ${structure.id} needs ${needs}; found ${pk} concentration and ${pd} biomarker${structure.pd ? '' : ' (a PK-only trial is fitted with a PK structure: 1cmt-oral, 2cmt-oral)'}`, {
+      details: { file: trial.file, pk, pd, structure: structure.id },
     });
   }
 }
@@ -116,7 +117,7 @@ function checkOptions(opts: FitOptions, it: Readonly<Record<'burnIn' | 'exploreM
 }
 
 export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promise<FitResult> {
-  checkTrial(trial);
+  checkTrial(trial, opts.structure ?? TWO_COMPARTMENT);
   const it = { ...DEFAULTS, ...opts.iterations };
   const samples = opts.importanceSamples ?? DEFAULTS.importanceSamples;
   checkOptions(opts, it, samples);
@@ -130,11 +131,13 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const startMs = performance.now() - clock;
 
   const problem = popmodelProblem(trial, undefined, model);
+  const K = model.etaNames.length;
+  const fixedEffects = model.fixedEffects;
   const structure = opts.omegaStructure ?? 'diagonal';
   const startEstimate: PopulationEstimate = {
-    theta: Float64Array.from(FIXED_EFFECTS, (f) => toTransformed(f.name, start.fixed[f.name])),
-    omega: flatOmega(start),
-    sigma: Float64Array.from([start.sigma.pkAdditive, start.sigma.pkProportional, start.sigma.pdAdditive]),
+    theta: Float64Array.from(model.fixedEffects, (f) => toTransformed(f.name, start.fixed[f.name])),
+    omega: flatOmega(start, K),
+    sigma: Float64Array.from(model.pd ? [start.sigma.pkAdditive, start.sigma.pkProportional, start.sigma.pdAdditive] : [start.sigma.pkAdditive, start.sigma.pkProportional]),
   };
   const engine = await estimatePopulation(problem, startEstimate, {
     seed: opts.seed, burnIn: it.burnIn, exploreMin: it.exploreMin, exploreMax: it.exploreMax, smooth: it.smooth,
@@ -146,21 +149,18 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const { estimate: est, saem, modes, objective, information: fim } = engine;
 
   for (const i of engine.atBound) {
-    const f = FIXED_EFFECTS[i]!;
+    const f = fixedEffects[i]!;
     notes.push(`${f.name} estimated at a bound of its range (${fromTransformed(f.name, est.theta[i] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
   }
-  for (const i of problem.fixedTheta ?? []) {
-    const name = FIXED_EFFECTS[i]!.name;
-    if (model.unused[name] === undefined) notes.push(`${name} held at ${start.fixed[name]}: its covariate does not vary in the trial`);
-  }
-  const population = toPopulationParameters(est.theta, est.omega, est.sigma);
-  const table = parameterTable(fim, population);
+  for (const i of problem.fixedTheta ?? []) notes.push(`${fixedEffects[i]?.name} held at ${start.fixed[fixedEffects[i]!.name]}: its covariate does not vary in the trial`);
+  const population = toPopulationParameters(est.theta, est.omega, est.sigma, model);
+  const table = parameterTable(fim, population, model);
   const seOf = (group: EstimatedParameter['group'], name: string): number => table.find((r) => r.group === group && r.key === name)?.se ?? NaN;
   const shrink = engine.shrinkage;
   const objectiveFinite = Number.isFinite(objective.value);
   if (!fim.positiveDefinite) notes.push(`Fisher information not positive definite (min eigenvalue ${fim.minEigenvalue.toExponential(2)}): some SEs are unreliable`);
   if (!saem.stationary) notes.push(`SAEM traces still drifting after ${saem.exploreIterations} exploratory iterations`);
-  const negligible = ETA_NAMES.filter((_, i) => Math.sqrt(est.omega[i * K_ETA + i] ?? 0) < VANISHING_SD);
+  const negligible = model.etaNames.filter((_, i) => Math.sqrt(est.omega[i * K + i] ?? 0) < VANISHING_SD);
   if (negligible.length > 0) notes.push(`variance estimated ~0 (sd < ${VANISHING_SD}) for ${negligible.join(', ')}: no between-subject variability detectable with this design`);
   const r = engine.refinement;
   if (r !== null) notes.push(`importance-sampling refinement of the random effects (weakly informed: ${r.weak.join(', ') || 'none'}): -2LL ${r.minus2LLSaem.toFixed(2)} (SAEM) -> ${r.minus2LLRefined.toFixed(2)}, ${r.applied ? 'applied' : 'not applied'}`);
@@ -169,8 +169,8 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
     population,
     start,
     se: {
-      fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, seOf('theta', f.name)])) as Record<FixedEffectName, number>,
-      omega: Object.fromEntries(ETA_NAMES.map((n) => [n, seOf('omega', n)])) as Record<EtaName, number>,
+      fixed: Object.fromEntries(fixedEffects.map((f) => [f.name, seOf('theta', f.name)])) as Record<FixedEffectName, number>,
+      omega: Object.fromEntries(model.etaNames.map((n) => [n, seOf('omega', n)])) as Record<EtaName, number>,
       sigma: { pkProportional: seOf('sigma', 'pkProportional'), pkAdditive: seOf('sigma', 'pkAdditive'), pdAdditive: seOf('sigma', 'pdAdditive') },
     },
     table,
@@ -179,11 +179,11 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
       matrix: Array.from({ length: fim.parameters.length }, (_, i) => Array.from({ length: fim.parameters.length }, (_, j) => fim.covariance[i * fim.parameters.length + j] ?? NaN)),
     },
     objective: { minus2LL: objective.value, mcStandardError: objective.mcStandardError, method: 'importance-sampling', samples },
-    shrinkage: Object.fromEntries(ETA_NAMES.map((n, i) => [n, shrink[i] ?? NaN])) as Record<EtaName, number>,
+    shrinkage: Object.fromEntries(model.etaNames.map((n, i) => [n, shrink[i] ?? NaN])) as Record<EtaName, number>,
     individual: problem.subjects.map((s, i) => ({ id: s.id, eta: Array.from(modes[i]!.eta) })),
     refinement: engine.refinement,
     converged: engine.converged,
-    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, atBound: engine.atBound.map((i) => FIXED_EFFECTS[i]!.name), informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
+    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, atBound: engine.atBound.map((i) => fixedEffects[i]!.name), informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
     iterations: { burnIn: it.burnIn, explore: saem.exploreIterations, smooth: saem.smoothIterations },
     omegaStructure: structure,
     modelEvaluations: engine.evaluations,

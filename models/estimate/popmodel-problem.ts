@@ -8,8 +8,8 @@
  */
 import type { Trial } from '../ingest/trial.js';
 import {
-  ETA_NAMES, FIXED_EFFECTS, fromTransformed, individualParameters, toTransformed,
-  type FixedEffectName, type FixedEffects, type PopulationParameters,
+  fixedRecord, fromTransformed, individualParameters, toTransformed,
+  type EtaName, type FixedEffectName, type FixedEffects, type PopulationParameters,
 } from '../structures/parameters.js';
 import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
@@ -24,7 +24,7 @@ export const POPMODEL_OUTPUTS: readonly OutputSpec[] = [
 ];
 
 /** Covariate effects of the model that are linear in a random effect's transformed parameter. */
-const COVARIATE_EFFECTS: readonly { eta: (typeof ETA_NAMES)[number]; theta: FixedEffectName; covariate: 'comed' }[] = [
+const COVARIATE_EFFECTS: readonly { eta: EtaName; theta: FixedEffectName; covariate: 'comed' }[] = [
   { eta: 'R0', theta: 'BETA_COMED_R0', covariate: 'comed' },
 ];
 
@@ -37,15 +37,17 @@ export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; uppe
   { name: 'GAMMA', lower: 0.05, upper: 20 },
 ];
 
-export const thetaIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findIndex((f) => f.name === name);
+/** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */
+export const thetaIndex = (name: FixedEffectName, structure: Structure = TWO_COMPARTMENT): number => structure.fixedEffects.findIndex((f) => f.name === name);
 
 export interface PopmodelProblem extends EstimationProblem {
   readonly trial: Trial;
   readonly structure: Structure;
 }
 
-export function fixedFromTheta(theta: ArrayLike<number>): FixedEffects {
-  return Object.fromEntries(FIXED_EFFECTS.map((f, i) => [f.name, fromTransformed(f.name, theta[i] ?? NaN)])) as FixedEffects;
+/** The natural-scale record of a theta vector in the structure's layout (absent parameters at their neutral values). */
+export function fixedFromTheta(theta: ArrayLike<number>, structure: Structure = TWO_COMPARTMENT): FixedEffects {
+  return fixedRecord(structure, (name, i) => fromTransformed(name, theta[i] ?? NaN));
 }
 
 /**
@@ -56,41 +58,42 @@ export function fixedFromTheta(theta: ArrayLike<number>): FixedEffects {
 export const ESTIMATION_PD_REL_TOL = 1e-3;
 
 export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, structure: Structure = TWO_COMPARTMENT): PopmodelProblem {
+  // a PK-only structure is fitted to the concentrations alone
+  const pdOf = (s: Trial['subjects'][number]) => (structure.pd ? s.pd : []);
   const subjects: SubjectData[] = trial.subjects.map((s) => ({
     id: s.id,
-    y: Float64Array.from([...s.pk.map((o) => o.dv), ...s.pd.map((o) => o.dv)]),
-    output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...s.pd.map(() => OUTPUT_PD)]),
+    y: Float64Array.from([...s.pk.map((o) => o.dv), ...pdOf(s).map((o) => o.dv)]),
+    output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...pdOf(s).map(() => OUTPUT_PD)]),
   }));
   const doses: Dose[][] = trial.subjects.map((s) => s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg })));
   const pkTimes = trial.subjects.map((s) => s.pk.map((o) => o.timeH));
-  const pdTimes = trial.subjects.map((s) => s.pd.map((o) => o.timeH));
+  const pdTimes = trial.subjects.map((s) => pdOf(s).map((o) => o.timeH));
   // a covariate the trial never varies cannot show its effect: its coefficient stays at its start value
   const varies = (c: (typeof COVARIATE_EFFECTS)[number]): boolean => new Set(trial.subjects.map((s) => s[c.covariate])).size > 1;
-  const randomEffects: RandomEffect[] = ETA_NAMES.map((name) => ({
+  const index = (name: FixedEffectName): number => thetaIndex(name, structure);
+  const effects = COVARIATE_EFFECTS.filter((c) => index(c.theta) >= 0);
+  const randomEffects: RandomEffect[] = structure.etaNames.map((name) => ({
     name,
-    muIndex: thetaIndex(name),
-    covariates: COVARIATE_EFFECTS.filter((c) => c.eta === name && varies(c)).map((c) => ({
-      thetaIndex: thetaIndex(c.theta),
+    muIndex: index(name),
+    covariates: effects.filter((c) => c.eta === name && varies(c)).map((c) => ({
+      thetaIndex: index(c.theta),
       values: Float64Array.from(trial.subjects, (s) => s[c.covariate]),
     })),
   }));
-  // held: a covariate effect the trial cannot show, and the parameters the structure does not have
-  const fixedTheta = [
-    ...COVARIATE_EFFECTS.filter((c) => !varies(c)).map((c) => thetaIndex(c.theta)),
-    ...Object.keys(structure.unused).map((n) => thetaIndex(n as FixedEffectName)),
-  ];
+  // held: a covariate effect the trial cannot show
+  const fixedTheta = effects.filter((c) => !varies(c)).map((c) => index(c.theta));
   return {
     trial,
     structure,
-    thetaNames: FIXED_EFFECTS.map((f) => f.name),
+    thetaNames: structure.fixedEffects.map((f) => f.name),
     subjects,
-    outputs: POPMODEL_OUTPUTS,
+    outputs: structure.pd ? POPMODEL_OUTPUTS : POPMODEL_OUTPUTS.slice(0, 1),
     randomEffects,
     fixedTheta,
-    thetaBounds: THETA_BOUNDS.map((b) => ({ index: thetaIndex(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
+    thetaBounds: THETA_BOUNDS.filter((b) => index(b.name) >= 0).map((b) => ({ index: index(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
     predict(s, theta, eta, out) {
       const subj = trial.subjects[s]!;
-      const p = individualParameters(fixedFromTheta(theta), subj.bwKg, subj.comed, Array.from(eta), structure);
+      const p = individualParameters(fixedFromTheta(theta, structure), subj.bwKg, subj.comed, Array.from(eta), structure);
       const nPk = pkTimes[s]!.length;
       if (nPk > 0) out.set(concentrations(p, doses[s]!, pkTimes[s]!), 0);
       if (pdTimes[s]!.length > 0) out.set(biomarker(p, doses[s]!, pdTimes[s]!, { relTol: pdRelTol }), nPk);
@@ -99,12 +102,12 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, 
 }
 
 /** PopulationParameters from the engine's flat estimate. */
-export function toPopulationParameters(theta: ArrayLike<number>, omega: ArrayLike<number>, sigma: ArrayLike<number>): PopulationParameters {
-  const k = ETA_NAMES.length;
+export function toPopulationParameters(theta: ArrayLike<number>, omega: ArrayLike<number>, sigma: ArrayLike<number>, structure: Structure = TWO_COMPARTMENT): PopulationParameters {
+  const k = structure.etaNames.length;
   return {
-    fixed: fixedFromTheta(theta),
+    fixed: fixedFromTheta(theta, structure),
     omega: Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => omega[i * k + j] ?? 0)),
-    // residualLayout(POPMODEL_OUTPUTS) = [PK additive, PK proportional, PD additive]
-    sigma: { pkAdditive: sigma[0] ?? NaN, pkProportional: sigma[1] ?? NaN, pdAdditive: sigma[2] ?? NaN },
+    // residualLayout(POPMODEL_OUTPUTS) = [PK additive, PK proportional, PD additive]; PK only: no PD term (0)
+    sigma: { pkAdditive: sigma[0] ?? NaN, pkProportional: sigma[1] ?? NaN, pdAdditive: structure.pd ? (sigma[2] ?? NaN) : 0 },
   };
 }

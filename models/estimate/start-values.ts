@@ -13,14 +13,14 @@ import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import type { Subject, Trial } from '../ingest/trial.js';
 import { InputError } from '../../worker/common/errors.js';
 import {
-  ALLOMETRY, ETA_NAMES, FIXED_EFFECTS, REFERENCE_BW_KG, individualParameters, toTransformed,
+  ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed,
   type FixedEffectName, type PopulationParameters,
 } from '../structures/parameters.js';
 import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
-import { TWO_COMPARTMENT, uses, type Structure } from '../structures/structure.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 /** Start variance of every random effect (log scale). */
 export const START_OMEGA_VARIANCE = 1;
@@ -77,8 +77,7 @@ function absorptionFromTmax(tmaxH: number, k: number): number {
 }
 
 /** Naive-pooled least squares over the given theta entries; returns the refined theta. */
-function pooledFit(theta: Float64Array, free: readonly FixedEffectName[], y: readonly number[], predictAll: (t: Float64Array) => Float64Array, bound: number): Float64Array {
-  const idx = free.map(thetaIndex);
+function pooledFit(theta: Float64Array, idx: readonly number[], y: readonly number[], predictAll: (t: Float64Array) => Float64Array, bound: number): Float64Array {
   let cacheKey = '';
   let cache: Float64Array = new Float64Array(0);
   const at = (params: number[]): Float64Array => {
@@ -123,16 +122,21 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
   const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
   notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L, KA ${ka.toPrecision(3)} 1/h (70 kg)`);
 
-  const theta = new Float64Array(FIXED_EFFECTS.length);
-  const set = (name: FixedEffectName, value: number): void => { theta[thetaIndex(name)] = toTransformed(name, value); };
+  const theta = new Float64Array(structure.fixedEffects.length);
+  const at = (name: FixedEffectName): number => thetaIndex(name, structure);
+  const has = (name: FixedEffectName): boolean => at(name) >= 0;
+  const set = (name: FixedEffectName, value: number): void => { if (has(name)) theta[at(name)] = toTransformed(name, value); };
+  const fixedOf = (t: Float64Array) => fixedFromTheta(t, structure);
   set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
-  for (const [name, value] of Object.entries(structure.unused)) set(name as FixedEffectName, value);
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
-  const pkObs = active.flatMap((s) => s.pk.filter((o) => o.dv > 0).map((o) => ({ s, t: o.timeH, y: Math.log(o.dv) })));
-  const pkBySubject = active.map((s) => s.pk.filter((o) => o.dv > 0).map((o) => o.timeH));
+  // samples at or before the first dose are left out: the model predicts 0 there, log 0 = -infinity (a
+  // pre-dose level, as theophylline's time-0 samples, would make the log residual and the start sd absurd)
+  const afterDose = (s: Subject) => s.pk.filter((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity));
+  const pkObs = active.flatMap((s) => afterDose(s).map((o) => ({ s, t: o.timeH, y: Math.log(o.dv) })));
+  const pkBySubject = active.map((s) => afterDose(s).map((o) => o.timeH));
   const predictPk = (t: Float64Array): Float64Array => {
-    const fixed = fixedFromTheta(t);
+    const fixed = fixedOf(t);
     const out: number[] = [];
     active.forEach((s, i) => {
       const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), pkBySubject[i]!);
@@ -140,11 +144,19 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA'] as const).filter((n) => uses(structure, n));
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);
   const pkProportional = Math.sqrt(pkRes.reduce((s, r) => s + r * r, 0) / Math.max(pkRes.length, 1));
+
+  const k = structure.etaNames.length;
+  const omega = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? START_OMEGA_VARIANCE : 0)));
+  const lowPkOf = (): number => quantile(pkObs.map((o) => Math.exp(o.y)), 0.1) ?? 0;
+  if (!structure.pd) {
+    notes.push('naive-pooled refinement of the PK typical values (log scale)');
+    return { population: { fixed: fixedOf(theta), omega, sigma: { pkProportional, pkAdditive: Math.max(pkProportional * lowPkOf(), 1e-9), pdAdditive: 0 } }, notes };
+  }
 
   // PD: baselines by COMED group (observations at or before the first dose; all of a placebo subject's)
   const baseline = new Map<Subject, number>();
@@ -197,7 +209,7 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
   const pdSubjects = trial.subjects.filter((s) => s.pd.length > 0);
   const pdY = pdSubjects.flatMap((s) => s.pd.map((o) => o.dv));
   const predictPd = (t: Float64Array): Float64Array => {
-    const fixed = fixedFromTheta(t);
+    const fixed = fixedOf(t);
     const out: number[] = [];
     for (const s of pdSubjects) {
       const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
@@ -205,18 +217,17 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
     }
     return Float64Array.from(out);
   };
-  const pdFree: FixedEffectName[] = ['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'];
+  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'] as const).filter(has).map(at);
   theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
   const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));
-  const lowPk = quantile(pkObs.map((o) => Math.exp(o.y)), 0.1) ?? 0;
+  const lowPk = lowPkOf();
   notes.push('naive-pooled refinement of PK (log scale) and PD (additive) typical values');
 
-  const k = ETA_NAMES.length;
   return {
     population: {
-      fixed: fixedFromTheta(theta),
-      omega: Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => (i === j ? START_OMEGA_VARIANCE : 0))),
+      fixed: fixedOf(theta),
+      omega,
       sigma: { pkProportional, pkAdditive: Math.max(pkProportional * lowPk, 1e-9), pdAdditive },
     },
     notes,

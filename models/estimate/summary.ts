@@ -3,7 +3,8 @@
  * transformed scale the information was computed on) and relative standard error, for fixed effects,
  * Omega's elements and residual sds; plus a Markdown rendering for reports and bench results.
  */
-import { ETA_NAMES, FIXED_EFFECTS, type PopulationParameters } from '../structures/parameters.js';
+import type { PopulationParameters } from '../structures/parameters.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import type { InformationResult } from './fim.js';
 
 export interface ParameterRow {
@@ -21,12 +22,13 @@ export interface ParameterRow {
 const SIGMA_KEYS = ['pkAdditive', 'pkProportional', 'pdAdditive'] as const;
 const SIGMA_UNITS = ['mg/L', '', 'ng/mL'] as const;
 
-export function parameterTable(fim: InformationResult, p: PopulationParameters): ParameterRow[] {
+export function parameterTable(fim: InformationResult, p: PopulationParameters, structure: Structure = TWO_COMPARTMENT): ParameterRow[] {
+  const ETA_NAMES = structure.etaNames;
   const n = fim.parameters.length;
   return fim.parameters.map((param, i) => {
     const seT = Math.sqrt(Math.max(fim.covariance[i * n + i] ?? NaN, 0));
     if (param.group === 'theta') {
-      const f = FIXED_EFFECTS[param.index[0] ?? 0]!;
+      const f = structure.fixedEffects[param.index[0] ?? 0]!;
       const est = p.fixed[f.name];
       const d = f.transform === 'log' ? est : f.transform === 'logit' ? est * (1 - est) : 1;
       const se = Math.abs(d) * seT;

@@ -8,11 +8,15 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { InputError } from '../../worker/common/errors.js';
-import { FIXED_EFFECTS, fromTransformed, packTheta, type FixedEffects, type PopulationParameters } from '../structures/parameters.js';
+import { fromTransformed, packTheta, type FixedEffects, type PopulationParameters } from '../structures/parameters.js';
+import { structureOfFit } from '../structures/structure.js';
 import type { FitResult } from './fit.js';
 
-/** What the draws need from a fit: its estimates and their covariance (also built from an imported model file). */
-export type EstimateWithCovariance = Pick<FitResult, 'population' | 'covariance' | 'omegaStructure'>;
+/**
+ * What the draws need from a fit: its estimates and their covariance (also built from an imported model
+ * file), and its structure (absent: the 2-compartment one), whose theta layout the indices refer to.
+ */
+export type EstimateWithCovariance = Pick<FitResult, 'population' | 'covariance' | 'omegaStructure'> & { readonly structure?: string };
 import { cholesky } from './linalg.js';
 import { Purpose, RandomStream } from './rng.js';
 
@@ -42,14 +46,15 @@ function positiveDefinite(omega: number[][]): number[][] {
 
 /** One population parameter set from a vector in fit.covariance's parameterisation. */
 export function populationFromVector(fit: EstimateWithCovariance, x: readonly number[]): PopulationParameters {
-  const fixed = Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, fit.population.fixed[f.name]])) as Record<string, number>;
+  const layout = structureOfFit(fit).fixedEffects;
+  const fixed: Record<string, number> = { ...fit.population.fixed };
   const omega = fit.population.omega.map((r) => [...r]);
   const sigma = { ...fit.population.sigma };
   const sigmaKeys = ['pkAdditive', 'pkProportional', 'pdAdditive'] as const;
   fit.covariance.parameters.forEach((p, i) => {
     const v = x[i] ?? NaN;
     if (p.group === 'theta') {
-      const f = FIXED_EFFECTS[p.index[0] ?? 0]!;
+      const f = layout[p.index[0] ?? 0]!;
       fixed[f.name] = fromTransformed(f.name, v);
     } else if (p.group === 'omega') {
       const [a = 0, b = 0] = p.index;
@@ -72,7 +77,8 @@ export function uncertaintyDraws(fit: EstimateWithCovariance, R: number, seed: n
   const n = params.length;
   const root = covarianceRoot(fit.covariance.matrix);
   const centre = params.map((p) => p.value);
-  const rows: number[][] = [packTheta(fit.population)];
+  const structure = structureOfFit(fit);
+  const rows: number[][] = [packTheta(fit.population, structure)];
   for (let r = 1; r < R; r += 1) {
     const z = new RandomStream(seed, Purpose.uncertainty, r).normals(n);
     const x = centre.map((c, i) => {
@@ -80,7 +86,7 @@ export function uncertaintyDraws(fit: EstimateWithCovariance, R: number, seed: n
       for (let j = 0; j < n; j += 1) s += (root[i * n + j] ?? 0) * (z[j] ?? 0);
       return s;
     });
-    rows.push(packTheta(populationFromVector(fit, x)));
+    rows.push(packTheta(populationFromVector(fit, x), structure));
   }
   return rows;
 }

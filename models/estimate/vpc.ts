@@ -29,6 +29,8 @@ export interface VpcResult {
   readonly bins: readonly VpcBin[];
   /** fraction of observed percentiles inside their simulated 90 % interval, per endpoint */
   readonly coverage: { readonly pk: number; readonly pd: number };
+  /** subjects with observations of each endpoint (the independent units behind the points) */
+  readonly subjects?: { readonly pk: number; readonly pd: number };
 }
 
 type Key = string;
@@ -102,5 +104,6 @@ export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, o
   }
   bins.sort((x, y) => x.dvid - y.dvid || x.doseMg - y.doseMg || x.timeH - y.timeH);
   const frac = ([a, b]: [number, number]): number => (b === 0 ? NaN : a / b);
-  return { replicates: opts.replicates, bins, coverage: { pk: frac(inside[1]), pd: frac(inside[2]) } };
+  const subjects = { pk: trial.subjects.filter((s) => s.pk.length > 0).length, pd: trial.subjects.filter((s) => s.pd.length > 0).length };
+  return { replicates: opts.replicates, bins, coverage: { pk: frac(inside[1]), pd: frac(inside[2]) }, subjects };
 }

@@ -7,28 +7,37 @@
  * slowly over short inner dimensions ([B, 8, 1] x [B, 8, 3] ran ~50x slower than the same work as
  * [3, 8, B]).
  */
-import { ALLOMETRY, ETA_NAMES, FIXED_EFFECTS, K_ETA, P_FIXED, P_THETA, REFERENCE_BW_KG } from '../structures/parameters.js';
+import { ALLOMETRY, REFERENCE_BW_KG, thetaSize } from '../structures/parameters.js';
 import type { EtaName, FixedEffectName } from '../structures/parameters.js';
+import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import type { GraphWriter } from './graph-writer.js';
 
-/** Natural-scale [1, B] tensors of one subject per column (plus log IC50, used by the Hill term). */
+/**
+ * Natural-scale [1, B] tensors of one subject per column (plus log IC50, used by the Hill term); a
+ * parameter the structure lacks (Q, V2 of one compartment) is '' and never read by its graph.
+ */
 export interface IndividualTensors {
   readonly CL: string; readonly V1: string; readonly Q: string; readonly V2: string; readonly KA: string;
   readonly R0: string; readonly KOUT: string; readonly IC50: string; readonly logIC50: string; readonly GAMMA: string; readonly IMAX: string;
 }
 
-const LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
-type LogParam = (typeof LOG_PARAMS)[number];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
+type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
 const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
 
-const fixedIndex = (name: FixedEffectName): number => FIXED_EFFECTS.findIndex((f) => f.name === name);
 
 /**
  * Inputs in subject-last layout: bwRow, comedRow [1, B]; etaT [K, B] (standard normal z, transposed);
  * thetaT [P_THETA, B] (transposed).
  */
-export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string }): IndividualTensors {
+export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string }, structure: Structure = TWO_COMPARTMENT): IndividualTensors {
+  const fixedIndex = (name: FixedEffectName): number => structure.fixedEffects.findIndex((f) => f.name === name);
+  const ETA_NAMES = structure.etaNames;
+  const K_ETA = ETA_NAMES.length;
+  const P_FIXED = structure.fixedEffects.length;
+  const P_THETA = thetaSize(structure);
+  const LOG_PARAMS = ALL_LOG_PARAMS.filter((p) => fixedIndex(p) >= 0);
   return w.scoped('individual', () => {
     // eta_i = sum_{j <= i} L_ij z_j: the packed Cholesky entries times z gathered per entry, summed per row i.
     const pairs: { i: number; j: number }[] = [];
@@ -44,14 +53,19 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const allometry = w.mul(w.floats('allometry', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => ALLOMETRIC[p] ?? 0)), logW, 'allometric');
     const etaMap = LOG_PARAMS.flatMap((p) => ETA_NAMES.map((e: EtaName) => (p === e ? 1 : 0)));
     const iiv = w.op('MatMul', [w.floats('eta_map', [LOG_PARAMS.length, K_ETA], etaMap), eta], 'iiv');
-    const beta = w.slice(inputs.thetaT, 0, fixedIndex('BETA_COMED_R0'), fixedIndex('BETA_COMED_R0') + 1, 'beta_comed');
-    const comedEffect = w.mul(inputs.comedRow, beta, 'comed_effect');
-    const onR0 = w.mul(w.floats('r0_mask', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => (p === 'R0' ? 1 : 0))), comedEffect, 'comed_on_r0');
-    const logP = w.add(w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p_iiv'), onR0, 'log_p');
+    // PK-only structures have no baseline, potency or COMED effect: those nodes are not written
+    const pd = structure.pd;
+    let logP: string;
+    if (pd) {
+      const beta = w.slice(inputs.thetaT, 0, fixedIndex('BETA_COMED_R0'), fixedIndex('BETA_COMED_R0') + 1, 'beta_comed');
+      const comedEffect = w.mul(inputs.comedRow, beta, 'comed_effect');
+      const onR0 = w.mul(w.floats('r0_mask', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => (p === 'R0' ? 1 : 0))), comedEffect, 'comed_on_r0');
+      logP = w.add(w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p_iiv'), onR0, 'log_p');
+    } else logP = w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p');
     const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
-    const get = (p: LogParam): string => natural[LOG_PARAMS.indexOf(p)] ?? '';
-    const logIC50 = w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50');
-    const IMAX = w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX');
+    const get = (p: LogParam): string => (LOG_PARAMS.includes(p) ? (natural[LOG_PARAMS.indexOf(p)] ?? '') : '');
+    const logIC50 = pd ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
+    const IMAX = pd ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
     return {
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
       R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX,

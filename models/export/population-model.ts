@@ -12,7 +12,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema } from '../../worker/model/card.js';
 import type { ModelCard } from '../../worker/model/card.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
-import { ETA_NAMES, FIXED_EFFECTS, K_ETA, P_THETA, packTheta } from '../structures/parameters.js';
+import { packTheta, thetaSize } from '../structures/parameters.js';
 import type { PopulationParameters } from '../structures/parameters.js';
 import { REGIMEN_GRIDS } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
@@ -21,24 +21,29 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 export const POPULATION_MODEL_VERSION = '1.0.0';
 
-/** theta entry names: `log CL`, `BETA_COMED_R0`, `logit IMAX`, ..., then `L[CL,CL]`, `L[V1,CL]`, ... */
-export const THETA_NAMES: readonly string[] = [
-  ...FIXED_EFFECTS.map((f) => (f.transform === 'identity' ? f.name : `${f.transform} ${f.name}`)),
-  ...ETA_NAMES.flatMap((a, i) => ETA_NAMES.slice(0, i + 1).map((b) => `L[${a},${b}]`)),
-];
+/** A structure's theta entry names: `log CL`, `BETA_COMED_R0`, `logit IMAX`, ..., then `L[CL,CL]`, `L[V1,CL]`, ... */
+export function thetaNames(s: Structure = TWO_COMPARTMENT): string[] {
+  return [
+    ...s.fixedEffects.map((f) => (f.transform === 'identity' ? f.name : `${f.transform} ${f.name}`)),
+    ...s.etaNames.flatMap((a, i) => s.etaNames.slice(0, i + 1).map((b) => `L[${a},${b}]`)),
+  ];
+}
+/** The 2-compartment PK/PD structure's (the shipped cards'). */
+export const THETA_NAMES: readonly string[] = thetaNames();
 
 export interface PopulationArtifact {
   onnxBytes: Uint8Array;
   card: ModelCard;
 }
 
-/** Checks the draws: at least one (the point estimate when none is given), each P_THETA finite numbers. */
-function checkedDraws(pop: PopulationParameters, draws: readonly (readonly number[])[]): number[][] {
-  const rows = draws.length === 0 ? [packTheta(pop)] : draws.map((d) => [...d]);
+/** Checks the draws: at least one (the point estimate when none is given), each the structure's theta size of finite numbers. */
+function checkedDraws(pop: PopulationParameters, draws: readonly (readonly number[])[], s: Structure): number[][] {
+  const rows = draws.length === 0 ? [packTheta(pop, s)] : draws.map((d) => [...d]);
+  const names = thetaNames(s);
   rows.forEach((row, r) => {
-    if (row.length !== P_THETA) throw new InputError(`exportPopulationModel: draws[${r}] has ${row.length} entries, expected P_THETA = ${P_THETA} (${THETA_NAMES.join(', ')})`);
+    if (row.length !== names.length) throw new InputError(`exportPopulationModel: draws[${r}] has ${row.length} entries, expected ${names.length} for ${s.id} (${names.join(', ')})`);
     const bad = row.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new InputError(`exportPopulationModel: draws[${r}][${bad}] (${THETA_NAMES[bad]}) is ${row[bad]}, expected a finite number`);
+    if (bad >= 0) throw new InputError(`exportPopulationModel: draws[${r}][${bad}] (${names[bad]}) is ${row[bad]}, expected a finite number`);
   });
   return rows;
 }
@@ -53,7 +58,6 @@ export function populationArtifact(
   structure: Structure = TWO_COMPARTMENT,
 ): PopulationArtifact {
   const onnxBytes = encodeModel(buildTrajectoryGraph(grid, structure));
-  const unused = Object.keys(structure.unused);
   const card = ModelCardSchema.parse({
     schema: MODEL_CARD_SCHEMA,
     name: `popmodel-${grid.tag}`,
@@ -67,19 +71,19 @@ export function populationArtifact(
         'production (COMED on baseline), log-normal IIV; noise-free steady-state trajectories for the regimen ' +
         '(qusop models/popmodel/README.md).'
       : `${structure.description} (allometric BW, COMED on baseline), log-normal IIV; noise-free steady-state ` +
-        `trajectories for the regimen. theta entries ${unused.map((n) => `log ${n}`).join(', ')} are not parameters of this ` +
-        `structure: held, never read by the graph (qusop models/structures/structure.ts, ${structure.id}).`,
+        `trajectories for the regimen (qusop models/structures/structure.ts, ${structure.id}).`,
     onnx: `${grid.tag}.onnx`,
     sha256: createHash('sha256').update(onnxBytes).digest('hex'),
     regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
     time_grid_h: [...grid.timesH],
     inputs: {
       covariates: ['dose', 'bw', 'comed'],
-      eta: { dim: K_ETA, distribution: 'standard-normal', names: [...ETA_NAMES] },
-      theta: { dim: P_THETA, names: [...THETA_NAMES], draws: checkedDraws(pop, draws) },
+      eta: { dim: structure.etaNames.length, distribution: 'standard-normal', names: [...structure.etaNames] },
+      theta: { dim: thetaSize(structure), names: thetaNames(structure), draws: checkedDraws(pop, draws, structure) },
     },
-    outputs: { pd: OUTPUTS.pd, conc: OUTPUTS.conc },
-    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL', conc: 'mg/L' },
+    // a PK-only structure has no biomarker: pd null (concentration questions only)
+    outputs: { pd: structure.pd ? OUTPUTS.pd : null, conc: OUTPUTS.conc },
+    units: structure.pd ? { dose: 'mg', bw: 'kg', pd: 'ng/mL', conc: 'mg/L' } : { dose: 'mg', bw: 'kg', conc: 'mg/L' },
     provenance: {
       ...provenance,
       population: { fixed: pop.fixed, omega: pop.omega, sigma: pop.sigma },

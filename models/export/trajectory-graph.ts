@@ -8,7 +8,7 @@
  */
 import type { ModelProto } from 'onnx-buf';
 import { attr, DataType, graph, model, valueInfo } from '../../worker/onnx/graph-builder.js';
-import { K_ETA, P_THETA } from '../structures/parameters.js';
+import { thetaSize } from '../structures/parameters.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
@@ -29,11 +29,11 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // subjects on the last axis throughout (see individual.ts)
   const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
-  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') });
+  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') }, structure);
   const modes = structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
-  periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
+  if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
   const g = graph({
     name: `popmodel_${grid.tag}`,
     nodes: w.nodes,
@@ -41,10 +41,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
       valueInfo('dose', DataType.FLOAT, ['B']),
       valueInfo('bw', DataType.FLOAT, ['B']),
       valueInfo('comed', DataType.FLOAT, ['B']),
-      valueInfo('eta', DataType.FLOAT, ['B', K_ETA]),
-      valueInfo('theta', DataType.FLOAT, ['B', P_THETA]),
+      valueInfo('eta', DataType.FLOAT, ['B', structure.etaNames.length]),
+      valueInfo('theta', DataType.FLOAT, ['B', thetaSize(structure)]),
     ],
-    outputs: [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T]), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T])],
+    outputs: [...(structure.pd ? [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T])] : []), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T])],
     initializers: w.initializers,
     // the old README path is part of the shipped graphs' bytes (see population-model.ts)
     docString: structure === TWO_COMPARTMENT

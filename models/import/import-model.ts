@@ -6,6 +6,7 @@ import { uncertaintyDraws } from '../estimate/uncertainty.js';
 import { exportPopulationModel } from '../export/population-model.js';
 import { parseModelFile, type ImportedModel } from './model-file.js';
 import { readNonmemTables } from './nonmem-tables.js';
+import { structureOfFit } from '../structures/structure.js';
 
 export async function importModel(path: string, outDir: string): Promise<{ qd: string; qw: string; model: ImportedModel }> {
   const text = await readTextFile(path, 'model file');
@@ -18,6 +19,6 @@ export async function importModel(path: string, outDir: string): Promise<{ qd: s
     source: model.file.source ?? {},
     uncertainty: { draws: draws.length, method: `N(estimate, the file's covariance of the estimates) on the estimation scale; row 0 = point estimate; seed ${model.seed}` },
   };
-  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, model.structure);
+  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, structureOfFit(model));
   return { ...cards, model };
 }

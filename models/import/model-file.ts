@@ -14,7 +14,7 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
-import { ONE_COMPARTMENT, TWO_COMPARTMENT, uses, type Structure } from '../structures/structure.js';
+import { ONE_COMPARTMENT, TWO_COMPARTMENT, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
 /** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
@@ -60,7 +60,7 @@ export type CovarianceParameter = z.infer<typeof covParameter>;
 
 export interface ImportedModel extends EstimateWithCovariance {
   readonly file: ModelFile;
-  readonly structure: Structure;
+  readonly structure: StructureId;
   readonly draws: number;
   readonly seed: number;
 }
@@ -83,20 +83,21 @@ export function parseModelFile(
     throw at((issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p)), message);
   }
   const m = parsed.data;
+  const structure = STRUCTURE_OF_NAME[m.structure];
+  const etas = structure.etaNames;
   // OMEGA: over the structure's etas in order, square, symmetric, positive definite
-  if (m.omega.names.join(',') !== ETA_NAMES.join(',')) throw at(['omega', 'names'], `expected the structure's etas in order: [${ETA_NAMES.join(', ')}]`);
-  checkSquare(m.omega.matrix, ETA_NAMES.length, (msg) => at(['omega', 'matrix'], msg));
+  if (m.omega.names.join(',') !== etas.join(',')) throw at(['omega', 'names'], `expected the structure's etas in order: [${etas.join(', ')}]`);
+  checkSquare(m.omega.matrix, etas.length, (msg) => at(['omega', 'matrix'], msg));
   if (m.omega.structure === 'diagonal' && m.omega.matrix.some((row, i) => row.some((v, j) => i !== j && v !== 0))) throw at(['omega', 'matrix'], 'a diagonal OMEGA has zeros off the diagonal');
   const minEig = minEigenvalue(m.omega.matrix);
   if (!(minEig > 0)) throw at(['omega', 'matrix'], `OMEGA block is not positive definite (smallest eigenvalue ${minEig.toPrecision(3)})`);
-  const structure = STRUCTURE_OF_NAME[m.structure];
   for (const f of FIXED_EFFECTS) {
     const given = m.theta[f.name] !== undefined;
     if (!given && uses(structure, f.name)) throw at(['theta', f.name], `missing: structure ${m.structure} has ${f.name} (${f.unit || 'no unit'}, ${f.doc})`);
     if (given && !uses(structure, f.name)) throw at(['theta', f.name], `structure ${m.structure} has no ${f.name}`);
   }
   const population: PopulationParameters = {
-    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.unused[f.name] ?? NaN])) as PopulationParameters['fixed'],
+    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.absent[f.name] ?? NaN])) as PopulationParameters['fixed'],
     omega: m.omega.matrix,
     sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive },
   };
@@ -116,13 +117,15 @@ export function parseModelFile(
   const seen = new Set<string>();
   listed.forEach((p, i) => {
     if ('theta' in p && !uses(structure, p.theta)) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no ${p.theta}`);
+    const eta = 'omega' in p ? p.omega.find((n) => !etas.includes(n)) : undefined;
+    if (eta !== undefined) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no eta on ${eta}`);
     const key = JSON.stringify(p);
     if (seen.has(key)) throw at(['covariance', 'parameters', i], `${key} is listed twice`);
     seen.add(key);
   });
   const natural = m.covariance.scale === 'natural';
   const parameters = listed.map((p, i) => {
-    const e = estimatedParameter(p, population);
+    const e = estimatedParameter(p, population, structure);
     if (p.estimate === undefined) return e;
     // the file's own value on the covariance's scale must be the model's; on the estimation scale it is used as is (exact round trip)
     const section = natural && e.group === 'theta' ? population.fixed[(p as { theta: FixedEffectName }).theta] : e.value;
@@ -136,7 +139,7 @@ export function parseModelFile(
   if (cov.some((row, i) => row.some((v, j) => Math.abs(v - (cov[j]?.[i] ?? NaN)) > 1e-9 * Math.max(1, Math.abs(v))))) throw at(['covariance'], 'the covariance of the estimates is not symmetric');
   const covMin = minEigenvalue(matrixEst);
   if (covMin < -1e-9 * Math.max(...matrixEst.map((r, i) => Math.abs(r[i] ?? 0)))) throw at(['covariance'], `the covariance of the estimates is not positive semi-definite (smallest eigenvalue ${covMin.toPrecision(3)})`);
-  return { file: m, structure, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
+  return { file: m, structure: structure.id, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
 }
 
 function checkSquare(m: readonly (readonly number[])[], n: number, fail: (msg: string) => InputError): void {
@@ -149,13 +152,13 @@ function minEigenvalue(m: readonly (readonly number[])[]): number {
 }
 
 /** A listed covariance parameter in the estimator's terms (group, index, value on the estimation scale). */
-function estimatedParameter(p: CovarianceParameter, pop: PopulationParameters): EstimatedParameter {
+function estimatedParameter(p: CovarianceParameter, pop: PopulationParameters, structure: Structure): EstimatedParameter {
   if ('theta' in p) {
-    const index = FIXED_EFFECTS.findIndex((f) => f.name === p.theta);
+    const index = structure.fixedEffects.findIndex((f) => f.name === p.theta);
     return { name: p.theta, group: 'theta', index: [index], value: toTransformed(p.theta, pop.fixed[p.theta]) };
   }
   if ('omega' in p) {
-    const [a, b] = p.omega.map((n) => ETA_NAMES.indexOf(n)) as [number, number];
+    const [a, b] = p.omega.map((n) => structure.etaNames.indexOf(n)) as [number, number];
     return { name: a === b ? `omega2_${p.omega[0]}` : `omega_${p.omega[0]}_${p.omega[1]}`, group: 'omega', index: [a, b], value: pop.omega[a]?.[b] ?? NaN };
   }
   const index = SIGMA_NAMES.indexOf(p.sigma);

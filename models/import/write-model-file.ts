@@ -4,25 +4,24 @@
  * import` makes the very same parameter-uncertainty draws (the round trip is exact).
  */
 import { stringify } from 'yaml';
-import { ETA_NAMES, FIXED_EFFECTS } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import { MODEL_FILE_SCHEMA, SIGMA_NAMES, nameOfStructure, type CovarianceParameter } from './model-file.js';
-import { structureOfFit, uses } from '../structures/structure.js';
+import { structureOfFit } from '../structures/structure.js';
 
 export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string {
+  const structure = structureOfFit(est);
   const parameters: CovarianceParameter[] = est.covariance.parameters.map((p) => {
     const [a = 0, b = 0] = p.index;
-    if (p.group === 'theta') return { theta: FIXED_EFFECTS[a]?.name ?? 'CL', estimate: p.value };
-    if (p.group === 'omega') return { omega: [ETA_NAMES[a] ?? 'CL', ETA_NAMES[b] ?? 'CL'], estimate: p.value };
+    if (p.group === 'theta') return { theta: structure.fixedEffects[a]?.name ?? 'CL', estimate: p.value };
+    if (p.group === 'omega') return { omega: [structure.etaNames[a] ?? 'CL', structure.etaNames[b] ?? 'CL'], estimate: p.value };
     return { sigma: SIGMA_NAMES[a] ?? 'pk_additive', estimate: p.value };
   });
-  const structure = structureOfFit(est);
   const doc = {
     schema: MODEL_FILE_SCHEMA,
     structure: nameOfStructure(structure),
     source: o.source,
-    theta: Object.fromEntries(FIXED_EFFECTS.filter((f) => uses(structure, f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
-    omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...ETA_NAMES], matrix: est.population.omega.map((r) => [...r]) },
+    theta: Object.fromEntries(structure.fixedEffects.map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
+    omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...structure.etaNames], matrix: est.population.omega.map((r) => [...r]) },
     sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, pd_additive: est.population.sigma.pdAdditive },
     covariance: { scale: 'estimation', parameters, matrix: est.covariance.matrix.map((r) => [...r]) },
     uncertainty: { draws: o.draws, seed: o.seed },

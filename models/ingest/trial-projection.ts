@@ -1,7 +1,9 @@
 /**
- * Dataset -> Trial: the population PK/PD model qusop fits today (2-compartment oral PK with
- * allometric body weight, indirect response with COMED on the baseline) takes body weight and COMED
- * per subject, oral bolus doses, and concentration and biomarker samples. What it cannot take yet
+ * Dataset -> Trial: the structures qusop fits today (1- or 2-compartment oral PK with allometric body
+ * weight, with or without the indirect response with COMED on the baseline) take body weight per
+ * subject (COMED when the trial has it: without a COMED column every subject counts as 0, and the
+ * COMED effect is held, not estimated), oral bolus doses, and concentration samples (and biomarker
+ * samples for the PK/PD structures). What it cannot take yet
  * (a missing covariate, IV or zero-order or steady-state doses, resets, BLQ rows for the M3
  * likelihood) is refused with the line and what to do, never dropped in silence.
  */
@@ -10,7 +12,7 @@ import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
 
 const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
-const MODEL = 'the population model qusop fits (2-compartment oral PK, indirect-response PD)';
+const MODEL = 'the population models qusop fits (1- or 2-compartment oral PK, indirect-response PD)';
 
 export function trialFromDataset(d: Dataset): Trial {
   const file = d.file;
@@ -27,14 +29,13 @@ export function trialFromDataset(d: Dataset): Trial {
     throw inputError({ file, line: null, column: what, expected: `a subject-constant ${what} covariate, which ${MODEL} needs (${hint})`, found: d.covariates.length === 0 ? 'no covariates' : `covariates ${d.covariates.map((c) => c.name).join(', ')}${d.ignored.length === 0 ? '' : `; not covariates: ${d.ignored.map((i) => `${i.name} (${i.why})`).join(', ')}`}` });
   };
   if (weight === undefined) return need('body weight', 'a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec');
-  if (comed === undefined) return need('COMED', 'a 0/1 column COMED');
   const layout: { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null } = { doseCmt: null, pkCmt: null, pdCmt: null };
   const subjects = d.subjects.map((s): Subject => {
     const line = s.firstLine;
     const bw = s.covariates[weight.name];
     if (typeof bw !== 'number' || !(bw > 0)) throw inputError({ file, line, column: weight.column, expected: 'a body weight (a number > 0 kg)', found: `'${String(bw)}'` });
-    const cm = s.covariates[comed.name];
-    if (cm !== 0 && cm !== 1) throw inputError({ file, line, column: comed.column, expected: '0 or 1', found: `'${String(cm)}'` });
+    const cm = comed === undefined ? 0 : s.covariates[comed.name];
+    if (cm !== 0 && cm !== 1) throw inputError({ file, line, column: comed?.column ?? 'COMED', expected: '0 or 1', found: `'${String(cm)}'` });
     const arm = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
     if (typeof arm !== 'number' || !(arm >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: 'a nominal dose (a number >= 0 mg)', found: `'${String(arm)}'` });
     return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, d.spec.source, layout), firstLine: s.firstLine, lastLine: s.lastLine };

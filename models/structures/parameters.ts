@@ -12,7 +12,7 @@
  * eta = L z themselves, so a replicate's draw carries its own Omega.
  */
 
-import { TWO_COMPARTMENT, type Structure } from './structure.js';
+import type { Structure } from './structure.js';
 
 export const REFERENCE_BW_KG = 70;
 export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
@@ -35,6 +35,7 @@ export const FIXED_EFFECTS = [
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
+export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 
 /** Parameters that carry inter-individual variability, in eta order. */
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
@@ -91,36 +92,66 @@ export function choleskyLower(m: readonly (readonly number[])[]): number[] {
   return L;
 }
 
-/** theta = [transformed fixed effects..., lower-triangular Cholesky of Omega row-major]. */
-export function packTheta(p: PopulationParameters): number[] {
-  const out = FIXED_EFFECTS.map((f) => toTransformed(f.name, p.fixed[f.name]));
+/** A structure's theta layout (default: the whole namespace, the 2-compartment PK/PD structure's). */
+export interface ThetaLayout {
+  readonly fixedEffects: readonly FixedEffectSpec[];
+  readonly etaNames: readonly EtaName[];
+  readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
+}
+const NAMESPACE: ThetaLayout = { fixedEffects: FIXED_EFFECTS, etaNames: ETA_NAMES, absent: {} };
+
+/** Entries of a structure's packed theta: its fixed effects, then K (K + 1) / 2 Cholesky entries. */
+export function thetaSize(s: ThetaLayout = NAMESPACE): number {
+  const k = s.etaNames.length;
+  return s.fixedEffects.length + (k * (k + 1)) / 2;
+}
+
+/** theta = [transformed fixed effects..., lower-triangular Cholesky of Omega row-major], in the structure's layout. */
+export function packTheta(p: PopulationParameters, s: ThetaLayout = NAMESPACE): number[] {
+  const out = s.fixedEffects.map((f) => toTransformed(f.name, p.fixed[f.name]));
+  const k = s.etaNames.length;
   const L = choleskyLower(p.omega);
-  for (let i = 0; i < K_ETA; i += 1) for (let j = 0; j <= i; j += 1) out.push(L[i * K_ETA + j] ?? 0);
+  for (let i = 0; i < k; i += 1) for (let j = 0; j <= i; j += 1) out.push(L[i * k + j] ?? 0);
   return out;
 }
 
-export function unpackTheta(theta: readonly number[]): { fixed: FixedEffects; omegaCholesky: number[] } {
-  if (theta.length !== P_THETA) throw new RangeError(`theta has ${theta.length} entries, expected ${P_THETA}`);
-  const fixed = Object.fromEntries(FIXED_EFFECTS.map((f, i) => [f.name, fromTransformed(f.name, theta[i] ?? NaN)])) as FixedEffects;
-  const L = new Array<number>(K_ETA * K_ETA).fill(0);
-  let at = P_FIXED;
-  for (let i = 0; i < K_ETA; i += 1) for (let j = 0; j <= i; j += 1) L[i * K_ETA + j] = theta[at++] ?? NaN;
+/** The natural-scale record and Omega's Cholesky factor (K x K, the structure's etas) of a packed theta. */
+export function unpackTheta(theta: readonly number[], s: ThetaLayout = NAMESPACE): { fixed: FixedEffects; omegaCholesky: number[] } {
+  const size = thetaSize(s);
+  if (theta.length !== size) throw new RangeError(`theta has ${theta.length} entries, expected ${size}`);
+  const fixed = fixedRecord(s, (name, i) => fromTransformed(name, theta[i] ?? NaN));
+  const k = s.etaNames.length;
+  const L = new Array<number>(k * k).fill(0);
+  let at = s.fixedEffects.length;
+  for (let i = 0; i < k; i += 1) for (let j = 0; j <= i; j += 1) L[i * k + j] = theta[at++] ?? NaN;
   return { fixed, omegaCholesky: L };
+}
+
+/** The full natural-scale record: the structure's parameters from `value` (name, layout index), the others at their neutral value. */
+export function fixedRecord(s: ThetaLayout, value: (name: FixedEffectName, index: number) => number): FixedEffects {
+  return Object.fromEntries(FIXED_EFFECTS.map((f) => {
+    const i = s.fixedEffects.findIndex((g) => g.name === f.name);
+    return [f.name, i >= 0 ? value(f.name, i) : (s.absent[f.name] ?? NaN)];
+  })) as FixedEffects;
 }
 
 /**
  * Individual parameters from typical values, covariates and eta (log-scale deviations, ETA_NAMES order).
  * A one-compartment structure has no peripheral compartment: Q = 0 (the simulator is exact there).
  */
-export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[], structure: Structure = TWO_COMPARTMENT): IndividualParameters {
-  const e = (name: EtaName): number => eta[ETA_NAMES.indexOf(name)] ?? 0;
+export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[], structure?: Structure): IndividualParameters {
+  const names: readonly EtaName[] = structure?.etaNames ?? ETA_NAMES;
+  const e = (name: EtaName): number => {
+    const i = names.indexOf(name);
+    return i < 0 ? 0 : (eta[i] ?? 0);
+  };
   const w = bwKg / REFERENCE_BW_KG;
   const R0 = fixed.R0 * Math.exp(fixed.BETA_COMED_R0 * comed + e('R0'));
   const KOUT = fixed.KOUT * Math.exp(e('KOUT'));
   return {
     CL: fixed.CL * w ** ALLOMETRY.clearance * Math.exp(e('CL')),
     V1: fixed.V1 * w ** ALLOMETRY.volume * Math.exp(e('V1')),
-    Q: structure.compartments === 1 ? 0 : fixed.Q * w ** ALLOMETRY.clearance,
+    Q: structure?.compartments === 1 ? 0 : fixed.Q * w ** ALLOMETRY.clearance,
     V2: fixed.V2 * w ** ALLOMETRY.volume,
     KA: fixed.KA * Math.exp(e('KA')),
     R0, KOUT, KIN: R0 * KOUT,

@@ -1,20 +1,22 @@
 /**
- * The library's structures (issue 18, first step): which PK the population model has, the PD being
- * the indirect response inhibiting production for both. The structures share one parameter namespace
- * (parameters.ts FIXED_EFFECTS, the packed theta of the ONNX contract); a structure that has fewer
- * parameters names the ones it does not use, and those are held (never estimated, never in the
- * parameter count, the parameter table or a model file) at a neutral value that its simulator and
- * graph ignore. One layout keeps every card of the shipped model byte-identical; structures with
- * parameters outside the namespace (3 compartments, transit, lag) will need per-structure layouts.
+ * The library's structures (issue 18 §1): the PK of the population model and whether it has the PD
+ * (indirect response inhibiting production). The parameters of every structure come from one namespace
+ * (parameters.ts FIXED_EFFECTS and ETA_NAMES), each structure taking its own subset in namespace order:
+ * its theta layout (the packed fixed effects and Omega's Cholesky factor, the ONNX input `theta`) and its
+ * etas are its own. A parameter the structure lacks is never estimated, counted, drawn or written; in
+ * the natural-scale record of a population (`fixed`) it sits at a neutral value the simulator ignores.
+ * The two-compartment PK/PD structure's layout is exactly the one the shipped EstData cards use.
  *
- * - `2cmt-oral-idr`: 2-compartment PK, first-order absorption (the shipped EstData model).
- * - `1cmt-oral-idr`: 1-compartment PK, first-order absorption: V1 is the volume V, Q = 0 (no
- *   peripheral compartment; exact in the double-precision simulator, its own graph in export/).
+ * - `2cmt-oral-idr`: 2-compartment PK, first-order absorption + IDR (the shipped EstData model).
+ * - `1cmt-oral-idr`: 1-compartment PK, first-order absorption + IDR: V1 is the volume V and Q = 0
+ *   (no peripheral compartment: exact in the double-precision simulator, its own graph in export/).
+ * - `2cmt-oral`, `1cmt-oral`: the same PK alone, for trials without biomarker samples (PK-only): no PD
+ *   parameters, etas on CL, V1, KA, a graph with the `conc` output only.
  */
 import { InputError } from '../../worker/common/errors.js';
-import type { FixedEffectName } from './parameters.js';
+import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr';
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral';
 
 export interface Structure {
   readonly id: StructureId;
@@ -22,41 +24,79 @@ export interface Structure {
   readonly family: string;
   /** the number of PK compartments (central + peripheral) */
   readonly compartments: 1 | 2;
+  /** true: PK + the indirect-response biomarker; false: PK only (fitted to concentrations alone) */
+  readonly pd: boolean;
   /** what a pharmacometrician reads in the fit report and on the card */
   readonly description: string;
-  /** parameters of the namespace this structure does not have, with the value they are held at */
-  readonly unused: Readonly<Partial<Record<FixedEffectName, number>>>;
+  /** the structure's fixed effects, namespace order (the theta layout) */
+  readonly fixedEffects: readonly FixedEffectSpec[];
+  /** the structure's random effects, namespace order */
+  readonly etaNames: readonly EtaName[];
+  /** the neutral natural-scale value of each namespace parameter the structure lacks */
+  readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
 }
 
-export const TWO_COMPARTMENT: Structure = {
+function define(s: Omit<Structure, 'fixedEffects' | 'etaNames'> & { readonly noEta?: readonly EtaName[] }): Structure {
+  const { noEta = [], ...rest } = s;
+  return {
+    ...rest,
+    fixedEffects: FIXED_EFFECTS.filter((f) => s.absent[f.name] === undefined),
+    etaNames: ETA_NAMES.filter((e) => s.absent[e] === undefined && !noEta.includes(e)),
+  };
+}
+
+export const TWO_COMPARTMENT: Structure = define({
   id: '2cmt-oral-idr',
   family: 'mechanistic-2cmt-idr',
   compartments: 2,
+  pd: true,
   description: '2-compartment PK with first-order absorption + indirect response inhibiting production',
-  unused: {},
-};
+  absent: {},
+});
 
-export const ONE_COMPARTMENT: Structure = {
+export const ONE_COMPARTMENT: Structure = define({
   id: '1cmt-oral-idr',
   family: 'mechanistic-1cmt-idr',
   compartments: 1,
+  pd: true,
   description: '1-compartment PK with first-order absorption + indirect response inhibiting production',
-  // held at 1 L/h and 1 L: finite on the log scale, ignored (the structure has Q = 0, no V2)
-  unused: { Q: 1, V2: 1 },
-};
+  // Q = 0: no peripheral compartment (V2 is never read)
+  absent: { Q: 0, V2: 1 },
+});
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT];
+/** Neutral values of the PD parameters in a PK-only population's record (never read: no biomarker). */
+const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1 } as const;
+
+export const TWO_COMPARTMENT_PK: Structure = define({
+  id: '2cmt-oral',
+  family: 'mechanistic-2cmt-pk',
+  compartments: 2,
+  pd: false,
+  description: '2-compartment PK with first-order absorption (no biomarker)',
+  absent: NO_PD,
+});
+
+export const ONE_COMPARTMENT_PK: Structure = define({
+  id: '1cmt-oral',
+  family: 'mechanistic-1cmt-pk',
+  compartments: 1,
+  pd: false,
+  description: '1-compartment PK with first-order absorption (no biomarker)',
+  absent: { ...NO_PD, Q: 0, V2: 1 },
+});
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK];
+
+/** The default candidates for a trial: the PK/PD structures when it has biomarker samples, else the PK ones. */
+export function candidatesFor(hasBiomarker: boolean): Structure[] {
+  return STRUCTURES.filter((s) => s.pd === hasBiomarker);
+}
 export const STRUCTURE_IDS = STRUCTURES.map((s) => s.id) as [StructureId, ...StructureId[]];
-export const DEFAULT_STRUCTURE = TWO_COMPARTMENT;
 
 export function structureById(id: string, field = '--structure'): Structure {
   const s = STRUCTURES.find((x) => x.id === id);
   if (s === undefined) throw new InputError(`${field}: unknown structure "${id}"; expected one of ${STRUCTURE_IDS.join(', ')}`, { details: { field, value: id } });
   return s;
-}
-
-export function structureOfFamily(family: string): Structure | undefined {
-  return STRUCTURES.find((s) => s.family === family);
 }
 
 /** The structure a fit (fit.json `fit`) was made with: absent means the 2-compartment one. */
@@ -65,7 +105,7 @@ export function structureOfFit(fit: { readonly structure?: string }): Structure 
 }
 
 /** True when the structure has this parameter (it is estimated and reported). */
-export const uses = (s: Structure, name: FixedEffectName): boolean => s.unused[name] === undefined;
+export const uses = (s: Structure, name: FixedEffectName): boolean => s.absent[name] === undefined;
 
 /** `--structure a,b`: the candidates to fit (undefined text: the whole library); unknown or repeated ids refused. */
 export function parseStructures(text: string | undefined, field = '--structure'): Structure[] | undefined {

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitDegeneracies, vpcCoverageTooLow, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import { quantileSorted } from 'd3-array';
+import { fitDegeneracies, vpcCoverageTooLow, vpcNominal, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import { mulberry32 } from '../kit/prng.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import type { VpcBin, VpcResult } from '../../models/estimate/vpc.js';
 import { writeFitRecord } from '../../analysis/fit/fit-record.js';
@@ -116,4 +118,29 @@ test('a degenerate fit writes fit.json and the report but no cards unless forced
   const soundCard = ModelCardSchema.parse(JSON.parse(await readFile(sound.qd, 'utf8')));
   assert.equal(soundCard.diagnostics['degenerate'], undefined);
   assert.equal(withDegenerateCaveat(answer, [{ ...model, cards: { qd: { cardPath: sound.qd, card: soundCard }, qw: { cardPath: sound.qw, card: soundCard } } }]), answer);
+});
+
+test('VPC nominal: a 90 % interval of R simulated values (type-7 quantiles) covers one more value with probability 0.9 (R - 1) / (R + 1)', () => {
+  const u = mulberry32(77);
+  const trials = 40_000;
+  for (const R of [20, 50, 200]) {
+    let inside = 0;
+    for (let t = 0; t < trials; t += 1) {
+      const sorted = Array.from({ length: R }, () => u()).sort((a, b) => a - b);
+      const x = u();
+      if (x >= (quantileSorted(sorted, 0.05) ?? NaN) && x <= (quantileSorted(sorted, 0.95) ?? NaN)) inside += 1;
+    }
+    // binomial sd of the fraction <= 0.0016 at 40 000 trials: 4 sd
+    const want = vpcNominal(R);
+    assert.ok(Math.abs(inside / trials - want) < 4 * Math.sqrt((want * (1 - want)) / trials), `R ${R}: ${inside / trials} vs ${want}`);
+  }
+  // with R = 50 a right model's 208 of 252 (82.5 %) is not flagged; against 0.9 itself it was
+  assert.equal(vpcCoverageTooLow(208, 252, 50), false);
+  assert.equal(vpcCoverageTooLow(208, 252), true);
+});
+
+test('VPC clusters: the binomial is over subjects, not correlated points (12 theophylline subjects, 375 points)', () => {
+  assert.equal(vpcCoverageTooLow(272, 375, 200, 12), false, '72.5 % of 12 subjects: a 99 % bound reaches 89 %');
+  assert.equal(vpcCoverageTooLow(272, 375, 200), true, 'counted as 375 independent points it was flagged');
+  assert.equal(vpcCoverageTooLow(120, 375, 200, 12), true, '32 % coverage is flagged even over 12 subjects');
 });

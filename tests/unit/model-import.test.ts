@@ -11,6 +11,7 @@ import { readNonmemTables } from '../../models/import/nonmem-tables.js';
 import { uncertaintyDraws, type EstimateWithCovariance } from '../../models/estimate/uncertainty.js';
 import { ETA_NAMES, FIXED_EFFECTS } from '../../models/structures/parameters.js';
 import { ROOT } from '../kit/cli.js';
+import { ONE_COMPARTMENT } from '../../models/structures/structure.js';
 
 const SHIPPED = join(ROOT, 'models', 'estdata');
 const fit = JSON.parse(await readFile(join(SHIPPED, 'fit.json'), 'utf8')) as { fit: EstimateWithCovariance };
@@ -140,15 +141,16 @@ test('a one-compartment model file imports to one-compartment draws (Q and V2 he
   const { populationArtifact } = await import('../../models/export/population-model.js');
   const { REGIMEN_GRIDS } = await import('../../models/export/time-grid.js');
   const m = parseModelFile(oneCompartment(), 'one.yaml');
-  assert.equal(m.structure.id, '1cmt-oral-idr');
-  assert.deepEqual([m.population.fixed.Q, m.population.fixed.V2], [1, 1]);
+  assert.equal(m.structure, '1cmt-oral-idr');
+  assert.deepEqual([m.population.fixed.Q, m.population.fixed.V2], [0, 1], 'Q = 0: no peripheral compartment');
   const draws = uncertaintyDraws(m, 20, 7);
-  const q = FIXED_EFFECTS.findIndex((f) => f.name === 'Q');
-  assert.ok(draws.every((row) => row[q] === 0 && row[q + 1] === 0), 'log Q and log V2 stay at the held 0 in every draw');
-  const art = populationArtifact(REGIMEN_GRIDS.qd, m.population, draws, {}, {}, m.structure);
+  // 9 fixed effects (no Q, V2) + 21 Cholesky entries of the 6 etas
+  assert.ok(draws.every((row) => row.length === 9 + 21 && row.every(Number.isFinite)));
+  const art = populationArtifact(REGIMEN_GRIDS.qd, m.population, draws, {}, {}, ONE_COMPARTMENT);
   assert.equal(art.card.family, 'mechanistic-1cmt-idr');
+  assert.deepEqual(art.card.inputs.theta?.names?.slice(0, 3), ['log CL', 'log V1', 'log KA']);
   // written back, the one-compartment fit names its structure and leaves Q and V2 out
-  const back = parse(modelFileText({ ...m, structure: m.structure.id }, { draws: 20, seed: 7, source: {} })) as { structure: string; theta: Record<string, unknown> };
+  const back = parse(modelFileText(m, { draws: 20, seed: 7, source: {} })) as { structure: string; theta: Record<string, unknown> };
   assert.equal(back.structure, 'one-compartment-oral-indirect-response');
   assert.equal('Q' in back.theta || 'V2' in back.theta, false);
 });

@@ -330,7 +330,7 @@ test('a trial without COMED variation holds BETA_COMED_R0 at its start value (0)
 test('bad options and trials without PK or PD are InputErrors naming the field', async () => {
   const design = await readTrial(repoFile('data/EstData.csv'));
   const placebo = subsetTrial(design, (s) => s.doseMg === 0);
-  await assert.rejects(fitPopulationModel(placebo, { seed: 1 }), (e: unknown) => e instanceof InputError && /PK \(DVID 1\)/.test(e.message));
+  await assert.rejects(fitPopulationModel(placebo, { seed: 1 }), (e: unknown) => e instanceof InputError && /structure 2cmt-oral-idr needs both concentration \(DVID 1\) and biomarker \(DVID 2\) observations; found 0 concentration/.test(e.message));
   await assert.rejects(fitPopulationModel(design, { seed: -1 }), (e: unknown) => e instanceof InputError && /options\.seed/.test(e.message));
   await assert.rejects(fitPopulationModel(design, { seed: 1, iterations: { smooth: 0 } }), (e: unknown) => e instanceof InputError && /iterations\.smooth/.test(e.message));
 });

@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import { populationArtifact } from '../../models/export/population-model.js';
 import { REGIMEN_GRIDS, refinedTimesH } from '../../models/export/time-grid.js';
 import type { RegimenGrid } from '../../models/export/time-grid.js';
-import { ETA_NAMES, individualParameters, K_ETA, packTheta, P_THETA, unpackTheta } from '../../models/structures/parameters.js';
+import { individualParameters, packTheta as packNamespace, thetaSize, unpackTheta } from '../../models/structures/parameters.js';
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations } from '../../models/structures/pk.js';
 import { repeatedDosingWindow, steadyStateConcentrations } from '../../models/structures/steady-state.js';
@@ -23,6 +23,10 @@ const FAST: PopulationParameters = {
   omega: diag([0.09, 0.04, 0.25, 0.04, 0.16, 0.16]),
   sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 },
 };
+// the one-compartment structure's own layout: no Q, V2 in theta
+const packTheta = (p: PopulationParameters): number[] => packNamespace(p, ONE_COMPARTMENT);
+const K_ETA = ONE_COMPARTMENT.etaNames.length;
+const P_THETA = thetaSize(ONE_COMPARTMENT);
 const SLOW: PopulationParameters = { ...FAST, fixed: { ...FAST.fixed, CL: 0.05, V1: 8, KA: 0.8, KOUT: 0.015, IC50: 0.9 } };
 
 test('one compartment in double precision: Q = 0 gives the closed form D ka / (V (ka - k)) (e^-kt - e^-ka t)', () => {
@@ -55,9 +59,9 @@ async function runGraph(bytes: Uint8Array, rows: Rows): Promise<{ pd: Float32Arr
 
 /** The subject a graph row describes, from the float32 values the graph saw. */
 function subjectOf(rows: Rows, b: number): IndividualParameters {
-  const { fixed, omegaCholesky: L } = unpackTheta((rows.theta[b] ?? []).map(Math.fround));
+  const { fixed, omegaCholesky: L } = unpackTheta((rows.theta[b] ?? []).map(Math.fround), ONE_COMPARTMENT);
   const z = (rows.z[b] ?? []).map(Math.fround);
-  const eta = ETA_NAMES.map((_, i) => z.reduce((s, zj, j) => s + (L[i * K_ETA + j] ?? 0) * zj, 0));
+  const eta = ONE_COMPARTMENT.etaNames.map((_, i) => z.reduce((s, zj, j) => s + (L[i * K_ETA + j] ?? 0) * zj, 0));
   return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta, ONE_COMPARTMENT);
 }
 

@@ -59,11 +59,12 @@ export const ModelCardSchema = z.strictObject({
     theta: ThetaSpecSchema.optional(),
   }),
   outputs: z.strictObject({
-    pd: z.string().default('pd'),
+    /** the biomarker output; null: the model has none (a PK-only model answers concentration questions only) */
+    pd: z.string().nullable().default('pd'),
     conc: z.string().optional(),
   }),
   units: z
-    .strictObject({ dose: z.string(), bw: z.string(), pd: z.string(), conc: z.string().optional() })
+    .strictObject({ dose: z.string(), bw: z.string(), pd: z.string().optional(), conc: z.string().optional() })
     .default({ dose: 'mg', bw: 'kg', pd: 'ng/mL' }),
   /**
    * Largest batch (rows per session.run) this graph should get: models whose memory grows with

@@ -161,7 +161,8 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     }
     return p;
   };
-  await sessionFor(DEFAULT_QUESTION);
+  // loaded (and checked) at once with the default question, or on the concentration for a card without pd
+  await sessionFor(card.outputs.pd === null ? { ...DEFAULT_QUESTION, endpoint: 'concentration' } : DEFAULT_QUESTION);
   logger.debug({ executionProvider, maxBatchRows }, 'trajectory model loaded');
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;

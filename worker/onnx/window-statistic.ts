@@ -36,7 +36,11 @@ export function fromNgMl(valueNgMl: number, unit: string, where: string): number
 
 /** The card's output for an endpoint and its unit; a ModelError when the card has no such output. */
 export function endpointOutput(card: ModelCard, endpoint: Endpoint): { name: string; unit: string } {
-  if (endpoint === 'biomarker') return { name: card.outputs.pd, unit: card.units.pd };
+  if (endpoint === 'biomarker') {
+    const name = card.outputs.pd;
+    if (name === null) throw new ModelError(`model card "${card.name}" (${card.family}) has no biomarker output (a PK-only model): ask concentration questions (endpoint: concentration)`);
+    return { name, unit: card.units.pd ?? 'ng/mL' };
+  }
   const name = card.outputs.conc;
   if (name === undefined) throw new ModelError(`model card "${card.name}": the question's endpoint is concentration but the card declares no outputs.conc`);
   const unit = card.units.conc;

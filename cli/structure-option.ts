@@ -1,0 +1,13 @@
+/** The `--structure` option of the commands that fit a trial (models/structures/structure.ts). */
+import { STRUCTURE_IDS } from '../models/structures/structure.js';
+
+export function structureOption() {
+  return [
+    'structure',
+    {
+      type: 'string',
+      nargs: 1,
+      describe: `candidate structures to fit and rank by BIC, comma-separated; one id forces it (default all: ${STRUCTURE_IDS.join(', ')})`,
+    },
+  ] as const;
+}
