@@ -10,7 +10,9 @@
  * exactly uniform on the 2^-32 grid, so p-hat stays unbiased per replicate.
  *
  * Normals are the inverse normal CDF of the uniform (not Box–Muller, which would mix two
- * dimensions into one normal and spoil the per-dimension stratification).
+ * dimensions into one normal and spoil the per-dimension stratification). @stdlib's quantile is
+ * plain JavaScript (rational approximations, its own port of FreeBSD's log, IEEE sqrt), so the same
+ * uniform gives the same double on every machine, as DESIGN.md "Determinism" requires.
  *
  * With M = 2^m subjects a replicate is a whole (t, m, s)-net: each dimension's M points hit each of
  * the M equal bins once. Other M take a prefix of the sequence: still unbiased, but only the leading
