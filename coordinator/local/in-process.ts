@@ -29,5 +29,5 @@ export async function runInProcess(scenarioPath: string, opts: { tileTrajectorie
     rows.push(...tileShardRows(compiled.spec, tile, await computeTile(compiled.spec, tile, model)));
   }
   for (const r of runners.values()) await r.runner.release();
-  return { spec: compiled.spec, ...aggregate(aggregationPlan(compiled.spec), rows) };
+  return { spec: compiled.spec, rows, ...aggregate(aggregationPlan(compiled.spec), rows) };
 }

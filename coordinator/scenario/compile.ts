@@ -18,6 +18,8 @@ import { endpointOutput, fromNgMl, headStatistic, questionKey, toNgMl } from '..
 import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
 import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
+import { sobolDimensionsNeeded } from '../../worker/population/draw-sobol.js';
+import { sobolDimensions } from '../../worker/rng/sobol.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
 import type { ScenarioInput } from './schema.js';
@@ -66,6 +68,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
         );
       }
       checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
+      checkSamplerAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
     }
@@ -176,7 +179,12 @@ async function compilePopulation(
     comed = { kind: 'fixed', value: c.fixed };
     comedLabel = `COMED = ${c.fixed}`;
   }
-  return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${sc.subjects} subjects x ${sc.replicates} replicates` };
+  const counts = `${sc.subjects} subjects x ${sc.replicates} replicates`;
+  // philox is the default and stays out of the spec, so a scenario without the option keeps its run id
+  if (pop.sampler === 'sobol') {
+    return { spec: { bw, comed, subjects: sc.subjects, sampler: 'sobol' }, label: `${bwLabel}; ${comedLabel}; ${counts}; ${SOBOL_LABEL}` };
+  }
+  return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${counts}` };
 }
 
 /**
@@ -222,6 +230,20 @@ function checkQuestionAgainstCard(sc: ScenarioInput, model: LoadedModel, cardPat
   } catch (err) {
     fail('statistic', err);
   }
+}
+
+/** How the population description names the sampler (absent for philox, the default). */
+const SOBOL_LABEL = "draws: scrambled Sobol' points (quasi-Monte Carlo; random linear scrambling + digital shift per replicate)";
+
+/** The shipped Sobol' direction numbers cover the card's eta columns (the worker would fail otherwise). */
+function checkSamplerAgainstCard(sc: ScenarioInput, model: LoadedModel, cardPath: string, scenarioPath: string, i: number): void {
+  if (sc.population.sampler !== 'sobol') return;
+  const needed = sobolDimensionsNeeded(model.card.inputs.eta?.dim ?? 0);
+  if (needed <= sobolDimensions()) return;
+  throw new InputError(
+    `${scenarioPath}: scenarios[${i}].population.sampler: sobol needs ${needed} dimensions for model ${cardPath} (${model.card.inputs.eta?.dim ?? 0} eta columns + 3) but the shipped direction numbers define ${sobolDimensions()}; use philox`,
+    { details: { file: scenarioPath, field: `scenarios[${i}].population.sampler` } },
+  );
 }
 
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;

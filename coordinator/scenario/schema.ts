@@ -52,6 +52,12 @@ export const ScenarioSchema = z.strictObject({
     subjects_spec: z.string().optional(),
     bw: BwSchema,
     comed: ComedSchema,
+    /**
+     * where the subjects' random numbers come from: philox (default: independent counter-based draws)
+     * or sobol (each replicate's subjects are one scrambled Sobol' point set, quasi-Monte Carlo:
+     * worker/population/draw-sobol.ts); sobol is best with subjects a power of two
+     */
+    sampler: z.enum(['philox', 'sobol']).optional(),
   }),
   /** the card output the question reads: biomarker = outputs.pd (default), concentration = outputs.conc */
   endpoint: z.enum(['biomarker', 'concentration']).optional(),

@@ -22,11 +22,20 @@ export type ComedPrior =
   /** the resampled trial subject's own COMED (only with bw.kind === 'resample') */
   | { readonly kind: 'resampled' };
 
+/**
+ * Where the subjects' uniforms come from: Philox (independent draws, the default) or one scrambled
+ * Sobol' point set per replicate (draw-sobol.ts). `philox` is written as absence, so a spec without
+ * the option serialises, and hashes into the run id, as before it existed.
+ */
+export type Sampler = 'philox' | 'sobol';
+
 export interface PopulationSpec {
   readonly bw: BwPrior;
   readonly comed: ComedPrior;
   /** M, subjects per replicate */
   readonly subjects: number;
+  /** absent: philox */
+  readonly sampler?: Sampler;
 }
 
 /** Random-number key of a scenario: (seed, scenario). Replicate, subject and stream are counters. */
@@ -37,12 +46,17 @@ export interface PopulationKey {
   readonly scenario: number;
 }
 
-/** Counter streams: each kind of draw has its own, so adding a draw never shifts another. */
+/**
+ * Counter streams: each kind of draw has its own, so adding a draw never shifts another. With the
+ * Sobol' sampler the stream is the point set's dimension (eta column c is dimension eta + c) and
+ * sobolScramble keys the random scrambling words of (replicate, dimension).
+ */
 export const Stream = {
   bw: 0,
   comed: 1,
   resampleIndex: 2,
   eta: 3,
+  sobolScramble: 4,
 } as const;
 
 /** One replicate's virtual population, struct-of-arrays, ready to become ONNX inputs. */
