@@ -17,9 +17,11 @@ import { checkDeterministic } from './determinism-probe.js';
 import { createSessionWithProvider } from './provider.js';
 import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
-import { SAFETY_INPUT, SAFETY_OUTPUTS, SWEEP_INPUT, SWEEP_OUTPUT, type HeadExtras } from './head-extras.js';
+import { SAFETY_OUTPUTS, SWEEP_OUTPUT, type HeadExtras } from './head-extras.js';
+import { addCounts, addSweep, extraFeeds } from './extra-feeds.js';
 import { endpointOutput, fromNgMl, headStatistic, questionKey } from './window-statistic.js';
-import { DEFAULT_QUESTION, type QuestionSpec, type SafetySpec } from '../run-spec.js';
+import { DEFAULT_QUESTION, type QuestionSpec } from '../run-spec.js';
+import type { EvaluateExtras } from './extra-feeds.js';
 
 export interface LoadOptions {
   executionProvider: ExecutionProviderName;
@@ -56,12 +58,7 @@ export interface GroupReductions {
   kBoth?: number[];
 }
 
-/** What a scenario adds to its question (issue 19): both absent = the plain head. */
-export interface EvaluateExtras {
-  /** sweep thresholds in ng/mL, compared in the endpoint output's unit */
-  readonly thresholdsNgMl?: readonly number[];
-  readonly safety?: SafetySpec;
-}
+export type { EvaluateExtras } from './extra-feeds.js';
 
 export interface TrajectoryRunner {
   readonly card: ModelCard;
@@ -237,9 +234,10 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
         addCounts(kSafe, read(SAFETY_OUTPUTS.kSafe), c.group, c.groups);
         addCounts(kBoth, read(SAFETY_OUTPUTS.kBoth), c.group, c.groups);
       }
+      const safeNf = kSafe === undefined ? undefined : read(SAFETY_OUTPUTS.nonfinite);
       for (let j = 0; j < c.groups; j++) {
         const g = c.group + j;
-        if (kSafe !== undefined) safetyNonfinite[g] = (safetyNonfinite[g] ?? 0n) + (read(SAFETY_OUTPUTS.nonfinite)[j] ?? 0n);
+        if (safeNf !== undefined) safetyNonfinite[g] = (safetyNonfinite[g] ?? 0n) + (safeNf[j] ?? 0n);
         k[g] = (k[g] ?? 0) + Number(kOut[j] ?? 0n);
         sumMaxQ20[g] = (sumMaxQ20[g] ?? 0n) + (q20[j] ?? 0n);
         sumMaxSqQ12[g] = (sumMaxSqQ12[g] ?? 0n) + (q12[j] ?? 0n);
@@ -270,32 +268,6 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     for (const r of open) if (r.status === 'fulfilled') await r.value.release();
   };
   return { card, executionProvider, maxBatchRows, evaluate, release };
-}
-
-/** The extras' inputs (head-extras.ts), thresholds in their output's unit (`unit`: the question's output). */
-function extraFeeds(extras: EvaluateExtras, card: ModelCard, unit: string, inUnit: (v: number, unit: string) => number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  const t = extras.thresholdsNgMl;
-  if (t !== undefined) feeds[SWEEP_INPUT] = new ort.Tensor('float32', Float32Array.from(t, (v) => inUnit(v, unit)), [t.length]);
-  const safety = extras.safety;
-  if (safety !== undefined) {
-    const safeUnit = endpointOutput(card, safety.endpoint).unit;
-    feeds[SAFETY_INPUT] = new ort.Tensor('float32', Float32Array.of(inUnit(safety.thresholdNgMl, safeUnit)), [1]);
-  }
-  return feeds;
-}
-
-/** Adds a chunk's int64 [groups] counts into `into` from group `first`. */
-function addCounts(into: number[], counts: BigInt64Array, first: number, groups: number): void {
-  for (let j = 0; j < groups; j++) into[first + j] = (into[first + j] ?? 0) + Number(counts[j] ?? 0n);
-}
-
-/** Adds a chunk's int64 [groups, H] sweep counts into `into` (per group, H each) from group `first`. */
-function addSweep(into: number[][], counts: BigInt64Array, first: number, groups: number, H: number): void {
-  for (let j = 0; j < groups; j++) {
-    const row = into[first + j] as number[];
-    for (let h = 0; h < H; h++) row[h] = (row[h] ?? 0) + Number(counts[j * H + h] ?? 0n);
-  }
 }
 
 interface Column {
