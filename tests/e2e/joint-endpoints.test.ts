@@ -71,6 +71,14 @@ test('efficacy, safety and both counted in one pass equal the separate runs, and
       const lo = w.mean.minimal_efficacious;
       assert.deepEqual(w.mean.window, lo !== null && maxSafe !== null && lo <= maxSafe ? [lo, maxSafe] : null);
     }
+    // sweep and safety together in one head: the same safety counts, the sweep's 3.3 column is k
+    const both = await runInProcess(await writeScenario(dir, scenario((s) => { s['safety'] = SAFETY; s['threshold_sweep'] = [3, 3.3, 3.6]; }), 'both.yaml'));
+    const jointRow = new Map(joint.rows.map((r) => [cellKey(r), r]));
+    for (const r of both.rows) {
+      const j = jointRow.get(cellKey(r));
+      assert.deepEqual([r.k, r.k_safe, r.k_both, r.k_sweep?.[1]], [j?.k, j?.k_safe, j?.k_both, j?.k], cellKey(r));
+    }
+    assert.deepEqual(both.joint.window, joint.joint.window);
   });
 });
 
