@@ -6,6 +6,7 @@ import { createLogger, type LogLevel } from '../worker/common/log.js';
 import { InputError } from '../worker/common/errors.js';
 import { runLocal, type LocalRunOptions } from '../coordinator/local/local-run.js';
 import { formatDecisionTable } from './decision-table.js';
+import { writeJointReport } from '../analysis/report/joint-endpoints.js';
 
 /** `qusop run`'s arguments: the local run's options, with --model overrides and log verbosity. */
 export interface RunCommandArgs extends Omit<LocalRunOptions, 'compile'> {
@@ -39,6 +40,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   }
   const title = `decisions for run ${run.runId}${testModel ? ' (TEST MODEL)' : ''} — ${run.opts.dir}`;
   process.stdout.write(formatDecisionTable(run.result.decisions, title));
+  await writeJointReport(run.opts.dir, run.result.joint);
   return 0;
 }
 

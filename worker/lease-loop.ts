@@ -23,6 +23,7 @@ import { readClientTls, type ClientTls } from './rpc/client-tls.js';
 import { explainConnectFailure } from './rpc/transport-probe.js';
 import { cellsDigest, computeTile, TileCancelledError } from './tile-compute.js';
 import type { CellResult } from './tile-compute.js';
+import { jointToWire } from './joint-totals.js';
 
 export type WorkerState = 'INITIALIZED' | 'RUNNING' | 'DRAINING' | 'STOPPED';
 
@@ -236,7 +237,7 @@ export class Worker {
           workerId: this.workerId,
           result: {
             tile,
-            cells: cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12 })),
+            cells: cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12, ...jointToWire(c) })),
             digest: cellsDigest(cells),
             computeMs,
             trajectories: BigInt(trajectories),

@@ -34,6 +34,16 @@ export interface QuestionSpec {
 
 export const DEFAULT_QUESTION: QuestionSpec = { endpoint: 'biomarker', statistic: 'max', comparison: '<=' };
 
+/**
+ * A safety endpoint asked beside the question (joint endpoints): a subject is safe when
+ * `statistic(endpoint over the window) comparison thresholdNgMl`; the dose is safe when the fraction of
+ * safe subjects is >= target. Computed in the same session.run as the efficacy statistic.
+ */
+export interface SafetySpec extends QuestionSpec {
+  readonly thresholdNgMl: number;
+  readonly target: number;
+}
+
 export interface ScenarioSpec {
   readonly name: string;
   readonly description: string;
@@ -46,6 +56,10 @@ export interface ScenarioSpec {
   readonly thresholdNgMl: number;
   /** absent: DEFAULT_QUESTION */
   readonly question?: QuestionSpec;
+  /** threshold sweep, ascending, in ng/mL: counts for each from the same trajectories (absent: no sweep) */
+  readonly thresholdSweepNgMl?: readonly number[];
+  /** joint endpoints: the safety endpoint (absent: efficacy only) */
+  readonly safety?: SafetySpec;
   readonly targets: readonly number[];
   readonly replicates: number;
   readonly band: { readonly method: BandMethod; readonly level: number };

@@ -12,6 +12,7 @@ import { scenarioKey } from './rng/scenario-key.js';
 import type { QuestionSpec, RunSpecJson } from './run-spec.js';
 import { endpointOutput, statisticWords } from './onnx/window-statistic.js';
 import type { TrajectoryRunner } from './onnx/session.js';
+import { evaluateExtras, JointTotals } from './joint-totals.js';
 
 export interface TileRange {
   readonly scenarioIndex: number;
@@ -29,6 +30,11 @@ export interface CellResult {
   readonly k: number;
   readonly sumMaxQ20: bigint;
   readonly sumMaxSqQ12: bigint;
+  /** threshold sweep only: subjects meeting each sweep threshold (ScenarioSpec.thresholdSweepNgMl order) */
+  readonly kSweep?: readonly number[];
+  /** safety endpoint only: safe subjects, and subjects both efficacious (k) and safe */
+  readonly kSafe?: number;
+  readonly kBoth?: number;
 }
 
 export interface LoadedRunner {
@@ -64,6 +70,8 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   // the last, partial chunk has the same size in every replicate: its buffers are made once
   const tail = M % m === 0 ? buf : inputBuffers(D, M % m, K, P, buf);
   const totals = { k: new Array<number>(D).fill(0), q20: new Array<bigint>(D).fill(0n), q12: new Array<bigint>(D).fill(0n), maxAbs: new Array<number>(D).fill(0) };
+  const extras = evaluateExtras(sc);
+  const joint = new JointTotals(D, extras);
   const limit = sumsLimit(M);
   const cells: CellResult[] = [];
   for (let r = tile.replicateBegin; r < tile.replicateEnd; r += 1) {
@@ -73,6 +81,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
     totals.q20.fill(0n);
     totals.q12.fill(0n);
     totals.maxAbs.fill(0);
+    joint.reset();
     for (let first = 0; first < M; first += m) {
       const count = Math.min(m, M - first);
       const pop = drawSubjects(key, r, sc.population, K, first, count);
@@ -84,7 +93,8 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
         x.comed.set(pop.comed, off);
         if (x.eta !== undefined) x.eta.set(popEta, off * K);
       }
-      const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl, sc.question);
+      const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl, sc.question, extras);
+      joint.add(out);
       for (let d = 0; d < D; d += 1) {
         totals.k[d] = (totals.k[d] ?? 0) + (out.k[d] ?? 0);
         totals.q20[d] = (totals.q20[d] ?? 0n) + (out.sumMaxQ20[d] ?? 0n);
@@ -94,7 +104,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
     }
     for (let d = 0; d < D; d += 1) checkSumsRange(totals.maxAbs[d] ?? 0, limit, M, doses[d] ?? NaN, r, model.card, sc.question);
     for (let d = 0; d < D; d += 1) {
-      cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: totals.k[d] ?? 0, sumMaxQ20: totals.q20[d] ?? 0n, sumMaxSqQ12: totals.q12[d] ?? 0n });
+      cells.push({ doseIndex: tile.doseBegin + d, replicate: r, n: M, k: totals.k[d] ?? 0, sumMaxQ20: totals.q20[d] ?? 0n, sumMaxSqQ12: totals.q12[d] ?? 0n, ...joint.cell(d) });
     }
   }
   return cells;
@@ -175,9 +185,16 @@ export function cholesky(m: readonly (readonly number[])[]): Float64Array {
   return L;
 }
 
-/** Canonical digest of a tile's cells: equal results give equal digests on any machine. */
+/**
+ * Canonical digest of a tile's cells: equal results give equal digests on any machine. The sweep and
+ * safety counts enter only when present, so a cell without them hashes as it always did.
+ */
 export function cellsDigest(cells: readonly CellResult[]): string {
   const h = createHash('sha256');
-  for (const c of cells) h.update(`${c.doseIndex},${c.replicate},${c.n},${c.k},${c.sumMaxQ20},${c.sumMaxSqQ12};`);
+  for (const c of cells) {
+    const sweep = c.kSweep === undefined ? '' : `,sweep=${c.kSweep.join(' ')}`;
+    const safety = c.kSafe === undefined ? '' : `,safe=${c.kSafe},both=${c.kBoth ?? ''}`;
+    h.update(`${c.doseIndex},${c.replicate},${c.n},${c.k},${c.sumMaxQ20},${c.sumMaxSqQ12}${sweep}${safety};`);
+  }
   return h.digest('hex');
 }

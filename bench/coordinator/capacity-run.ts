@@ -12,6 +12,7 @@ import { TileResultSchema, type Tile, type TileResult } from '../../proto/gen/qu
 import { silentLogger } from '../../worker/common/log.js';
 import { packageRoot } from '../../worker/common/version.js';
 import { loadTrajectoryModel } from '../../worker/onnx/session.js';
+import { jointToWire } from '../../worker/joint-totals.js';
 import { cellsDigest, computeTile, type CellResult, type LoadedRunner, type TileRange } from '../../worker/tile-compute.js';
 import type { CompiledRun } from '../../coordinator/scenario/compile.js';
 import type { PlannedTile } from '../../coordinator/plan/tiles.js';
@@ -79,7 +80,7 @@ export async function computedCells(compiled: CompiledRun, tiles: readonly Plann
 export function tileResult(tile: Tile, cells: readonly CellResult[]): TileResult {
   return create(TileResultSchema, {
     tile,
-    cells: cells.map((c) => ({ ...c })),
+    cells: cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12, ...jointToWire(c) })),
     digest: cellsDigest(cells),
     computeMs: 0,
     trajectories: BigInt(cells.reduce((s, c) => s + c.n, 0)),

@@ -9,6 +9,7 @@ import type { ShardRow } from '../store/shard-schema.js';
 import { clopperPearson, quantileType7, replicateQuantileBand, wilson } from './bands.js';
 import type { Interval } from './bands.js';
 import type { AggregationPlan, PlanRegimen, PlanScenario } from './plan.js';
+import { addJointCell, checkJointCell, jointGrids } from './joint-cells.js';
 
 /** All cells of one (scenario, regimen); arrays are dose-major: index = doseIndex * R + replicate. */
 export interface RegimenCells {
@@ -17,6 +18,11 @@ export interface RegimenCells {
   readonly k: Int32Array;
   readonly sumMaxQ20: bigint[];
   readonly sumMaxSqQ12: bigint[];
+  /** threshold sweep only: index (doseIndex * R + replicate) * H + h */
+  readonly kSweep?: Int32Array;
+  /** safety endpoint only: dose-major like k */
+  readonly kSafe?: Int32Array;
+  readonly kBoth?: Int32Array;
 }
 
 export interface CurveRow {
@@ -77,7 +83,7 @@ export class CellCollector {
     for (const scenario of plan.scenarios) {
       for (const regimen of scenario.regimens) {
         const size = regimen.dosesMg.length * scenario.replicates;
-        const cells = { scenario, regimen, k: new Int32Array(size), sumMaxQ20: new Array<bigint>(size).fill(0n), sumMaxSqQ12: new Array<bigint>(size).fill(0n) };
+        const cells = { scenario, regimen, k: new Int32Array(size), sumMaxQ20: new Array<bigint>(size).fill(0n), sumMaxSqQ12: new Array<bigint>(size).fill(0n), ...jointGrids(scenario, size) };
         this.grids.set(gridKey(scenario.name, regimen.name), { cells, seen: new Uint8Array(size) });
       }
     }
@@ -104,6 +110,8 @@ export class CellCollector {
       throw new ShardError(`${where()}: dose_mg ${row.dose_mg} differs from the plan's ${planDose}`);
     }
     if (!Number.isInteger(row.k) || row.k < 0 || row.k > row.n) throw new ShardError(`${where()}: k ${row.k} outside [0, n=${row.n}]`);
+    const jointProblem = checkJointCell(scenario, row);
+    if (jointProblem !== undefined) throw new ShardError(`${where()}: ${jointProblem}`);
     const at = row.dose_index * scenario.replicates + row.replicate;
     if (grid.seen[at] === 1) {
       this.duplicated.add(() => cellName(row.scenario, row.regimen, row.dose_index, row.replicate));
@@ -114,6 +122,7 @@ export class CellCollector {
     grid.cells.k[at] = row.k;
     grid.cells.sumMaxQ20[at] = row.sum_max_q20;
     grid.cells.sumMaxSqQ12[at] = row.sum_max_sq_q12;
+    addJointCell(grid.cells, at, row);
   }
 
   /** The complete grids in plan order; throws if any cell is duplicated, missing or short. */

@@ -31,6 +31,10 @@ export interface PlanScenario {
   /** M: subjects per replicate (every cell must have n === M) */
   readonly subjects: number;
   readonly regimens: readonly PlanRegimen[];
+  /** threshold sweep (ng/mL, ascending): every cell carries k_sweep of this length */
+  readonly thresholdsNgMl?: readonly number[];
+  /** safety endpoint: every cell carries k_safe and k_both; a dose is safe when k_safe / n >= target */
+  readonly safety?: { readonly target: number };
 }
 
 export interface AggregationPlan {
@@ -53,6 +57,8 @@ const ScenarioSchema = z.object({
   band: z.object({ method: z.enum(BAND_METHODS), level: finite.gt(0).lt(1) }),
   replicates: z.number().int().positive(),
   subjects: z.number().int().positive(),
+  thresholdsNgMl: z.array(finite.positive()).min(1).optional(),
+  safety: z.object({ target: finite.gt(0).lt(1) }).optional(),
   regimens: z
     .array(RegimenSchema)
     .min(1)

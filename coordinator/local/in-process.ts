@@ -6,7 +6,10 @@
  */
 import { compileScenarioFile } from '../scenario/compile.js';
 import { planTiles } from '../plan/tiles.js';
-import { aggregate } from '../aggregate/decisions.js';
+import { aggregateCells } from '../aggregate/decisions.js';
+import { collectCells } from '../aggregate/curves.js';
+import { validatePlan } from '../aggregate/plan.js';
+import { jointAggregate } from '../aggregate/joint-outputs.js';
 import { aggregationPlan } from '../run/run-dir.js';
 import { tileShardRows } from '../store/tile-shard.js';
 import type { ShardRow } from '../store/shard-schema.js';
@@ -29,5 +32,7 @@ export async function runInProcess(scenarioPath: string, opts: { tileTrajectorie
     rows.push(...tileShardRows(compiled.spec, tile, await computeTile(compiled.spec, tile, model)));
   }
   for (const r of runners.values()) await r.runner.release();
-  return { spec: compiled.spec, rows, ...aggregate(aggregationPlan(compiled.spec), rows) };
+  const grids = collectCells(validatePlan(aggregationPlan(compiled.spec)), rows);
+  const result = aggregateCells(grids);
+  return { spec: compiled.spec, ...result, joint: jointAggregate(grids, result.decisions), rows };
 }

@@ -11,6 +11,7 @@ import { ShardError } from '../../worker/common/errors.js';
 import { aggregateCells } from '../aggregate/decisions.js';
 import { CellCollector } from '../aggregate/curves.js';
 import { validatePlan } from '../aggregate/plan.js';
+import { jointAggregate, writeJointOutputs } from '../aggregate/joint-outputs.js';
 import { curvesFiles, DECISIONS_JSON, removeStaleCurves, writeCurvesArrow, writeCurvesParquet, writeDecisionsJson } from '../aggregate/outputs.js';
 import { decodeShard, readShardBytes } from '../store/shard-reader.js';
 import { checkTileShard } from '../store/tile-shard.js';
@@ -59,11 +60,14 @@ export async function aggregateRunDir(dir: string, opts: AggregateOptions = { fo
     checkTileShard(shard, run.spec, t, path);
     collector.add(shard.rows);
   }
-  const result = aggregateCells(collector.finish());
+  const grids = collector.finish();
+  const result = aggregateCells(grids);
+  const joint = jointAggregate(grids, result.decisions);
   const meta = { run_id: run.runId, code_version: run.spec.codeVersion };
   if (opts.format !== 'arrow') await writeCurvesParquet(dir, result.curves, meta);
   if (opts.format !== 'parquet') await writeCurvesArrow(dir, result.curves);
   await removeStaleCurves(dir, opts.format);
   await writeDecisionsJson(dir, result.decisions);
-  return { ...result, run, tiles: tiles.length, outputs: [...curvesFiles(opts.format), DECISIONS_JSON] };
+  const jointFiles = await writeJointOutputs(dir, joint);
+  return { ...result, joint, run, tiles: tiles.length, outputs: [...curvesFiles(opts.format), DECISIONS_JSON, ...jointFiles] };
 }

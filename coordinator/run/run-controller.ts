@@ -10,6 +10,7 @@ import { TileSchema, type Tile, type TileResult } from '../../proto/gen/qusop/v1
 import { DeterminismError, RunError, ShardError } from '../../worker/common/errors.js';
 import type { Logger } from '../../worker/common/log.js';
 import { cellsDigest } from '../../worker/tile-compute.js';
+import { jointFromWire } from '../../worker/joint-totals.js';
 import type { CompiledRun } from '../scenario/compile.js';
 import { startRunSeries, type CoordinatorMetrics } from '../metrics.js';
 import { planTiles, tileTrajectories, type PlannedTile } from '../plan/tiles.js';
@@ -155,7 +156,7 @@ export class RunController extends EventEmitter {
   async complete(workerId: string, result: TileResult, nowMs: () => number): Promise<CompleteOutcome> {
     const tile = result.tile === undefined ? undefined : this.byId.get(result.tile.tileId);
     if (tile === undefined || !this.active) return 'unknown';
-    const cells = result.cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12 }));
+    const cells = result.cells.map((c) => ({ doseIndex: c.doseIndex, replicate: c.replicate, n: c.n, k: c.k, sumMaxQ20: c.sumMaxQ20, sumMaxSqQ12: c.sumMaxSqQ12, ...jointFromWire(c) }));
     const digest = cellsDigest(cells);
     if (digest !== result.digest) throw new ShardError(`tile ${tile.tileId}: result digest ${result.digest} does not match its cells (${digest})`);
     this.checkCells(tile, cells);

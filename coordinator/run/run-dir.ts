@@ -94,6 +94,8 @@ export function aggregationPlan(spec: RunSpecJson): AggregationPlan {
       replicates: sc.replicates,
       subjects: sc.population.subjects,
       regimens: sc.regimens.map((rg) => ({ name: rg.name, dosesMg: [...rg.dosesMg] })),
+      ...(sc.thresholdSweepNgMl === undefined ? {} : { thresholdsNgMl: [...sc.thresholdSweepNgMl] }),
+      ...(sc.safety === undefined ? {} : { safety: { target: sc.safety.target } }),
     })),
   };
 }

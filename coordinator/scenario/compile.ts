@@ -23,6 +23,7 @@ import { sobolDimensions } from '../../worker/rng/sobol.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
 import type { ScenarioInput } from './schema.js';
+import { checkSafetyAgainstCard, jointEndpointsOf } from './joint-endpoints.js';
 
 export interface CompiledRun {
   readonly spec: RunSpecJson;
@@ -69,6 +70,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       }
       checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
       checkSamplerAgainstCard(sc, model, cardPath, scenarioPath, i);
+      checkSafetyAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
     }
@@ -80,6 +82,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       populationLabel: population.label,
       thresholdNgMl: thresholdNgMl(sc),
       ...questionOf(sc),
+      ...jointEndpointsOf(sc),
       targets: sc.targets,
       replicates: sc.replicates,
       band: sc.band,

@@ -64,6 +64,13 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
     names.add(sc.name);
     if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at(['threshold_ng_ml'], 'required: give threshold_ng_ml, or threshold: { value, unit }');
     if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
+    const sweep = sc.threshold_sweep;
+    if (sweep !== undefined && !Array.isArray(sweep) && sweep.start > sweep.stop) at(['threshold_sweep', 'start'], `start (${sweep.start}) must be <= stop (${sweep.stop})`);
+    const sweepValues = sweep === undefined ? [] : Array.isArray(sweep) ? sweep : doseGrid(sweep);
+    if (sweepValues.length > LIMITS.sweepThresholds) at(['threshold_sweep'], `the sweep has ${sweepValues.length} thresholds; the limit is ${LIMITS.sweepThresholds}`);
+    sweepValues.forEach((v, k) => {
+      if (k > 0 && !(v > (sweepValues[k - 1] ?? Infinity))) at(['threshold_sweep', k], `${v} does not exceed the threshold before it (${sweepValues[k - 1]}); list the sweep's thresholds ascending, each once`);
+    });
     const bw = sc.population.bw;
     if ('uniform' in bw && bw.uniform.min_kg > bw.uniform.max_kg)
       at(['population', 'bw', 'uniform', 'min_kg'], `min_kg (${bw.uniform.min_kg}) must be <= max_kg (${bw.uniform.max_kg})`);

@@ -42,6 +42,17 @@ export const RegimenSchema = z.strictObject({
   doses_mg: DoseGridSchema,
 });
 
+const ThresholdSchema = z.strictObject({ value: finite.positive(), unit: z.enum(CONCENTRATION_UNITS as [string, ...string[]]) });
+
+/** A safety endpoint: a subject is safe when `statistic(endpoint) comparison threshold`; a dose is safe when >= target of subjects are. */
+export const SafetySchema = z.strictObject({
+  endpoint: z.enum(['biomarker', 'concentration']).default('concentration'),
+  statistic: z.enum(['max', 'min', 'mean', 'trough']).default('max'),
+  comparison: z.enum(['<=', '>=']).default('<='),
+  threshold: ThresholdSchema,
+  target: finite.gt(0).lt(1),
+});
+
 export const ScenarioSchema = z.strictObject({
   name,
   description: z.string().default(''),
@@ -67,7 +78,14 @@ export const ScenarioSchema = z.strictObject({
   comparison: z.enum(['<=', '>=']).optional(),
   /** the threshold in ng/mL; or `threshold` with its unit (exactly one of the two) */
   threshold_ng_ml: finite.positive().optional(),
-  threshold: z.strictObject({ value: finite.positive(), unit: z.enum(CONCENTRATION_UNITS as [string, ...string[]]) }).optional(),
+  threshold: ThresholdSchema.optional(),
+  /**
+   * threshold sweep (issue 19): counts for each of these thresholds too, from the same trajectories, in
+   * the unit of `threshold` (ng/mL with threshold_ng_ml): a grid or a list, ascending
+   */
+  threshold_sweep: z.union([DoseGridSchema, z.array(finite.positive()).min(1)]).optional(),
+  /** joint endpoints (issue 19): a safety endpoint computed in the same pass, with its own target */
+  safety: SafetySchema.optional(),
   targets: z.array(finite.gt(0).lt(1)).min(1),
   replicates: z.number().int().positive().max(LIMITS.replicates),
   subjects: z.number().int().positive().max(LIMITS.subjects),

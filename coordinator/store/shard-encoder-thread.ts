@@ -5,12 +5,15 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeParquet } from './shard-writer.js';
-import { SHARD_COLUMNS, tableFromBuffers, type ColumnBuffers } from './shard-schema.js';
+import { shardColumnSpecs, tableFromBuffers, type ColumnBuffers } from './shard-schema.js';
+import type { ShardLayout } from './shard-layout.js';
 
 export interface EncodeJob {
   readonly id: number;
   /** shardColumns' output, its memory transferred to this thread */
   readonly columns: ColumnBuffers;
+  /** the sweep and safety columns beside the plain ones (shard-layout.ts) */
+  readonly layout: ShardLayout;
   readonly metadata: Readonly<Record<string, string>>;
   readonly what: string;
 }
@@ -20,7 +23,7 @@ export type EncodeOutcome = { readonly id: number; readonly bytes: Uint8Array } 
 parentPort?.on('message', (job: EncodeJob) => {
   let outcome: EncodeOutcome;
   try {
-    outcome = { id: job.id, bytes: encodeParquet(tableFromBuffers(SHARD_COLUMNS, job.columns), job.metadata, job.what) };
+    outcome = { id: job.id, bytes: encodeParquet(tableFromBuffers(shardColumnSpecs(job.layout), job.columns), job.metadata, job.what) };
   } catch (err) {
     outcome = { id: job.id, error: err instanceof Error ? err.message : String(err) };
   }

@@ -8,6 +8,7 @@
 import { DataType, Field, Float64, Int32, Int64, makeData, RecordBatch, Schema, Struct, Table, Uint32, Utf8 } from 'apache-arrow';
 import type { Data, Vector } from 'apache-arrow';
 import { InputError, ShardError } from '../../worker/common/errors.js';
+import { checkJointRow, flatRow, layoutColumns, nestedRow, rowLayout, sameLayout, tableLayout, type ShardLayout } from './shard-layout.js';
 
 /** One (dose, replicate) cell. Window-maximum sums are exact integers: sum(v) * 2^20, sum(v^2) * 2^12. */
 export interface ShardRow {
@@ -22,6 +23,11 @@ export interface ShardRow {
   readonly k: number;
   readonly sum_max_q20: bigint;
   readonly sum_max_sq_q12: bigint;
+  /** threshold sweep only (shard-layout.ts): columns k_sweep_0.. in the file */
+  readonly k_sweep?: readonly number[];
+  /** safety endpoint only (shard-layout.ts) */
+  readonly k_safe?: number;
+  readonly k_both?: number;
 }
 
 /** `float64?` is a nullable float64; every other kind is non-null (a REQUIRED Parquet column). */
@@ -280,7 +286,12 @@ export function checkShardRow(row: ShardRow, what: string): string | undefined {
   if (row.n < 1) return `${what}: n is ${row.n}, expected >= 1`;
   if (row.k < 0 || row.k > row.n) return `${what}: k is ${row.k}, expected 0 <= k <= n (${row.n})`;
   if (row.replicate < 0) return `${what}: replicate is ${row.replicate}, expected >= 0`;
-  return undefined;
+  return checkJointRow(row, what);
+}
+
+/** The columns of a shard of `layout` (SHARD_COLUMNS itself for a plain one). */
+export function shardColumnSpecs(layout: ShardLayout): readonly ColumnSpec[] {
+  return layoutColumns(SHARD_COLUMNS, layout);
 }
 
 /**
@@ -290,7 +301,12 @@ export function checkShardRow(row: ShardRow, what: string): string | undefined {
  */
 export function shardColumns(rows: readonly ShardRow[], what: string): ColumnBuffers {
   if (rows.length === 0) throw new InputError(`${what}: a shard needs at least one row`);
-  const buffers = columnBuffers(SHARD_COLUMNS, rows, what);
+  const layout = rowLayout(rows[0]);
+  rows.forEach((row, i) => {
+    if (!sameLayout(rowLayout(row), layout)) throw new InputError(`${what}: row ${i} has other sweep/safety counts than row 0`, { details: { row: i } });
+  });
+  const plain = layout.sweep === 0 && !layout.safety;
+  const buffers = columnBuffers(shardColumnSpecs(layout), plain ? rows : rows.map(flatRow), what);
   rows.forEach((row, i) => {
     const problem = checkShardRow(row, `${what}: row ${i}`);
     if (problem !== undefined) throw new InputError(problem, { details: { row: i } });
@@ -299,11 +315,12 @@ export function shardColumns(rows: readonly ShardRow[], what: string): ColumnBuf
 }
 
 export function shardTable(rows: readonly ShardRow[], what: string): Table {
-  return tableFromBuffers(SHARD_COLUMNS, shardColumns(rows, what));
+  return tableFromBuffers(shardColumnSpecs(rowLayout(rows[0])), shardColumns(rows, what));
 }
 
 export function shardRows(table: Table, source: string): ShardRow[] {
-  const rows = tableRows(table, SHARD_COLUMNS, source) as unknown as ShardRow[];
+  const layout = tableLayout(table.schema.fields.map((f) => f.name));
+  const rows = tableRows(table, shardColumnSpecs(layout), source).map((r) => nestedRow(r, layout));
   rows.forEach((row, i) => {
     const problem = checkShardRow(row, `${source}: row ${i}`);
     if (problem !== undefined) throw new ShardError(problem, { details: { file: source, row: i } });

@@ -18,6 +18,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { AtomicWriteOptions } from './atomic-file.js';
 import { shardColumns, shardTable } from './shard-schema.js';
+import { rowLayout } from './shard-layout.js';
 import { encoderThread } from './shard-encoder.js';
 import type { ShardRow } from './shard-schema.js';
 
@@ -63,7 +64,7 @@ async function encodeShard(rows: readonly ShardRow[], metadata: Readonly<Record<
   if (thread === undefined) return encodeParquet(shardTable(rows, what), metadata, what);
   const columns = shardColumns(rows, what);
   checkMetadata(metadata, what);
-  return thread.encode({ columns, metadata: { ...metadata }, what });
+  return thread.encode({ columns, layout: rowLayout(rows[0]), metadata: { ...metadata }, what });
 }
 
 /**

@@ -9,6 +9,7 @@ import type { RunSpecJson } from '../../worker/run-spec.js';
 import type { PlannedTile } from '../plan/tiles.js';
 import { readShard, type Shard } from './shard-reader.js';
 import type { ShardRow } from './shard-schema.js';
+import { rowLayout, sameLayout, type ShardLayout } from './shard-layout.js';
 
 export const SHARD_FORMAT = 'v1';
 
@@ -18,6 +19,8 @@ export function tileShardRows(spec: RunSpecJson, tile: PlannedTile, cells: reado
   return cells.map((c) => ({
     scenario: sc?.name ?? '', regimen: rg?.name ?? '', dose_index: c.doseIndex, dose_mg: rg?.dosesMg[c.doseIndex] ?? NaN, replicate: c.replicate,
     n: c.n, k: c.k, sum_max_q20: c.sumMaxQ20, sum_max_sq_q12: c.sumMaxSqQ12,
+    ...(c.kSweep === undefined ? {} : { k_sweep: c.kSweep }),
+    ...(c.kSafe === undefined ? {} : { k_safe: c.kSafe, k_both: c.kBoth ?? 0 }),
   }));
 }
 
@@ -29,11 +32,23 @@ export function tileShardMetadata(spec: RunSpecJson, tile: PlannedTile, cellsDig
     'qusop.shard': SHARD_FORMAT, run_id: spec.runId, tile_id: tile.tileId, scenario: sc?.name ?? '', regimen: rg?.name ?? '',
     dose_range: `${tile.doseBegin}-${tile.doseEnd}`, replicate_range: `${tile.replicateBegin}-${tile.replicateEnd}`,
     seed: String(sc?.seed ?? ''), model_sha256: rg?.modelSha256 ?? '', code_version: spec.codeVersion, cells_sha256: cellsDigest,
+    ...(sc?.thresholdSweepNgMl === undefined ? {} : { thresholds_ng_ml: JSON.stringify(sc.thresholdSweepNgMl) }),
+    ...(sc?.safety === undefined ? {} : { safety: JSON.stringify(sc.safety) }),
   };
 }
 
+/** The sweep and safety columns the scenario of `tile` asks for. */
+export function tileLayout(spec: RunSpecJson, tile: PlannedTile): ShardLayout {
+  const sc = spec.scenarios[tile.scenarioIndex];
+  return { sweep: sc?.thresholdSweepNgMl?.length ?? 0, safety: sc?.safety !== undefined };
+}
+
 export function shardCells(rows: readonly ShardRow[]): CellResult[] {
-  return rows.map((r) => ({ doseIndex: r.dose_index, replicate: r.replicate, n: r.n, k: r.k, sumMaxQ20: r.sum_max_q20, sumMaxSqQ12: r.sum_max_sq_q12 }));
+  return rows.map((r) => ({
+    doseIndex: r.dose_index, replicate: r.replicate, n: r.n, k: r.k, sumMaxQ20: r.sum_max_q20, sumMaxSqQ12: r.sum_max_sq_q12,
+    ...(r.k_sweep === undefined ? {} : { kSweep: r.k_sweep }),
+    ...(r.k_safe === undefined ? {} : { kSafe: r.k_safe, kBoth: r.k_both ?? 0 }),
+  }));
 }
 
 /**
@@ -47,6 +62,12 @@ export function checkTileShard(shard: Shard, spec: RunSpecJson, tile: PlannedTil
   const found = shard.metadata;
   if (found['run_id'] !== spec.runId || found['tile_id'] !== tile.tileId) {
     throw new ShardError(`${path}: shard belongs to run ${found['run_id']} tile ${found['tile_id']}, expected run ${spec.runId} tile ${tile.tileId}`, { details: { file: path } });
+  }
+  const want = tileLayout(spec, tile);
+  const has = rowLayout(shard.rows[0]);
+  if (!sameLayout(want, has)) {
+    const say = (l: ShardLayout): string => `${l.sweep} sweep column(s)${l.safety ? ' and the safety columns' : ''}`;
+    throw new ShardError(`${path}: shard has ${say(has)}, the run's scenario asks for ${say(want)}`, { details: { file: path } });
   }
   const cells = shardCells(shard.rows);
   const digest = cellsDigest(cells);

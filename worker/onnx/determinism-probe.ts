@@ -9,6 +9,7 @@ import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../common/errors.js';
 import type { ModelCard } from '../model/card.js';
 import { HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
+import { SAFETY_INPUT, SWEEP_INPUT } from './head-extras.js';
 
 /** rows of the probe batch (fewer when the card allows fewer per run): cheap against any model's load time */
 export const PROBE_ROWS = 16;
@@ -44,7 +45,11 @@ export async function checkDeterministic(
   const run = async (): Promise<Record<string, Uint8Array>> => {
     let out: ort.InferenceSession.ReturnType;
     try {
-      out = await session.run(probeFeeds(card, tensor, rows), names);
+      const feeds = probeFeeds(card, tensor, rows);
+      // a head with extras (threshold sweep, safety endpoint) needs their inputs too
+      if (session.inputNames.includes(SWEEP_INPUT)) feeds[SWEEP_INPUT] = new tensor('float32', Float32Array.of(0.5, 1, 2), [3]);
+      if (session.inputNames.includes(SAFETY_INPUT)) feeds[SAFETY_INPUT] = new tensor('float32', Float32Array.of(1), [1]);
+      out = await session.run(feeds, names);
     } catch (err) {
       throw new ModelError(`model card "${card.name}" (${card.onnx}): onnxruntime could not evaluate the ${rows}-row probe batch (${err instanceof Error ? err.message : String(err)})`, { cause: err });
     }

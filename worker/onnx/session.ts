@@ -17,8 +17,11 @@ import { checkDeterministic } from './determinism-probe.js';
 import { createSessionWithProvider } from './provider.js';
 import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
+import { SAFETY_OUTPUTS, SWEEP_OUTPUT, type HeadExtras } from './head-extras.js';
+import { addCounts, addSweep, extraFeeds } from './extra-feeds.js';
 import { endpointOutput, fromNgMl, headStatistic, questionKey } from './window-statistic.js';
 import { DEFAULT_QUESTION, type QuestionSpec } from '../run-spec.js';
+import type { EvaluateExtras } from './extra-feeds.js';
 
 export interface LoadOptions {
   executionProvider: ExecutionProviderName;
@@ -48,7 +51,14 @@ export interface GroupReductions {
   sumMaxSqQ12: bigint[];
   /** largest |statistic| per group: the caller checks it against sumsLimit (reduction-head.ts) */
   maxAbs: number[];
+  /** threshold sweep only: per group, the count for each threshold (head-extras.ts) */
+  kSweep?: number[][];
+  /** safety endpoint only: per group, safe subjects and subjects both efficacious and safe */
+  kSafe?: number[];
+  kBoth?: number[];
 }
+
+export type { EvaluateExtras } from './extra-feeds.js';
 
 export interface TrajectoryRunner {
   readonly card: ModelCard;
@@ -57,7 +67,7 @@ export interface TrajectoryRunner {
   /** rows per session.run (the smaller of the worker's option and the card's max_batch_rows) */
   readonly maxBatchRows: number;
   /** thresholdNgMl in ng/mL, compared in the endpoint output's unit; question absent: max pd <= threshold */
-  evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question?: QuestionSpec): Promise<GroupReductions>;
+  evaluate(inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question?: QuestionSpec, extras?: EvaluateExtras): Promise<GroupReductions>;
   release(): Promise<void>;
 }
 
@@ -132,9 +142,13 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
   const logger = opts.logger.child({ model: card.name });
   const opTypes = model.graph?.node.map((n) => n.opType) ?? [];
   let executionProvider = opts.executionProvider;
-  const headedSession = async (question: QuestionSpec): Promise<ort.InferenceSession> => {
+  const headExtras = (extras: EvaluateExtras): HeadExtras => ({
+    ...(extras.thresholdsNgMl === undefined ? {} : { sweep: true }),
+    ...(extras.safety === undefined ? {} : { safety: { output: endpointOutput(card, extras.safety.endpoint).name, stat: headStatistic(card, extras.safety) } }),
+  });
+  const headedSession = async (question: QuestionSpec, extras: EvaluateExtras): Promise<ort.InferenceSession> => {
     const output = endpointOutput(card, question.endpoint);
-    const headed = encodeModel(appendReductionHead(model, output.name, headStatistic(card, question)));
+    const headed = encodeModel(appendReductionHead(model, output.name, headStatistic(card, question), headExtras(extras)));
     let created;
     try {
       created = await createSessionWithProvider(headed, opts.executionProvider, trajectorySessionOptions(opts.intraOpThreads ?? 1), logger);
@@ -151,11 +165,12 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     return created.session;
   };
   const sessions = new Map<string, Promise<ort.InferenceSession>>();
-  const sessionFor = (question: QuestionSpec): Promise<ort.InferenceSession> => {
-    const key = questionKey(question);
+  const sessionFor = (question: QuestionSpec, extras: EvaluateExtras = {}): Promise<ort.InferenceSession> => {
+    const sweep = extras.thresholdsNgMl === undefined ? '' : '+sweep';
+    const key = questionKey(question) + sweep + (extras.safety === undefined ? '' : `+safety:${questionKey(extras.safety)}`);
     let p = sessions.get(key);
     if (p === undefined) {
-      p = headedSession(question);
+      p = headedSession(question, extras);
       sessions.set(key, p);
       p.catch(() => sessions.delete(key));
     }
@@ -167,7 +182,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;
 
-  const evaluate = async (inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question = DEFAULT_QUESTION): Promise<GroupReductions> => {
+  const evaluate = async (inputs: TrajectoryInputs, groups: number, subjectsPerGroup: number, thresholdNgMl: number, question = DEFAULT_QUESTION, extras: EvaluateExtras = {}): Promise<GroupReductions> => {
     for (const [field, v] of [['groups', groups], ['subjectsPerGroup', subjectsPerGroup]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new InputError(`model "${card.name}": evaluate() ${field} must be a positive integer, got ${v}`);
     }
@@ -180,14 +195,23 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const nonfinite = new Array<bigint>(groups).fill(0n);
     const maxAbs = new Array<number>(groups).fill(0);
     const output = endpointOutput(card, question.endpoint);
-    const session = await sessionFor(question);
-    const threshold = new ort.Tensor('float32', Float32Array.of(fromNgMl(thresholdNgMl, output.unit, `model card "${card.name}"`)), [1]);
+    const session = await sessionFor(question, extras);
+    const inUnit = (v: number, unit: string): number => fromNgMl(v, unit, `model card "${card.name}"`);
+    const threshold = new ort.Tensor('float32', Float32Array.of(inUnit(thresholdNgMl, output.unit)), [1]);
+    const more = extraFeeds(extras, card, output.unit, inUnit);
+    const H = extras.thresholdsNgMl?.length ?? 0;
+    const kSweep = extras.thresholdsNgMl === undefined ? undefined : Array.from({ length: groups }, () => new Array<number>(H).fill(0));
+    const kSafe = extras.safety === undefined ? undefined : new Array<number>(groups).fill(0);
+    const kBoth = kSafe === undefined ? undefined : new Array<number>(groups).fill(0);
+    const safetyNonfinite = new Array<bigint>(groups).fill(0n);
+    const outputNames = [...Object.values(HEAD_OUTPUTS), ...(kSweep === undefined ? [] : [SWEEP_OUTPUT]), ...(kSafe === undefined ? [] : Object.values(SAFETY_OUTPUTS))];
     for (const c of planChunks(groups, subjectsPerGroup, maxBatchRows)) {
       const first = c.group * subjectsPerGroup + c.subjectStart;
       const n = c.groups * c.subjects;
       const feeds: Record<string, ort.Tensor> = {
         [HEAD_INPUTS.threshold]: threshold,
         [HEAD_INPUTS.groups]: new ort.Tensor('int64', BigInt64Array.of(BigInt(c.groups), BigInt(c.subjects)), [2]),
+        ...more,
       };
       for (const { name, data, width } of columns) {
         const stride = Math.max(width, 1);
@@ -196,7 +220,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
       }
       let out: ort.InferenceSession.ReturnType;
       try {
-        out = await session.run(feeds, Object.values(HEAD_OUTPUTS));
+        out = await session.run(feeds, outputNames);
       } catch (err) {
         throw new TileError(`model "${card.name}": session.run failed on groups ${c.group}..${c.group + c.groups - 1} (${n} rows)`, {
           retryable: true,
@@ -206,8 +230,15 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
       const read = (name: string) => out[name]?.data as BigInt64Array;
       const absOut = out[HEAD_OUTPUTS.maxAbs]?.data as Float64Array;
       const [kOut, q20, q12, nf] = [read(HEAD_OUTPUTS.k), read(HEAD_OUTPUTS.sumMaxQ20), read(HEAD_OUTPUTS.sumMaxSqQ12), read(HEAD_OUTPUTS.nonfinite)];
+      if (kSweep !== undefined) addSweep(kSweep, read(SWEEP_OUTPUT), c.group, c.groups, H);
+      if (kSafe !== undefined && kBoth !== undefined) {
+        addCounts(kSafe, read(SAFETY_OUTPUTS.kSafe), c.group, c.groups);
+        addCounts(kBoth, read(SAFETY_OUTPUTS.kBoth), c.group, c.groups);
+      }
+      const safeNf = kSafe === undefined ? undefined : read(SAFETY_OUTPUTS.nonfinite);
       for (let j = 0; j < c.groups; j++) {
         const g = c.group + j;
+        if (safeNf !== undefined) safetyNonfinite[g] = (safetyNonfinite[g] ?? 0n) + (safeNf[j] ?? 0n);
         k[g] = (k[g] ?? 0) + Number(kOut[j] ?? 0n);
         sumMaxQ20[g] = (sumMaxQ20[g] ?? 0n) + (q20[j] ?? 0n);
         sumMaxSqQ12[g] = (sumMaxSqQ12[g] ?? 0n) + (q12[j] ?? 0n);
@@ -220,9 +251,16 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
             details: { group: g, nonfinite: Number(nonfinite[g]) },
           });
         }
+        if (groupDone && extras.safety !== undefined && safetyNonfinite[g] !== 0n) {
+          const safe = endpointOutput(card, extras.safety.endpoint).name;
+          throw new TileError(`model "${card.name}": ${safe} (the safety endpoint) has ${safetyNonfinite[g]} non-finite value(s) (NaN/Inf) in group ${g}`, {
+            retryable: false,
+            details: { group: g, nonfinite: Number(safetyNonfinite[g]) },
+          });
+        }
       }
     }
-    return { k, sumMaxQ20, sumMaxSqQ12, maxAbs };
+    return { k, sumMaxQ20, sumMaxSqQ12, maxAbs, ...(kSweep === undefined ? {} : { kSweep }), ...(kSafe === undefined || kBoth === undefined ? {} : { kSafe, kBoth }) };
   };
 
   const release = async (): Promise<void> => {
