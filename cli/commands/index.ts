@@ -11,6 +11,7 @@ import { fitCommandModule } from './fit.js';
 import { modelCommandModule } from './model.js';
 import { planCommandModule } from './plan.js';
 import { runCommandModule } from './run.js';
+import { stressCommandModule } from './stress.js';
 import { submitCommandModule } from './submit.js';
 import { testmodelCommandModule } from './testmodel.js';
 import { trainCommandModule } from './train.js';
@@ -21,6 +22,7 @@ import { workerCommandModule } from './worker.js';
 export const COMMANDS: readonly CommandModule[] = [
   runCommandModule,
   answerCommandModule,
+  stressCommandModule,
   fitCommandModule,
   dataCommandModule,
   modelCommandModule,
