@@ -6,7 +6,7 @@
  * Models as `qusop answer` finds them: --model, else the shipped fit to this trial, else a fit here.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError, RunError } from '../worker/common/errors.js';
 import { createLogger } from '../worker/common/log.js';
@@ -22,7 +22,7 @@ import { checkAnswerRegimens } from './answer/custom-questions.js';
 import { loadAnswerModels } from './answer/models.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { loadQuestionsFile } from './answer/questions-file.js';
-import { parseShifts } from './stress/shift.js';
+import { parseShifts, type StressPopulation } from './stress/shift.js';
 import { pickQuestion, stressCells, writeStressScenarios } from './stress/stress-scenarios.js';
 import { stressMarkdown, stressSweeps, writeStressJson, writeStressMarkdown } from './stress/stress-results.js';
 import { writeStressPlots } from './stress/stress-plot.js';
@@ -49,6 +49,20 @@ export interface StressCommandArgs {
   readonly verbose: boolean;
 }
 
+/** A model card (`*.model.json`) or a folder of them, rather than a trial CSV. */
+async function isModelPath(path: string): Promise<boolean> {
+  if (path.endsWith('.model.json')) return true;
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true;
+}
+
+/** Without a trial, no population may resample trial weights or use the trial's COMED rate. */
+function checkNoTrialNeeded(p: StressPopulation, where: string, model: string): void {
+  if ('resample' in p.bw || p.comed === 'observed') {
+    const what = 'resample' in p.bw ? 'resamples the trial\'s body weights' : 'uses the trial\'s observed COMED rate';
+    throw new InputError(`stress ${model}: population ${where} ${what}, and a model was given instead of a trial; give --bw uniform:LO:HI and --comed bernoulli:P (or a trial CSV first)`, { details: { field: 'resample' in p.bw ? '--bw' : '--comed' } });
+  }
+}
+
 /** The shipped questions file; its first question (Q1) is the default. */
 export const DEFAULT_QUESTIONS = (): string => join(packageRoot(), 'scenarios', 'questions', 'estdata.yaml');
 
@@ -56,10 +70,14 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   const log = createLogger('qusop-stress', a.verbose ? 'info' : 'warn');
   // every input is read and checked before DIR is touched
   const shifts = parseShifts(a.shift);
-  const trialPath = resolve(a.trial);
+  // the first argument is a trial CSV, or a model (a card or a folder of cards) when no trial is at hand
+  const modelFirst = await isModelPath(a.trial);
+  const trialPath = modelFirst ? undefined : resolve(a.trial);
+  if (modelFirst && a.dataSpec !== undefined) throw new InputError(`--data-spec ${a.dataSpec}: a dataset spec maps a trial, and ${a.trial} is a model`, { details: { field: '--data-spec' } });
   const specPath = a.dataSpec === undefined ? undefined : resolve(a.dataSpec);
-  await readTrial(trialPath, specPath === undefined ? NO_SPEC : await loadDataSpec(specPath));
-  const trialSha = sha256Hex(await readFile(trialPath));
+  if (trialPath !== undefined) await readTrial(trialPath, specPath === undefined ? NO_SPEC : await loadDataSpec(specPath));
+  const trialSha = trialPath === undefined ? null : sha256Hex(await readFile(trialPath));
+  const modelArgs = modelFirst ? [a.trial, ...a.model] : a.model;
   const questionsPath = resolve(a.questions ?? DEFAULT_QUESTIONS());
   const file = await loadQuestionsFile(questionsPath);
   checkAnswerRegimens(file, questionsPath);
@@ -70,19 +88,21 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   }
   const question = pickQuestion(file, questionsPath, a.question, base);
   const cells = stressCells(question, shifts);
-  const request = { trialSha, models: a.model, base, questions: questionsSha, question: question.question.id, shifts: shifts.map((s) => s.text), r: a.replicates, m: a.subjects, seed: a.seed };
+  if (trialPath === undefined) for (const c of cells) checkNoTrialNeeded(c.population, `${c.scenario} (--shift ${c.shift.text})`, a.trial);
+  const request = { trialSha, models: modelArgs, base, questions: questionsSha, question: question.question.id, shifts: shifts.map((s) => s.text), r: a.replicates, m: a.subjects, seed: a.seed };
   const outDir = resolve(a.out ?? join('runs', `stress-${createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 12)}`));
-  const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined;
+  const given = modelArgs.length > 0 ? await loadAnswerModels(modelArgs) : undefined;
   await claimAnswerDir(outDir, answerRequest({
-    trial: { path: trialPath, sha256: trialSha }, data_spec: specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) },
-    models: a.model.map((m) => resolve(m)), refit: a.refit,
+    trial: trialPath === undefined || trialSha === null ? { path: '', sha256: 'none: a model was given instead' } : { path: trialPath, sha256: trialSha },
+    data_spec: specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) },
+    models: modelArgs.map((m) => resolve(m)), refit: a.refit,
     population: { ...base, stress: { questions_sha256: questionsSha, question: question.question.id, shifts: shifts.map((s) => s.text) } },
     replicates: a.replicates, subjects: a.subjects, seed: a.seed,
   }));
 
-  let cards = a.model;
-  let modelSource = 'given with --model';
-  if (cards.length === 0) {
+  let cards = modelArgs;
+  let modelSource = modelFirst ? `given as ${a.trial}` : 'given with --model';
+  if (cards.length === 0 && trialPath !== undefined && trialSha !== null) {
     const shipped = a.refit || specPath !== undefined ? undefined : await shippedModelFor(trialSha);
     if (shipped !== undefined) {
       cards = shipped;
@@ -95,7 +115,7 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   }
   const models = given ?? (await loadAnswerModels(cards));
   const settings = {
-    file: { path: questionsPath, sha256: questionsSha }, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }),
+    file: { path: questionsPath, sha256: questionsSha }, ...(trialPath === undefined ? {} : { trial: trialPath }), ...(specPath === undefined ? {} : { dataSpec: specPath }),
     base, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models, outDir,
   };
   const scenarioPath = await writeStressScenarios(question, cells, settings, shifts);
@@ -114,7 +134,7 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
     question: { id: q.id, text: q.text, file: questionsPath, sha256: questionsSha, endpoint: q.endpoint, statistic: q.statistic, comparison: q.comparison, threshold: q.threshold },
     base_population: { name: question.group.population.name, bw: question.base.bw, comed: question.base.comed },
     random_stream: question.group.population.name,
-    trial: { path: trialPath, sha256: trialSha }, model_source: modelSource, test_model: testModel, models: models.map((m) => m.label),
+    trial: trialPath === undefined ? null : { path: trialPath, sha256: trialSha }, model_source: modelSource, test_model: testModel, models: models.map((m) => m.label),
     run_id: run.runId, seed: a.seed, replicates: a.replicates, subjects: a.subjects,
   };
   const jsonPath = await writeStressJson(outDir, sweeps, context);

@@ -14,6 +14,8 @@ const MODELS = ['--model', join(TEST_MODEL_DIR, 'qd.model.json'), '--model', joi
 
 interface Case {
   readonly name: string;
+  /** the first argument (default: EstData.csv with the known-answer cards as --model) */
+  readonly first?: readonly string[];
   readonly args: readonly string[];
   readonly message: RegExp;
 }
@@ -38,6 +40,18 @@ const CASES: Case[] = [
   { name: 'value given twice', args: ['--shift', 'comed=0.5,0.5'], message: /--shift comed=0\.5,0\.5: value 0\.5 is given twice/ },
   { name: 'parameter swept twice', args: ['--shift', 'comed=0,1', '--shift', 'comed=0.5'], message: /--shift comed=0\.5: parameter comed is swept twice; give its values in one --shift/ },
   { name: 'too many values', args: ['--shift', 'comed=0:1:0.001'], message: /--shift comed=0:1:0\.001: 1001 values; at most 100/ },
+  {
+    name: 'a model without a trial, population resampling the trial',
+    first: [TEST_MODEL_DIR],
+    args: ['--comed', 'bernoulli:0.5', '--shift', 'comed=0,1'],
+    message: /stress .*artifacts: population comed-0 \(--shift comed=0,1\) resamples the trial's body weights, and a model was given instead of a trial; give --bw uniform:LO:HI and --comed bernoulli:P/,
+  },
+  {
+    name: 'a model without a trial, observed COMED',
+    first: [TEST_MODEL_DIR],
+    args: ['--bw', 'uniform:51:100', '--shift', 'bw-mean=60,80'],
+    message: /stress .*artifacts: population bw-mean-60 \(--shift bw-mean=60,80\) uses the trial's observed COMED rate, and a model was given instead of a trial/,
+  },
   { name: 'unknown question id', args: ['--question', 'Q9', '--shift', 'comed=0,1'], message: /--question Q9: .*estdata\.yaml has no question with that id \(ids: Q1, Q2, Q3, Q4, Q5\)/ },
 ];
 
@@ -47,7 +61,7 @@ for (const c of CASES) {
   test(`bad stress input: ${c.name}`, async () => {
     await withTempDir(async (dir) => {
       const out = join(dir, 'out');
-      const r = await runCli(['stress', ESTDATA, ...MODELS, ...c.args, '--replicates', '2', '--subjects', '10', '--workers', '1', '--quiet', '--out', out], { timeoutMs: 60_000 });
+      const r = await runCli(['stress', ...(c.first ?? [ESTDATA, ...MODELS]), ...c.args, '--replicates', '2', '--subjects', '10', '--workers', '1', '--quiet', '--out', out], { timeoutMs: 60_000 });
       assert.match(r.stderr, c.message, `stderr:\n${r.stderr}`);
       assert.equal(r.code, 2, `exit code; stderr:\n${r.stderr}`);
       assert.equal(await exists(out), false, 'nothing written: no output directory');

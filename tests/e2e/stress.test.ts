@@ -147,3 +147,16 @@ test('stress is deterministic: the same bytes with 1 or 2 workers and any tile s
     assert.equal(a.stdout, b.stdout);
   });
 });
+
+test('stress MODEL: a model instead of a trial runs when the population needs no trial', async () => {
+  await withTempDir(async (tmp) => {
+    const out = join(tmp, 'out');
+    const r = await runCli(['stress', TEST_MODEL_DIR, ...BASE, '--questions', await questionFile(tmp), '--shift', 'bw-range=51:100,70:140',
+      '--replicates', '2', '--subjects', '50', '--workers', '1', '--seed', '5', '--quiet', '--out', out], { timeoutMs: 150_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(await readFile(join(out, 'stress.json'), 'utf8')) as { trial: unknown; sweeps: { points: { scenario: string }[] }[] };
+    assert.equal(json.trial, null);
+    assert.deepEqual(json.sweeps[0]?.points.map((p) => p.scenario), ['bw-range-51-100', 'bw-range-70-140']);
+    assert.doesNotMatch(await readFile(join(out, 'scenarios.yaml'), 'utf8'), /subjects_source/);
+  });
+});
