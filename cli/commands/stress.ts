@@ -7,7 +7,7 @@ import { dataSpecOption } from '../data-spec-option.js';
 const builder = (y: Argv) =>
   y
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (the default base population resamples it; the shipped model is fitted to EstData), or a model (a *.model.json card or a folder of QD + QW cards) when --bw uniform:LO:HI and --comed bernoulli:P need no trial' })
-    .option('shift', { type: 'string', array: true, default: [] as string[], describe: 'the sweep, repeatable (one per parameter): bw-mean=A:B:S or a comma list (kg), bw-range=LO:HI,LO:HI,... (kg), comed=A:B:S or a comma list (prevalence in [0, 1])' })
+    .option('shift', { type: 'string', array: true, nargs: 1, default: [] as string[], describe: 'the sweep, repeatable (one per parameter): bw-mean=A:B:S or a comma list (kg), bw-range=LO:HI,LO:HI,... (kg), comed=A:B:S or a comma list (prevalence in [0, 1])' })
     .option(...dataSpecOption())
     .option('questions', { type: 'string', describe: 'questions file (analysis/answer/README.md). Default: scenarios/questions/estdata.yaml' })
     .option('question', { type: 'string', describe: "the question's id in the file (default: its first question, Q1 of the EstData file); its first population is the base that is shifted" })
