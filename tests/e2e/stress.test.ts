@@ -133,7 +133,7 @@ test('stress: the shift value equal to the base population gives qusop answer\'s
   });
 });
 
-test('stress is deterministic: the same bytes with 1 or 2 workers and any tile size', async () => {
+test('stress is deterministic: the same bytes with 1 or 2 workers and any tile size; the same request resumes, another is refused', async () => {
   await withTempDir(async (tmp) => {
     const q = await questionFile(tmp);
     const common = [...MODELS, ...BASE, '--questions', q, '--shift', 'bw-range=50:70,70:140', '--shift', 'comed=0:1:0.5', '--replicates', '3', '--subjects', '60', '--seed', '3', '--quiet'];
@@ -145,6 +145,15 @@ test('stress is deterministic: the same bytes with 1 or 2 workers and any tile s
       assert.ok((await readFile(join(tmp, 'a', name))).equals(await readFile(join(tmp, 'b', name))), `${name} is byte-identical`);
     }
     assert.equal(a.stdout, b.stdout);
+    // the same request again resumes from the shards; another one into the directory is refused
+    const before = await readFile(join(tmp, 'a', 'stress.json'));
+    const again = await runCli(['stress', ESTDATA, ...common, '--workers', '2', '--out', join(tmp, 'a')], { timeoutMs: 150_000 });
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /: (\d+) tiles \(\1 already done\)/);
+    assert.ok((await readFile(join(tmp, 'a', 'stress.json'))).equals(before));
+    const other = await runCli(['stress', ESTDATA, ...common.map((x) => (x === 'comed=0:1:0.5' ? 'comed=0,1' : x)), '--workers', '1', '--out', join(tmp, 'a')], { timeoutMs: 60_000 });
+    assert.equal(other.code, 2, other.stderr);
+    assert.match(other.stderr, /answer-request\.json: field population: .*comed=0:1:0\.5.*comed=0,1.*choose another --out/);
   });
 });
 
