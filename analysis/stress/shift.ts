@@ -13,6 +13,7 @@
  * the text given and what was expected, thrown before anything is written.
  */
 import { InputError } from '../../worker/common/errors.js';
+import { BODY_WEIGHT_MAX_KG } from '../../coordinator/scenario/limits.js';
 import type { BwOption, ComedOption } from '../answer/populations.js';
 
 export const SHIFT_PARAMS = ['bw-mean', 'bw-range', 'comed'] as const;
@@ -98,6 +99,7 @@ export function parseShift(text: string): Shift {
     case 'bw-mean':
       return { param: 'bw-mean', text, values: distinct(text, numbers(text, spec).map((kg) => {
         if (!(kg > 0)) bad(text, `mean body weight ${kg} kg: a weight must be > 0`);
+        if (kg > BODY_WEIGHT_MAX_KG) bad(text, `mean body weight ${kg} kg: a weight must be <= ${BODY_WEIGHT_MAX_KG} kg`);
         return { x: kg, label: String(kg) };
       })) };
     case 'comed':
@@ -112,6 +114,7 @@ export function parseShift(text: string): Shift {
         const [lo, hi] = [num(text, parts[0], 'LO'), num(text, parts[1], 'HI')];
         if (!(lo > 0)) bad(text, `"${r}": a weight must be > 0 (LO = ${lo})`);
         if (lo > hi) bad(text, `"${r}": empty range: LO (${lo}) > HI (${hi})`);
+        if (hi > BODY_WEIGHT_MAX_KG) bad(text, `"${r}": a weight must be <= ${BODY_WEIGHT_MAX_KG} kg (HI = ${hi})`);
         return { x: tidy((lo + hi) / 2), label: `${lo}-${hi}`, range: [lo, hi] as const };
       })) };
   }
@@ -141,7 +144,7 @@ export function shiftedPopulation(base: StressPopulation, shift: Shift, value: S
       const { min_kg, max_kg } = base.bw.uniform;
       const d = value.x - (min_kg + max_kg) / 2;
       const [lo, hi] = [tidy(min_kg + d), tidy(max_kg + d)];
-      if (!(lo > 0)) bad(shift.text, `mean ${value.x} kg moves the base Uniform(${min_kg}, ${max_kg}) kg to Uniform(${lo}, ${hi}); a weight must be > 0`);
+      if (!(lo > 0 && hi <= BODY_WEIGHT_MAX_KG)) bad(shift.text, `mean ${value.x} kg moves the base Uniform(${min_kg}, ${max_kg}) kg to Uniform(${lo}, ${hi}); a weight must be > 0 and <= ${BODY_WEIGHT_MAX_KG} kg`);
       return { bw: { uniform: { min_kg: lo, max_kg: hi } }, comed: base.comed };
     }
   }

@@ -34,8 +34,10 @@ const CASES: Case[] = [
   {
     name: 'mean weight moving a uniform base below 0 kg',
     args: ['--bw', 'uniform:51:100', '--shift', 'bw-mean=20:80:20'],
-    message: /--shift bw-mean=20:80:20: mean 20 kg moves the base Uniform\(51, 100\) kg to Uniform\(-4\.5, 44\.5\); a weight must be > 0/,
+    message: /--shift bw-mean=20:80:20: mean 20 kg moves the base Uniform\(51, 100\) kg to Uniform\(-4\.5, 44\.5\); a weight must be > 0 and <= 1000 kg/,
   },
+  { name: 'mean weight above any body weight', args: ['--shift', 'bw-mean=70,1200'], message: /--shift bw-mean=70,1200: mean body weight 1200 kg: a weight must be <= 1000 kg/ },
+  { name: 'weight range above any body weight', args: ['--shift', 'bw-range=50:2000'], message: /--shift bw-range=50:2000: "50:2000": a weight must be <= 1000 kg \(HI = 2000\)/ },
   { name: 'not a number', args: ['--shift', 'bw-mean=50:abc:10'], message: /--shift bw-mean=50:abc:10: STOP "abc" is not a number/ },
   { name: 'value given twice', args: ['--shift', 'comed=0.5,0.5'], message: /--shift comed=0\.5,0\.5: value 0\.5 is given twice/ },
   { name: 'parameter swept twice', args: ['--shift', 'comed=0,1', '--shift', 'comed=0.5'], message: /--shift comed=0\.5: parameter comed is swept twice; give its values in one --shift/ },
