@@ -47,8 +47,10 @@ export interface SafetySpec extends QuestionSpec {
 export interface ScenarioSpec {
   readonly name: string;
   readonly description: string;
-  /** unsigned 32-bit seed; with scenarioKey(name) it keys every random number of the scenario */
+  /** unsigned 32-bit seed; with scenarioKey(stream ?? name) it keys every random number of the scenario */
   readonly seed: number;
+  /** the scenario file's random_stream when it differs from name: scenarios sharing it draw the same subjects */
+  readonly stream?: string;
   readonly population: PopulationSpec;
   /** human-readable statement of the population assumptions, carried into outputs */
   readonly populationLabel: string;

@@ -57,7 +57,7 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
   const K = model.card.inputs.eta?.dim ?? 0;
   const theta = model.card.inputs.theta;
   const P = theta?.dim ?? 0;
-  const key = { seed: sc.seed, scenario: scenarioKey(sc.name) };
+  const key = { seed: sc.seed, scenario: scenarioKey(sc.stream ?? sc.name) };
   const doses = rg.dosesMg.slice(tile.doseBegin, tile.doseEnd);
   const D = doses.length;
   // Subjects are taken in chunks of m, all D doses each (common random numbers across doses), so the

@@ -22,7 +22,8 @@ import { DEFAULT_GRIDS } from './grid-extension.js';
 
 export interface CustomSettings {
   readonly file: { readonly path: string; readonly sha256: string };
-  readonly trial: string;
+  /** absent (`qusop stress MODEL`): no population may resample a trial or use its COMED rate */
+  readonly trial?: string;
   readonly dataSpec?: string;
   readonly base: { readonly bw: BwOption; readonly comed: ComedOption };
   readonly replicates: number;
@@ -92,13 +93,16 @@ function cardFor(model: AnswerModel, tauH: number, regimen: string, file: string
 
 export function customScenarioDocument(groups: readonly QuestionGroup[], s: CustomSettings, fileDir: string): { scenarios: Record<string, unknown>[] } {
   const names = scenarioNames(groups);
-  const trial = pathForFile(fileDir, s.trial);
+  const trial = s.trial === undefined ? undefined : pathForFile(fileDir, s.trial);
   const spec = s.dataSpec === undefined ? undefined : pathForFile(fileDir, s.dataSpec);
   return {
     scenarios: groups.map((g, i) => {
       const bw = g.population.bw ?? s.base.bw;
       const comed = g.population.comed ?? s.base.comed;
       const needsTrial = 'resample' in bw || comed === 'observed';
+      if (needsTrial && trial === undefined) {
+        throw new InputError(`population "${g.population.name}" resamples trial weights or uses the trial's COMED rate, and no trial CSV was given; give --bw uniform:LO:HI and --comed bernoulli:P (or a trial)`, { details: { field: '--bw' } });
+      }
       const m = g.measure;
       return {
         name: names[i],

@@ -6,7 +6,7 @@
 import { InputError } from '../../worker/common/errors.js';
 import type { PopulationName } from './questions.js';
 
-export type BwOption = { readonly uniform: { readonly min_kg: number; readonly max_kg: number } } | { readonly resample: { readonly sigma: number; readonly clip_kg: readonly [number, number] } };
+export type BwOption = { readonly uniform: { readonly min_kg: number; readonly max_kg: number } } | { readonly resample: { readonly sigma: number; readonly clip_kg: readonly [number, number]; readonly mean_kg?: number } };
 export type ComedOption = { readonly bernoulli: number } | 'observed';
 
 /** SCIENCE.md's population expansion: trial subjects resampled, log-normal BW jitter sigma 0.10, clipped to [35, 120] kg. */

@@ -12,6 +12,7 @@ import { modelCommandModule } from './model.js';
 import { planCommandModule } from './plan.js';
 import { qaeCommandModule } from './qae.js';
 import { runCommandModule } from './run.js';
+import { stressCommandModule } from './stress.js';
 import { submitCommandModule } from './submit.js';
 import { testmodelCommandModule } from './testmodel.js';
 import { trainCommandModule } from './train.js';
@@ -22,6 +23,7 @@ import { workerCommandModule } from './worker.js';
 export const COMMANDS: readonly CommandModule[] = [
   runCommandModule,
   answerCommandModule,
+  stressCommandModule,
   fitCommandModule,
   dataCommandModule,
   modelCommandModule,

@@ -78,6 +78,8 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       name: sc.name,
       description: sc.description,
       seed: sc.seed,
+      // only when it differs from the name: a scenario without it keeps its spec and run id
+      ...(sc.random_stream === undefined || sc.random_stream === sc.name ? {} : { stream: sc.random_stream }),
       population: population.spec,
       populationLabel: population.label,
       thresholdNgMl: thresholdNgMl(sc),
@@ -164,9 +166,16 @@ async function compilePopulation(
     bwLabel = `BW = ${bw.valueKg} kg`;
   } else {
     if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
-    const { sigma, clip_kg } = pop.bw.resample;
-    bw = { kind: 'resample', subjectBwKg: trial.bwKg, subjectComed: trial.comed, sigma, clipKg: [clip_kg[0], clip_kg[1]] };
-    bwLabel = `BW resampled from ${trial.bwKg.length} trial subjects x exp(N(0, ${sigma}^2)), clipped to [${clip_kg[0]}, ${clip_kg[1]}] kg`;
+    const { sigma, clip_kg, mean_kg } = pop.bw.resample;
+    // mean_kg: every trial weight and the clip bounds times s = mean_kg / trial mean, so the shifted
+    // population is the base one scaled (same shape; the trial's weights then average mean_kg)
+    const trialMean = trial.bwKg.reduce((a, b) => a + b, 0) / trial.bwKg.length;
+    const s = mean_kg === undefined ? 1 : mean_kg / trialMean;
+    const scale = (x: number): number => (s === 1 ? x : x * s);
+    bw = { kind: 'resample', subjectBwKg: trial.bwKg.map(scale), subjectComed: trial.comed, sigma, clipKg: [scale(clip_kg[0]), scale(clip_kg[1])] };
+    const scaled = mean_kg === undefined ? '' : ` x ${round4(s)} (trial mean ${round4(trialMean)} kg -> ${mean_kg} kg)`;
+    const clip = mean_kg === undefined ? clip_kg : clip_kg.map((x) => round4(scale(x)));
+    bwLabel = `BW resampled from ${trial.bwKg.length} trial subjects${scaled} x exp(N(0, ${sigma}^2)), clipped to [${clip[0]}, ${clip[1]}] kg`;
   }
   let comed: ComedPrior;
   let comedLabel: string;

@@ -23,6 +23,8 @@ export const BwSchema = z.union([
     resample: z.strictObject({
       sigma: finite.min(0).default(0.1),
       clip_kg: z.tuple([kg, kg]).default([35, 120]),
+      /** scale the trial's weights (and clip_kg) by mean_kg / (the trial's mean weight): a covariate-shifted population */
+      mean_kg: kg.optional(),
     }),
   }),
 ]);
@@ -56,6 +58,11 @@ export const SafetySchema = z.strictObject({
 export const ScenarioSchema = z.strictObject({
   name,
   description: z.string().default(''),
+  /**
+   * the name whose hash keys the scenario's random numbers (default: `name`); scenarios sharing it
+   * draw the same subjects (common random numbers across populations, as `qusop stress` uses)
+   */
+  random_stream: name.optional(),
   population: z.strictObject({
     /** trial CSV (NONMEM layout) for resample BW and observed / resampled COMED, relative to the file */
     subjects_source: z.string().optional(),
