@@ -73,6 +73,13 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const custom = questions !== undefined && !isFiveQuestions(questions.file, THRESHOLD_NG_ML) ? questions : undefined;
   if (custom !== undefined) checkAnswerRegimens(custom.file, custom.path);
   const structures = parseStructures(a.structure);
+  // a PK-only trial is fitted with a PK structure: no biomarker output to ask about (said before the fit)
+  if (a.model.length === 0 && !trial.subjects.some((s) => s.pd.length > 0)) {
+    const asking = custom === undefined ? 'the five EstData questions (max biomarker <= 3.3 ng/mL)' : custom.file.questions.filter((q) => q.endpoint === 'biomarker').map((q) => `question ${q.id}`).join(', ');
+    if (asking !== '') {
+      throw new InputError(`${trialPath}: a PK-only trial (no biomarker samples) is fitted with a PK structure, which answers concentration questions only; ${asking} ask(s) about the biomarker: give --questions with endpoint: concentration (e.g. scenarios/questions/theophylline-trough.yaml)`, { details: { file: trialPath, field: '--questions' } });
+    }
+  }
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });

@@ -14,14 +14,16 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
-import { ONE_COMPARTMENT, TWO_COMPARTMENT, uses, type Structure, type StructureId } from '../structures/structure.js';
+import { ONE_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_PK, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
 /** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
-export const STRUCTURES = ['two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response'] as const;
+export const STRUCTURES = ['two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response', 'two-compartment-oral', 'one-compartment-oral'] as const;
 export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Structure>> = {
   'two-compartment-oral-indirect-response': TWO_COMPARTMENT,
   'one-compartment-oral-indirect-response': ONE_COMPARTMENT,
+  'two-compartment-oral': TWO_COMPARTMENT_PK,
+  'one-compartment-oral': ONE_COMPARTMENT_PK,
 };
 export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n] === s) ?? STRUCTURES[0];
 export const SIGMA_NAMES = ['pk_additive', 'pk_proportional', 'pd_additive'] as const;
@@ -44,7 +46,8 @@ export const ModelFileSchema = z.strictObject({
   // every structure's parameters (one without Q and V2 leaves them out: checked against the structure below)
   theta: z.strictObject(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, thetaEntry.optional()])) as Record<FixedEffectName, z.ZodOptional<typeof thetaEntry>>),
   omega: z.strictObject({ structure: z.enum(['diagonal', 'block']), names: z.array(z.enum(ETA_NAMES)), matrix }),
-  sigma: z.strictObject({ pk_additive: finite.min(0), pk_proportional: finite.min(0), pd_additive: finite.min(0) }),
+  // pd_additive: the PK/PD structures only
+  sigma: z.strictObject({ pk_additive: finite.min(0), pk_proportional: finite.min(0), pd_additive: finite.min(0).optional() }),
   covariance: z.union([
     z.strictObject({ scale: z.enum(['estimation', 'natural']), parameters: z.array(covParameter).min(1), matrix }),
     z.strictObject({
@@ -96,10 +99,12 @@ export function parseModelFile(
     if (!given && uses(structure, f.name)) throw at(['theta', f.name], `missing: structure ${m.structure} has ${f.name} (${f.unit || 'no unit'}, ${f.doc})`);
     if (given && !uses(structure, f.name)) throw at(['theta', f.name], `structure ${m.structure} has no ${f.name}`);
   }
+  if (structure.pd && m.sigma.pd_additive === undefined) throw at(['sigma', 'pd_additive'], `missing: structure ${m.structure} has a biomarker with additive error`);
+  if (!structure.pd && m.sigma.pd_additive !== undefined) throw at(['sigma', 'pd_additive'], `structure ${m.structure} has no biomarker`);
   const population: PopulationParameters = {
     fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.absent[f.name] ?? NaN])) as PopulationParameters['fixed'],
     omega: m.omega.matrix,
-    sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive },
+    sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive ?? 0 },
   };
   // covariance of the estimates
   let listed: CovarianceParameter[];

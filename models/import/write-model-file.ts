@@ -22,7 +22,7 @@ export function modelFileText(est: EstimateWithCovariance & { readonly structure
     source: o.source,
     theta: Object.fromEntries(structure.fixedEffects.map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
     omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...structure.etaNames], matrix: est.population.omega.map((r) => [...r]) },
-    sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, pd_additive: est.population.sigma.pdAdditive },
+    sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, ...(structure.pd ? { pd_additive: est.population.sigma.pdAdditive } : {}) },
     covariance: { scale: 'estimation', parameters, matrix: est.covariance.matrix.map((r) => [...r]) },
     uncertainty: { draws: o.draws, seed: o.seed },
   };

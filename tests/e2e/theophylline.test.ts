@@ -1,0 +1,57 @@
+/**
+ * A real public PK-only dataset (../shared/data/theophylline/theo_sd.csv, rxode2's layout: EVID 101
+ * doses, no DVID): `qusop fit` ranks the PK structures by BIC and chooses one compartment, whose
+ * typical values agree with the classic published ones (ka ~1.5 /h, CL ~0.04 L/h/kg, V ~0.5 L/kg) within
+ * 20 % (issue 18's acceptance); `qusop answer` with concentration questions answers them, and with the
+ * five biomarker questions is refused before any fit (exit 2, nothing written). Fits take ~1 s here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT, runCli, withTempDir } from '../kit/cli.js';
+
+const THEO = join(ROOT, '..', 'shared', 'data', 'theophylline', 'theo_sd.csv');
+const QUESTIONS = join(ROOT, 'scenarios', 'questions', 'theophylline-trough.yaml');
+
+test('theophylline: one compartment chosen by BIC, typical values within 20 % of the published ones', async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'fit');
+    const r = await runCli(['fit', THEO, '--out', out, '--draws', '20', '--vpc-replicates', '100']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /structure selection: 1cmt-oral BIC [\d.]+ \(chosen\); 2cmt-oral BIC [\d.]+/);
+    const record = JSON.parse(await readFile(join(out, 'fit.json'), 'utf8')) as { fit: { structure: string; population: { fixed: Record<string, number> } } };
+    assert.equal(record.fit.structure, '1cmt-oral');
+    const f = record.fit.population.fixed;
+    // typical values at 70 kg (allometric reference), per kg for the comparison with per-kg literature
+    const published: [string, number, number][] = [['KA', f['KA'] ?? NaN, 1.5], ['CL per kg', (f['CL'] ?? NaN) / 70, 0.04], ['V per kg', (f['V1'] ?? NaN) / 70, 0.5]];
+    for (const [name, got, want] of published) assert.ok(Math.abs(got / want - 1) <= 0.2, `${name}: ${got} vs published ${want}`);
+    const card = JSON.parse(await readFile(join(out, 'qd.model.json'), 'utf8')) as { family: string; outputs: { pd: string | null; conc: string } };
+    assert.deepEqual([card.family, card.outputs.pd], ['mechanistic-1cmt-pk', null]);
+    assert.match(await readFile(join(out, 'model.yaml'), 'utf8'), /^structure: one-compartment-oral$/m);
+    // the PK-only MODEL.yaml imports back to the very same cards' draws
+    const imported = await runCli(['model', 'import', join(out, 'model.yaml'), '--out', join(dir, 'imported')]);
+    assert.equal(imported.code, 0, imported.stderr);
+    const draws = async (d: string) => (JSON.parse(await readFile(join(d, 'qd.model.json'), 'utf8')) as { inputs: { theta: { draws: number[][] } } }).inputs.theta.draws;
+    assert.deepEqual(await draws(join(dir, 'imported')), await draws(out));
+  });
+});
+
+test('theophylline: concentration questions answered; the biomarker questions refused before the fit', async () => {
+  await withTempDir(async (dir) => {
+    const refused = await runCli(['answer', THEO, '--out', join(dir, 'refused'), '--quiet']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /theo_sd\.csv: a PK-only trial \(no biomarker samples\) is fitted with a PK structure, which answers concentration questions only; the five EstData questions/);
+    await assert.rejects(access(join(dir, 'refused')), 'nothing written');
+
+    const out = join(dir, 'answer');
+    const r = await runCli(['answer', THEO, '--questions', QUESTIONS, '--out', out, '--replicates', '40', '--subjects', '200', '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    const answers = JSON.parse(await readFile(join(out, 'answers.json'), 'utf8')) as { answers: { question: string; regimen: string; dose: number | null; flags: string[] }[] };
+    const t1 = answers.answers.find((x) => x.question === 'T1');
+    const t2 = answers.answers.find((x) => x.question === 'T2');
+    assert.ok(t1 !== undefined && t1.dose !== null && t1.dose > 0, `QD trough >= 5 mg/L answered: ${JSON.stringify(t1)}`);
+    // an 8 h half-life leaves nothing at a weekly trough: not reached on the grid, and said so
+    assert.ok(t2 !== undefined && t2.dose === null && t2.flags.includes('not-reached'), JSON.stringify(t2));
+  });
+});
