@@ -70,8 +70,9 @@ export function vpcNominal(replicates: number): number {
  * (99 % one-sided). The points are not independent: every point of a subject shares its random effects
  * (and a percentile bin shares its subjects with the bins of other times), so the binomial is taken
  * over `clusters` units, the subjects, with the observed fraction: n_eff = min(n, clusters), k_eff =
- * k n_eff / n. Counted as independent points, 12 theophylline subjects (375 points, each subject its
- * own dose bin) were flagged at 72.5 % coverage though every estimate matched the published ones.
+ * k n_eff / n (the design effect of fully correlated points within a subject: conservative, it keeps
+ * a right model with few subjects and many samples, e.g. 12 theophylline subjects giving 375 points,
+ * from being flagged by chance; a grossly wrong model is still flagged, see the unit test).
  */
 export function vpcCoverageTooLow(k: number, n: number, replicates = Infinity, clusters = n): boolean {
   const nEff = Math.min(n, clusters);

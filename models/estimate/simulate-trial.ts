@@ -6,7 +6,7 @@
  * estimation tests; seeded, so a replicate is a pure function of (design, truth, seed, replicate).
  */
 import type { Observation, Subject, Trial } from '../ingest/trial.js';
-import { ETA_NAMES, choleskyLower, individualParameters, type PopulationParameters } from '../structures/parameters.js';
+import { choleskyLower, individualParameters, type PopulationParameters } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
@@ -19,7 +19,7 @@ export interface SimulatedTrial {
 }
 
 export function simulateTrial(design: Trial, truth: PopulationParameters, seed: number, replicate: number, structure: Structure = TWO_COMPARTMENT): SimulatedTrial {
-  const k = ETA_NAMES.length;
+  const k = (structure ?? TWO_COMPARTMENT).etaNames.length;
   const l = choleskyLower(truth.omega);
   const { pkAdditive: a, pkProportional: b, pdAdditive: c } = truth.sigma;
   const etas: number[][] = [];

@@ -139,8 +139,8 @@ test('VPC nominal: a 90 % interval of R simulated values (type-7 quantiles) cove
   assert.equal(vpcCoverageTooLow(208, 252), true);
 });
 
-test('VPC clusters: the binomial is over subjects, not correlated points (12 theophylline subjects, 375 points)', () => {
+test('VPC clusters: the binomial is over subjects, not correlated points (12 subjects, 375 points)', () => {
   assert.equal(vpcCoverageTooLow(272, 375, 200, 12), false, '72.5 % of 12 subjects: a 99 % bound reaches 89 %');
-  assert.equal(vpcCoverageTooLow(272, 375, 200), true, 'counted as 375 independent points it was flagged');
+  assert.equal(vpcCoverageTooLow(272, 375, 200), true, 'counted as 375 independent points it is flagged');
   assert.equal(vpcCoverageTooLow(120, 375, 200, 12), true, '32 % coverage is flagged even over 12 subjects');
 });
