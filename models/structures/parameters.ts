@@ -19,20 +19,25 @@ export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
 
 export type Transform = 'log' | 'logit' | 'identity';
 
-/** Fixed effects in packed order: name, transform, unit, meaning. */
+/**
+ * The parameter namespace of every structure, in packed order: name, transform, unit, meaning, and the
+ * neutral natural-scale value the parameter holds in a structure that lacks it (never read there).
+ * New parameters are appended: a structure's layout is its subset in this order, so appending leaves
+ * every existing layout (and the shipped cards) unchanged.
+ */
 export const FIXED_EFFECTS = [
-  { name: 'CL', transform: 'log', unit: 'L/h', doc: 'clearance at 70 kg' },
-  { name: 'V1', transform: 'log', unit: 'L', doc: 'central volume at 70 kg' },
-  { name: 'Q', transform: 'log', unit: 'L/h', doc: 'inter-compartmental clearance at 70 kg' },
-  { name: 'V2', transform: 'log', unit: 'L', doc: 'peripheral volume at 70 kg' },
-  { name: 'KA', transform: 'log', unit: '1/h', doc: 'first-order absorption rate' },
-  { name: 'R0', transform: 'log', unit: 'ng/mL', doc: 'baseline biomarker without COMED' },
-  { name: 'BETA_COMED_R0', transform: 'identity', unit: '', doc: 'log-multiplier of the baseline with COMED' },
-  { name: 'KOUT', transform: 'log', unit: '1/h', doc: 'biomarker turnover (loss) rate' },
-  { name: 'IMAX', transform: 'logit', unit: '', doc: 'maximal fractional inhibition of production (0..1)' },
-  { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition' },
-  { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition' },
-] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string }[];
+  { name: 'CL', transform: 'log', unit: 'L/h', doc: 'clearance at 70 kg', neutral: 1 },
+  { name: 'V1', transform: 'log', unit: 'L', doc: 'central volume at 70 kg', neutral: 1 },
+  { name: 'Q', transform: 'log', unit: 'L/h', doc: 'inter-compartmental clearance at 70 kg', neutral: 0 },
+  { name: 'V2', transform: 'log', unit: 'L', doc: 'peripheral volume at 70 kg', neutral: 1 },
+  { name: 'KA', transform: 'log', unit: '1/h', doc: 'first-order absorption rate', neutral: 1 },
+  { name: 'R0', transform: 'log', unit: 'ng/mL', doc: 'baseline biomarker without COMED', neutral: 1 },
+  { name: 'BETA_COMED_R0', transform: 'identity', unit: '', doc: 'log-multiplier of the baseline with COMED', neutral: 0 },
+  { name: 'KOUT', transform: 'log', unit: '1/h', doc: 'biomarker turnover (loss) rate', neutral: 1 },
+  { name: 'IMAX', transform: 'logit', unit: '', doc: 'maximal fractional inhibition of production (0..1)', neutral: 0.5 },
+  { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
+  { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
+] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
 export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];

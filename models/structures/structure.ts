@@ -36,14 +36,23 @@ export interface Structure {
   readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
 }
 
-function define(s: Omit<Structure, 'fixedEffects' | 'etaNames'> & { readonly noEta?: readonly EtaName[] }): Structure {
-  const { noEta = [], ...rest } = s;
+/**
+ * A structure from the namespace parameters it has (`has`) and the etas it carries (default: every
+ * namespace eta on a parameter it has); every other namespace parameter is absent, at its neutral value.
+ */
+function define(s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[]; readonly etas?: readonly EtaName[] }): Structure {
+  const { has, etas, ...rest } = s;
   return {
     ...rest,
-    fixedEffects: FIXED_EFFECTS.filter((f) => s.absent[f.name] === undefined),
-    etaNames: ETA_NAMES.filter((e) => s.absent[e] === undefined && !noEta.includes(e)),
+    fixedEffects: FIXED_EFFECTS.filter((f) => has.includes(f.name)),
+    etaNames: ETA_NAMES.filter((e) => has.includes(e) && (etas === undefined || etas.includes(e))),
+    absent: Object.fromEntries(FIXED_EFFECTS.filter((f) => !has.includes(f.name)).map((f) => [f.name, f.neutral])),
   };
 }
+
+const PK_ORAL_2 = ['CL', 'V1', 'Q', 'V2', 'KA'] as const satisfies readonly FixedEffectName[];
+const PK_ORAL_1 = ['CL', 'V1', 'KA'] as const satisfies readonly FixedEffectName[];
+const IDR = ['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
 
 export const TWO_COMPARTMENT: Structure = define({
   id: '2cmt-oral-idr',
@@ -51,7 +60,7 @@ export const TWO_COMPARTMENT: Structure = define({
   compartments: 2,
   pd: true,
   description: '2-compartment PK with first-order absorption + indirect response inhibiting production',
-  absent: {},
+  has: [...PK_ORAL_2, ...IDR],
 });
 
 export const ONE_COMPARTMENT: Structure = define({
@@ -60,12 +69,9 @@ export const ONE_COMPARTMENT: Structure = define({
   compartments: 1,
   pd: true,
   description: '1-compartment PK with first-order absorption + indirect response inhibiting production',
-  // Q = 0: no peripheral compartment (V2 is never read)
-  absent: { Q: 0, V2: 1 },
+  // Q absent = 0: no peripheral compartment (V2 is never read)
+  has: [...PK_ORAL_1, ...IDR],
 });
-
-/** Neutral values of the PD parameters in a PK-only population's record (never read: no biomarker). */
-const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1 } as const;
 
 export const TWO_COMPARTMENT_PK: Structure = define({
   id: '2cmt-oral',
@@ -73,7 +79,7 @@ export const TWO_COMPARTMENT_PK: Structure = define({
   compartments: 2,
   pd: false,
   description: '2-compartment PK with first-order absorption (no biomarker)',
-  absent: NO_PD,
+  has: PK_ORAL_2,
 });
 
 export const ONE_COMPARTMENT_PK: Structure = define({
@@ -82,7 +88,7 @@ export const ONE_COMPARTMENT_PK: Structure = define({
   compartments: 1,
   pd: false,
   description: '1-compartment PK with first-order absorption (no biomarker)',
-  absent: { ...NO_PD, Q: 0, V2: 1 },
+  has: PK_ORAL_1,
 });
 
 export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK];
