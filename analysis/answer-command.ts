@@ -106,6 +106,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       cards = await fitAndExport(trialPath, {
         seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'), ...(specPath === undefined ? {} : { dataSpec: specPath }),
         ...(structures === undefined ? {} : { structures }),
+        parallel: a.workers, // the candidate fits use the cores the run's workers will
         // the structure chosen is a result: said even when --quiet
         say: (line) => { if (!a.quiet || line.startsWith('structure selection')) process.stderr.write(`${line}\n`); },
         progress: (p) => {

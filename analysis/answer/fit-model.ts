@@ -48,6 +48,8 @@ export interface FitAndExportOptions {
   readonly dataSpec?: string;
   /** candidate structures (default: the whole library) */
   readonly structures?: readonly Structure[];
+  /** candidate fits at once (worker threads) */
+  readonly parallel?: number;
   readonly progress?: (p: FitProgress) => void;
   /** the fit's lines (data summary, candidates, structure selection) */
   readonly say?: (line: string) => void;
@@ -63,6 +65,7 @@ export async function fitAndExport(trialPath: string, o: FitAndExportOptions): P
     ...(o.progress === undefined ? {} : { progress: o.progress }),
     ...(o.dataSpec === undefined ? {} : { dataSpec: o.dataSpec }),
     ...(o.structures === undefined ? {} : { structures: o.structures }),
+    ...(o.parallel === undefined ? {} : { parallel: o.parallel }),
     ...(o.say === undefined ? {} : { say: o.say }),
   });
   if (r.cards === null) {

@@ -20,6 +20,8 @@ export interface FitCommandArgs {
   readonly draws: number;
   readonly vpcReplicates: number;
   readonly force?: boolean | undefined;
+  /** candidate fits at once (worker threads) */
+  readonly parallel?: number | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -31,6 +33,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
   const r = await fitTrial(a.trial, {
     ...(a.dataSpec === undefined ? {} : { dataSpec: a.dataSpec }),
     ...(structures === undefined ? {} : { structures }),
+    ...(a.parallel === undefined ? {} : { parallel: a.parallel }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say: (line) => process.stderr.write(`${line}\n`),
     progress: (p) => {

@@ -19,18 +19,15 @@ import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
 import { trialFromDataset } from '../../models/ingest/trial-projection.js';
-import { fitPopulationModel, type FitProgress, type FitResult } from '../../models/estimate/fit.js';
-import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
-import { goodnessOfFit } from '../../models/estimate/gof.js';
-import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc.js';
-import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import type { FitProgress, FitResult } from '../../models/estimate/fit.js';
+import type { VpcResult } from '../../models/estimate/vpc.js';
+import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { renderSvg, svgToPng } from '../plots.js';
-import { graphPredictionProblems } from './graph-check.js';
 import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
+import { fitCandidates } from './candidate-pool.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
-import type { Trial } from '../../models/ingest/trial.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -44,6 +41,8 @@ export interface FitTrialOptions {
   readonly dataSpec?: string;
   /** candidate structures, fitted and ranked by BIC (default: the whole library) */
   readonly structures?: readonly Structure[];
+  /** candidate fits run at once, in worker threads (default 1: one after the other, here) */
+  readonly parallel?: number;
   /** export a degenerate fit anyway (its cards name the problems) */
   readonly force?: boolean;
   readonly progress?: (p: FitProgress) => void;
@@ -62,29 +61,6 @@ export interface FitTrialResult {
   readonly selection: readonly CandidateScore[];
 }
 
-interface CandidateFit {
-  readonly structure: Structure;
-  readonly fit: FitResult;
-  readonly draws: number[][];
-  readonly gof: ReturnType<typeof goodnessOfFit>;
-  readonly vpc: VpcResult;
-  readonly degenerate: DegeneracyProblem[];
-}
-
-async function fitCandidate(all: Trial, structure: Structure, o: FitTrialOptions, say: (line: string) => void): Promise<CandidateFit> {
-  say(`fitting ${structure.id}: ${structure.description}`);
-  // a PK-only structure sees the concentrations alone (its GOF, VPC and checks too)
-  const trial = structure.pd ? all : { ...all, subjects: all.subjects.map((s) => ({ ...s, pd: [] })) };
-  const fit = await fitPopulationModel(trial, { seed: o.seed, structure, ...(o.progress === undefined ? {} : { progress: o.progress }) });
-  say(`${structure.id}: fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
-  const draws = uncertaintyDraws(fit, o.draws, o.seed);
-  say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
-  const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
-  const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed, structure });
-  const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
-  return { structure, fit, draws, gof, vpc, degenerate };
-}
-
 /** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
 async function figure(dir: string, name: string, spec: TopLevelSpec): Promise<string> {
   await writeOutput(join(dir, `${name}.png`), svgToPng(await renderSvg(spec)));
@@ -99,9 +75,9 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const trial = trialFromDataset(dataset);
   const summary = summarizeDataset(dataset);
   say(summary);
-  const candidates: CandidateFit[] = [];
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
-  for (const structure of o.structures ?? candidatesFor(hasBiomarker)) candidates.push(await fitCandidate(trial, structure, o, say));
+  const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
+  const candidates = await fitCandidates(trial, o.structures ?? candidatesFor(hasBiomarker), settings, o.parallel ?? 1, say, o.progress);
   const selection = rankCandidates(trial, candidates);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems

@@ -4,6 +4,7 @@ import { defineCommand } from './define.js';
 import { COUNT, intOption, REPLICATES, SEED } from '../number-options.js';
 import { dataSpecOption } from '../data-spec-option.js';
 import { structureOption } from '../structure-option.js';
+import { usableCores } from '../usable-cores.js';
 
 const builder = (y: Argv) =>
   y
@@ -14,9 +15,10 @@ const builder = (y: Argv) =>
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
     .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards (replicate r uses draw r mod draws)' }))
     .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }))
+    .option(...intOption('parallel', COUNT, { default: usableCores(), describe: 'candidate structures fitted at once (worker threads; default: the usable cores); the result does not depend on it' }))
     .option('force', { type: 'boolean', default: false, describe: 'export a degenerate fit anyway (its cards carry diagnostics.degenerate; exit status stays 1)' });
 
 export const fitCommandModule = defineCommand('fit <trial>', 'Fit the candidate population PK/PD structures to a trial, choose by BIC and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force, parallel: a.parallel });
 });

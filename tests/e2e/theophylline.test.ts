@@ -55,3 +55,18 @@ test('theophylline: concentration questions answered; the biomarker questions re
     assert.ok(t2 !== undefined && t2.dose === null && t2.flags.includes('not-reached'), JSON.stringify(t2));
   });
 });
+
+test('theophylline: candidates fitted in worker threads (--parallel 2) give the same fit, cards and choice as one after the other', async () => {
+  await withTempDir(async (dir) => {
+    const runs = [];
+    for (const parallel of ['1', '2']) {
+      const out = join(dir, `p${parallel}`);
+      const r = await runCli(['fit', THEO, '--out', out, '--draws', '10', '--vpc-replicates', '50', '--parallel', parallel]);
+      assert.equal(r.code, 0, r.stderr);
+      // wall-clock timings are the only fields that may differ (as between any two fits)
+      const strip = (text: string) => text.replace(/"(timings_ms|timingsMs)": \{[^}]*\}/g, '"$1": {}');
+      runs.push({ fit: strip(await readFile(join(out, 'fit.json'), 'utf8')), card: strip(await readFile(join(out, 'qw.model.json'), 'utf8')), model: await readFile(join(out, 'model.yaml'), 'utf8') });
+    }
+    assert.deepEqual(runs[1], runs[0]);
+  });
+});
