@@ -4,12 +4,10 @@
 // of the time grids, finiteness at the extremes, and the worker's session path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
 import { populationArtifact, THETA_NAMES } from '../../models/export/population-model.js';
 import { REGIMEN_GRIDS, refinedTimesH } from '../../models/export/time-grid.js';
-import type { RegimenGrid } from '../../models/export/time-grid.js';
-import { ETA_NAMES, individualParameters, K_ETA, packTheta, P_THETA, unpackTheta } from '../../models/structures/parameters.js';
-import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
+import { ETA_NAMES, individualParameters, K_ETA, packTheta, P_THETA } from '../../models/structures/parameters.js';
+import type { PopulationParameters } from '../../models/structures/parameters.js';
 import { pkRates } from '../../models/structures/pk.js';
 import { repeatedDosingWindow, steadyStateBiomarker, steadyStateConcentrations } from '../../models/structures/steady-state.js';
 import { InputError } from '../../worker/common/errors.js';
@@ -18,6 +16,9 @@ import { ModelCardSchema } from '../../worker/model/card.js';
 import { checkGraphAgainstCard, loadTrajectoryModel } from '../../worker/onnx/session.js';
 import { decodeModel } from '../../worker/onnx/graph-builder.js';
 import { mulberry32 } from '../kit/prng.js';
+import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
+
+const f32 = (xs: readonly number[]): Float32Array => Float32Array.from(xs);
 
 const SIGMA = { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 };
 /** IIV variances (CL, V1, KA, R0, KOUT, IC50), CL-V1 correlation 0.5. */
@@ -39,54 +40,6 @@ const ISSUE_SET: PopulationParameters = {
 /** A second draw per population: every fixed effect moved, GAMMA != 1, so rows with different theta differ. */
 const otherDraw = (pop: PopulationParameters): number[] =>
   packTheta({ ...pop, fixed: { ...pop.fixed, CL: pop.fixed.CL * 1.2, KA: pop.fixed.KA * 0.7, KOUT: pop.fixed.KOUT * 1.5, IC50: pop.fixed.IC50 * 0.8, GAMMA: 1.4 } });
-
-interface Rows {
-  dose: number[];
-  bw: number[];
-  comed: number[];
-  z: number[][];
-  theta: number[][];
-}
-
-const f32 = (xs: readonly number[]): Float32Array => Float32Array.from(xs);
-
-/** Runs the bare graph (no reduction head): pd and conc [B, T]. */
-async function runGraph(bytes: Uint8Array, rows: Rows): Promise<{ pd: Float32Array; conc: Float32Array }> {
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const B = rows.dose.length;
-  const out = await s.run({
-    dose: new ort.Tensor('float32', f32(rows.dose), [B]),
-    bw: new ort.Tensor('float32', f32(rows.bw), [B]),
-    comed: new ort.Tensor('float32', f32(rows.comed), [B]),
-    eta: new ort.Tensor('float32', f32(rows.z.flat()), [B, K_ETA]),
-    theta: new ort.Tensor('float32', f32(rows.theta.flat()), [B, P_THETA]),
-  });
-  await s.release();
-  return { pd: out['pd']?.data as Float32Array, conc: out['conc']?.data as Float32Array };
-}
-
-/** The subject a graph row describes, from the float32 values the graph saw. */
-function subjectOf(rows: Rows, b: number): IndividualParameters {
-  const { fixed, omegaCholesky: L } = unpackTheta((rows.theta[b] ?? []).map(Math.fround));
-  const z = (rows.z[b] ?? []).map(Math.fround);
-  const eta = ETA_NAMES.map((_, i) => z.reduce((s, zj, j) => s + (L[i * K_ETA + j] ?? 0) * zj, 0));
-  return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta);
-}
-
-function randomRows(seed: number, n: number, grid: RegimenGrid, draws: readonly number[][]): Rows {
-  const u = mulberry32(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const [lo, hi] = grid.tauH === 24 ? [0.5, 40] : [5, 400];
-  const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
-  for (let b = 0; b < n; b += 1) {
-    rows.dose.push(lo * Math.exp(Math.log(hi / lo) * u()));
-    rows.bw.push(40 + 100 * u());
-    rows.comed.push(u() < 0.5 ? 1 : 0);
-    rows.z.push(Array.from({ length: K_ETA }, normal));
-    rows.theta.push([...(draws[b % draws.length] ?? [])]);
-  }
-  return rows;
-}
 
 /**
  * conc is a float32 sum of exponentials whose amplitudes grow like 1 / |ka / lambda - 1| (the graph

@@ -5,16 +5,15 @@
 // at the degenerate limits an accepted fit can reach.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
 import { populationArtifact } from '../../models/export/population-model.js';
 import { REGIMEN_GRIDS, refinedTimesH } from '../../models/export/time-grid.js';
 import type { RegimenGrid } from '../../models/export/time-grid.js';
-import { individualParameters, packTheta as packNamespace, thetaSize, unpackTheta } from '../../models/structures/parameters.js';
-import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
+import { individualParameters, packTheta as packNamespace } from '../../models/structures/parameters.js';
+import type { PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations } from '../../models/structures/pk.js';
 import { repeatedDosingWindow, steadyStateConcentrations } from '../../models/structures/steady-state.js';
 import { ONE_COMPARTMENT } from '../../models/structures/structure.js';
-import { mulberry32 } from '../kit/prng.js';
+import { randomRows as randomRowsOf, runGraph as runGraphOf, subjectOf as subjectOfRow, type Rows } from '../kit/graph-rows.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // theophylline-like PK (t1/2 ~ 8 h) and a slow one (t1/2 ~ 5 d) with EstData-like PD
@@ -26,7 +25,6 @@ const FAST: PopulationParameters = {
 // the one-compartment structure's own layout: no Q, V2 in theta
 const packTheta = (p: PopulationParameters): number[] => packNamespace(p, ONE_COMPARTMENT);
 const K_ETA = ONE_COMPARTMENT.etaNames.length;
-const P_THETA = thetaSize(ONE_COMPARTMENT);
 const SLOW: PopulationParameters = { ...FAST, fixed: { ...FAST.fixed, CL: 0.05, V1: 8, KA: 0.8, KOUT: 0.015, IC50: 0.9 } };
 
 test('one compartment in double precision: Q = 0 gives the closed form D ka / (V (ka - k)) (e^-kt - e^-ka t)', () => {
@@ -46,39 +44,9 @@ test('one compartment in double precision: Q = 0 gives the closed form D ka / (V
   ss.forEach((c, i) => assert.ok(Math.abs(c / (ref[i] ?? NaN) - 1) < 1e-9, `steady state at ${times[i]}: ${c} vs ${ref[i]}`));
 });
 
-interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[][]; theta: number[][] }
-
-async function runGraph(bytes: Uint8Array, rows: Rows): Promise<{ pd: Float32Array; conc: Float32Array }> {
-  const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const B = rows.dose.length;
-  const t = (xs: readonly number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
-  const out = await s.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z.flat(), [B, K_ETA]), theta: t(rows.theta.flat(), [B, P_THETA]) });
-  await s.release();
-  return { pd: out['pd']?.data as Float32Array, conc: out['conc']?.data as Float32Array };
-}
-
-/** The subject a graph row describes, from the float32 values the graph saw. */
-function subjectOf(rows: Rows, b: number): IndividualParameters {
-  const { fixed, omegaCholesky: L } = unpackTheta((rows.theta[b] ?? []).map(Math.fround), ONE_COMPARTMENT);
-  const z = (rows.z[b] ?? []).map(Math.fround);
-  const eta = ONE_COMPARTMENT.etaNames.map((_, i) => z.reduce((s, zj, j) => s + (L[i * K_ETA + j] ?? 0) * zj, 0));
-  return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta, ONE_COMPARTMENT);
-}
-
-function randomRows(seed: number, n: number, grid: RegimenGrid, draws: readonly number[][]): Rows {
-  const u = mulberry32(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const [lo, hi] = grid.tauH === 24 ? [0.5, 400] : [5, 4000];
-  const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
-  for (let b = 0; b < n; b += 1) {
-    rows.dose.push(lo * Math.exp(Math.log(hi / lo) * u()));
-    rows.bw.push(40 + 100 * u());
-    rows.comed.push(u() < 0.5 ? 1 : 0);
-    rows.z.push(Array.from({ length: K_ETA }, normal));
-    rows.theta.push([...(draws[b % draws.length] ?? [])]);
-  }
-  return rows;
-}
+const runGraph = (bytes: Uint8Array, rows: Rows) => runGraphOf(bytes, rows, ONE_COMPARTMENT);
+const subjectOf = (rows: Rows, b: number) => subjectOfRow(rows, b, ONE_COMPARTMENT);
+const randomRows = (seed: number, n: number, grid: RegimenGrid, draws: readonly number[][]) => randomRowsOf(seed, n, grid, draws, ONE_COMPARTMENT, grid.tauH === 24 ? [0.5, 400] : [5, 4000]);
 
 const maxOf = (xs: ArrayLike<number>): number => Array.from(xs).reduce((m, x) => Math.max(m, x), -Infinity);
 
