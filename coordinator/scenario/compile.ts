@@ -94,7 +94,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       regimens,
     });
   }
-  const withPolicy = opts.precision === undefined ? scenarios : withPrecision(scenarios, models, opts.precision);
+  const withPolicy = opts.precision === undefined ? scenarios : withPrecision(scenarios, models, opts.precision, scenarioPath);
   const version = codeVersion();
   const runId = runIdOf(version, withPolicy, models, dataHashes);
   const atRound = opts.precision?.rounds === undefined ? withPolicy : atRounds(withPolicy, opts.precision.rounds);

@@ -21,21 +21,21 @@ export interface PrecisionOptions {
  * for a card with parameter-uncertainty draws, stay within them: replicate r reuses draw r mod draws,
  * so replicates beyond the draws would repeat parameter vectors instead of adding information.
  */
-export function withPrecision(scenarios: readonly ScenarioSpec[], models: ReadonlyMap<string, LoadedModel>, p: PrecisionOptions): ScenarioSpec[] {
+export function withPrecision(scenarios: readonly ScenarioSpec[], models: ReadonlyMap<string, LoadedModel>, p: PrecisionOptions, scenarioPath: string): ScenarioSpec[] {
   if (!(p.halfWidth > 0 && p.halfWidth < 0.5)) throw new InputError(`--half-width: expected a number in (0, 0.5), got ${p.halfWidth}`, { details: { field: '--half-width' } });
   if (!Number.isSafeInteger(p.maxReplicates) || p.maxReplicates < 1 || p.maxReplicates > LIMITS.replicates) {
     throw new InputError(`--max-replicates: expected an integer from 1 to ${LIMITS.replicates}, got ${p.maxReplicates}`, { details: { field: '--max-replicates' } });
   }
-  return scenarios.map((sc) => {
+  return scenarios.map((sc, i) => {
     if (p.maxReplicates < sc.replicates) {
-      throw new InputError(`--max-replicates ${p.maxReplicates}: scenario "${sc.name}" already has ${sc.replicates} replicates (round 0); expected a budget >= ${sc.replicates}`, { details: { field: '--max-replicates' } });
+      throw new InputError(`--max-replicates ${p.maxReplicates}: ${scenarioPath}: scenarios[${i}].replicates ("${sc.name}") is ${sc.replicates}, the first round; expected a budget >= ${sc.replicates}`, { details: { file: scenarioPath, field: '--max-replicates' } });
     }
-    for (const rg of sc.regimens) {
+    for (const [j, rg] of sc.regimens.entries()) {
       const draws = models.get(rg.modelSha256)?.card.inputs.theta?.draws.length;
       if (draws !== undefined && p.maxReplicates > draws) {
         throw new InputError(
-          `--max-replicates ${p.maxReplicates}: scenario "${sc.name}" regimen "${rg.name}" uses a card with ${draws} parameter-uncertainty draws (replicate r reuses draw r mod ${draws}); expected at most ${draws}`,
-          { details: { field: '--max-replicates' } },
+          `--max-replicates ${p.maxReplicates}: ${scenarioPath}: scenarios[${i}].regimens[${j}].model ("${sc.name}"/"${rg.name}") is a card with ${draws} parameter-uncertainty draws (replicate r reuses draw r mod ${draws}); expected at most ${draws}`,
+          { details: { file: scenarioPath, field: '--max-replicates' } },
         );
       }
     }
