@@ -45,7 +45,7 @@ export interface SafetySpec extends QuestionSpec {
 }
 
 /**
- * Adaptive precision (coordinator/precision/): extend the replicate index in rounds until the band
+ * Adaptive precision (coordinator/README.md, "Adaptive precision"): extend the replicate index in rounds until the band
  * half-width at each decision dose is <= halfWidth, or maxReplicates is reached. The policy is part of
  * the run id; `rounds` (the replicate count after each round so far, the last one = `replicates`) is
  * not: it is added to the spec of each round, and the run directory grows round by round.

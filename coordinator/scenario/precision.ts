@@ -1,5 +1,5 @@
 /**
- * The adaptive-precision policy in the compiled scenario (coordinator/precision/README.md): it feeds the
+ * The adaptive-precision policy in the compiled scenario (coordinator/README.md, "Adaptive precision"): it feeds the
  * run id; the rounds realised so far do not, so one run directory grows round by round.
  */
 import { InputError } from '../../worker/common/errors.js';
