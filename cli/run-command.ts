@@ -5,12 +5,16 @@
 import { createLogger, type LogLevel } from '../worker/common/log.js';
 import { InputError } from '../worker/common/errors.js';
 import { runLocal, type LocalRunOptions } from '../coordinator/local/local-run.js';
+import { runAdaptive } from '../coordinator/local/adaptive-run.js';
 import { formatDecisionTable } from './decision-table.js';
 import { writeJointReport } from '../analysis/report/joint-endpoints.js';
 
 /** `qusop run`'s arguments: the local run's options, with --model overrides and log verbosity. */
 export interface RunCommandArgs extends Omit<LocalRunOptions, 'compile'> {
   readonly model: readonly string[];
+  /** adaptive precision: target band half-width at the decision doses, and the replicate budget */
+  readonly halfWidth?: number | undefined;
+  readonly maxReplicates?: number | undefined;
   readonly verbose: boolean;
 }
 
@@ -26,7 +30,11 @@ export function parseModelOverrides(values: readonly string[]): Record<string, s
 
 export async function runCommand(a: RunCommandArgs): Promise<number> {
   const log = createLogger('qusop-run', a.verbose ? 'info' : a.quiet ? 'warn' : defaultRunLogLevel());
-  const { run, succeeded, testModel } = await runLocal(
+  if ((a.halfWidth === undefined) !== (a.maxReplicates === undefined)) {
+    throw new InputError('--half-width and --max-replicates go together: the target half-width and the budget that stops the rounds when it is not met', { details: { field: a.halfWidth === undefined ? '--half-width' : '--max-replicates' } });
+  }
+  const policy = a.halfWidth === undefined || a.maxReplicates === undefined ? undefined : { halfWidth: a.halfWidth, maxReplicates: a.maxReplicates };
+  const { run, succeeded, testModel } = await (policy === undefined ? runLocal : (o: LocalRunOptions, l: typeof log) => runAdaptive(o, policy, l))(
     {
       scenario: a.scenario, out: a.out, workers: a.workers, tileTrajectories: a.tileTrajectories, provider: a.provider, maxBatchRows: a.maxBatchRows,
       threads: a.threads, metricsPort: a.metricsPort, format: a.format, leaseMs: a.leaseMs, compile: { modelOverrides: parseModelOverrides(a.model) },

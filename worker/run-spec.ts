@@ -44,6 +44,18 @@ export interface SafetySpec extends QuestionSpec {
   readonly target: number;
 }
 
+/**
+ * Adaptive precision (coordinator/README.md, "Adaptive precision"): extend the replicate index in rounds until the band
+ * half-width at each decision dose is <= halfWidth, or maxReplicates is reached. The policy is part of
+ * the run id; `rounds` (the replicate count after each round so far, the last one = `replicates`) is
+ * not: it is added to the spec of each round, and the run directory grows round by round.
+ */
+export interface PrecisionSpec {
+  readonly halfWidth: number;
+  readonly maxReplicates: number;
+  readonly rounds?: readonly number[];
+}
+
 export interface ScenarioSpec {
   readonly name: string;
   readonly description: string;
@@ -64,6 +76,8 @@ export interface ScenarioSpec {
   readonly safety?: SafetySpec;
   readonly targets: readonly number[];
   readonly replicates: number;
+  /** absent: a fixed number of replicates */
+  readonly precision?: PrecisionSpec;
   readonly band: { readonly method: BandMethod; readonly level: number };
   readonly regimens: readonly RegimenSpec[];
 }

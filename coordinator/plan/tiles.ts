@@ -37,14 +37,36 @@ export function tileId(t: TileRange): string {
   return `s${t.scenarioIndex}-g${t.regimenIndex}-d${t.doseBegin}-${t.doseEnd}-r${t.replicateBegin}-${t.replicateEnd}`;
 }
 
+/**
+ * The replicate segments a scenario is tiled in: [0, R) for a fixed run; with adaptive precision one
+ * segment per round ([0, R_0), [R_0, R_1), ...), so a later round only adds tiles and the shards of
+ * earlier rounds keep their ids. Block sizes are those of round 0 (R_0) in every round.
+ */
+function replicateSegments(sc: RunSpecJson['scenarios'][number]): { blockReplicates: number; edges: number[] } {
+  const rounds = sc.precision?.rounds ?? [sc.replicates];
+  return { blockReplicates: rounds[0] ?? sc.replicates, edges: [0, ...rounds] };
+}
+
+function replicateBlocks(edges: readonly number[], block: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 1; i < edges.length; i += 1) {
+    const end = edges[i] ?? 0;
+    for (let r0 = edges[i - 1] ?? 0; r0 < end; r0 += block) out.push([r0, Math.min(end, r0 + block)]);
+  }
+  return out;
+}
+
 /** How many tiles planTiles would make, without making them. */
 export function countTiles(spec: RunSpecJson, targetTrajectories: number): number {
   let n = 0;
   for (const sc of spec.scenarios) {
+    const { blockReplicates, edges } = replicateSegments(sc);
     for (const rg of sc.regimens) {
       const doses = rg.dosesMg.length;
-      const { doseBlock, replicateBlock } = blockSizes(doses, sc.replicates, sc.population.subjects, targetTrajectories);
-      n += Math.ceil(sc.replicates / replicateBlock) * Math.ceil(doses / doseBlock);
+      const { doseBlock, replicateBlock } = blockSizes(doses, blockReplicates, sc.population.subjects, targetTrajectories);
+      let reps = 0;
+      for (let i = 1; i < edges.length; i += 1) reps += Math.ceil(((edges[i] ?? 0) - (edges[i - 1] ?? 0)) / replicateBlock);
+      n += reps * Math.ceil(doses / doseBlock);
     }
   }
   return n;
@@ -62,12 +84,13 @@ export function planTiles(spec: RunSpecJson, opts: TilePlanOptions): PlannedTile
   }
   const tiles: PlannedTile[] = [];
   spec.scenarios.forEach((sc, scenarioIndex) => {
+    const { blockReplicates, edges } = replicateSegments(sc);
     sc.regimens.forEach((rg, regimenIndex) => {
       const doses = rg.dosesMg.length;
-      const { doseBlock, replicateBlock } = blockSizes(doses, sc.replicates, sc.population.subjects, opts.targetTrajectories);
-      for (let r0 = 0; r0 < sc.replicates; r0 += replicateBlock) {
+      const { doseBlock, replicateBlock } = blockSizes(doses, blockReplicates, sc.population.subjects, opts.targetTrajectories);
+      for (const [r0, r1] of replicateBlocks(edges, replicateBlock)) {
         for (let d0 = 0; d0 < doses; d0 += doseBlock) {
-          const t = { scenarioIndex, regimenIndex, doseBegin: d0, doseEnd: Math.min(doses, d0 + doseBlock), replicateBegin: r0, replicateEnd: Math.min(sc.replicates, r0 + replicateBlock) };
+          const t = { scenarioIndex, regimenIndex, doseBegin: d0, doseEnd: Math.min(doses, d0 + doseBlock), replicateBegin: r0, replicateEnd: r1 };
           tiles.push({ tileId: tileId(t), ...t });
         }
       }

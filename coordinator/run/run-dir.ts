@@ -81,7 +81,9 @@ export async function prepareRunDir(dir: string, run: RunFile): Promise<void> {
     }
   }
   await makeDirectory(shardsDir(dir));
-  if (existing === undefined) await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
+  // adaptive precision: each round's spec (its replicates, its rounds) replaces the last, so `qusop aggregate` sees the round in progress
+  const adaptive = run.spec.scenarios.some((sc) => sc.precision !== undefined);
+  if (existing === undefined || adaptive) await writeFileAtomic(join(dir, 'run.json'), JSON.stringify(run, null, 2) + '\n');
 }
 
 /** The aggregator's view of a run spec. */

@@ -24,6 +24,7 @@ import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
 import type { ScenarioInput } from './schema.js';
 import { checkSafetyAgainstCard, jointEndpointsOf } from './joint-endpoints.js';
+import { atRounds, withPrecision, type PrecisionOptions } from './precision.js';
 
 export interface CompiledRun {
   readonly spec: RunSpecJson;
@@ -40,6 +41,8 @@ export interface CompileOptions {
   readonly modelOverrides?: Readonly<Record<string, string>>;
   /** checks every file the scenario names before it is read (a submitted run: the coordinator's allowed roots) */
   readonly confinePath?: (path: string, field: string) => Promise<string>;
+  /** adaptive precision for every scenario (`--half-width`, `--max-replicates`): coordinator/precision/ */
+  readonly precision?: PrecisionOptions;
 }
 
 export async function compileScenarioFile(scenarioPath: string, opts: CompileOptions = {}): Promise<CompiledRun> {
@@ -91,9 +94,11 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       regimens,
     });
   }
+  const withPolicy = opts.precision === undefined ? scenarios : withPrecision(scenarios, models, opts.precision, scenarioPath);
   const version = codeVersion();
-  const runId = runIdOf(version, scenarios, models, dataHashes);
-  return { spec: { runId, codeVersion: version, scenarios }, models, scenarioPath, scenarioText: text, dataHashes };
+  const runId = runIdOf(version, withPolicy, models, dataHashes);
+  const atRound = opts.precision?.rounds === undefined ? withPolicy : atRounds(withPolicy, opts.precision.rounds);
+  return { spec: { runId, codeVersion: version, scenarios: atRound }, models, scenarioPath, scenarioText: text, dataHashes };
 }
 
 /**
