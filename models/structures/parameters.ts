@@ -37,6 +37,7 @@ export const FIXED_EFFECTS = [
   { name: 'IMAX', transform: 'logit', unit: '', doc: 'maximal fractional inhibition of production (0..1)', neutral: 0.5 },
   { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
   { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
+  { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -65,6 +66,11 @@ export interface PopulationParameters {
 export interface IndividualParameters {
   readonly CL: number; readonly V1: number; readonly Q: number; readonly V2: number; readonly KA: number;
   readonly R0: number; readonly KOUT: number; readonly KIN: number; readonly IMAX: number; readonly IC50: number; readonly GAMMA: number;
+  /**
+   * Direct-effect PD (direct-effect.ts): R = R0 (1 - I(Ce)), Ce the effect-site concentration with
+   * equilibration rate KE0 (Infinity: Ce = C, driven by the plasma). Absent: the indirect response.
+   */
+  readonly DIRECT?: { readonly KE0: number };
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -163,5 +169,6 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IMAX: fixed.IMAX,
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA,
+    ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 : Infinity } }),
   };
 }
