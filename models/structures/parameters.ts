@@ -47,8 +47,13 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
+/** Parameters appended for later structures (direct-effect KE0): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0'];
+const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
+
+/** The shipped 2-compartment IDR layout's sizes (the default layout below). */
 export const K_ETA = ETA_NAMES.length;
-export const P_FIXED = FIXED_EFFECTS.length;
+export const P_FIXED = SHIPPED_FIXED_EFFECTS.length;
 export const P_THETA = P_FIXED + (K_ETA * (K_ETA + 1)) / 2;
 
 /** Natural-scale typical values. */
@@ -103,13 +108,17 @@ export function choleskyLower(m: readonly (readonly number[])[]): number[] {
   return L;
 }
 
-/** A structure's theta layout (default: the whole namespace, the 2-compartment PK/PD structure's). */
+/** A structure's theta layout (default: the 2-compartment PK/PD structure's, the namespace but its appended parameters). */
 export interface ThetaLayout {
   readonly fixedEffects: readonly FixedEffectSpec[];
   readonly etaNames: readonly EtaName[];
   readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
 }
-const NAMESPACE: ThetaLayout = { fixedEffects: FIXED_EFFECTS, etaNames: ETA_NAMES, absent: {} };
+const NAMESPACE: ThetaLayout = {
+  fixedEffects: SHIPPED_FIXED_EFFECTS,
+  etaNames: ETA_NAMES,
+  absent: Object.fromEntries(FIXED_EFFECTS.filter((f) => APPENDED.includes(f.name)).map((f) => [f.name, f.neutral])),
+};
 
 /** Entries of a structure's packed theta: its fixed effects, then K (K + 1) / 2 Cholesky entries. */
 export function thetaSize(s: ThetaLayout = NAMESPACE): number {
