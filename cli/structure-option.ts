@@ -1,5 +1,5 @@
 /** The `--structure` option of the commands that fit a trial (models/structures/structure.ts). */
-import { STRUCTURE_IDS } from '../models/structures/structure.js';
+import { candidatesFor, STRUCTURE_IDS } from '../models/structures/structure.js';
 
 export function structureOption() {
   return [
@@ -7,7 +7,7 @@ export function structureOption() {
     {
       type: 'string',
       nargs: 1,
-      describe: `candidate structures to fit and rank by BIC, comma-separated; one id forces it (default all: ${STRUCTURE_IDS.join(', ')})`,
+      describe: `candidate structures to fit and rank by BIC, comma-separated; one id forces it (default: ${candidatesFor(true).map((x) => x.id).join(', ')} for a trial with biomarker samples, ${candidatesFor(false).map((x) => x.id).join(', ')} without; any of ${STRUCTURE_IDS.join(', ')})`,
     },
   ] as const;
 }

@@ -203,6 +203,8 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
   const kout = onset.length > 0 ? Math.LN2 / Math.max(median(onset) ?? NaN, 1e-3) : lambdaZ;
   set('R0', r0); set('BETA_COMED_R0', beta); set('KOUT', kout); set('IMAX', imax);
   set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
+  // direct effect (no KOUT): the response's onset half-time is the effect compartment's delay instead
+  if (structure.directEffect?.effectCompartment === true) set('KE0', kout);
   notes.push(`PD: baseline ${r0.toPrecision(3)} (COMED log-ratio ${beta.toFixed(3)}), max inhibition ${fMax.toFixed(2)}, IC50 ${ic50.toPrecision(3)}, KOUT ${kout.toPrecision(3)} 1/h`);
 
   // PD: naive-pooled fit with the pooled PK
@@ -217,7 +219,7 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
     }
     return Float64Array.from(out);
   };
-  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'] as const).filter(has).map(at);
+  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0'] as const).filter(has).map(at);
   theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
   const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));

@@ -13,6 +13,7 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
+import { directBiomarker, effectConcentrationAt } from './pd-direct.js';
 import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
 import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
 import { nodeTimesH } from './time-grid.js';
@@ -33,7 +34,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const modes = structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
-  if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
+  if (structure.directEffect !== undefined) {
+    const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
+    directBiomarker(w, p, atOutputs, OUTPUTS.pd);
+  } else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
   const g = graph({
     name: `popmodel_${grid.tag}`,
     nodes: w.nodes,

@@ -37,6 +37,7 @@ export const FIXED_EFFECTS = [
   { name: 'IMAX', transform: 'logit', unit: '', doc: 'maximal fractional inhibition of production (0..1)', neutral: 0.5 },
   { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
   { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
+  { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -46,8 +47,13 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
+/** Parameters appended for later structures (direct-effect KE0): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0'];
+const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
+
+/** The shipped 2-compartment IDR layout's sizes (the default layout below). */
 export const K_ETA = ETA_NAMES.length;
-export const P_FIXED = FIXED_EFFECTS.length;
+export const P_FIXED = SHIPPED_FIXED_EFFECTS.length;
 export const P_THETA = P_FIXED + (K_ETA * (K_ETA + 1)) / 2;
 
 /** Natural-scale typical values. */
@@ -65,6 +71,11 @@ export interface PopulationParameters {
 export interface IndividualParameters {
   readonly CL: number; readonly V1: number; readonly Q: number; readonly V2: number; readonly KA: number;
   readonly R0: number; readonly KOUT: number; readonly KIN: number; readonly IMAX: number; readonly IC50: number; readonly GAMMA: number;
+  /**
+   * Direct-effect PD (direct-effect.ts): R = R0 (1 - I(Ce)), Ce the effect-site concentration with
+   * equilibration rate KE0 (Infinity: Ce = C, driven by the plasma). Absent: the indirect response.
+   */
+  readonly DIRECT?: { readonly KE0: number };
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -97,13 +108,17 @@ export function choleskyLower(m: readonly (readonly number[])[]): number[] {
   return L;
 }
 
-/** A structure's theta layout (default: the whole namespace, the 2-compartment PK/PD structure's). */
+/** A structure's theta layout (default: the 2-compartment PK/PD structure's, the namespace but its appended parameters). */
 export interface ThetaLayout {
   readonly fixedEffects: readonly FixedEffectSpec[];
   readonly etaNames: readonly EtaName[];
   readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
 }
-const NAMESPACE: ThetaLayout = { fixedEffects: FIXED_EFFECTS, etaNames: ETA_NAMES, absent: {} };
+const NAMESPACE: ThetaLayout = {
+  fixedEffects: SHIPPED_FIXED_EFFECTS,
+  etaNames: ETA_NAMES,
+  absent: Object.fromEntries(FIXED_EFFECTS.filter((f) => APPENDED.includes(f.name)).map((f) => [f.name, f.neutral])),
+};
 
 /** Entries of a structure's packed theta: its fixed effects, then K (K + 1) / 2 Cholesky entries. */
 export function thetaSize(s: ThetaLayout = NAMESPACE): number {
@@ -163,5 +178,6 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IMAX: fixed.IMAX,
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA,
+    ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 : Infinity } }),
   };
 }

@@ -10,6 +10,7 @@
  * tol / (1 - IMAX) (R >= R0 (1 - IMAX)). tol = relTol * max(1 - IMAX, 1e-3).
  */
 import { InputError } from '../../worker/common/errors.js';
+import { directBiomarker } from './direct-effect.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter, pkRates } from './pk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
@@ -39,6 +40,8 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
   const relTol = opts.relTol ?? 1e-6;
   const bad = timesH.findIndex((t) => !Number.isFinite(t));
   if (bad >= 0) throw new InputError(`biomarker: timesH[${bad}] is ${timesH[bad]}, expected a finite time in hours`);
+  // a direct-effect structure's biomarker is exact in closed form (direct-effect.ts)
+  if (p.DIRECT !== undefined) return directBiomarker(p, doses, timesH);
   const out = new Float64Array(timesH.length).fill(p.R0);
   const schedule = mergeDoses(doses);
   const first = schedule[0];

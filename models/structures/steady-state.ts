@@ -8,6 +8,7 @@
  * - `repeatedDosingWindow`: the multiple-dose history (pd.ts) run until steady state, then the last
  *   window sampled. Independent of the periodic algebra, so it checks both this file and the graphs.
  */
+import { steadyStateDirectBiomarker } from './direct-effect.js';
 import type { IndividualParameters } from './parameters.js';
 import { biomarker, inhibitionFunction, integrateInhibition, tolerancePerH } from './pd.js';
 import type { BiomarkerOptions } from './pd.js';
@@ -47,6 +48,7 @@ export function steadyStateBiomarker(
 ): Float64Array {
   const r = pkRates(p);
   const s0 = steadyStatePkState(p, doseMg, tauH);
+  if (p.DIRECT !== undefined) return steadyStateDirectBiomarker(p, s0, tauH, timesH);
   const inhibition = inhibitionFunction(p);
   const tol = tolerancePerH(p, opts.relTol ?? 1e-6);
   const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
@@ -73,7 +75,8 @@ export function steadyStateBiomarker(
 export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLives = 45): number {
   const r = pkRates(p);
   // beta = 0 for one compartment (no peripheral mode): alpha = k10 is the PK's slowest rate
-  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.KOUT);
+  // a direct effect has no turnover: its delay is the effect compartment's (KE0; Infinity without one)
+  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.DIRECT === undefined ? p.KOUT : p.DIRECT.KE0);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 

@@ -14,9 +14,10 @@
  *   parameters, etas on CL, V1, KA, a graph with the `conc` output only.
  */
 import { InputError } from '../../worker/common/errors.js';
+import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral';
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | DirectEffectStructureId;
 
 export interface Structure {
   readonly id: StructureId;
@@ -24,8 +25,10 @@ export interface Structure {
   readonly family: string;
   /** the number of PK compartments (central + peripheral) */
   readonly compartments: 1 | 2;
-  /** true: PK + the indirect-response biomarker; false: PK only (fitted to concentrations alone) */
+  /** true: PK + a biomarker (the indirect response unless `directEffect`); false: PK only (fitted to concentrations alone) */
   readonly pd: boolean;
+  /** a direct-effect biomarker (direct-effect-structures.ts): driven by the plasma, or by an effect compartment (KE0) */
+  readonly directEffect?: { readonly effectCompartment: boolean };
   /** what a pharmacometrician reads in the fit report and on the card */
   readonly description: string;
   /** the structure's fixed effects, namespace order (the theta layout) */
@@ -40,7 +43,7 @@ export interface Structure {
  * A structure from the namespace parameters it has (`has`) and the etas it carries (default: every
  * namespace eta on a parameter it has); every other namespace parameter is absent, at its neutral value.
  */
-function define(s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[]; readonly etas?: readonly EtaName[] }): Structure {
+export function define(s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[]; readonly etas?: readonly EtaName[] }): Structure {
   const { has, etas, ...rest } = s;
   return {
     ...rest,
@@ -91,11 +94,18 @@ export const ONE_COMPARTMENT_PK: Structure = define({
   has: PK_ORAL_1,
 });
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK];
+export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 
-/** The default candidates for a trial: the PK/PD structures when it has biomarker samples, else the PK ones. */
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ...DIRECT_EFFECT_STRUCTURES];
+
+/**
+ * The default candidates for a trial: the indirect-response PK/PD structures when it has biomarker
+ * samples, else the PK ones. The direct-effect structures are reachable with `--structure` only: in the
+ * defaults every PK/PD fit would fit three times the candidates (minutes each) and EstData's default
+ * answer could change structure.
+ */
 export function candidatesFor(hasBiomarker: boolean): Structure[] {
-  return STRUCTURES.filter((s) => s.pd === hasBiomarker);
+  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.directEffect === undefined);
 }
 export const STRUCTURE_IDS = STRUCTURES.map((s) => s.id) as [StructureId, ...StructureId[]];
 
