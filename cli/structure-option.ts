@@ -7,7 +7,7 @@ export function structureOption() {
     {
       type: 'string',
       nargs: 1,
-      describe: `candidate structures to fit and rank by BIC, comma-separated; one id forces it (default all: ${STRUCTURE_IDS.join(', ')})`,
+      describe: `candidate structures to fit and rank by BIC, comma-separated; one id forces it (default: those of the trial's route, oral or IV, and endpoints; ids: ${STRUCTURE_IDS.join(', ')})`,
     },
   ] as const;
 }

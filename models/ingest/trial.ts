@@ -1,7 +1,7 @@
 /**
  * The typed Trial the population PK/PD model reads (fit, scenario compiler, sequence-model trainer):
  * a Dataset (any NONMEM layout, dataset.ts) seen through what that model takes today: body weight
- * and COMED covariates, oral bolus doses, concentration (DVID 1) and biomarker (DVID 2) samples.
+ * and COMED covariates, oral or IV doses (one route per trial), concentration (DVID 1) and biomarker (DVID 2) samples.
  * Anything the model cannot take is a located error here, never silently dropped
  * (trial-projection.ts).
  */
