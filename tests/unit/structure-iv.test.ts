@@ -33,7 +33,7 @@ function rk4(p: IndividualParameters, doses: readonly Dose[], timesH: readonly n
     const T = d.durationH ?? 0;
     return T > 0 && t >= d.timeH && t < d.timeH + T ? s + d.amountMg / T : s;
   }, 0);
-  const f = (t: number, a: number, b: number): [number, number] => [-(k10 + k12) * a + k21 * b + input(t), k12 * a - k21 * b];
+  const f = (rate: number, a: number, b: number): [number, number] => [-(k10 + k12) * a + k21 * b + rate, k12 * a - k21 * b];
   const out: number[] = [];
   let a = 0, b = 0;
   const end = Math.max(...timesH);
@@ -43,13 +43,12 @@ function rk4(p: IndividualParameters, doses: readonly Dose[], timesH: readonly n
     const t = i * h;
     for (const d of doses) if (!((d.durationH ?? 0) > 0) && Math.round(d.timeH / h) === i) a += d.amountMg;
     if (at.has(i)) out[timesH.indexOf(at.get(i)!)] = a / p.V1;
-    // the input is constant on each step (infusion edges lie on the step grid): evaluate it at the step's midpoint
-    const tm = t + h / 2;
-    const g = (tt: number, x: number, y: number): [number, number] => { const [u, v] = f(tm, x, y); void tt; return [u, v]; };
-    const [a1, b1] = g(t, a, b);
-    const [a2, b2] = g(tm, a + (h / 2) * a1, b + (h / 2) * b1);
-    const [a3, b3] = g(tm, a + (h / 2) * a2, b + (h / 2) * b2);
-    const [a4, b4] = g(t + h, a + h * a3, b + h * b3);
+    // the input is constant on each step (infusion edges lie on the step grid): take it at the step's midpoint
+    const rate = input(t + h / 2);
+    const [a1, b1] = f(rate, a, b);
+    const [a2, b2] = f(rate, a + (h / 2) * a1, b + (h / 2) * b1);
+    const [a3, b3] = f(rate, a + (h / 2) * a2, b + (h / 2) * b2);
+    const [a4, b4] = f(rate, a + h * a3, b + h * b3);
     a += (h / 6) * (a1 + 2 * a2 + 2 * a3 + a4);
     b += (h / 6) * (b1 + 2 * b2 + 2 * b3 + b4);
   }
