@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { sha256Hex } from '../../worker/model/load-card.js';
 import { codeVersion } from '../../worker/common/version.js';
+import { InputError } from '../../worker/common/errors.js';
 import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
@@ -28,6 +29,7 @@ import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
 import { fitCandidates } from './candidate-pool.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
+import { trialRoute, type Trial } from '../../models/ingest/trial.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -77,7 +79,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   say(summary);
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
-  const candidates = await fitCandidates(trial, o.structures ?? candidatesFor(hasBiomarker), settings, o.parallel ?? 1, say, o.progress);
+  const candidates = await fitCandidates(trial, structuresFor(trial, hasBiomarker, o.structures), settings, o.parallel ?? 1, say, o.progress);
   const selection = rankCandidates(trial, candidates);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
@@ -127,4 +129,14 @@ function selectionLine(selection: readonly CandidateScore[]): string {
   const chosen = selection.find((c) => c.chosen);
   const rows = selection.map((c) => `${c.structure} BIC ${c.bic.toFixed(1)}${c.chosen ? ' (chosen)' : !c.converged ? ' (not converged)' : c.degenerate.length > 0 ? ' (degenerate)' : ''}`);
   return `structure selection: ${rows.join('; ')}${chosen === undefined ? ': no candidate is both converged and non-degenerate' : ''}`;
+}
+
+/** The candidates: those named (each of the trial's route), else the defaults of its route and endpoints. */
+function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Structure[] | undefined): readonly Structure[] {
+  const route = trialRoute(trial);
+  const wrong = named?.find((s) => s.route !== route);
+  if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
+  const candidates = named ?? candidatesFor(hasBiomarker, route);
+  if (candidates.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has IV PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
+  return candidates;
 }

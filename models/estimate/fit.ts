@@ -97,7 +97,7 @@ function checkTrial(trial: Trial, structure: Structure): void {
   const pd = trial.subjects.reduce((n, s) => n + s.pd.length, 0);
   if (pk === 0 || (structure.pd && pd === 0)) {
     const needs = structure.pd ? 'both concentration (DVID 1) and biomarker (DVID 2) observations' : 'concentration observations';
-    throw new InputError(`${trial.file}: structure ${structure.id} needs ${needs}; found ${pk} concentration and ${pd} biomarker${structure.pd ? '' : ' (a PK-only trial is fitted with a PK structure: 1cmt-oral, 2cmt-oral)'}`, {
+    throw new InputError(`${trial.file}: structure ${structure.id} needs ${needs}; found ${pk} concentration and ${pd} biomarker${structure.pd ? '' : ' (a PK-only trial is fitted with a PK structure: 1cmt-oral, 2cmt-oral, or 1cmt-iv, 2cmt-iv for IV doses)'}`, {
       details: { file: trial.file, pk, pd, structure: structure.id },
     });
   }

@@ -3,7 +3,7 @@
  * individual prediction (the subject's conditional mode of eta) and the individual weighted residual
  * under the fitted residual-error model (PK: sd^2 = a^2 + b^2 f^2; PD: additive).
  */
-import type { Trial } from '../ingest/trial.js';
+import { simulatorDoses, type Trial } from '../ingest/trial.js';
 import { individualParameters, K_ETA, type PopulationParameters } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
@@ -25,7 +25,7 @@ export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: re
   const { pkAdditive: a, pkProportional: b, pdAdditive: c } = pop.sigma;
   const out: GofPoint[] = [];
   for (const s of trial.subjects) {
-    const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+    const doses = simulatorDoses(s);
     const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0), structure);
     const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0), structure);
     const pkT = s.pk.map((o) => o.timeH);

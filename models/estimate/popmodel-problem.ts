@@ -6,7 +6,7 @@
  * shared simulator (structures/pk.ts, structures/pd.ts), never from a copy of it. Placebo subjects carry
  * PD observations only: their PK and potency random effects are left to the prior by the engine.
  */
-import type { Trial } from '../ingest/trial.js';
+import { simulatorDoses, type Trial } from '../ingest/trial.js';
 import {
   fixedRecord, fromTransformed, individualParameters, toTransformed,
   type EtaName, type FixedEffectName, type FixedEffects, type PopulationParameters,
@@ -65,7 +65,7 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, 
     y: Float64Array.from([...s.pk.map((o) => o.dv), ...pdOf(s).map((o) => o.dv)]),
     output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...pdOf(s).map(() => OUTPUT_PD)]),
   }));
-  const doses: Dose[][] = trial.subjects.map((s) => s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg })));
+  const doses: Dose[][] = trial.subjects.map((s) => simulatorDoses(s));
   const pkTimes = trial.subjects.map((s) => s.pk.map((o) => o.timeH));
   const pdTimes = trial.subjects.map((s) => pdOf(s).map((o) => o.timeH));
   // a covariate the trial never varies cannot show its effect: its coefficient stays at its start value

@@ -5,7 +5,7 @@
  * (PK: var = a^2 + b^2 f^2; PD: additive). The material of simulation–re-estimation and of the
  * estimation tests; seeded, so a replicate is a pure function of (design, truth, seed, replicate).
  */
-import type { Observation, Subject, Trial } from '../ingest/trial.js';
+import { simulatorDoses, type Observation, type Subject, type Trial } from '../ingest/trial.js';
 import { choleskyLower, individualParameters, type PopulationParameters } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
@@ -33,7 +33,7 @@ export function simulateTrial(design: Trial, truth: PopulationParameters, seed: 
     });
     etas.push(eta);
     const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta, structure);
-    const doses = s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+    const doses = simulatorDoses(s);
     const conc = concentrations(p, doses, s.pk.map((o) => o.timeH));
     const resp = biomarker(p, doses, s.pd.map((o) => o.timeH));
     const pk: Observation[] = s.pk.map((o, j) => {

@@ -10,7 +10,7 @@
  */
 import { median, quantile } from 'd3-array';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
-import type { Subject, Trial } from '../ingest/trial.js';
+import { simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
 import { InputError } from '../../worker/common/errors.js';
 import {
   ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed,
@@ -26,10 +26,10 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 export const START_OMEGA_VARIANCE = 1;
 const LM_ITERATIONS = 25;
 
-const doseList = (s: Subject): Dose[] => s.doses.map((d) => ({ timeH: d.timeH, amountMg: d.amtMg }));
+const doseList = (s: Subject): Dose[] => simulatorDoses(s);
 const points = (obs: readonly { timeH: number; dv: number }[]): Point[] => obs.map((o) => ({ timeH: o.timeH, value: o.dv }));
 
-interface SubjectNca { clKg70: number; vzKg70: number; v1Kg70: number; tmaxH: number; lambdaZ: number }
+interface SubjectNca { clKg70: number; vzKg70: number; v1Kg70: number; c0V1Kg70: number; tmaxH: number; lambdaZ: number }
 
 function subjectNca(s: Subject): SubjectNca | null {
   const pts = points(s.pk);
@@ -58,9 +58,22 @@ function subjectNca(s: Subject): SubjectNca | null {
     clKg70: cl / w ** ALLOMETRY.clearance,
     vzKg70: cl / lambdaZ / w ** ALLOMETRY.volume,
     v1Kg70: first.amtMg / pk1.value / w ** ALLOMETRY.volume,
+    c0V1Kg70: first.amtMg / (backExtrapolatedC0(pts, first.timeH, second?.timeH ?? Infinity) ?? pk1.value) / w ** ALLOMETRY.volume,
     tmaxH: pk1.timeH,
     lambdaZ,
   };
+}
+
+/**
+ * An IV bolus's C0: the log-linear line through the first two positive samples after the dose (and
+ * before the next), back-extrapolated to the dose time; null when there are not two.
+ */
+function backExtrapolatedC0(pts: readonly Point[], fromH: number, toH: number): number | null {
+  const [a, b] = pts.filter((p) => p.timeH > fromH && p.timeH < toH && p.value > 0);
+  if (a === undefined || b === undefined || !(b.timeH > a.timeH)) return null;
+  const slope = (Math.log(b.value) - Math.log(a.value)) / (b.timeH - a.timeH);
+  // a rising pair (distribution not yet visible, noise): the first sample is the better C0
+  return Math.exp(Math.log(a.value) - Math.min(slope, 0) * (a.timeH - fromH));
 }
 
 /** KA such that a one-compartment oral profile with elimination k peaks at tmax (bisection). */
@@ -117,10 +130,12 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
   const cl = logMedian(nca.map((n) => n.clKg70));
   const vz = logMedian(nca.map((n) => n.vzKg70));
   // one compartment: its volume is the whole Vz
-  const v1 = structure.compartments === 1 ? vz : Math.min(logMedian(nca.map((n) => n.v1Kg70)), 0.9 * vz);
+  // IV: the central volume from C0 back-extrapolation (dose / C0); oral: dose / first peak
+  const v1Central = logMedian(nca.map((n) => (structure.route === 'iv' ? n.c0V1Kg70 : n.v1Kg70)));
+  const v1 = structure.compartments === 1 ? vz : Math.min(v1Central, 0.9 * vz);
   const v2 = Math.max(vz - v1, 0.1 * vz);
   const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
-  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L, KA ${ka.toPrecision(3)} 1/h (70 kg)`);
+  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L${structure.route === 'iv' ? '' : `, KA ${ka.toPrecision(3)} 1/h`} (70 kg)`);
 
   const theta = new Float64Array(structure.fixedEffects.length);
   const at = (name: FixedEffectName): number => thetaIndex(name, structure);

@@ -11,6 +11,7 @@ import { attr, DataType, graph, model, valueInfo } from '../../worker/onnx/graph
 import { thetaSize } from '../structures/parameters.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
+import { ivBolusModes } from './pk-iv-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt } from './pd-direct.js';
@@ -31,7 +32,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') }, structure);
-  const modes = structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
+  const modes = structure.route === 'iv'
+    ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
+    : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.directEffect !== undefined) {

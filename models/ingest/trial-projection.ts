@@ -1,18 +1,22 @@
 /**
- * Dataset -> Trial: the structures qusop fits today (1- or 2-compartment oral PK with allometric body
+ * Dataset -> Trial: the structures qusop fits today (1- or 2-compartment PK with allometric body
  * weight, with or without the indirect response with COMED on the baseline) take body weight per
  * subject (COMED when the trial has it: without a COMED column every subject counts as 0, and the
- * COMED effect is held, not estimated), oral bolus doses, and concentration samples (and biomarker
- * samples for the PK/PD structures). What it cannot take yet
- * (a missing covariate, IV or zero-order or steady-state doses, resets, BLQ rows for the M3
- * likelihood) is refused with the line and what to do, never dropped in silence.
+ * COMED effect is held, not estimated), doses by one route (oral bolus into a depot, or IV into the
+ * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours), and
+ * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
+ * (a missing covariate, a zero-order input into the depot, a trial mixing oral and IV doses,
+ * steady-state doses, resets, BLQ rows for the M3 likelihood) is refused with the line and what to
+ * do, never dropped in silence.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
 
+interface ProjectionLayout { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null }
+
 const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
-const MODEL = 'the population models qusop fits (1- or 2-compartment oral PK, indirect-response PD)';
+const MODEL = 'the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD)';
 
 export function trialFromDataset(d: Dataset): Trial {
   const file = d.file;
@@ -29,7 +33,7 @@ export function trialFromDataset(d: Dataset): Trial {
     throw inputError({ file, line: null, column: what, expected: `a subject-constant ${what} covariate, which ${MODEL} needs (${hint})`, found: d.covariates.length === 0 ? 'no covariates' : `covariates ${d.covariates.map((c) => c.name).join(', ')}${d.ignored.length === 0 ? '' : `; not covariates: ${d.ignored.map((i) => `${i.name} (${i.why})`).join(', ')}`}` });
   };
   if (weight === undefined) return need('body weight', 'a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec');
-  const layout: { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null } = { doseCmt: null, pkCmt: null, pdCmt: null };
+  const layout: ProjectionLayout = { doseCmt: null, pkCmt: null, pdCmt: null, route: null };
   const subjects = d.subjects.map((s): Subject => {
     const line = s.firstLine;
     const bw = s.covariates[weight.name];
@@ -40,18 +44,25 @@ export function trialFromDataset(d: Dataset): Trial {
     if (typeof arm !== 'number' || !(arm >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: 'a nominal dose (a number >= 0 mg)', found: `'${String(arm)}'` });
     return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, d.spec.source, layout), firstLine: s.firstLine, lastLine: s.lastLine };
   });
-  return { file, recordCount: d.records, subjects, layout: layout as CmtLayout };
+  return { file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout };
 }
 
-function events(s: DatasetSubject, file: string, specSource: string, layout: { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null }) {
+function events(s: DatasetSubject, file: string, specSource: string, layout: ProjectionLayout) {
   if (s.resets.length > 0) {
     throw inputError({ file, line: s.firstLine, column: 'EVID', expected: `no reset events (EVID 3/4) for ${MODEL}`, found: `${s.resets.length} in ID ${s.id}` });
   }
   const doses: DoseEvent[] = s.doses.map((x) => {
-    const kind = x.route === 'central' ? 'an IV dose (into the observed compartment)' : x.rate > 0 ? 'a zero-order input (RATE > 0)' : x.ss ? 'a steady-state dose (SS=1)' : null;
-    if (kind !== null) throw inputError({ file, line: x.line, column: null, expected: `an oral bolus dose, which is what ${MODEL} takes`, found: kind });
+    if (x.ss) throw inputError({ file, line: x.line, column: 'SS', expected: `a single dose (SS=0): ${MODEL} take no steady-state dose records yet (give the history, or ADDL/II)`, found: 'a steady-state dose (SS=1)' });
+    if (x.route === 'depot' && x.rate > 0) throw inputError({ file, line: x.line, column: 'RATE', expected: `0 (bolus) for a dose into the depot (CMT ${String(x.cmt)}): a zero-order input is an IV infusion into the concentration's observation CMT`, found: String(x.rate) });
+    const route = x.route === 'central' ? 'central' : 'depot';
+    layout.route ??= { route, line: x.line };
+    if (layout.route.route !== route) {
+      throw inputError({ file, line: x.line, column: 'CMT', expected: `doses by one route (the ${layout.route.route === 'central' ? 'IV' : 'oral'} dose on line ${layout.route.line} sets it): mixed oral + IV trials are not supported by ${MODEL}`, found: `${route === 'central' ? 'an IV dose (into the observed compartment)' : 'an oral dose (into the depot)'} in ID ${s.id}` });
+    }
     layout.doseCmt ??= x.cmt;
-    return { timeH: x.timeH, amtMg: x.amt, cmt: x.cmt, line: x.line };
+    const event = { timeH: x.timeH, amtMg: x.amt, cmt: x.cmt, line: x.line };
+    if (route === 'depot') return event;
+    return x.rate > 0 ? { ...event, route: 'central', durationH: x.amt / x.rate } : { ...event, route: 'central' };
   });
   const pk: Observation[] = [];
   const pd: Observation[] = [];

@@ -1,7 +1,7 @@
 /**
  * The typed Trial the population PK/PD model reads (fit, scenario compiler, sequence-model trainer):
  * a Dataset (any NONMEM layout, dataset.ts) seen through what that model takes today: body weight
- * and COMED covariates, oral bolus doses, concentration (DVID 1) and biomarker (DVID 2) samples.
+ * and COMED covariates, oral or IV doses (one route per trial), concentration (DVID 1) and biomarker (DVID 2) samples.
  * Anything the model cannot take is a located error here, never silently dropped
  * (trial-projection.ts).
  */
@@ -16,6 +16,10 @@ export interface DoseEvent {
   readonly cmt: number | null;
   /** file line, for messages from later stages */
   readonly line: number;
+  /** absent: oral (into the depot); 'central': IV (CMT = the concentration's observation CMT) */
+  readonly route?: 'central';
+  /** an IV dose's zero-order input duration AMT / RATE (hours); absent = bolus */
+  readonly durationH?: number;
 }
 
 export interface Observation {
@@ -74,6 +78,18 @@ export async function readTrial(path: string, spec: DataSpec = NO_SPEC): Promise
 /** Same as readTrial for text already in memory; `file` names it in messages. */
 export function parseTrial(text: string, file: string, spec: DataSpec = NO_SPEC): Trial {
   return trialFromDataset(parseDataset(text, file, spec));
+}
+
+/** The trial's route: 'iv' when its doses go into the central compartment (the projection refuses a mix). */
+export function trialRoute(trial: Trial): 'oral' | 'iv' {
+  return trial.subjects.some((s) => s.doses.some((d) => d.route === 'central')) ? 'iv' : 'oral';
+}
+
+/** A subject's doses as the simulator takes them (route and infusion duration carried for IV doses). */
+export function simulatorDoses(s: Subject): { timeH: number; amountMg: number; route?: 'central'; durationH?: number }[] {
+  return s.doses.map((d) => (d.route === undefined
+    ? { timeH: d.timeH, amountMg: d.amtMg }
+    : { timeH: d.timeH, amountMg: d.amtMg, route: d.route, ...(d.durationH === undefined ? {} : { durationH: d.durationH }) }));
 }
 
 /** A subject's observations of one type (1 = PK, 2 = PD). */

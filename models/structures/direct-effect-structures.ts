@@ -26,6 +26,7 @@ export function directEffectStructures(define: Define, pk: { PK_ORAL_1: readonly
       return define({
         id: `${compartments}cmt-oral${ke0}-imax` as DirectEffectStructureId,
         family: `mechanistic-${compartments}cmt${ke0}-imax`,
+        route: 'oral',
         compartments,
         pd: true,
         directEffect: { effectCompartment },

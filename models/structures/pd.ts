@@ -66,7 +66,10 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
       now = to;
     }
     if (doseAt === now) {
-      state = { ...state, depot: state.depot + (schedule[nextDose]?.amountMg ?? 0) };
+      const dose = schedule[nextDose];
+      // an IV bolus lands in the central compartment; an infusion is not a jump (the PD structures are oral)
+      if (dose?.route === 'central' && (dose.durationH ?? 0) > 0) throw new RangeError('biomarker: zero-order infusions are not supported by the PD simulator');
+      state = dose?.route === 'central' ? { ...state, central: state.central + dose.amountMg } : { ...state, depot: state.depot + (dose?.amountMg ?? 0) };
       nextDose += 1;
     } else {
       out[order[nextTime] ?? 0] = p.R0 - p.KIN * d;
@@ -87,7 +90,8 @@ function mergeDoses(doses: readonly Dose[]): Dose[] {
   const out: Dose[] = [];
   for (const d of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && last.timeH === d.timeH) out[out.length - 1] = { timeH: d.timeH, amountMg: last.amountMg + d.amountMg };
+    const bolus = (x: Dose): boolean => !((x.durationH ?? 0) > 0);
+    if (last !== undefined && last.timeH === d.timeH && last.route === d.route && bolus(last) && bolus(d)) out[out.length - 1] = { ...last, amountMg: last.amountMg + d.amountMg };
     else out.push(d);
   }
   return out;

@@ -11,10 +11,15 @@
 import type { IndividualParameters } from './parameters.js';
 import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
 import type { SortedRates } from './divided-differences.js';
+import { centralAfterIvDose } from './iv.js';
 
 export interface Dose {
   readonly timeH: number;
   readonly amountMg: number;
+  /** where the dose goes: absent = the depot (oral, first-order absorption); 'central' = IV (iv.ts) */
+  readonly route?: 'central';
+  /** an IV dose's zero-order input duration (hours); absent or 0 = bolus */
+  readonly durationH?: number;
 }
 
 export interface PkRates {
@@ -53,7 +58,9 @@ export function concentrations(p: IndividualParameters, doses: readonly Dose[], 
   for (let i = 0; i < timesH.length; i += 1) {
     const t = timesH[i] ?? NaN;
     let amount = 0;
-    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) amount += d.amountMg * depotToCentral(r, t - d.timeH);
+    for (const d of doses) {
+      if (d.timeH <= t && d.amountMg !== 0) amount += d.route === 'central' ? centralAfterIvDose(r, d, t - d.timeH) : d.amountMg * depotToCentral(r, t - d.timeH);
+    }
     out[i] = amount / r.V1;
   }
   return out;

@@ -14,6 +14,7 @@ import { biomarker, inhibitionFunction, integrateInhibition, tolerancePerH } fro
 import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
 import type { PkState } from './pk.js';
+import type { IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
 export function steadyStatePkState(p: IndividualParameters, doseMg: number, tauH: number): PkState {
@@ -89,14 +90,18 @@ export function repeatedDosingWindow(
   doseMg: number,
   tauH: number,
   timesH: readonly number[],
-  opts: BiomarkerOptions & { doses?: number } = {},
+  opts: BiomarkerOptions & { doses?: number; iv?: IvDosing } = {},
 ): { conc: Float64Array; pd: Float64Array } {
   const n = opts.doses ?? dosesToSteadyState(p, tauH);
-  const doses = Array.from({ length: n }, (_, i) => ({ timeH: i * tauH, amountMg: doseMg }));
+  const iv = opts.iv;
+  const doses = Array.from({ length: n }, (_, i) => (iv === undefined
+    ? { timeH: i * tauH, amountMg: doseMg }
+    : { timeH: i * tauH, amountMg: doseMg, route: 'central' as const, durationH: iv.durationH }));
   const last = (n - 1) * tauH;
   const absolute = timesH.map((t) => last + t);
   return {
     conc: concentrations(p, doses, absolute),
-    pd: biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }),
+    // the IV structures are PK-only (no biomarker)
+    pd: iv === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
   };
 }

@@ -12,12 +12,17 @@
  *   (no peripheral compartment: exact in the double-precision simulator, its own graph in export/).
  * - `2cmt-oral`, `1cmt-oral`: the same PK alone, for trials without biomarker samples (PK-only): no PD
  *   parameters, etas on CL, V1, KA, a graph with the `conc` output only.
+ * - `1cmt-iv`, `2cmt-iv`: PK-only, doses into the central compartment (bolus or zero-order infusion,
+ *   iv.ts): no KA (absent), etas on CL, V1; the graph is the steady state of an IV bolus regimen.
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | DirectEffectStructureId;
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId;
+
+/** How a trial's doses enter: oral (into a depot, first-order absorption) or IV (into the central compartment). */
+export type Route = 'oral' | 'iv';
 
 export interface Structure {
   readonly id: StructureId;
@@ -25,6 +30,8 @@ export interface Structure {
   readonly family: string;
   /** the number of PK compartments (central + peripheral) */
   readonly compartments: 1 | 2;
+  /** the doses the structure takes: oral (depot, KA) or IV (central: bolus or zero-order infusion, no KA) */
+  readonly route: Route;
   /** true: PK + a biomarker (the indirect response unless `directEffect`); false: PK only (fitted to concentrations alone) */
   readonly pd: boolean;
   /** a direct-effect biomarker (direct-effect-structures.ts): driven by the plasma, or by an effect compartment (KE0) */
@@ -55,11 +62,14 @@ export function define(s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'
 
 const PK_ORAL_2 = ['CL', 'V1', 'Q', 'V2', 'KA'] as const satisfies readonly FixedEffectName[];
 const PK_ORAL_1 = ['CL', 'V1', 'KA'] as const satisfies readonly FixedEffectName[];
+const PK_IV_2 = ['CL', 'V1', 'Q', 'V2'] as const satisfies readonly FixedEffectName[];
+const PK_IV_1 = ['CL', 'V1'] as const satisfies readonly FixedEffectName[];
 const IDR = ['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
 
 export const TWO_COMPARTMENT: Structure = define({
   id: '2cmt-oral-idr',
   family: 'mechanistic-2cmt-idr',
+  route: 'oral',
   compartments: 2,
   pd: true,
   description: '2-compartment PK with first-order absorption + indirect response inhibiting production',
@@ -69,6 +79,7 @@ export const TWO_COMPARTMENT: Structure = define({
 export const ONE_COMPARTMENT: Structure = define({
   id: '1cmt-oral-idr',
   family: 'mechanistic-1cmt-idr',
+  route: 'oral',
   compartments: 1,
   pd: true,
   description: '1-compartment PK with first-order absorption + indirect response inhibiting production',
@@ -79,6 +90,7 @@ export const ONE_COMPARTMENT: Structure = define({
 export const TWO_COMPARTMENT_PK: Structure = define({
   id: '2cmt-oral',
   family: 'mechanistic-2cmt-pk',
+  route: 'oral',
   compartments: 2,
   pd: false,
   description: '2-compartment PK with first-order absorption (no biomarker)',
@@ -88,24 +100,46 @@ export const TWO_COMPARTMENT_PK: Structure = define({
 export const ONE_COMPARTMENT_PK: Structure = define({
   id: '1cmt-oral',
   family: 'mechanistic-1cmt-pk',
+  route: 'oral',
   compartments: 1,
   pd: false,
   description: '1-compartment PK with first-order absorption (no biomarker)',
   has: PK_ORAL_1,
 });
 
+export const ONE_COMPARTMENT_IV: Structure = define({
+  id: '1cmt-iv',
+  family: 'mechanistic-1cmt-iv',
+  route: 'iv',
+  compartments: 1,
+  pd: false,
+  description: '1-compartment PK, IV doses (bolus or zero-order infusion; no biomarker)',
+  has: PK_IV_1,
+});
+
+export const TWO_COMPARTMENT_IV: Structure = define({
+  id: '2cmt-iv',
+  family: 'mechanistic-2cmt-iv',
+  route: 'iv',
+  compartments: 2,
+  pd: false,
+  description: '2-compartment PK, IV doses (bolus or zero-order infusion; no biomarker)',
+  has: PK_IV_2,
+});
+
 export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ...DIRECT_EFFECT_STRUCTURES];
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES];
 
 /**
- * The default candidates for a trial: the indirect-response PK/PD structures when it has biomarker
- * samples, else the PK ones. The direct-effect structures are reachable with `--structure` only: in the
+ * The default candidates for a trial: those of its route (oral unless every dose is IV), the
+ * indirect-response PK/PD structures when it has biomarker samples, else the PK ones (no IV structure
+ * has the PD yet: empty). The direct-effect structures are reachable with `--structure` only: in the
  * defaults every PK/PD fit would fit three times the candidates (minutes each) and EstData's default
  * answer could change structure.
  */
-export function candidatesFor(hasBiomarker: boolean): Structure[] {
-  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.directEffect === undefined);
+export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Structure[] {
+  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined);
 }
 export const STRUCTURE_IDS = STRUCTURES.map((s) => s.id) as [StructureId, ...StructureId[]];
 

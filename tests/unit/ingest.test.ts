@@ -160,7 +160,7 @@ test('file and header errors', async () => {
   fails('', 'fx.csv: expected a header line naming the columns, found an empty file', { line: null, column: null });
   fails('\n  \n', 'fx.csv: expected a header line naming the columns, found an empty file');
   fails(HEADER + '\n', 'fx.csv:1: expected data records after the header, found none');
-  fails(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv: column body weight: expected a subject-constant body weight covariate, which the population models qusop fits (1- or 2-compartment oral PK, indirect-response PD) needs (a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec), found covariates HEIGHT, COMED, DOSE');
+  fails(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv: column body weight: expected a subject-constant body weight covariate, which the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD) needs (a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec), found covariates HEIGHT, COMED, DOSE');
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
@@ -201,7 +201,7 @@ test("missing values ('.', 'NA') where they may be, and where not", () => {
 
 test('EVID, MDV, AMT, DVID and CMT consistency', () => {
   fails(mutate(4, { EVID: '5' }), "fx.csv:4: column EVID: expected 0-4 (NONMEM) or rxode2's classic bolus code 100*CMT+1 (e.g. 101), found 5", { column: 'EVID' });
-  fails(mutate(2, { EVID: '4' }), 'fx.csv:2: column EVID: expected no reset events (EVID 3/4) for the population models qusop fits (1- or 2-compartment oral PK, indirect-response PD), found 1 in ID 1');
+  fails(mutate(2, { EVID: '4' }), 'fx.csv:2: column EVID: expected no reset events (EVID 3/4) for the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD), found 1 in ID 1');
   fails(mutate(4, { MDV: '2' }), 'fx.csv:4: column MDV: expected 0 or 1, found 2');
   fails(mutate(2, { MDV: '0' }), 'fx.csv:2: column MDV: expected 1 on a dose record (EVID 1), found 0');
   fails(mutate(5, { AMT: '0' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found 0');
@@ -210,7 +210,8 @@ test('EVID, MDV, AMT, DVID and CMT consistency', () => {
   fails(mutate(4, { DVID: '3' }), `fx.csv:4: column DVID: ${dvid}, found '3'`);
   fails(mutate(4, { DVID: '.' }), `fx.csv:4: column DVID: ${dvid}, found ''`);
   fails(mutate(4, { CMT: '0' }), 'fx.csv:4: column CMT: expected an integer >= 1, found 0');
-  fails(mutate(2, { CMT: '2' }), 'fx.csv:2: expected an oral bolus dose, which is what the population models qusop fits (1- or 2-compartment oral PK, indirect-response PD) takes, found an IV dose (into the observed compartment)');
+  // a dose into the observed CMT is IV (issue 18): this subject's later oral dose makes the trial mixed, refused
+  fails(mutate(2, { CMT: '2' }), 'fx.csv:5: column CMT: expected doses by one route (the IV dose on line 2 sets it): mixed oral + IV trials are not supported by the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD), found an oral dose (into the depot) in ID 1');
 });
 
 test('TIME and contiguous subjects', () => {
