@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { IV_TRUTH_1, IV_TRUTH_2, ivModes, writeIvTrial, type IvTruth } from '../kit/iv-trial.js';
 import { mulberry32 } from '../kit/prng.js';
+import { trueMinimalGridDose } from '../kit/true-dose.js';
 
 interface FitRecord { fit: { structure: string; population: { fixed: Record<string, number> } } }
 
@@ -71,16 +72,7 @@ function trueMinimalDose(truth: IvTruth, tau: number): { dose: number; p: number
     // periodic bolus: sum over past doses of a e^{-lambda (tau + j tau)} = a e^{-lambda tau} / (1 - e^{-lambda tau})
     per[i] = modes.reduce((s, m) => s + (m.a * Math.exp(-m.lambda * tau)) / -Math.expm1(-m.lambda * tau), 0);
   }
-  const sd = Math.sqrt(0.09 / n);
-  let close = false;
-  for (let d = GRID.start; d <= GRID.stop + 1e-9; d += GRID.step) {
-    let k = 0;
-    for (const t of per) if (t * d >= MEC) k += 1;
-    const p = k / n;
-    if (Math.abs(p - 0.9) < 3 * sd) close = true;
-    if (p >= 0.9) return { dose: d, p, close };
-  }
-  return { dose: NaN, p: NaN, close };
+  return trueMinimalGridDose(per, GRID, MEC);
 }
 
 test('IV trial of known truth: trough >= MEC in 90 % answered on a QD bolus regimen, the 95 % interval covers the true minimal dose', { timeout: 600_000 }, async (t) => {

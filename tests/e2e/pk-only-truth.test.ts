@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { ONE_CMT_TRUTH, writeOneCompartmentTrial } from '../kit/one-compartment-trial.js';
 import { mulberry32 } from '../kit/prng.js';
+import { trueMinimalGridDose } from '../kit/true-dose.js';
 
 const MEC = 4; // mg/L
 const REGIMENS = { qd: { tau: 24, start: 0.5, stop: 40, step: 0.5 }, qw: { tau: 168, start: 5, stop: 400, step: 5 } } as const;
@@ -56,18 +57,7 @@ function troughsPerMg(tau: number, n: number): Float64Array {
 }
 
 function trueMinimalDose(r: (typeof REGIMENS)[keyof typeof REGIMENS]): { dose: number; p: number; close: boolean } {
-  const n = 400_000;
-  const per = troughsPerMg(r.tau, n);
-  const sd = Math.sqrt(0.09 / n);
-  let close = false;
-  for (let d = r.start; d <= r.stop + 1e-9; d += r.step) {
-    let k = 0;
-    for (const t of per) if (t * d >= MEC) k += 1;
-    const p = k / n;
-    if (Math.abs(p - 0.9) < 3 * sd) close = true;
-    if (p >= 0.9) return { dose: Number(d.toFixed(6)), p, close };
-  }
-  return { dose: NaN, p: NaN, close };
+  return trueMinimalGridDose(troughsPerMg(r.tau, 400_000), r, MEC);
 }
 
 test('PK-only trial of known truth: trough >= MEC in 90 % answered QD and QW, each 95 % interval covers the true minimal dose', { timeout: 600_000 }, async (t) => {

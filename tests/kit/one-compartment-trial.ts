@@ -18,10 +18,7 @@
  * Q 1.9e31 L/h, V2 0.043 L, 72 of 200 draws non-finite, every float32 prediction NaN (the issue's
  * symptom; the export itself then failed on a non-finite draw).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
-import { ESTDATA } from './derived-trial.js';
-import { mulberry32 } from './prng.js';
+import { oneCompartmentOral, rk4Aligned, writeEstDataTrial, type Dose } from './estdata-design.js';
 
 /** Typical values (70 kg): the shipped EstData fit's, with V = V1 + V2 in one compartment. */
 export const ONE_CMT_TRUTH = {
@@ -32,70 +29,24 @@ export const ONE_CMT_TRUTH = {
 } as const;
 
 interface Individual { readonly CL: number; readonly V: number; readonly KA: number; readonly R0: number; readonly KOUT: number; readonly IC50: number }
-interface Dose { readonly t: number; readonly amt: number }
-
-function normals(seed: number): () => number {
-  const u = mulberry32(seed);
-  return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-}
-
-function concentration(p: Individual, doses: readonly Dose[], t: number): number {
-  const k = p.CL / p.V;
-  let c = 0;
-  for (const d of doses) {
-    const u = t - d.t;
-    if (u <= 0) continue;
-    c += ((d.amt * p.KA) / (p.V * (p.KA - k))) * (Math.exp(-k * u) - Math.exp(-p.KA * u));
-  }
-  return c;
-}
 
 /** R at each (sorted) time by RK4 aligned to the doses and the times. */
 function biomarker(p: Individual, doses: readonly Dose[], times: readonly number[]): Map<number, number> {
   const { IMAX, GAMMA } = ONE_CMT_TRUTH;
   const kin = p.R0 * p.KOUT;
   const rate = (t: number, r: number): number => {
-    const c = concentration(p, doses, t);
+    const c = oneCompartmentOral(p, doses, t);
     const inhibition = c > 0 ? IMAX / (1 + (p.IC50 / c) ** GAMMA) : 0;
     return kin * (1 - inhibition) - p.KOUT * r;
   };
-  const stops = [...new Set([...doses.map((d) => d.t), ...times])].sort((a, b) => a - b);
-  const out = new Map<number, number>();
-  let r = p.R0;
-  let now = Math.min(0, stops[0] ?? 0);
-  for (const stop of stops) {
-    const n = Math.ceil((stop - now) / 0.05);
-    const h = n > 0 ? (stop - now) / n : 0;
-    for (let i = 0; i < n; i += 1) {
-      const t = now + i * h;
-      const k1 = rate(t, r);
-      const k2 = rate(t + h / 2, r + (h / 2) * k1);
-      const k3 = rate(t + h / 2, r + (h / 2) * k2);
-      const k4 = rate(t + h, r + h * k3);
-      r += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
-    }
-    now = stop;
-    out.set(stop, r);
-  }
-  return out;
+  return rk4Aligned(rate, p.R0, doses, times);
 }
 
 /** Writes the trial (EstData's rows, observations replaced) to `path`; returns the path. */
 export async function writeOneCompartmentTrial(path: string, seed: number): Promise<string> {
-  const rows = parse(await readFile(ESTDATA, 'utf8'), { skip_empty_lines: true }) as string[][];
-  const [header, ...data] = rows;
-  if (header === undefined) throw new Error(`${ESTDATA} is empty`);
-  const col = (name: string): number => header.indexOf(name);
-  const [ID, BW, COMED, TIME, DV, EVID, AMT, DVID] = ['ID', 'BW', 'COMED', 'TIME', 'DV', 'EVID', 'AMT', 'DVID'].map(col) as number[] as [number, number, number, number, number, number, number, number];
-  const ids = [...new Set(data.map((r) => r[ID]!))];
-  const draw = normals(seed);
   const T = ONE_CMT_TRUTH;
   const w = T.omegaSd;
-  const out = data.map((r) => [...r]);
-  for (const id of ids) {
-    const rowsOf = out.filter((r) => r[ID] === id);
-    const bw = Number(rowsOf[0]![BW]) / 70;
-    const comed = Number(rowsOf[0]![COMED]);
+  return writeEstDataTrial(path, seed, T.sigma, (bw, comed, draw) => {
     const p: Individual = {
       CL: T.CL * bw ** 0.75 * Math.exp(w.CL * draw()),
       V: T.V * bw * Math.exp(w.V * draw()),
@@ -104,19 +55,6 @@ export async function writeOneCompartmentTrial(path: string, seed: number): Prom
       KOUT: T.KOUT * Math.exp(w.KOUT * draw()),
       IC50: T.IC50 * Math.exp(w.IC50 * draw()),
     };
-    const doses = rowsOf.filter((r) => r[EVID] === '1').map((r) => ({ t: Number(r[TIME]), amt: Number(r[AMT]) }));
-    const obs = rowsOf.filter((r) => r[EVID] === '0');
-    const pd = biomarker(p, doses, [...new Set(obs.filter((r) => r[DVID] === '2').map((r) => Number(r[TIME])))]);
-    for (const r of obs) {
-      const t = Number(r[TIME]);
-      let dv: number;
-      if (r[DVID] === '1') {
-        const f = concentration(p, doses, t);
-        dv = f + Math.sqrt(T.sigma.pkAdditive ** 2 + (T.sigma.pkProportional * f) ** 2) * draw();
-      } else dv = (pd.get(t) ?? NaN) + T.sigma.pdAdditive * draw();
-      r[DV] = String(Number(dv.toPrecision(6)));
-    }
-  }
-  await writeFile(path, [header, ...out].map((r) => r.join(',')).join('\n') + '\n');
-  return path;
+    return { conc: (doses, t) => oneCompartmentOral(p, doses, t), biomarker: (doses, times) => biomarker(p, doses, times) };
+  });
 }
