@@ -1,12 +1,13 @@
 /** `qusop answer <trial.csv>` — yargs definition; the work is in ../../answer/answer-command.ts. */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { CORES, COUNT, intOption, LOCAL_WORKERS, REPLICATES, SEED, SUBJECTS, THREADS } from '../number-options.js';
+import { intOption, REPLICATES, SEED, SUBJECTS } from '../number-options.js';
+import { localRunOptions } from '../local-run-options.js';
 import { dataSpecOption } from '../data-spec-option.js';
 import { structureOption } from '../structure-option.js';
 
 const builder = (y: Argv) =>
-  y
+  localRunOptions(y)
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
     .option(...structureOption())
@@ -15,17 +16,11 @@ const builder = (y: Argv) =>
     .option('bw', { type: 'string', describe: 'base body weight: uniform:LO:HI (kg) or resample[:SIGMA] (default resample:0.1, clipped to [35, 120] kg)' })
     .option('comed', { type: 'string', describe: 'base COMED: bernoulli:P or observed (default observed)' })
     .option('out', { type: 'string', describe: 'answer directory (also the run directory); default runs/answer-<hash>' })
-    .option(...intOption('workers', LOCAL_WORKERS, { default: CORES, describe: 'local worker processes (never more than tiles left)' }))
     .option(...intOption('replicates', REPLICATES, { default: 200, describe: 'replicates R per dose (also the parameter-uncertainty draws when fitting)' }))
     .option(...intOption('subjects', SUBJECTS, { default: 500, describe: 'virtual subjects M per replicate' }))
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of the populations (and of the fit)' }))
     .option('format', { choices: ['md'] as const, describe: 'also write summary.md and print it instead of the plain table' })
-    .option('refit', { type: 'boolean', default: false, describe: 'without --model: fit the trial even when a shipped fit exists' })
-    .option('provider', { choices: ['cpu', 'cuda'] as const, default: 'cpu' as const, describe: 'onnxruntime execution provider' })
-    .option(...intOption('threads', THREADS, { default: 1, describe: 'onnxruntime intra-op threads per worker' }))
-    .option(...intOption('tile-trajectories', COUNT, { describe: 'trajectories per tile the planner aims for' }))
-    .option('quiet', { type: 'boolean', default: false, describe: 'no progress lines' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'info-level logs' });
+    .option('refit', { type: 'boolean', default: false, describe: 'without --model: fit the trial even when a shipped fit exists' });
 
 export const answerCommandModule = defineCommand('answer <trial>', 'Answer the five dosing questions for a trial: runs, answers.json, report.html with plots', builder, async (a) => {
   const { answerCommand } = await import('../../analysis/answer-command.js');

@@ -8,7 +8,7 @@
  */
 import type { IndividualTensors } from './individual.js';
 import type { GraphWriter } from './graph-writer.js';
-import { oneMinusExp } from './pk-steady-state.js';
+import { dispositionRates, oneMinusExp } from './pk-steady-state.js';
 import type { SteadyStateModes } from './pk-steady-state.js';
 
 export function ivBolusModes(w: GraphWriter, p: IndividualTensors, doseRow: string, tauH: number, compartments: 1 | 2): SteadyStateModes {
@@ -20,12 +20,7 @@ export function ivBolusModes(w: GraphWriter, p: IndividualTensors, doseRow: stri
     if (compartments === 1) return { rates: [k10], amplitudes: [w.mul(scale, accumulation(k10, 'k'), 'amplitude_k')] };
     const k12 = w.div(p.Q, p.V1, 'k12');
     const k21 = w.div(p.Q, p.V2, 'k21');
-    const d1 = w.sub(k10, k21, 'k10_minus_k21');
-    const twoSum = w.mul(w.add(k10, k21, 'k10_plus_k21'), w.scalar('two', 2), 'two_k10_plus_k21');
-    const disc = w.op('Sqrt', [w.add(w.mul(d1, d1, 'd1_sq'), w.mul(k12, w.add(k12, twoSum, 'k12_plus'), 'k12_term'), 'disc_sq')], 'disc');
-    const sum = w.add(w.add(k10, k12, 'k10_k12'), k21, 'sum');
-    const alpha = w.mul(w.add(sum, disc, 'sum_plus_disc'), w.scalar('half', 0.5), 'alpha');
-    const beta = w.div(w.mul(k10, k21, 'k10_k21'), alpha, 'beta');
+    const { disc, alpha, beta } = dispositionRates(w, k10, k12, k21);
     const over = w.div(scale, disc, 'scale_over_spread'); // alpha - beta = disc
     const aAlpha = w.mul(w.mul(w.sub(alpha, k21, 'alpha_minus_k21'), over, 'c_alpha'), accumulation(alpha, 'alpha'), 'amplitude_alpha');
     const aBeta = w.mul(w.mul(w.sub(k21, beta, 'k21_minus_beta'), over, 'c_beta'), accumulation(beta, 'beta'), 'amplitude_beta');

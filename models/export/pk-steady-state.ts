@@ -28,6 +28,22 @@ export function oneMinusExp(w: GraphWriter, x: string, hint: string): string {
   });
 }
 
+/**
+ * The 2-compartment disposition rates alpha > beta (roots of s^2 - (k10 + k12 + k21) s + k10 k21), [1, B]
+ * each, and disc = alpha - beta, written in the caller's scope (the oral and IV graphs share them):
+ * alpha - beta = sqrt((k10 - k21)^2 + k12 (k12 + 2 (k10 + k21))), a sum of positive terms, and
+ * beta = k10 k21 / alpha (the product of the roots over alpha), so neither cancels.
+ */
+export function dispositionRates(w: GraphWriter, k10: string, k12: string, k21: string): { disc: string; alpha: string; beta: string } {
+  const d1 = w.sub(k10, k21, 'k10_minus_k21');
+  const twoSum = w.mul(w.add(k10, k21, 'k10_plus_k21'), w.scalar('two', 2), 'two_k10_plus_k21');
+  const disc = w.op('Sqrt', [w.add(w.mul(d1, d1, 'd1_sq'), w.mul(k12, w.add(k12, twoSum, 'k12_plus'), 'k12_term'), 'disc_sq')], 'disc');
+  const sum = w.add(w.add(k10, k12, 'k10_k12'), k21, 'sum');
+  const alpha = w.mul(w.add(sum, disc, 'sum_plus_disc'), w.scalar('half', 0.5), 'alpha');
+  const beta = w.div(w.mul(k10, k21, 'k10_k21'), alpha, 'beta');
+  return { disc, alpha, beta };
+}
+
 /** A steady-state concentration as modes: rates and amplitudes (mg/L), each [1, B], four modes. */
 export interface SteadyStateModes {
   readonly rates: readonly string[];
@@ -40,13 +56,7 @@ export function steadyStateModes(w: GraphWriter, p: IndividualTensors, doseRow: 
     const k10 = w.div(p.CL, p.V1, 'k10');
     const k12 = w.div(p.Q, p.V1, 'k12');
     const k21 = w.div(p.Q, p.V2, 'k21');
-    // alpha - beta = sqrt((k10 - k21)^2 + k12 (k12 + 2 (k10 + k21))): a sum of positive terms.
-    const d1 = w.sub(k10, k21, 'k10_minus_k21');
-    const twoSum = w.mul(w.add(k10, k21, 'k10_plus_k21'), w.scalar('two', 2), 'two_k10_plus_k21');
-    const disc = w.op('Sqrt', [w.add(w.mul(d1, d1, 'd1_sq'), w.mul(k12, w.add(k12, twoSum, 'k12_plus'), 'k12_term'), 'disc_sq')], 'disc');
-    const sum = w.add(w.add(k10, k12, 'k10_k12'), k21, 'sum');
-    const alpha = w.mul(w.add(sum, disc, 'sum_plus_disc'), w.scalar('half', 0.5), 'alpha');
-    const beta = w.div(w.mul(k10, k21, 'k10_k21'), alpha, 'beta'); // product of roots / alpha: no cancellation
+    const { alpha, beta } = dispositionRates(w, k10, k12, k21);
 
     // ka near alpha or beta: interpolate between lambda* (1 -+ DELTA)
     const ka = p.KA;
