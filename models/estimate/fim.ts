@@ -67,6 +67,10 @@ export function linearisedInformation(
   const params = estimatedParameters(model, est, structure, exclude);
   const np = params.length;
   const info = new Float64Array(np * np);
+  // A random effect's typical value or covariate coefficient moves phi's prior mean only: linearised in
+  // phi (y ~ f(phi_i) + J (phi - phi_i), phi ~ N(mu_i, Omega)), the residual variance at phi_i does not
+  // depend on it, so it has no variance term (a shifted prediction at a fixed eta would claim one).
+  const muReferenced = new Set(problem.randomEffects.flatMap((r) => [r.muIndex, ...r.covariates.map((c) => c.thetaIndex)]));
   problem.subjects.forEach((subject, s) => {
     const n = subject.y.length;
     if (n === 0) return;
@@ -122,7 +126,7 @@ export function linearisedInformation(
       if (p.group === 'theta') {
         const q = p.index[0] ?? 0;
         dm = Float64Array.from({ length: n }, (_, i) => jTheta[i * nTheta + q] ?? 0);
-        for (let i = 0; i < n; i += 1) {
+        if (!muReferenced.has(q)) for (let i = 0; i < n; i += 1) {
           const d = dVarianceDf(ab, subject.output[i] ?? 0, f[i] ?? 0) * (dm[i] ?? 0);
           if (d !== 0) { dv[i * n + i] = d; any = true; }
         }
