@@ -92,6 +92,10 @@ export async function computeTile(spec: RunSpecJson, tile: TileRange, model: Loa
         x.bw.set(pop.bwKg, off);
         x.comed.set(pop.comed, off);
         if (x.eta !== undefined) x.eta.set(popEta, off * K);
+        if (pop.covariates !== undefined) {
+          const extra = (x.extra ??= {});
+          for (const [name, v] of Object.entries(pop.covariates)) (extra[name] ??= new Float32Array(x.dose.length)).set(v, off);
+        }
       }
       const out = await model.runner.evaluate(x, D, count, sc.thresholdNgMl, sc.question, extras);
       joint.add(out);
@@ -130,6 +134,8 @@ interface InputBuffers {
   comed: Float32Array;
   eta?: Float32Array;
   theta?: Float32Array;
+  /** covariates after dose, bw, comed (PopulationSpec.covariates), made on first use */
+  extra?: Record<string, Float32Array>;
 }
 
 /**

@@ -99,7 +99,9 @@ export function customScenarioDocument(groups: readonly QuestionGroup[], s: Cust
     scenarios: groups.map((g, i) => {
       const bw = g.population.bw ?? s.base.bw;
       const comed = g.population.comed ?? s.base.comed;
-      const needsTrial = 'resample' in bw || comed === 'observed';
+      // a model with declared covariate effects resamples the covariates the population does not name
+      const takesMore = s.models.some((m) => Object.values(m.cards).some((c) => c.card.inputs.covariates.slice(3).some((n) => g.population.covariates?.[n] === undefined)));
+      const needsTrial = 'resample' in bw || comed === 'observed' || (takesMore && trial !== undefined);
       if (needsTrial && trial === undefined) {
         throw new InputError(`population "${g.population.name}" resamples trial weights or uses the trial's COMED rate, and no trial CSV was given; give --bw uniform:LO:HI and --comed bernoulli:P (or a trial)`, { details: { field: '--bw' } });
       }
@@ -107,7 +109,7 @@ export function customScenarioDocument(groups: readonly QuestionGroup[], s: Cust
       return {
         name: names[i],
         description: g.population.description,
-        population: { ...(needsTrial ? { subjects_source: trial, ...(spec === undefined ? {} : { subjects_spec: spec }) } : {}), bw, comed },
+        population: { ...(needsTrial ? { subjects_source: trial, ...(spec === undefined ? {} : { subjects_spec: spec }) } : {}), bw, comed, ...(g.population.covariates === undefined ? {} : { covariates: g.population.covariates }) },
         ...(m.endpoint === DEFAULT_QUESTION.endpoint ? {} : { endpoint: m.endpoint }),
         ...(m.statistic === DEFAULT_QUESTION.statistic ? {} : { statistic: m.statistic }),
         ...(m.comparison === DEFAULT_QUESTION.comparison ? {} : { comparison: m.comparison }),

@@ -18,6 +18,7 @@ import { CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.
 import type { QuestionSpec } from '../../worker/run-spec.js';
 import { DoseGridSchema } from '../../coordinator/scenario/schema.js';
 import { issueError, located } from '../../coordinator/scenario/load.js';
+import { CovariatePriorSchema, type CovariatePriorInput } from '../../coordinator/scenario/covariate-priors.js';
 import { parseBwOption, parseComedOption, type BwOption, type ComedOption } from './populations.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -32,6 +33,8 @@ const PopulationSchema = z.strictObject({
   bw: z.string().optional(),
   /** as `--comed`: bernoulli:P or observed, or fixed:0 / fixed:1; absent: the base population's */
   comed: z.string().optional(),
+  /** priors of the covariates a fitted model takes beyond BW and COMED (as a scenario's population.covariates) */
+  covariates: z.record(z.string(), CovariatePriorSchema).optional(),
 });
 
 const QuestionSchema = z.strictObject({
@@ -66,6 +69,7 @@ export interface QuestionPopulation {
   readonly description: string;
   readonly bw?: BwOption;
   readonly comed?: ComedOption | { readonly fixed: 0 | 1 };
+  readonly covariates?: Readonly<Record<string, CovariatePriorInput>>;
 }
 
 /** One scenario to run: a population asked one measure, on the union of its questions' regimens and targets. */
@@ -101,6 +105,7 @@ export function populationOf(p: QuestionInput['populations'][number]): QuestionP
     description: p.description ?? '',
     ...(p.bw === undefined ? {} : { bw: parseBwOption(p.bw) }),
     ...(p.comed === undefined ? {} : { comed: parseComed(p.comed) }),
+    ...(p.covariates === undefined ? {} : { covariates: p.covariates }),
   };
 }
 

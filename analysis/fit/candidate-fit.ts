@@ -9,7 +9,7 @@ import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
 import { goodnessOfFit, type GofPoint } from '../../models/estimate/gof.js';
 import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc.js';
 import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
-import { structureById, type Structure, type StructureId } from '../../models/structures/structure.js';
+import { structureForTrial, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { graphPredictionProblems } from './graph-check.js';
 
 export interface CandidateSettings {
@@ -28,7 +28,7 @@ export interface CandidateFit {
 }
 
 export async function fitCandidate(all: Trial, id: StructureId, o: CandidateSettings, say: (line: string) => void, progress?: (p: FitProgress) => void): Promise<CandidateFit> {
-  const structure = structureById(id);
+  const structure = structureForTrial(all, id);
   say(`fitting ${structure.id}: ${structure.description}`);
   // a PK-only structure sees the concentrations alone (its GOF, VPC and checks too)
   const trial = structure.pd ? all : { ...all, subjects: all.subjects.map((s) => ({ ...s, pd: [] })) };

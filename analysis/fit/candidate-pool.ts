@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Trial } from '../../models/ingest/trial.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
-import { structureById, type Structure, type StructureId } from '../../models/structures/structure.js';
+import { structureOfFit, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { InputError } from '../../worker/common/errors.js';
 import { fitCandidate, type CandidateFit, type CandidateSettings } from './candidate-fit.js';
 
@@ -25,7 +25,7 @@ function inThread(trial: Trial, id: StructureId, settings: CandidateSettings, sa
     worker.on('message', (m: Message) => {
       if (m.kind === 'say') say(m.line);
       else if (m.kind === 'progress') progress?.(m.p);
-      else if (m.kind === 'done') { settled = true; resolve({ ...m.result, structure: structureById(m.result.structure) }); }
+      else if (m.kind === 'done') { settled = true; resolve({ ...m.result, structure: structureOfFit(m.result.fit) }); }
       else {
         settled = true;
         const details = (m.details ?? {}) as Record<string, unknown>;

@@ -11,12 +11,13 @@ import type { Trial } from '../../models/ingest/trial.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import { nonFinitePredictions, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
+import { covariateInputs, effectsOf } from '../../models/structures/covariate-effects.js';
 import { structureOfFit, type Structure } from '../../models/structures/structure.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
 import { choleskyLower, packTheta, thetaSize } from '../../models/structures/parameters.js';
 
-interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[]; theta: number[] }
+interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[]; theta: number[]; extra: Record<string, number[]> }
 
 /** z with L z = eta (forward substitution); a zero pivot (variance ~0) gives z = 0 there. */
 export function standardNormalOf(eta: readonly number[], lower: readonly number[]): number[] {
@@ -35,17 +36,23 @@ export function standardNormalOf(eta: readonly number[], lower: readonly number[
 export const CHECK_DOSES_MG: readonly number[] = Array.from({ length: 51 }, (_, i) => Number((0.05 * 10 ** (i / 10)).toPrecision(3)));
 
 function rowsFor(trial: Trial, fit: FitResult, draws: readonly (readonly number[])[], doses: readonly number[]): Rows {
-  const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
   const structure = structureOfFit(fit);
+  const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [], extra: Object.fromEntries(covariateInputs(structure).map((c) => [c.name, []])) };
+  // declared covariates: each subject's own; for the draws' typical subject, each effect's reference (or level)
+  const typical = Object.fromEntries(effectsOf(structure).map((e) => [e.covariate, e.reference ?? e.level ?? 0]));
+  let covs: Readonly<Record<string, number>> = typical;
   const point = packTheta(fit.population, structure);
   const lower = choleskyLower(fit.population.omega);
   const add = (dose: number, bw: number, comed: number, z: readonly number[], theta: readonly number[]): void => {
     rows.dose.push(dose); rows.bw.push(bw); rows.comed.push(comed); rows.z.push(...z); rows.theta.push(...theta);
+    for (const [name, xs] of Object.entries(rows.extra)) xs.push(covs[name] ?? NaN);
   };
   trial.subjects.forEach((s, i) => {
     const z = standardNormalOf(fit.individual[i]?.eta ?? [], lower);
+    covs = s.covariates ?? {};
     for (const d of doses) add(d, s.bwKg, s.comed, z, point);
   });
+  covs = typical;
   const zero = new Array<number>(structure.etaNames.length).fill(0);
   for (const theta of draws) for (const d of doses) add(d, 70, 0, zero, theta);
   return rows;
@@ -57,7 +64,7 @@ async function countNonFinite(grid: RegimenGrid, rows: Rows, structure: Structur
   try {
     const B = rows.dose.length;
     const t = (xs: number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
-    const out = await session.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z, [B, structure.etaNames.length]), theta: t(rows.theta, [B, thetaSize(structure)]) });
+    const out = await session.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z, [B, structure.etaNames.length]), theta: t(rows.theta, [B, thetaSize(structure)]), ...Object.fromEntries(Object.entries(rows.extra).map(([n, xs]) => [n, t(xs, [B])])) });
     let bad = 0;
     let total = 0;
     for (const name of ['pd', 'conc']) {

@@ -19,6 +19,7 @@ import { readTrial, trialCovariates } from '../../models/ingest/trial.js';
 import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
 import { sobolDimensionsNeeded } from '../../worker/population/draw-sobol.js';
+import { compileCovariatePriors } from './covariate-priors.js';
 import { sobolDimensions } from '../../worker/rng/sobol.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
@@ -76,6 +77,13 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       checkSafetyAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
+    }
+    // the covariates the scenario's models take beyond dose, BW, COMED (declared covariate effects)
+    const taken = [...new Set(regimens.flatMap((rg) => [...models.values()].find((m) => m.card.sha256 === rg.modelSha256)?.card.inputs.covariates.slice(3) ?? []))];
+    if (taken.length > 0 || sc.population.covariates !== undefined) {
+      const c = compileCovariatePriors(sc.population.covariates, taken, population.trialValues, `${scenarioPath}: scenarios[${i}].population.covariates`);
+      population.spec = { ...population.spec, covariates: c.priors };
+      population.label = `${population.label}; ${c.label}`;
     }
     scenarios.push({
       name: sc.name,
@@ -141,9 +149,9 @@ async function compilePopulation(
   index: number,
   dataHashes: Record<string, string>,
   confinePath?: (path: string, field: string) => Promise<string>,
-): Promise<{ spec: PopulationSpec; label: string }> {
+): Promise<{ spec: PopulationSpec; label: string; trialValues?: Record<string, number[]> }> {
   const pop = sc.population;
-  let trial: { bwKg: number[]; comed: number[]; rate: number; source: string } | undefined;
+  let trial: { bwKg: number[]; comed: number[]; rate: number; source: string; values: Record<string, number[]> } | undefined;
   if (pop.subjects_source !== undefined) {
     const source = resolve(baseDir, pop.subjects_source);
     await confinePath?.(source, `${scenarioPath}: scenarios[${index}].population.subjects_source`);
@@ -156,7 +164,10 @@ async function compilePopulation(
     });
     const covs = trialCovariates(t);
     const comed: number[] = covs.map((c) => c.comed);
-    trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source };
+    // every numeric covariate every subject has, for resampled covariate priors
+    const names = [...new Set(t.subjects.flatMap((s) => Object.keys(s.covariates ?? {})))].filter((n) => t.subjects.every((s) => s.covariates?.[n] !== undefined));
+    const values = Object.fromEntries(names.map((n) => [n, t.subjects.map((s) => s.covariates![n]!)]));
+    trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source, values };
     dataHashes[source] = sha256Hex(await readFile(source));
     // the spec decides how the trial's bytes are read, so it is part of the run too
     if (specPath !== undefined) dataHashes[specPath] = sha256Hex(await readFile(specPath));
@@ -198,10 +209,11 @@ async function compilePopulation(
   }
   const counts = `${sc.subjects} subjects x ${sc.replicates} replicates`;
   // philox is the default and stays out of the spec, so a scenario without the option keeps its run id
+  const values = trial === undefined ? {} : { trialValues: trial.values };
   if (pop.sampler === 'sobol') {
-    return { spec: { bw, comed, subjects: sc.subjects, sampler: 'sobol' }, label: `${bwLabel}; ${comedLabel}; ${counts}; ${SOBOL_LABEL}` };
+    return { spec: { bw, comed, subjects: sc.subjects, sampler: 'sobol' }, label: `${bwLabel}; ${comedLabel}; ${counts}; ${SOBOL_LABEL}`, ...values };
   }
-  return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${counts}` };
+  return { spec: { bw, comed, subjects: sc.subjects }, label: `${bwLabel}; ${comedLabel}; ${counts}`, ...values };
 }
 
 /**

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CONCENTRATION_UNITS } from '../../worker/onnx/window-statistic.js';
 import { BODY_WEIGHT_MAX_KG, LIMITS } from './limits.js';
+import { CovariatePriorSchema } from './covariate-priors.js';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const kg = finite.positive().max(BODY_WEIGHT_MAX_KG, `must be <= ${BODY_WEIGHT_MAX_KG} kg (a body weight)`);
@@ -76,6 +77,11 @@ export const ScenarioSchema = z.strictObject({
      * worker/population/draw-sobol.ts); sobol is best with subjects a power of two
      */
     sampler: z.enum(['philox', 'sobol']).optional(),
+    /**
+     * priors of the covariates the models take beyond dose, BW and COMED (declared covariate effects);
+     * one not named is resampled from subjects_source jointly with the others (covariate-priors.ts)
+     */
+    covariates: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a covariate name'), CovariatePriorSchema).optional(),
   }),
   /** the card output the question reads: biomarker = outputs.pd (default), concentration = outputs.conc */
   endpoint: z.enum(['biomarker', 'concentration']).optional(),

@@ -17,6 +17,7 @@ import type { OmegaStructure } from './mstep-random-effects.js';
 import { parameterTable, type ParameterRow } from './summary.js';
 import { startValues } from './start-values.js';
 import { TWO_COMPARTMENT, type Structure, type StructureId } from '../structures/structure.js';
+import type { CovariateEffect } from '../structures/covariate-effects.js';
 
 export interface FitOptions {
   readonly seed: number;
@@ -44,6 +45,10 @@ export interface FitProgress {
 export interface FitResult {
   /** absent in fits written before the structure library: the 2-compartment structure */
   readonly structure?: StructureId;
+  /** declared covariate effects (covariate-effects.ts) the structure was fitted with; absent: none */
+  readonly covariateEffects?: readonly CovariateEffect[];
+  /** true: the declarations left out COMED on the baseline (held at 0) */
+  readonly holdComed?: boolean;
   readonly population: PopulationParameters;
   readonly start: PopulationParameters;
   /** standard errors on the natural scale: fixed effects, Omega's variances, residual sds */
@@ -166,6 +171,8 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   if (r !== null) notes.push(`importance-sampling refinement of the random effects (weakly informed: ${r.weak.join(', ') || 'none'}): -2LL ${r.minus2LLSaem.toFixed(2)} (SAEM) -> ${r.minus2LLRefined.toFixed(2)}, ${r.applied ? 'applied' : 'not applied'}`);
   const result: FitResult = {
     ...(model === TWO_COMPARTMENT ? {} : { structure: model.id }),
+    ...(model.covariateEffects === undefined ? {} : { covariateEffects: model.covariateEffects }),
+    ...(model.holdComed === true ? { holdComed: true } : {}),
     population,
     start,
     se: {

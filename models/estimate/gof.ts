@@ -26,8 +26,8 @@ export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: re
   const out: GofPoint[] = [];
   for (const s of trial.subjects) {
     const doses = simulatorDoses(s);
-    const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0), structure);
-    const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0), structure);
+    const typical = individualParameters(pop.fixed, s.bwKg, s.comed, new Array<number>(K_ETA).fill(0), structure, s.covariates);
+    const own = individualParameters(pop.fixed, s.bwKg, s.comed, byId.get(s.id) ?? new Array<number>(K_ETA).fill(0), structure, s.covariates);
     const pkT = s.pk.map((o) => o.timeH);
     const pdT = s.pd.map((o) => o.timeH);
     const [predPk, ipredPk] = [concentrations(typical, doses, pkT), concentrations(own, doses, pkT)];

@@ -15,6 +15,7 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import type { EstimationProblem, OutputSpec, RandomEffect, SubjectData } from './problem.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+import { covariateFeature, effectsOf } from '../structures/covariate-effects.js';
 
 export const OUTPUT_PK = 0;
 export const OUTPUT_PD = 1;
@@ -69,18 +70,23 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, 
   const pkTimes = trial.subjects.map((s) => s.pk.map((o) => o.timeH));
   const pdTimes = trial.subjects.map((s) => pdOf(s).map((o) => o.timeH));
   // a covariate the trial never varies cannot show its effect: its coefficient stays at its start value
-  const varies = (c: (typeof COVARIATE_EFFECTS)[number]): boolean => new Set(trial.subjects.map((s) => s[c.covariate])).size > 1;
+  const varies = (c: (typeof COVARIATE_EFFECTS)[number]): boolean => !structure.holdComed && new Set(trial.subjects.map((s) => s[c.covariate])).size > 1;
   const index = (name: FixedEffectName): number => thetaIndex(name, structure);
   const effects = COVARIATE_EFFECTS.filter((c) => index(c.theta) >= 0);
+  // declared effects (covariate-effects.ts): linear in their beta on the transformed scale
+  const declared = effectsOf(structure).map((e) => ({ e, at: structure.fixedEffects.findIndex((f) => f.name === e.name), values: Float64Array.from(trial.subjects, (s) => covariateFeature(e, s.covariates?.[e.covariate] ?? NaN)) }));
   const randomEffects: RandomEffect[] = structure.etaNames.map((name) => ({
     name,
     muIndex: index(name),
-    covariates: effects.filter((c) => c.eta === name && varies(c)).map((c) => ({
-      thetaIndex: index(c.theta),
-      values: Float64Array.from(trial.subjects, (s) => s[c.covariate]),
-    })),
+    covariates: [
+      ...effects.filter((c) => c.eta === name && varies(c)).map((c) => ({
+        thetaIndex: index(c.theta),
+        values: Float64Array.from(trial.subjects, (s) => s[c.covariate]),
+      })),
+      ...declared.filter((d) => d.e.parameter === name).map((d) => ({ thetaIndex: d.at, values: d.values })),
+    ],
   }));
-  // held: a covariate effect the trial cannot show
+  // held: a covariate effect the trial cannot show (or the declarations leave out)
   const fixedTheta = effects.filter((c) => !varies(c)).map((c) => index(c.theta));
   return {
     trial,
@@ -93,7 +99,7 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, 
     thetaBounds: THETA_BOUNDS.filter((b) => index(b.name) >= 0).map((b) => ({ index: index(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
     predict(s, theta, eta, out) {
       const subj = trial.subjects[s]!;
-      const p = individualParameters(fixedFromTheta(theta, structure), subj.bwKg, subj.comed, Array.from(eta), structure);
+      const p = individualParameters(fixedFromTheta(theta, structure), subj.bwKg, subj.comed, Array.from(eta), structure, subj.covariates);
       const nPk = pkTimes[s]!.length;
       if (nPk > 0) out.set(concentrations(p, doses[s]!, pkTimes[s]!), 0);
       if (pdTimes[s]!.length > 0) out.set(biomarker(p, doses[s]!, pdTimes[s]!, { relTol: pdRelTol }), nPk);

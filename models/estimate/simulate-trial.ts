@@ -32,7 +32,7 @@ export function simulateTrial(design: Trial, truth: PopulationParameters, seed: 
       return v;
     });
     etas.push(eta);
-    const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta, structure);
+    const p = individualParameters(truth.fixed, s.bwKg, s.comed, eta, structure, s.covariates);
     const doses = simulatorDoses(s);
     const conc = concentrations(p, doses, s.pk.map((o) => o.timeH));
     const resp = biomarker(p, doses, s.pd.map((o) => o.timeH));

@@ -154,7 +154,7 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
     const fixed = fixedOf(t);
     const out: number[] = [];
     active.forEach((s, i) => {
-      const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), pkBySubject[i]!);
+      const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], structure, s.covariates), doseList(s), pkBySubject[i]!);
       c.forEach((v) => out.push(Math.log(Math.max(v, 1e-300))));
     });
     return Float64Array.from(out);
@@ -216,7 +216,7 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
   const ic50 = ic50s.length > 0 ? logMedian(ic50s) : logMedian(inhibition.map((x) => x.c));
   const lambdaZ = logMedian(nca.map((n) => n.lambdaZ));
   const kout = onset.length > 0 ? Math.LN2 / Math.max(median(onset) ?? NaN, 1e-3) : lambdaZ;
-  set('R0', r0); set('BETA_COMED_R0', beta); set('KOUT', kout); set('IMAX', imax);
+  set('R0', r0); set('BETA_COMED_R0', structure.holdComed === true ? 0 : beta); set('KOUT', kout); set('IMAX', imax);
   set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
   // direct effect (no KOUT): the response's onset half-time is the effect compartment's delay instead
   if (structure.directEffect?.effectCompartment === true) set('KE0', kout);
@@ -229,7 +229,7 @@ export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT
     const fixed = fixedOf(t);
     const out: number[] = [];
     for (const s of pdSubjects) {
-      const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, [], structure), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
+      const r = biomarker(individualParameters(fixed, s.bwKg, s.comed, [], structure, s.covariates), doseList(s), s.pd.map((o) => o.timeH), { relTol: ESTIMATION_PD_REL_TOL });
       r.forEach((v) => out.push(v));
     }
     return Float64Array.from(out);

@@ -11,6 +11,8 @@ import { ALLOMETRY, REFERENCE_BW_KG, thetaSize } from '../structures/parameters.
 import type { EtaName, FixedEffectName } from '../structures/parameters.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import type { GraphWriter } from './graph-writer.js';
+import { attr, DataType } from '../../worker/onnx/graph-builder.js';
+import { effectsOf } from '../structures/covariate-effects.js';
 
 /**
  * Natural-scale [1, B] tensors of one subject per column (plus log IC50, used by the Hill term); a
@@ -33,7 +35,7 @@ const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance,
  * Inputs in subject-last layout: bwRow, comedRow [1, B]; etaT [K, B] (standard normal z, transposed);
  * thetaT [P_THETA, B] (transposed).
  */
-export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string }, structure: Structure = TWO_COMPARTMENT): IndividualTensors {
+export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string; covariateRows?: Readonly<Record<string, string>> }, structure: Structure = TWO_COMPARTMENT): IndividualTensors {
   const fixedIndex = (name: FixedEffectName): number => structure.fixedEffects.findIndex((f) => f.name === name);
   const ETA_NAMES = structure.etaNames;
   const K_ETA = ETA_NAMES.length;
@@ -64,6 +66,7 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
       const onR0 = w.mul(w.floats('r0_mask', [LOG_PARAMS.length, 1], LOG_PARAMS.map((p) => (p === 'R0' ? 1 : 0))), comedEffect, 'comed_on_r0');
       logP = w.add(w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p_iiv'), onR0, 'log_p');
     } else logP = w.add(w.add(theta, allometry, 'log_p_cov'), iiv, 'log_p');
+    if (effectsOf(structure).length > 0) logP = w.add(logP, declaredEffects(w, inputs, structure, LOG_PARAMS), 'log_p_declared');
     const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
     const get = (p: LogParam): string => (LOG_PARAMS.includes(p) ? (natural[LOG_PARAMS.indexOf(p)] ?? '') : '');
     const logIC50 = pd ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
@@ -73,4 +76,27 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
       R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'),
     };
   });
+}
+
+/**
+ * The declared covariate effects (covariate-effects.ts) as one [L, B] term added to log p: per effect
+ * beta (its theta column) times the feature of its covariate input row, placed on its parameter's row.
+ */
+function declaredEffects(w: GraphWriter, inputs: { thetaT: string; covariateRows?: Readonly<Record<string, string>> }, structure: Structure, params: readonly LogParam[]): string {
+  let sum = '';
+  effectsOf(structure).forEach((e, i) => {
+    const x = inputs.covariateRows?.[e.covariate];
+    if (x === undefined) throw new RangeError(`graph: covariate input ${e.covariate} (effect ${e.name}) was not given`);
+    const at = structure.fixedEffects.findIndex((f) => f.name === e.name);
+    const beta = w.slice(inputs.thetaT, 0, at, at + 1, `beta_${i}`);
+    const feature = e.form === 'power'
+      ? w.sub(w.op('Log', [x], `log_cov_${i}`), w.scalar(`log_ref_${i}`, Math.log(e.reference ?? NaN)), `feature_${i}`)
+      : e.form === 'exponential'
+        ? w.sub(x, w.scalar(`ref_${i}`, e.reference ?? NaN), `feature_${i}`)
+        : w.op('Cast', [w.op('Equal', [x, w.scalar(`level_${i}`, e.level ?? NaN)], `is_level_${i}`)], `feature_${i}`, { to: attr.int(DataType.FLOAT) });
+    const mask = w.floats(`effect_mask_${i}`, [params.length, 1], params.map((p) => (p === e.parameter ? 1 : 0)));
+    const term = w.mul(mask, w.mul(beta, feature, `effect_${i}`), `effect_on_p_${i}`);
+    sum = sum === '' ? term : w.add(sum, term, `effects_${i}`);
+  });
+  return sum;
 }

@@ -17,6 +17,7 @@ import type { PopulationParameters } from '../structures/parameters.js';
 import { REGIMEN_GRIDS } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
 import { buildTrajectoryGraph, OUTPUTS } from './trajectory-graph.js';
+import { covariateInputs } from '../structures/covariate-effects.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 export const POPULATION_MODEL_VERSION = '1.0.0';
@@ -77,7 +78,9 @@ export function populationArtifact(
     regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
     time_grid_h: [...grid.timesH],
     inputs: {
-      covariates: ['dose', 'bw', 'comed'],
+      covariates: ['dose', 'bw', 'comed', ...covariateInputs(structure).map((c) => c.name)],
+      // declared covariate effects' inputs: what each is and its unit (covariate-effects.ts)
+      ...(covariateInputs(structure).length === 0 ? {} : { covariate_info: covariateInputs(structure).map((c) => ({ name: c.name, kind: c.kind, unit: c.unit })) }),
       eta: { dim: structure.etaNames.length, distribution: 'standard-normal', names: [...structure.etaNames] },
       theta: { dim: thetaSize(structure), names: thetaNames(structure), draws: checkedDraws(pop, draws, structure) },
     },

@@ -10,6 +10,7 @@ import type { ModelProto } from 'onnx-buf';
 import { attr, DataType, graph, model, valueInfo } from '../../worker/onnx/graph-builder.js';
 import { thetaSize } from '../structures/parameters.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+import { covariateInputs } from '../structures/covariate-effects.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
@@ -27,11 +28,13 @@ export const OUTPUTS = { pd: 'pd', conc: 'conc' } as const;
 export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = TWO_COMPARTMENT): ModelProto {
   const T = grid.timesH.length;
   const w = new GraphWriter();
-  for (const name of ['dose', 'bw', 'comed', 'eta', 'theta']) w.fresh(name, true);
+  const extra = covariateInputs(structure).map((c) => c.name);
+  for (const name of ['dose', 'bw', 'comed', ...extra, 'eta', 'theta']) w.fresh(name, true);
   // subjects on the last axis throughout (see individual.ts)
   const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
-  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta') }, structure);
+  const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
+  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
   const modes = structure.route === 'iv'
     ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
     : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
@@ -48,6 +51,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
       valueInfo('dose', DataType.FLOAT, ['B']),
       valueInfo('bw', DataType.FLOAT, ['B']),
       valueInfo('comed', DataType.FLOAT, ['B']),
+      ...extra.map((c) => valueInfo(c, DataType.FLOAT, ['B'])),
       valueInfo('eta', DataType.FLOAT, ['B', structure.etaNames.length]),
       valueInfo('theta', DataType.FLOAT, ['B', thetaSize(structure)]),
     ],

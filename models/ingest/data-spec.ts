@@ -14,6 +14,9 @@
  *   missing: [".", "NA", -99]  # field values that mean "missing"
  *   time_unit: h               # or d (times and II are converted to hours)
  *   blq: m3                    # BLQ-flagged rows: kept for the M3 likelihood (default), or drop
+ *   covariate_effects:         # declared effects fitted on the structure's parameters (covariate-effects.ts)
+ *     - { parameter: CL, covariate: CRCL, form: power, reference: 100 }   # CL (CRCL/100)^beta
+ *     - { parameter: R0, covariate: COMED, form: categorical, level: 1 }  # R0 exp(beta [COMED = 1])
  */
 import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
@@ -41,6 +44,16 @@ export const DataSpecSchema = z.strictObject({
   missing: z.array(z.union([z.string(), z.number()])).optional(),
   time_unit: z.enum(['h', 'd']).optional(),
   blq: z.enum(['m3', 'drop']).optional(),
+  covariate_effects: z.array(z.strictObject({
+    parameter: z.string().min(1),
+    covariate: z.string().min(1),
+    /** power: P (x / ref)^beta; exponential: P exp(beta (x - ref)); categorical: P exp(beta [x = level]) */
+    form: z.enum(['power', 'exponential', 'categorical']),
+    /** continuous forms: the reference value (default: the covariate's reference, its median) */
+    reference: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+    /** categorical: the level whose effect is estimated (against the reference level) */
+    level: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
+  })).optional(),
 });
 
 export type DataSpecInput = z.infer<typeof DataSpecSchema>;
@@ -69,6 +82,18 @@ export interface DataSpec {
   readonly missing: readonly string[];
   readonly timeUnit: 'h' | 'd';
   readonly blq: 'm3' | 'drop';
+  /** declared covariate effects (resolved against the trial by structures/covariate-effects.ts); undefined = the default (COMED on the baseline) */
+  readonly covariateEffects?: readonly CovariateEffectDeclaration[];
+}
+
+export interface CovariateEffectDeclaration {
+  readonly parameter: string;
+  readonly covariate: string;
+  readonly form: 'power' | 'exponential' | 'categorical';
+  readonly reference?: number;
+  readonly level?: number;
+  /** where it was declared, for messages: `SPEC: covariate_effects[i]` */
+  readonly at: string;
 }
 
 export const DEFAULT_MISSING = ['.', 'NA'] as const;
@@ -112,5 +137,13 @@ export function parseDataSpec(text: string, path: string): DataSpec {
     missing: s.missing === undefined ? DEFAULT_MISSING : s.missing.map(String),
     timeUnit: s.time_unit ?? 'h',
     blq: s.blq ?? 'm3',
+    ...(s.covariate_effects === undefined ? {} : {
+      covariateEffects: s.covariate_effects.map((e, i) => ({
+        parameter: e.parameter, covariate: e.covariate, form: e.form,
+        ...(e.reference === undefined ? {} : { reference: e.reference }),
+        ...(e.level === undefined ? {} : { level: e.level }),
+        at: `${path}:${lineOfPath(doc, lines, ['covariate_effects', i])}: covariate_effects[${i}]`,
+      })),
+    }),
   };
 }

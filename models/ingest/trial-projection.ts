@@ -42,9 +42,14 @@ export function trialFromDataset(d: Dataset): Trial {
     if (cm !== 0 && cm !== 1) throw inputError({ file, line, column: comed?.column ?? 'COMED', expected: '0 or 1', found: `'${String(cm)}'` });
     const arm = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
     if (typeof arm !== 'number' || !(arm >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: 'a nominal dose (a number >= 0 mg)', found: `'${String(arm)}'` });
-    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, d.spec.source, layout), firstLine: s.firstLine, lastLine: s.lastLine };
+    const covariates = Object.fromEntries(Object.entries(s.covariates).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, d.spec.source, layout), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
   });
-  return { file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout };
+  return {
+    file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
+    covariates: d.covariates,
+    ...(d.spec.covariateEffects === undefined ? {} : { covariateEffects: d.spec.covariateEffects }),
+  };
 }
 
 function events(s: DatasetSubject, file: string, specSource: string, layout: ProjectionLayout) {

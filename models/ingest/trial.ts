@@ -5,7 +5,8 @@
  * Anything the model cannot take is a located error here, never silently dropped
  * (trial-projection.ts).
  */
-import { NO_SPEC, type DataSpec } from './data-spec.js';
+import { NO_SPEC, type CovariateEffectDeclaration, type DataSpec } from './data-spec.js';
+import type { CovariateInfo } from './covariates.js';
 import { parseDataset, readDataset } from './dataset.js';
 import { DVID_PK, type Dvid } from './schema.js';
 import { trialFromDataset } from './trial-projection.js';
@@ -50,6 +51,8 @@ export interface Subject {
   /** DVID 2 observations with MDV=0, time-ordered */
   readonly pd: readonly Observation[];
   readonly excluded: readonly ExcludedObservation[];
+  /** every numeric covariate of the subject by name (declared covariate effects read them; absent in hand-built trials) */
+  readonly covariates?: Readonly<Record<string, number>>;
   readonly firstLine: number;
   readonly lastLine: number;
 }
@@ -62,6 +65,10 @@ export interface Trial {
   readonly subjects: readonly Subject[];
   /** compartments the file uses (null where the CMT column is absent or the record type never occurs) */
   readonly layout: CmtLayout;
+  /** the dataset's covariates (kind, reference, unit, range or levels) */
+  readonly covariates?: readonly CovariateInfo[];
+  /** the spec's `covariate_effects` (absent: the default, COMED on the baseline) */
+  readonly covariateEffects?: readonly CovariateEffectDeclaration[];
 }
 
 export interface CmtLayout {

@@ -13,6 +13,7 @@
  */
 
 import type { Structure } from './structure.js';
+import { covariateShift } from './covariate-effects.js';
 
 export const REFERENCE_BW_KG = 70;
 export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
@@ -149,35 +150,41 @@ export function unpackTheta(theta: readonly number[], s: ThetaLayout = NAMESPACE
 
 /** The full natural-scale record: the structure's parameters from `value` (name, layout index), the others at their neutral value. */
 export function fixedRecord(s: ThetaLayout, value: (name: FixedEffectName, index: number) => number): FixedEffects {
-  return Object.fromEntries(FIXED_EFFECTS.map((f) => {
+  const record = Object.fromEntries(FIXED_EFFECTS.map((f) => {
     const i = s.fixedEffects.findIndex((g) => g.name === f.name);
     return [f.name, i >= 0 ? value(f.name, i) : (s.absent[f.name] ?? NaN)];
-  })) as FixedEffects;
+  }));
+  // declared covariate effects' coefficients (covariate-effects.ts) follow the namespace, by their own names
+  s.fixedEffects.forEach((g, i) => { if (!(g.name in record)) record[g.name] = value(g.name, i); });
+  return record as FixedEffects;
 }
 
 /**
  * Individual parameters from typical values, covariates and eta (log-scale deviations, ETA_NAMES order).
  * A one-compartment structure has no peripheral compartment: Q = 0 (the simulator is exact there).
  */
-export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[], structure?: Structure): IndividualParameters {
+export function individualParameters(fixed: FixedEffects, bwKg: number, comed: number, eta: readonly number[], structure?: Structure, covariates?: Readonly<Record<string, number>>): IndividualParameters {
   const names: readonly EtaName[] = structure?.etaNames ?? ETA_NAMES;
+  // declared covariate effects add beta * feature to log P (covariate-effects.ts); none: 0 exactly
+  const shift = structure?.covariateEffects === undefined ? {} : covariateShift(structure, (n) => (fixed as Readonly<Record<string, number>>)[n] ?? NaN, covariates);
   const e = (name: EtaName): number => {
     const i = names.indexOf(name);
-    return i < 0 ? 0 : (eta[i] ?? 0);
+    return (i < 0 ? 0 : (eta[i] ?? 0)) + (shift[name] ?? 0);
   };
+  const x = (name: FixedEffectName): number => (shift[name] === undefined ? 1 : Math.exp(shift[name]));
   const w = bwKg / REFERENCE_BW_KG;
   const R0 = fixed.R0 * Math.exp(fixed.BETA_COMED_R0 * comed + e('R0'));
   const KOUT = fixed.KOUT * Math.exp(e('KOUT'));
   return {
     CL: fixed.CL * w ** ALLOMETRY.clearance * Math.exp(e('CL')),
     V1: fixed.V1 * w ** ALLOMETRY.volume * Math.exp(e('V1')),
-    Q: structure?.compartments === 1 ? 0 : fixed.Q * w ** ALLOMETRY.clearance,
-    V2: fixed.V2 * w ** ALLOMETRY.volume,
+    Q: structure?.compartments === 1 ? 0 : fixed.Q * w ** ALLOMETRY.clearance * x('Q'),
+    V2: fixed.V2 * w ** ALLOMETRY.volume * x('V2'),
     KA: fixed.KA * Math.exp(e('KA')),
     R0, KOUT, KIN: R0 * KOUT,
     IMAX: fixed.IMAX,
     IC50: fixed.IC50 * Math.exp(e('IC50')),
-    GAMMA: fixed.GAMMA,
-    ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 : Infinity } }),
+    GAMMA: fixed.GAMMA * x('GAMMA'),
+    ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
   };
 }

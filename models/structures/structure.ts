@@ -18,6 +18,8 @@
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
+import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
+import type { Trial } from '../ingest/trial.js';
 
 export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId;
 
@@ -44,6 +46,10 @@ export interface Structure {
   readonly etaNames: readonly EtaName[];
   /** the neutral natural-scale value of each namespace parameter the structure lacks */
   readonly absent: Readonly<Partial<Record<FixedEffectName, number>>>;
+  /** declared covariate effects (covariate-effects.ts): their coefficients end `fixedEffects` */
+  readonly covariateEffects?: readonly CovariateEffect[];
+  /** true: the declarations leave out COMED on the baseline, so BETA_COMED_R0 is held at 0 */
+  readonly holdComed?: boolean;
 }
 
 /**
@@ -150,8 +156,9 @@ export function structureById(id: string, field = '--structure'): Structure {
 }
 
 /** The structure a fit (fit.json `fit`) was made with: absent means the 2-compartment one. */
-export function structureOfFit(fit: { readonly structure?: string }): Structure {
-  return fit.structure === undefined ? TWO_COMPARTMENT : structureById(fit.structure, 'fit.structure');
+export function structureOfFit(fit: { readonly structure?: string; readonly covariateEffects?: readonly CovariateEffect[]; readonly holdComed?: boolean }): Structure {
+  const s = fit.structure === undefined ? TWO_COMPARTMENT : structureById(fit.structure, 'fit.structure');
+  return withCovariateEffects(s, fit.covariateEffects ?? [], fit.holdComed !== true);
 }
 
 /** True when the structure has this parameter (it is estimated and reported). */
@@ -165,4 +172,11 @@ export function parseStructures(text: string | undefined, field = '--structure')
   const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
   if (repeated !== undefined) throw new InputError(`${field} "${text}": ${repeated} is named twice`, { details: { field, value: text } });
   return ids.map((id) => structureById(id, field));
+}
+
+/** Structure `id` with the trial's declared covariate effects (its spec's `covariate_effects:`; none: the structure itself). */
+export function structureForTrial(trial: Trial, id: string, field = '--structure'): Structure {
+  const s = structureById(id, field);
+  const { effects, comedOnBaseline } = resolveCovariateEffects(trial.covariateEffects, trial.covariates ?? [], trial.subjects, s);
+  return withCovariateEffects(s, effects, comedOnBaseline);
 }

@@ -15,6 +15,8 @@ export interface Rows {
   comed: number[];
   z: number[][];
   theta: number[][];
+  /** covariate inputs after dose, bw, comed (declared covariate effects), by name */
+  extra?: Record<string, number[]>;
 }
 
 /** Runs the bare graph: pd (absent for a PK-only graph: empty) and conc [B, T]. */
@@ -25,6 +27,7 @@ export async function runGraph(bytes: Uint8Array, rows: Rows, structure: Structu
   const out = await s.run({
     dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]),
     eta: t(rows.z.flat(), [B, structure.etaNames.length]), theta: t(rows.theta.flat(), [B, thetaSize(structure)]),
+    ...Object.fromEntries(Object.entries(rows.extra ?? {}).map(([n, xs]) => [n, t(xs, [B])])),
   });
   await s.release();
   return { pd: (out['pd']?.data as Float32Array | undefined) ?? new Float32Array(), conc: out['conc']?.data as Float32Array };
@@ -36,7 +39,8 @@ export function subjectOf(rows: Rows, b: number, structure: Structure = TWO_COMP
   const z = (rows.z[b] ?? []).map(Math.fround);
   const K = structure.etaNames.length;
   const eta = structure.etaNames.map((_, i) => z.reduce((s, zj, j) => s + (L[i * K + j] ?? 0) * zj, 0));
-  return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta, structure);
+  const covariates = Object.fromEntries(Object.entries(rows.extra ?? {}).map(([n, xs]) => [n, Math.fround(xs[b] ?? NaN)]));
+  return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta, structure, covariates);
 }
 
 /** n rows: log-uniform doses over the regimen's range (or `doses`), BW 40-140 kg, COMED 0/1, z ~ N(0, 1), draws in turn. */

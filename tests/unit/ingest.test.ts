@@ -145,7 +145,14 @@ test('tolerated layout variations: CRLF, BOM, blank lines, spaces, column order,
   assert.equal(t.subjects[0]?.doses.length, 1);
   assert.deepEqual(t.layout, { doseCmt: null, pkCmt: null, pdCmt: null });
   assert.equal(parseTrial(mutate(3, { BW: '60.0' }), 'fx.csv').subjects[0]?.bwKg, 60);
-  assert.deepEqual(parseTrial(csv(BASE, HEADER.toLowerCase()), 'fx.csv'), { ...parseTrial(csv(BASE), 'fx.csv') });
+  // the same trial; only the covariates keep the file's own names (bw, comed, dose)
+  const modelled = (t: ReturnType<typeof parseTrial>) => ({
+    ...t, covariates: undefined,
+    subjects: t.subjects.map((x) => ({ ...x, covariates: Object.fromEntries(Object.entries(x.covariates ?? {}).map(([k, v]) => [k.toUpperCase(), v])) })),
+  });
+  const lower = parseTrial(csv(BASE, HEADER.toLowerCase()), 'fx.csv');
+  assert.deepEqual(modelled(lower), modelled(parseTrial(csv(BASE), 'fx.csv')));
+  assert.deepEqual(lower.covariates?.map((c) => c.name), ['bw', 'comed', 'dose']);
 });
 
 test('records NONMEM accepts and the old reader refused: replicate samples, EVID 2, AMT on observations, WT for BW', () => {

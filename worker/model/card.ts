@@ -55,6 +55,8 @@ export const ModelCardSchema = z.strictObject({
   inputs: z.strictObject({
     /** ordered float32 [B] covariate inputs; the first three are always dose (mg), bw (kg), comed (0/1) */
     covariates: z.array(z.string()).min(3),
+    /** the covariates after the first three (a fitted model's declared covariate effects): kind and unit, in order */
+    covariate_info: z.array(z.strictObject({ name: z.string().min(1), kind: z.enum(['continuous', 'categorical']), unit: z.string().nullable() })).optional(),
     eta: EtaSpecSchema.optional(),
     theta: ThetaSpecSchema.optional(),
   }),

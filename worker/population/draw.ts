@@ -18,6 +18,7 @@ import { philox4x32_10Into } from '../rng/philox.js';
 import { isUint32 } from '../rng/scenario-key.js';
 import { firstNormal, normalPairInto, uniformFromWords } from '../rng/uniform.js';
 import { drawSobolSubjects } from './draw-sobol.js';
+import { assertCovariatePriors, drawCovariates } from './covariate-draw.js';
 import { Stream } from './prior.js';
 import type { BwPrior, ComedPrior, Population, PopulationKey, PopulationSpec } from './prior.js';
 
@@ -111,6 +112,10 @@ export function assertPopulationSpec(spec: PopulationSpec): void {
   const sampler: unknown = spec.sampler;
   if (sampler !== undefined && sampler !== 'philox' && sampler !== 'sobol') {
     invalid('population.sampler', `population.sampler (${String(sampler)}) must be one of philox, sobol`, sampler);
+  }
+  if (spec.covariates !== undefined) {
+    if (sampler === 'sobol') invalid('population.sampler', 'population.sampler sobol draws dose, BW, COMED and eta only: use philox with population.covariates', sampler);
+    assertCovariatePriors(spec.covariates, spec.bw.kind === 'resample' ? spec.bw.subjectBwKg.length : undefined);
   }
 }
 
@@ -237,5 +242,13 @@ export function drawSubjects(
   }
 
   fillEta(seed, scenario, replicate, first, count, etaDim, eta);
-  return { bwKg, comed, eta, etaDim };
+  if (spec.covariates === undefined) return { bwKg, comed, eta, etaDim };
+  const indexOf = (nTrial: number): Uint32Array => {
+    if (trialIndex === undefined) {
+      trialIndex = new Uint32Array(count);
+      fillTrialIndex(seed, scenario, replicate, first, nTrial, trialIndex);
+    }
+    return trialIndex;
+  };
+  return { bwKg, comed, eta, etaDim, covariates: drawCovariates(seed, scenario, replicate, first, count, spec.covariates, indexOf) };
 }

@@ -29,9 +29,32 @@ export type ComedPrior =
  */
 export type Sampler = 'philox' | 'sobol';
 
+/**
+ * The prior of one more covariate a model takes (a fitted model's declared covariate effects, drawn by
+ * covariate-draw.ts). `clip` bounds continuous draws; `resampled` takes the value of the trial subject
+ * drawn for the subject (the same resample index as a resampled BW, so covariates keep their joint
+ * distribution), times `scale`, times exp(sigma z).
+ */
+export type CovariatePrior =
+  | { readonly kind: 'fixed'; readonly value: number }
+  | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
+  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number; readonly clip?: readonly [number, number] }
+  | { readonly kind: 'lognormal'; readonly median: number; readonly sigma: number; readonly clip?: readonly [number, number] }
+  | { readonly kind: 'bernoulli'; readonly p: number }
+  | { readonly kind: 'categorical'; readonly levels: readonly number[]; readonly p: readonly number[] }
+  | { readonly kind: 'resampled'; readonly values: readonly number[]; readonly sigma: number; readonly scale: number; readonly clip?: readonly [number, number] };
+
+export interface NamedCovariatePrior {
+  /** the model card's input name */
+  readonly name: string;
+  readonly prior: CovariatePrior;
+}
+
 export interface PopulationSpec {
   readonly bw: BwPrior;
   readonly comed: ComedPrior;
+  /** covariates after dose, bw and comed, in stream order (absent: none; written only when present) */
+  readonly covariates?: readonly NamedCovariatePrior[];
   /** M, subjects per replicate */
   readonly subjects: number;
   /** absent: philox */
@@ -57,6 +80,8 @@ export const Stream = {
   resampleIndex: 2,
   eta: 3,
   sobolScramble: 4,
+  /** covariate i of PopulationSpec.covariates draws from stream covariateBase + i */
+  covariateBase: 16,
 } as const;
 
 /** One replicate's virtual population, struct-of-arrays, ready to become ONNX inputs. */
@@ -66,4 +91,6 @@ export interface Population {
   /** [M, K] row-major; standard-normal draws (the caller applies Omega if the card asks) */
   readonly eta: Float32Array;
   readonly etaDim: number;
+  /** PopulationSpec.covariates' values by name (absent when it names none) */
+  readonly covariates?: Readonly<Record<string, Float32Array>>;
 }
