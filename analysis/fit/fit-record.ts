@@ -103,8 +103,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
   const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit));
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
-  // (the model file has no section for declared covariate effects yet: such a fit writes none)
-  if (fit.covariateEffects !== undefined || fit.holdComed === true) return cards;
-  await writeOutput(join(r.outDir, 'model.yaml'), modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } }));
+  // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
+  const model = modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
+  if (model !== null) await writeOutput(join(r.outDir, 'model.yaml'), model);
   return cards;
 }

@@ -14,6 +14,7 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
+import { effectName, effectTargets, withCovariateEffects, type CovariateEffect } from '../structures/covariate-effects.js';
 import { ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
@@ -27,7 +28,8 @@ export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Str
   'one-compartment-iv': ONE_COMPARTMENT_IV,
   'two-compartment-iv': TWO_COMPARTMENT_IV,
 };
-export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n] === s) ?? STRUCTURES[0];
+/** The model file's name of a structure; undefined for a structure the file format cannot name yet (direct-effect PD). */
+export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] | undefined => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n].id === s.id);
 export const SIGMA_NAMES = ['pk_additive', 'pk_proportional', 'pd_additive'] as const;
 const SIGMA_KEYS = { pk_additive: 'pkAdditive', pk_proportional: 'pkProportional', pd_additive: 'pdAdditive' } as const;
 
@@ -36,7 +38,8 @@ const matrix = z.array(z.array(finite).min(1)).min(1);
 const thetaEntry = z.strictObject({ value: finite, unit: z.string().optional() });
 /** `estimate`: the value on the covariance's scale, where the file states it (checked against theta/omega/sigma) */
 const covParameter = z.union([
-  z.strictObject({ theta: z.enum(FIXED_EFFECTS.map((f) => f.name) as [FixedEffectName, ...FixedEffectName[]]), estimate: finite.optional() }),
+  // a structure parameter, or a covariate effect's coefficient (BETA_...; checked against covariate_effects below)
+  z.strictObject({ theta: z.string().min(1), estimate: finite.optional() }),
   z.strictObject({ omega: z.tuple([z.enum(ETA_NAMES), z.enum(ETA_NAMES)]), estimate: finite.optional() }),
   z.strictObject({ sigma: z.enum(SIGMA_NAMES), estimate: finite.optional() }),
 ]);
@@ -50,6 +53,16 @@ export const ModelFileSchema = z.strictObject({
   omega: z.strictObject({ structure: z.enum(['diagonal', 'block']), names: z.array(z.enum(ETA_NAMES)), matrix }),
   // pd_additive: the PK/PD structures only
   sigma: z.strictObject({ pk_additive: finite.min(0), pk_proportional: finite.min(0), pd_additive: finite.min(0).optional() }),
+  /** covariate effects on the structure's log-scale parameters (models/structures/covariate-effects.ts), each with its coefficient */
+  covariate_effects: z.array(z.strictObject({
+    parameter: z.string().min(1),
+    covariate: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a covariate name: a letter, then letters, digits or "_"'),
+    form: z.enum(['power', 'exponential', 'categorical']),
+    reference: finite.optional(),
+    level: finite.optional(),
+    unit: z.string().nullable().optional(),
+    value: finite,
+  })).optional(),
   covariance: z.union([
     z.strictObject({ scale: z.enum(['estimation', 'natural']), parameters: z.array(covParameter).min(1), matrix }),
     z.strictObject({
@@ -66,6 +79,8 @@ export type CovarianceParameter = z.infer<typeof covParameter>;
 export interface ImportedModel extends EstimateWithCovariance {
   readonly file: ModelFile;
   readonly structure: StructureId;
+  /** the file's covariate effects, as the structure takes them (absent: none) */
+  readonly covariateEffects?: readonly CovariateEffect[];
   readonly draws: number;
   readonly seed: number;
 }
@@ -88,7 +103,9 @@ export function parseModelFile(
     throw at((issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p)), message);
   }
   const m = parsed.data;
-  const structure = STRUCTURE_OF_NAME[m.structure];
+  const effects = (m.covariate_effects ?? []).map((e, i) => checkedEffect(e, i, STRUCTURE_OF_NAME[m.structure], m.structure, at));
+  effects.forEach((e, i) => { if (effects.findIndex((x) => x.name === e.name) !== i) throw at(['covariate_effects', i], `${e.name} is declared twice`); });
+  const structure = withCovariateEffects(STRUCTURE_OF_NAME[m.structure], effects);
   const etas = structure.etaNames;
   // OMEGA: over the structure's etas in order, square, symmetric, positive definite
   if (m.omega.names.join(',') !== etas.join(',')) throw at(['omega', 'names'], `expected the structure's etas in order: [${etas.join(', ')}]`);
@@ -104,7 +121,10 @@ export function parseModelFile(
   if (structure.pd && m.sigma.pd_additive === undefined) throw at(['sigma', 'pd_additive'], `missing: structure ${m.structure} has a biomarker with additive error`);
   if (!structure.pd && m.sigma.pd_additive !== undefined) throw at(['sigma', 'pd_additive'], `structure ${m.structure} has no biomarker`);
   const population: PopulationParameters = {
-    fixed: Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.absent[f.name] ?? NaN])) as PopulationParameters['fixed'],
+    fixed: Object.fromEntries([
+      ...FIXED_EFFECTS.map((f) => [f.name, m.theta[f.name]?.value ?? structure.absent[f.name] ?? NaN]),
+      ...(m.covariate_effects ?? []).map((e, i) => [effects[i]!.name, e.value]),
+    ]) as PopulationParameters['fixed'],
     omega: m.omega.matrix,
     sigma: { pkAdditive: m.sigma.pk_additive, pkProportional: m.sigma.pk_proportional, pdAdditive: m.sigma.pd_additive ?? 0 },
   };
@@ -123,7 +143,7 @@ export function parseModelFile(
   }
   const seen = new Set<string>();
   listed.forEach((p, i) => {
-    if ('theta' in p && !uses(structure, p.theta)) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no ${p.theta}`);
+    if ('theta' in p && !structure.fixedEffects.some((f) => f.name === p.theta)) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no ${p.theta}${effects.length === 0 ? '' : ` (nor do its covariate_effects: ${effects.map((e) => e.name).join(', ')})`}`);
     const eta = 'omega' in p ? p.omega.find((n) => !etas.includes(n)) : undefined;
     if (eta !== undefined) throw at(['covariance', 'parameters', i], `structure ${m.structure} has no eta on ${eta}`);
     const key = JSON.stringify(p);
@@ -135,18 +155,18 @@ export function parseModelFile(
     const e = estimatedParameter(p, population, structure);
     if (p.estimate === undefined) return e;
     // the file's own value on the covariance's scale must be the model's; on the estimation scale it is used as is (exact round trip)
-    const section = natural && e.group === 'theta' ? population.fixed[(p as { theta: FixedEffectName }).theta] : e.value;
+    const section = natural && e.group === 'theta' ? population.fixed[(p as { theta: string }).theta as FixedEffectName] : e.value;
     if (Math.abs(p.estimate - section) > 1e-6 * Math.max(1, Math.abs(section))) {
       throw at(['covariance', 'parameters', i], `estimate ${p.estimate} disagrees with the model's ${e.name} (${section} on the ${m.covariance.scale} scale)`);
     }
     return natural && e.group === 'theta' ? e : { ...e, value: p.estimate };
   });
-  const jac = parameters.map((p, i) => (natural && p.group === 'theta' ? transformSlope(listed[i] as { theta: FixedEffectName }, population) : 1));
+  const jac = parameters.map((p, i) => (natural && p.group === 'theta' ? transformSlope(listed[i] as { theta: string }, population) : 1));
   const matrixEst = cov.map((row, i) => row.map((v, j) => v * (jac[i] ?? 1) * (jac[j] ?? 1)));
   if (cov.some((row, i) => row.some((v, j) => Math.abs(v - (cov[j]?.[i] ?? NaN)) > 1e-9 * Math.max(1, Math.abs(v))))) throw at(['covariance'], 'the covariance of the estimates is not symmetric');
   const covMin = minEigenvalue(matrixEst);
   if (covMin < -1e-9 * Math.max(...matrixEst.map((r, i) => Math.abs(r[i] ?? 0)))) throw at(['covariance'], `the covariance of the estimates is not positive semi-definite (smallest eigenvalue ${covMin.toPrecision(3)})`);
-  return { file: m, structure: structure.id, population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
+  return { file: m, structure: structure.id, ...(effects.length === 0 ? {} : { covariateEffects: effects }), population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
 }
 
 function checkSquare(m: readonly (readonly number[])[], n: number, fail: (msg: string) => InputError): void {
@@ -162,7 +182,8 @@ function minEigenvalue(m: readonly (readonly number[])[]): number {
 function estimatedParameter(p: CovarianceParameter, pop: PopulationParameters, structure: Structure): EstimatedParameter {
   if ('theta' in p) {
     const index = structure.fixedEffects.findIndex((f) => f.name === p.theta);
-    return { name: p.theta, group: 'theta', index: [index], value: toTransformed(p.theta, pop.fixed[p.theta]) };
+    const name = p.theta as FixedEffectName; // or a coefficient's name (identity transform)
+    return { name: p.theta, group: 'theta', index: [index], value: toTransformed(name, pop.fixed[name]) };
   }
   if ('omega' in p) {
     const [a, b] = p.omega.map((n) => structure.etaNames.indexOf(n)) as [number, number];
@@ -173,8 +194,18 @@ function estimatedParameter(p: CovarianceParameter, pop: PopulationParameters, s
 }
 
 /** d(transformed)/d(natural) at the estimate: 1/x for log, 1/(p(1-p)) for logit, 1 for identity (the delta method). */
-function transformSlope(p: { theta: FixedEffectName }, pop: PopulationParameters): number {
-  const x = pop.fixed[p.theta];
+function transformSlope(p: { theta: string }, pop: PopulationParameters): number {
+  const x = pop.fixed[p.theta as FixedEffectName];
   const t = FIXED_EFFECTS.find((f) => f.name === p.theta)?.transform;
   return t === 'log' ? 1 / x : t === 'logit' ? 1 / (x * (1 - x)) : 1;
+}
+
+/** A covariate effect of the file as the structure takes it (its parameter a log-scale one the structure has; form, reference and level consistent). */
+function checkedEffect(e: NonNullable<ModelFile['covariate_effects']>[number], i: number, s: Structure, name: string, at: (field: (string | number)[], message: string) => InputError): CovariateEffect {
+  if (!effectTargets(s).includes(e.parameter as FixedEffectName)) throw at(['covariate_effects', i, 'parameter'], `a log-scale parameter of structure ${name} (${effectTargets(s).join(', ')}), found "${e.parameter}"`);
+  if (e.form === 'categorical' && (e.level === undefined || e.reference !== undefined)) throw at(['covariate_effects', i], 'the categorical form takes a level and no reference');
+  if (e.form !== 'categorical' && (e.reference === undefined || e.level !== undefined)) throw at(['covariate_effects', i], `the ${e.form} form takes a reference and no level`);
+  if (e.form === 'power' && !((e.reference ?? 0) > 0)) throw at(['covariate_effects', i, 'reference'], 'the power form needs a reference > 0');
+  const base = { parameter: e.parameter as FixedEffectName, covariate: e.covariate, form: e.form, unit: e.unit ?? null };
+  return e.form === 'categorical' ? { name: effectName({ ...base, level: e.level! }), ...base, level: e.level! } : { name: effectName(base), ...base, reference: e.reference! };
 }

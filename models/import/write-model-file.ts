@@ -7,9 +7,13 @@ import { stringify } from 'yaml';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import { MODEL_FILE_SCHEMA, SIGMA_NAMES, nameOfStructure, type CovarianceParameter } from './model-file.js';
 import { structureOfFit } from '../structures/structure.js';
+import { effectsOf } from '../structures/covariate-effects.js';
 
-export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string {
+/** The model file's text; null for a structure the format cannot name yet (then no file is written). */
+export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string | null {
   const structure = structureOfFit(est);
+  const name = nameOfStructure(structure);
+  if (name === undefined) return null;
   const parameters: CovarianceParameter[] = est.covariance.parameters.map((p) => {
     const [a = 0, b = 0] = p.index;
     if (p.group === 'theta') return { theta: structure.fixedEffects[a]?.name ?? 'CL', estimate: p.value };
@@ -18,11 +22,18 @@ export function modelFileText(est: EstimateWithCovariance & { readonly structure
   });
   const doc = {
     schema: MODEL_FILE_SCHEMA,
-    structure: nameOfStructure(structure),
+    structure: name,
     source: o.source,
-    theta: Object.fromEntries(structure.fixedEffects.map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
+    theta: Object.fromEntries(structure.fixedEffects.filter((f) => !effectsOf(structure).some((e) => e.name === f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
     omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...structure.etaNames], matrix: est.population.omega.map((r) => [...r]) },
     sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, ...(structure.pd ? { pd_additive: est.population.sigma.pdAdditive } : {}) },
+    ...(effectsOf(structure).length === 0 ? {} : {
+      covariate_effects: effectsOf(structure).map((e) => ({
+        parameter: e.parameter, covariate: e.covariate, form: e.form,
+        ...(e.reference === undefined ? {} : { reference: e.reference }), ...(e.level === undefined ? {} : { level: e.level }),
+        unit: e.unit ?? null, value: (est.population.fixed as Readonly<Record<string, number>>)[e.name],
+      })),
+    }),
     covariance: { scale: 'estimation', parameters, matrix: est.covariance.matrix.map((r) => [...r]) },
     uncertainty: { draws: o.draws, seed: o.seed },
   };

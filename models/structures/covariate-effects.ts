@@ -51,8 +51,13 @@ export function covariateFeature(e: CovariateEffect, x: number): number {
   return x === e.level ? 1 : 0;
 }
 
+/** The coefficient's name in the theta layout: BETA_<COVARIATE>_<PARAMETER>, with _<LEVEL> for a level. */
+export function effectName(e: { readonly parameter: string; readonly covariate: string; readonly form: CovariateForm; readonly level?: number }): string {
+  return e.form === 'categorical' ? `BETA_${e.covariate}_${String(e.level).replace(/[^A-Za-z0-9]/g, '_')}_${e.parameter}` : `BETA_${e.covariate}_${e.parameter}`;
+}
+
 /** Parameters an effect may sit on: the structure's log-scale parameters (not a coefficient, not IMAX's logit). */
-function effectTargets(s: Structure): FixedEffectName[] {
+export function effectTargets(s: Structure): FixedEffectName[] {
   return s.fixedEffects.filter((f) => f.transform === 'log' && FIXED_EFFECTS.some((g) => g.name === f.name)).map((f) => f.name as FixedEffectName);
 }
 
@@ -98,13 +103,13 @@ export function resolveCovariateEffects(
       if (d.level === undefined) bad('level', 'the level whose effect is estimated (categorical form)', 'none');
       if (!nums.includes(d.level!)) bad('level', `a level of ${d.covariate} that occurs in the trial (${[...new Set(nums)].sort((a, b) => a - b).join(', ')})`, String(d.level));
       if (d.reference !== undefined) bad('reference', 'no reference for the categorical form (the other levels are the reference)', String(d.reference));
-      effects.push({ name: `BETA_${d.covariate}_${String(d.level).replace(/[^A-Za-z0-9]/g, '_')}_${d.parameter}`, ...base, level: d.level! });
+      effects.push({ name: effectName({ ...d, level: d.level! }), ...base, level: d.level! });
     } else {
       if (d.level !== undefined) bad('level', `no level for the ${d.form} form`, String(d.level));
       const reference = d.reference ?? (typeof info!.reference === 'number' ? info!.reference : NaN);
       if (!Number.isFinite(reference) || (d.form === 'power' && !(reference > 0))) bad('reference', `a ${d.form === 'power' ? 'positive ' : ''}number`, String(reference));
       if (d.form === 'power' && nums.some((v) => !(v > 0))) bad('covariate', `values > 0 for the power form (${d.covariate})`, String(nums.find((v) => !(v > 0))));
-      effects.push({ name: `BETA_${d.covariate}_${d.parameter}`, ...base, reference });
+      effects.push({ name: effectName(d), ...base, reference });
     }
     const dup = effects.findIndex((e, i) => i < effects.length - 1 && e.name === effects.at(-1)!.name);
     if (dup >= 0) bad('covariate', 'each (parameter, covariate, level) once', `a repeat of ${effects.at(-1)!.name}`);

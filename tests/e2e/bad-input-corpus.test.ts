@@ -263,7 +263,7 @@ async function badModelFile(f: (m: { omega: { matrix: number[][] }; covariance: 
   const { modelFileText } = await import('../../models/import/write-model-file.js');
   const { parse, stringify: toYaml } = await import('yaml');
   const fit = JSON.parse(await readFile(join(ROOT, 'models', 'estdata', 'fit.json'), 'utf8')) as { fit: Parameters<typeof modelFileText>[0] };
-  const m = parse(modelFileText(fit.fit, { draws: 10, seed: 1, source: {} })) as Parameters<typeof f>[0];
+  const m = parse(modelFileText(fit.fit, { draws: 10, seed: 1, source: {} }) ?? '') as Parameters<typeof f>[0];
   f(m);
   return toYaml(m);
 }

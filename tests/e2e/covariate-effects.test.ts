@@ -61,6 +61,18 @@ test('CRCL on CL (power) of known truth: the exponent is recovered within its 95
     for (const a of [base, half, high]) assert.ok(a?.dose != null && a.mean_crossing != null, JSON.stringify(a));
     assert.ok(half!.dose! < base!.dose! && base!.dose! < high!.dose!, `doses: renal-half ${half!.dose}, like-trial ${base!.dose}, crcl-150 ${high!.dose}`);
     assert.ok(half!.mean_crossing! < base!.mean_crossing! && base!.mean_crossing! < high!.mean_crossing!);
+    // model.yaml carries the effect: imported, it makes the very same cards' draws (round trip)
+    const modelYaml = await readFile(join(out, 'model', 'model.yaml'), 'utf8');
+    assert.match(modelYaml, /covariate_effects:\n\s+- parameter: CL\n\s+covariate: CRCL\n\s+form: power\n\s+reference: 100/);
+    const imported = join(dir, 'imported');
+    const im = await runCli(['model', 'import', join(out, 'model', 'model.yaml'), '--out', imported]);
+    assert.equal(im.code, 0, im.stderr);
+    for (const regimen of ['qd', 'qw']) {
+      const a = JSON.parse(await readFile(join(out, 'model', `${regimen}.model.json`), 'utf8')) as { sha256: string; inputs: unknown };
+      const b = JSON.parse(await readFile(join(imported, `${regimen}.model.json`), 'utf8')) as { sha256: string; inputs: unknown };
+      assert.equal(b.sha256, a.sha256, `${regimen}: the same graph`);
+      assert.deepEqual(b.inputs, a.inputs, `${regimen}: the same inputs and draws`);
+    }
     // the scenarios say what each population's CRCL was
     const scenarios = await readFile(join(out, 'scenarios.yaml'), 'utf8');
     assert.match(scenarios, /CRCL:\n\s+resample:\n(\s+sigma: 0\n)?\s+scale: 0\.5/);

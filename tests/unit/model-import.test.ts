@@ -17,7 +17,7 @@ const SHIPPED = join(ROOT, 'models', 'estdata');
 const fit = JSON.parse(await readFile(join(SHIPPED, 'fit.json'), 'utf8')) as { fit: EstimateWithCovariance };
 const est: EstimateWithCovariance = { population: fit.fit.population, covariance: fit.fit.covariance, omegaStructure: fit.fit.omegaStructure };
 const card = JSON.parse(await readFile(join(SHIPPED, 'qd.model.json'), 'utf8')) as { inputs: { theta: { draws: number[][] } } };
-const text = modelFileText(est, { draws: 200, seed: 20251121, source: { tool: 'qusop fit' } });
+const text = modelFileText(est, { draws: 200, seed: 20251121, source: { tool: 'qusop fit' } }) ?? '';
 
 test("the shipped fit written as MODEL.yaml and read back gives the shipped cards' 200 draws bit for bit", () => {
   const m = parseModelFile(text, 'model.yaml');
@@ -150,7 +150,7 @@ test('a one-compartment model file imports to one-compartment draws (Q and V2 he
   assert.equal(art.card.family, 'mechanistic-1cmt-idr');
   assert.deepEqual(art.card.inputs.theta?.names?.slice(0, 3), ['log CL', 'log V1', 'log KA']);
   // written back, the one-compartment fit names its structure and leaves Q and V2 out
-  const back = parse(modelFileText(m, { draws: 20, seed: 7, source: {} })) as { structure: string; theta: Record<string, unknown> };
+  const back = parse(modelFileText(m, { draws: 20, seed: 7, source: {} }) ?? '') as { structure: string; theta: Record<string, unknown> };
   assert.equal(back.structure, 'one-compartment-oral-indirect-response');
   assert.equal('Q' in back.theta || 'V2' in back.theta, false);
 });
