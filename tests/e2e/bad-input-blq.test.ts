@@ -34,7 +34,7 @@ const set = (line: number, values: Record<string, string>) => (r: string[][]): v
   for (const [k, v] of Object.entries(values)) r[line - 2]![COLS.indexOf(k)] = v;
 };
 
-interface Case { readonly name: string; readonly trial: string; readonly message: RegExp }
+interface Case { readonly name: string; readonly trial: string; readonly message: RegExp; readonly command?: (trial: string, out: string) => string[] }
 
 const CASES: Case[] = [
   {
@@ -77,6 +77,12 @@ const CASES: Case[] = [
     trial: trial(set(9, { BLQ: 'yes' })),
     message: /blq\.csv:9: column BLQ: expected a number \(or a missing-value code: '\.', 'NA'\), found 'yes'/,
   },
+  {
+    name: 'a BLQ biomarker row for the sequence models (they learn from values, not limits)',
+    trial: trial(set(9, { DVID: '2' })),
+    command: (path, out) => ['train', 'lstm', path, '--out', out],
+    message: /blq\.csv:9: column BLQ: expected biomarker values: the sequence models learn from values, not limits \(set "blq: drop" in a --data-spec to drop BLQ rows with a count\), found a BLQ biomarker row/,
+  },
 ];
 
 const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
@@ -96,7 +102,7 @@ for (const c of CASES) {
       const path = join(dir, 'blq.csv');
       await writeFile(path, c.trial);
       const out = join(dir, 'out');
-      const r = await runCli(['fit', path, '--out', out, '--draws', '5']);
+      const r = await runCli(c.command?.(path, out) ?? ['fit', path, '--out', out, '--draws', '5']);
       assert.equal(r.code, 2, `exit ${r.code}: ${r.stderr}`);
       assert.match(r.stderr, c.message);
       assert.equal(await exists(out), false, 'nothing written');
