@@ -6,6 +6,8 @@
  * - a subject with censored rows: its conditional log-likelihood is the Gaussian part plus log Phi of
  *   each censored row; a subject without (no flags, or all flags 0) gives the same bits as the Gaussian
  *   formula, and so do the score/information and the residual M-step;
+ * - conditional modes and the linearised information: same bits without censored rows, finite and
+ *   positive definite with them;
  * - the censored residual M-step finds the maximum of the M3 likelihood (grid search of the objective
  *   written here from the normal CDF), for additive and combined error.
  */
@@ -19,6 +21,10 @@ import { updateResiduals } from '../../models/estimate/mstep-residual.js';
 import { residualLayout, type EstimationProblem, type SubjectData } from '../../models/estimate/problem.js';
 import type { Chain } from '../../models/estimate/mcmc.js';
 import { RandomStream } from '../../models/estimate/rng.js';
+import { CountingModel } from '../../models/estimate/likelihood.js';
+import { conditionalMode } from '../../models/estimate/modes.js';
+import { linearisedInformation } from '../../models/estimate/fim.js';
+import { splitPrior } from '../../models/estimate/eta-prior.js';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -152,4 +158,39 @@ test('the residual M-step: the same bits without censored rows; with them the ma
   // and through updateResiduals (gain 1): the M3 maximiser for the censored subject
   const stepped = step({ id: 1, y, output: new Uint8Array(n), censored });
   assert.ok(Math.abs(stepped[0]! - best.a) < 2e-5, `updateResiduals with censored rows: ${stepped[0]} vs ${best.a}`);
+});
+
+/** A toy problem: y = exp(theta0 + eta) exp(-exp(theta1) t), additive + proportional error, one random effect. */
+function toyProblem(censor: 'absent' | 'zeros' | 'late'): EstimationProblem {
+  const times = [0.5, 1, 2, 4, 8, 16];
+  const truth = [[1.1, 0.95, 0.72, 0.4, 0.14, 0.019], [1.6, 1.3, 1.05, 0.6, 0.2, 0.03]];
+  const lloq = 0.05;
+  const subjects: SubjectData[] = truth.map((ys, i) => {
+    const y = Float64Array.from(ys, (v) => (censor === 'late' && v < lloq ? lloq : v));
+    const base = { id: i + 1, y, output: new Uint8Array(ys.length) };
+    if (censor === 'absent') return base;
+    return { ...base, censored: Uint8Array.from(ys, (v) => (censor === 'late' && v < lloq ? 1 : 0)) };
+  });
+  return {
+    thetaNames: ['logA', 'logK'], subjects, outputs: [{ name: 'PK', error: 'combined' }],
+    randomEffects: [{ name: 'A', muIndex: 0, covariates: [] }],
+    predict: (_s, theta, eta, out) => { times.forEach((t, j) => { out[j] = Math.exp((theta[0] ?? 0) + (eta[0] ?? 0)) * Math.exp(-Math.exp(theta[1] ?? 0) * t); }); },
+  };
+}
+
+test('conditional modes and the linearised Fisher information: the same bits without censored rows; finite and positive definite with them', () => {
+  const est = { theta: Float64Array.from([0.2, Math.log(0.25)]), omega: Float64Array.from([0.09]), sigma: Float64Array.from([0.01, 0.1]) };
+  const prior = splitPrior(est.omega, 1, [true]);
+  const run = (censor: 'absent' | 'zeros' | 'late') => {
+    const model = new CountingModel(toyProblem(censor));
+    const modes = model.problem.subjects.map((_, s) => conditionalMode(model, s, est, prior, new Float64Array(1)));
+    const info = linearisedInformation(model, est, modes.map((m) => m.eta), [[true], [true]], 'diagonal');
+    return { modes: modes.map((m) => [...m.eta, m.objective]), info: [...info.information], pd: info.positiveDefinite };
+  };
+  const plain = run('absent');
+  assert.deepEqual(run('zeros'), plain);
+  const m3 = run('late');
+  assert.equal(m3.pd, true);
+  assert.ok(m3.info.every(Number.isFinite) && m3.modes.flat().every(Number.isFinite));
+  assert.notDeepEqual(m3.info, plain.info);
 });
