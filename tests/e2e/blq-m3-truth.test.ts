@@ -31,6 +31,7 @@ interface FitFile {
     readonly population: { readonly fixed: Record<string, number>; readonly sigma: Record<string, number> };
     readonly se: { readonly fixed: Record<string, number> };
     readonly converged: boolean;
+    readonly notes: readonly string[];
   };
   readonly vpc: { readonly coverage: { readonly pk: number } };
 }
@@ -78,6 +79,7 @@ test('a PK trial with 30 % of samples BLQ: the M3 fit covers the true CL, V1 and
     assert.match(a.output, new RegExp(`concentration: 864 samples in 36 subjects .*, ${m3.blq} BLQ \\(M3 likelihood; LLOQ from the LLOQ column\\)`));
     t.diagnostic(`M3 (${m3.blq} BLQ rows): ${describe(a.file)}; VPC PK coverage ${a.file.vpc.coverage.pk.toFixed(3)}`);
     assert.equal(a.file.fit.converged, true);
+    assert.ok(a.file.fit.notes.includes(`${m3.blq} BLQ observations fitted by the M3 likelihood (each contributes P(y < LLOQ))`), a.file.fit.notes.join('\n'));
     for (const k of ['CL', 'V1', 'KA'] as const) {
       const est = a.file.fit.population.fixed[k]!;
       const se = a.file.fit.se.fixed[k]!;
