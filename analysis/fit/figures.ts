@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { GofPoint } from '../../models/estimate/gof.js';
-import { VPC_PERCENTILES, type VpcResult } from '../../models/estimate/vpc.js';
+import { BELOW_LLOQ, VPC_PERCENTILES, type VpcResult } from '../../models/estimate/vpc.js';
 import { PLOT_FONT } from '../plots.js';
 
 const ENDPOINT = { 1: 'PK conc (mg/L)', 2: 'PD biomarker (ng/mL)' } as const;
@@ -14,11 +14,12 @@ const config = { font: PLOT_FONT, view: { stroke: '#bbb' }, axis: { labelFontSiz
 export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   const lines: Record<string, unknown>[] = [];
+  const blqRows: Record<string, unknown>[] = [];
   for (const dvid of [1, 2] as const) {
     for (const which of ['pred', 'ipred'] as const) {
       const panel = `${ENDPOINT[dvid]}: observed vs ${which === 'pred' ? 'population' : 'individual'} prediction`;
       const pts = points.filter((p) => p.dvid === dvid && Number.isFinite(p[which]) && !(dvid === 1 && p.dv <= 0));
-      for (const p of pts) rows.push({ panel, x: p[which], y: p.dv, dose: `${p.doseMg} mg` });
+      for (const p of pts) (p.blq === true ? blqRows : rows).push({ panel, x: p[which], y: p.dv, dose: `${p.doseMg} mg` });
       const values = pts.flatMap((p) => [p[which], p.dv]);
       const [lo, hi] = [Math.min(...values), Math.max(...values)];
       if (Number.isFinite(lo) && Number.isFinite(hi)) lines.push({ panel, x: lo, y: lo }, { panel, x: hi, y: hi });
@@ -26,8 +27,8 @@ export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Goodness of fit', subtitle: 'line: identity; colour: dose arm (mg once daily)', anchor: 'start' },
-    data: { values: [...rows.map((r) => ({ ...r, kind: 'obs' })), ...lines.map((r) => ({ ...r, kind: 'identity' }))] },
+    title: { text: 'Goodness of fit', subtitle: `line: identity; colour: dose arm (mg once daily)${blqRows.length > 0 ? '; grey triangles: BLQ rows at their LLOQ (below it, not values)' : ''}`, anchor: 'start' },
+    data: { values: [...rows.map((r) => ({ ...r, kind: 'obs' })), ...lines.map((r) => ({ ...r, kind: 'identity' })), ...blqRows.map((r) => ({ ...r, kind: 'blq' }))] },
     facet: { field: 'panel', type: 'nominal', title: null },
     columns: 2,
     spec: {
@@ -35,6 +36,8 @@ export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
       height: 220,
       layer: [
         { transform: [{ filter: "datum.kind === 'obs'" }], mark: { type: 'point', filled: true, opacity: 0.5, size: 18 }, encoding: { x: { field: 'x', type: 'quantitative', title: 'prediction' }, y: { field: 'y', type: 'quantitative', title: 'observed' }, color: { field: 'dose', type: 'nominal', title: 'arm' } } },
+        // BLQ rows (M3) at their limit, drawn as "below": grey down-triangles, not as values (a layer only when there are any)
+        ...(blqRows.length === 0 ? [] : [{ transform: [{ filter: "datum.kind === 'blq'" }], mark: { type: 'point', shape: 'triangle-down', color: '#777', filled: false, size: 22 }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } }]),
         { transform: [{ filter: "datum.kind === 'identity'" }], mark: { type: 'line', color: '#333', strokeDash: [4, 3] }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
       ],
     },
@@ -67,11 +70,13 @@ export function residualSpec(points: readonly GofPoint[]): TopLevelSpec {
 export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
   const label = ['5th', '50th', '95th'];
   const rows = vpc.bins
-    .filter((b) => b.dvid === dvid && (dvid === 2 || b.observed.every((o) => o > 0)))
+    // a percentile below LLOQ (BLQ rows) is not drawn; the log axis needs the others > 0
+    .filter((b) => b.dvid === dvid && (dvid === 2 || b.observed.every((o) => o > 0 || o === BELOW_LLOQ)))
     .flatMap((b) =>
       VPC_PERCENTILES.map((_, i) => {
         const [lo, mid, hi] = b.simulated[i] ?? [NaN, NaN, NaN];
-        return { arm: `${b.doseMg} mg arm`, t: b.timeH, pct: label[i], lo, mid, hi, obs: b.observed[i] };
+        const drawn = (v: number | undefined): number | null => (v === BELOW_LLOQ || v === undefined ? null : v);
+        return { arm: `${b.doseMg} mg arm`, t: b.timeH, pct: label[i], lo: drawn(lo), mid: drawn(mid), hi: drawn(hi), obs: drawn(b.observed[i]) };
       }),
     );
   const pctColor = { field: 'pct', type: 'nominal', title: 'percentile', scale: { domain: label, range: ['#2e8b57', '#c0392b', '#1f5fa8'] } } as const;

@@ -7,11 +7,14 @@
  * proportional error) the predictions. Parameters: theta (transformed fixed effects), Omega's free
  * elements as variances/covariances (so a variance estimated at ~0 keeps finite information),
  * residual sds. The covariance of the estimates is the (pseudo-)inverse; a non-positive-definite
- * information matrix is reported, never hidden.
+ * information matrix is reported, never hidden. A censored row (M3) is linearised as a Gaussian
+ * pseudo-observation carrying the M3 term's information about its prediction; the information it holds
+ * on the residual sds is left out (standard errors of sigma err on the large side).
  */
 import { centralJacobian, dVarianceDf, type CountingModel, type PopulationEstimate } from './likelihood.js';
 import { cholesky, choleskySolve, symmetricInverse } from './linalg.js';
-import { residualLayout, residualPairs, residualVariance } from './problem.js';
+import { isCensored, residualLayout, residualPairs, residualVariance } from './problem.js';
+import { censoredEffectiveVariance } from './censored-likelihood.js';
 import type { OmegaStructure } from './mstep-random-effects.js';
 
 const FD_STEP = 1e-3;
@@ -91,6 +94,13 @@ export function linearisedInformation(
       moved[q] = (moved[q] ?? 0) + h;
       model.predict(s, est.theta, moved, out);
     });
+    // a censored row (M3) enters as a Gaussian pseudo-observation whose information about f is the
+    // M3 term's at the mode (censoredEffectiveVariance); its variance does not move with theta or sigma
+    const censored = (i: number): boolean => isCensored(subject, i);
+    const rowVariance = (i: number): number => {
+      const rv = residualVariance(ab, subject.output[i] ?? 0, f[i] ?? 0);
+      return censored(i) ? censoredEffectiveVariance((subject.y[i] ?? 0) - (f[i] ?? 0), rv, dVarianceDf(ab, subject.output[i] ?? 0, f[i] ?? 0)) : rv;
+    };
     // V = J Omega J' + R
     const v = new Float64Array(n * n);
     const jo = new Float64Array(n * k);
@@ -102,7 +112,7 @@ export function linearisedInformation(
     for (let i = 0; i < n; i += 1) for (let j = 0; j < n; j += 1) {
       let acc = 0;
       for (let b = 0; b < k; b += 1) acc += (jo[i * k + b] ?? 0) * (jEta[j * k + b] ?? 0);
-      v[i * n + j] = acc + (i === j ? residualVariance(ab, subject.output[i] ?? 0, f[i] ?? 0) : 0);
+      v[i * n + j] = acc + (i === j ? rowVariance(i) : 0);
     }
     const l = cholesky(v, n);
     if (l === null) return;
@@ -127,6 +137,7 @@ export function linearisedInformation(
         const q = p.index[0] ?? 0;
         dm = Float64Array.from({ length: n }, (_, i) => jTheta[i * nTheta + q] ?? 0);
         if (!muReferenced.has(q)) for (let i = 0; i < n; i += 1) {
+          if (censored(i)) continue;
           const d = dVarianceDf(ab, subject.output[i] ?? 0, f[i] ?? 0) * (dm[i] ?? 0);
           if (d !== 0) { dv[i * n + i] = d; any = true; }
         }
@@ -142,7 +153,7 @@ export function linearisedInformation(
         const j = p.index[0] ?? 0;
         const r = layout[j]!;
         for (let i = 0; i < n; i += 1) {
-          if (subject.output[i] !== r.output) continue;
+          if (subject.output[i] !== r.output || censored(i)) continue;
           const sd = est.sigma[j] ?? 0;
           dv[i * n + i] = r.kind === 'additive' ? 2 * sd : 2 * sd * (f[i] ?? 0) ** 2;
           any = true;

@@ -136,6 +136,8 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const startMs = performance.now() - clock;
 
   const problem = popmodelProblem(trial, undefined, model);
+  const censored = problem.subjects.reduce((n, s) => n + (s.censored?.reduce((a, c) => a + c, 0) ?? 0), 0);
+  if (censored > 0) notes.push(`${censored} BLQ observations fitted by the M3 likelihood (each contributes P(y < LLOQ))`);
   const K = model.etaNames.length;
   const fixedEffects = model.fixedEffects;
   const structure = opts.omegaStructure ?? 'diagonal';

@@ -1,7 +1,8 @@
 /**
  * Goodness-of-fit data: for every fitted observation, the population prediction (eta = 0), the
  * individual prediction (the subject's conditional mode of eta) and the individual weighted residual
- * under the fitted residual-error model (PK: sd^2 = a^2 + b^2 f^2; PD: additive).
+ * under the fitted residual-error model (PK: sd^2 = a^2 + b^2 f^2; PD: additive). A BLQ row is flagged
+ * with its limit and no residual (the figures draw it as BLQ, not as a value).
  */
 import { simulatorDoses, type Trial } from '../ingest/trial.js';
 import { individualParameters, K_ETA, type PopulationParameters } from '../structures/parameters.js';
@@ -18,6 +19,8 @@ export interface GofPoint {
   readonly pred: number;
   readonly ipred: number;
   readonly iwres: number;
+  /** a BLQ row (M3): dv is its limit of quantification, not a value; iwres is NaN */
+  readonly blq?: true;
 }
 
 export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: readonly { readonly id: number; readonly eta: readonly number[] }[], structure: Structure = TWO_COMPARTMENT): GofPoint[] {
@@ -34,12 +37,17 @@ export function goodnessOfFit(trial: Trial, pop: PopulationParameters, modes: re
     const [predPd, ipredPd] = [biomarker(typical, doses, pdT), biomarker(own, doses, pdT)];
     s.pk.forEach((o, j) => {
       const f = ipredPk[j] ?? NaN;
-      out.push({ dvid: 1, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPk[j] ?? NaN, ipred: f, iwres: (o.dv - f) / Math.sqrt(a * a + b * b * f * f) });
+      const point: GofPoint = { dvid: 1, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPk[j] ?? NaN, ipred: f, iwres: (o.dv - f) / Math.sqrt(a * a + b * b * f * f) };
+      out.push(o.blq === true ? censoredPoint(point) : point);
     });
     s.pd.forEach((o, j) => {
       const f = ipredPd[j] ?? NaN;
-      out.push({ dvid: 2, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPd[j] ?? NaN, ipred: f, iwres: (o.dv - f) / c });
+      const point: GofPoint = { dvid: 2, id: s.id, doseMg: s.doseMg, timeH: o.timeH, dv: o.dv, pred: predPd[j] ?? NaN, ipred: f, iwres: (o.dv - f) / c };
+      out.push(o.blq === true ? censoredPoint(point) : point);
     });
   }
   return out;
 }
+
+/** A BLQ row's point: its limit in dv, flagged, and no residual (it has no value to differ from f). */
+const censoredPoint = (p: GofPoint): GofPoint => ({ ...p, iwres: NaN, blq: true });

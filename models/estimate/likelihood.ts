@@ -5,8 +5,11 @@
  *   d log p / dx   = sum_j r_j/v_j df_j/dx + 1/2 (r_j^2/v_j - 1) dv_j/dx / v_j
  *   I(x, x')       = sum_j df_j/dx df_j/dx' / v_j + 1/2 dv_j/dx dv_j/dx' / v_j^2
  * The outer M-step, the inner mode search and the Fisher information all use these two formulas.
+ * A censored row (M3) contributes log Phi((LLOQ - f) / sqrt(v)) instead, with its own score and
+ * information in f (censored-likelihood.ts); a subject without censored rows takes the Gaussian path only.
  */
-import { residualVariance, type EstimationProblem, type SubjectData } from './problem.js';
+import { isCensored, residualVariance, type EstimationProblem, type SubjectData } from './problem.js';
+import { censoredScoreInfo, logNormalCdf } from './censored-likelihood.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -27,6 +30,10 @@ export function conditionalLogLik(subject: SubjectData, f: Float64Array, ab: Flo
     const fj = f[j] ?? NaN;
     const v = residualVariance(ab, output[j] ?? 0, fj);
     const r = (y[j] ?? 0) - fj;
+    if (isCensored(subject, j)) {
+      s -= 2 * logNormalCdf(r / Math.sqrt(v));
+      continue;
+    }
     s += (r * r) / v + Math.log(v) + LOG_2PI;
   }
   // NaN / Inf predictions (a failed simulation) make the point impossible, never silently likely
@@ -54,8 +61,9 @@ export function accumulateScoreInfo(
     const r = (y[j] ?? 0) - fj;
     const dvdf = dVarianceDf(ab, o, fj);
     // d log p / df and the expected information weight in f
-    const score = r / v + (0.5 * (r * r / v - 1) * dvdf) / v;
-    const weight = 1 / v + (0.5 * dvdf * dvdf) / (v * v);
+    let score = r / v + (0.5 * (r * r / v - 1) * dvdf) / v;
+    let weight = 1 / v + (0.5 * dvdf * dvdf) / (v * v);
+    if (isCensored(subject, j)) ({ score, weight } = censoredScoreInfo(r, v, dvdf));
     for (let a = 0; a < p; a += 1) {
       const ja = jac[j * p + a] ?? 0;
       if (ja === 0) continue;

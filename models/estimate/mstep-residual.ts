@@ -3,10 +3,12 @@
  * current samples' likelihood are found exactly (closed form for additive or proportional error,
  * Fisher scoring on (log a, log b) for the combined model; no simulations needed: the chains'
  * predictions are fixed), then stochastically approximated on the variance scale (for an additive
- * error this is exactly SAEM on the sufficient statistic sum r^2).
+ * error this is exactly SAEM on the sufficient statistic sum r^2). An output with censored rows (M3)
+ * maximises the observed-data likelihood of the samples instead (mstep-residual-m3.ts).
  */
 import type { Chain } from './mcmc.js';
-import type { EstimationProblem, ResidualParam } from './problem.js';
+import { isCensored, type EstimationProblem, type ResidualParam } from './problem.js';
+import { censoredResidualMle, type CensoredResiduals } from './mstep-residual-m3.js';
 
 /** Lower bounds relative to the data: keep a vanishing component from driving log sd to -inf. */
 const MIN_ADDITIVE_FRACTION = 1e-3;
@@ -16,13 +18,16 @@ const ANNEAL_FACTOR = 0.95;
 interface OutputResiduals {
   readonly r: Float64Array;
   readonly f: Float64Array;
+  /** present when some row is censored (M3): 1 = r is LLOQ - f, not a residual */
+  readonly censored?: Uint8Array;
 }
 
 export function residualFloors(problem: EstimationProblem, layout: readonly ResidualParam[]): Float64Array {
   return Float64Array.from(layout, (p) => {
     if (p.kind === 'proportional') return MIN_PROPORTIONAL;
     const ys: number[] = [];
-    for (const s of problem.subjects) s.y.forEach((v, j) => { if (s.output[j] === p.output) ys.push(Math.abs(v)); });
+    // a censored row's y is its limit, not a value
+    for (const s of problem.subjects) s.y.forEach((v, j) => { if (s.output[j] === p.output && !isCensored(s, j)) ys.push(Math.abs(v)); });
     ys.sort((a, b) => a - b);
     const median = ys.length > 0 ? ys[Math.floor(ys.length / 2)] ?? 1 : 1;
     return Math.max(MIN_ADDITIVE_FRACTION * median, 1e-12);
@@ -32,15 +37,18 @@ export function residualFloors(problem: EstimationProblem, layout: readonly Resi
 function gather(problem: EstimationProblem, chains: readonly Chain[], output: number): OutputResiduals {
   const r: number[] = [];
   const f: number[] = [];
+  const censored: number[] = [];
   chains.forEach((c, s) => {
     const subj = problem.subjects[s]!;
     subj.y.forEach((y, j) => {
       if (subj.output[j] !== output) return;
       r.push(y - (c.f[j] ?? 0));
       f.push(c.f[j] ?? 0);
+      censored.push(isCensored(subj, j) ? 1 : 0);
     });
   });
-  return { r: Float64Array.from(r), f: Float64Array.from(f) };
+  const out = { r: Float64Array.from(r), f: Float64Array.from(f) };
+  return censored.includes(1) ? { ...out, censored: Uint8Array.from(censored) } : out;
 }
 
 /** argmax over (a, b) >= floors of sum log N(r; 0, a^2 + b^2 f^2), from (a0, b0). */
@@ -111,7 +119,9 @@ export function updateResiduals(
     if (d.r.length === 0) return;
     let aHat = 0;
     let bHat = 0;
-    if (o.error === 'additive') {
+    if (d.censored !== undefined) {
+      ({ a: aHat, b: bHat } = censoredResidualMle(d as CensoredResiduals, o.error, sigma[ia] ?? 0, sigma[ib] ?? 0, floors[ia] ?? 0, floors[ib] ?? 0));
+    } else if (o.error === 'additive') {
       aHat = Math.sqrt(d.r.reduce((s, v) => s + v * v, 0) / d.r.length);
     } else if (o.error === 'proportional') {
       let s = 0;

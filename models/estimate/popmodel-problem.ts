@@ -5,6 +5,7 @@
  * combined proportional + additive error, PD (DVID 2) with additive error. Predictions come from the
  * shared simulator (structures/pk.ts, structures/pd.ts), never from a copy of it. Placebo subjects carry
  * PD observations only: their PK and potency random effects are left to the prior by the engine.
+ * BLQ observations are censored rows (M3: y holds the LLOQ, SubjectData.censored marks them).
  */
 import { simulatorDoses, type Trial } from '../ingest/trial.js';
 import {
@@ -61,11 +62,16 @@ export const ESTIMATION_PD_REL_TOL = 1e-3;
 export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, structure: Structure = TWO_COMPARTMENT): PopmodelProblem {
   // a PK-only structure is fitted to the concentrations alone
   const pdOf = (s: Trial['subjects'][number]) => (structure.pd ? s.pd : []);
-  const subjects: SubjectData[] = trial.subjects.map((s) => ({
-    id: s.id,
-    y: Float64Array.from([...s.pk.map((o) => o.dv), ...pdOf(s).map((o) => o.dv)]),
-    output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...pdOf(s).map(() => OUTPUT_PD)]),
-  }));
+  const subjects: SubjectData[] = trial.subjects.map((s) => {
+    const rows = [...s.pk, ...pdOf(s)];
+    const data = {
+      id: s.id,
+      y: Float64Array.from(rows.map((o) => o.dv)),
+      output: Uint8Array.from([...s.pk.map(() => OUTPUT_PK), ...pdOf(s).map(() => OUTPUT_PD)]),
+    };
+    // BLQ rows (dv = their LLOQ) enter the M3 likelihood; a subject without any keeps the Gaussian path
+    return rows.some((o) => o.blq === true) ? { ...data, censored: Uint8Array.from(rows, (o) => (o.blq === true ? 1 : 0)) } : data;
+  });
   const doses: Dose[][] = trial.subjects.map((s) => simulatorDoses(s));
   const pkTimes = trial.subjects.map((s) => s.pk.map((o) => o.timeH));
   const pdTimes = trial.subjects.map((s) => pdOf(s).map((o) => o.timeH));

@@ -21,7 +21,15 @@ export interface SubjectData {
   readonly y: Float64Array;
   /** output index (into EstimationProblem.outputs) of each observation */
   readonly output: Uint8Array;
+  /**
+   * M3 censoring: censored[j] = 1 marks a row known only to lie below its limit of quantification,
+   * which y[j] then holds (censored-likelihood.ts). Absent: no censored row (the Gaussian code path).
+   */
+  readonly censored?: Uint8Array;
 }
+
+/** Whether row j of a subject is censored (M3). */
+export const isCensored = (subject: SubjectData, j: number): boolean => subject.censored !== undefined && subject.censored[j] === 1;
 
 export interface CovariateEffect {
   /** index into theta of the (untransformed, additive on phi) coefficient */

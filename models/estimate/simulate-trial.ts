@@ -2,7 +2,8 @@
  * A trial with a given design (subjects' BW, COMED, doses and sampling times) and observations drawn
  * from the population model at known parameters: eta ~ N(0, Omega), predictions from the shared
  * simulator (structures/pk.ts, structures/pd.ts, default accuracy), residual error as the fit assumes it
- * (PK: var = a^2 + b^2 f^2; PD: additive). The material of simulation–re-estimation and of the
+ * (PK: var = a^2 + b^2 f^2; PD: additive), censored below a row's LLOQ where the design gives one
+ * (M3 data). The material of simulation–re-estimation and of the
  * estimation tests; seeded, so a replicate is a pure function of (design, truth, seed, replicate).
  */
 import { simulatorDoses, type Observation, type Subject, type Trial } from '../ingest/trial.js';
@@ -38,12 +39,22 @@ export function simulateTrial(design: Trial, truth: PopulationParameters, seed: 
     const resp = biomarker(p, doses, s.pd.map((o) => o.timeH));
     const pk: Observation[] = s.pk.map((o, j) => {
       const f = conc[j] ?? NaN;
-      return { ...o, dv: f + Math.sqrt(a * a + b * b * f * f) * rng.normal() };
+      return censorAtLloq(o, f + Math.sqrt(a * a + b * b * f * f) * rng.normal());
     });
-    const pd: Observation[] = s.pd.map((o, j) => ({ ...o, dv: (resp[j] ?? NaN) + c * rng.normal() }));
+    const pd: Observation[] = s.pd.map((o, j) => censorAtLloq(o, (resp[j] ?? NaN) + c * rng.normal()));
     return { ...s, pk, pd };
   });
   return { trial: { ...design, file: `${design.file}#simulated-${seed}-${replicate}`, subjects }, etas };
+}
+
+/**
+ * A simulated value at a design row: as the assay reports it, censored (BLQ, dv = the limit) below
+ * the row's LLOQ where the design has one, else the value (a design without LLOQs: exactly { ...o, dv }).
+ */
+function censorAtLloq(o: Observation, value: number): Observation {
+  if (o.lloq === undefined) return { ...o, dv: value };
+  const { blq: _, ...row } = o;
+  return value < o.lloq ? { ...row, dv: o.lloq, blq: true } : { ...row, dv: value };
 }
 
 /** The design restricted to some subjects (e.g. a few per arm for a fast test). */

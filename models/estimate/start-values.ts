@@ -10,7 +10,7 @@
  */
 import { median, quantile } from 'd3-array';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
-import { simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
+import { quantifiedTrial, simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
 import { InputError } from '../../worker/common/errors.js';
 import {
   ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed,
@@ -122,7 +122,9 @@ export interface StartValues {
   readonly notes: readonly string[];
 }
 
-export function startValues(trial: Trial, structure: Structure = TWO_COMPARTMENT): StartValues {
+export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT): StartValues {
+  // BLQ rows are limits, not values: the start values come from the quantified samples
+  const trial = quantifiedTrial(data);
   const notes: string[] = [];
   const active = trial.subjects.filter((s) => s.pk.length > 0 && s.doses.length > 0);
   const nca = active.map(subjectNca).filter((x): x is SubjectNca => x !== null);

@@ -2,7 +2,9 @@
  * Visual predictive check: the trial's design (subjects, doses, sampling times) is simulated many times
  * from the fitted population model (random effects and residual error), and the 5th/50th/95th
  * percentiles of the observations per (endpoint, dose arm, nominal time) are compared with the 90 %
- * prediction interval of the same percentiles across simulated trials.
+ * prediction interval of the same percentiles across simulated trials. With BLQ rows (M3 data) the
+ * simulated trials are censored at the same limits and a percentile among BLQ values is BELOW_LLOQ
+ * (-Infinity: "below the limit", inside an interval whose lower end is below it too).
  */
 import { quantileSorted } from 'd3-array';
 import type { Subject, Trial } from '../ingest/trial.js';
@@ -57,7 +59,8 @@ function groups(trial: Trial, nominal: (t: number) => number): Map<Key, number[]
     for (const o of dvid === 1 ? s.pk : s.pd) {
       const k = binKey(dvid, s.doseMg, nominal(o.timeH));
       const list = out.get(k) ?? [];
-      list.push(o.dv);
+      // a BLQ row is "below its limit", not a value: it sorts below every value
+      list.push(o.blq === true ? BELOW_LLOQ : o.dv);
       out.set(k, list);
     }
   };
@@ -68,9 +71,18 @@ function groups(trial: Trial, nominal: (t: number) => number): Map<Key, number[]
   return out;
 }
 
+/** A percentile that falls among BLQ rows (observed or simulated, M3 data) is itself below LLOQ. */
+export const BELOW_LLOQ = -Infinity;
+
+/** quantileSorted, except that a percentile whose lower neighbour is below LLOQ is BELOW_LLOQ. */
+function censoredQuantile(sorted: number[], p: number): number {
+  const below = sorted[Math.floor((sorted.length - 1) * p)] === BELOW_LLOQ;
+  return below ? BELOW_LLOQ : quantileSorted(sorted, p) ?? NaN;
+}
+
 const percentiles = (values: number[]): number[] => {
   const sorted = [...values].sort((x, y) => x - y);
-  return VPC_PERCENTILES.map((p) => quantileSorted(sorted, p) ?? NaN);
+  return VPC_PERCENTILES.map((p) => censoredQuantile(sorted, p));
 };
 
 export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, opts: { readonly replicates: number; readonly seed: number; readonly structure?: Structure }): VpcResult {
@@ -93,7 +105,7 @@ export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, o
     const perRep = sims.get(k) ?? [];
     const simulated = VPC_PERCENTILES.map((_, i) => {
       const sorted = perRep.map((p) => p[i] ?? NaN).sort((x, y) => x - y);
-      return [quantileSorted(sorted, 0.05) ?? NaN, quantileSorted(sorted, 0.5) ?? NaN, quantileSorted(sorted, 0.95) ?? NaN] as [number, number, number];
+      return [censoredQuantile(sorted, 0.05), censoredQuantile(sorted, 0.5), censoredQuantile(sorted, 0.95)] as [number, number, number];
     });
     obs.forEach((o, i) => {
       const [lo, , hi] = simulated[i] ?? [NaN, NaN, NaN];

@@ -5,7 +5,7 @@
  */
 import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, DatasetObservation } from './dataset.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -13,6 +13,15 @@ function span(values: readonly number[], unit: string): string {
   const [lo, hi] = extent(values);
   if (lo === undefined || hi === undefined) return 'none';
   return lo === hi ? `${fmt(lo)} ${unit}` : `${fmt(lo)}-${fmt(hi)} ${unit}`;
+}
+
+/** Where the BLQ rows' limits came from, e.g. "LLOQ from the LLOQ column" or "... from the DV of 3 BLQ rows". */
+function lloqSources(obs: readonly DatasetObservation[]): string {
+  const blq = obs.filter((o) => o.blq);
+  const fromDv = blq.filter((o) => o.lloqFrom === 'dv').length;
+  if (fromDv === 0) return 'LLOQ from the LLOQ column';
+  if (fromDv === blq.length) return 'LLOQ from the DV of the BLQ rows (no LLOQ value)';
+  return `LLOQ from the LLOQ column, from the DV of ${fromDv} BLQ rows without one`;
 }
 
 export function summarizeDataset(d: Dataset): string {
@@ -32,7 +41,7 @@ export function summarizeDataset(d: Dataset): string {
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
     const blq = obs.filter((o) => o.blq).length;
-    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3)` : ''}`);
+    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
   }
   if (d.endpoints.biomarker === undefined) lines.push('biomarker: none (a PK-only trial)');
   for (const c of d.covariates) {

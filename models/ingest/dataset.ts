@@ -38,6 +38,8 @@ export interface DatasetObservation {
   readonly endpoint: EndpointName;
   readonly blq: boolean;
   readonly lloq: number | null;
+  /** where lloq came from: the LLOQ column, or a BLQ row's DV */
+  readonly lloqFrom: 'column' | 'dv' | null;
   readonly cmt: number | null;
   readonly line: number;
 }
@@ -125,7 +127,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
         continue;
       }
       (uses[endpoint] ??= { count: 0 }).count += 1;
-      observations.push({ timeH: r.timeH, value: r.dv, endpoint, blq: r.blq, lloq: r.lloq, cmt: r.cmt, line: r.line });
+      observations.push({ timeH: r.timeH, value: r.dv, endpoint, blq: r.blq, lloq: r.lloq, lloqFrom: r.lloqFrom, cmt: r.cmt, line: r.line });
     }
     doses.sort((a, b) => a.timeH - b.timeH);
     const first = g[0] as NonmemRecord;

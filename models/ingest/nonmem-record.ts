@@ -33,6 +33,8 @@ export interface NonmemRecord {
   readonly ss: boolean;
   readonly blq: boolean;
   readonly lloq: number | null;
+  /** where the LLOQ came from: the LLOQ column, or (a BLQ row without one) the row's DV */
+  readonly lloqFrom: 'column' | 'dv' | null;
   /** every field's text by header position (covariates are read from it) */
   readonly fields: readonly string[];
 }
@@ -111,11 +113,18 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
   const blq = blqFlag === 1;
   const lloqField = num('LLOQ');
   const dv = num('DV');
-  if (kind === 'observation' && mdvField === 0 && dv === null) fail('DV', 'a value on an observation record with MDV=0', 'a missing value');
+  if (kind === 'observation' && lloqField !== null && !(lloqField > 0)) fail('LLOQ', 'a limit of quantification > 0', String(lloqField));
+  // NONMEM's M3: a BLQ row's DV is not a value; its limit is the LLOQ column, else the DV (as many datasets write it)
+  const blqLimit = blq && mdvField === 0;
+  if (blqLimit && lloqField === null) {
+    if (dv === null) fail(map.items.LLOQ === null ? 'DV' : 'LLOQ', `the limit of quantification of a BLQ row: an LLOQ value, or the row's DV${map.items.LLOQ === null ? ' (the file has no LLOQ column)' : ''}`, 'a missing value');
+    if (!(dv !== null && dv > 0)) fail('DV', 'a limit of quantification > 0 (with no LLOQ value, a BLQ row\'s DV is its limit)', String(dv));
+  }
+  if (kind === 'observation' && mdvField === 0 && dv === null && !blqLimit) fail('DV', 'a value on an observation record with MDV=0', 'a missing value');
   if (kind === 'observation' && dv !== null && !Number.isFinite(dv)) fail('DV', 'a finite number', String(dv));
   const dvidText = raw('DVID');
   return {
     line, id, timeH, kind, evid, mdv: mdvField as 0 | 1, dv, amt, cmt, dvid: dvidText, rate, iiH, addl, ss: ssValue === 1, blq,
-    lloq: lloqField ?? (blq ? dv : null), fields: rec.fields,
+    lloq: lloqField ?? (blq ? dv : null), lloqFrom: lloqField !== null ? 'column' : blq && dv !== null ? 'dv' : null, fields: rec.fields,
   };
 }

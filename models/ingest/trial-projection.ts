@@ -6,8 +6,8 @@
  * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
  * (a missing covariate, a zero-order input into the depot, a trial mixing oral and IV doses,
- * steady-state doses, resets, BLQ rows for the M3 likelihood) is refused with the line and what to
- * do, never dropped in silence.
+ * steady-state doses, resets) is refused with the line and what to do, never dropped in silence.
+ * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
@@ -43,7 +43,7 @@ export function trialFromDataset(d: Dataset): Trial {
     const arm = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
     if (typeof arm !== 'number' || !(arm >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: 'a nominal dose (a number >= 0 mg)', found: `'${String(arm)}'` });
     const covariates = Object.fromEntries(Object.entries(s.covariates).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, d.spec.source, layout), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
+    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
   });
   return {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
@@ -52,7 +52,7 @@ export function trialFromDataset(d: Dataset): Trial {
   };
 }
 
-function events(s: DatasetSubject, file: string, specSource: string, layout: ProjectionLayout) {
+function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
   if (s.resets.length > 0) {
     throw inputError({ file, line: s.firstLine, column: 'EVID', expected: `no reset events (EVID 3/4) for ${MODEL}`, found: `${s.resets.length} in ID ${s.id}` });
   }
@@ -72,10 +72,9 @@ function events(s: DatasetSubject, file: string, specSource: string, layout: Pro
   const pk: Observation[] = [];
   const pd: Observation[] = [];
   for (const o of s.observations) {
-    if (o.blq) {
-      throw inputError({ file, line: o.line, column: 'BLQ', expected: `no BLQ-flagged rows: the fit's M3 likelihood is not implemented yet; set "blq: drop" in a --data-spec (${specSource}) to drop them with a count`, found: 'a BLQ row' });
-    }
-    const obs = { timeH: o.timeH, dv: o.value as number, cmt: o.cmt, line: o.line };
+    // a BLQ row carries its limit as dv (NONMEM's M3 ignores its DV); the LLOQ rides along where given
+    const base = { timeH: o.timeH, dv: o.blq ? (o.lloq as number) : (o.value as number), cmt: o.cmt, line: o.line };
+    const obs: Observation = o.blq ? { ...base, blq: true, lloq: o.lloq as number } : o.lloq !== null ? { ...base, lloq: o.lloq } : base;
     if (o.endpoint === 'concentration') {
       layout.pkCmt ??= o.cmt;
       pk.push(obs);

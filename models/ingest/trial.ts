@@ -25,10 +25,14 @@ export interface DoseEvent {
 
 export interface Observation {
   readonly timeH: number;
-  /** mg/L for PK (DVID 1), ng/mL for PD (DVID 2) */
+  /** mg/L for PK (DVID 1), ng/mL for PD (DVID 2); a BLQ row's limit (its DV is no value) */
   readonly dv: number;
   readonly cmt: number | null;
   readonly line: number;
+  /** below the limit of quantification (dv holds it): fitted by the M3 likelihood, never as a value */
+  readonly blq?: true;
+  /** the row's limit of quantification, where the file gives one (simulated trials censor at it) */
+  readonly lloq?: number;
 }
 
 /** An observation row with MDV=1: kept for the record (summary, audits), never fitted. */
@@ -97,6 +101,17 @@ export function simulatorDoses(s: Subject): { timeH: number; amountMg: number; r
   return s.doses.map((d) => (d.route === undefined
     ? { timeH: d.timeH, amountMg: d.amtMg }
     : { timeH: d.timeH, amountMg: d.amtMg, route: d.route, ...(d.durationH === undefined ? {} : { durationH: d.durationH }) }));
+}
+
+/** The observations that are values (BLQ rows left out): what data-derived start values and summaries read. */
+export function quantified(obs: readonly Observation[]): readonly Observation[] {
+  return obs.some((o) => o.blq === true) ? obs.filter((o) => o.blq !== true) : obs;
+}
+
+/** The trial with its BLQ rows left out (the same object when it has none): data-derived start values read values only. */
+export function quantifiedTrial(trial: Trial): Trial {
+  if (!trial.subjects.some((s) => [...s.pk, ...s.pd].some((o) => o.blq === true))) return trial;
+  return { ...trial, subjects: trial.subjects.map((s) => ({ ...s, pk: quantified(s.pk), pd: quantified(s.pd) })) };
 }
 
 /** A subject's observations of one type (1 = PK, 2 = PD). */

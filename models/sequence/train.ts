@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { parseTrial } from '../ingest/trial.js';
 import { loadDataSpec, NO_SPEC } from '../ingest/data-spec.js';
+import { inputError } from '../ingest/schema.js';
 import { decodeText } from '../../worker/common/text-file.js';
 import { trainBiLstm } from './bilstm-train.js';
 import { writeSequenceModels } from './cards.js';
@@ -68,6 +69,9 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
   }
   const spec = o.dataSpecPath === undefined ? NO_SPEC : await loadDataSpec(o.dataSpecPath);
   const trial = parseTrial(decodeText(bytes, o.trialPath, 'trial CSV'), o.trialPath, spec);
+  // the sequence models learn from biomarker values; a BLQ row holds a limit (the fit's M3 likelihood), not a value
+  const blq = trial.subjects.flatMap((s) => s.pd).find((x) => x.blq === true);
+  if (blq !== undefined) throw inputError({ file: o.trialPath, line: blq.line, column: 'BLQ', expected: `biomarker values: the sequence models learn from values, not limits (set "blq: drop" in a --data-spec to drop BLQ rows with a count)`, found: 'a BLQ biomarker row' });
   const ds = buildDataset(trial, SEQUENCE_REGIMENS.qd, { seed: o.seed, valFraction: o.valFraction ?? 0.25 });
   await readyTf();
   const d = DEFAULTS[o.family];
