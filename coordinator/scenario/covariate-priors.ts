@@ -25,9 +25,12 @@ export const CovariatePriorSchema = z.strictObject({
     .optional(),
   /** the trial subject's own value (the subject drawn for this virtual subject) x scale x exp(N(0, sigma^2)) */
   resample: z.strictObject({ sigma: finite.min(0).default(0), scale: finite.positive().default(1) }).optional(),
-  /** continuous draws are clipped to [LO, HI] */
+  /** continuous draws are clipped to [LO, HI] (the tails pile up on the bounds) */
   clip: range.optional(),
-}).refine((c) => KINDS.filter((k) => c[k] !== undefined).length === 1, `give exactly one of ${KINDS.join(', ')}`);
+  /** normal / lognormal only: the distribution restricted to [LO, HI] (no mass on the bounds) */
+  truncate: range.optional(),
+}).refine((c) => KINDS.filter((k) => c[k] !== undefined).length === 1, `give exactly one of ${KINDS.join(', ')}`)
+  .refine((c) => c.truncate === undefined || ((c.normal !== undefined || c.lognormal !== undefined) && c.clip === undefined), 'truncate goes with normal or lognormal, and not with clip');
 
 export type CovariatePriorInput = z.infer<typeof CovariatePriorSchema>;
 
@@ -38,8 +41,10 @@ function prior(c: CovariatePriorInput, values: readonly number[] | undefined, at
   const clipText = c.clip === undefined ? '' : `, clipped to [${c.clip[0]}, ${c.clip[1]}]`;
   if (c.fixed !== undefined) return { prior: { kind: 'fixed', value: c.fixed }, label: `= ${fmt(c.fixed)}` };
   if (c.uniform !== undefined) return { prior: { kind: 'uniform', min: c.uniform[0], max: c.uniform[1] }, label: `~ Uniform(${c.uniform[0]}, ${c.uniform[1]})` };
-  if (c.normal !== undefined) return { prior: { kind: 'normal', ...c.normal, ...clip }, label: `~ Normal(${c.normal.mean}, ${c.normal.sd}^2)${clipText}` };
-  if (c.lognormal !== undefined) return { prior: { kind: 'lognormal', ...c.lognormal, ...clip }, label: `~ ${c.lognormal.median} x exp(N(0, ${c.lognormal.sigma}^2))${clipText}` };
+  const truncate = c.truncate === undefined ? {} : { truncate: c.truncate };
+  const truncText = c.truncate === undefined ? '' : `, truncated to [${c.truncate[0]}, ${c.truncate[1]}]`;
+  if (c.normal !== undefined) return { prior: { kind: 'normal', ...c.normal, ...clip, ...truncate }, label: `~ Normal(${c.normal.mean}, ${c.normal.sd}^2)${clipText}${truncText}` };
+  if (c.lognormal !== undefined) return { prior: { kind: 'lognormal', ...c.lognormal, ...clip, ...truncate }, label: `~ ${c.lognormal.median} x exp(N(0, ${c.lognormal.sigma}^2))${clipText}${truncText}` };
   if (c.bernoulli !== undefined) return { prior: { kind: 'bernoulli', p: c.bernoulli }, label: `~ Bernoulli(${c.bernoulli})` };
   if (c.categorical !== undefined) return { prior: { kind: 'categorical', levels: c.categorical.levels, p: c.categorical.p }, label: `~ Categorical(${c.categorical.levels.map((l, i) => `${l}: ${c.categorical!.p[i]}`).join(', ')})` };
   const r = c.resample ?? { sigma: 0, scale: 1 };

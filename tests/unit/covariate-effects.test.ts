@@ -166,3 +166,19 @@ test('population covariates: resampled jointly with BW, own streams (BW, COMED, 
   assert.throws(() => drawPopulation(key, 0, { ...withCovs, sampler: 'sobol' }, 6), /sobol.*philox/);
   assert.throws(() => drawPopulation(key, 0, { ...SPEC, covariates: [{ name: 'CRCL', prior: { kind: 'resampled', values: [1, 2], sigma: 0, scale: 1 } }] }, 6), /expected 4 values/);
 });
+
+test('population covariates: a truncated normal has no mass on its bounds and follows the truncated law', () => {
+  const key = { seed: 11, scenario: 5 };
+  const n = 4000;
+  const spec: PopulationSpec = { ...SPEC, subjects: n, covariates: [{ name: 'AGE', prior: { kind: 'normal', mean: 50, sd: 10, truncate: [45, 70] } }] };
+  const age = Array.from(drawPopulation(key, 0, spec, 0).covariates?.['AGE'] ?? []);
+  assert.equal(age.length, n);
+  assert.ok(age.every((x) => x > 45 && x < 70), 'inside (45, 70), none on a bound');
+  // mean of N(50, 10^2) on [45, 70]: 50 + 10 (phi(-0.5) - phi(2)) / (Phi(2) - Phi(-0.5)) = 55.66; sd of the
+  // truncated law ~5.6, so the sample mean's sd is ~0.09: 5 sds either side
+  const phi = (z: number): number => Math.exp(-z * z / 2) / Math.sqrt(2 * Math.PI);
+  const want = 50 + 10 * (phi(-0.5) - phi(2)) / (0.9772498680518208 - 0.3085375387259869);
+  const mean = age.reduce((a, b) => a + b, 0) / n;
+  assert.ok(Math.abs(mean - want) < 5 * 5.6 / Math.sqrt(n), `mean ${mean} vs ${want}`);
+  assert.throws(() => drawPopulation(key, 0, { ...spec, covariates: [{ name: 'AGE', prior: { kind: 'normal', mean: 50, sd: 10, truncate: [45, 70], clip: [40, 80] } }] }, 0), /clip or truncate/);
+});

@@ -6,6 +6,8 @@
  * covariates use the subject's resample index (Stream.resampleIndex, the one a resampled BW uses), so
  * a subject's covariates come from one trial subject together.
  */
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import normalQuantile from '@stdlib/stats-base-dists-normal-quantile';
 import { InputError } from '../common/errors.js';
 import { philox4x32_10Into } from '../rng/philox.js';
 import { firstNormal, uniformFromWords } from '../rng/uniform.js';
@@ -24,6 +26,13 @@ export function assertCovariatePriors(priors: readonly NamedCovariatePrior[], nT
     if (priors.findIndex((p) => p.name === name) !== i) invalid(at, 'named twice', name);
     const clip = 'clip' in c ? c.clip : undefined;
     if (clip !== undefined && !(finite(clip[0]) && finite(clip[1]) && clip[0] <= clip[1])) invalid(`${at}.clip`, 'expected [LO, HI] with LO <= HI', clip);
+    const truncate = 'truncate' in c ? c.truncate : undefined;
+    if (truncate !== undefined) {
+      if (clip !== undefined) invalid(`${at}.truncate`, 'give clip or truncate, not both', truncate);
+      if (!(finite(truncate[0]) && finite(truncate[1]) && truncate[0] <= truncate[1]) || (c.kind === 'lognormal' && !(truncate[0] > 0))) invalid(`${at}.truncate`, `expected [LO, HI] with ${c.kind === 'lognormal' ? '0 < ' : ''}LO <= HI`, truncate);
+      if (c.kind === 'normal' && !(c.sd > 0)) invalid(`${at}.sd`, 'a truncated normal needs sd > 0', c.sd);
+      if (c.kind === 'lognormal' && !(c.sigma > 0)) invalid(`${at}.sigma`, 'a truncated log-normal needs sigma > 0', c.sigma);
+    }
     switch (c.kind) {
       case 'fixed': if (!finite(c.value)) invalid(`${at}.value`, 'expected a finite number', c.value); return;
       case 'uniform': if (!(finite(c.min) && finite(c.max) && c.min <= c.max)) invalid(`${at}.min`, 'expected finite MIN <= MAX', [c.min, c.max]); return;
@@ -47,6 +56,13 @@ export function assertCovariatePriors(priors: readonly NamedCovariatePrior[], nT
   });
 }
 
+/** u in [0, 1) -> a standard normal restricted to [a, b] by the inverse CDF (a < b; a = b gives a). */
+function truncatedNormal(a: number, b: number): (u: number) => number {
+  const lo = normalCdf(a, 0, 1);
+  const width = normalCdf(b, 0, 1) - lo;
+  return (u) => (width > 0 ? Math.min(b, Math.max(a, normalQuantile(lo + u * width, 0, 1))) : a);
+}
+
 const clipped = (x: number, clip: readonly [number, number] | undefined): number => (clip === undefined ? x : x < clip[0] ? clip[0] : x > clip[1] ? clip[1] : x);
 
 /** Subjects [first, first + count) of replicate r: each covariate's values; `trialIndex(count)` gives the resample indices when a prior needs them. */
@@ -64,7 +80,13 @@ export function drawCovariates(
     const c: CovariatePrior = prior;
     if (c.kind === 'fixed') x.fill(c.value);
     else if (c.kind === 'uniform') for (let j = 0; j < count; j++) x[j] = c.min + (c.max - c.min) * u(j);
-    else if (c.kind === 'normal') for (let j = 0; j < count; j++) x[j] = clipped(c.mean + c.sd * firstNormal(draw(j)), c.clip);
+    else if (c.kind === 'normal' && c.truncate !== undefined) {
+      const z = truncatedNormal((c.truncate[0] - c.mean) / c.sd, (c.truncate[1] - c.mean) / c.sd);
+      for (let j = 0; j < count; j++) x[j] = c.mean + c.sd * z(u(j));
+    } else if (c.kind === 'lognormal' && c.truncate !== undefined) {
+      const z = truncatedNormal(Math.log(c.truncate[0] / c.median) / c.sigma, Math.log(c.truncate[1] / c.median) / c.sigma);
+      for (let j = 0; j < count; j++) x[j] = c.median * Math.exp(c.sigma * z(u(j)));
+    } else if (c.kind === 'normal') for (let j = 0; j < count; j++) x[j] = clipped(c.mean + c.sd * firstNormal(draw(j)), c.clip);
     else if (c.kind === 'lognormal') for (let j = 0; j < count; j++) x[j] = clipped(c.median * Math.exp(c.sigma * firstNormal(draw(j))), c.clip);
     else if (c.kind === 'bernoulli') for (let j = 0; j < count; j++) x[j] = u(j) < c.p ? 1 : 0;
     else if (c.kind === 'categorical') {

@@ -38,8 +38,9 @@ export type Sampler = 'philox' | 'sobol';
 export type CovariatePrior =
   | { readonly kind: 'fixed'; readonly value: number }
   | { readonly kind: 'uniform'; readonly min: number; readonly max: number }
-  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number; readonly clip?: readonly [number, number] }
-  | { readonly kind: 'lognormal'; readonly median: number; readonly sigma: number; readonly clip?: readonly [number, number] }
+  /** truncate: the distribution restricted to [LO, HI] (inverse CDF), where clip piles the tails on the bounds */
+  | { readonly kind: 'normal'; readonly mean: number; readonly sd: number; readonly clip?: readonly [number, number]; readonly truncate?: readonly [number, number] }
+  | { readonly kind: 'lognormal'; readonly median: number; readonly sigma: number; readonly clip?: readonly [number, number]; readonly truncate?: readonly [number, number] }
   | { readonly kind: 'bernoulli'; readonly p: number }
   | { readonly kind: 'categorical'; readonly levels: readonly number[]; readonly p: readonly number[] }
   | { readonly kind: 'resampled'; readonly values: readonly number[]; readonly sigma: number; readonly scale: number; readonly clip?: readonly [number, number] };
