@@ -4,7 +4,10 @@
  * `minWeight`, each exported with its own record and cards (the chosen one's in the fit's folder, the
  * others' in `candidates/<structure>/`). Their weights are the BIC weights renormalised over this set,
  * w_m = exp(-BIC_m / 2) / sum over the credible m' (the BIC approximation to posterior model
- * probabilities under equal prior odds, the weights DoseFinding's MCP-Mod uses for model averaging).
+ * probabilities under equal prior odds). DoseFinding's MCPMod averages with the same form on AIC,
+ * w_i = exp(-AIC_i / 2) / sum over the models whose contrast test is significant (selModel "aveAIC";
+ * its older versions also offered "aveBIC"), and averages the fitted curves; here BIC, the criterion
+ * the fit ranks by, and the average is over replicates (each a parameter draw of one structure).
  */
 import { join } from 'node:path';
 import type { CandidateScore } from '../../models/estimate/selection.js';
