@@ -30,6 +30,12 @@ import { answerCustomQuestions, checkAnswerRegimens, customAnswerTable, isFiveQu
 import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
 import { percentLabel } from '../coordinator/scenario/percent.js';
 import { parseStructures } from '../models/structures/structure.js';
+import { packageRoot } from '../worker/common/version.js';
+import { questionGroups } from './answer/questions-file.js';
+import { averagedAnswers, DEFAULT_MIN_WEIGHT, fitCredibleModels, writeModelAverage, type CredibleModels } from './answer/model-average.js';
+
+/** The five questions as a questions file (what `--average` answers without --questions). */
+const FIVE_QUESTIONS_FILE = (): string => join(packageRoot(), 'scenarios', 'questions', 'estdata.yaml');
 
 export interface AnswerCommandArgs {
   readonly trial: string;
@@ -53,6 +59,10 @@ export interface AnswerCommandArgs {
   readonly tileTrajectories?: number | undefined;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  /** model averaging over the credible structures (analysis/answer/model-average.ts) */
+  readonly average?: boolean | undefined;
+  /** the BIC weight a structure needs to be credible, in (0, 1); default 1 % */
+  readonly averageMinWeight?: number | undefined;
 }
 
 export const THRESHOLD_NG_ML = 3.3;
@@ -66,16 +76,18 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const trial = await readTrial(trialPath, spec); // file:line errors before anything runs
   const trialSha = sha256Hex(await readFile(trialPath));
   const dataSpec = specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) };
-  const questionsPath = a.questions === undefined ? undefined : resolve(a.questions);
+  const average = checkAverageOptions(a);
+  // --average answers through a questions file: the five questions' (same questions) when none is given
+  const questionsPath = a.questions === undefined ? (average === undefined ? undefined : FIVE_QUESTIONS_FILE()) : resolve(a.questions);
   const questionsFile = questionsPath === undefined ? undefined : await loadQuestionsFile(questionsPath); // file:line errors before anything runs
   const questions = questionsPath === undefined || questionsFile === undefined ? undefined : { path: questionsPath, sha256: sha256Hex(await readFile(questionsPath)), file: questionsFile };
   // the five questions asked through a file are answered the five-question way (same bytes as without the file)
-  const custom = questions !== undefined && !isFiveQuestions(questions.file, THRESHOLD_NG_ML) ? questions : undefined;
+  const custom = questions !== undefined && (average !== undefined || !isFiveQuestions(questions.file, THRESHOLD_NG_ML)) ? questions : undefined;
   if (custom !== undefined) checkAnswerRegimens(custom.file, custom.path);
   const structures = parseStructures(a.structure);
   // a PK-only trial is fitted with a PK structure: no biomarker output to ask about (said before the fit)
   if (a.model.length === 0 && !trial.subjects.some((s) => s.pd.length > 0)) {
-    const asking = custom === undefined ? 'the five EstData questions (max biomarker <= 3.3 ng/mL)' : custom.file.questions.filter((q) => q.endpoint === 'biomarker').map((q) => `question ${q.id}`).join(', ');
+    const asking = custom === undefined || a.questions === undefined ? 'the five EstData questions (max biomarker <= 3.3 ng/mL)' : custom.file.questions.filter((q) => q.endpoint === 'biomarker').map((q) => `question ${q.id}`).join(', ');
     if (asking !== '') {
       throw new InputError(`${trialPath}: a PK-only trial (no biomarker samples) is fitted with a PK structure, which answers concentration questions only; ${asking} ask(s) about the biomarker: give --questions with endpoint: concentration (e.g. scenarios/questions/theophylline-trough.yaml)`, { details: { file: trialPath, field: '--questions' } });
     }
@@ -84,17 +96,27 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
   }
-  const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed })).digest('hex').slice(0, 12)}`));
+  const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed, ...(average === undefined ? {} : { average }) })).digest('hex').slice(0, 12)}`));
 
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
   await claimAnswerDir(outDir, answerRequest({
     trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
     ...(structures === undefined ? {} : { structures: structures.map((s) => s.id) }),
+    ...(average === undefined ? {} : { average }),
   }));
 
   let cards = a.model;
   let modelSource = 'given with --model';
-  if (cards.length === 0) {
+  let credible: CredibleModels | undefined;
+  if (average !== undefined) {
+    process.stderr.write(`fitting every candidate structure to ${trialPath} for model averaging (SAEM; ${a.replicates} parameter-uncertainty draws each) -> ${join(outDir, 'model')}\n`);
+    credible = await fitCredibleModels(trialPath, {
+      seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'), minWeight: average.min_weight, ...(specPath === undefined ? {} : { dataSpec: specPath }),
+      ...(structures === undefined ? {} : { structures }), parallel: a.workers,
+      say: (line) => { if (!a.quiet || line.startsWith('structure selection') || line.startsWith('model averaging')) process.stderr.write(`${line}\n`); },
+    });
+    modelSource = 'fitted to the trial by qusop answer --average (every credible structure)';
+  } else if (cards.length === 0) {
     // the shipped fit read the trial without a spec: with one, the data may be read otherwise, so fit
     const shipped = a.refit || specPath !== undefined || structures !== undefined ? undefined : await shippedModelFor(trialSha);
     if (shipped !== undefined) {
@@ -118,7 +140,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       modelSource = 'fitted to the trial by qusop answer';
     }
   }
-  const models = given ?? (await loadAnswerModels(cards));
+  const models = credible?.models ?? given ?? (await loadAnswerModels(cards));
   for (const m of models) {
     const problems = cardDegeneracies(m.cards.qd.card);
     if (problems.length > 0) process.stderr.write(`WARNING: model ${m.label} was exported from a degenerate fit (forced): ${problems.join('; ')}. Its answers are flagged degenerate-fit.\n`);
@@ -135,12 +157,18 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     return { runId: run.runId, dir: runDir, spec: run.compiled.spec, curves: run.result.curves, decisions: run.result.decisions };
   };
   if (custom !== undefined) {
-    const settings = { file: { path: custom.path, sha256: custom.sha256 }, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }), base, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models, outDir };
+    const settings = { file: { path: custom.path, sha256: custom.sha256 }, trial: trialPath, ...(specPath === undefined ? {} : { dataSpec: specPath }), base, replicates: a.replicates, subjects: a.subjects, seed: a.seed, models, outDir, ...(credible === undefined ? {} : { averageWeights: credible.weights }) };
     const { result, answers } = await answerCustomQuestions(custom.file, settings, execute);
     const testModel = models.some((m) => m.testModel);
     const context = { questions_file: settings.file, trial: { path: trialPath, sha256: trialSha }, ...(dataSpec === null ? {} : { data_spec: dataSpec }), model_source: modelSource, test_model: testModel, run_id: result.runId };
     const answersPath = await writeCustomAnswersJson(outDir, answers, context);
     process.stdout.write(customAnswerTable(answers, testModel));
+    if (credible !== undefined && average !== undefined) {
+      const averaged = averagedAnswers(questionGroups(custom.file), models, result);
+      const files = await writeModelAverage(outDir, { minWeight: average.min_weight, credible: credible.credible, models, result, answers: averaged });
+      process.stdout.write(averaged.map((x) => `${x.question} ${x.population} ${x.regimen} ${percentLabel(x.target)}: average ${x.average.dose ?? '—'} mg, carried by ${x.carried_by}`).join('\n') + '\n');
+      process.stderr.write(`model average: ${files.join(', ')}\n`);
+    }
     process.stderr.write(`answers: ${answersPath}\nrun:     ${outDir} (decisions.json, curves.parquet; the report and calibration check are the five questions')\n`);
     return 0;
   }
@@ -169,6 +197,18 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   process.stdout.write(report.markdown?.text ?? answerTable(answers, context.test_model));
   process.stderr.write(`answers: ${answersPath}\ncalibration: ${calibrationPath}\nreport:  ${report.html}\nplots:   ${join(outDir, 'plots')}\n${report.markdown === undefined ? '' : `summary: ${report.markdown.path}\n`}`);
   return 0;
+}
+
+/** --average and its threshold: refused with --model (no fit to average over) and alone; undefined when not averaging. */
+function checkAverageOptions(a: AnswerCommandArgs): { min_weight: number } | undefined {
+  if (a.average !== true) {
+    if (a.averageMinWeight !== undefined) throw new InputError(`--average-min-weight ${a.averageMinWeight}: applies to --average only; add --average or drop it`, { details: { field: '--average-min-weight' } });
+    return undefined;
+  }
+  if (a.model.length > 0) throw new InputError(`--average with --model ${a.model.join(' ')}: the average is over the structures fitted to the trial; given cards have no BIC weights (drop --model, or drop --average for a comparison)`, { details: { field: '--average' } });
+  const w = a.averageMinWeight ?? DEFAULT_MIN_WEIGHT;
+  if (!(w > 0 && w < 1)) throw new InputError(`--average-min-weight ${w}: expected a BIC weight in (0, 1)`, { details: { field: '--average-min-weight' } });
+  return { min_weight: w };
 }
 
 /** The plain-text answer table for a terminal. */

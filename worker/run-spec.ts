@@ -56,6 +56,17 @@ export interface PrecisionSpec {
   readonly rounds?: readonly number[];
 }
 
+/**
+ * Model averaging (issue 18 §3): a regimen with no graph of its own whose replicate r is the member
+ * regimen's replicate r, members taking consecutive blocks of replicates in their order (`replicates`
+ * each: the largest-remainder apportionment of R by weight, coordinator/scenario/model-average.ts).
+ * Aggregated from the members' cells; nothing is computed for it.
+ */
+export interface AverageSpec {
+  readonly name: string;
+  readonly members: readonly { readonly regimen: string; readonly weight: number; readonly replicates: number }[];
+}
+
 export interface ScenarioSpec {
   readonly name: string;
   readonly description: string;
@@ -80,6 +91,8 @@ export interface ScenarioSpec {
   readonly precision?: PrecisionSpec;
   readonly band: { readonly method: BandMethod; readonly level: number };
   readonly regimens: readonly RegimenSpec[];
+  /** model averages over this scenario's regimens (absent: none, so the spec and run id are as before) */
+  readonly averages?: readonly AverageSpec[];
 }
 
 export interface RunSpecJson {

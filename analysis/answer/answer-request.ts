@@ -32,6 +32,8 @@ export interface AnswerRequest {
   readonly seed: number;
   /** --structure as given (candidate structures of a fit); absent: the whole library */
   readonly structures?: readonly string[];
+  /** --average: the credible structures' model average (absent: none) */
+  readonly average?: { readonly min_weight: number };
 }
 
 export function answerRequest(r: Omit<AnswerRequest, 'code_version'>): AnswerRequest {
@@ -41,7 +43,7 @@ export function answerRequest(r: Omit<AnswerRequest, 'code_version'>): AnswerReq
 /** The fields that must agree (the trial's path may differ: the same bytes elsewhere are the same trial). */
 function identity(r: AnswerRequest): Record<string, unknown> {
   // a request file from before data specs has none: the same as null
-  return { code_version: r.code_version, 'trial.sha256': r.trial.sha256, 'data_spec.sha256': r.data_spec?.sha256 ?? null, models: r.models, refit: r.refit, population: r.population, replicates: r.replicates, subjects: r.subjects, seed: r.seed, structures: r.structures ?? null };
+  return { code_version: r.code_version, 'trial.sha256': r.trial.sha256, 'data_spec.sha256': r.data_spec?.sha256 ?? null, models: r.models, refit: r.refit, population: r.population, replicates: r.replicates, subjects: r.subjects, seed: r.seed, structures: r.structures ?? null, average: r.average ?? null };
 }
 
 /**

@@ -31,6 +31,8 @@ export interface CustomSettings {
   readonly seed: number;
   readonly models: readonly AnswerModel[];
   readonly outDir: string;
+  /** model averaging (`--average`): one weight per model, in models' order (model-average.ts) */
+  readonly averageWeights?: readonly number[];
 }
 
 export interface CustomAnswer {
@@ -76,11 +78,15 @@ export function checkAnswerRegimens(file: QuestionsFile, path: string): void {
 }
 
 /** Scenario names: the population's, suffixed by the measure when one population is asked several. */
-function scenarioNames(groups: readonly QuestionGroup[]): string[] {
+export function scenarioNames(groups: readonly QuestionGroup[]): string[] {
   return groups.map((g, i) => (groups.filter((h) => h.population.name === g.population.name).length > 1 ? `${g.population.name}.${i + 1}` : g.population.name));
 }
 
-const regimenName = (regimen: string, model: AnswerModel, models: readonly AnswerModel[]): string => (models.length > 1 ? `${regimen}.${model.label}` : regimen);
+export const regimenName = (regimen: string, model: AnswerModel, models: readonly AnswerModel[]): string => (models.length > 1 ? `${regimen}.${model.label}` : regimen);
+
+/** The scenario regimen name of a regimen's model average. */
+export const averageName = (regimen: string): string => `${regimen}.${AVERAGE_LABEL}`;
+export const AVERAGE_LABEL = 'average';
 
 function cardFor(model: AnswerModel, tauH: number, regimen: string, file: string): string {
   const card = Object.values(model.cards).find((c) => Math.abs(c.card.regimen.tau_h - tauH) < 1e-9);
@@ -125,6 +131,9 @@ export function customScenarioDocument(groups: readonly QuestionGroup[], s: Cust
           model: pathForFile(fileDir, cardFor(model, r.tauH, r.name, s.file.path)),
           doses_mg: { ...r.dosesMg },
         }))),
+        ...(s.averageWeights === undefined ? {} : {
+          model_average: g.regimens.map((r) => ({ name: averageName(r.name), members: s.models.map((model, k) => ({ regimen: regimenName(r.name, model, s.models), weight: s.averageWeights?.[k] ?? 0 })) })),
+        }),
       };
     }),
   };
@@ -137,12 +146,14 @@ export function customAnswers(file: QuestionsFile, groups: readonly QuestionGrou
     for (const r of g.regimens) {
       for (const target of g.targets) {
         for (const id of g.questionsOf.get(`${r.name}@${target}`) ?? []) {
-          for (const model of models) {
-            const d = decisions.find((x) => x.scenario === names[i] && x.regimen === regimenName(r.name, model, models) && x.target === target);
+          // each model's answer, then the models' average when the run has one (--average)
+          const averaged = decisions.some((x) => x.scenario === names[i] && x.regimen === averageName(r.name));
+          for (const [label, regimen] of [...models.map((m) => [m.label, regimenName(r.name, m, models)]), ...(averaged ? [[AVERAGE_LABEL, averageName(r.name)]] : [])]) {
+            const d = decisions.find((x) => x.scenario === names[i] && x.regimen === regimen && x.target === target);
             if (d === undefined) throw new InputError(`no decision for question ${id}: ${names[i]} ${r.name} ${target}`);
             const threshold = file.questions.find((q) => q.id === id)?.threshold ?? { value: g.thresholdNgMl, unit: 'ng/mL' };
             out.push({
-              question: id, population: g.population.name, regimen: r.name, model: model.label, target, ...g.measure, threshold: { ...threshold },
+              question: id, population: g.population.name, regimen: r.name, model: label ?? '', target, ...g.measure, threshold: { ...threshold },
               dose: d.conservative, mean_crossing: d.mean_crossing, interval: [d.replicate_lo, d.replicate_hi], flags: d.flags,
             });
           }

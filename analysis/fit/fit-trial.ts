@@ -28,6 +28,8 @@ import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
 import { fitCandidates } from './candidate-pool.js';
+import type { CandidateFit } from './candidate-fit.js';
+import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
 import { trialRoute, type Trial } from '../../models/ingest/trial.js';
 
@@ -47,6 +49,8 @@ export interface FitTrialOptions {
   readonly parallel?: number;
   /** export a degenerate fit anyway (its cards name the problems) */
   readonly force?: boolean;
+  /** also export every other converged, non-degenerate candidate whose BIC weight >= minWeight (model averaging) */
+  readonly credible?: { readonly minWeight: number };
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -61,6 +65,8 @@ export interface FitTrialResult {
   readonly summary: string;
   /** every candidate's score, the chosen one marked */
   readonly selection: readonly CandidateScore[];
+  /** with `credible`: the chosen structure first, then the others exported (credible-export.ts) */
+  readonly credible?: readonly CredibleCards[];
 }
 
 /** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
@@ -86,8 +92,18 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
   const picked = candidates[chosenAt >= 0 ? chosenAt : lowest]!;
   if (candidates.length > 1) say(selectionLine(selection));
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection);
+  const { fit, degenerate, vpc } = picked;
+  // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection));
+  return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
+}
+
+/** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[]): Promise<{ qd: string; qw: string } | null> {
+  const { trialPath, dataSha256 } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
-  const diagDir = join(o.outDir, 'diagnostics');
+  const diagDir = join(outDir, 'diagnostics');
   await makeDirectory(diagDir);
   const figures = {
     gof: await figure(diagDir, 'gof', gofSpec(gof)),
@@ -116,13 +132,12 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
     timings_ms: fit.timingsMs,
     figures,
   };
-  const cards = await writeFitRecord({
-    outDir: o.outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
+  return writeFitRecord({
+    outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
     // a one-candidate fit (a forced structure) keeps the cards and fit.json of before the library
     diagnostics: selection.length > 1 ? { ...diagnostics, selection } : diagnostics,
     ...(selection.length > 1 ? { selection } : {}),
   });
-  return { cards, fit, degenerate, vpc, summary, selection };
 }
 
 function selectionLine(selection: readonly CandidateScore[]): string {

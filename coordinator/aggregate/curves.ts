@@ -10,6 +10,7 @@ import { clopperPearson, quantileType7, replicateQuantileBand, wilson } from './
 import type { Interval } from './bands.js';
 import type { AggregationPlan, PlanRegimen, PlanScenario } from './plan.js';
 import { addJointCell, checkJointCell, jointGrids } from './joint-cells.js';
+import { averageCells } from './model-average.js';
 
 /** All cells of one (scenario, regimen); arrays are dose-major: index = doseIndex * R + replicate. */
 export interface RegimenCells {
@@ -143,7 +144,12 @@ export class CellCollector {
       const M = plan.scenarios.map((sc) => `${sc.name}: ${sc.subjects}`).join(', ');
       throw new ShardError(`aggregate: ${short.count} cell(s) with n != subjects per replicate (${M}): ${short}`, { details: { wrongN: short.count } });
     }
-    return [...this.grids.values()].map((g) => g.cells);
+    // each scenario's regimens, then its model averages (aggregated from them)
+    const grids = [...this.grids.values()].map((g) => g.cells);
+    return plan.scenarios.flatMap((sc) => {
+      const own = grids.filter((c) => c.scenario === sc);
+      return [...own, ...(sc.averages ?? []).map((a) => averageCells(a, own))];
+    });
   }
 }
 

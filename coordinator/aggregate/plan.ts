@@ -21,6 +21,12 @@ export interface PlanRegimen {
   readonly dosesMg: readonly number[];
 }
 
+/** A model average (coordinator/scenario/model-average.ts): members take consecutive blocks of replicates. */
+export interface PlanAverage {
+  readonly name: string;
+  readonly members: readonly { readonly regimen: string; readonly replicates: number }[];
+}
+
 export interface PlanScenario {
   readonly name: string;
   /** attainment targets pi in (0, 1], e.g. [0.9, 0.75] */
@@ -35,6 +41,8 @@ export interface PlanScenario {
   readonly thresholdsNgMl?: readonly number[];
   /** safety endpoint: every cell carries k_safe and k_both; a dose is safe when k_safe / n >= target */
   readonly safety?: { readonly target: number };
+  /** model averages over this scenario's regimens, aggregated after them */
+  readonly averages?: readonly PlanAverage[];
 }
 
 export interface AggregationPlan {

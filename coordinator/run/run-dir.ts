@@ -98,6 +98,7 @@ export function aggregationPlan(spec: RunSpecJson): AggregationPlan {
       regimens: sc.regimens.map((rg) => ({ name: rg.name, dosesMg: [...rg.dosesMg] })),
       ...(sc.thresholdSweepNgMl === undefined ? {} : { thresholdsNgMl: [...sc.thresholdSweepNgMl] }),
       ...(sc.safety === undefined ? {} : { safety: { target: sc.safety.target } }),
+      ...(sc.averages === undefined ? {} : { averages: sc.averages.map((a) => ({ name: a.name, members: a.members.map((m) => ({ regimen: m.regimen, replicates: m.replicates })) })) }),
     })),
   };
 }

@@ -26,6 +26,7 @@ import { loadScenarioFile } from './load.js';
 import type { ScenarioInput } from './schema.js';
 import { checkSafetyAgainstCard, jointEndpointsOf } from './joint-endpoints.js';
 import { atRounds, withPrecision, type PrecisionOptions } from './precision.js';
+import { compileAverages } from './model-average.js';
 
 export interface CompiledRun {
   readonly spec: RunSpecJson;
@@ -100,6 +101,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       replicates: sc.replicates,
       band: sc.band,
       regimens,
+      ...compileAverages(sc, regimens, scenarioPath, i, opts.precision !== undefined),
     });
   }
   const withPolicy = opts.precision === undefined ? scenarios : withPrecision(scenarios, models, opts.precision, scenarioPath);

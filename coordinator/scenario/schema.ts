@@ -56,6 +56,12 @@ export const SafetySchema = z.strictObject({
   target: finite.gt(0).lt(1),
 });
 
+export const ModelAverageSchema = z.strictObject({
+  name,
+  /** member regimens of this scenario with their weights (normalised to sum 1 when compiled) */
+  members: z.array(z.strictObject({ regimen: name, weight: finite.positive() })).min(1),
+});
+
 export const ScenarioSchema = z.strictObject({
   name,
   description: z.string().default(''),
@@ -110,6 +116,11 @@ export const ScenarioSchema = z.strictObject({
     })
     .default({ method: 'clopper-pearson', level: 0.95 }),
   regimens: z.array(RegimenSchema).min(1),
+  /**
+   * model averaging (issue 18 §3): regimens whose replicates are allotted to member regimens (same tau
+   * and dose grid, other models) by weight; aggregated from the members' cells (model-average.ts)
+   */
+  model_average: z.array(ModelAverageSchema).min(1).optional(),
 });
 
 export const ScenarioFileSchema = z.strictObject({

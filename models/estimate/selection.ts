@@ -3,8 +3,8 @@
  * ranked by BIC = -2LL + k ln(n), k the estimated parameters (fixed effects the structure has and the
  * trial can inform, Omega's free entries, residual sds), n the observations fitted. AIC = -2LL + 2k is
  * shown beside it. Only a converged, non-degenerate fit can be chosen; with none, there is no choice
- * and the caller says why. BIC weights exp(-dBIC / 2) normalised are reported (the model-averaging
- * step of the issue will use them).
+ * and the caller says why. BIC weights exp(-dBIC / 2) normalised are reported; `qusop answer --average`
+ * averages over the candidates whose weight passes a threshold (analysis/fit/credible-export.ts).
  */
 import type { Trial } from '../ingest/trial.js';
 import type { Structure, StructureId } from '../structures/structure.js';
