@@ -145,6 +145,8 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const set = (name: FixedEffectName, value: number): void => { if (has(name)) theta[at(name)] = toTransformed(name, value); };
   const fixedOf = (t: Float64Array) => fixedFromTheta(t, structure);
   set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
+  // lag: half the median time of the first measurable sample after the first dose (the pooled fit below moves it)
+  if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (s.doses[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
   // samples at or before the first dose are left out: the model predicts 0 there, log 0 = -infinity (a
@@ -161,7 +163,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA'] as const).filter(has).map(at);
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);

@@ -96,10 +96,15 @@ export function steadyStateModes(w: GraphWriter, p: IndividualTensors, doseRow: 
   });
 }
 
-/** C [N, B] (mg/L) at the given times: one outer product and Exp per mode, all spans of length B. */
-export function concentrationAt(w: GraphWriter, modes: SteadyStateModes, timesH: readonly number[]): string {
+/**
+ * C [N, B] (mg/L) at the given times: one outer product and Exp per mode, all spans of length B. With
+ * an absorption lag [1, B] (oral doses given at 0, tau, ... enter at lag, tau + lag, ...), the periodic
+ * steady state is the lag-free one at (t - lag) mod tau: times become [N, B].
+ */
+export function concentrationAt(w: GraphWriter, modes: SteadyStateModes, timesH: readonly number[], lag?: { readonly row: string; readonly tauH: number }): string {
   return w.scoped('pk', () => {
-    const negTimes = w.floats('neg_times', [timesH.length, 1], timesH.map((t) => -t));
+    const times = w.floats(lag === undefined ? 'neg_times' : 'times', [timesH.length, 1], timesH.map((t) => (lag === undefined ? -t : t)));
+    const negTimes = lag === undefined ? times : lagged(w, times, lag.row, lag.tauH);
     let conc = '';
     modes.rates.forEach((rate, i) => {
       const term = w.mul(w.exp(w.mul(negTimes, rate, `rate_times_${i}`), `decay_${i}`), modes.amplitudes[i] ?? '', `term_${i}`);
@@ -107,4 +112,14 @@ export function concentrationAt(w: GraphWriter, modes: SteadyStateModes, timesH:
     });
     return conc;
   });
+}
+
+/** -((t - lag) mod tau), [N, B]: the time since the lagged dose entered, negated for the exponentials. */
+function lagged(w: GraphWriter, times: string, lagRow: string, tauH: number): string {
+  const u = w.sub(times, lagRow, 't_minus_lag'); // [N, B]
+  const periods = w.op('Floor', [w.mul(u, w.scalar('inv_tau', 1 / tauH), 'u_over_tau')], 'periods');
+  const since = w.sub(u, w.mul(periods, w.scalar('tau_lag', tauH), 'whole_periods'), 'since_lag');
+  // float32 rounding can leave since = tau or a hair below 0: clamp into [0, tau]
+  const clamped = w.op('Min', [w.op('Max', [since, w.scalar('zero_lag', 0)], 'since_nonneg'), w.scalar('tau_max', tauH)], 'since_clamped');
+  return w.neg(clamped, 'neg_times_lagged');
 }

@@ -38,7 +38,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const modes = structure.route === 'iv'
     ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
     : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
-  const concNodes = concentrationAt(w, modes, nodeTimesH(grid)); // [2T, B]
+  const concNodes = concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.directEffect !== undefined) {
     const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');

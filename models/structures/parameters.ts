@@ -39,6 +39,7 @@ export const FIXED_EFFECTS = [
   { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
   { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
+  { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -49,7 +50,7 @@ export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satis
 export type EtaName = (typeof ETA_NAMES)[number];
 
 /** Parameters appended for later structures (direct-effect KE0): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0'];
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'ALAG'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -77,6 +78,8 @@ export interface IndividualParameters {
    * equilibration rate KE0 (Infinity: Ce = C, driven by the plasma). Absent: the indirect response.
    */
   readonly DIRECT?: { readonly KE0: number };
+  /** absorption lag (h) of oral doses (lag-time structures); absent: none */
+  readonly ALAG?: number;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -185,6 +188,7 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IMAX: fixed.IMAX,
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA * x('GAMMA'),
+    ...(structure === undefined || structure.absent.ALAG !== undefined ? {} : { ALAG: fixed.ALAG * x('ALAG') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
   };
 }

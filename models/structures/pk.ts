@@ -54,12 +54,15 @@ export function depotToCentral(r: PkRates, tH: number): number {
 /** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
 export function concentrations(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
   const r = pkRates(p);
+  const lag = p.ALAG ?? 0;
   const out = new Float64Array(timesH.length);
   for (let i = 0; i < timesH.length; i += 1) {
     const t = timesH[i] ?? NaN;
     let amount = 0;
     for (const d of doses) {
-      if (d.timeH <= t && d.amountMg !== 0) amount += d.route === 'central' ? centralAfterIvDose(r, d, t - d.timeH) : d.amountMg * depotToCentral(r, t - d.timeH);
+      // an oral dose reaches the depot ALAG hours after it is given (lag-time structures)
+      const at = d.route === 'central' ? d.timeH : d.timeH + lag;
+      if (at <= t && d.amountMg !== 0) amount += d.route === 'central' ? centralAfterIvDose(r, d, t - d.timeH) : d.amountMg * depotToCentral(r, t - at);
     }
     out[i] = amount / r.V1;
   }
