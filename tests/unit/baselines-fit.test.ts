@@ -52,23 +52,41 @@ test('emax known truth: qusop train emax on a trial where Emax on Cavg is the tr
   });
 });
 
-test('emax interval coverage: over 200 synthetic trials the 95 % Wald intervals of IMAX and log EC50 cover the truth at ~95 %', async () => {
+/**
+ * The spread of R estimates against the standard errors the fit reports: the sample sd of R = 200 normal
+ * estimates has a relative sd of 1 / sqrt(2 (R - 1)) = 0.05, so a right covariance puts sd / rms(SE) within
+ * 1 +- 0.2 (4 of those sds); a covariance off by a factor (a wrong s^2, a wrong Jacobian column) falls outside.
+ */
+function assertSeMatchesSpread(name: string, estimates: readonly number[], ses: readonly number[]): void {
+  const mean = estimates.reduce((a, b) => a + b, 0) / estimates.length;
+  const sd = Math.sqrt(estimates.reduce((a, b) => a + (b - mean) ** 2, 0) / (estimates.length - 1));
+  const rmsSe = Math.sqrt(ses.reduce((a, b) => a + b * b, 0) / ses.length);
+  assert.ok(sd / rmsSe > 0.8 && sd / rmsSe < 1.25, `${name}: sd of estimates ${sd} vs rms SE ${rmsSe}`);
+}
+
+test('emax interval coverage: over 200 synthetic trials the 95 % Wald intervals of IMAX and log EC50 cover the truth at ~95 % and the SEs match the spread', async () => {
   const cl = clearanceFromCard(await loadModel(PK_CARD), PK_CARD);
   const R = 200;
   const covered = { IMAX: 0, logEC50: 0 };
+  const spread = { IMAX: { est: [] as number[], se: [] as number[] }, logEC50: { est: [] as number[], se: [] as number[] } };
   for (let r = 0; r < R; r += 1) {
     const s = emaxTruthSubjects({ armsMg: ARMS, perArm: 24, seed: 1000 + r }, EMAX_TRUTH, cl);
     const fit = fitEmax(s.map((x) => ({ cavgMgL: averageConcentration(cl, x.doseMg, x.bwKg, 24), comed: x.comed, pdNgMl: x.dv })), 'synthetic');
     const se = (i: number) => Math.sqrt(fit.covariance[i]![i]!);
+    spread.IMAX.est.push(fit.estimate.imax);
+    spread.IMAX.se.push(se(2));
+    spread.logEC50.est.push(Math.log(fit.estimate.ec50));
+    spread.logEC50.se.push(se(3));
     if (Math.abs(fit.estimate.imax - EMAX_TRUTH.imax) <= Z975 * se(2)) covered.IMAX += 1;
     if (Math.abs(Math.log(fit.estimate.ec50) - Math.log(EMAX_TRUTH.ec50)) <= Z975 * se(3)) covered.logEC50 += 1;
   }
   // binomial sd of a 95 % coverage over 200 trials is sqrt(0.95 * 0.05 / 200) = 0.0154: accept 4 sd below nominal
   // (a Wald interval of a nonlinear parameter may undercover a little at n = 120; a wrong covariance would miss by far more)
   for (const [name, k] of Object.entries(covered)) assert.ok(k / R >= 0.95 - 4 * 0.0154, `${name}: coverage ${k}/${R}`);
+  for (const [name, v] of Object.entries(spread)) assertSeMatchesSpread(name, v.est, v.se);
 });
 
-test('logistic known truth: the fit recovers the link\'s coefficients within their 95 % intervals, which cover at ~95 % over 200 trials', async () => {
+test('logistic known truth: the fit recovers the link\'s coefficients within their 95 % intervals, which cover at ~95 % over 200 trials with SEs matching the spread', async () => {
   await withTempDir(async (dir) => {
     const trial = join(dir, 'logistic-truth.csv');
     await writeFile(trial, baselineTrialCsv(logisticTruthSubjects({ armsMg: ARMS, perArm: 80, seed: 1 }, BETA_TRUTH)));
@@ -82,13 +100,18 @@ test('logistic known truth: the fit recovers the link\'s coefficients within the
   });
   const R = 200;
   let covered = 0;
+  const est: number[] = [];
+  const ses: number[] = [];
   for (let r = 0; r < R; r += 1) {
     const s = logisticTruthSubjects({ armsMg: ARMS, perArm: 80, seed: 2000 + r }, BETA_TRUTH);
     const fit = fitLogistic(s.map((x) => logisticRow(x.doseMg, x.bwKg, x.comed)), s.map((x) => (x.dv <= 3.3 ? 1 : 0)), 'synthetic');
+    est.push(fit.beta[3] ?? NaN);
+    ses.push(Math.sqrt(fit.covariance[3]![3]!));
     if (Math.abs((fit.beta[3] ?? NaN) - BETA_TRUTH[3]!) <= Z975 * Math.sqrt(fit.covariance[3]![3]!)) covered += 1;
   }
   // as above: nominal 0.95, binomial sd 0.0154 over 200 trials, 4 sd allowed
   assert.ok(covered / R >= 0.95 - 4 * 0.0154, `B_DOSE coverage ${covered}/${R}`);
+  assertSeMatchesSpread('B_DOSE', est, ses);
 });
 
 test('training is deterministic: the same seed gives the same card and ONNX bytes; another seed other draws around the same estimate', async () => {
