@@ -21,7 +21,8 @@ export interface BaselineCardSpec {
   readonly family: string;
   readonly graph: (regimen: BaselineRegimen) => ModelProto;
   readonly description: (regimen: BaselineRegimen) => string;
-  readonly etaName: string;
+  /** the standard-normal `eta [B, 1]`'s name; absent: the graph has no eta (subjects differ by covariates only) */
+  readonly etaName?: string;
   readonly thetaNames: readonly string[];
   readonly draws: readonly (readonly number[])[];
   readonly provenance: Readonly<Record<string, unknown>>;
@@ -52,7 +53,7 @@ export function baselineArtifact(spec: BaselineCardSpec, regimen: BaselineRegime
     time_grid_h: [0],
     inputs: {
       covariates: ['dose', 'bw', 'comed'],
-      eta: { dim: 1, distribution: 'standard-normal', names: [spec.etaName] },
+      ...(spec.etaName === undefined ? {} : { eta: { dim: 1, distribution: 'standard-normal', names: [spec.etaName] } }),
       theta: { dim: spec.thetaNames.length, names: [...spec.thetaNames], draws: spec.draws.map((r) => [...r]) },
     },
     outputs: { pd: 'pd' },

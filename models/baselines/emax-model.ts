@@ -5,6 +5,8 @@
  * Subjects with the same covariates differ by the fit's residual, sigma z (z standard normal, the
  * card's `eta`): PD_LAST_MAX scatters around E(Cavg) by between-subject differences (clearance,
  * baseline, sensitivity) and by measurement noise, and that scatter is what the fit can estimate.
+ * Without the residual (`qusop train emax --no-residual`, cards `emax-typical-*`) the model is the
+ * typical-subject curve: subjects differ by BW (through Cavg) and COMED only, as in the paper's reading.
  * EC80 = 4 EC50 and EC90 = 9 EC50 are the concentrations giving 80 % / 90 % of the maximal effect.
  */
 import { averageConcentration, type ClearanceModel } from './exposure.js';
@@ -37,7 +39,8 @@ export function emaxEffect(p: Omit<EmaxParameters, 'sigma'>, cavgMgL: number, co
   return p.e0 + p.eComed * comed - (p.imax * cavgMgL) / (p.ec50 + cavgMgL);
 }
 
-/** The biomarker the graph outputs for one subject (double precision reference). */
-export function emaxPrediction(p: EmaxParameters, cl: Pick<ClearanceModel, 'cl70LPerH' | 'exponent'>, tauH: number, x: { doseMg: number; bwKg: number; comed: number; eta: number }): number {
-  return emaxEffect(p, averageConcentration(cl, x.doseMg, x.bwKg, tauH), x.comed) + p.sigma * x.eta;
+/** The biomarker the graph outputs for one subject (double precision reference); eta absent: the typical-subject curve. */
+export function emaxPrediction(p: Omit<EmaxParameters, 'sigma'> & { sigma?: number }, cl: Pick<ClearanceModel, 'cl70LPerH' | 'exponent'>, tauH: number, x: { doseMg: number; bwKg: number; comed: number; eta?: number }): number {
+  const effect = emaxEffect(p, averageConcentration(cl, x.doseMg, x.bwKg, tauH), x.comed);
+  return x.eta === undefined ? effect : effect + (p.sigma ?? NaN) * x.eta;
 }

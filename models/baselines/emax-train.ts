@@ -25,35 +25,42 @@ function landmarks(fit: EmaxFit, cl: ClearanceModel) {
   return { ec80: at(0.8, 4), ec90: at(0.9, 9) };
 }
 
-function description(cl: ClearanceModel, regimen: BaselineRegimen): string {
+function description(cl: ClearanceModel, regimen: BaselineRegimen, residual: boolean): string {
+  const scatter = residual
+    ? `SIGMA z is the scatter around the curve, between-subject differences and measurement noise together, so the model is conservative. `
+    : `Typical-subject curve (the fit's residual SIGMA left out): subjects differ only by BW (through Cavg) and COMED, so the attainment ` +
+      `probability reflects the covariate distribution alone and is optimistic about between-subject variability. `;
   return (
     `Classical baseline (QuSOP paper 5.5): inhibitory Emax of the biomarker on the average steady-state concentration, ` +
-    `PD = E0 + E_COMED COMED - IMAX Cavg / (EC50 + Cavg) + SIGMA z, constant over the ${regimen.name} window, ` +
+    `PD = E0 + E_COMED COMED - IMAX Cavg / (EC50 + Cavg)${residual ? ' + SIGMA z' : ''}, constant over the ${regimen.name} window, ` +
     `Cavg = dose / (CL70 (BW/70)^0.75 tau) with the typical clearance CL70 = ${round(cl.cl70LPerH)} L/h of ${cl.source.card}. ` +
     `Fitted by least squares to each trial subject's largest observed biomarker in the last once-daily window (PD_LAST_MAX): ` +
-    `SIGMA z is the scatter around the curve, between-subject differences and measurement noise together, so the model is conservative. ` +
+    scatter +
     `No time course: the once-weekly card is the same curve at the weekly average concentration (fluctuation within the week ignored), ` +
     `so its weekly doses are 7x its daily ones by construction. Parameter-uncertainty draws from the fit's asymptotic covariance.`
   );
 }
 
-export function emaxCardSpec(subjects: readonly SubjectSummary[], cl: ClearanceModel, data: BaselineData, seed: number, draws: number): BaselineCardSpec {
+/** `residual` false: the typical-subject curve (`emax-typical-*` cards: no eta, theta without log SIGMA). */
+export function emaxCardSpec(subjects: readonly SubjectSummary[], cl: ClearanceModel, data: BaselineData, seed: number, draws: number, residual = true): BaselineCardSpec {
   const fit = fitEmax(emaxObservations(subjects, cl), data.file);
-  const theta = emaxTheta(fit.estimate);
+  const P = residual ? EMAX_THETA_NAMES.length : EMAX_THETA_NAMES.length - 1;
+  const theta = emaxTheta(fit.estimate).slice(0, P);
+  const covariance = fit.covariance.slice(0, P).map((r) => r.slice(0, P));
   return {
-    prefix: 'emax',
+    prefix: residual ? 'emax' : 'emax-typical',
     family: EMAX_FAMILY,
-    graph: (r) => buildEmaxGraph(cl, r, { family: EMAX_FAMILY, regimen: r.name }),
-    description: (r) => description(cl, r),
-    etaName: 'RESIDUAL',
-    thetaNames: EMAX_THETA_NAMES,
-    draws: gaussianDraws(theta, fit.covariance, draws, seed),
+    graph: (r) => buildEmaxGraph(cl, r, { family: EMAX_FAMILY, regimen: r.name }, residual),
+    description: (r) => description(cl, r, residual),
+    ...(residual ? { etaName: 'RESIDUAL' } : {}),
+    thetaNames: EMAX_THETA_NAMES.slice(0, P),
+    draws: gaussianDraws(theta, covariance, draws, seed),
     provenance: {
       ...baselineProvenance(data, subjects, seed, 'least squares, ml-levenberg-marquardt (analytic Jacobian) from a profile over log EC50; covariance s^2 (J\'J)^-1'),
       exposure: { cavg: 'dose / (CL70 (BW/70)^exponent tau), F = 1 (apparent clearance)', cl70_l_per_h: cl.cl70LPerH, exponent: cl.exponent, pk_card: cl.source },
     },
     diagnostics: {
-      estimates: estimateTable(EMAX_THETA_NAMES, theta, fit.covariance),
+      estimates: estimateTable(EMAX_THETA_NAMES, emaxTheta(fit.estimate), fit.covariance),
       natural_scale: { E0: round(fit.estimate.e0), E_COMED: round(fit.estimate.eComed), IMAX: round(fit.estimate.imax), EC50_mg_l: round(fit.estimate.ec50), SIGMA_ng_ml: round(fit.estimate.sigma) },
       landmarks: landmarks(fit, cl),
       subjects: fit.n,

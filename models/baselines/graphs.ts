@@ -15,12 +15,12 @@ import { REFERENCE_BW_KG } from '../structures/parameters.js';
 
 const OPSET = 18;
 
-function inputs(p: number) {
+function inputs(p: number, eta = true) {
   return [
     valueInfo('dose', DataType.FLOAT, ['B']),
     valueInfo('bw', DataType.FLOAT, ['B']),
     valueInfo('comed', DataType.FLOAT, ['B']),
-    valueInfo('eta', DataType.FLOAT, ['B', 1]),
+    ...(eta ? [valueInfo('eta', DataType.FLOAT, ['B', 1])] : []),
     valueInfo('theta', DataType.FLOAT, ['B', p]),
   ];
 }
@@ -50,9 +50,12 @@ export const BASELINE_REGIMENS: readonly BaselineRegimen[] = [
   { name: 'QW', tag: 'qw', tauH: 168 },
 ];
 
-/** pd = E0 + E_COMED comed - IMAX C / (EC50 + C) + SIGMA eta, C = dose / (CL70 (bw/70)^0.75 tau). */
-export function buildEmaxGraph(cl: Pick<ClearanceModel, 'cl70LPerH' | 'exponent'>, regimen: BaselineRegimen, metadata: Readonly<Record<string, string>>): ModelProto {
-  const P = EMAX_THETA_NAMES.length;
+/**
+ * pd = E0 + E_COMED comed - IMAX C / (EC50 + C) + SIGMA eta, C = dose / (CL70 (bw/70)^0.75 tau);
+ * without the residual (the typical-subject curve) no eta input and theta without log SIGMA.
+ */
+export function buildEmaxGraph(cl: Pick<ClearanceModel, 'cl70LPerH' | 'exponent'>, regimen: BaselineRegimen, metadata: Readonly<Record<string, string>>, residual = true): ModelProto {
+  const P = residual ? EMAX_THETA_NAMES.length : EMAX_THETA_NAMES.length - 1;
   const c = columns(P);
   const nodes = [
     ...c.nodes,
@@ -66,13 +69,12 @@ export function buildEmaxGraph(cl: Pick<ClearanceModel, 'cl70LPerH' | 'exponent'
     node('Mul', ['th2', 'occupancy'], ['drop']),
     node('Mul', ['th1', 'comed_col'], ['comed_shift']),
     node('Add', ['th0', 'comed_shift'], ['baseline']),
-    node('Sub', ['baseline', 'drop'], ['effect']),
-    node('Exp', ['th4'], ['sigma']),
-    node('Mul', ['sigma', 'eta'], ['residual']),
-    node('Add', ['effect', 'residual'], ['pd']),
+    ...(residual
+      ? [node('Sub', ['baseline', 'drop'], ['effect']), node('Exp', ['th4'], ['sigma']), node('Mul', ['sigma', 'eta'], ['residual']), node('Add', ['effect', 'residual'], ['pd'])]
+      : [node('Sub', ['baseline', 'drop'], ['pd'])]),
   ];
   const initializers = [...c.initializers, scalar('ref_bw', REFERENCE_BW_KG), scalar('cl_exponent', cl.exponent), scalar('cl70_tau', cl.cl70LPerH * regimen.tauH)];
-  const g = graph({ name: `emax_cavg_${regimen.tag}`, nodes, inputs: inputs(P), outputs: [valueInfo('pd', DataType.FLOAT, ['B', 1])], initializers });
+  const g = graph({ name: `emax_cavg_${regimen.tag}`, nodes, inputs: inputs(P, residual), outputs: [valueInfo('pd', DataType.FLOAT, ['B', 1])], initializers });
   return model({ graph: g, opset: OPSET, docString: `qusop Emax-on-Cavg baseline, regimen ${regimen.name} (tau ${regimen.tauH} h)`, metadata });
 }
 

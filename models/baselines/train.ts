@@ -34,6 +34,8 @@ export interface TrainBaselineOptions {
   readonly thresholdNgMl: number;
   /** parameter-uncertainty draws on the cards (row 0 = the estimate) */
   readonly draws: number;
+  /** emax: subjects scatter by the fit's residual sd (default); false: the typical-subject curve */
+  readonly residual?: boolean;
 }
 
 export async function trainBaseline(o: TrainBaselineOptions): Promise<string[]> {
@@ -53,7 +55,7 @@ export async function trainBaseline(o: TrainBaselineOptions): Promise<string[]> 
   let cardSpec: BaselineCardSpec;
   if (o.family === 'emax') {
     const cl = clearanceFromCard(await loadModel(o.pkCardPath), o.pkCardPath);
-    cardSpec = emaxCardSpec(subjects, cl, data, o.seed, o.draws);
+    cardSpec = emaxCardSpec(subjects, cl, data, o.seed, o.draws, o.residual ?? true);
   } else {
     cardSpec = logisticCardSpec(subjects, o.thresholdNgMl, data, o.seed, o.draws);
   }

@@ -133,12 +133,13 @@ test('training is deterministic: the same seed gives the same card and ONNX byte
   });
 });
 
-test('the shipped models/baselines-estdata are what qusop train emax|logistic data/EstData.csv writes with the defaults', async () => {
+test('the shipped models/baselines-estdata are what qusop train emax|logistic data/EstData.csv [--no-residual] writes with the defaults', async () => {
   await withTempDir(async (dir) => {
-    for (const family of ['emax', 'logistic'] as const) {
-      await trainBaseline({ ...options(repoFile('data/EstData.csv'), dir, family, 1), draws: 200 });
-      for (const f of [`${family}-qd.model.json`, `${family}-qd.onnx`, `${family}-qw.model.json`, `${family}-qw.onnx`]) {
-        assert.ok((await readFile(join(dir, f))).equals(await readFile(repoFile(join('models', 'baselines-estdata', f)))), `${f}: regenerate with qusop train ${family} data/EstData.csv --out models/baselines-estdata`);
+    for (const [family, prefix, residual] of [['emax', 'emax', true], ['emax', 'emax-typical', false], ['logistic', 'logistic', true]] as const) {
+      await trainBaseline({ ...options(repoFile('data/EstData.csv'), dir, family, 1), draws: 200, residual });
+      for (const f of [`${prefix}-qd.model.json`, `${prefix}-qd.onnx`, `${prefix}-qw.model.json`, `${prefix}-qw.onnx`]) {
+        const command = `qusop train ${family} data/EstData.csv${residual ? '' : ' --no-residual'} --out models/baselines-estdata`;
+        assert.ok((await readFile(join(dir, f))).equals(await readFile(repoFile(join('models', 'baselines-estdata', f)))), `${f}: regenerate with ${command}`);
       }
     }
   });

@@ -28,12 +28,12 @@ import { repoFile } from '../kit/sequence-trial.js';
 const N = 500;
 const THRESHOLD = 3.3;
 
-async function specs(): Promise<{ emax: BaselineCardSpec; logistic: BaselineCardSpec; cl: ReturnType<typeof clearanceFromCard> }> {
+async function specs(): Promise<{ emax: BaselineCardSpec; emaxTypical: BaselineCardSpec; logistic: BaselineCardSpec; cl: ReturnType<typeof clearanceFromCard> }> {
   const trial = await readTrial(repoFile('data/EstData.csv'));
   const subjects = lastWindowSummaries(trial, 'test');
   const cl = clearanceFromCard(await loadModel(repoFile('models/estdata/qd.model.json')), 'models/estdata/qd.model.json');
   const data = { file: 'EstData.csv', sha256: '0'.repeat(64) };
-  return { emax: emaxCardSpec(subjects, cl, data, 3, 50), logistic: logisticCardSpec(subjects, THRESHOLD, data, 3, 50), cl };
+  return { emax: emaxCardSpec(subjects, cl, data, 3, 50), emaxTypical: emaxCardSpec(subjects, cl, data, 3, 50, false), logistic: logisticCardSpec(subjects, THRESHOLD, data, 3, 50), cl };
 }
 
 /** Random rows: doses across both grids and beyond, body weights beyond the trial's, eta out to +-6 sd, theta from the card's draws. */
@@ -56,10 +56,10 @@ const row = (x: ReturnType<typeof inputs>, i: number, P: number) => ({
   theta: [...x.theta.subarray(i * P, (i + 1) * P)],
 });
 
-async function runGraph(bytes: Uint8Array, x: ReturnType<typeof inputs>, P: number): Promise<Float32Array> {
+async function runGraph(bytes: Uint8Array, x: ReturnType<typeof inputs>, P: number, eta = true): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
   const t = (v: Float32Array, dims: number[]) => new ort.Tensor('float32', v, dims);
-  const out = await session.run({ dose: t(x.dose, [N]), bw: t(x.bw, [N]), comed: t(x.comed, [N]), eta: t(x.eta, [N, 1]), theta: t(x.theta, [N, P]) });
+  const out = await session.run({ dose: t(x.dose, [N]), bw: t(x.bw, [N]), comed: t(x.comed, [N]), ...(eta ? { eta: t(x.eta, [N, 1]) } : {}), theta: t(x.theta, [N, P]) });
   assert.deepEqual(out['pd']!.dims, [N, 1]);
   const pd = out['pd']!.data as Float32Array;
   await session.release();
@@ -84,6 +84,23 @@ for (const regimen of BASELINE_REGIMENS) {
     }
     assert.ok(maxDiff <= 1e-4, `max |ONNX - reference| = ${maxDiff} ng/mL`);
     assert.ok(hi - lo > 5, `the outputs must vary (${lo}..${hi}), or the comparison proves nothing`);
+  });
+
+  test(`emax typical-subject ${regimen.name} (--no-residual): no eta, the ONNX graph matches E(Cavg) within 1e-4 ng/mL`, async () => {
+    const { emaxTypical, cl } = await specs();
+    const { onnxBytes, card } = baselineArtifact(emaxTypical, regimen);
+    assert.equal(card.inputs.eta, undefined);
+    assert.equal(card.name, `emax-typical-${regimen.tag}`);
+    checkGraphAgainstCard(card, decodeModel(onnxBytes));
+    const x = inputs(14, emaxTypical.draws);
+    const pd = await runGraph(onnxBytes, x, 4, false);
+    let maxDiff = 0;
+    for (let i = 0; i < N; i += 1) {
+      const r = row(x, i, 4);
+      const { eta: _, ...subject } = r.subject;
+      maxDiff = Math.max(maxDiff, Math.abs(pd[i]! - emaxPrediction(emaxFromTheta([...r.theta, 0]), cl, regimen.tauH, subject)));
+    }
+    assert.ok(maxDiff <= 1e-4, `max |ONNX - reference| = ${maxDiff} ng/mL`);
   });
 
   test(`logistic ${regimen.name}: the ONNX surrogate matches 3.3 exp(Phi(eta) - P) within 1e-4 and succeeds exactly when U <= P`, async () => {
