@@ -58,7 +58,9 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
     ? (m.testModel ? 'none (closed-form test model)' : 'not this trial (the card names other data or none)')
     : split === undefined
       ? `fitted to all ${trial.subjects} subjects of ${trial.file}`
-      : `trained on ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out for validation (early stopping)`;
+      : kind === 'classical baseline'
+        ? `fitted to ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out (another model's validation subjects)`
+        : `trained on ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out for validation (early stopping)`;
   const top = Math.max(0, ...trial.armsMg);
   const extrapolation = kind === 'sequence model'
     ? `learnt from each subject's last once-daily window at ${mgList(trial.armsMg)}: QD doses above ${top} mg and every once-weekly prediction (the QD network run on t/168 with weekly dose/BW) are extrapolation with no mechanism behind them`

@@ -22,6 +22,7 @@ const builder = (y: Argv) =>
     .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit; of the parameter-uncertainty draws (emax, logistic)' }))
     .option('pk', { type: 'string', describe: 'emax: population PK card whose typical clearance (log CL) gives Cavg (default: the shipped EstData fit, models/estdata/qd.model.json)' })
     .option(...numberOption('threshold', { min: 0, exclusiveMin: true }, { default: 3.3, describe: 'logistic: success is the last window\'s largest biomarker <= this (ng/mL)' }))
+    .option('holdout-from', { type: 'string', describe: 'emax, logistic: hold out of the fit the validation subjects a card recorded on this trial (e.g. models/sequence-estdata/bilstm-qd.model.json), so calibration scores them held out' })
     .option('residual', { type: 'boolean', default: true, describe: 'emax: subjects scatter around the curve by the fit\'s residual sd; --no-residual: the typical-subject curve (cards emax-typical-*)' })
     .option(...intOption('draws', COUNT, { default: 200, describe: 'emax, logistic: parameter-uncertainty draws on the cards (row 0 = the estimate)' }))
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
@@ -44,6 +45,7 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
       thresholdNgMl: a.threshold,
       draws: a.draws,
       residual: a.residual,
+      ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
     });
     if (!a.quiet) process.stderr.write(`${a.family}: fitted and exported in ${Date.now() - started} ms\n`);
     process.stdout.write(`${cards.join('\n')}\n`);

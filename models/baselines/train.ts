@@ -16,6 +16,7 @@ import { checkSeed } from '../sequence/seeded.js';
 import { writeBaselineModels, type BaselineCardSpec } from './cards.js';
 import { emaxCardSpec } from './emax-train.js';
 import { clearanceFromCard } from './exposure.js';
+import { holdoutFromCard, splitProvenance, trainingSubjects } from './holdout.js';
 import { lastWindowSummaries } from './last-window.js';
 import { logisticCardSpec } from './logistic-train.js';
 
@@ -36,6 +37,8 @@ export interface TrainBaselineOptions {
   readonly draws: number;
   /** emax: subjects scatter by the fit's residual sd (default); false: the typical-subject curve */
   readonly residual?: boolean;
+  /** a card whose recorded subject split (validation subjects) is held out of the fit */
+  readonly holdoutFromPath?: string;
 }
 
 export async function trainBaseline(o: TrainBaselineOptions): Promise<string[]> {
@@ -50,8 +53,9 @@ export async function trainBaseline(o: TrainBaselineOptions): Promise<string[]> 
   }
   const spec = o.dataSpecPath === undefined ? NO_SPEC : await loadDataSpec(o.dataSpecPath);
   const trial = parseTrial(decodeText(bytes, o.trialPath, 'trial CSV'), o.trialPath, spec);
-  const subjects = lastWindowSummaries(trial, o.family);
   const data = { file: basename(o.trialPath), sha256: createHash('sha256').update(bytes).digest('hex') };
+  const holdout = o.holdoutFromPath === undefined ? undefined : holdoutFromCard(await loadModel(o.holdoutFromPath), o.holdoutFromPath, data.sha256);
+  const subjects = trainingSubjects(lastWindowSummaries(trial, o.family), holdout);
   let cardSpec: BaselineCardSpec;
   if (o.family === 'emax') {
     const cl = clearanceFromCard(await loadModel(o.pkCardPath), o.pkCardPath);
@@ -59,5 +63,6 @@ export async function trainBaseline(o: TrainBaselineOptions): Promise<string[]> 
   } else {
     cardSpec = logisticCardSpec(subjects, o.thresholdNgMl, data, o.seed, o.draws);
   }
+  if (holdout !== undefined) cardSpec = { ...cardSpec, provenance: { ...cardSpec.provenance, split: splitProvenance(holdout) } };
   return writeBaselineModels(o.outDir, cardSpec);
 }

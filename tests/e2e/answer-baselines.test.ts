@@ -13,14 +13,16 @@ import { join } from 'node:path';
 import { ROOT, runCli, withTempDir } from '../kit/cli.js';
 import type { Answer } from '../../analysis/answer/answers.js';
 import type { ModelNote } from '../../analysis/answer/model-notes.js';
+import type { CalibrationResult } from '../../analysis/calibration/calibration-check.js';
 
 const TRIAL = join(ROOT, 'data', 'EstData.csv');
 
 test('qusop train emax|logistic, then qusop answer --model over both: the five questions answered by each, monotone-consistent', { timeout: 240_000 }, async () => {
   await withTempDir(async (tmp) => {
     const models = join(tmp, 'baselines');
+    const bilstm = join(ROOT, 'models', 'sequence-estdata', 'bilstm-qd.model.json');
     for (const family of ['emax', 'logistic']) {
-      const r = await runCli(['train', family, TRIAL, '--out', models, '--draws', '50', '--quiet']);
+      const r = await runCli(['train', family, TRIAL, '--out', models, '--draws', '50', '--quiet', ...(family === 'emax' ? ['--holdout-from', bilstm] : [])]);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.stdout.trim().split('\n'), ['qd', 'qw'].map((t) => join(models, `${family}-${t}.model.json`)));
     }
@@ -28,6 +30,14 @@ test('qusop train emax|logistic, then qusop answer --model over both: the five q
     const r = await runCli(['answer', TRIAL, '--model', models, '--replicates', '3', '--subjects', '40', '--workers', '2', '--seed', '5', '--out', out, '--format', 'md', '--quiet'], { timeoutMs: 200_000 });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(await readFile(join(out, 'answers.json'), 'utf8')) as { answers: Answer[]; models: ModelNote[] };
+    const valIds = (JSON.parse(await readFile(bilstm, 'utf8')) as { provenance: { split: { val_ids: number[] } } }).provenance.split.val_ids;
+    const emaxCard = JSON.parse(await readFile(join(models, 'emax-qd.model.json'), 'utf8')) as { provenance: { split: { val_ids: number[]; train_ids: number[] } }; diagnostics: { subjects: number } };
+    assert.deepEqual(emaxCard.provenance.split.val_ids, valIds, 'the held-out subjects are the BiLSTM\'s');
+    assert.equal(emaxCard.diagnostics.subjects, 48 - valIds.length, 'fitted without them');
+    const cal = JSON.parse(await readFile(join(out, 'calibration.json'), 'utf8')) as CalibrationResult;
+    assert.deepEqual(cal.subject_ids, [...valIds].sort((a, b) => a - b));
+    assert.deepEqual(cal.models.map((m) => [m.model, m.relation]), [['emax', 'held-out'], ['logistic', 'in-sample']]);
+    assert.match(doc.models[0]?.data ?? '', new RegExp(`fitted to ${48 - valIds.length} subjects of EstData\\.csv; ${valIds.length} held out`));
     assert.deepEqual(doc.models.map((m) => [m.model, m.family, m.kind]), [['emax', 'baseline-emax-cavg', 'classical baseline'], ['logistic', 'baseline-logistic', 'classical baseline']]);
     for (const m of doc.models) {
       assert.match(m.parameter_uncertainty, /^50 parameter-uncertainty draws/);

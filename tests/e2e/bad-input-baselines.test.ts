@@ -25,6 +25,13 @@ async function withoutLastWindowPd(dir: string): Promise<string> {
   return path;
 }
 
+/** EstData with one more newline: the same subjects, other bytes (another sha256). */
+async function estDataPlusNewline(dir: string): Promise<string> {
+  const path = join(dir, 'copy.csv');
+  await writeFile(path, `${await readFile(ESTDATA, 'utf8')}\n`);
+  return path;
+}
+
 /** Two subjects dosed every 12 h with a biomarker sample after the last dose. */
 async function twiceDaily(dir: string): Promise<string> {
   const rows = ['ID,BW,COMED,DOSE,TIME,DV,EVID,MDV,AMT,CMT,DVID'];
@@ -77,6 +84,16 @@ const CASES: Case[] = [
     message: /--pk .*bilstm-qd\.model\.json: field inputs\.theta\.names has no "log CL"; the emax baseline needs a population PK card with a clearance/,
   },
   { name: 'a --pk card that does not exist', args: async (d, out) => train('emax', ESTDATA, out, '--pk', join(d, 'nope.model.json')), message: /nope\.model\.json: cannot read model card \(ENOENT\)/ },
+  {
+    name: 'a --holdout-from card that records no subject split',
+    args: async (_d, out) => train('emax', ESTDATA, out, '--holdout-from', join(ROOT, 'models', 'estdata', 'qd.model.json')),
+    message: /--holdout-from .*estdata\/qd\.model\.json: field provenance\.split has no train_ids\/val_ids; expected a card that records its subject split/,
+  },
+  {
+    name: 'a --holdout-from card trained on another trial',
+    args: async (d, out) => train('logistic', await estDataPlusNewline(d), out, '--holdout-from', join(ROOT, 'models', 'sequence-estdata', 'bilstm-qd.model.json')),
+    message: /--holdout-from .*bilstm-qd\.model\.json: field provenance\.data\.sha256: the card's split is of another trial \(100f8829[0-9a-f]+\); expected this trial's [0-9a-f]{64}/,
+  },
   {
     name: 'a success threshold no subject reaches (logistic needs both outcomes)',
     args: async (_d, out) => train('logistic', ESTDATA, out, '--threshold', '0.5'),
