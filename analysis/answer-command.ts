@@ -22,6 +22,8 @@ import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.j
 import { cardDegeneracies, withDegenerateCaveat } from './answer/degenerate-caveat.js';
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
+import { checkSurrogates } from './answer/surrogate-check.js';
+import { toNgMl } from '../worker/onnx/window-statistic.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { TARGETS } from './answer/questions.js';
@@ -99,6 +101,11 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed, ...(average === undefined ? {} : { average }) })).digest('hex').slice(0, 12)}`));
 
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
+  if (given !== undefined) {
+    checkSurrogates(given, custom === undefined
+      ? [{ what: 'the five questions', endpoint: 'biomarker', comparison: '<=', thresholdNgMl: THRESHOLD_NG_ML, where: 'qusop answer' }]
+      : custom.file.questions.map((q, i) => ({ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: toNgMl(q.threshold.value, q.threshold.unit), where: `${custom.path}: questions[${i}]` })));
+  }
   await claimAnswerDir(outDir, answerRequest({
     trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
     ...(structures === undefined ? {} : { structures: structures.map((s) => s.id) }),

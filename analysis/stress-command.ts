@@ -20,6 +20,8 @@ import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
 import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
 import { checkAnswerRegimens } from './answer/custom-questions.js';
 import { loadAnswerModels } from './answer/models.js';
+import { checkSurrogates } from './answer/surrogate-check.js';
+import { toNgMl } from '../worker/onnx/window-statistic.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { loadQuestionsFile } from './answer/questions-file.js';
 import { parseShifts, type StressPopulation } from './stress/shift.js';
@@ -92,6 +94,10 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   const request = { trialSha, models: modelArgs, base, questions: questionsSha, question: question.question.id, shifts: shifts.map((s) => s.text), r: a.replicates, m: a.subjects, seed: a.seed };
   const outDir = resolve(a.out ?? join('runs', `stress-${createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 12)}`));
   const given = modelArgs.length > 0 ? await loadAnswerModels(modelArgs) : undefined;
+  if (given !== undefined) {
+    const q = question.question;
+    checkSurrogates(given, [{ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: toNgMl(q.threshold.value, q.threshold.unit), where: questionsPath }]);
+  }
   await claimAnswerDir(outDir, answerRequest({
     trial: trialPath === undefined || trialSha === null ? { path: '', sha256: 'none: a model was given instead' } : { path: trialPath, sha256: trialSha },
     data_spec: specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) },

@@ -10,7 +10,7 @@ import type { ModelCard } from '../../worker/model/card.js';
 import { cardDataSha256, cardSplit } from './card-provenance.js';
 import type { AnswerModel } from './models.js';
 
-export type ModelKind = 'mechanistic population model' | 'sequence model' | 'test model' | 'trajectory model';
+export type ModelKind = 'mechanistic population model' | 'sequence model' | 'classical baseline' | 'test model' | 'trajectory model';
 
 export interface ModelNote {
   readonly model: string;
@@ -33,6 +33,7 @@ export interface TrialFacts {
 
 function kindOf(m: AnswerModel, card: ModelCard): ModelKind {
   if (m.testModel) return 'test model';
+  if (/^baseline-/.test(m.family)) return 'classical baseline';
   if (/lstm|sequence|transformer|rnn/i.test(m.family) || cardSplit(card) !== undefined) return 'sequence model';
   if (/mechanistic|cmt|pkpd|popmodel/i.test(m.family) || card.inputs.eta !== undefined) return 'mechanistic population model';
   return 'trajectory model';
@@ -57,12 +58,16 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
     ? (m.testModel ? 'none (closed-form test model)' : 'not this trial (the card names other data or none)')
     : split === undefined
       ? `fitted to all ${trial.subjects} subjects of ${trial.file}`
-      : `trained on ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out for validation (early stopping)`;
+      : kind === 'classical baseline'
+        ? `fitted to ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out (another model's validation subjects)`
+        : `trained on ${split.train.length} subjects of ${trial.file}; ${split.val.length} held out for validation (early stopping)`;
   const top = Math.max(0, ...trial.armsMg);
   const extrapolation = kind === 'sequence model'
     ? `learnt from each subject's last once-daily window at ${mgList(trial.armsMg)}: QD doses above ${top} mg and every once-weekly prediction (the QD network run on t/168 with weekly dose/BW) are extrapolation with no mechanism behind them`
     : kind === 'mechanistic population model'
       ? `doses above ${top} mg and the once-weekly regimen are extrapolated through the fitted mechanism (PK compartments + PD response): credible as far as the mechanism holds`
+      : kind === 'classical baseline'
+        ? `fitted to each subject's last once-daily window at ${mgList(trial.armsMg)}, with no time course (the window is one value): QD doses above ${top} mg extrapolate the fitted curve, and the once-weekly card is the once-daily model at the same average daily dose (fluctuation within the week ignored)`
       : kind === 'test model'
         ? 'not pharmacology: checks the engine against a known answer'
         : 'unknown: the card does not say how the model was built';

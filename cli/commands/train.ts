@@ -1,23 +1,56 @@
-/** `qusop train lstm|qt-lstm <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence) and writes its QD/QW trajectory models. */
+/**
+ * `qusop train lstm|qt-lstm|emax|logistic <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence) or one of the
+ * paper's classical baselines (models/baselines) and writes its QD/QW trajectory models.
+ */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
 import { COUNT, intOption, numberOption, SEED } from '../number-options.js';
 import { dataSpecOption } from '../data-spec-option.js';
+import { join } from 'node:path';
+import { packageRoot } from '../../worker/common/version.js';
 
 const builder = (y: Argv) =>
   y
-    .positional('family', { choices: ['lstm', 'qt-lstm'] as const, demandOption: true, describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3)' })
+    .positional('family', {
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic'] as const,
+      demandOption: true,
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7)',
+    })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
     .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
-    .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit' }))
+    .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit; of the parameter-uncertainty draws (emax, logistic)' }))
+    .option('pk', { type: 'string', describe: 'emax: population PK card whose typical clearance (log CL) gives Cavg (default: the shipped EstData fit, models/estdata/qd.model.json)' })
+    .option(...numberOption('threshold', { min: 0, exclusiveMin: true }, { default: 3.3, describe: 'logistic: success is the last window\'s largest biomarker <= this (ng/mL)' }))
+    .option('holdout-from', { type: 'string', describe: 'emax, logistic: hold out of the fit the validation subjects a card recorded on this trial (e.g. models/sequence-estdata/bilstm-qd.model.json), so calibration scores them held out' })
+    .option('residual', { type: 'boolean', default: true, describe: 'emax: subjects scatter around the curve by the fit\'s residual sd; --no-residual: the typical-subject curve (cards emax-typical-*)' })
+    .option(...intOption('draws', COUNT, { default: 200, describe: 'emax, logistic: parameter-uncertainty draws on the cards (row 0 = the estimate)' }))
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
     .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
     .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
-export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {
+export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) or a classical baseline (Emax on Cavg, logistic link) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {
+  if (a.family === 'emax' || a.family === 'logistic') {
+    const { trainBaseline } = await import('../../models/baselines/train.js');
+    const started = Date.now();
+    const cards = await trainBaseline({
+      family: a.family,
+      trialPath: a.trial,
+      ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
+      outDir: a.out,
+      seed: a.seed,
+      pkCardPath: a.pk ?? join(packageRoot(), 'models', 'estdata', 'qd.model.json'),
+      thresholdNgMl: a.threshold,
+      draws: a.draws,
+      residual: a.residual,
+      ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
+    });
+    if (!a.quiet) process.stderr.write(`${a.family}: fitted and exported in ${Date.now() - started} ms\n`);
+    process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
   const { trainSequenceModel } = await import('../../models/sequence/train.js');
   const { cards, trained } = await trainSequenceModel({
     family: a.family,
