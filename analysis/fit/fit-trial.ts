@@ -83,6 +83,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const trial = trialFromDataset(dataset);
   const summary = summarizeDataset(dataset);
   say(summary);
+  if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
   const candidates = await fitCandidates(trial, structuresFor(trial, hasBiomarker, o.structures), settings, o.parallel ?? 1, say, o.progress);

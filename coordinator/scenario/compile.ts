@@ -153,7 +153,7 @@ async function compilePopulation(
   confinePath?: (path: string, field: string) => Promise<string>,
 ): Promise<{ spec: PopulationSpec; label: string; trialValues?: Record<string, number[]> }> {
   const pop = sc.population;
-  let trial: { bwKg: number[]; comed: number[]; rate: number; source: string; values: Record<string, number[]> } | undefined;
+  let trial: { bwKg: number[]; comed: number[]; rate: number; source: string; values: Record<string, number[]>; noWeight: boolean } | undefined;
   if (pop.subjects_source !== undefined) {
     const source = resolve(baseDir, pop.subjects_source);
     await confinePath?.(source, `${scenarioPath}: scenarios[${index}].population.subjects_source`);
@@ -169,7 +169,7 @@ async function compilePopulation(
     // every numeric covariate every subject has, for resampled covariate priors
     const names = [...new Set(t.subjects.flatMap((s) => Object.keys(s.covariates ?? {})))].filter((n) => t.subjects.every((s) => s.covariates?.[n] !== undefined));
     const values = Object.fromEntries(names.map((n) => [n, t.subjects.map((s) => s.covariates![n]!)]));
-    trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source, values };
+    trial = { bwKg: covs.map((c) => c.bwKg), comed, rate: comed.reduce<number>((a, b) => a + b, 0) / comed.length, source, values, noWeight: t.noWeight === true };
     dataHashes[source] = sha256Hex(await readFile(source));
     // the spec decides how the trial's bytes are read, so it is part of the run too
     if (specPath !== undefined) dataHashes[specPath] = sha256Hex(await readFile(specPath));
@@ -184,6 +184,9 @@ async function compilePopulation(
     bwLabel = `BW = ${bw.valueKg} kg`;
   } else {
     if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
+    if (trial.noWeight) {
+      throw new InputError(`${scenarioPath}: scenarios[${index}].population.bw.resample: ${trial.source} has no body-weight covariate (BW, WT, WEIGHT or a spec's weight:) to resample; give bw uniform or fixed_kg`, { details: { file: scenarioPath, field: `scenarios[${index}].population.bw` } });
+    }
     const { sigma, clip_kg, mean_kg } = pop.bw.resample;
     // mean_kg: every trial weight and the clip bounds times s = mean_kg / trial mean, so the shifted
     // population is the base one scaled (same shape; the trial's weights then average mean_kg)

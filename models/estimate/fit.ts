@@ -130,6 +130,7 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   const report = (p: FitProgress): void => opts.progress?.(p);
   const notes: string[] = [];
 
+  if (trial.noWeight === true) notes.push('no body-weight covariate in the trial: every subject at the 70 kg reference, so body weight has no estimated effect; populations of other weights are extrapolated by the fixed allometric exponents (0.75, 1)');
   report({ stage: 'start-values', message: 'deriving start values from the data' });
   const model = opts.structure ?? TWO_COMPARTMENT;
   const start = opts.start ?? (() => { const sv = startValues(trial, model); notes.push(...sv.notes); return sv.population; })();

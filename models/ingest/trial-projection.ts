@@ -5,7 +5,7 @@
  * COMED effect is held, not estimated), doses by one route (oral bolus into a depot, or IV into the
  * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
- * (a missing covariate, a zero-order input into the depot, a trial mixing oral and IV doses,
+ * (a zero-order input into the depot, a trial mixing oral and IV doses,
  * steady-state doses, resets) is refused with the line and what to do, never dropped in silence.
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
@@ -16,6 +16,8 @@ import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, T
 interface ProjectionLayout { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null }
 
 const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
+/** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
+const REFERENCE_WEIGHT_KG = 70;
 const MODEL = 'the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD)';
 
 export function trialFromDataset(d: Dataset): Trial {
@@ -32,12 +34,12 @@ export function trialFromDataset(d: Dataset): Trial {
   const need = (what: string, hint: string): never => {
     throw inputError({ file, line: null, column: what, expected: `a subject-constant ${what} covariate, which ${MODEL} needs (${hint})`, found: d.covariates.length === 0 ? 'no covariates' : `covariates ${d.covariates.map((c) => c.name).join(', ')}${d.ignored.length === 0 ? '' : `; not covariates: ${d.ignored.map((i) => `${i.name} (${i.why})`).join(', ')}`}` });
   };
-  if (weight === undefined) return need('body weight', 'a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec');
+  // no weight column: every subject at the allometric reference, so no allometry enters the fit
   const layout: ProjectionLayout = { doseCmt: null, pkCmt: null, pdCmt: null, route: null };
   const subjects = d.subjects.map((s): Subject => {
     const line = s.firstLine;
-    const bw = s.covariates[weight.name];
-    if (typeof bw !== 'number' || !(bw > 0)) throw inputError({ file, line, column: weight.column, expected: 'a body weight (a number > 0 kg)', found: `'${String(bw)}'` });
+    const bw = weight === undefined ? REFERENCE_WEIGHT_KG : s.covariates[weight.name];
+    if (typeof bw !== 'number' || !(bw > 0)) throw inputError({ file, line, column: weight?.column ?? 'BW', expected: 'a body weight (a number > 0 kg)', found: `'${String(bw)}'` });
     const cm = comed === undefined ? 0 : s.covariates[comed.name];
     if (cm !== 0 && cm !== 1) throw inputError({ file, line, column: comed?.column ?? 'COMED', expected: '0 or 1', found: `'${String(cm)}'` });
     const arm = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
@@ -48,6 +50,7 @@ export function trialFromDataset(d: Dataset): Trial {
   return {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
     covariates: d.covariates,
+    ...(weight === undefined ? { noWeight: true as const } : {}),
     ...(d.spec.covariateEffects === undefined ? {} : { covariateEffects: d.spec.covariateEffects }),
   };
 }

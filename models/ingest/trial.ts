@@ -71,6 +71,8 @@ export interface Trial {
   readonly layout: CmtLayout;
   /** the dataset's covariates (kind, reference, unit, range or levels) */
   readonly covariates?: readonly CovariateInfo[];
+  /** true: the trial has no body-weight covariate; every subject is at the 70 kg reference (no allometry) */
+  readonly noWeight?: true;
   /** the spec's `covariate_effects` (absent: the default, COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
 }

@@ -119,7 +119,7 @@ const CASES: Case[] = [
       await writeFile(join(d, 'trial.csv'), csv);
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
     },
-    code: 2, message: /trial\.csv: column body weight: expected a subject-constant body weight covariate, .*found covariates HEIGHT, COMED, DOSE/,
+    code: 2, message: /scenarios\[0\]\.population\.bw\.resample: .*trial\.csv has no body-weight covariate \(BW, WT, WEIGHT or a spec's weight:\) to resample; give bw uniform or fixed_kg/,
   },
   {
     name: 'UTF-16 trial CSV (no byte-order mark)',

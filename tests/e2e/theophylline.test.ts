@@ -70,3 +70,15 @@ test('theophylline: candidates fitted in worker threads (--parallel 2) give the 
     assert.deepEqual(runs[1], runs[0]);
   });
 });
+
+test('theophylline without its weight column: fitted with every subject at the 70 kg reference, and the fit says so', { timeout: 300_000 }, async () => {
+  await withTempDir(async (dir) => {
+    const { writeFile } = await import('node:fs/promises');
+    const noWt = (await readFile(THEO, 'utf8')).trimEnd().split('\n').map((l) => l.split(',').slice(0, 6).join(',')).join('\n') + '\n';
+    await writeFile(join(dir, 'theo-nowt.csv'), noWt);
+    const r = await runCli(['fit', join(dir, 'theo-nowt.csv'), '--out', join(dir, 'fit'), '--draws', '20'], { timeoutMs: 280_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /no body-weight covariate .*every subject at the 70 kg reference, no allometry fitted/);
+    assert.match(await readFile(join(dir, 'fit', 'fit-report.md'), 'utf8'), /no body-weight covariate in the trial: every subject at the 70 kg reference/);
+  });
+});

@@ -167,7 +167,11 @@ test('file and header errors', async () => {
   fails('', 'fx.csv: expected a header line naming the columns, found an empty file', { line: null, column: null });
   fails('\n  \n', 'fx.csv: expected a header line naming the columns, found an empty file');
   fails(HEADER + '\n', 'fx.csv:1: expected data records after the header, found none');
-  fails(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv: column body weight: expected a subject-constant body weight covariate, which the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD) needs (a column BW, WT or WEIGHT in kg, or `weight:` in a --data-spec), found covariates HEIGHT, COMED, DOSE');
+  // no weight column: read, every subject at the 70 kg reference, and said (trial.noWeight)
+  const unweighed = parseTrial(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv');
+  assert.deepEqual(unweighed.subjects.map((x) => x.bwKg), [70, 70]);
+  assert.equal(unweighed.noWeight, true);
+  assert.equal(parseTrial(csv(BASE), 'fx.csv').noWeight, undefined);
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
