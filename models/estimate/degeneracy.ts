@@ -11,6 +11,8 @@
  *   an estimate. The bound also keeps the float32 graph finite with a wide margin: it overflows only
  *   once a rate's square passes float32's 3.4e38, i.e. a rate above ~1.8e19 /h (tests/unit/
  *   fit-degeneracy-graph.test.ts feeds rates far past 1e3 and the issue's Q ~ 1e21, V2 ~ 0.02).
+ * - KE0 of the effect-compartment structures in the same [1e-5, 1e3] /h: beyond 1e3 the effect site
+ *   follows the plasma at once (the plasma-driven structure is the model), below 1e-5 it never moves.
  * - Volumes V1, V2 (70 kg) in [0.1, 1e5] L: below 0.1 L is less than 1/30 of the plasma volume, above
  *   1e5 L more than 1 000 times total body water even as an apparent volume.
  * - Q/CL and V2/V1 in [1e-4, 1e4]: distribution 1e4 times faster than elimination (or a peripheral
@@ -79,10 +81,12 @@ export function vpcCoverageTooLow(k: number, n: number, replicates = Infinity, c
   return n > 0 && coverageUpperBound((k * nEff) / n, nEff) < (Number.isFinite(replicates) ? vpcNominal(replicates) : VPC_NOMINAL);
 }
 
-function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2): DegeneracyProblem[] {
+function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2, hasKe0 = false): DegeneracyProblem[] {
   const out: DegeneracyProblem[] = [];
   const two = compartments === 2; // Q and V2 are held, unread, in a one-compartment fit
-  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT]];
+  // KE0 -> infinity: the effect site follows the plasma at once (the plasma-driven structure is the model)
+  const ke0: [string, number][] = hasKe0 ? [['KE0', fixed.KE0]] : [];
+  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
   for (const [name, v] of rates) {
     if (outside(v, PLAUSIBLE.ratePerH)) out.push({ kind: 'implausible-rate', parameter: name, value: v, message: `rate ${name} is ${num(v)} /h, outside the plausible ${num(PLAUSIBLE.ratePerH[0])}..${num(PLAUSIBLE.ratePerH[1])} /h` });
   }
@@ -122,7 +126,8 @@ export function fitDegeneracies(fit: FitResult, vpc: VpcResult): DegeneracyProbl
     const v = fit.population.fixed[name];
     out.push({ kind: 'at-bound', parameter: name, value: v, message: `fixed effect ${name} at a bound of its range (${num(v)})` });
   }
-  out.push(...parameterProblems(fit.population.fixed, fit.structure === undefined ? 2 : structureById(fit.structure).compartments));
+  const structure = fit.structure === undefined ? undefined : structureById(fit.structure);
+  out.push(...parameterProblems(fit.population.fixed, structure?.compartments ?? 2, structure?.directEffect?.effectCompartment === true));
   if (!fit.convergence.informationPositiveDefinite) {
     const v = fit.convergence.informationMinEigenvalue;
     out.push({ kind: 'information', parameter: 'Fisher information', value: v, message: `Fisher information not positive definite (min eigenvalue ${num(v)}): some parameters are not identified` });

@@ -44,6 +44,15 @@ test('Q -> 0 (the peripheral compartment never fills) and a rate at the other en
   assert.deepEqual(kinds(fitDegeneracies(withFixed({ KA: 5e3 }), shipped.vpc)), ['implausible-rate:KA']);
 });
 
+test('an effect-compartment rate KE0 running to infinity (or to 0) is named for the ke0 structures only', () => {
+  const ke0 = (KE0: number, structure: NonNullable<FitResult['structure']>): FitResult => ({ ...withFixed({ KE0 }), structure });
+  assert.deepEqual(kinds(fitDegeneracies(ke0(3e4, '2cmt-oral-ke0-imax'), shipped.vpc)), ['implausible-rate:KE0']);
+  assert.deepEqual(kinds(fitDegeneracies(ke0(1e-7, '1cmt-oral-ke0-imax'), shipped.vpc)), ['implausible-rate:KE0']);
+  assert.deepEqual(kinds(fitDegeneracies(ke0(0.3, '2cmt-oral-ke0-imax'), shipped.vpc)), []);
+  // a structure without the effect compartment holds KE0 unread: never named
+  assert.deepEqual(kinds(fitDegeneracies(ke0(3e4, '2cmt-oral-imax'), shipped.vpc)), []);
+});
+
 test('a fixed effect at a bound, information not positive definite and a non-finite objective are named', () => {
   const broken: FitResult = {
     ...withFixed({ IMAX: 1 - 1e-4 }),
