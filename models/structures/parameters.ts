@@ -13,6 +13,7 @@
  */
 
 import type { Structure } from './structure.js';
+import { pdVariantOf, type Turnover } from './turnover.js';
 
 export const REFERENCE_BW_KG = 70;
 export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
@@ -38,6 +39,7 @@ export const FIXED_EFFECTS = [
   { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
   { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
+  { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -47,8 +49,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -76,6 +78,10 @@ export interface IndividualParameters {
    * equilibration rate KE0 (Infinity: Ce = C, driven by the plasma). Absent: the indirect response.
    */
   readonly DIRECT?: { readonly KE0: number };
+  /** Which rate the drug acts on and how (turnover.ts); absent: inhibition of KIN (indirect response I). */
+  readonly TURNOVER?: Turnover;
+  /** maximal fractional stimulation; present exactly when the drug stimulates (IDR III, IV, direct Emax: R0 (1 + S(Ce))) */
+  readonly SMAX?: number;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -179,5 +185,6 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA,
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 : Infinity } }),
+    ...pdVariantOf(fixed, structure),
   };
 }
