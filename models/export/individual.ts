@@ -21,9 +21,11 @@ export interface IndividualTensors {
   readonly R0: string; readonly KOUT: string; readonly IC50: string; readonly logIC50: string; readonly GAMMA: string; readonly IMAX: string;
   /** the effect-compartment rate of a direct-effect structure with one ('' otherwise) */
   readonly KE0: string;
+  /** the maximal fractional stimulation of a stimulatory structure ('' otherwise) */
+  readonly SMAX: string;
 }
 
-const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0'] as const satisfies readonly FixedEffectName[];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX'] as const satisfies readonly FixedEffectName[];
 type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
 const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
@@ -70,7 +72,7 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const IMAX = pd ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
     return {
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
-      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'),
+      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'),
     };
   });
 }
