@@ -35,6 +35,8 @@ const COVARIATE_EFFECTS: readonly { eta: EtaName; theta: FixedEffectName; covari
 export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; upper: number }[] = [
   { name: 'IMAX', lower: 1e-4, upper: 1 - 1e-4 },
   { name: 'GAMMA', lower: 0.05, upper: 20 },
+  // a stimulation far beyond the data's range cannot be told from a larger one (SMAX -> infinity with IC50)
+  { name: 'SMAX', lower: 1e-4, upper: 1e4 },
 ];
 
 /** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */
