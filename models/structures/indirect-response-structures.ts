@@ -4,8 +4,8 @@
  * both oral PK bodies. They keep the type-I structure's baseline, COMED effect, turnover rate, potency
  * and Hill coefficient (R0, BETA_COMED_R0, KOUT, IC50, GAMMA; etas on R0, KOUT, IC50); II keeps IMAX
  * (fraction of KOUT inhibited, < 1), III and IV take the appended SMAX (> 0, log scale) in its place.
- * Not in the default candidates: each is a full PK/PD SAEM fit (minutes; II and IV cost ~15x a type-I
- * fit's PD evaluations, turnover-loss.ts), and EstData's default answer must not change structure.
+ * Not in the default candidates: each is a full PK/PD SAEM fit (minutes), and EstData's default answer
+ * must not change structure.
  */
 import type { FixedEffectName } from './parameters.js';
 import type { Structure } from './structure.js';

@@ -4,13 +4,14 @@
  * Still linear in R, now with a time-varying rate, so over a piece [0, L] with no dose inside
  *   R(L) = R(0) e^{-phi} + forced,  phi = int_0^L k,  forced = KIN int_0^L e^{-(Phi(L) - Phi(u))} du,
  * Phi(u) = int_0^u k. The quadrature of pd.ts, nested: each adaptive subinterval [a, b] gets phi by
- * GK15 and its forcing by GK15 over u, with Phi(b) - Phi(u) at each node by a further fixed GK15 on
- * [u, b] (inside [a, b], where k is already resolved); both |K15 - G7| are held to tolPerH (b - a)
- * (scaled by KOUT for phi). Subintervals run left to right, so the forcing accumulates as
- * forced(b) = forced(a) e^{-(Phi(b) - Phi(a))} + KIN int_a^b .... Cost ~17x the production types' per
- * subinterval (255 evaluations of C instead of 15).
+ * GK15 and its forcing by GK15 over u on the same nodes, Phi(b) - Phi(u) at each node being the integral
+ * of the degree-14 interpolant of k through those 15 values (gauss-kronrod.ts: no further evaluation of
+ * C; spectrally accurate where k is resolved); both |K15 - G7| are held to tolPerH (b - a) (scaled by
+ * KOUT for phi). Subintervals run left to right, so the forcing accumulates as
+ * forced(b) = forced(a) e^{-(Phi(b) - Phi(a))} + KIN int_a^b .... Cost per subinterval: the production
+ * types' 15 evaluations of C plus a 15 x 15 product.
  */
-import { gaussKronrod15 } from './gauss-kronrod.js';
+import { gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter } from './pk.js';
 import type { PkRates, PkState } from './pk.js';
@@ -47,8 +48,9 @@ export function lossTurnoverStep(r: PkRates, s: PkState, rate: (c: number) => nu
   const stack: [number, number, number][] = [[0, lengthH, 0]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [a, b, depth] = item;
-    const [phiK, phiG] = gaussKronrod15(k, a, b);
-    const [jK, jG] = gaussKronrod15((u) => Math.exp(-gaussKronrod15(k, u, b)[0]), a, b);
+    // phi on [a, b], and Phi(b) - Phi(u) at each node u from the same 15 values of k
+    const { kronrod: phiK, gauss: phiG, tails } = gaussKronrod15WithTails(k, a, b);
+    const [jK, jG] = gaussKronrod15OfValues(tails.map((t) => Math.exp(-t)), a, b);
     // !(err > tol): NaN parameters end the recursion and show as NaN in R
     const accept = !(Math.abs(phiK - phiG) > tolPerH * kout * (b - a)) && !(Math.abs(jK - jG) > tolPerH * (b - a));
     if (accept || depth >= MAX_DEPTH) {
