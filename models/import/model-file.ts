@@ -14,11 +14,15 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { ETA_NAMES, FIXED_EFFECTS, toTransformed, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
+import { LIBRARY_PD_NAMES, libraryPdStructuresByName } from './library-structure-names.js';
 import { ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
 /** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
-export const STRUCTURES = ['two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response', 'two-compartment-oral', 'one-compartment-oral', 'one-compartment-iv', 'two-compartment-iv'] as const;
+export const STRUCTURES = [
+  'two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response', 'two-compartment-oral', 'one-compartment-oral', 'one-compartment-iv', 'two-compartment-iv',
+  ...LIBRARY_PD_NAMES,
+] as const;
 export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Structure>> = {
   'two-compartment-oral-indirect-response': TWO_COMPARTMENT,
   'one-compartment-oral-indirect-response': ONE_COMPARTMENT,
@@ -26,6 +30,7 @@ export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Str
   'one-compartment-oral': ONE_COMPARTMENT_PK,
   'one-compartment-iv': ONE_COMPARTMENT_IV,
   'two-compartment-iv': TWO_COMPARTMENT_IV,
+  ...libraryPdStructuresByName(),
 };
 export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n] === s) ?? STRUCTURES[0];
 export const SIGMA_NAMES = ['pk_additive', 'pk_proportional', 'pd_additive'] as const;

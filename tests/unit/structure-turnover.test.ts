@@ -18,7 +18,8 @@ import type { PopulationParameters } from '../../models/structures/parameters.js
 import { biomarker } from '../../models/structures/pd.js';
 import { concentrations } from '../../models/structures/pk.js';
 import { repeatedDosingWindow, steadyStateBiomarker } from '../../models/structures/steady-state.js';
-import { EMAX_STRUCTURES, INDIRECT_RESPONSE_STRUCTURES, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
+import { EMAX_STRUCTURES, INDIRECT_RESPONSE_STRUCTURES, STRUCTURES, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
+import { STRUCTURE_OF_NAME, nameOfStructure } from '../../models/import/model-file.js';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 
 type Fixed = PopulationParameters['fixed'];
@@ -149,4 +150,9 @@ test('the new structures are reachable with --structure only, and the shipped Es
   for (const tag of ['qd', 'qw'] as const) {
     assert.equal(sha(encodeModel(buildTrajectoryGraph(REGIMEN_GRIDS[tag]))), sha(readFileSync(`models/estdata/${tag}.onnx`)), tag);
   }
+});
+
+test('every library structure has its own MODEL.yaml name (a fit of IDR III writes and reads back IDR III)', () => {
+  for (const s of STRUCTURES) assert.equal(STRUCTURE_OF_NAME[nameOfStructure(s)], s, `${s.id} is written as ${nameOfStructure(s)}`);
+  assert.equal(nameOfStructure(structureById('2cmt-oral-idr3')), 'two-compartment-oral-indirect-response-iii');
 });
