@@ -60,19 +60,13 @@ const TAILS: readonly (readonly number[])[] = NODES.map((xj) => NODES.map((_, i)
  * integral of the interpolant through the same 15 values (spectrally accurate wherever the rule's error
  * estimate is small), so a nested integral costs no further evaluations of f.
  */
-export function gaussKronrod15WithTails(f: (x: number) => number, a: number, b: number): { kronrod: number; gauss: number; nodes: number[]; tails: number[] } {
+export function gaussKronrod15WithTails(f: (x: number) => number, a: number, b: number): { kronrod: number; gauss: number; tails: number[] } {
   const half = (b - a) / 2;
   const mid = a + half;
-  const nodes = NODES.map((x) => mid + half * x);
-  const values = nodes.map(f);
-  let kronrod = 0;
-  let gauss = 0;
-  values.forEach((v, q) => {
-    kronrod += (NODE_WK[q] ?? 0) * v;
-    gauss += (NODE_WG[q] ?? 0) * v;
-  });
+  const values = NODES.map((x) => f(mid + half * x));
+  const [kronrod, gauss] = gaussKronrod15OfValues(values, a, b);
   const tails = TAILS.map((row) => half * row.reduce((s, c, i) => s + c * (values[i] ?? NaN), 0));
-  return { kronrod: kronrod * half, gauss: gauss * half, nodes, tails };
+  return { kronrod, gauss, tails };
 }
 
 /** [Kronrod, Gauss] estimates of int_a^b from values at the 15 ascending nodes of gaussKronrod15WithTails. */

@@ -18,11 +18,6 @@ import type { Structure } from './structure.js';
 
 export type Turnover = 'kin-inhibition' | 'kout-inhibition' | 'kin-stimulation' | 'kout-stimulation';
 
-/** The indirect-response types as QDose and the literature number them. */
-export const TURNOVER_TYPES: Readonly<Record<Turnover, 'I' | 'II' | 'III' | 'IV'>> = {
-  'kin-inhibition': 'I', 'kout-inhibition': 'II', 'kin-stimulation': 'III', 'kout-stimulation': 'IV',
-};
-
 /** The individual's PD variant from its structure: which rate the drug acts on, and SMAX when it stimulates. */
 export function pdVariantOf(fixed: FixedEffects, structure: Structure | undefined): { TURNOVER?: Turnover; SMAX?: number } {
   const turnover = structure?.turnover;
