@@ -69,7 +69,8 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
     const get = (p: LogParam): string => (LOG_PARAMS.includes(p) ? (natural[LOG_PARAMS.indexOf(p)] ?? '') : '');
     const logIC50 = pd ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
-    const IMAX = pd ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
+    // the stimulatory structures (SMAX) have no IMAX
+    const IMAX = pd && fixedIndex('IMAX') >= 0 ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
     return {
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
       R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'),
