@@ -37,6 +37,8 @@ const COVARIATE_EFFECTS: readonly { eta: EtaName; theta: FixedEffectName; covari
 export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; upper: number }[] = [
   { name: 'IMAX', lower: 1e-4, upper: 1 - 1e-4 },
   { name: 'GAMMA', lower: 0.05, upper: 20 },
+  // a stimulation far beyond the data's range cannot be told from a larger one (SMAX -> infinity with IC50)
+  { name: 'SMAX', lower: 1e-4, upper: 1e4 },
   // a lag the data cannot place: towards 0 (no lag: the lag-free structure is the model) or beyond a day
   { name: 'ALAG', lower: 1e-3, upper: 24 },
 ];

@@ -20,6 +20,7 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
+import { effectFromRatio, loweringSign, startMaxEffectCap } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 /** Start variance of every random effect (log scale). */
@@ -205,22 +206,24 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     const pdWin = s.pd.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
     const pkWin = s.pk.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
     if (pdWin.length === 0 || pkWin.length === 0) continue;
-    const f = 1 - mean(pdWin.map((o) => o.dv)) / base;
+    const meanPd = mean(pdWin.map((o) => o.dv));
+    const f = effectFromRatio(structure, meanPd, base);
     inhibition.push({ f, c: mean(pkWin.map((o) => o.dv)) });
     if (f > 0.2) {
-      // first time the response covers half of the late suppression
+      // first time the response covers half of the late suppression (or rise: sign)
       const t0 = s.doses[0]?.timeH ?? 0;
-      const half = s.pd.find((o) => o.timeH > t0 && o.timeH <= last.timeH && base - o.dv >= 0.5 * f * base);
+      const sign = loweringSign(structure);
+      const half = s.pd.find((o) => o.timeH > t0 && o.timeH <= last.timeH && sign * (base - o.dv) >= 0.5 * (sign * (1 - meanPd / base)) * base);
       if (half !== undefined) onset.push(half.timeH - t0);
     }
   }
   const fMax = Math.max(0, ...inhibition.map((x) => x.f));
-  const imax = Math.min(Math.max(fMax, 0.1), 0.95);
+  const imax = Math.min(Math.max(fMax, 0.1), startMaxEffectCap(structure));
   const ic50s = inhibition.filter((x) => x.f > 0.05 && x.f < 0.95 * imax).map((x) => (x.c * (imax - x.f)) / x.f);
   const ic50 = ic50s.length > 0 ? logMedian(ic50s) : logMedian(inhibition.map((x) => x.c));
   const lambdaZ = logMedian(nca.map((n) => n.lambdaZ));
   const kout = onset.length > 0 ? Math.LN2 / Math.max(median(onset) ?? NaN, 1e-3) : lambdaZ;
-  set('R0', r0); set('BETA_COMED_R0', structure.holdComed === true ? 0 : beta); set('KOUT', kout); set('IMAX', imax);
+  set('R0', r0); set('BETA_COMED_R0', structure.holdComed === true ? 0 : beta); set('KOUT', kout); set('IMAX', imax); set('SMAX', imax);
   set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
   // direct effect (no KOUT): the response's onset half-time is the effect compartment's delay instead
   if (structure.directEffect?.effectCompartment === true) set('KE0', kout);
@@ -238,7 +241,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     }
     return Float64Array.from(out);
   };
-  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0'] as const).filter(has).map(at);
+  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0', 'SMAX'] as const).filter(has).map(at);
   theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
   const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));

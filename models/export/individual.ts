@@ -23,11 +23,13 @@ export interface IndividualTensors {
   readonly R0: string; readonly KOUT: string; readonly IC50: string; readonly logIC50: string; readonly GAMMA: string; readonly IMAX: string;
   /** the effect-compartment rate of a direct-effect structure with one ('' otherwise) */
   readonly KE0: string;
+  /** the maximal fractional stimulation of a stimulatory structure ('' otherwise) */
+  readonly SMAX: string;
   /** the absorption lag (h) of a lag-time structure ('' otherwise) */
   readonly ALAG: string;
 }
 
-const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'ALAG'] as const satisfies readonly FixedEffectName[];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG'] as const satisfies readonly FixedEffectName[];
 type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
 const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
@@ -72,10 +74,11 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
     const get = (p: LogParam): string => (LOG_PARAMS.includes(p) ? (natural[LOG_PARAMS.indexOf(p)] ?? '') : '');
     const logIC50 = pd ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
-    const IMAX = pd ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
+    // the stimulatory structures (SMAX) have no IMAX
+    const IMAX = pd && fixedIndex('IMAX') >= 0 ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
     return {
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
-      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), ALAG: get('ALAG'),
+      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'), ALAG: get('ALAG'),
     };
   });
 }

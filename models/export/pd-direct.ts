@@ -13,7 +13,7 @@
  */
 import { attr } from '../../worker/onnx/graph-builder.js';
 import type { IndividualTensors } from './individual.js';
-import { inhibitionAt } from './pd-periodic.js';
+import { inhibitionAt, stimulationAt } from './pd-periodic.js';
 import { oneMinusExp } from './pk-steady-state.js';
 import type { SteadyStateModes } from './pk-steady-state.js';
 import type { GraphWriter } from './graph-writer.js';
@@ -57,10 +57,12 @@ export function effectConcentrationAt(w: GraphWriter, modes: SteadyStateModes, k
   });
 }
 
-/** pd [B, T] (ng/mL, graph output `outputName`) = R0 (1 - I(Ce)) from Ce [T, B] at the output times. */
-export function directBiomarker(w: GraphWriter, p: IndividualTensors, effectConc: string, outputName: string): string {
+/** pd [B, T] (ng/mL, graph output `outputName`) = R0 (1 - I(Ce)), or R0 (1 + S(Ce)) when stimulatory, from Ce [T, B] at the output times. */
+export function directBiomarker(w: GraphWriter, p: IndividualTensors, effectConc: string, outputName: string, stimulatory = false): string {
   return w.scoped('pd_direct', () => {
-    const fraction = w.sub(w.scalar('one', 1), inhibitionAt(w, p, effectConc), 'fraction_of_baseline');
+    const fraction = stimulatory
+      ? w.add(w.scalar('one', 1), stimulationAt(w, p, effectConc), 'fraction_of_baseline')
+      : w.sub(w.scalar('one', 1), inhibitionAt(w, p, effectConc), 'fraction_of_baseline');
     return w.op('Transpose', [w.mul(p.R0, fraction, 'pd_by_time')], outputName, { perm: attr.ints([1, 0]) }, true);
   });
 }

@@ -36,10 +36,20 @@ export function weightSeries(degree = SERIES_DEGREE): number[][] {
 
 /** Hill inhibition I = IMAX / (1 + (IC50 / C)^g) = IMAX sigmoid(g (ln C - ln IC50)); C <= 1e-30 counts as 1e-30. */
 export function inhibitionAt(w: GraphWriter, p: IndividualTensors, conc: string): string {
+  return hillAt(w, p, conc, p.IMAX, 'inhibition');
+}
+
+/** Hill stimulation S = SMAX sigmoid(g (ln C - ln IC50)) (IC50 the potency of every Hill term). */
+export function stimulationAt(w: GraphWriter, p: IndividualTensors, conc: string): string {
+  return hillAt(w, p, conc, p.SMAX, 'stimulation');
+}
+
+/** max [1, B] times the Hill occupancy of conc [N, B], output named after `name`. */
+function hillAt(w: GraphWriter, p: IndividualTensors, conc: string, max: string, name: string): string {
   return w.scoped('pd', () => {
     const logC = w.op('Log', [w.op('Max', [conc, w.scalar('tiny_conc', 1e-30)], 'conc_floor')], 'log_conc');
     const z = w.mul(w.sub(logC, p.logIC50, 'log_ratio'), p.GAMMA, 'hill_arg');
-    return w.mul(w.op('Sigmoid', [z], 'occupancy'), p.IMAX, 'inhibition');
+    return w.mul(w.op('Sigmoid', [z], 'occupancy'), max, name);
   });
 }
 

@@ -2,7 +2,8 @@
  * The population model's trajectory graph for one regimen (the DESIGN.md contract):
  *   inputs  dose [B] (mg), bw [B] (kg), comed [B] (0/1), eta [B, 6] (standard normal z), theta [B, P_THETA]
  *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
- * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes) -> pd-periodic.ts (R on the T outputs).
+ * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes) -> pd-periodic.ts (R on the T outputs;
+ * indirect responses II-IV: pd-turnover.ts; direct effects: pd-direct.ts).
  * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
  * ONNX file serves every draw; the card carries the draws.
  */
@@ -18,6 +19,7 @@ import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt } from './pd-direct.js';
 import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
 import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
+import { turnoverBiomarker } from './pd-turnover.js';
 import { nodeTimesH } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
 
@@ -42,8 +44,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.directEffect !== undefined) {
     const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
-    directBiomarker(w, p, atOutputs, OUTPUTS.pd);
-  } else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
+    directBiomarker(w, p, atOutputs, OUTPUTS.pd, structure.directEffect.stimulatory === true);
+  } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd);
+  else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
   const g = graph({
     name: `popmodel_${grid.tag}`,
     nodes: w.nodes,

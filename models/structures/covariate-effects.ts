@@ -17,7 +17,7 @@
 import { InputError } from '../../worker/common/errors.js';
 import type { CovariateEffectDeclaration } from '../ingest/data-spec.js';
 import type { CovariateInfo } from '../ingest/covariates.js';
-import { FIXED_EFFECTS, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
+import type { FixedEffectName, FixedEffectSpec } from './parameters.js';
 import type { Structure } from './structure.js';
 
 export type CovariateForm = 'power' | 'exponential' | 'categorical';
@@ -58,8 +58,11 @@ export function effectName(e: { readonly parameter: string; readonly covariate: 
 
 /** Parameters an effect may sit on: the structure's log-scale parameters (not a coefficient, not IMAX's logit). */
 export function effectTargets(s: Structure): FixedEffectName[] {
-  return s.fixedEffects.filter((f) => f.transform === 'log' && FIXED_EFFECTS.some((g) => g.name === f.name)).map((f) => f.name as FixedEffectName);
+  return s.fixedEffects.filter((f) => SHIFTED.includes(f.name as FixedEffectName)).map((f) => f.name as FixedEffectName);
 }
+
+/** The log-scale parameters individualParameters (and the graph) shift by declared effects; SMAX not yet (turnover.ts reads it as is). */
+const SHIFTED: readonly FixedEffectName[] = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'ALAG'];
 
 /** Names of the trajectory graph's own inputs and outputs: a covariate input cannot take them. */
 const RESERVED_INPUTS = ['dose', 'bw', 'comed', 'eta', 'theta', 'pd', 'conc'];
@@ -89,8 +92,8 @@ export function resolveCovariateEffects(
     if (isBuiltInComed(d) && s.fixedEffects.some((f) => f.name === 'BETA_COMED_R0')) { comedOnBaseline = true; continue; }
     if (!targets.includes(d.parameter as FixedEffectName)) {
       // a parameter of another structure is not an error of the declaration: that structure takes it
-      if (FIXED_EFFECTS.some((f) => f.name === d.parameter && f.transform === 'log')) continue;
-      bad('parameter', `a log-scale parameter of the library (${FIXED_EFFECTS.filter((f) => f.transform === 'log').map((f) => f.name).join(', ')})`, `"${d.parameter}"`);
+      if (SHIFTED.includes(d.parameter as FixedEffectName)) continue;
+      bad('parameter', `a log-scale parameter of the library (${SHIFTED.join(', ')})`, `"${d.parameter}"`);
     }
     if (RESERVED_INPUTS.includes(d.covariate)) bad('covariate', `a covariate name other than the graph's own inputs and outputs (${RESERVED_INPUTS.join(', ')})`, `"${d.covariate}"`);
     const info = covariates.find((c) => c.name === d.covariate);

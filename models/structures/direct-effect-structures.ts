@@ -4,9 +4,8 @@
  * (Ce = C) or with the delay of an effect compartment dCe/dt = KE0 (C - Ce). The baseline, its COMED
  * effect, the maximal fractional inhibition, the potency and the Hill coefficient mean what they mean
  * in the indirect-response structures (R0, BETA_COMED_R0, IMAX, IC50, GAMMA; etas on R0 and IC50), so
- * they are reused; only KE0 is new. Inhibitory only: the biomarker qusop's questions read is suppressed
- * by the drug (EstData, QDose Table 2), so the direct alternative BIC must tell from the IDR is an
- * inhibition; a stimulatory Emax is left out. Plasma-driven and effect-compartment variants on both PK
+ * they are reused; only KE0 is new. The stimulatory Emax on the same machinery: emax-structures.ts.
+ * Plasma-driven and effect-compartment variants on both PK
  * bodies: the effect compartment is the direct model's answer to a delayed response, the IDR's rival.
  */
 import type { FixedEffectName } from './parameters.js';

@@ -1,6 +1,7 @@
 /**
  * The direct-effect biomarker (direct-effect-structures.ts) for any dosing history, in double precision:
  *   E(t) = R0 (1 - I(Ce(t))),  I(c) = IMAX c^g / (IC50^g + c^g),  dCe/dt = KE0 (C - Ce),  Ce(0) = 0,
+ * or the stimulatory Emax E = R0 (1 + S(Ce)) (emax-structures.ts),
  * Ce = C when KE0 is Infinity (plasma-driven). Ce is linear in the doses: the effect compartment is one
  * more exponential mode behind the central one, so each response is a divided difference over one more
  * node (divided-differences.ts), exact when KE0 meets alpha, beta or ka:
@@ -14,7 +15,7 @@
 import { expDivided2At, linearExpDivided2At, linearExpDivided3At, sortRates } from './divided-differences.js';
 import type { SortedRates4 } from './divided-differences.js';
 import type { IndividualParameters } from './parameters.js';
-import { inhibitionFunction } from './pd.js';
+import { inhibitionFunction, stimulationFunction } from './turnover.js';
 import { centralAfter, concentrations, pkRates } from './pk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
 
@@ -45,10 +46,19 @@ export function effectConcentrations(p: IndividualParameters, doses: readonly Do
   });
 }
 
-/** E = R0 (1 - I(Ce)) (ng/mL) at each time: exact, no quadrature. */
-export function directBiomarker(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
+/** E(Ce): R0 (1 - I(Ce)), or R0 (1 + S(Ce)) for a stimulatory Emax (SMAX present: emax-structures.ts). */
+function directResponse(p: IndividualParameters): (ce: number) => number {
+  if (p.SMAX !== undefined) {
+    const stimulation = stimulationFunction(p);
+    return (ce) => p.R0 * (1 + stimulation(ce));
+  }
   const inhibition = inhibitionFunction(p);
-  return effectConcentrations(p, doses, timesH).map((ce) => p.R0 * (1 - inhibition(ce)));
+  return (ce) => p.R0 * (1 - inhibition(ce));
+}
+
+/** E (ng/mL) at each time: exact, no quadrature. */
+export function directBiomarker(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
+  return effectConcentrations(p, doses, timesH).map(directResponse(p));
 }
 
 /** The periodic steady state: Ce at times in [0, tau] after a dose, from the PK state right after it. */
@@ -62,6 +72,5 @@ export function steadyStateEffectConcentrations(p: IndividualParameters, pkState
 
 /** E at times in [0, tau] of the periodic steady state, from the PK state right after a dose. */
 export function steadyStateDirectBiomarker(p: IndividualParameters, pkState: PkState, tauH: number, timesH: readonly number[]): Float64Array {
-  const inhibition = inhibitionFunction(p);
-  return steadyStateEffectConcentrations(p, pkState, tauH, timesH).map((ce) => p.R0 * (1 - inhibition(ce)));
+  return steadyStateEffectConcentrations(p, pkState, tauH, timesH).map(directResponse(p));
 }

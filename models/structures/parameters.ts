@@ -14,6 +14,7 @@
 
 import type { Structure } from './structure.js';
 import { covariateShift } from './covariate-effects.js';
+import { pdVariantOf, type Turnover } from './turnover.js';
 
 export const REFERENCE_BW_KG = 70;
 export const ALLOMETRY = { clearance: 0.75, volume: 1 } as const;
@@ -39,6 +40,7 @@ export const FIXED_EFFECTS = [
   { name: 'IC50', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal inhibition', neutral: 1 },
   { name: 'GAMMA', transform: 'log', unit: '', doc: 'Hill coefficient of the inhibition', neutral: 1 },
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
+  { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
   { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
@@ -49,8 +51,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'ALAG'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -78,6 +80,10 @@ export interface IndividualParameters {
    * equilibration rate KE0 (Infinity: Ce = C, driven by the plasma). Absent: the indirect response.
    */
   readonly DIRECT?: { readonly KE0: number };
+  /** Which rate the drug acts on and how (turnover.ts); absent: inhibition of KIN (indirect response I). */
+  readonly TURNOVER?: Turnover;
+  /** maximal fractional stimulation; present exactly when the drug stimulates (IDR III, IV, direct Emax: R0 (1 + S(Ce))) */
+  readonly SMAX?: number;
   /** absorption lag (h) of oral doses (lag-time structures); absent: none */
   readonly ALAG?: number;
 }
@@ -190,5 +196,6 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     GAMMA: fixed.GAMMA * x('GAMMA'),
     ...(structure === undefined || structure.absent.ALAG !== undefined ? {} : { ALAG: fixed.ALAG * x('ALAG') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
+    ...pdVariantOf(fixed, structure),
   };
 }

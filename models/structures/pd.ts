@@ -1,16 +1,22 @@
 /**
- * The indirect-response biomarker (inhibited production) for any dosing history:
- *   dR/dt = KIN (1 - I(C)) - KOUT R,  I(C) = IMAX C^g / (IC50^g + C^g),  R(0) = R0 = KIN / KOUT.
- * The equation is linear in R given C(t), so it is solved exactly up to one quadrature:
+ * The indirect-response biomarker for any dosing history (the four types: turnover.ts). Types I and III
+ * act on production:
+ *   dR/dt = KIN (1 - I(C)) - KOUT R,  I(C) = IMAX C^g / (IC50^g + C^g),  R(0) = R0 = KIN / KOUT,
+ * type III with I replaced by -S(C) (stimulation). The equation is linear in R given C(t), so it is
+ * solved exactly up to one quadrature:
  *   R(t) = R0 - KIN D(t),  D(t) = int_0^t I(C(s)) exp(-KOUT (t - s)) ds,
  * and D is carried across breakpoints (doses and requested times) as D(b) = D(a) e^{-KOUT (b - a)} +
  * int_a^b ..., the PK state being stepped exactly (pk.ts). Between breakpoints C is analytic, so
  * adaptive Gauss–Kronrod (7/15) converges fast; its pessimistic |K15 - G7| error estimate is held to
  * tol * length, which bounds the error of KIN D by R0 * tol and so the relative error of R by
- * tol / (1 - IMAX) (R >= R0 (1 - IMAX)). tol = relTol * max(1 - IMAX, 1e-3).
+ * tol / (1 - IMAX) (R >= R0 (1 - IMAX)). tol = relTol * max(1 - IMAX, 1e-3) (type III: R >= R0, relTol).
+ * Types II and IV act on the loss rate, which then varies with C: turnover-loss.ts steps R itself.
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directBiomarker } from './direct-effect.js';
+import { gaussKronrod15 } from './gauss-kronrod.js';
+import { lossTurnoverStep, lossTolerancePerH, lossRateFunction } from './turnover-loss.js';
+import { actsOnLoss, inhibitionFunction, lowestFractionOfBaseline, stimulationFunction, turnoverOf } from './turnover.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter, pkRates } from './pk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
@@ -20,19 +26,6 @@ export interface BiomarkerOptions {
   readonly relTol?: number;
 }
 
-// Gauss–Kronrod 7/15 abscissae on [-1, 1] (QUADPACK qk15), outermost first; index 7 is the centre.
-const XGK = [
-  0.991455371120812639206854697526329, 0.949107912342758524526189684047851, 0.864864423359769072789712788640926,
-  0.741531185599394439863864773280788, 0.586087235467691130294144845693013, 0.405845151377397166906606412076961,
-  0.207784955007898467600689403773245, 0,
-];
-const WGK = [
-  0.02293532201052922496373200805897, 0.063092092629978553290700663189204, 0.104790010322250183839876322541518,
-  0.140653259715525918745189590510238, 0.16900472663926790282658342659855, 0.190350578064785409913256402421014,
-  0.204432940075298892414161999234649, 0.209482141084727828012999174891714,
-];
-// Gauss 7-point weights for the odd Kronrod abscissae 1, 3, 5 and the centre.
-const WG = [0.129484966168869693270611432679082, 0.27970539148927666790146777142378, 0.381830050505118944950369775488975, 0.417959183673469387755102040816327];
 const MAX_DEPTH = 60;
 
 /** R (ng/mL) at each requested time; times may be unsorted, repeated, or before the first dose. */
@@ -49,10 +42,9 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
   const order = [...timesH.keys()].filter((i) => (timesH[i] ?? NaN) > first.timeH).sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
 
   const r = pkRates(p);
-  const inhibition = inhibitionFunction(p);
-  const tolPerH = tolerancePerH(p, relTol);
+  const turnover = turnoverStepper(p, r, relTol);
   let state: PkState = { depot: 0, central: 0, peripheral: 0 };
-  let d = 0;
+  let carried = turnover.start;
   let now = first.timeH;
   let nextDose = 0;
   let nextTime = 0;
@@ -61,7 +53,7 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
     const obsAt = timesH[order[nextTime] ?? 0] ?? Infinity;
     const to = Math.min(doseAt, obsAt);
     if (to > now) {
-      d = d * Math.exp(-p.KOUT * (to - now)) + integrateInhibition(r, state, inhibition, p.KOUT, to - now, tolPerH);
+      carried = turnover.advance(carried, state, to - now);
       state = advancePk(r, state, to - now);
       now = to;
     }
@@ -72,16 +64,55 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
       state = dose?.route === 'central' ? { ...state, central: state.central + dose.amountMg } : { ...state, depot: state.depot + (dose?.amountMg ?? 0) };
       nextDose += 1;
     } else {
-      out[order[nextTime] ?? 0] = p.R0 - p.KIN * d;
+      out[order[nextTime] ?? 0] = turnover.read(carried);
       nextTime += 1;
     }
   }
   return out;
 }
 
-/** Quadrature tolerance per hour of integration that bounds the relative error of R by relTol. */
+/** Quadrature tolerance per hour of integration that bounds the relative error of R by relTol (types I, III). */
 export function tolerancePerH(p: IndividualParameters, relTol: number): number {
-  return relTol * Math.max(1 - p.IMAX, 1e-3);
+  return relTol * Math.max(lowestFractionOfBaseline(p), 1e-3);
+}
+
+/**
+ * What the history carries across a breakpoint and how R reads from it. Types I, III: D, with
+ * R = R0 - KIN D, D(b) = D(a) e^{-KOUT (b - a)} + int_a^b I(C) e^{-KOUT (b - s)} ds. Types II, IV: R itself.
+ */
+interface TurnoverStepper {
+  readonly start: number;
+  advance(carried: number, s: PkState, lengthH: number): number;
+  read(carried: number): number;
+}
+
+function turnoverStepper(p: IndividualParameters, r: PkRates, relTol: number): TurnoverStepper {
+  if (actsOnLoss(p)) {
+    const rate = lossRateFunction(p);
+    const tol = lossTolerancePerH(p, relTol);
+    return {
+      start: p.R0,
+      advance: (R, s, lengthH) => {
+        const step = lossTurnoverStep(r, s, rate, p.KOUT, p.KIN, lengthH, tol);
+        return R * Math.exp(-step.phi) + step.forced;
+      },
+      read: (R) => R,
+    };
+  }
+  const effect = productionEffect(p);
+  const tolPerH = tolerancePerH(p, relTol);
+  return {
+    start: 0,
+    advance: (d, s, lengthH) => d * Math.exp(-p.KOUT * lengthH) + integrateInhibition(r, s, effect, p.KOUT, lengthH, tolPerH),
+    read: (d) => p.R0 - p.KIN * d,
+  };
+}
+
+/** The fraction of production removed by the drug: I(C) (type I), -S(C) (type III). */
+export function productionEffect(p: IndividualParameters): (concMgL: number) => number {
+  if (turnoverOf(p) !== 'kin-stimulation') return inhibitionFunction(p);
+  const stimulation = stimulationFunction(p);
+  return (c) => -stimulation(c);
 }
 
 /** Doses sorted by time, same-time doses summed. */
@@ -97,12 +128,7 @@ function mergeDoses(doses: readonly Dose[]): Dose[] {
   return out;
 }
 
-/** I(C) of the individual, 0 for C <= 0, NaN for NaN. */
-export function inhibitionFunction(p: IndividualParameters): (concMgL: number) => number {
-  const { IMAX, IC50, GAMMA } = p;
-  // c <= 0 (before any drug) inhibits nothing; NaN stays NaN so broken parameters show in R
-  return GAMMA === 1 ? (c) => (c > 0 ? (IMAX * c) / (IC50 + c) : c <= 0 ? 0 : NaN) : (c) => (c > 0 ? IMAX / (1 + (IC50 / c) ** GAMMA) : c <= 0 ? 0 : NaN);
-}
+export { inhibitionFunction } from './turnover.js';
 
 /**
  * int_0^L I(C(u)) e^{-kout (L - u)} du from PK state s (no dose inside), adaptive GK15 on a stack of
@@ -114,23 +140,14 @@ export function integrateInhibition(r: PkRates, s: PkState, inhibition: (c: numb
   const stack: [number, number, number][] = [[0, lengthH, 0]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [a, b, depth] = item;
-    const half = (b - a) / 2;
-    const mid = a + half;
-    const fc = f(mid);
-    let kronrod = WGK[7]! * fc;
-    let gauss = WG[3]! * fc;
-    for (let j = 0; j < 7; j += 1) {
-      const dx = half * XGK[j]!;
-      const pair = f(mid - dx) + f(mid + dx);
-      kronrod += WGK[j]! * pair;
-      if (j % 2 === 1) gauss += WG[(j - 1) / 2]! * pair;
-    }
-    kronrod *= half;
-    gauss *= half;
+    const [kronrod, gauss] = gaussKronrod15(f, a, b);
     // |K15 - G7| over-estimates the K15 error by orders of magnitude for analytic integrands: safe.
     // Written as !(err > tol) so that NaN parameters end the recursion (and show as NaN in R).
     if (!(Math.abs(kronrod - gauss) > tolPerH * (b - a)) || depth >= MAX_DEPTH) total += kronrod;
-    else stack.push([a, mid, depth + 1], [mid, b, depth + 1]);
+    else {
+      const mid = a + (b - a) / 2;
+      stack.push([a, mid, depth + 1], [mid, b, depth + 1]);
+    }
   }
   return total;
 }

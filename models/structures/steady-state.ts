@@ -10,7 +10,9 @@
  */
 import { steadyStateDirectBiomarker } from './direct-effect.js';
 import type { IndividualParameters } from './parameters.js';
-import { biomarker, inhibitionFunction, integrateInhibition, tolerancePerH } from './pd.js';
+import { biomarker, integrateInhibition, productionEffect, tolerancePerH } from './pd.js';
+import { steadyStateLossBiomarker } from './turnover-loss.js';
+import { actsOnLoss } from './turnover.js';
 import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
 import type { PkState } from './pk.js';
@@ -50,7 +52,9 @@ export function steadyStateBiomarker(
   const r = pkRates(p);
   const s0 = steadyStatePkState(p, doseMg, tauH);
   if (p.DIRECT !== undefined) return steadyStateDirectBiomarker(p, s0, tauH, timesH);
-  const inhibition = inhibitionFunction(p);
+  if (actsOnLoss(p)) return steadyStateLossBiomarker(p, r, s0, tauH, timesH, opts.relTol ?? 1e-6);
+  // type I: the inhibition of production; type III: minus the stimulation (pd.ts)
+  const inhibition = productionEffect(p);
   const tol = tolerancePerH(p, opts.relTol ?? 1e-6);
   const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
   const j = new Float64Array(timesH.length);
@@ -77,7 +81,9 @@ export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLi
   const r = pkRates(p);
   // beta = 0 for one compartment (no peripheral mode): alpha = k10 is the PK's slowest rate
   // a direct effect has no turnover: its delay is the effect compartment's (KE0; Infinity without one)
-  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.DIRECT === undefined ? p.KOUT : p.DIRECT.KE0);
+  // an inhibited loss (IDR II) turns over as slowly as KOUT (1 - IMAX)
+  const turnoverRate = p.TURNOVER === 'kout-inhibition' ? p.KOUT * (1 - p.IMAX) : p.KOUT;
+  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.DIRECT === undefined ? turnoverRate : p.DIRECT.KE0);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 

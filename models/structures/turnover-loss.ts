@@ -1,0 +1,97 @@
+/**
+ * Indirect responses acting on the loss (types II and IV, turnover.ts), in double precision:
+ *   dR/dt = KIN - k(t) R,  k(t) = KOUT (1 + h(C(t))),  h = -I (II) or +S (IV).
+ * Still linear in R, now with a time-varying rate, so over a piece [0, L] with no dose inside
+ *   R(L) = R(0) e^{-phi} + forced,  phi = int_0^L k,  forced = KIN int_0^L e^{-(Phi(L) - Phi(u))} du,
+ * Phi(u) = int_0^u k. The quadrature of pd.ts, nested: each adaptive subinterval [a, b] gets phi by
+ * GK15 and its forcing by GK15 over u on the same nodes, Phi(b) - Phi(u) at each node being the integral
+ * of the degree-14 interpolant of k through those 15 values (gauss-kronrod.ts: no further evaluation of
+ * C; spectrally accurate where k is resolved); both |K15 - G7| are held to tolPerH (b - a) (scaled by
+ * KOUT for phi). Subintervals run left to right, so the forcing accumulates as
+ * forced(b) = forced(a) e^{-(Phi(b) - Phi(a))} + KIN int_a^b .... Cost per subinterval: the production
+ * types' 15 evaluations of C plus a 15 x 15 product.
+ */
+import { gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
+import type { IndividualParameters } from './parameters.js';
+import { advancePk, centralAfter } from './pk.js';
+import type { PkRates, PkState } from './pk.js';
+import { inhibitionFunction, stimulationFunction } from './turnover.js';
+
+const MAX_DEPTH = 60;
+
+/** k(C) = KOUT (1 - I(C)) (type II) or KOUT (1 + S(C)) (type IV). */
+export function lossRateFunction(p: IndividualParameters): (concMgL: number) => number {
+  const { KOUT } = p;
+  if (p.TURNOVER === 'kout-stimulation') {
+    const s = stimulationFunction(p);
+    return (c) => KOUT * (1 + s(c));
+  }
+  const i = inhibitionFunction(p);
+  return (c) => KOUT * (1 - i(c));
+}
+
+/**
+ * Tolerance per hour for a relative error of R ~ relTol: R's memory is 1 / min k, at least
+ * 1 / (KOUT (1 - IMAX)) for type II, and R >= R0 / (1 + SMAX) for type IV.
+ */
+export function lossTolerancePerH(p: IndividualParameters, relTol: number): number {
+  const fraction = p.TURNOVER === 'kout-stimulation' ? 1 / (1 + (p.SMAX ?? NaN)) : 1 - p.IMAX;
+  return relTol * Math.max(fraction, 1e-3);
+}
+
+/** phi and forced over [0, lengthH] from PK state s (no dose inside); R(L) = R(0) e^{-phi} + forced. */
+export function lossTurnoverStep(r: PkRates, s: PkState, rate: (c: number) => number, kout: number, kin: number, lengthH: number, tolPerH: number): { phi: number; forced: number } {
+  const k = (u: number): number => rate(centralAfter(r, s, u) / r.V1);
+  let phi = 0;
+  let forced = 0;
+  // left-most first: push the right half before the left
+  const stack: [number, number, number][] = [[0, lengthH, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [a, b, depth] = item;
+    // phi on [a, b], and Phi(b) - Phi(u) at each node u from the same 15 values of k
+    const { kronrod: phiK, gauss: phiG, tails } = gaussKronrod15WithTails(k, a, b);
+    const [jK, jG] = gaussKronrod15OfValues(tails.map((t) => Math.exp(-t)), a, b);
+    // !(err > tol): NaN parameters end the recursion and show as NaN in R
+    const accept = !(Math.abs(phiK - phiG) > tolPerH * kout * (b - a)) && !(Math.abs(jK - jG) > tolPerH * (b - a));
+    if (accept || depth >= MAX_DEPTH) {
+      forced = forced * Math.exp(-phiK) + kin * jK;
+      phi += phiK;
+    } else {
+      const mid = a + (b - a) / 2;
+      stack.push([mid, b, depth + 1], [a, mid, depth + 1]);
+    }
+  }
+  return { phi, forced };
+}
+
+/**
+ * R at times in [0, tau] of the periodic steady state from the PK state right after a dose:
+ * R(t) = R(0) e^{-Phi(t)} + F(t), and R(0) = R(tau) gives R(0) = F(tau) / (1 - e^{-Phi(tau)}).
+ */
+export function steadyStateLossBiomarker(p: IndividualParameters, r: PkRates, s0: PkState, tauH: number, timesH: readonly number[], relTol: number): Float64Array {
+  const rate = lossRateFunction(p);
+  const tol = lossTolerancePerH(p, relTol);
+  const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
+  const phiAt = new Float64Array(timesH.length);
+  const forcedAt = new Float64Array(timesH.length);
+  let phi = 0;
+  let forced = 0;
+  let now = 0;
+  let s = s0;
+  const step = (to: number): void => {
+    if (to <= now) return;
+    const piece = lossTurnoverStep(r, s, rate, p.KOUT, p.KIN, to - now, tol);
+    forced = forced * Math.exp(-piece.phi) + piece.forced;
+    phi += piece.phi;
+    s = advancePk(r, s, to - now);
+    now = to;
+  };
+  for (const i of order) {
+    step(timesH[i] ?? NaN);
+    phiAt[i] = phi;
+    forcedAt[i] = forced;
+  }
+  step(tauH);
+  const r0 = forced / -Math.expm1(-phi);
+  return Float64Array.from(timesH, (_, i) => r0 * Math.exp(-(phiAt[i] ?? NaN)) + (forcedAt[i] ?? NaN));
+}
