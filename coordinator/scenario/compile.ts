@@ -182,12 +182,16 @@ async function compilePopulation(
   } else if ('fixed_kg' in pop.bw) {
     bw = { kind: 'fixed', valueKg: pop.bw.fixed_kg };
     bwLabel = `BW = ${bw.valueKg} kg`;
+  } else if (trial?.noWeight === true && pop.bw.resample.mean_kg === undefined) {
+    // a trial without weights: its subjects sit at the 70 kg reference the fit assumed (no allometry was estimated)
+    bw = { kind: 'fixed', valueKg: trial.bwKg[0] ?? 70 };
+    bwLabel = `BW = ${bw.valueKg} kg (${trial.source} has no body weights: its subjects are at the allometric reference)`;
   } else {
     if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
-    if (trial.noWeight) {
-      throw new InputError(`${scenarioPath}: scenarios[${index}].population.bw.resample: ${trial.source} has no body-weight covariate (BW, WT, WEIGHT or a spec's weight:) to resample; give bw uniform or fixed_kg`, { details: { file: scenarioPath, field: `scenarios[${index}].population.bw` } });
-    }
     const { sigma, clip_kg, mean_kg } = pop.bw.resample;
+    if (trial.noWeight && mean_kg !== undefined) {
+      throw new InputError(`${scenarioPath}: scenarios[${index}].population.bw.resample.mean_kg: ${trial.source} has no body-weight covariate (BW, WT, WEIGHT or a spec's weight:) to shift; give bw uniform or fixed_kg`, { details: { file: scenarioPath, field: `scenarios[${index}].population.bw.resample.mean_kg` } });
+    }
     // mean_kg: every trial weight and the clip bounds times s = mean_kg / trial mean, so the shifted
     // population is the base one scaled (same shape; the trial's weights then average mean_kg)
     const trialMean = trial.bwKg.reduce((a, b) => a + b, 0) / trial.bwKg.length;

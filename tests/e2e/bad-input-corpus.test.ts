@@ -113,13 +113,13 @@ const CASES: Case[] = [
     code: 2, message: /trial\.csv:4: column BW: expected 58 \(covariate BW of ID 1 on line 2: a covariate is constant within a subject\), found 'heavy'/,
   },
   {
-    name: 'trial CSV without a body weight column',
+    name: 'a weight-shifted population (mean_kg) from a trial CSV without a body weight column',
     scenario: async (d) => {
       const csv = (await readFile(ESTDATA, 'utf8')).replace(/^ID,BW,/, 'ID,HEIGHT,');
       await writeFile(join(d, 'trial.csv'), csv);
-      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
+      return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); ((s['population'] as Obj)['bw'] as Obj)['resample'] = { mean_kg: 90 }; });
     },
-    code: 2, message: /scenarios\[0\]\.population\.bw\.resample: .*trial\.csv has no body-weight covariate \(BW, WT, WEIGHT or a spec's weight:\) to resample; give bw uniform or fixed_kg/,
+    code: 2, message: /scenarios\[0\]\.population\.bw\.resample\.mean_kg: .*trial\.csv has no body-weight covariate \(BW, WT, WEIGHT or a spec's weight:\) to shift; give bw uniform or fixed_kg/,
   },
   {
     name: 'UTF-16 trial CSV (no byte-order mark)',

@@ -80,5 +80,10 @@ test('theophylline without its weight column: fitted with every subject at the 7
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /no body-weight covariate .*every subject at the 70 kg reference, no allometry fitted/);
     assert.match(await readFile(join(dir, 'fit', 'fit-report.md'), 'utf8'), /no body-weight covariate in the trial: every subject at the 70 kg reference/);
+    // its population "like the trial" sits at the 70 kg reference (nothing to resample), and says so
+    const a = await runCli(['answer', join(dir, 'theo-nowt.csv'), '--questions', join(ROOT, 'scenarios', 'questions', 'theophylline-trough.yaml'), '--out', join(dir, 'answer'), '--replicates', '20', '--subjects', '100'], { timeoutMs: 280_000 });
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(await readFile(join(dir, 'answer', 'scenarios.yaml'), 'utf8'), /resample/);
+    assert.match(await readFile(join(dir, 'answer', 'run.json'), 'utf8'), /BW = 70 kg \(.*theo-nowt\.csv has no body weights: its subjects are at the allometric reference\)/);
   });
 });
