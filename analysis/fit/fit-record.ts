@@ -27,6 +27,24 @@ export interface FitRecord {
   readonly diagnostics: Readonly<Record<string, unknown>>;
   /** the candidates' scores when several structures were fitted */
   readonly selection?: readonly CandidateScore[];
+  /** staged selection's first stage: the PK structures on the concentrations alone (pk-stage.ts) */
+  readonly pkStage?: { readonly scores: readonly CandidateScore[]; readonly summary: string };
+}
+
+function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
+  if (stage === undefined) return [];
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const status = (c: CandidateScore): string => (c.chosen ? '**best**' : !c.converged ? 'not converged' : c.degenerate.length > 0 ? `degenerate: ${c.degenerate.join('; ')}` : 'eligible');
+  return [
+    '## PK stage (concentrations alone)',
+    '',
+    `${stage.summary}. A PK/PD candidate is fitted only when its PK fitted to the concentrations alone is converged, non-degenerate and within 10 BIC units of the best such fit.`,
+    '',
+    '| PK structure | -2LL | k | n | BIC | status |',
+    '|---|---|---|---|---|---|',
+    ...stage.scores.map((c) => `| ${c.structure} | ${f(c.minus2LL)} | ${c.parameters} | ${c.observations} | ${f(c.bic)} | ${status(c)} |`),
+    '',
+  ];
 }
 
 function selectionMarkdown(selection: readonly CandidateScore[] | undefined): string[] {
@@ -59,7 +77,7 @@ function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: bool
   ];
 }
 
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[]): string {
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage']): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
@@ -72,6 +90,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `Structure: ${structureOfFit(fit).id} (${structureOfFit(fit).description}).`,
     '',
+    ...pkStageMarkdown(stage),
     ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
     '| group | parameter | estimate | SE | RSE % |',
@@ -96,8 +115,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const exported = r.degenerate.length === 0 || r.force;
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
-  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection));
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }) }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };

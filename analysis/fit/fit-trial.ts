@@ -28,6 +28,7 @@ import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
 import { fitCandidates } from './candidate-pool.js';
+import { pkStage, type PkStage } from './pk-stage.js';
 import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
@@ -86,22 +87,26 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
-  const candidates = await fitCandidates(trial, structuresFor(trial, hasBiomarker, o.structures), settings, o.parallel ?? 1, say, o.progress);
+  const all = structuresFor(trial, hasBiomarker, o.structures);
+  // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
+  const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, all, settings, o.parallel ?? 1, say, o.progress) : undefined;
+  if (stage !== undefined) say(stage.summary);
+  const candidates = await fitCandidates(trial, stage === undefined ? all : all.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress);
   const selection = rankCandidates(trial, candidates);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
   const picked = candidates[chosenAt >= 0 ? chosenAt : lowest]!;
-  if (candidates.length > 1) say(selectionLine(selection));
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection);
+  if (candidates.length > 1 || stage !== undefined) say(selectionLine(selection));
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection, stage);
   const { fit, degenerate, vpc } = picked;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
-  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection));
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection, stage));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
 }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[]): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[], stage?: PkStage): Promise<{ qd: string; qw: string } | null> {
   const { trialPath, dataSha256 } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
@@ -136,8 +141,10 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
   return writeFitRecord({
     outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
     // a one-candidate fit (a forced structure) keeps the cards and fit.json of before the library
-    diagnostics: selection.length > 1 ? { ...diagnostics, selection } : diagnostics,
-    ...(selection.length > 1 ? { selection } : {}),
+    // (after a PK stage the selection is recorded even when one PK/PD candidate was left)
+    diagnostics: { ...diagnostics, ...(selection.length > 1 || stage !== undefined ? { selection } : {}), ...(stage === undefined ? {} : { pk_stage: stage.scores }) },
+    ...(selection.length > 1 || stage !== undefined ? { selection } : {}),
+    ...(stage === undefined ? {} : { pkStage: stage }),
   });
 }
 
