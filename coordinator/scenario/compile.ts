@@ -20,6 +20,7 @@ import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
 import { sobolDimensionsNeeded } from '../../worker/population/draw-sobol.js';
 import { compileCovariatePriors } from './covariate-priors.js';
+import { checkSurrogateCard } from './surrogate-guard.js';
 import { sobolDimensions } from '../../worker/rng/sobol.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
@@ -74,6 +75,10 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
         );
       }
       checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
+      checkSurrogateCard(model.card, cardPath, {
+        endpoint: sc.endpoint ?? DEFAULT_QUESTION.endpoint, comparison: sc.comparison ?? DEFAULT_QUESTION.comparison,
+        thresholdNgMl: thresholdNgMl(sc), sweep: sc.threshold_sweep !== undefined, safety: sc.safety !== undefined,
+      }, `${scenarioPath}: scenarios[${i}]`);
       checkSamplerAgainstCard(sc, model, cardPath, scenarioPath, i);
       checkSafetyAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
