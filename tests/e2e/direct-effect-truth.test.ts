@@ -22,6 +22,7 @@ import { REGIMEN_GRIDS } from '../../models/export/time-grid.js';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { DIRECT_EFFECT_TRUTH, effectOf, writeDirectEffectTrial } from '../kit/direct-effect-trial.js';
 import { mulberry32 } from '../kit/prng.js';
+import { assertIntervalCoversTrueDose } from '../kit/true-dose.js';
 
 const THRESHOLD = 4; // ng/mL
 const QD = { tau: 24, start: 0.5, stop: 40, step: 0.5 } as const;
@@ -97,13 +98,6 @@ test('direct-effect trial of known truth: chosen over the IDR by BIC, IMAX/IC50/
     const out = join(dir, 'answer');
     const r = await runCli(['answer', trial, '--model', fitDir, '--questions', join(dir, 'q.yaml'), '--out', out, '--replicates', '100', '--subjects', '400', '--quiet'], { timeoutMs: 580_000 });
     assert.equal(r.code, 0, r.stderr);
-    const answers = JSON.parse(await readFile(join(out, 'answers.json'), 'utf8')) as { answers: { question: string; dose: number | null; mean_crossing: number | null; interval: [number | null, number | null] }[] };
-    const want = trueMinimalDose();
-    const a = answers.answers.find((x) => x.question === 'QD');
-    assert.ok(a !== undefined && a.dose !== null, `QD answered: ${JSON.stringify(a)}`);
-    const [lo, hi] = a.interval;
-    const what = `QD: true minimal dose ${want.dose} mg (p ${want.p}${want.close ? ', a grid p within 3 MC sd of 0.9' : ''}); answer ${a.dose} mg, mean crossing ${a.mean_crossing}, interval [${lo}, ${hi}]`;
-    t.diagnostic(what);
-    assert.ok(lo !== null && hi !== null && lo <= want.dose && want.dose <= hi, what);
+    await assertIntervalCoversTrueDose(t, out, 'QD', trueMinimalDose());
   });
 });

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { IV_TRUTH_1, IV_TRUTH_2, ivModes, writeIvTrial, type IvTruth } from '../kit/iv-trial.js';
 import { mulberry32 } from '../kit/prng.js';
-import { trueMinimalGridDose } from '../kit/true-dose.js';
+import { trueMinimalGridDose, assertIntervalCoversTrueDose } from '../kit/true-dose.js';
 
 interface FitRecord { fit: { structure: string; population: { fixed: Record<string, number> } } }
 
@@ -85,13 +85,6 @@ test('IV trial of known truth: trough >= MEC in 90 % answered on a QD bolus regi
     const out = join(dir, 'answer');
     const r = await runCli(['answer', trial, '--questions', join(dir, 'q.yaml'), '--out', out, '--replicates', '100', '--subjects', '400', '--quiet'], { timeoutMs: 580_000 });
     assert.equal(r.code, 0, r.stderr);
-    const answers = JSON.parse(await readFile(join(out, 'answers.json'), 'utf8')) as { answers: { question: string; dose: number | null; mean_crossing: number | null; interval: [number | null, number | null] }[] };
-    const truth = trueMinimalDose(IV_TRUTH_1, 24);
-    const a = answers.answers.find((x) => x.question === 'QD');
-    assert.ok(a !== undefined && a.dose !== null, `QD answered: ${JSON.stringify(a)}`);
-    const [lo, hi] = a.interval;
-    const what = `QD: true minimal dose ${truth.dose} mg (p ${truth.p}${truth.close ? ', a grid p within 3 MC sd of 0.9' : ''}); answer ${a.dose} mg, mean crossing ${a.mean_crossing}, interval [${lo}, ${hi}]`;
-    t.diagnostic(what);
-    assert.ok(lo !== null && hi !== null && lo <= truth.dose && truth.dose <= hi, what);
+    await assertIntervalCoversTrueDose(t, out, 'QD', trueMinimalDose(IV_TRUTH_1, 24));
   });
 });

@@ -7,11 +7,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { LAG_TRUTH, writeLagTrial } from '../kit/lag-trial.js';
 import { writeOneCompartmentTrial } from '../kit/one-compartment-trial.js';
+import { dropBiomarkerRows } from '../kit/estdata-design.js';
 
 interface Row { readonly group: string; readonly key: string; readonly estimate: number; readonly se: number }
 const CANDIDATES = ['--structure', '1cmt-oral,1cmt-oral-lag', '--parallel', '2', '--draws', '20'];
@@ -38,9 +39,7 @@ test('a lagged trial chooses the lag structure and recovers ALAG within its 95 %
 test('a lag-free trial keeps the lag-free structure', { timeout: 300_000 }, async () => {
   await withTempDir(async (dir) => {
     const full = await writeOneCompartmentTrial(join(dir, 'full.csv'), 1);
-    const lines = (await readFile(full, 'utf8')).trimEnd().split('\n');
-    const dvid = lines[0]!.split(',').indexOf('DVID');
-    await writeFile(join(dir, 'pk.csv'), `${lines.filter((l, i) => i === 0 || l.split(',')[dvid] !== '2').join('\n')}\n`);
+    await dropBiomarkerRows(full, join(dir, 'pk.csv'));
     const r = await runCli(['fit', join(dir, 'pk.csv'), '--out', join(dir, 'fit'), ...CANDIDATES], { timeoutMs: 280_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /structure selection: 1cmt-oral BIC -?[\d.]+ \(chosen\); 1cmt-oral-lag BIC/);

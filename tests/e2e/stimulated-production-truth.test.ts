@@ -21,6 +21,7 @@ import { REGIMEN_GRIDS } from '../../models/export/time-grid.js';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { mulberry32 } from '../kit/prng.js';
 import { STIMULATED_PRODUCTION_TRUTH, drawStimulatedIndividual, stimulationOf, writeStimulatedProductionTrial, type StimulatedIndividual } from '../kit/stimulated-production-trial.js';
+import { assertIntervalCoversTrueDose } from '../kit/true-dose.js';
 
 const SEED = 1;
 const THRESHOLD = 16; // ng/mL
@@ -112,13 +113,6 @@ test('IDR III trial of known truth: SMAX/IC50/KOUT within their 95 % intervals, 
     const out = join(dir, 'answer');
     const r = await runCli(['answer', trial, '--model', fitDir, '--questions', join(dir, 'q.yaml'), '--out', out, '--replicates', '100', '--subjects', '400', '--quiet'], { timeoutMs: 580_000 });
     assert.equal(r.code, 0, r.stderr);
-    const answers = JSON.parse(await readFile(join(out, 'answers.json'), 'utf8')) as { answers: { question: string; dose: number | null; mean_crossing: number | null; interval: [number | null, number | null] }[] };
-    const want = trueMinimalDose();
-    const a = answers.answers.find((x) => x.question === 'QD');
-    assert.ok(a !== undefined && a.dose !== null, `QD answered: ${JSON.stringify(a)}`);
-    const [lo, hi] = a.interval;
-    const what = `QD: true minimal dose ${want.dose} mg (p ${want.p}${want.close ? ', a grid p within 3 MC sd of 0.9' : ''}); answer ${a.dose} mg, mean crossing ${a.mean_crossing}, interval [${lo}, ${hi}]`;
-    t.diagnostic(what);
-    assert.ok(lo !== null && hi !== null && lo <= want.dose && want.dose <= hi, what);
+    await assertIntervalCoversTrueDose(t, out, 'QD', trueMinimalDose());
   });
 });

@@ -94,3 +94,11 @@ export async function writeEstDataTrial(
   await writeFile(path, [header, ...out].map((r) => r.join(',')).join('\n') + '\n');
   return path;
 }
+
+/** Rewrites the trial at `from` to `to` (default: in place) without its biomarker rows (DVID 2): a PK-only trial. */
+export async function dropBiomarkerRows(from: string, to = from): Promise<string> {
+  const lines = (await readFile(from, 'utf8')).trimEnd().split('\n');
+  const dvid = lines[0]!.split(',').indexOf('DVID');
+  await writeFile(to, `${lines.filter((l, i) => i === 0 || l.split(',')[dvid] !== '2').join('\n')}\n`);
+  return to;
+}

@@ -4,8 +4,7 @@
  * hours after it is given (no IIV on the lag), biomarker rows removed. Simulated here in double
  * precision, independently of models/structures/ (the closed form of estdata-design.ts at t - lag).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { oneCompartmentOral, writeEstDataTrial } from './estdata-design.js';
+import { oneCompartmentOral, writeEstDataTrial, dropBiomarkerRows } from './estdata-design.js';
 import { ONE_CMT_TRUTH } from './one-compartment-trial.js';
 
 export const LAG_TRUTH = 0.75;
@@ -20,8 +19,5 @@ export async function writeLagTrial(path: string, seed: number): Promise<string>
       biomarker: (_doses, times) => new Map(times.map((t) => [t, 0])),
     };
   });
-  const [header, ...rows] = (await readFile(path, 'utf8')).trimEnd().split('\n');
-  const dvid = header!.split(',').indexOf('DVID');
-  await writeFile(path, [header, ...rows.filter((r) => r.split(',')[dvid] !== '2')].join('\n') + '\n');
-  return path;
+  return dropBiomarkerRows(path);
 }

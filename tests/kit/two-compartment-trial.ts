@@ -17,8 +17,7 @@
  * -1544.9 (1cmt weight 0.023); Q 0.04 / V2 0.5: -1541.9 vs -1545.8, weights 0.125 / 0.875 (the default);
  * V2 0.3 and below: the 2-compartment fit runs V2 under its plausible range (degenerate).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { writeEstDataTrial, type Dose } from './estdata-design.js';
+import { writeEstDataTrial, type Dose, dropBiomarkerRows } from './estdata-design.js';
 
 export const TWO_CMT_TRUTH = {
   CL: 0.0437, V1: 6.5, Q: 0.04, V2: 0.5, KA: 1.04,
@@ -60,8 +59,5 @@ export async function writeTwoCompartmentPkTrial(path: string, seed: number, tru
     };
     return { conc: (doses, t) => twoCompartmentOral(p, doses, t), biomarker: (_doses, times) => new Map(times.map((t) => [t, 0])) };
   });
-  const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-  const dvid = lines[0]!.split(',').indexOf('DVID');
-  await writeFile(path, `${lines.filter((l, i) => i === 0 || l.split(',')[dvid] !== '2').join('\n')}\n`);
-  return path;
+  return dropBiomarkerRows(path);
 }
