@@ -7,8 +7,11 @@ import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { degeneracySummary } from '../../models/estimate/degeneracy.js';
-import { fitTrial } from './fit-trial.js';
-import { parseStructures } from '../../models/structures/structure.js';
+import { candidatePlan, fitTrial, readTrialForFit } from './fit-trial.js';
+import { parseStructures, structureById } from '../../models/structures/structure.js';
+import { fitCandidates } from './candidate-pool.js';
+import { candidateFile, candidateKey } from './candidate-store.js';
+import type { FitProgress } from '../../models/estimate/fit.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
@@ -22,6 +25,12 @@ export interface FitCommandArgs {
   readonly force?: boolean | undefined;
   /** candidate fits at once (worker threads) */
   readonly parallel?: number | undefined;
+  /** keep candidate fits in this folder and reuse those stored for the same inputs (candidate-store.ts) */
+  readonly candidateStore?: string | undefined;
+  /** with candidateStore: fit nothing, every candidate must be stored (the selection job after a SLURM array) */
+  readonly storedOnly?: boolean | undefined;
+  /** with candidateStore: fit this one candidate into the store and stop (a SLURM array task) */
+  readonly onlyCandidate?: string | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -29,21 +38,30 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} is ${v}; expected an integer >= 1`);
   }
   const structures = parseStructures(a.structure);
+  if (a.candidateStore === undefined && (a.storedOnly === true || a.onlyCandidate !== undefined)) {
+    const field = a.storedOnly === true ? '--stored-only' : '--only-candidate';
+    throw new InputError(`${field} needs --candidate-store DIR (the folder the candidate fits are kept in)`, { details: { field } });
+  }
+  if (a.storedOnly === true && a.onlyCandidate !== undefined) throw new InputError('--stored-only and --only-candidate: give one (--only-candidate fits one candidate into the store; --stored-only selects among stored ones)', { details: { field: '--only-candidate' } });
+  const store = a.candidateStore === undefined ? undefined : { dir: resolve(a.candidateStore) };
+  const say = (line: string): void => { process.stderr.write(`${line}\n`); };
   let last = 0;
+  const progress = (p: FitProgress): void => {
+    const now = Date.now();
+    // SAEM reports every iteration: one line every 2 s is enough on a terminal or in a SLURM log
+    if (p.stage !== 'saem' || now - last > 2_000) {
+      last = now;
+      process.stderr.write(`fit: ${p.stage}: ${p.message}\n`);
+    }
+  };
+  if (a.onlyCandidate !== undefined && store !== undefined) return fitOneCandidate(a, a.onlyCandidate, structures, store, say, progress);
   const r = await fitTrial(a.trial, {
     ...(a.dataSpec === undefined ? {} : { dataSpec: a.dataSpec }),
     ...(structures === undefined ? {} : { structures }),
     ...(a.parallel === undefined ? {} : { parallel: a.parallel }),
+    ...(store === undefined ? {} : { stored: { store, storedOnly: a.storedOnly === true } }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
-    say: (line) => process.stderr.write(`${line}\n`),
-    progress: (p) => {
-      const now = Date.now();
-      // SAEM reports every iteration: one line every 2 s is enough on a terminal or in a SLURM log
-      if (p.stage !== 'saem' || now - last > 2_000) {
-        last = now;
-        process.stderr.write(`fit: ${p.stage}: ${p.message}\n`);
-      }
-    },
+    say, progress,
   });
   process.stdout.write(await readFile(join(resolve(a.out), 'fit-report.md'), 'utf8'));
   if (r.cards !== null) process.stdout.write(`\nmodel cards: ${r.cards.qd}\n             ${r.cards.qw}\n`);
@@ -58,4 +76,20 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     return 1;
   }
   return r.fit.converged ? 0 : 1;
+}
+
+/**
+ * `--only-candidate ID`: one candidate of the fit (its PK stage's or a candidate proper) fitted into the
+ * store, or found there already (a requeued array task redoes nothing). No selection, no export.
+ */
+async function fitOneCandidate(a: FitCommandArgs, id: string, named: ReturnType<typeof parseStructures>, store: { dir: string }, say: (line: string) => void, progress: (p: FitProgress) => void): Promise<number> {
+  const structure = structureById(id, '--only-candidate');
+  const { trial } = await readTrialForFit(a.trial, a.dataSpec);
+  const plan = candidatePlan(trial, named);
+  const ids = [...plan.pkStage, ...plan.candidates].map((s) => s.id);
+  if (!ids.includes(structure.id)) throw new InputError(`--only-candidate ${id}: not a candidate of this fit of ${a.trial} (its candidates: ${ids.join(', ')})`, { details: { field: '--only-candidate', value: id } });
+  const settings = { seed: a.seed, draws: a.draws, vpcReplicates: a.vpcReplicates };
+  await fitCandidates(trial, [structure], settings, 1, say, progress, { store });
+  process.stdout.write(`${candidateFile(store, structure.id, candidateKey(trial, structure.id, settings))}\n`);
+  return 0;
 }

@@ -27,8 +27,8 @@ import { renderSvg, svgToPng } from '../plots.js';
 import { writeFitRecord } from './fit-record.js';
 import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
-import { fitCandidates } from './candidate-pool.js';
-import { pkStage, type PkStage } from './pk-stage.js';
+import { fitCandidates, type PoolStore } from './candidate-pool.js';
+import { pkStage, pkStageStructures, type PkStage } from './pk-stage.js';
 import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
@@ -52,6 +52,8 @@ export interface FitTrialOptions {
   readonly force?: boolean;
   /** also export every other converged, non-degenerate candidate whose BIC weight >= minWeight (model averaging) */
   readonly credible?: { readonly minWeight: number };
+  /** candidate fits read from / written to a store (candidate-store.ts); storedOnly: fit nothing */
+  readonly stored?: PoolStore;
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -76,22 +78,39 @@ async function figure(dir: string, name: string, spec: TopLevelSpec): Promise<st
   return `diagnostics/${name}.png`;
 }
 
+/** The trial as every fit sees it: the data file read (with its spec) and projected. */
+export async function readTrialForFit(trialPath: string, dataSpec: string | undefined): Promise<{ trial: Trial; summary: string; dataSha256: string }> {
+  const dataSha256 = sha256Hex(await readFile(trialPath));
+  const spec = dataSpec === undefined ? NO_SPEC : await loadDataSpec(dataSpec);
+  const dataset = await readDataset(trialPath, spec);
+  return { trial: trialFromDataset(dataset), summary: summarizeDataset(dataset), dataSha256 };
+}
+
+/**
+ * Every candidate a fit of this trial may fit: the PK stage's structures (when the selection is staged)
+ * and the candidates proper. The PK stage decides which PK/PD candidates are fitted; a scheduler that
+ * fits them all at once (a SLURM array) fits them all, and the selection uses those the stage keeps.
+ */
+export function candidatePlan(trial: Trial, named: readonly Structure[] | undefined): { pkStage: readonly Structure[]; candidates: readonly Structure[] } {
+  const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
+  const all = structuresFor(trial, hasBiomarker, named);
+  const pk = hasBiomarker && named === undefined ? pkStageStructures(trial, all) : undefined;
+  return { pkStage: pk ?? [], candidates: all };
+}
+
 export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<FitTrialResult> {
   const say = o.say ?? (() => undefined);
-  const dataSha256 = sha256Hex(await readFile(trialPath));
-  const spec = o.dataSpec === undefined ? NO_SPEC : await loadDataSpec(o.dataSpec);
-  const dataset = await readDataset(trialPath, spec);
-  const trial = trialFromDataset(dataset);
-  const summary = summarizeDataset(dataset);
+  const { trial, summary, dataSha256 } = await readTrialForFit(trialPath, o.dataSpec);
   say(summary);
   if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
   const all = structuresFor(trial, hasBiomarker, o.structures);
+  const stored = o.stored ?? {};
   // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
-  const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, all, settings, o.parallel ?? 1, say, o.progress) : undefined;
+  const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, all, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;
   if (stage !== undefined) say(stage.summary);
-  const candidates = await fitCandidates(trial, stage === undefined ? all : all.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress);
+  const candidates = await fitCandidates(trial, stage === undefined ? all : all.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress, stored);
   const selection = rankCandidates(trial, candidates);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems

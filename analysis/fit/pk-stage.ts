@@ -12,7 +12,7 @@ import { trialRoute } from '../../models/ingest/trial.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
-import { fitCandidates } from './candidate-pool.js';
+import { fitCandidates, type PoolStore } from './candidate-pool.js';
 import type { CandidateSettings } from './candidate-fit.js';
 
 export const PK_STAGE_MARGIN = 10;
@@ -27,12 +27,12 @@ export interface PkStage {
 }
 
 /** Undefined when there is nothing to prune (the PK/PD candidates share one PK). */
-export async function pkStage(trial: Trial, pkpd: readonly Structure[], settings: CandidateSettings, parallel: number, say: (line: string) => void, progress?: (p: FitProgress) => void): Promise<PkStage | undefined> {
+export async function pkStage(trial: Trial, pkpd: readonly Structure[], settings: CandidateSettings, parallel: number, say: (line: string) => void, progress?: (p: FitProgress) => void, stored: PoolStore = {}): Promise<PkStage | undefined> {
+  const pk = pkStageStructures(trial, pkpd);
+  if (pk === undefined) return undefined;
   const counts = [...new Set(pkpd.map((s) => s.compartments))];
-  if (counts.length < 2) return undefined;
-  const pk = candidatesFor(false, trialRoute(trial)).filter((s) => counts.includes(s.compartments));
   say(`staged selection: ${pk.map((s) => s.id).join(', ')} fitted to the concentrations alone first, before the PK/PD fits`);
-  const fits = await fitCandidates(trial, pk, settings, parallel, say, progress);
+  const fits = await fitCandidates(trial, pk, settings, parallel, say, progress, stored);
   const scores = rankCandidates(trial, fits);
   const best = scores.find((c) => c.chosen);
   const rows = scores.map((c) => `${c.structure} BIC ${c.bic.toFixed(1)}${c.chosen ? ' (best)' : !c.converged ? ' (not converged)' : c.degenerate.length > 0 ? ' (degenerate)' : ''}`).join('; ');
@@ -40,4 +40,11 @@ export async function pkStage(trial: Trial, pkpd: readonly Structure[], settings
   const kept = counts.filter((n) => scores.some((c, i) => fits[i]!.structure.compartments === n && c.converged && c.degenerate.length === 0 && c.bic <= best.bic + PK_STAGE_MARGIN));
   const dropped = pkpd.filter((s) => !kept.includes(s.compartments)).map((s) => s.id);
   return { scores, kept, summary: `PK stage: ${rows}${dropped.length === 0 ? '' : `; not fitted (no converged, non-degenerate PK fit of theirs within ${PK_STAGE_MARGIN} BIC of the best): ${dropped.join(', ')}`}` };
+}
+
+/** The PK structures the first stage fits, or undefined when there is nothing to prune (one PK among the PK/PD candidates). */
+export function pkStageStructures(trial: Trial, pkpd: readonly Structure[]): Structure[] | undefined {
+  const counts = [...new Set(pkpd.map((s) => s.compartments))];
+  if (counts.length < 2) return undefined;
+  return candidatesFor(false, trialRoute(trial)).filter((s) => counts.includes(s.compartments));
 }

@@ -1,7 +1,9 @@
 /** `qusop submit slurm <scenario> --out DIR` — plan a run and submit it to SLURM (array or coordinator mode). */
 import type { Argv } from 'yargs';
 import { defineCommand } from './define.js';
-import { COUNT, intOption, LEASE_MS, THREADS } from '../number-options.js';
+import { COUNT, intOption, LEASE_MS, REPLICATES, SEED, THREADS } from '../number-options.js';
+import { dataSpecOption } from '../data-spec-option.js';
+import { structureOption } from '../structure-option.js';
 import { DEFAULT_CUDA_MAX_BATCH_ROWS, DEFAULT_MAX_BATCH_ROWS, defaultMaxBatchRows } from '../../worker/onnx/session.js';
 
 const slurmBuilder = (y: Argv) =>
@@ -41,4 +43,34 @@ const slurmCommandModule = defineCommand('slurm <scenario>', 'Plan a run, render
   }
 });
 
-export const submitCommandModule = defineCommand('submit', 'Submit a run to a cluster scheduler (slurm)', (y: Argv) => y.command(slurmCommandModule).demandCommand(1, 'name a scheduler: slurm'), async () => undefined);
+const slurmFitBuilder = (y: Argv) =>
+  y
+    .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout, on a filesystem every compute node shares' })
+    .option(...dataSpecOption())
+    .option(...structureOption())
+    .option('out', { type: 'string', demandOption: true, describe: 'output directory of the fit (as qusop fit --out), on the shared filesystem; candidate fits go to DIR/candidates' })
+    .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of SAEM, the uncertainty draws and the VPC' }))
+    .option(...intOption('draws', REPLICATES, { default: 200, describe: 'parameter-uncertainty draws stored in the cards' }))
+    .option(...intOption('vpc-replicates', COUNT, { default: 200, describe: 'simulated trials in the visual predictive check' }))
+    .option('force', { type: 'boolean', default: false, describe: 'export a degenerate fit anyway (as qusop fit --force)' })
+    .option(...intOption('concurrency', COUNT, { describe: 'at most this many candidate fits at once (--array=...%K)' }))
+    .option('partition', { type: 'string', describe: 'SLURM partition' })
+    .option('time', { type: 'string', describe: 'SLURM time limit per job (e.g. 02:00:00)' })
+    .option('sbatch-option', { type: 'string', array: true, default: [] as string[], describe: 'extra #SBATCH option, repeatable' })
+    .option('qusop-cmd', { type: 'string', describe: 'shell command that runs qusop on a compute node (default: this node and CLI, absolute paths)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'render the scripts, print the sbatch commands, submit nothing' });
+
+const slurmFitCommandModule = defineCommand('slurm-fit <trial>', 'Fit a trial\'s candidate structures as a SLURM array (one candidate per task), then select and export as qusop fit does', slurmFitBuilder, async (a) => {
+  const { submitSlurmFit, describeSlurmFit } = await import('../../analysis/fit/slurm-fit.js');
+  const r = await submitSlurmFit({
+    trial: a.trial, out: a.out, dataSpec: a['data-spec'], structure: a.structure, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force,
+    concurrency: a.concurrency, partition: a.partition, timeLimit: a.time, sbatchOptions: a['sbatch-option'], qusopCommand: a['qusop-cmd'], dryRun: a['dry-run'],
+  });
+  process.stderr.write(`${describeSlurmFit(r)}\n`);
+  for (const j of r.jobs) {
+    const cmd = ['sbatch', '--parsable', ...j.sbatchOptions, j.script].join(' ');
+    process.stdout.write(j.jobId === undefined ? `${j.role}: ${cmd}\n` : `${j.role} job ${j.jobId}\n`);
+  }
+});
+
+export const submitCommandModule = defineCommand('submit', 'Submit a run to a cluster scheduler (slurm)', (y: Argv) => y.command(slurmCommandModule).command(slurmFitCommandModule).demandCommand(1, 'name a scheduler: slurm (a run) or slurm-fit (a fit)'), async () => undefined);

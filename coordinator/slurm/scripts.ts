@@ -69,30 +69,25 @@ export interface RenderedScript {
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@=,-]*$/;
 const SBATCH_WORD = /^[A-Za-z0-9._/:+@=,-]+$/;
 
-function checkPositive(field: string, v: number): void {
+export function checkPositive(field: string, v: number): void {
   if (!Number.isSafeInteger(v) || v < 1) throw new InputError(`${field} ${v}: expected a positive integer`, { details: { field } });
 }
 
-function common(o: CommonScriptOptions): Record<string, string> {
-  if (!SAFE_PATH.test(o.runDir)) {
-    throw new InputError(`run directory ${JSON.stringify(o.runDir)}: SLURM #SBATCH lines cannot quote paths; use an absolute path of letters, digits and ._/+@=,- only`, {
+/** A directory #SBATCH lines can name (they cannot be quoted). */
+export function checkSbatchPath(dir: string): void {
+  if (!SAFE_PATH.test(dir)) {
+    throw new InputError(`run directory ${JSON.stringify(dir)}: SLURM #SBATCH lines cannot quote paths; use an absolute path of letters, digits and ._/+@=,- only`, {
       details: { field: 'out' },
     });
   }
+}
+
+function common(o: CommonScriptOptions): Record<string, string> {
+  checkSbatchPath(o.runDir);
   checkPositive('--tasks', o.tasks);
   checkPositive('--threads', o.threads);
   checkPositive('--max-batch-rows', o.maxBatchRows);
   if (o.concurrency !== undefined) checkPositive('--concurrency', o.concurrency);
-  const extra: string[] = [];
-  for (const [field, v] of [['--partition', o.partition], ['--time', o.timeLimit]] as const) {
-    if (v === undefined) continue;
-    if (!SBATCH_WORD.test(v)) throw new InputError(`${field} ${JSON.stringify(v)}: expected a plain SLURM value (letters, digits, ._/:+@=,-)`, { details: { field } });
-    extra.push(`#SBATCH ${field}=${v}`);
-  }
-  for (const v of o.sbatchOptions ?? []) {
-    if (!/^--?[A-Za-z]/.test(v) || /[\n\r]/.test(v)) throw new InputError(`--sbatch-option ${JSON.stringify(v)}: expected one sbatch option such as --account=abc`, { details: { field: 'sbatch-option' } });
-    extra.push(`#SBATCH ${v}`);
-  }
   const paths = slurmPaths(o.runDir);
   return {
     RUN_DIR: o.runDir,
@@ -105,9 +100,24 @@ function common(o: CommonScriptOptions): Record<string, string> {
     LAST_TASK: String(o.tasks - 1),
     THROTTLE: o.concurrency === undefined ? '' : `%${o.concurrency}`,
     CPUS_PER_TASK: String(o.threads),
-    SBATCH_EXTRA: extra.join('\n'),
+    SBATCH_EXTRA: sbatchExtraLines(o),
     QUSOP: o.qusopCommand,
   };
+}
+
+/** `#SBATCH` lines for --partition, --time and each --sbatch-option, checked (they cannot be quoted). */
+export function sbatchExtraLines(o: Pick<CommonScriptOptions, 'partition' | 'timeLimit' | 'sbatchOptions'>): string {
+  const extra: string[] = [];
+  for (const [field, v] of [['--partition', o.partition], ['--time', o.timeLimit]] as const) {
+    if (v === undefined) continue;
+    if (!SBATCH_WORD.test(v)) throw new InputError(`${field} ${JSON.stringify(v)}: expected a plain SLURM value (letters, digits, ._/:+@=,-)`, { details: { field } });
+    extra.push(`#SBATCH ${field}=${v}`);
+  }
+  for (const v of o.sbatchOptions ?? []) {
+    if (!/^--?[A-Za-z]/.test(v) || /[\n\r]/.test(v)) throw new InputError(`--sbatch-option ${JSON.stringify(v)}: expected one sbatch option such as --account=abc`, { details: { field: 'sbatch-option' } });
+    extra.push(`#SBATCH ${v}`);
+  }
+  return extra.join('\n');
 }
 
 function computeArgs(o: CommonScriptOptions): string {

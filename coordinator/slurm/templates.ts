@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { packageRoot } from '../../worker/common/version.js';
 
-export const TEMPLATE_NAMES = ['tiles.sbatch', 'aggregate.sbatch', 'coordinator.sbatch', 'workers.sbatch'] as const;
+export const TEMPLATE_NAMES = ['tiles.sbatch', 'aggregate.sbatch', 'coordinator.sbatch', 'workers.sbatch', 'fit-candidates.sbatch', 'fit-select.sbatch'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Templates = Readonly<Record<TemplateName, string>>;
 
