@@ -12,13 +12,12 @@
  */
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { RunError } from '../../worker/common/errors.js';
 import { sha256Hex } from '../../worker/model/load-card.js';
 import { writeFileAtomic } from '../../coordinator/store/atomic-file.js';
 import { checkPositive, checkSbatchPath, sbatchExtraLines, slurmPaths } from '../../coordinator/slurm/scripts.js';
-import { sbatch, scancel, type SlurmCallOptions } from '../../coordinator/slurm/slurm-cli.js';
+import type { SlurmCallOptions } from '../../coordinator/slurm/slurm-cli.js';
 import { loadTemplates, renderTemplate, shQuote } from '../../coordinator/slurm/templates.js';
-import { defaultQusopCommand } from '../../coordinator/slurm/submit.js';
+import { defaultQusopCommand, submitInOrder } from '../../coordinator/slurm/submit.js';
 import { parseStructures } from '../../models/structures/structure.js';
 import { candidatePlan, readTrialForFit } from './fit-trial.js';
 
@@ -103,18 +102,7 @@ export async function submitSlurmFit(o: SubmitSlurmFitOptions, call: SlurmCallOp
   ];
   const base = { dir: out, store, candidates: ids, scripts: scripts.map((s) => join(paths.dir, s.name)) };
   if (o.dryRun) return { ...base, jobs: plannedJobs };
-  const jobs: SlurmFitJob[] = [];
-  for (const p of plannedJobs) {
-    const options = p.sbatchOptions.map((opt) => opt.replace('{candidates}', jobs[0]?.jobId ?? ''));
-    try {
-      jobs.push({ ...p, sbatchOptions: options, jobId: await sbatch(p.script, options, call) });
-    } catch (err) {
-      // no half-submitted fits: candidates without their selection are cancelled
-      const submitted = jobs.flatMap((j) => (j.jobId === undefined ? [] : [j.jobId]));
-      await scancel(submitted, call).catch(() => undefined);
-      throw new RunError(`${(err as Error).message}${submitted.length > 0 ? ` (cancelled the jobs already submitted: ${submitted.join(', ')})` : ''}`, { cause: err, retryable: true });
-    }
-  }
+  const jobs = await submitInOrder(plannedJobs, call);
   const result = { ...base, jobs };
   await writeFileAtomic(paths.jobs, JSON.stringify({ ...result, submittedAt: new Date().toISOString() }, null, 2) + '\n');
   return result;

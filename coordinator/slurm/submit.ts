@@ -125,20 +125,29 @@ export async function submitSlurm(o: SubmitSlurmOptions, call: SlurmCallOptions 
   }
   const base = { runId: planned.runFile.runId, dir: planned.dir, tiles, tasks, mode: o.mode, scripts: scripts.map((s) => join(paths.dir, s.name)) };
   if (o.dryRun) return { ...base, jobs: plan };
-  const jobs: SubmittedJob[] = [];
+  const jobs = await submitInOrder(plan, call);
+  const result = { ...base, jobs };
+  await writeFileAtomic(paths.jobs, JSON.stringify({ ...result, submittedAt: new Date().toISOString() }, null, 2) + '\n');
+  return result;
+}
+
+/**
+ * Submits the jobs in order; `{role}` in a job's sbatch options stands for the job id of the earlier job
+ * of that role (dependencies). No half-submitted plans: when one submission fails, the jobs already
+ * submitted are cancelled (a worker array without its coordinator, a sweep without its aggregation).
+ */
+export async function submitInOrder<J extends { readonly role: string; readonly script: string; readonly sbatchOptions: readonly string[] }>(plan: readonly J[], call: SlurmCallOptions = {}): Promise<(J & { jobId: string })[]> {
+  const jobs: (J & { jobId: string })[] = [];
   for (const p of plan) {
-    const ids = Object.fromEntries(jobs.map((j) => [j.role, j.jobId ?? '']));
+    const ids = Object.fromEntries(jobs.map((j) => [j.role, j.jobId]));
     const options = p.sbatchOptions.map((opt) => opt.replace(/\{(\w+)\}/g, (_m, role: string) => ids[role] ?? ''));
     try {
       jobs.push({ ...p, sbatchOptions: options, jobId: await sbatch(p.script, options, call) });
     } catch (err) {
-      // no half-submitted runs: a worker array without its coordinator (or a sweep without its aggregation) is cancelled
-      const submitted = jobs.flatMap((j) => (j.jobId === undefined ? [] : [j.jobId]));
+      const submitted = jobs.map((j) => j.jobId);
       await scancel(submitted, call).catch(() => undefined);
       throw new RunError(`${(err as Error).message}${submitted.length > 0 ? ` (cancelled the jobs already submitted: ${submitted.join(', ')})` : ''}`, { cause: err, retryable: true });
     }
   }
-  const result = { ...base, jobs };
-  await writeFileAtomic(paths.jobs, JSON.stringify({ ...result, submittedAt: new Date().toISOString() }, null, 2) + '\n');
-  return result;
+  return jobs;
 }
