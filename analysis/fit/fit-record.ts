@@ -9,6 +9,7 @@ import { modelFileText } from '../../models/import/write-model-file.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import type { VpcResult } from '../../models/estimate/vpc.js';
 import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import { ALPHA } from './effect-direction.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
 import { structureOfFit } from '../../models/structures/structure.js';
 import type { CandidateScore } from '../../models/estimate/selection.js';
@@ -29,6 +30,8 @@ export interface FitRecord {
   readonly selection?: readonly CandidateScore[];
   /** staged selection's first stage: the PK structures on the concentrations alone (pk-stage.ts) */
   readonly pkStage?: { readonly scores: readonly CandidateScore[]; readonly summary: string };
+  /** the biomarker's direction under drug, which chose the default PK/PD candidates (effect-direction.ts) */
+  readonly effectDirection?: { readonly direction: string | undefined; readonly falls: number; readonly rises: number; readonly p: number; readonly summary: string };
 }
 
 function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
@@ -77,7 +80,7 @@ function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: bool
   ];
 }
 
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage']): string {
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection']): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
@@ -90,6 +93,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `Structure: ${structureOfFit(fit).id} (${structureOfFit(fit).description}).`,
     '',
+    ...(direction === undefined ? [] : ['## Default candidates', '', `${direction.summary} (exact sign test over subjects, level ${ALPHA}).`, '']),
     ...pkStageMarkdown(stage),
     ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
@@ -115,8 +119,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const exported = r.degenerate.length === 0 || r.force;
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
-  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage));
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }) }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };

@@ -31,7 +31,8 @@ import { fitCandidates, type PoolStore } from './candidate-pool.js';
 import { pkStage, pkStageStructures, type PkStage } from './pk-stage.js';
 import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
-import { candidatesFor, type Structure } from '../../models/structures/structure.js';
+import { candidatesFor, STRUCTURES, type Structure } from '../../models/structures/structure.js';
+import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialRoute, type Trial } from '../../models/ingest/trial.js';
 
 export interface FitTrialOptions {
@@ -93,7 +94,7 @@ export async function readTrialForFit(trialPath: string, dataSpec: string | unde
  */
 export function candidatePlan(trial: Trial, named: readonly Structure[] | undefined): { pkStage: readonly Structure[]; candidates: readonly Structure[] } {
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
-  const all = structuresFor(trial, hasBiomarker, named);
+  const { structures: all } = structuresFor(trial, hasBiomarker, named);
   const pk = hasBiomarker && named === undefined ? pkStageStructures(trial, all) : undefined;
   return { pkStage: pk ?? [], candidates: all };
 }
@@ -105,7 +106,8 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
-  const all = structuresFor(trial, hasBiomarker, o.structures);
+  const { structures: all, direction } = structuresFor(trial, hasBiomarker, o.structures);
+  if (direction !== undefined) say(direction.summary);
   const stored = o.stored ?? {};
   // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
   const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, all, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;
@@ -117,15 +119,15 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
   const picked = candidates[chosenAt >= 0 ? chosenAt : lowest]!;
   if (candidates.length > 1 || stage !== undefined) say(selectionLine(selection));
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection, stage);
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection, stage, direction);
   const { fit, degenerate, vpc } = picked;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
-  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection, stage));
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection, stage, direction));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
 }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[], stage?: PkStage): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence): Promise<{ qd: string; qw: string } | null> {
   const { trialPath, dataSha256 } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
@@ -164,6 +166,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     diagnostics: { ...diagnostics, ...(selection.length > 1 || stage !== undefined ? { selection } : {}), ...(stage === undefined ? {} : { pk_stage: stage.scores }) },
     ...(selection.length > 1 || stage !== undefined ? { selection } : {}),
     ...(stage === undefined ? {} : { pkStage: stage }),
+    ...(direction === undefined ? {} : { effectDirection: direction }),
   });
 }
 
@@ -173,12 +176,20 @@ function selectionLine(selection: readonly CandidateScore[]): string {
   return `structure selection: ${rows.join('; ')}${chosen === undefined ? ': no candidate is both converged and non-degenerate' : ''}`;
 }
 
-/** The candidates: those named (each of the trial's route), else the defaults of its route and endpoints. */
-function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Structure[] | undefined): readonly Structure[] {
+/**
+ * The candidates: those named (each of the trial's route), else the defaults of its route and endpoints.
+ * On a trial with biomarker samples the defaults are the PK/PD structures of the direction the drug moves
+ * the biomarker in (effect-direction.ts: IDR I and IV and direct Imax when it falls, IDR II and III and
+ * direct Emax when it rises, all of them when the data do not say).
+ */
+function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Structure[] | undefined): { structures: readonly Structure[]; direction?: DirectionEvidence } {
   const route = trialRoute(trial);
   const wrong = named?.find((s) => s.route !== route);
   if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
-  const candidates = named ?? candidatesFor(hasBiomarker, route);
-  if (candidates.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has IV PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
-  return candidates;
+  if (named !== undefined) return { structures: named };
+  if (!hasBiomarker) return { structures: candidatesFor(false, route) };
+  const pkpd = STRUCTURES.filter((s) => s.pd && s.route === route && structureDirection(s) !== undefined);
+  if (pkpd.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has IV PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
+  const direction = effectDirection(trial);
+  return { structures: ofDirection(pkpd, direction.direction), direction };
 }

@@ -171,11 +171,10 @@ export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, { PK
 export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG];
 
 /**
- * The default candidates for a trial: those of its route (oral unless every dose is IV), the
- * indirect-response PK/PD structures when it has biomarker samples, else the PK ones (no IV structure
- * has the PD yet: empty). The direct-effect structures and the indirect responses II-IV are reachable with `--structure` only: in the
- * defaults every PK/PD fit would fit three times the candidates (minutes each) and EstData's default
- * answer could change structure.
+ * The PK-only default candidates of a route (oral unless every dose is IV); with `hasBiomarker`, the
+ * type-I indirect-response structures of the route (no IV structure has the PD yet: empty). The default
+ * PK/PD candidates of a trial are chosen by the direction the drug moves its biomarker in
+ * (analysis/fit/effect-direction.ts), among every PK/PD structure of its route.
  */
 export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Structure[] {
   // the lag-time structures too are --structure only: on theophylline BIC prefers a 0.16 h lag (-2LL

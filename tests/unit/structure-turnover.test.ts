@@ -18,6 +18,7 @@ import type { PopulationParameters } from '../../models/structures/parameters.js
 import { biomarker } from '../../models/structures/pd.js';
 import { concentrations } from '../../models/structures/pk.js';
 import { repeatedDosingWindow, steadyStateBiomarker } from '../../models/structures/steady-state.js';
+import { structureDirection } from '../../analysis/fit/effect-direction.js';
 import { EMAX_STRUCTURES, INDIRECT_RESPONSE_STRUCTURES, STRUCTURES, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
 import { STRUCTURE_OF_NAME, nameOfStructure } from '../../models/import/model-file.js';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
@@ -142,9 +143,13 @@ test('fast turnover (KOUT -> infinity): II and IV graphs reach the quasi-steady 
   }
 });
 
-test('the new structures are reachable with --structure only, and the shipped EstData graphs are byte-identical with SMAX appended', () => {
-  const defaults = candidatesFor(true).map((s) => s.id);
-  for (const s of [...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES]) assert.ok(!defaults.includes(s.id), `${s.id} not a default candidate`);
+test('the new structures join the default PK/PD candidates by the biomarker\'s direction, and the shipped EstData graphs are byte-identical with SMAX appended', () => {
+  // not in the type-I pool; each has a direction, which is how a trial's defaults take it (effect-direction.ts)
+  const typeOne = candidatesFor(true).map((s) => s.id);
+  for (const s of [...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES]) {
+    assert.ok(!typeOne.includes(s.id), `${s.id} not a type-I candidate`);
+    assert.notEqual(structureDirection(s), undefined, `${s.id} has a direction`);
+  }
   assert.deepEqual(structureById('2cmt-oral-idr3').fixedEffects.map((f) => f.name), ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'BETA_COMED_R0', 'KOUT', 'IC50', 'GAMMA', 'SMAX']);
   const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
   for (const tag of ['qd', 'qw'] as const) {
