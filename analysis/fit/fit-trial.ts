@@ -31,7 +31,7 @@ import { fitCandidates } from './candidate-pool.js';
 import { pkStage, type PkStage } from './pk-stage.js';
 import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
-import { candidatesFor, type Structure } from '../../models/structures/structure.js';
+import { candidatesFor, takesRoute, type Structure } from '../../models/structures/structure.js';
 import { trialRoute, type Trial } from '../../models/ingest/trial.js';
 
 export interface FitTrialOptions {
@@ -157,9 +157,9 @@ function selectionLine(selection: readonly CandidateScore[]): string {
 /** The candidates: those named (each of the trial's route), else the defaults of its route and endpoints. */
 function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Structure[] | undefined): readonly Structure[] {
   const route = trialRoute(trial);
-  const wrong = named?.find((s) => s.route !== route);
-  if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
+  const wrong = named?.find((s) => !takesRoute(s, route));
+  if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : route === 'zero-order' ? 'RATE = -2: zero-order over D1, structures 1cmt-zo, 2cmt-zo' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
   const candidates = named ?? candidatesFor(hasBiomarker, route);
-  if (candidates.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has IV PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
+  if (candidates.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has ${route === 'zero-order' ? 'zero-order' : 'IV'} PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
   return candidates;
 }
