@@ -15,6 +15,7 @@ import { candidatesFor, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_ZO, takesRoute, TWO_
 import { D1_LOWER_H, SHORTEST_REGIMEN_TAU_H } from '../../models/structures/zero-order-structures.js';
 import { parseTrial, trialRoute } from '../../models/ingest/trial.js';
 import { d1Bounds, d1Start } from '../../models/estimate/zero-order-fit.js';
+import { popmodelProblem } from '../../models/estimate/popmodel-problem.js';
 import { parseModelFile } from '../../models/import/model-file.js';
 import { modelFileText } from '../../models/import/write-model-file.js';
 import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
@@ -148,6 +149,10 @@ test('RATE = -2 records reach the Trial as zero-order doses over D1; the default
   assert.deepEqual(d1Bounds(trial), { name: 'D1', lower: D1_LOWER_H, upper: 0.99 * 12 });
   assert.equal(d1Bounds(parseTrial(CSV('-2').replace('1,12,100,-2,.,1,1,1,70\n', ''), 'zo.csv')).upper, 0.99 * 24, 'single doses: the grid interval');
   assert.equal(d1Start(trial), 2.5);
+  // the fit's problem carries that range on D1's (log) entry, so an estimate there is named at-bound
+  const problem = popmodelProblem(trial, undefined, ONE_COMPARTMENT_ZO);
+  assert.deepEqual(problem.thetaNames, ['CL', 'V1', 'D1']);
+  assert.deepEqual(problem.thetaBounds, [{ index: 2, lower: Math.log(D1_LOWER_H), upper: Math.log(0.99 * 12) }]);
 });
 
 test('RATE = -1 stays refused, naming what is supported', () => {
