@@ -18,6 +18,9 @@
  * - Q/CL and V2/V1 in [1e-4, 1e4]: distribution 1e4 times faster than elimination (or a peripheral
  *   compartment 1e4 times the central one) equilibrates at once, and 1e4 times slower (or 1e4 times
  *   smaller) is never seen: either way the data follow one compartment and the ratio runs to its limit.
+ * - D1 (zero-order absorption) has no range of its own here: its fit bounds are its degenerate limits
+ *   (zero-order-fit.ts: 1e-3 h, where the input is a bolus and the IV structure is the model, and just
+ *   below the shortest dosing interval, where it is a constant rate), named by the at-bound check.
  * - VPC: each endpoint's observed percentiles fall inside their simulated 90 % intervals with
  *   probability 0.9 (R - 1) / (R + 1) under a right model, R the simulated trials: the interval's ends
  *   are the 5th and 95th type-7 quantiles of R exchangeable values, order statistics (h = 1 + (R - 1) p)

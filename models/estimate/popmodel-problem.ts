@@ -17,6 +17,7 @@ import { biomarker } from '../structures/pd.js';
 import type { EstimationProblem, OutputSpec, RandomEffect, SubjectData } from './problem.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { covariateFeature, effectsOf } from '../structures/covariate-effects.js';
+import { d1Bounds } from './zero-order-fit.js';
 
 export const OUTPUT_PK = 0;
 export const OUTPUT_PD = 1;
@@ -106,7 +107,8 @@ export function popmodelProblem(trial: Trial, pdRelTol = ESTIMATION_PD_REL_TOL, 
     outputs: structure.pd ? POPMODEL_OUTPUTS : POPMODEL_OUTPUTS.slice(0, 1),
     randomEffects,
     fixedTheta,
-    thetaBounds: THETA_BOUNDS.filter((b) => index(b.name) >= 0).map((b) => ({ index: index(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
+    // D1 (zero-order structures): below the trial's and the grids' shortest interval (zero-order-fit.ts)
+    thetaBounds: [...THETA_BOUNDS, d1Bounds(trial)].filter((b) => index(b.name) >= 0).map((b) => ({ index: index(b.name), lower: toTransformed(b.name, b.lower), upper: toTransformed(b.name, b.upper) })),
     predict(s, theta, eta, out) {
       const subj = trial.subjects[s]!;
       const p = individualParameters(fixedFromTheta(theta, structure), subj.bwKg, subj.comed, Array.from(eta), structure, subj.covariates);

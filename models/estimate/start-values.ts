@@ -11,6 +11,7 @@
 import { median, quantile } from 'd3-array';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { quantifiedTrial, simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
+import { clampD1, d1Start } from './zero-order-fit.js';
 import { InputError } from '../../worker/common/errors.js';
 import {
   ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed,
@@ -138,7 +139,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const v1 = structure.compartments === 1 ? vz : Math.min(v1Central, 0.9 * vz);
   const v2 = Math.max(vz - v1, 0.1 * vz);
   const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
-  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L${structure.route === 'iv' ? '' : `, KA ${ka.toPrecision(3)} 1/h`} (70 kg)`);
+  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L${structure.absent.KA !== undefined ? '' : `, KA ${ka.toPrecision(3)} 1/h`} (70 kg)`);
 
   const theta = new Float64Array(structure.fixedEffects.length);
   const at = (name: FixedEffectName): number => thetaIndex(name, structure);
@@ -147,6 +148,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const fixedOf = (t: Float64Array) => fixedFromTheta(t, structure);
   set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
   // lag: half the median time of the first measurable sample after the first dose (the pooled fit below moves it)
+  if (has('D1')) set('D1', d1Start(trial));
   if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (s.doses[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
@@ -164,9 +166,10 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG'] as const).filter(has).map(at);
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
+  if (has('D1')) theta[at('D1')] = clampD1(trial, theta[at('D1')] ?? NaN);
   const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);
   const pkProportional = Math.sqrt(pkRes.reduce((s, r) => s + r * r, 0) / Math.max(pkRes.length, 1));
 

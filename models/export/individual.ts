@@ -27,9 +27,11 @@ export interface IndividualTensors {
   readonly SMAX: string;
   /** the absorption lag (h) of a lag-time structure ('' otherwise) */
   readonly ALAG: string;
+  /** the zero-order absorption duration (h) of a zero-order structure ('' otherwise) */
+  readonly D1: string;
 }
 
-const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG'] as const satisfies readonly FixedEffectName[];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG', 'D1'] as const satisfies readonly FixedEffectName[];
 type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
 const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
@@ -78,7 +80,7 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const IMAX = pd && fixedIndex('IMAX') >= 0 ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
     return {
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
-      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'), ALAG: get('ALAG'),
+      R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'), ALAG: get('ALAG'), D1: get('D1'),
     };
   });
 }

@@ -14,6 +14,7 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
+import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt } from './pd-direct.js';
@@ -37,12 +38,16 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
-  const modes = structure.route === 'iv'
+  const modes = structure.route === 'zero-order' ? undefined : structure.route === 'iv'
     ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
     : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
-  const concNodes = concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
+  // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts)
+  const concNodes = modes === undefined
+    ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, structure.compartments)
+    : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
-  if (structure.directEffect !== undefined) {
+  if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
+  if (structure.directEffect !== undefined && modes !== undefined) {
     const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
     directBiomarker(w, p, atOutputs, OUTPUTS.pd, structure.directEffect.stimulatory === true);
   } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd);

@@ -6,6 +6,7 @@
 import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
+import { ZERO_ORDER_RATE } from './nonmem-record.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -31,7 +32,7 @@ export function summarizeDataset(d: Dataset): string {
     .join(', ');
   const doses = d.subjects.flatMap((s) => s.doses);
   const perSubject = d.subjects.map((s) => s.doses.length);
-  const routes = [...new Set(doses.map((x) => `${x.route}${x.rate > 0 ? ' zero-order' : ''}${x.ss ? ' steady-state' : ''}`))].join(', ');
+  const routes = [...new Set(doses.map((x) => `${x.route}${x.rate > 0 ? ' zero-order' : x.rate === ZERO_ORDER_RATE ? ' zero-order over D1 (RATE -2)' : ''}${x.ss ? ' steady-state' : ''}`))].join(', ');
   const additional = doses.filter((x) => x.additional).length;
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,

@@ -2,7 +2,7 @@
  * One data row as NONMEM reads it: the standard items parsed against the dataset spec (missing-value
  * codes, time unit), EVID derived from AMT and MDV when the file has none, rxode2's classic dose codes
  * (100 * CMT + 1, as nlmixr2data writes them) read as bolus doses, and the dose items (RATE, II, ADDL,
- * SS) checked. Located errors name the file, line, column, value and what was expected.
+ * SS) checked (RATE = -2, zero-order over the model's D1, is accepted; -1 is not). Located errors name the file, line, column, value and what was expected.
  */
 import type { CsvRecord } from './csv-reader.js';
 import type { ColumnMap, StandardItem } from './column-map.js';
@@ -25,7 +25,7 @@ export interface NonmemRecord {
   readonly cmt: number | null;
   /** the DVID field's text (null when absent or missing) */
   readonly dvid: string | null;
-  /** mass per hour; 0 = bolus */
+  /** mass per hour; 0 = bolus; ZERO_ORDER_RATE (-2) = zero-order over the model's duration D1 */
   readonly rate: number;
   /** hours; 0 when absent */
   readonly iiH: number;
@@ -38,6 +38,9 @@ export interface NonmemRecord {
   /** every field's text by header position (covariates are read from it) */
   readonly fields: readonly string[];
 }
+
+/** NONMEM's RATE = -2: the dose enters at a zero-order rate over a duration the model estimates (D1). */
+export const ZERO_ORDER_RATE = -2;
 
 /** A plain decimal number as NONMEM reads it (no hex, NaN or Inf). */
 export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -101,7 +104,8 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
   if (dosing && mdvField === 0) fail('MDV', `1 on a dose record (EVID ${evid})`, '0');
   if (dosing && !(amt > 0)) fail('AMT', `> 0 on a dose record (EVID ${evid})`, String(amt));
   const rate = dosing ? (num('RATE') ?? 0) : 0;
-  if (rate < 0) fail('RATE', '0 (bolus) or > 0 (zero-order input); model-defined rates (-1, -2) need a model that defines them', String(rate));
+  // RATE = -2: zero-order input over the duration D1 the model estimates (structures 1cmt-zo, 2cmt-zo)
+  if (rate < 0 && rate !== ZERO_ORDER_RATE) fail('RATE', `0 (bolus), > 0 (zero-order input of AMT / RATE hours) or ${ZERO_ORDER_RATE} (zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo); a rate the model defines (RATE = -1, R1) is not supported`, String(rate));
   const ii = dosing ? (num('II') ?? 0) : 0;
   if (ii < 0) fail('II', '>= 0', String(ii));
   const iiH = spec.timeUnit === 'd' ? ii * 24 : ii;

@@ -3,17 +3,23 @@
  * weight, with or without the indirect response with COMED on the baseline) take body weight per
  * subject (COMED when the trial has it: without a COMED column every subject counts as 0, and the
  * COMED effect is held, not estimated), doses by one route (oral bolus into a depot, or IV into the
- * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours), and
+ * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours; or RATE = -2 into
+ * either, zero-order absorption over the model's D1, `durationModel`), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
- * (a zero-order input into the depot, a trial mixing oral and IV doses,
+ * (a zero-order input of given rate into the depot, a trial mixing oral and IV doses or RATE = -2 with other doses,
  * steady-state doses, resets) is refused with the line and what to do, never dropped in silence.
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
+import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
 
-interface ProjectionLayout { doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null }
+interface ProjectionLayout {
+  doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null;
+  /** whether the first dose was a RATE = -2 record (zero-order over the model's D1), and its line: every dose must agree */
+  zeroOrder: { is: boolean; line: number } | null;
+}
 
 const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
 /** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
@@ -35,7 +41,7 @@ export function trialFromDataset(d: Dataset): Trial {
     throw inputError({ file, line: null, column: what, expected: `a subject-constant ${what} covariate, which ${MODEL} needs (${hint})`, found: d.covariates.length === 0 ? 'no covariates' : `covariates ${d.covariates.map((c) => c.name).join(', ')}${d.ignored.length === 0 ? '' : `; not covariates: ${d.ignored.map((i) => `${i.name} (${i.why})`).join(', ')}`}` });
   };
   // no weight column: every subject at the allometric reference, so no allometry enters the fit
-  const layout: ProjectionLayout = { doseCmt: null, pkCmt: null, pdCmt: null, route: null };
+  const layout: ProjectionLayout = { doseCmt: null, pkCmt: null, pdCmt: null, route: null, zeroOrder: null };
   const subjects = d.subjects.map((s): Subject => {
     const line = s.firstLine;
     const bw = weight === undefined ? REFERENCE_WEIGHT_KG : s.covariates[weight.name];
@@ -68,7 +74,15 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
       throw inputError({ file, line: x.line, column: 'CMT', expected: `doses by one route (the ${layout.route.route === 'central' ? 'IV' : 'oral'} dose on line ${layout.route.line} sets it): mixed oral + IV trials are not supported by ${MODEL}`, found: `${route === 'central' ? 'an IV dose (into the observed compartment)' : 'an oral dose (into the depot)'} in ID ${s.id}` });
     }
     layout.doseCmt ??= x.cmt;
+    const zeroOrder = x.rate === ZERO_ORDER_RATE;
+    layout.zeroOrder ??= { is: zeroOrder, line: x.line };
+    if (layout.zeroOrder.is !== zeroOrder) {
+      const kind = (is: boolean): string => (is ? `RATE = ${ZERO_ORDER_RATE} (zero-order over the model's D1)` : 'a dose of given rate (RATE >= 0)');
+      throw inputError({ file, line: x.line, column: 'RATE', expected: `${kind(layout.zeroOrder.is)} like the dose on line ${layout.zeroOrder.line}: a trial mixing zero-order absorption (RATE = ${ZERO_ORDER_RATE}) with other dose kinds is not supported by ${MODEL}`, found: `${kind(zeroOrder)} in ID ${s.id}` });
+    }
     const event = { timeH: x.timeH, amtMg: x.amt, cmt: x.cmt, line: x.line };
+    // RATE = -2: zero-order over D1 into the central compartment, whichever CMT the record names (zero-order.ts)
+    if (zeroOrder) return route === 'depot' ? { ...event, durationModel: 'D1' as const } : { ...event, route: 'central' as const, durationModel: 'D1' as const };
     if (route === 'depot') return event;
     return x.rate > 0 ? { ...event, route: 'central', durationH: x.amt / x.rate } : { ...event, route: 'central' };
   });

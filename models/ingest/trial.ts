@@ -1,7 +1,7 @@
 /**
  * The typed Trial the population PK/PD model reads (fit, scenario compiler, sequence-model trainer):
  * a Dataset (any NONMEM layout, dataset.ts) seen through what that model takes today: body weight
- * and COMED covariates, oral or IV doses (one route per trial), concentration (DVID 1) and biomarker (DVID 2) samples.
+ * and COMED covariates, oral, IV or zero-order (RATE = -2) doses (one route per trial), concentration (DVID 1) and biomarker (DVID 2) samples.
  * Anything the model cannot take is a located error here, never silently dropped
  * (trial-projection.ts).
  */
@@ -21,6 +21,8 @@ export interface DoseEvent {
   readonly route?: 'central';
   /** an IV dose's zero-order input duration AMT / RATE (hours); absent = bolus */
   readonly durationH?: number;
+  /** 'D1': a RATE = -2 record, zero-order input over the duration D1 the model estimates (the zero-order structures) */
+  readonly durationModel?: 'D1';
 }
 
 export interface Observation {
@@ -93,9 +95,13 @@ export function parseTrial(text: string, file: string, spec: DataSpec = NO_SPEC)
   return trialFromDataset(parseDataset(text, file, spec));
 }
 
-/** The trial's route: 'iv' when its doses go into the central compartment (the projection refuses a mix). */
-export function trialRoute(trial: Trial): 'oral' | 'iv' {
-  return trial.subjects.some((s) => s.doses.some((d) => d.route === 'central')) ? 'iv' : 'oral';
+/**
+ * The trial's route: 'zero-order' when its doses are RATE = -2 records (zero-order over the model's D1),
+ * else 'iv' when they go into the central compartment, else 'oral' (the projection refuses a mix).
+ */
+export function trialRoute(trial: Trial): 'oral' | 'iv' | 'zero-order' {
+  const doses = trial.subjects.flatMap((s) => s.doses);
+  return doses.some((d) => d.durationModel === 'D1') ? 'zero-order' : doses.some((d) => d.route === 'central') ? 'iv' : 'oral';
 }
 
 /** A subject's doses as the simulator takes them (route and infusion duration carried for IV doses). */

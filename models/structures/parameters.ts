@@ -42,6 +42,7 @@ export const FIXED_EFFECTS = [
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
   { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
   { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
+  { name: 'D1', transform: 'log', unit: 'h', doc: 'duration of zero-order absorption (NONMEM RATE = -2: each dose enters the central compartment at AMT / D1 for D1 hours)', neutral: 0 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -51,8 +52,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, zero-order duration D1): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'D1'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -86,6 +87,8 @@ export interface IndividualParameters {
   readonly SMAX?: number;
   /** absorption lag (h) of oral doses (lag-time structures); absent: none */
   readonly ALAG?: number;
+  /** zero-order absorption duration (h) of the zero-order structures: every dose enters the central compartment over D1; absent: none */
+  readonly D1?: number;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -195,6 +198,7 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA * x('GAMMA'),
     ...(structure === undefined || structure.absent.ALAG !== undefined ? {} : { ALAG: fixed.ALAG * x('ALAG') }),
+    ...(structure === undefined || structure.absent.D1 !== undefined ? {} : { D1: fixed.D1 * x('D1') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
     ...pdVariantOf(fixed, structure),
   };

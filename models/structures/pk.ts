@@ -12,6 +12,7 @@ import type { IndividualParameters } from './parameters.js';
 import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
 import type { SortedRates } from './divided-differences.js';
 import { centralAfterIvDose } from './iv.js';
+import { zeroOrderDoses } from './zero-order.js';
 
 export interface Dose {
   readonly timeH: number;
@@ -52,8 +53,10 @@ export function depotToCentral(r: PkRates, tH: number): number {
 }
 
 /** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
-export function concentrations(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
+export function concentrations(p: IndividualParameters, given: readonly Dose[], timesH: readonly number[]): Float64Array {
   const r = pkRates(p);
+  // zero-order structures: every dose enters the central compartment over D1 (zero-order.ts)
+  const doses = p.D1 === undefined ? given : zeroOrderDoses(given, p.D1);
   const lag = p.ALAG ?? 0;
   const out = new Float64Array(timesH.length);
   for (let i = 0; i < timesH.length; i += 1) {

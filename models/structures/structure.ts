@@ -19,15 +19,19 @@ import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
 import { emaxStructures, type EmaxStructureId } from './emax-structures.js';
 import { indirectResponseStructures, type IndirectResponseStructureId } from './indirect-response-structures.js';
+import { zeroOrderStructures, type ZeroOrderStructureId } from './zero-order-structures.js';
 import type { Turnover } from './turnover.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
 import type { Trial } from '../ingest/trial.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag';
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId;
 
-/** How a trial's doses enter: oral (into a depot, first-order absorption) or IV (into the central compartment). */
-export type Route = 'oral' | 'iv';
+/**
+ * How a trial's doses enter: oral (into a depot, first-order absorption), IV (into the central
+ * compartment) or zero-order absorption over the model's D1 (NONMEM RATE = -2).
+ */
+export type Route = 'oral' | 'iv' | 'zero-order';
 
 export interface Structure {
   readonly id: StructureId;
@@ -35,7 +39,7 @@ export interface Structure {
   readonly family: string;
   /** the number of PK compartments (central + peripheral) */
   readonly compartments: 1 | 2;
-  /** the doses the structure takes: oral (depot, KA) or IV (central: bolus or zero-order infusion, no KA) */
+  /** the doses the structure takes: oral (depot, KA), IV (central: bolus or zero-order infusion, no KA) or zero-order over D1 (RATE = -2) */
   readonly route: Route;
   /** true: PK + a biomarker (the indirect response unless `directEffect`); false: PK only (fitted to concentrations alone) */
   readonly pd: boolean;
@@ -168,7 +172,10 @@ export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStruct
 export const INDIRECT_RESPONSE_STRUCTURES: readonly Structure[] = indirectResponseStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG];
+/** Zero-order absorption over D1 (zero-order-structures.ts): `1cmt-zo`, `2cmt-zo`, the defaults of RATE = -2 trials. */
+export const [ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO] = zeroOrderStructures(define, { PK_IV_1, PK_IV_2 }) as [Structure, Structure];
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO];
 
 /**
  * The PK-only default candidates of a route (oral unless every dose is IV); with `hasBiomarker`, the
@@ -181,6 +188,12 @@ export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Str
   // 304 vs 346), whose typical ka (2.7 /h) is no longer the published lag-free one the issue checks
   return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined && s.turnover === undefined && s.absent.ALAG !== undefined);
 }
+/**
+ * True when structure `s` takes a trial of `route`: its own, or, for the zero-order structures, an oral
+ * trial too (each depot dose then enters the central compartment over D1: `--structure 1cmt-zo` asks
+ * whether an oral drug's absorption is zero-order rather than first-order; never a default candidate).
+ */
+export const takesRoute = (s: Structure, route: Route): boolean => s.route === route || (s.route === 'zero-order' && route === 'oral');
 export const STRUCTURE_IDS = STRUCTURES.map((s) => s.id) as [StructureId, ...StructureId[]];
 
 export function structureById(id: string, field = '--structure'): Structure {

@@ -47,9 +47,9 @@ const CASES: Case[] = [
     message: /iv\.csv:8: column CMT: expected doses by one route \(the IV dose on line 2 sets it\): mixed oral \+ IV trials are not supported .*, found an oral dose \(into the depot\) in ID 2/,
   },
   {
-    name: 'a model-defined infusion rate (RATE = -2)',
-    trial: rows(set(5, { RATE: '-2' })),
-    message: /iv\.csv:5: column RATE: expected 0 \(bolus\) or > 0 \(zero-order input\); model-defined rates \(-1, -2\) need a model that defines them, found -2/,
+    name: 'a model-defined infusion rate (RATE = -1)',
+    trial: rows(set(5, { RATE: '-1' })),
+    message: /iv\.csv:5: column RATE: expected 0 \(bolus\), > 0 \(zero-order input of AMT \/ RATE hours\) or -2 \(zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo\); a rate the model defines \(RATE = -1, R1\) is not supported, found -1/,
   },
   {
     name: 'a steady-state IV dose (SS=1)',
