@@ -42,6 +42,8 @@ export const FIXED_EFFECTS = [
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
   { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
   { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
+  { name: 'SLOPE', transform: 'identity', unit: 'ng/mL per mg/L', doc: 'direct linear effect: change of the biomarker per unit concentration (either sign)', neutral: 0 },
+  { name: 'KTR', transform: 'log', unit: '1/h', doc: 'transit rate of the PD delay chain (3 equal compartments; mean delay 3 / KTR)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -51,8 +53,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, direct linear SLOPE, transit KTR): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'SLOPE', 'KTR'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -86,6 +88,10 @@ export interface IndividualParameters {
   readonly SMAX?: number;
   /** absorption lag (h) of oral doses (lag-time structures); absent: none */
   readonly ALAG?: number;
+  /** direct linear PD (linear-effect-structures.ts): R = max(0, R0 + SLOPE C); with DIRECT (KE0 Infinity) */
+  readonly SLOPE?: number;
+  /** transit-delay PD (transit-chain.ts): the drive R0 (1 + S(C)) through 3 compartments of rate KTR */
+  readonly TRANSIT?: { readonly KTR: number };
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -197,5 +203,7 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     ...(structure === undefined || structure.absent.ALAG !== undefined ? {} : { ALAG: fixed.ALAG * x('ALAG') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
     ...pdVariantOf(fixed, structure),
+    ...(structure?.directEffect?.linear === true ? { SLOPE: fixed.SLOPE } : {}),
+    ...(structure?.transit === undefined ? {} : { TRANSIT: { KTR: fixed.KTR * x('KTR') }, SMAX: fixed.SMAX }),
   };
 }
