@@ -9,9 +9,10 @@
  *   W_jq(x) = x^{j+1} / j! int_0^1 L_q(1 - u) u^j e^{-x u} du
  *           = sum_m c_qm (m+j)! / j! P(m+j+1, x) / x^m      (L_q(1 - u) = sum_m c_qm u^m),
  * P(n, x) = 1 - e^{-x} sum_{i<n} x^i / i! the regularised incomplete gamma function, in [0, 1]: no
- * power of x grows and every W is in [-1, 1]. Below x = 2 the W come from their Taylor series (P(5, x)
- * cancels there in float32); above, in closed form with x clamped to 1e6, where W has reached its limit
- * (each F_j -> the panel's end value: the chain follows the drive). The periodic start y(0) solves
+ * power of x grows. Below x = 2 each P is the positive tail e^{-x} sum_{i>=n} x^i / i! (the closed form
+ * cancels there in float32), above it the closed form with x clamped to 1e6, where W has reached its
+ * limit (each F_j -> the panel's end value: the chain follows the drive). The W's sum over m cancels at
+ * most ~4x (x -> 0: W_j0 : W_j1 : W_j2 -> 1 : 4 : 1 times x^{j+1} / (j+1)!, from terms of either sign). The periodic start y(0) solves
  * (I - M(tau)) y(0) = F(tau), M lower triangular with e^{-k tau} on its diagonal: closed form, with
  * 1 - e^{-k tau} by its series when small. KTR is held to [KTR_FLOOR, KTR_CAP] so every term stays a
  * finite float: at the floor the response is the interval's mean drive to ~1e-6, at the cap the drive.
@@ -28,65 +29,64 @@ import type { RegimenGrid } from './time-grid.js';
 export const KTR_FLOOR = 1e-6;
 export const KTR_CAP = 1e6;
 const SERIES_BELOW = 2;
-const SERIES_TERMS = 18; // 2^18 / 18! < 5e-11
+const SERIES_TERMS = 20; // the tail of e^x beyond x^20 / 20! at x = 2: < 1e-12 of P(5, 2)
 const X_CLAMP = 1e6;
 
 /** Quadratic Lagrange basis on v = 0, 1/2, 1 (coefficients of 1, v, v^2), rewritten in u = 1 - v. */
 const LAGRANGE_V = [[1, -3, 2], [0, 4, -4], [0, -1, 2]];
 const LAGRANGE_U = LAGRANGE_V.map(([l0 = 0, l1 = 0, l2 = 0]) => [l0 + l1 + l2, -l1 - 2 * l2, l2]);
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+/** COMBINE[j][m][q] = c_qm (m+j)! / j!: W_jq = sum_m COMBINE[j][m][q] P(m+j+1, x) / x^m. */
+const COMBINE = [0, 1, 2].map((j) => [0, 1, 2].map((m) => LAGRANGE_U.map((c) => ((c[m] ?? 0) * factorial(m + j)) / factorial(j))));
 
-/** Taylor coefficients: series[p][3 j + q] is the coefficient of x^p in W_jq(x). */
-export function transitWeightSeries(terms = SERIES_TERMS): number[][] {
-  const degree = terms + 3;
-  return Array.from({ length: degree + 1 }, (_, p) => [0, 1, 2].flatMap((j) => LAGRANGE_U.map((c) => {
-    const i = p - j - 1;
-    if (i < 0 || i >= terms) return 0;
-    // x^{j+1} / j! int_0^1 u^{m+j} e^{-x u} du = sum_i (-1)^i x^{i+j+1} / (j! i! (m+j+i+1))
-    return c.reduce((s, cm, m) => s + (cm * (i % 2 === 0 ? 1 : -1)) / (factorial(j) * factorial(i) * (m + j + i + 1)), 0);
-  })));
+/**
+ * P(n, x) for n = 1..5 in double, as the graph computes them: below x = 2 from the positive tail
+ * e^{-x} sum_{i>=n} x^i / i! (no cancellation), else 1 - e^{-x} sum_{i<n} x^i / i!.
+ */
+export function incompleteGammas(x: number): number[] {
+  const terms = Array.from({ length: SERIES_TERMS + 1 }, (_, i) => x ** i / factorial(i));
+  return [1, 2, 3, 4, 5].map((n) => (x < SERIES_BELOW
+    ? Math.exp(-x) * terms.slice(n).reduceRight((a, b) => a + b, 0)
+    : 1 - Math.exp(-Math.min(x, X_CLAMP)) * terms.slice(0, n).reduce((a, b) => a + b, 0)));
 }
 
-/** W_jq in double from the closed form (tests compare the graph's branches with it). */
-export function transitWeightClosed(x: number): number[] {
-  const P = (n: number): number => 1 - Math.exp(-x) * Array.from({ length: n }, (_, i) => x ** i / factorial(i)).reduce((a, b) => a + b, 0);
-  return [0, 1, 2].flatMap((j) => LAGRANGE_U.map((c) => c.reduce((s, cm, m) => s + (cm * factorial(m + j) * P(m + j + 1)) / (factorial(j) * x ** m), 0)));
+/** The nine weights W_{3j+q}(x) in double, as the graph combines them (tests check them against the defining integral). */
+export function transitWeights(x: number): number[] {
+  const P = incompleteGammas(x);
+  const xc = Math.min(x, X_CLAMP);
+  return [0, 1, 2].flatMap((j) => [0, 1, 2].map((q) => [0, 1, 2].reduce((s, m) => s + ((COMBINE[j]?.[m]?.[q] ?? NaN) * (P[m + j] ?? NaN)) / xc ** m, 0)));
 }
 
-/** [9, nW, B] weights W_{3j+q} for x [nW, B] (x >= 0). */
+/** [9, nW, B] weights W_{3j+q} for x [nW, B] (x > 0: KTR is floored). */
 function chainWeights(w: GraphWriter, x: string): string {
-  const x3 = w.unsqueeze(x, [0], 'x_3d'); // [1, nW, B]
-  const coeffs = transitWeightSeries();
-  const top = coeffs.length - 1;
-  const coefficient = (p: number): string => w.floats(`w_series_${p}`, [9, 1, 1], coeffs[p] ?? []);
-  let series = w.op('Expand', [coefficient(top), w.op('Shape', [x3], 'x_shape')], 'series_start');
-  for (let p = top - 1; p >= 0; p -= 1) series = w.add(w.mul(series, x3, `horner_${p}`), coefficient(p), `series_${p}`);
-  // closed form: basis P(m+j+1, x) / x^m for (j, m), combined per (j, q)
-  const xc = w.op('Min', [w.op('Max', [x3, w.scalar('x_floor', SERIES_BELOW)], 'x_low'), w.scalar('x_cap', X_CLAMP)], 'x_clamped');
+  const xc = w.op('Min', [x, w.scalar('x_cap', X_CLAMP)], 'x_capped'); // [nW, B]
   const decay = w.exp(w.neg(xc, 'neg_x'), 'exp_neg_x');
-  const invX = w.div(w.scalar('one', 1), xc, 'inv_x');
+  // x^i / i!, i = 0..SERIES_TERMS (the closed branch reads i < 5, clamped so it stays finite)
+  const terms: string[] = [w.scalar('term_0', 1)];
+  for (let i = 1; i <= SERIES_TERMS; i += 1) terms.push(w.mul(terms[i - 1] ?? '', w.mul(xc, w.scalar(`inv_${i}`, 1 / i), `x_over_${i}`), `term_${i}`));
+  const tails: string[] = [];
+  let tail = terms[SERIES_TERMS] ?? '';
+  for (let i = SERIES_TERMS - 1; i >= 1; i -= 1) {
+    tail = w.add(tail, terms[i] ?? '', `tail_${i}`);
+    if (i <= 5) tails[i] = tail; // sum_{k >= i} x^k / k!
+  }
+  const useSeries = w.less(xc, w.scalar('series_below', SERIES_BELOW), 'use_series');
   const P: string[] = [];
-  let partial = w.scalar('term_0', 1); // x^i / i!
-  let sum = partial;
+  let head = terms[0] ?? '';
   for (let n = 1; n <= 5; n += 1) {
-    P.push(w.sub(w.scalar(`one_${n}`, 1), w.mul(decay, sum, `decay_sum_${n}`), `p_${n}`));
-    partial = w.mul(partial, w.mul(xc, w.scalar(`inv_${n}`, 1 / n), `x_over_${n}`), `term_${n}`);
-    sum = w.add(sum, partial, `sum_${n}`);
+    const closed = w.sub(w.scalar(`one_${n}`, 1), w.mul(decay, head, `decay_head_${n}`), `p_closed_${n}`);
+    const series = w.mul(decay, tails[n] ?? '', `p_series_${n}`);
+    P.push(w.where(useSeries, series, closed, `p_${n}`));
+    head = w.add(head, terms[n] ?? '', `head_${n}`);
   }
-  const basis: string[] = [];
-  const matrix: number[] = new Array<number>(81).fill(0);
-  for (const j of [0, 1, 2]) {
-    for (const m of [0, 1, 2]) {
-      const b = 3 * j + m;
-      let v = P[m + j] ?? '';
-      for (let r = 0; r < m; r += 1) v = w.mul(v, invX, `basis_${b}_${r}`);
-      basis.push(v);
-      for (const q of [0, 1, 2]) matrix[(3 * j + q) * 9 + b] = ((LAGRANGE_U[q]?.[m] ?? 0) * factorial(m + j)) / factorial(j);
-    }
-  }
-  const stacked = w.unsqueeze(w.concat(basis, 0, 'basis'), [0], 'basis_row'); // [1, 9, nW, B]
-  const closed = w.reduceSum(w.mul(w.floats('combine', [9, 9, 1, 1], matrix), stacked, 'combined'), [1], false, 'w_closed');
-  return w.where(w.less(x3, w.scalar('series_below', SERIES_BELOW), 'use_series'), series, closed, 'w_by_kind');
+  const invX = w.div(w.scalar('one', 1), xc, 'inv_x');
+  const invX2 = w.mul(invX, invX, 'inv_x2');
+  const rows = [0, 1, 2].map((j) => {
+    const basis = [P[j] ?? '', w.mul(P[j + 1] ?? '', invX, `basis_${j}_1`), w.mul(P[j + 2] ?? '', invX2, `basis_${j}_2`)].map((b, m) => w.unsqueeze(b, [0], `basis_${j}_${m}_row`));
+    const term = (m: number): string => w.mul(w.floats(`combine_${j}_${m}`, [3, 1, 1], COMBINE[j]?.[m] ?? []), basis[m] ?? '', `w_${j}_${m}`);
+    return w.add(w.add(term(0), term(1), `w_${j}_01`), term(2), `w_${j}`); // [3, nW, B]
+  });
+  return w.concat(rows, 0, 'weights');
 }
 
 /**

@@ -14,7 +14,7 @@ import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { populationArtifact } from '../../models/export/population-model.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
 import { REGIMEN_GRIDS } from '../../models/export/time-grid.js';
-import { transitWeightClosed, transitWeightSeries } from '../../models/export/pd-transit.js';
+import { transitWeights } from '../../models/export/pd-transit.js';
 import { individualParameters, packTheta } from '../../models/structures/parameters.js';
 import type { PopulationParameters } from '../../models/structures/parameters.js';
 import { biomarker } from '../../models/structures/pd.js';
@@ -83,7 +83,7 @@ test('direct linear in double precision: max(0, R0 + SLOPE C), either sign, clip
   assert.ok(Array.from(biomarker(individualParameters({ ...SLOW, SLOPE: -1e4 }, 70, 0, [0, 0, 0, 0], s), doses, [3])).every((v) => v === 0), 'a steep falling line is clipped at 0');
 });
 
-test('transit product-integration weights: the series branch (x < 2) and the closed form (x >= 2) equal the defining integral', () => {
+test('transit product-integration weights: from the incomplete gamma functions (tail series below x = 2, closed form above) they equal the defining integral', () => {
   // W_jq(x) = x^{j+1} / j! int_0^1 L_q(1 - u) u^j e^{-x u} du by composite Simpson, 4000 panels
   // (error ~ x^4 / 4000^4 relative, below 1e-11 up to x = 50), independent of both branches
   const lagrange = [(v: number): number => 2 * (v - 0.5) * (v - 1), (v: number): number => -4 * v * (v - 1), (v: number): number => 2 * v * (v - 0.5)];
@@ -97,9 +97,8 @@ test('transit product-integration weights: the series branch (x < 2) and the clo
     }
     return (x ** (j + 1) / (j === 2 ? 2 : 1)) * (sum / (3 * n));
   };
-  const series = transitWeightSeries();
   for (const x of [1e-6, 0.01, 0.3, 1, 1.99, 2, 5, 50]) {
-    const got = x < 2 ? Array.from({ length: 9 }, (_, r) => series.reduceRight((acc, c) => acc * x + (c[r] ?? 0), 0)) : transitWeightClosed(x);
+    const got = transitWeights(x);
     got.forEach((v, r) => {
       const want = integral(x, Math.floor(r / 3), r % 3);
       assert.ok(Math.abs(v - want) <= 1e-9 * Math.abs(want) + 1e-13, `x ${x} weight (j ${Math.floor(r / 3)}, q ${r % 3}): ${v} vs ${want}`);
@@ -107,7 +106,7 @@ test('transit product-integration weights: the series branch (x < 2) and the clo
   }
   // x -> infinity: every F_j takes the panel's end value (weights of the end node 1, the others 0);
   // the approach is O(1/x) with coefficients up to (m+j)!/j! |c_qm| <= 12, so within 2e-5 at the clamp 1e6
-  const far = transitWeightClosed(1e6);
+  const far = transitWeights(1e6);
   far.forEach((v, r) => assert.ok(Math.abs(v - (r % 3 === 2 ? 1 : 0)) < 2e-5, `x 1e6 weight ${r}: ${v}`));
 });
 
