@@ -110,8 +110,9 @@ test('transit product-integration weights: from the incomplete gamma functions (
   far.forEach((v, r) => assert.ok(Math.abs(v - (r % 3 === 2 ? 1 : 0)) < 2e-5, `x 1e6 weight ${r}: ${v}`));
 });
 
-test('linear and transit graphs: window max and min within 1e-4 of the multiple-dose reference (4 structures, both regimens, random subjects)', async () => {
+test('linear and transit graphs: window max and min within 1e-4 of the multiple-dose reference (4 structures, both regimens, random subjects)', async (t) => {
   let seed = 1801;
+  const worst: Record<string, number> = {};
   for (const s of [...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES]) {
     for (const grid of [REGIMEN_GRIDS.qd, REGIMEN_GRIDS.qw]) {
       // draws: the population; a steep strong drive with a fast chain (QD) or a rising slope; a slow chain, weak drive
@@ -128,12 +129,14 @@ test('linear and transit graphs: window max and min within 1e-4 of the multiple-
         const what = `${s.id} ${grid.name} row ${b} (dose ${dose.toPrecision(3)})`;
         // float32 inputs and arithmetic (~1e-6) plus the grid's quadrature of the drive (transit)
         const scale = Math.max(maxOf(ref), subjectOf(rows, b, s).R0);
+        worst[s.id] = Math.max(worst[s.id] ?? 0, Math.abs(maxOf(row) - maxOf(ref)) / scale, Math.abs(minOf(row) - minOf(ref)) / scale);
         assert.ok(Math.abs(maxOf(row) - maxOf(ref)) <= 1e-4 * scale, `${what}: window max ${maxOf(row)} vs ${maxOf(ref)}`);
         assert.ok(Math.abs(minOf(row) - minOf(ref)) <= 1e-4 * scale, `${what}: window min ${minOf(row)} vs ${minOf(ref)}`);
         row.forEach((v, n) => assert.ok(Math.abs(v - (ref[n] ?? NaN)) <= 1e-3 * scale, `${what} t=${grid.timesH[n]}: ${v} vs ${ref[n]}`));
       });
     }
   }
+  t.diagnostic(`worst window max/min error relative to the window's scale: ${JSON.stringify(worst)}`);
 });
 
 test('linear and transit graphs: finite at the limits a fit can reach (KTR -> 0 and infinity, SMAX and IC50 extreme, SLOPE large either way); KTR -> infinity is the drive', async () => {
