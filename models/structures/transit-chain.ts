@@ -34,7 +34,10 @@ export function propagateChain(y: Chain, k: number, lengthH: number): Chain {
 export function chainForcing(r: PkRates, s: PkState, drive: (c: number) => number, k: number, lengthH: number, tolPerH: number): Chain {
   const kernels = [(v: number): number => 1, (v: number): number => v, (v: number): number => (v * v) / 2];
   const total = [0, 0, 0];
-  const stack: [number, number, number][] = [[0, lengthH, 0]];
+  // the kernels (k v)^j / j! e^{-k v} of v = L - u are below e^{-50} 50^2 / 2 ~ 2e-19 beyond v = 50 / k: a
+  // fast chain's forcing lives in the piece's last 50 / k hours, which the rule must see (started on the
+  // whole piece its 15 nodes could miss that spike and accept 0)
+  const stack: [number, number, number][] = [[Math.max(0, lengthH - 50 / k), lengthH, 0]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [a, b, depth] = item;
     const seen = new Map<number, number>();

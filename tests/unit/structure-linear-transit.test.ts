@@ -139,7 +139,7 @@ test('linear and transit graphs: window max and min within 1e-4 of the multiple-
   t.diagnostic(`worst window max/min error relative to the window's scale: ${JSON.stringify(worst)}`);
 });
 
-test('linear and transit graphs: finite at the limits a fit can reach (KTR -> 0 and infinity, SMAX and IC50 extreme, SLOPE large either way); KTR -> infinity is the drive', async () => {
+test('linear and transit graphs: finite at the limits a fit can reach (KTR -> 0 and infinity, SMAX and IC50 extreme, SLOPE large either way); KTR 1e-6 and 1e4 match the double steady state, KTR -> infinity is the drive', async () => {
   const grid = REGIMEN_GRIDS.qw;
   const cases: Partial<Fixed>[] = [
     { KTR: 1e-30 }, { KTR: 1e-6 }, { KTR: 1e30 }, { KTR: 1e4 }, { SMAX: 1e-6 }, { SMAX: 1e4, KTR: 1e3 }, { IC50: 1e-6, GAMMA: 5 },
@@ -158,8 +158,13 @@ test('linear and transit graphs: finite at the limits a fit can reach (KTR -> 0 
     assert.equal(bad, -1, `${s.id}: pd[${bad}] = ${pd[bad]} (case ${JSON.stringify(cases[Math.floor(bad / grid.timesH.length / 2)])})`);
     assert.ok(Array.from(conc).every(Number.isFinite), `${s.id}: conc finite`);
     if (s.transit === undefined) continue;
-    // KTR = 1e30 (capped at 1e6 /h, rows 4, 5): the chain passes the drive R0 (1 + S(C)) through at once
     const T = grid.timesH.length;
+    // KTR = 1e-6 and 1e4 /h (rows 2, 3 and 6, 7): the periodic steady state in double (steady-state.ts) agrees
+    for (const b of [2, 3, 6, 7]) {
+      const want = steadyStateBiomarker(subjectOf(rows, b, s), Math.fround(rows.dose[b] ?? NaN), grid.tauH, grid.timesH);
+      for (let n = 0; n < T; n += 1) assert.ok(Math.abs((pd[b * T + n] ?? NaN) / (want[n] ?? NaN) - 1) < 1e-4, `${s.id} row ${b} t=${grid.timesH[n]}: ${pd[b * T + n]} vs ${want[n]}`);
+    }
+    // KTR = 1e30 (capped at 1e6 /h, rows 4, 5): the chain passes the drive R0 (1 + S(C)) through at once
     for (let i = 0; i < 2 * T; i += 1) {
       const c = conc[4 * T + i] ?? NaN;
       const want = SLOW.R0 * (1 + SLOW.SMAX / (1 + (SLOW.IC50 / c) ** SLOW.GAMMA));
