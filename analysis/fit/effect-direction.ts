@@ -3,8 +3,9 @@
  * candidates (issue 18 §2): a response that falls under drug is an inhibition of production (IDR I), a
  * stimulation of loss (IDR IV) or a direct inhibitory Imax (plasma or effect-compartment driven); one
  * that rises is an inhibition of loss (IDR II), a stimulation of production (IDR III) or a direct
- * stimulatory Emax. A structure of the other direction cannot describe the data, so fitting it (minutes
- * of SAEM) only costs time.
+ * stimulatory Emax or the transit-delay chain (its stimulatory drive); the direct linear effect goes either
+ * way (SLOPE's sign is estimated). A structure of the other direction cannot describe the data, so
+ * fitting it (minutes of SAEM) only costs time.
  *
  * The test: each dosed subject with a biomarker sample before its first dose (the baseline) and after it
  * gives the sign of mean(after) - mean(before); under no drug effect those signs are fair coins, so an
@@ -30,9 +31,14 @@ export interface DirectionEvidence {
   readonly summary: string;
 }
 
-/** The direction a structure's PD moves the biomarker in; undefined for PK-only structures or a PD of either sign. */
-export function structureDirection(s: Structure): EffectDirection | undefined {
+/**
+ * The direction a structure's PD moves the biomarker in: 'either' for the direct linear effect (the sign
+ * of SLOPE is estimated), undefined for PK-only structures.
+ */
+export function structureDirection(s: Structure): EffectDirection | 'either' | undefined {
   if (!s.pd) return undefined;
+  if (s.directEffect?.linear === true) return 'either';
+  if (s.transit !== undefined) return 'rises'; // the stimulatory drive through the chain (the only one registered)
   if (s.directEffect !== undefined) return s.directEffect.stimulatory === true ? 'rises' : 'falls';
   switch (s.turnover) {
     case undefined: return 'falls'; // type I: inhibition of production
@@ -78,7 +84,10 @@ export function effectDirection(trial: Trial): DirectionEvidence {
   return { direction, rises, falls, p, summary };
 }
 
-/** The default PK/PD candidates of a direction (all of both when undefined). */
+/** The default PK/PD candidates of a direction (all of both when undefined); a structure of either sign goes with both. */
 export function ofDirection(candidates: readonly Structure[], direction: EffectDirection | undefined): Structure[] {
-  return candidates.filter((s) => direction === undefined || structureDirection(s) === direction);
+  return candidates.filter((s) => {
+    const d = structureDirection(s);
+    return d !== undefined && (direction === undefined || d === direction || d === 'either');
+  });
 }

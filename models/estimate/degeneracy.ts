@@ -13,6 +13,9 @@
  *   fit-degeneracy-graph.test.ts feeds rates far past 1e3 and the issue's Q ~ 1e21, V2 ~ 0.02).
  * - KE0 of the effect-compartment structures in the same [1e-5, 1e3] /h: beyond 1e3 the effect site
  *   follows the plasma at once (the plasma-driven structure is the model), below 1e-5 it never moves.
+ *   Likewise the transit chain's KTR: beyond 1e3 /h the chain passes its drive through at once (the
+ *   direct Emax is the model), below 1e-5 /h (a mean delay of 30 years) the response never moves.
+ *   SLOPE of the direct linear structures has no degenerate limit: 0 is no effect, an interior value.
  * - Volumes V1, V2 (70 kg) in [0.1, 1e5] L: below 0.1 L is less than 1/30 of the plasma volume, above
  *   1e5 L more than 1 000 times total body water even as an apparent volume.
  * - Q/CL and V2/V1 in [1e-4, 1e4]: distribution 1e4 times faster than elimination (or a peripheral
@@ -84,11 +87,11 @@ export function vpcCoverageTooLow(k: number, n: number, replicates = Infinity, c
   return n > 0 && coverageUpperBound((k * nEff) / n, nEff) < (Number.isFinite(replicates) ? vpcNominal(replicates) : VPC_NOMINAL);
 }
 
-function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2, hasKe0 = false): DegeneracyProblem[] {
+function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2, hasKe0 = false, hasKtr = false): DegeneracyProblem[] {
   const out: DegeneracyProblem[] = [];
   const two = compartments === 2; // Q and V2 are held, unread, in a one-compartment fit
   // KE0 -> infinity: the effect site follows the plasma at once (the plasma-driven structure is the model)
-  const ke0: [string, number][] = hasKe0 ? [['KE0', fixed.KE0]] : [];
+  const ke0: [string, number][] = [...(hasKe0 ? [['KE0', fixed.KE0]] as [string, number][] : []), ...(hasKtr ? [['KTR', fixed.KTR]] as [string, number][] : [])];
   const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
   for (const [name, v] of rates) {
     if (outside(v, PLAUSIBLE.ratePerH)) out.push({ kind: 'implausible-rate', parameter: name, value: v, message: `rate ${name} is ${num(v)} /h, outside the plausible ${num(PLAUSIBLE.ratePerH[0])}..${num(PLAUSIBLE.ratePerH[1])} /h` });
@@ -130,7 +133,7 @@ export function fitDegeneracies(fit: FitResult, vpc: VpcResult): DegeneracyProbl
     out.push({ kind: 'at-bound', parameter: name, value: v, message: `fixed effect ${name} at a bound of its range (${num(v)})` });
   }
   const structure = fit.structure === undefined ? undefined : structureById(fit.structure);
-  out.push(...parameterProblems(fit.population.fixed, structure?.compartments ?? 2, structure?.directEffect?.effectCompartment === true));
+  out.push(...parameterProblems(fit.population.fixed, structure?.compartments ?? 2, structure?.directEffect?.effectCompartment === true, structure?.transit !== undefined));
   if (!fit.convergence.informationPositiveDefinite) {
     const v = fit.convergence.informationMinEigenvalue;
     out.push({ kind: 'information', parameter: 'Fisher information', value: v, message: `Fisher information not positive definite (min eigenvalue ${num(v)}): some parameters are not identified` });

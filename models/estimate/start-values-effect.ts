@@ -3,7 +3,9 @@
  * biomarker over the last dosing interval) / baseline. At a steady concentration each structure's
  * biomarker is R0 times: 1 - I (IDR I, direct inhibition), 1 / (1 - I) (II), 1 + S (III, direct Emax),
  * 1 / (1 + S) (IV); inverting it gives the fractional effect on the rate the drug acts on (I or S), which
- * start-values.ts relates to the concentration for IMAX or SMAX and the potency IC50.
+ * start-values.ts relates to the concentration for IMAX or SMAX and the potency IC50. The transit chain's
+ * steady state is its drive's mean, R0 (1 + S) like the direct Emax; the direct linear structures take
+ * the signed relative change, whose slope against C starts SLOPE.
  */
 import type { Structure } from '../structures/structure.js';
 
@@ -13,15 +15,33 @@ export function effectFromRatio(structure: Structure, meanPd: number, base: numb
     case 'kout-inhibition': return 1 - base / meanPd;
     case 'kin-stimulation': return meanPd / base - 1;
     case 'kout-stimulation': return base / meanPd - 1;
-    default: return structure.directEffect?.stimulatory === true ? meanPd / base - 1 : 1 - meanPd / base;
+    default: return raises(structure) ? meanPd / base - 1 : 1 - meanPd / base;
   }
 }
 
 /** +1 when the drug lowers the biomarker (I, IV, direct inhibition), -1 when it raises it (II, III, Emax). */
 export function loweringSign(structure: Structure): 1 | -1 {
   const t = structure.turnover;
-  return t === 'kout-inhibition' || t === 'kin-stimulation' || structure.directEffect?.stimulatory === true ? -1 : 1;
+  return t === 'kout-inhibition' || t === 'kin-stimulation' || raises(structure) ? -1 : 1;
 }
+
+/** Direct Emax and the transit chain raise the baseline; the linear structures' change is signed like theirs (R / R0 - 1). */
+const raises = (structure: Structure): boolean => structure.directEffect?.stimulatory === true || structure.directEffect?.linear === true || structure.transit !== undefined;
+
+/**
+ * SLOPE (ng/mL per mg/L) of the direct linear structures: the median over treated subjects of the
+ * signed change f = meanPd / base - 1 times the baseline, per unit of their mean concentration.
+ */
+export function startSlope(changes: readonly { f: number; c: number }[], r0: number): number {
+  const slopes = changes.filter((x) => x.c > 0 && Number.isFinite(x.f)).map((x) => (x.f * r0) / x.c).sort((a, b) => a - b);
+  return slopes.length === 0 ? 0 : (slopes[Math.floor((slopes.length - 1) / 2)]! + slopes[Math.ceil((slopes.length - 1) / 2)]!) / 2;
+}
+
+/**
+ * KTR of the transit chain from the response's onset, read as a turnover rate kout = ln 2 / t_half:
+ * a step through 3 equal compartments reaches half its height at KTR t = 2.674 (1 - e^{-x}(1 + x + x^2/2) = 1/2).
+ */
+export const startTransitRate = (koutFromOnset: number): number => (2.674 / Math.LN2) * koutFromOnset;
 
 /** Upper end of the start value of the maximal effect: IMAX < 1 (0.95), SMAX any positive (100). */
 export const startMaxEffectCap = (structure: Structure): number => (structure.fixedEffects.some((f) => f.name === 'SMAX') ? 100 : 0.95);

@@ -21,7 +21,7 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
-import { effectFromRatio, loweringSign, startMaxEffectCap } from './start-values-effect.js';
+import { effectFromRatio, loweringSign, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 /** Start variance of every random effect (log scale). */
@@ -230,6 +230,8 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
   // direct effect (no KOUT): the response's onset half-time is the effect compartment's delay instead
   if (structure.directEffect?.effectCompartment === true) set('KE0', kout);
+  // transit chain: its delay from the same onset; direct linear: the change per unit concentration
+  set('KTR', startTransitRate(kout)); set('SLOPE', startSlope(inhibition, r0));
   notes.push(`PD: baseline ${r0.toPrecision(3)} (COMED log-ratio ${beta.toFixed(3)}), max inhibition ${fMax.toFixed(2)}, IC50 ${ic50.toPrecision(3)}, KOUT ${kout.toPrecision(3)} 1/h`);
 
   // PD: naive-pooled fit with the pooled PK
@@ -244,7 +246,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     }
     return Float64Array.from(out);
   };
-  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0', 'SMAX'] as const).filter(has).map(at);
+  const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'SLOPE', 'KTR'] as const).filter(has).map(at);
   theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
   const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));

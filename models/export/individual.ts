@@ -29,9 +29,13 @@ export interface IndividualTensors {
   readonly ALAG: string;
   /** the zero-order absorption duration (h) of a zero-order structure ('' otherwise) */
   readonly D1: string;
+  /** the slope (ng/mL per mg/L, identity scale) of a direct linear structure ('' otherwise) */
+  readonly SLOPE: string;
+  /** the transit rate (1/h) of a transit-delay structure ('' otherwise) */
+  readonly KTR: string;
 }
 
-const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG', 'D1'] as const satisfies readonly FixedEffectName[];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG', 'D1', 'KTR'] as const satisfies readonly FixedEffectName[];
 type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
 const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume };
@@ -75,10 +79,13 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     if (effectsOf(structure).length > 0) logP = w.add(logP, declaredEffects(w, inputs, structure, LOG_PARAMS), 'log_p_declared');
     const natural = w.split(w.exp(logP, 'p'), 0, LOG_PARAMS);
     const get = (p: LogParam): string => (LOG_PARAMS.includes(p) ? (natural[LOG_PARAMS.indexOf(p)] ?? '') : '');
-    const logIC50 = pd ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
+    // the direct linear structures have no potency
+    const logIC50 = pd && LOG_PARAMS.includes('IC50') ? w.slice(logP, 0, LOG_PARAMS.indexOf('IC50'), LOG_PARAMS.indexOf('IC50') + 1, 'log_IC50') : '';
     // the stimulatory structures (SMAX) have no IMAX
     const IMAX = pd && fixedIndex('IMAX') >= 0 ? w.op('Sigmoid', [w.slice(inputs.thetaT, 0, fixedIndex('IMAX'), fixedIndex('IMAX') + 1, 'logit_IMAX')], 'IMAX') : '';
+    const SLOPE = pd && fixedIndex('SLOPE') >= 0 ? w.slice(inputs.thetaT, 0, fixedIndex('SLOPE'), fixedIndex('SLOPE') + 1, 'SLOPE') : '';
     return {
+      SLOPE, KTR: get('KTR'),
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
       R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'), ALAG: get('ALAG'), D1: get('D1'),
     };

@@ -66,3 +66,11 @@ export function directBiomarker(w: GraphWriter, p: IndividualTensors, effectConc
     return w.op('Transpose', [w.mul(p.R0, fraction, 'pd_by_time')], outputName, { perm: attr.ints([1, 0]) }, true);
   });
 }
+
+/** pd [B, T] (ng/mL) = max(0, R0 + SLOPE C) of the direct linear structures, from C [T, B] at the output times. */
+export function linearBiomarker(w: GraphWriter, p: IndividualTensors, conc: string, outputName: string): string {
+  return w.scoped('pd_linear', () => {
+    const line = w.add(p.R0, w.mul(p.SLOPE, conc, 'slope_c'), 'line');
+    return w.op('Transpose', [w.op('Relu', [line], 'pd_by_time')], outputName, { perm: attr.ints([1, 0]) }, true);
+  });
+}

@@ -3,7 +3,7 @@
  *   inputs  dose [B] (mg), bw [B] (kg), comed [B] (0/1), eta [B, 6] (standard normal z), theta [B, P_THETA]
  *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
  * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes) -> pd-periodic.ts (R on the T outputs;
- * indirect responses II-IV: pd-turnover.ts; direct effects: pd-direct.ts).
+ * indirect responses II-IV: pd-turnover.ts; direct effects and direct linear: pd-direct.ts; transit chain: pd-transit.ts).
  * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
  * ONNX file serves every draw; the card carries the draws.
  */
@@ -17,7 +17,8 @@ import { ivBolusModes } from './pk-iv-steady-state.js';
 import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
-import { directBiomarker, effectConcentrationAt } from './pd-direct.js';
+import { directBiomarker, effectConcentrationAt, linearBiomarker } from './pd-direct.js';
+import { transitBiomarker } from './pd-transit.js';
 import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
 import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
 import { turnoverBiomarker } from './pd-turnover.js';
@@ -47,7 +48,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
-  if (structure.directEffect !== undefined && modes !== undefined) {
+  if (structure.directEffect?.linear === true) linearBiomarker(w, p, w.slice(concNodes, 0, 0, T, 'conc_outputs'), OUTPUTS.pd);
+  else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, OUTPUTS.pd);
+  else if (structure.directEffect !== undefined && modes !== undefined) {
     const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
     directBiomarker(w, p, atOutputs, OUTPUTS.pd, structure.directEffect.stimulatory === true);
   } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd);

@@ -1,6 +1,6 @@
 /**
  * MODEL.yaml names of the library's further PD structures (direct effects, indirect responses II-IV,
- * direct Emax): without them a fit of one of these wrote the first name of the list (the 2-compartment
+ * direct Emax, direct linear, transit delay): without them a fit of one of these wrote the first name of the list (the 2-compartment
  * IDR) into its model.yaml. Names spell out the structure id: `1cmt-oral-ke0-emax` is
  * `one-compartment-oral-effect-compartment-emax`, `2cmt-oral-idr3` `two-compartment-oral-indirect-response-iii`.
  */
@@ -12,6 +12,7 @@ export const LIBRARY_PD_NAMES = [
   'one-compartment-oral-indirect-response-iii', 'two-compartment-oral-indirect-response-iii',
   'one-compartment-oral-indirect-response-iv', 'two-compartment-oral-indirect-response-iv',
   'one-compartment-oral-emax', 'two-compartment-oral-emax', 'one-compartment-oral-effect-compartment-emax', 'two-compartment-oral-effect-compartment-emax',
+  'one-compartment-oral-linear', 'two-compartment-oral-linear', 'one-compartment-oral-transit', 'two-compartment-oral-transit',
 ] as const;
 type LibraryPdName = (typeof LIBRARY_PD_NAMES)[number];
 

@@ -46,8 +46,13 @@ export function effectConcentrations(p: IndividualParameters, doses: readonly Do
   });
 }
 
-/** E(Ce): R0 (1 - I(Ce)), or R0 (1 + S(Ce)) for a stimulatory Emax (SMAX present: emax-structures.ts). */
+/** E(Ce): R0 (1 - I(Ce)), R0 (1 + S(Ce)) for a stimulatory Emax (SMAX present: emax-structures.ts), max(0, R0 + SLOPE C) when linear. */
 function directResponse(p: IndividualParameters): (ce: number) => number {
+  // direct linear (linear-effect-structures.ts): clipped at 0; NaN stays NaN
+  if (p.SLOPE !== undefined) {
+    const slope = p.SLOPE;
+    return (ce) => { const r = p.R0 + slope * ce; return r < 0 ? 0 : r; };
+  }
   if (p.SMAX !== undefined) {
     const stimulation = stimulationFunction(p);
     return (ce) => p.R0 * (1 + stimulation(ce));

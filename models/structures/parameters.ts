@@ -43,6 +43,8 @@ export const FIXED_EFFECTS = [
   { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
   { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
   { name: 'D1', transform: 'log', unit: 'h', doc: 'duration of zero-order absorption (NONMEM RATE = -2: each dose enters the central compartment at AMT / D1 for D1 hours)', neutral: 0 },
+  { name: 'SLOPE', transform: 'identity', unit: 'ng/mL per mg/L', doc: 'direct linear effect: change of the biomarker per unit concentration (either sign)', neutral: 0 },
+  { name: 'KTR', transform: 'log', unit: '1/h', doc: 'transit rate of the PD delay chain (3 equal compartments; mean delay 3 / KTR)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -52,8 +54,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, zero-order duration D1): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'D1'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, zero-order duration D1, direct linear SLOPE, transit KTR): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'D1', 'SLOPE', 'KTR'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -89,6 +91,10 @@ export interface IndividualParameters {
   readonly ALAG?: number;
   /** zero-order absorption duration (h) of the zero-order structures: every dose enters the central compartment over D1; absent: none */
   readonly D1?: number;
+  /** direct linear PD (linear-effect-structures.ts): R = max(0, R0 + SLOPE C); with DIRECT (KE0 Infinity) */
+  readonly SLOPE?: number;
+  /** transit-delay PD (transit-chain.ts): the drive R0 (1 + S(C)) through 3 compartments of rate KTR */
+  readonly TRANSIT?: { readonly KTR: number };
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -201,5 +207,7 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     ...(structure === undefined || structure.absent.D1 !== undefined ? {} : { D1: fixed.D1 * x('D1') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
     ...pdVariantOf(fixed, structure),
+    ...(structure?.directEffect?.linear === true ? { SLOPE: fixed.SLOPE } : {}),
+    ...(structure?.transit === undefined ? {} : { TRANSIT: { KTR: fixed.KTR * x('KTR') }, SMAX: fixed.SMAX }),
   };
 }

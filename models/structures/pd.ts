@@ -14,6 +14,7 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directBiomarker } from './direct-effect.js';
+import { transitBiomarker } from './transit-chain.js';
 import { gaussKronrod15 } from './gauss-kronrod.js';
 import { lossTurnoverStep, lossTolerancePerH, lossRateFunction } from './turnover-loss.js';
 import { actsOnLoss, inhibitionFunction, lowestFractionOfBaseline, stimulationFunction, turnoverOf } from './turnover.js';
@@ -35,6 +36,8 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
   if (bad >= 0) throw new InputError(`biomarker: timesH[${bad}] is ${timesH[bad]}, expected a finite time in hours`);
   // a direct-effect structure's biomarker is exact in closed form (direct-effect.ts)
   if (p.DIRECT !== undefined) return directBiomarker(p, doses, timesH);
+  // the transit-delay chain steps its own three-compartment state (transit-chain.ts)
+  if (p.TRANSIT !== undefined) return transitBiomarker(p, doses, timesH, relTol);
   const out = new Float64Array(timesH.length).fill(p.R0);
   const schedule = mergeDoses(doses);
   const first = schedule[0];

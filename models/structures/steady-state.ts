@@ -12,6 +12,7 @@ import { steadyStateDirectBiomarker } from './direct-effect.js';
 import type { IndividualParameters } from './parameters.js';
 import { biomarker, integrateInhibition, productionEffect, tolerancePerH } from './pd.js';
 import { steadyStateLossBiomarker } from './turnover-loss.js';
+import { steadyStateTransitBiomarker } from './transit-chain.js';
 import { actsOnLoss } from './turnover.js';
 import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
@@ -52,6 +53,7 @@ export function steadyStateBiomarker(
   const r = pkRates(p);
   const s0 = steadyStatePkState(p, doseMg, tauH);
   if (p.DIRECT !== undefined) return steadyStateDirectBiomarker(p, s0, tauH, timesH);
+  if (p.TRANSIT !== undefined) return steadyStateTransitBiomarker(p, s0, tauH, timesH, opts.relTol ?? 1e-6);
   if (actsOnLoss(p)) return steadyStateLossBiomarker(p, r, s0, tauH, timesH, opts.relTol ?? 1e-6);
   // type I: the inhibition of production; type III: minus the stimulation (pd.ts)
   const inhibition = productionEffect(p);
@@ -83,7 +85,9 @@ export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLi
   // a direct effect has no turnover: its delay is the effect compartment's (KE0; Infinity without one)
   // an inhibited loss (IDR II) turns over as slowly as KOUT (1 - IMAX)
   const turnoverRate = p.TURNOVER === 'kout-inhibition' ? p.KOUT * (1 - p.IMAX) : p.KOUT;
-  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.DIRECT === undefined ? turnoverRate : p.DIRECT.KE0);
+  // a transit chain forgets as e^{-KTR t} times a quadratic in t: 45 half-lives of KTR leave ~1e-11
+  const pdRate = p.DIRECT !== undefined ? p.DIRECT.KE0 : p.TRANSIT !== undefined ? p.TRANSIT.KTR : turnoverRate;
+  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, pdRate);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 

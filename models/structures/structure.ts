@@ -20,12 +20,14 @@ import { directEffectStructures, type DirectEffectStructureId } from './direct-e
 import { emaxStructures, type EmaxStructureId } from './emax-structures.js';
 import { indirectResponseStructures, type IndirectResponseStructureId } from './indirect-response-structures.js';
 import { zeroOrderStructures, type ZeroOrderStructureId } from './zero-order-structures.js';
+import { linearEffectStructures, type LinearEffectStructureId } from './linear-effect-structures.js';
+import { transitStructures, type TransitStructureId } from './transit-structures.js';
 import type { Turnover } from './turnover.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
 import type { Trial } from '../ingest/trial.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId;
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId | LinearEffectStructureId | TransitStructureId;
 
 /**
  * How a trial's doses enter: oral (into a depot, first-order absorption), IV (into the central
@@ -44,7 +46,9 @@ export interface Structure {
   /** true: PK + a biomarker (the indirect response unless `directEffect`); false: PK only (fitted to concentrations alone) */
   readonly pd: boolean;
   /** a direct-effect biomarker (direct-effect-structures.ts): driven by the plasma, or by an effect compartment (KE0) */
-  readonly directEffect?: { readonly effectCompartment: boolean; readonly stimulatory?: boolean };
+  readonly directEffect?: { readonly effectCompartment: boolean; readonly stimulatory?: boolean; readonly linear?: boolean };
+  /** a transit-delay biomarker (transit-structures.ts): the stimulatory drive through a chain of equal compartments (KTR) */
+  readonly transit?: { readonly compartments: 3 };
   /** an indirect response other than type I (turnover.ts): the rate the drug acts on and how; absent: inhibition of KIN */
   readonly turnover?: Turnover;
   /** what a pharmacometrician reads in the fit report and on the card */
@@ -175,7 +179,11 @@ export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, { PK
 /** Zero-order absorption over D1 (zero-order-structures.ts): `1cmt-zo`, `2cmt-zo`, the defaults of RATE = -2 trials. */
 export const [ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO] = zeroOrderStructures(define, { PK_IV_1, PK_IV_2 }) as [Structure, Structure];
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO];
+/** Direct linear (linear-effect-structures.ts) and transit-delay (transit-structures.ts) PD. */
+export const LINEAR_EFFECT_STRUCTURES: readonly Structure[] = linearEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+export const TRANSIT_STRUCTURES: readonly Structure[] = transitStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, ...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES];
 
 /**
  * The PK-only default candidates of a route (oral unless every dose is IV); with `hasBiomarker`, the
@@ -186,7 +194,7 @@ export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMEN
 export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Structure[] {
   // the lag-time structures too are --structure only: on theophylline BIC prefers a 0.16 h lag (-2LL
   // 304 vs 346), whose typical ka (2.7 /h) is no longer the published lag-free one the issue checks
-  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined && s.turnover === undefined && s.absent.ALAG !== undefined);
+  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined && s.turnover === undefined && s.transit === undefined && s.absent.ALAG !== undefined);
 }
 /**
  * True when structure `s` takes a trial of `route`: its own, or, for the zero-order structures, an oral

@@ -46,9 +46,9 @@ test('qusop answer on a one-compartment trial: the library chooses the one-compa
     // fitted only when 2cmt-oral's BIC is within 10 of 1cmt-oral's, and then not chosen
     assert.match(r.stderr, /PK stage: .*1cmt-oral BIC -?[\d.]+ \(best\)/);
     // measured on this trial: 2cmt-oral does not converge on the concentrations, so 2cmt-oral-idr is not fitted
-    // the biomarker falls under drug (an IDR I truth), so the falling PK/PD structures are the candidates
+    // the biomarker falls under drug (an IDR I truth), so the falling PK/PD structures (and the linear one, of either sign) are the candidates
     assert.match(r.stderr, /biomarker falls under drug: \d+ of \d+ dosed subjects/);
-    assert.match(r.stderr, /not fitted \(no converged, non-degenerate PK fit of theirs within 10 BIC of the best\): 2cmt-oral-idr, 2cmt-oral-imax, 2cmt-oral-ke0-imax, 2cmt-oral-idr4$/m);
+    assert.match(r.stderr, /not fitted \(no converged, non-degenerate PK fit of theirs within 10 BIC of the best\): 2cmt-oral-idr, 2cmt-oral-imax, 2cmt-oral-ke0-imax, 2cmt-oral-idr4, 2cmt-oral-linear$/m);
     // measured: IDR I by 33 BIC units over IDR IV and the effect-compartment Imax
     assert.match(r.stderr, /structure selection: 1cmt-oral-idr BIC -?[\d.]+ \(chosen\); /);
     const record = JSON.parse(await readFile(join(out, 'model', 'fit.json'), 'utf8')) as {
@@ -56,7 +56,7 @@ test('qusop answer on a one-compartment trial: the library chooses the one-compa
       selection: { structure: string; chosen: boolean; bic: number; weight: number }[];
     };
     assert.equal(record.fit.structure, '1cmt-oral-idr');
-    assert.deepEqual(record.selection.map((c) => [c.structure, c.chosen]), [['1cmt-oral-idr', true], ['1cmt-oral-imax', false], ['1cmt-oral-ke0-imax', false], ['1cmt-oral-idr4', false]]);
+    assert.deepEqual(record.selection.map((c) => [c.structure, c.chosen]), [['1cmt-oral-idr', true], ['1cmt-oral-imax', false], ['1cmt-oral-ke0-imax', false], ['1cmt-oral-idr4', false], ['1cmt-oral-linear', false]]);
     assert.equal((record as unknown as { effect_direction: { direction: string } }).effect_direction.direction, 'falls');
     assert.deepEqual((record as unknown as { pk_stage: { structure: string; chosen: boolean }[] }).pk_stage.map((c) => [c.structure, c.chosen]), [['1cmt-oral', true], ['2cmt-oral', false]]);
     // the generator's truth (70 kg): CL 0.0437 L/h, V 8.43 L, KA 1.04 /h; 48 subjects estimate them within

@@ -24,14 +24,15 @@ test('sign test: exact two-sided binomial(n, 1/2) tails', () => {
 });
 
 test('each PK/PD structure moves the biomarker one way; PK-only structures have no direction', () => {
-  const expected: Record<string, 'falls' | 'rises'> = {
+  const expected: Record<string, 'falls' | 'rises' | 'either'> = {
     idr: 'falls', idr4: 'falls', imax: 'falls', 'ke0-imax': 'falls',
-    idr2: 'rises', idr3: 'rises', emax: 'rises', 'ke0-emax': 'rises',
+    idr2: 'rises', idr3: 'rises', emax: 'rises', 'ke0-emax': 'rises', transit: 'rises',
+    linear: 'either',
   };
   for (const s of STRUCTURES) {
     if (!s.pd) { assert.equal(structureDirection(s), undefined, s.id); continue; }
-    const pd = s.id.replace(/^[12]cmt-oral-/, '');
-    if (expected[pd] !== undefined) assert.equal(structureDirection(s), expected[pd], s.id);
+    const pd = s.id.replace(/^[12]cmt-(oral|iv)-/, '');
+    assert.equal(structureDirection(s), expected[pd], s.id);
   }
 });
 
@@ -64,7 +65,8 @@ test('a falling biomarker: the falling PK/PD structures are the default candidat
   assert.deepEqual([d.falls, d.rises], [12, 0], 'placebo subjects are left out');
   assert.match(d.summary, /biomarker falls under drug: 12 of 12 dosed subjects/);
   const ids = candidatePlan(t, undefined).candidates.map((s) => s.id);
-  assert.ok(ids.length > 0 && ids.every((id) => structureDirection(STRUCTURES.find((s) => s.id === id)!) === 'falls'), ids.join(', '));
+  assert.ok(ids.length > 0 && ids.every((id) => ['falls', 'either'].includes(structureDirection(STRUCTURES.find((s) => s.id === id)!) ?? '')), ids.join(', '));
+  assert.ok((ids as string[]).includes('1cmt-oral-linear'), 'the linear effect goes with either direction');
   for (const id of <string[]>['1cmt-oral-idr', '2cmt-oral-idr', '1cmt-oral-idr4', '2cmt-oral-imax', '2cmt-oral-ke0-imax']) assert.ok((ids as string[]).includes(id), `${id} in ${ids.join(', ')}`);
   // the PK stage still comes first
   assert.deepEqual(candidatePlan(t, undefined).pkStage.map((s) => s.id), ['1cmt-oral', '2cmt-oral']);
@@ -74,7 +76,7 @@ test('a rising biomarker: the rising ones; no clear majority or no baselines: bo
   const rising = trial(Array.from({ length: 10 }, () => 0.6));
   assert.equal(effectDirection(rising).direction, 'rises');
   const ids = candidatePlan(rising, undefined).candidates.map((s) => s.id);
-  for (const id of <string[]>['1cmt-oral-idr2', '2cmt-oral-idr3', '1cmt-oral-emax', '2cmt-oral-ke0-emax']) assert.ok((ids as string[]).includes(id), `${id} in ${ids.join(', ')}`);
+  for (const id of <string[]>['1cmt-oral-idr2', '2cmt-oral-idr3', '1cmt-oral-emax', '2cmt-oral-ke0-emax', '1cmt-oral-transit', '2cmt-oral-linear']) assert.ok((ids as string[]).includes(id), `${id} in ${ids.join(', ')}`);
   assert.ok(!ids.includes('2cmt-oral-idr'), 'no falling structure');
 
   const mixed = trial([-0.4, 0.4, -0.4, 0.4, -0.4, 0.4, -0.4, 0.4, -0.4, 0.4]);
