@@ -42,6 +42,8 @@ export const FIXED_EFFECTS = [
   { name: 'KE0', transform: 'log', unit: '1/h', doc: 'effect-compartment equilibration rate (direct-effect PD)', neutral: 1 },
   { name: 'SMAX', transform: 'log', unit: '', doc: 'maximal fractional stimulation (> 0; of kin, kout or the baseline; potency IC50)', neutral: 1 },
   { name: 'ALAG', transform: 'log', unit: 'h', doc: 'absorption lag time (oral doses reach the depot ALAG hours after they are given)', neutral: 0 },
+  { name: 'Q3', transform: 'log', unit: 'L/h', doc: 'second inter-compartmental clearance at 70 kg (3-compartment PK)', neutral: 0 },
+  { name: 'V3', transform: 'log', unit: 'L', doc: 'second peripheral volume at 70 kg (3-compartment PK)', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -51,8 +53,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, second peripheral Q3, V3): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'Q3', 'V3'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -86,6 +88,9 @@ export interface IndividualParameters {
   readonly SMAX?: number;
   /** absorption lag (h) of oral doses (lag-time structures); absent: none */
   readonly ALAG?: number;
+  /** second peripheral compartment (3-compartment structures, pk3.ts): clearance (L/h) and volume (L); absent: none */
+  readonly Q3?: number;
+  readonly V3?: number;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -195,6 +200,8 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     IC50: fixed.IC50 * Math.exp(e('IC50')),
     GAMMA: fixed.GAMMA * x('GAMMA'),
     ...(structure === undefined || structure.absent.ALAG !== undefined ? {} : { ALAG: fixed.ALAG * x('ALAG') }),
+    // the second peripheral compartment scales as Q and V2 do
+    ...(structure?.compartments !== 3 ? {} : { Q3: fixed.Q3 * w ** ALLOMETRY.clearance * x('Q3'), V3: fixed.V3 * w ** ALLOMETRY.volume * x('V3') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
     ...pdVariantOf(fixed, structure),
   };

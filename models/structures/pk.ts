@@ -12,6 +12,7 @@ import type { IndividualParameters } from './parameters.js';
 import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
 import type { SortedRates } from './divided-differences.js';
 import { centralAfterIvDose } from './iv.js';
+import { concentrations3 } from './pk3.js';
 
 export interface Dose {
   readonly timeH: number;
@@ -53,6 +54,8 @@ export function depotToCentral(r: PkRates, tH: number): number {
 
 /** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
 export function concentrations(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[]): Float64Array {
+  // a second peripheral compartment (3-compartment structures): pk3.ts
+  if (p.Q3 !== undefined) return concentrations3(p, doses, timesH);
   const r = pkRates(p);
   const lag = p.ALAG ?? 0;
   const out = new Float64Array(timesH.length);

@@ -16,6 +16,7 @@ import { actsOnLoss } from './turnover.js';
 import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
 import type { PkState } from './pk.js';
+import { pk3Rates } from './pk3.js';
 import type { IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
@@ -83,7 +84,9 @@ export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLi
   // a direct effect has no turnover: its delay is the effect compartment's (KE0; Infinity without one)
   // an inhibited loss (IDR II) turns over as slowly as KOUT (1 - IMAX)
   const turnoverRate = p.TURNOVER === 'kout-inhibition' ? p.KOUT * (1 - p.IMAX) : p.KOUT;
-  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, p.DIRECT === undefined ? turnoverRate : p.DIRECT.KE0);
+  // three compartments: the slowest disposition rate (Q3 = 0 leaves a zero root that nothing feeds: the 2-compartment beta)
+  const pkSlowest = p.Q3 !== undefined && p.Q3 > 0 ? pk3Rates(p).roots[0] : r.k12 === 0 ? r.alpha : r.beta;
+  const slowestRate = Math.min(pkSlowest, p.KA, p.DIRECT === undefined ? turnoverRate : p.DIRECT.KE0);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 
@@ -107,7 +110,7 @@ export function repeatedDosingWindow(
   const absolute = timesH.map((t) => last + t);
   return {
     conc: concentrations(p, doses, absolute),
-    // the IV structures are PK-only (no biomarker)
-    pd: iv === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
+    // the IV and 3-compartment structures are PK-only (no biomarker)
+    pd: iv === undefined && p.Q3 === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
   };
 }
