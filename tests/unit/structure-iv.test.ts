@@ -166,6 +166,6 @@ test('IV records reach the Trial: a dose into the observed CMT is IV, RATE > 0 a
     { timeH: 12, amtMg: 60, cmt: 1, line: 4, route: 'central', durationH: 2 },
   ]);
   assert.equal(trialRoute(trial), 'iv');
-  assert.deepEqual(candidatesFor(false, trialRoute(trial)).map((s) => s.id), ['1cmt-iv', '2cmt-iv']);
-  assert.deepEqual(candidatesFor(false).map((s) => s.id), ['1cmt-oral', '2cmt-oral']);
+  assert.deepEqual(candidatesFor(false, trialRoute(trial)).map((s) => s.id), ['1cmt-iv', '2cmt-iv', '3cmt-iv']);
+  assert.deepEqual(candidatesFor(false).map((s) => s.id), ['1cmt-oral', '2cmt-oral', '3cmt-oral']);
 });
