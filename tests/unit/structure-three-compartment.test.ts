@@ -3,7 +3,7 @@
 // oral, bolus and infusion doses, ka at and near a disposition rate; Q3 = 0 against the 2-compartment
 // structures; the steady-state graphs against the multiple-dose reference (random subjects, doses, both
 // regimens); finiteness of the graphs at the limits a fit can reach (Q3 -> 0, V3 -> 0, Q3 -> large,
-// ka -> a disposition rate).
+// ka -> a disposition rate); the degenerate limits of a 3-compartment fit named by the degeneracy screen.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { populationArtifact } from '../../models/export/population-model.js';
@@ -16,6 +16,12 @@ import { pk3Rates } from '../../models/structures/pk3.js';
 import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
 import { THREE_COMPARTMENT_IV, THREE_COMPARTMENT_PK, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, type Structure } from '../../models/structures/structure.js';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import type { FitResult } from '../../models/estimate/fit.js';
+import type { VpcResult } from '../../models/estimate/vpc.js';
+import { ROOT } from '../kit/cli.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0 };
@@ -182,4 +188,20 @@ test('3-compartment graphs are finite and non-negative at the limits (Q3 -> 0, V
       assert.equal(bad, -1, `${s.id} ${grid.name}: conc[${bad}] = ${conc[bad]} (row ${Math.floor(bad / grid.timesH.length)})`);
     }
   }
+});
+
+test('a 3-compartment fit whose second peripheral runs to a limit (Q3 -> 0, V3 -> 0, Q3 -> large, Q3 at its bound) is named degenerate', async () => {
+  const shipped = JSON.parse(await readFile(join(ROOT, 'models', 'estdata', 'fit.json'), 'utf8')) as { fit: FitResult; vpc: VpcResult };
+  const fit = (over: Partial<FitResult['population']['fixed']>, structure: NonNullable<FitResult['structure']> = '3cmt-oral', atBound: FitResult['convergence']['atBound'] = []): FitResult => ({
+    ...shipped.fit, structure, convergence: { ...shipped.fit.convergence, atBound },
+    population: { ...shipped.fit.population, fixed: { ...shipped.fit.population.fixed, Q3: 0.05, V3: 20, ...over } },
+  });
+  const kinds = (f: FitResult): string[] => fitDegeneracies(f, shipped.vpc).map((p: DegeneracyProblem) => `${p.kind}:${p.parameter}`);
+  assert.deepEqual(kinds(fit({})), [], 'a plausible second peripheral: sound');
+  assert.deepEqual(kinds(fit({ Q3: 1e-7 })), ['implausible-rate:k13 = Q3/V1', 'implausible-rate:k31 = Q3/V3', 'diverging-ratio:Q3/CL']);
+  assert.deepEqual(kinds(fit({ V3: 1e-5 })), ['implausible-rate:k31 = Q3/V3', 'implausible-volume:V3', 'diverging-ratio:V3/V1']);
+  assert.deepEqual(kinds(fit({ Q3: 1e4 })), ['implausible-rate:k13 = Q3/V1', 'diverging-ratio:Q3/CL']);
+  assert.deepEqual(kinds(fit({ Q3: 1e-6 }, '3cmt-oral', ['Q3'])).slice(0, 1), ['at-bound:Q3']);
+  // a 2-compartment fit holds Q3, V3 unread: never named
+  assert.deepEqual(kinds(fit({ Q3: 1e-7, V3: 1e-3 }, '2cmt-oral')), []);
 });
