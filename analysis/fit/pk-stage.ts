@@ -21,7 +21,7 @@ export interface PkStage {
   /** the PK structures' scores on the concentrations alone (chosen = the best eligible) */
   readonly scores: readonly CandidateScore[];
   /** compartment counts whose PK/PD candidates go on */
-  readonly kept: readonly (1 | 2)[];
+  readonly kept: readonly (1 | 2 | 3)[];
   /** one line for the log and the report */
   readonly summary: string;
 }

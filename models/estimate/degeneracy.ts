@@ -87,20 +87,22 @@ export function vpcCoverageTooLow(k: number, n: number, replicates = Infinity, c
   return n > 0 && coverageUpperBound((k * nEff) / n, nEff) < (Number.isFinite(replicates) ? vpcNominal(replicates) : VPC_NOMINAL);
 }
 
-function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2, hasKe0 = false, hasKtr = false): DegeneracyProblem[] {
+function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2 | 3, hasKe0 = false, hasKtr = false): DegeneracyProblem[] {
   const out: DegeneracyProblem[] = [];
-  const two = compartments === 2; // Q and V2 are held, unread, in a one-compartment fit
+  const two = compartments >= 2; // Q and V2 are held, unread, in a one-compartment fit
+  // the second peripheral (Q3, V3) of a 3-compartment fit: Q3 -> 0 or V3 -> 0 (the data follow two compartments), Q3 -> infinity
+  const three = compartments === 3;
   // KE0 -> infinity: the effect site follows the plasma at once (the plasma-driven structure is the model)
   const ke0: [string, number][] = [...(hasKe0 ? [['KE0', fixed.KE0]] as [string, number][] : []), ...(hasKtr ? [['KTR', fixed.KTR]] as [string, number][] : [])];
-  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
+  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ...(three ? [['k13 = Q3/V1', fixed.Q3 / fixed.V1], ['k31 = Q3/V3', fixed.Q3 / fixed.V3]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
   for (const [name, v] of rates) {
     if (outside(v, PLAUSIBLE.ratePerH)) out.push({ kind: 'implausible-rate', parameter: name, value: v, message: `rate ${name} is ${num(v)} /h, outside the plausible ${num(PLAUSIBLE.ratePerH[0])}..${num(PLAUSIBLE.ratePerH[1])} /h` });
   }
-  for (const name of two ? (['V1', 'V2'] as const) : (['V1'] as const)) {
+  for (const name of three ? (['V1', 'V2', 'V3'] as const) : two ? (['V1', 'V2'] as const) : (['V1'] as const)) {
     const v = fixed[name];
     if (outside(v, PLAUSIBLE.volumeL)) out.push({ kind: 'implausible-volume', parameter: name, value: v, message: `volume ${name} is ${num(v)} L, outside the plausible ${num(PLAUSIBLE.volumeL[0])}..${num(PLAUSIBLE.volumeL[1])} L` });
   }
-  const ratios: [string, number][] = two ? [['Q/CL', fixed.Q / fixed.CL], ['V2/V1', fixed.V2 / fixed.V1]] : [];
+  const ratios: [string, number][] = [...(two ? [['Q/CL', fixed.Q / fixed.CL], ['V2/V1', fixed.V2 / fixed.V1]] as [string, number][] : []), ...(three ? [['Q3/CL', fixed.Q3 / fixed.CL], ['V3/V1', fixed.V3 / fixed.V1]] as [string, number][] : [])];
   for (const [name, v] of ratios) {
     if (outside(v, PLAUSIBLE.ratio)) out.push({ kind: 'diverging-ratio', parameter: name, value: v, message: `ratio ${name} is ${num(v)}, beyond ${num(PLAUSIBLE.ratio[0])}..${num(PLAUSIBLE.ratio[1])}: the data follow fewer compartments than the model has` });
   }

@@ -42,6 +42,9 @@ export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; uppe
   { name: 'SMAX', lower: 1e-4, upper: 1e4 },
   // a lag the data cannot place: towards 0 (no lag: the lag-free structure is the model) or beyond a day
   { name: 'ALAG', lower: 1e-3, upper: 24 },
+  // a second peripheral compartment the data do not need runs Q3 -> 0 or V3 -> 0 (two compartments), or Q3 -> infinity
+  { name: 'Q3', lower: 1e-6, upper: 1e5 },
+  { name: 'V3', lower: 1e-3, upper: 1e6 },
 ];
 
 /** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */

@@ -147,6 +147,8 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const set = (name: FixedEffectName, value: number): void => { if (has(name)) theta[at(name)] = toTransformed(name, value); };
   const fixedOf = (t: Float64Array) => fixedFromTheta(t, structure);
   set('CL', cl); set('V1', v1); set('Q', cl); set('V2', v2); set('KA', ka);
+  // 3 compartments: the peripheral volume split, the second peripheral a slower, deeper one (the pooled fit below moves them)
+  if (has('Q3')) { set('Q', 2 * cl); set('V2', 0.3 * v2); set('Q3', 0.5 * cl); set('V3', 0.7 * v2); }
   // lag: half the median time of the first measurable sample after the first dose (the pooled fit below moves it)
   if (has('D1')) set('D1', d1Start(trial));
   if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (s.doses[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
@@ -166,7 +168,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1'] as const).filter(has).map(at);
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1', 'Q3', 'V3'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   if (has('D1')) theta[at('D1')] = clampD1(trial, theta[at('D1')] ?? NaN);

@@ -2,7 +2,7 @@
  * The population model's trajectory graph for one regimen (the DESIGN.md contract):
  *   inputs  dose [B] (mg), bw [B] (kg), comed [B] (0/1), eta [B, 6] (standard normal z), theta [B, P_THETA]
  *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
- * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes) -> pd-periodic.ts (R on the T outputs;
+ * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes; 3 compartments: pk3-steady-state.ts) -> pd-periodic.ts (R on the T outputs;
  * indirect responses II-IV: pd-turnover.ts; direct effects and direct linear: pd-direct.ts; transit chain: pd-transit.ts).
  * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
  * ONNX file serves every draw; the card carries the draws.
@@ -15,6 +15,7 @@ import { covariateInputs } from '../structures/covariate-effects.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
 import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
+import { threeCompartmentBolusModes } from './pk3-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt, linearBiomarker } from './pd-direct.js';
@@ -39,12 +40,17 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
-  const modes = structure.route === 'zero-order' ? undefined : structure.route === 'iv'
-    ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
-    : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
-  // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts)
+  const modes = structure.route === 'zero-order' ? undefined : structure.compartments === 3
+    ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
+    : structure.route === 'iv'
+      ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
+      : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
+  // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts);
+  // 3-compartment oral (PK-only: the T outputs alone): the bolus modes through the absorption (pk3-steady-state.ts)
   const concNodes = modes === undefined
-    ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, structure.compartments)
+    ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, structure.compartments === 3 ? 2 : structure.compartments)
+    : structure.compartments === 3 && structure.route === 'oral'
+    ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);

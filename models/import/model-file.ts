@@ -16,13 +16,14 @@ import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
 import { effectName, effectTargets, withCovariateEffects, type CovariateEffect } from '../structures/covariate-effects.js';
 import { LIBRARY_PD_NAMES, libraryPdStructuresByName } from './library-structure-names.js';
-import { ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, uses, type Structure, type StructureId } from '../structures/structure.js';
+import { ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, THREE_COMPARTMENT_IV, THREE_COMPARTMENT_PK, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
 /** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
 export const STRUCTURES = [
   'two-compartment-oral-indirect-response', 'one-compartment-oral-indirect-response', 'two-compartment-oral', 'one-compartment-oral', 'one-compartment-iv', 'two-compartment-iv',
   'one-compartment-oral-lag', 'two-compartment-oral-lag',
+  'three-compartment-oral', 'three-compartment-iv',
   ...LIBRARY_PD_NAMES,
   'one-compartment-zero-order', 'two-compartment-zero-order',
 ] as const;
@@ -35,6 +36,8 @@ export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Str
   'two-compartment-iv': TWO_COMPARTMENT_IV,
   'one-compartment-oral-lag': ONE_COMPARTMENT_LAG,
   'two-compartment-oral-lag': TWO_COMPARTMENT_LAG,
+  'three-compartment-oral': THREE_COMPARTMENT_PK,
+  'three-compartment-iv': THREE_COMPARTMENT_IV,
   ...libraryPdStructuresByName(),
   'one-compartment-zero-order': ONE_COMPARTMENT_ZO,
   'two-compartment-zero-order': TWO_COMPARTMENT_ZO,

@@ -102,3 +102,23 @@ export function expDivided3At(x: SortedRates4, tH: number): number {
 export function linearExpDivided3At(c: number, x: SortedRates4, tH: number): number {
   return (c - x[0]) * expDivided3At(x, tH) - expDivided2At([x[1], x[2], x[3]], tH);
 }
+
+/**
+ * F[x0, x1, x2] and F[x0, x1, x2, x3] for F(lambda) = p(lambda) e^{-lambda t}, p(lambda) = lambda^2 - s lambda + q
+ * a quadratic (the 3-compartment responses, pk3.ts). Leibniz rule: p has p[x0] = p(x0), p[x0, x1] =
+ * x0 + x1 - s, p[x0, x1, x2] = 1 and no higher differences. `p0` is p(x0), which the caller evaluates in
+ * the form that does not cancel (e.g. (u - x0)(v - x0) when p factors).
+ */
+export function quadraticExpDivided2At(p0: number, s: number, x: SortedRates, tH: number): number {
+  return p0 * expDivided2At(x, tH) + (x[0] + x[1] - s) * expDivided1At(x[1], x[2], tH) + Math.exp(-x[2] * tH);
+}
+
+export function quadraticExpDivided3At(p0: number, s: number, x: SortedRates4, tH: number): number {
+  return p0 * expDivided3At(x, tH) + (x[0] + x[1] - s) * expDivided2At([x[1], x[2], x[3]], tH) + expDivided1At(x[2], x[3], tH);
+}
+
+/** Four rate constants sorted ascending. */
+export function sortRates4(a: number, b: number, c: number, d: number): SortedRates4 {
+  const s = [a, b, c, d].sort((x, y) => x - y);
+  return [s[0] ?? a, s[1] ?? b, s[2] ?? c, s[3] ?? d];
+}

@@ -13,6 +13,7 @@ import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './
 import type { SortedRates } from './divided-differences.js';
 import { centralAfterIvDose } from './iv.js';
 import { zeroOrderDoses } from './zero-order.js';
+import { concentrations3 } from './pk3.js';
 
 export interface Dose {
   readonly timeH: number;
@@ -54,6 +55,8 @@ export function depotToCentral(r: PkRates, tH: number): number {
 
 /** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
 export function concentrations(p: IndividualParameters, given: readonly Dose[], timesH: readonly number[]): Float64Array {
+  // a second peripheral compartment (3-compartment structures): pk3.ts
+  if (p.Q3 !== undefined) return concentrations3(p, p.D1 === undefined ? given : zeroOrderDoses(given, p.D1), timesH);
   const r = pkRates(p);
   // zero-order structures: every dose enters the central compartment over D1 (zero-order.ts)
   const doses = p.D1 === undefined ? given : zeroOrderDoses(given, p.D1);

@@ -17,6 +17,7 @@ import { actsOnLoss } from './turnover.js';
 import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
 import type { PkState } from './pk.js';
+import { pk3Rates } from './pk3.js';
 import type { IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
@@ -87,7 +88,9 @@ export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLi
   const turnoverRate = p.TURNOVER === 'kout-inhibition' ? p.KOUT * (1 - p.IMAX) : p.KOUT;
   // a transit chain forgets as e^{-KTR t} times a quadratic in t: 45 half-lives of KTR leave ~1e-11
   const pdRate = p.DIRECT !== undefined ? p.DIRECT.KE0 : p.TRANSIT !== undefined ? p.TRANSIT.KTR : turnoverRate;
-  const slowestRate = Math.min(r.k12 === 0 ? r.alpha : r.beta, p.KA, pdRate);
+  // three compartments: the slowest disposition rate (Q3 = 0 leaves a zero root that nothing feeds: the 2-compartment beta)
+  const pkSlowest = p.Q3 !== undefined && p.Q3 > 0 ? pk3Rates(p).roots[0] : r.k12 === 0 ? r.alpha : r.beta;
+  const slowestRate = Math.min(pkSlowest, p.KA, pdRate);
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 
@@ -111,7 +114,7 @@ export function repeatedDosingWindow(
   const absolute = timesH.map((t) => last + t);
   return {
     conc: concentrations(p, doses, absolute),
-    // the IV structures are PK-only (no biomarker)
-    pd: iv === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
+    // the IV and 3-compartment structures are PK-only (no biomarker)
+    pd: iv === undefined && p.Q3 === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
   };
 }
