@@ -107,7 +107,7 @@ export function repeatedDosingWindow(
   const absolute = timesH.map((t) => last + t);
   return {
     conc: concentrations(p, doses, absolute),
-    // the IV structures are PK-only (no biomarker)
-    pd: iv === undefined ? biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }) : new Float64Array(timesH.length).fill(NaN),
+    // IV boluses feed the PD simulator's central compartment; infusions are PK only (analysis/fit/iv-pkpd.ts)
+    pd: iv !== undefined && iv.durationH > 0 ? new Float64Array(timesH.length).fill(NaN) : biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }),
   };
 }

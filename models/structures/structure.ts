@@ -14,17 +14,20 @@
  *   parameters, etas on CL, V1, KA, a graph with the `conc` output only.
  * - `1cmt-iv`, `2cmt-iv`: PK-only, doses into the central compartment (bolus or zero-order infusion,
  *   iv.ts): no KA (absent), etas on CL, V1; the graph is the steady state of an IV bolus regimen.
+ * - `1cmt-iv-idr` ... `2cmt-iv-ke0-emax` (IV_PD_STRUCTURES): every PD of the library on the IV PK
+ *   (bolus doses; an infused PK/PD trial is refused).
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
 import { emaxStructures, type EmaxStructureId } from './emax-structures.js';
 import { indirectResponseStructures, type IndirectResponseStructureId } from './indirect-response-structures.js';
+import { pkDescription, type PkBodies } from './pk-body.js';
 import type { Turnover } from './turnover.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
 import type { Trial } from '../ingest/trial.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag';
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | '1cmt-iv-idr' | '2cmt-iv-idr';
 
 /** How a trial's doses enter: oral (into a depot, first-order absorption) or IV (into the central compartment). */
 export type Route = 'oral' | 'iv';
@@ -162,18 +165,40 @@ export const TWO_COMPARTMENT_LAG: Structure = define({
   has: [...PK_ORAL_2, 'ALAG'],
 });
 
-export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+const ORAL_BODIES: PkBodies = { route: 'oral', 1: PK_ORAL_1, 2: PK_ORAL_2 };
+const IV_BODIES: PkBodies = { route: 'iv', 1: PK_IV_1, 2: PK_IV_2 };
+
+export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, ORAL_BODIES);
 
 /** Indirect responses II-IV (indirect-response-structures.ts) and direct stimulatory Emax (emax-structures.ts). */
-export const INDIRECT_RESPONSE_STRUCTURES: readonly Structure[] = indirectResponseStructures(define, { PK_ORAL_1, PK_ORAL_2 });
-export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+export const INDIRECT_RESPONSE_STRUCTURES: readonly Structure[] = indirectResponseStructures(define, ORAL_BODIES);
+export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, ORAL_BODIES);
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG];
+/**
+ * The PD structures on IV PK (bolus doses into the central compartment; pk-body.ts): the indirect
+ * response I-IV, direct Imax and Emax (plasma or effect compartment) on 1 and 2 compartments, each the
+ * oral twin's PD with the IV PK parameters (no KA). IV infusions are refused for them (analysis/fit/iv-pkpd.ts).
+ */
+export const IV_PD_STRUCTURES: readonly Structure[] = [
+  ...([1, 2] as const).map((compartments) => define({
+    id: `${compartments}cmt-iv-idr`,
+    family: `mechanistic-${compartments}cmt-iv-idr`,
+    route: 'iv',
+    compartments,
+    pd: true,
+    description: `${pkDescription(compartments, 'iv')} + indirect response inhibiting production`,
+    has: [...IV_BODIES[compartments], ...IDR],
+  })),
+  ...indirectResponseStructures(define, IV_BODIES),
+  ...directEffectStructures(define, IV_BODIES),
+  ...emaxStructures(define, IV_BODIES),
+];
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ...IV_PD_STRUCTURES];
 
 /**
  * The default candidates for a trial: those of its route (oral unless every dose is IV), the
- * indirect-response PK/PD structures when it has biomarker samples, else the PK ones (no IV structure
- * has the PD yet: empty). The direct-effect structures and the indirect responses II-IV are reachable with `--structure` only: in the
+ * indirect-response (type I) PK/PD structures when it has biomarker samples, else the PK ones. The direct-effect structures and the indirect responses II-IV are reachable with `--structure` only: in the
  * defaults every PK/PD fit would fit three times the candidates (minutes each) and EstData's default
  * answer could change structure.
  */
