@@ -33,6 +33,7 @@ import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, type Structure } from '../../models/structures/structure.js';
 import { trialRoute, type Trial } from '../../models/ingest/trial.js';
+import { refuseInfusedPkPd } from './iv-pkpd.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -179,6 +180,6 @@ function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Stru
   const wrong = named?.find((s) => s.route !== route);
   if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
   const candidates = named ?? candidatesFor(hasBiomarker, route);
-  if (candidates.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has IV PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
+  refuseInfusedPkPd(trial, candidates);
   return candidates;
 }
