@@ -19,7 +19,8 @@ import { individualParameters, packTheta, thetaSize, unpackTheta } from '../../m
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations, type Dose } from '../../models/structures/pk.js';
 import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
-import { IV_PD_STRUCTURES, STRUCTURE_IDS, structureById, type Structure } from '../../models/structures/structure.js';
+import { IV_PD_STRUCTURES, STRUCTURE_IDS, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
+import { STRUCTURE_OF_NAME, nameOfStructure } from '../../models/import/model-file.js';
 import { mulberry32 } from '../kit/prng.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
@@ -49,7 +50,14 @@ test('the library has every PD of the oral bodies on IV PK: ids, families, layou
     assert.deepEqual(s.etaNames, twin.etaNames.filter((n) => n !== 'KA'));
     assert.deepEqual(s.directEffect, twin.directEffect);
     assert.equal(s.turnover, twin.turnover);
+    // MODEL.yaml names it (a fit of it writes its own name, an import reads it back)
+    const name = nameOfStructure(s);
+    assert.ok(name !== undefined && STRUCTURE_OF_NAME[name].id === s.id, `${s.id}: MODEL.yaml name ${name}`);
+    assert.match(name, /-iv-/);
   }
+  // the defaults of an IV trial with biomarker samples: the indirect response I on both bodies
+  assert.deepEqual(candidatesFor(true, 'iv').map((s) => s.id), ['1cmt-iv-idr', '2cmt-iv-idr']);
+  assert.deepEqual(candidatesFor(true).map((s) => s.id), ['1cmt-oral-idr', '2cmt-oral-idr']);
 });
 
 test('effect compartment after IV boluses: the closed form equals RK4 of dCe/dt = KE0 (C - Ce) (KE0 at and near the PK rates)', () => {
