@@ -15,6 +15,7 @@ import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
 import { REGIMEN_GRIDS, nodeTimesH } from '../../models/export/time-grid.js';
 import type { RegimenGrid } from '../../models/export/time-grid.js';
 import { effectConcentrations } from '../../models/structures/direct-effect.js';
+import { biomarker } from '../../models/structures/pd.js';
 import { individualParameters, packTheta, thetaSize, unpackTheta } from '../../models/structures/parameters.js';
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations, type Dose } from '../../models/structures/pk.js';
@@ -84,6 +85,41 @@ test('effect compartment after IV boluses: the closed form equals RK4 of dCe/dt 
     }
     const got = effectConcentrations(p, doses, checkpoints);
     checkpoints.forEach((t, i) => assert.ok(Math.abs((got[i] ?? NaN) / (want[i] ?? NaN) - 1) < 1e-8, `KE0 ${ke0} t=${t}: ${got[i]} vs RK4 ${want[i]}`));
+  }
+});
+
+test('indirect responses after IV boluses in double precision: the simulator equals RK4 of each ODE (types I-IV, 1 and 2 compartments)', () => {
+  const doses: Dose[] = [{ timeH: 0, amountMg: 100, route: 'central' }, { timeH: 12, amountMg: 50, route: 'central' }, { timeH: 30, amountMg: 80, route: 'central' }];
+  const checkpoints = [5, 12, 20, 36];
+  const rhs: Record<string, (p: IndividualParameters, occupancy: number, R: number) => number> = {
+    idr: (p, o, R) => p.KIN * (1 - p.IMAX * o) - p.KOUT * R,
+    idr2: (p, o, R) => p.KIN - p.KOUT * (1 - p.IMAX * o) * R,
+    idr3: (p, o, R) => p.KIN * (1 + (p.SMAX ?? NaN) * o) - p.KOUT * R,
+    idr4: (p, o, R) => p.KIN - p.KOUT * (1 + (p.SMAX ?? NaN) * o) * R,
+  };
+  for (const compartments of [1, 2] as const) {
+    for (const [kind, f] of Object.entries(rhs)) {
+      const s = structureById(`${compartments}cmt-iv-${kind}`);
+      const p = individualParameters(popOf(s).fixed, 70, 0, s.etaNames.map(() => 0), s);
+      // C jumps at a bolus: a step starts at C(t+) and ends at C((t + h)-), 1e-9 h inside the step
+      const occupancy = (t: number): number => {
+        const c = concentrations(p, doses, [t])[0] ?? NaN;
+        return c > 0 ? 1 / (1 + (p.IC50 / c) ** p.GAMMA) : 0;
+      };
+      // RK4, h = 2e-3 h on steps aligned to the doses: global error O(h^4 rate^4) ~ 1e-10 relative
+      const h = 2e-3;
+      let R = p.R0;
+      const want: number[] = [];
+      for (let n = 0; want.length < checkpoints.length; n += 1) {
+        const t = n * h;
+        if (Math.abs(t - (checkpoints[want.length] ?? NaN)) < h / 2) want.push(R);
+        const g = (u: number, r: number): number => f(p, occupancy(u), r);
+        const k1 = g(t + 1e-9, R), k2 = g(t + h / 2, R + (h / 2) * k1), k3 = g(t + h / 2, R + (h / 2) * k2), k4 = g(t + h - 1e-9, R + h * k3);
+        R += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+      }
+      const got = biomarker(p, doses, checkpoints);
+      checkpoints.forEach((t, i) => assert.ok(Math.abs((got[i] ?? NaN) / (want[i] ?? NaN) - 1) < 1e-7, `${s.id} t=${t}: ${got[i]} vs RK4 ${want[i]}`));
+    }
   }
 });
 
