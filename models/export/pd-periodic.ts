@@ -74,9 +74,11 @@ function productWeights(w: GraphWriter, x: string): string {
 
 /**
  * pd [B, T] (ng/mL, graph output `outputName`) from the inhibition [2T, B] at the grid nodes
- * (outputs first, then midpoints); the node at tau is the node at 0 (periodicity of C).
+ * (outputs first, then midpoints); the node at tau is the node at 0 (periodicity of C). An IV bolus
+ * makes C jump at the dose: the node at 0 is then C(tau-) (time-grid.ts), which ends the last panel,
+ * and `afterDose` [1, B], the inhibition at C(0+), starts the first.
  */
-export function periodicBiomarker(w: GraphWriter, p: IndividualTensors, inhibition: string, grid: RegimenGrid, outputName: string): string {
+export function periodicBiomarker(w: GraphWriter, p: IndividualTensors, inhibition: string, grid: RegimenGrid, outputName: string, afterDose?: string): string {
   const T = grid.timesH.length;
   const { widthsH, panelWidthIndex } = distinctWidths(grid);
   return w.scoped('pd', () => {
@@ -87,7 +89,7 @@ export function periodicBiomarker(w: GraphWriter, p: IndividualTensors, inhibiti
     const start = w.slice(inhibition, 0, 0, T, 'i_start');
     const mid = w.slice(inhibition, 0, T, 2 * T, 'i_mid');
     const end = T > 1 ? w.concat([w.slice(start, 0, 1, T, 'i_next'), w.slice(start, 0, 0, 1, 'i_wrap')], 0, 'i_end') : start;
-    const nodes = w.concat([start, mid, end].map((v, q) => w.unsqueeze(v, [0], `i_kind_${q}`)), 0, 'i_panel'); // [3, T, B]
+    const nodes = w.concat([panelStart(w, start, afterDose, T, 'i'), mid, end].map((v, q) => w.unsqueeze(v, [0], `i_kind_${q}`)), 0, 'i_panel'); // [3, T, B]
     const weighted = w.reduceSum(w.mul(panelWeights, nodes, 'weighted_nodes'), [0], false, 'panel_sum'); // [T, B]
     const gain = w.mul(weighted, w.floats('panel_widths', [T, 1], panelWidthsH(grid)), 'panel_gain');
 
@@ -106,4 +108,10 @@ export function periodicBiomarker(w: GraphWriter, p: IndividualTensors, inhibiti
     const pdTB = w.mul(p.R0, fraction, 'pd_by_time');
     return w.op('Transpose', [pdTB], outputName, { perm: attr.ints([1, 0]) }, true);
   });
+}
+
+/** The panels' start values [T, B]: the output nodes, the first replaced by `afterDose` (an IV bolus's C(0+)) when given. */
+export function panelStart(w: GraphWriter, start: string, afterDose: string | undefined, T: number, hint: string): string {
+  if (afterDose === undefined) return start;
+  return T > 1 ? w.concat([afterDose, w.slice(start, 0, 1, T, `${hint}_after_first`)], 0, `${hint}_panel_start`) : afterDose;
 }

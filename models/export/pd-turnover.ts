@@ -20,7 +20,7 @@
 import { attr } from '../../worker/onnx/graph-builder.js';
 import type { Turnover } from '../structures/turnover.js';
 import type { IndividualTensors } from './individual.js';
-import { inhibitionAt, periodicBiomarker, stimulationAt } from './pd-periodic.js';
+import { inhibitionAt, panelStart, periodicBiomarker, stimulationAt } from './pd-periodic.js';
 import { oneMinusExp } from './pk-steady-state.js';
 import type { GraphWriter } from './graph-writer.js';
 import { panelWidthsH } from './time-grid.js';
@@ -31,11 +31,17 @@ export const KOUT_FLOOR = 1e-9;
 const SERIES_BELOW = 0.5;
 const SERIES_DEGREE = 8; // 0.5^9 / 10! < 1e-9
 
-/** pd [B, T] of an indirect response II-IV from C at the 2T grid nodes [2T, B] (outputs, then midpoints). */
-export function turnoverBiomarker(w: GraphWriter, p: IndividualTensors, concNodes: string, grid: RegimenGrid, turnover: Turnover, outputName: string): string {
-  if (turnover === 'kin-stimulation') return periodicBiomarker(w, p, w.neg(stimulationAt(w, p, concNodes), 'minus_stimulation'), grid, outputName);
-  const h = turnover === 'kout-stimulation' ? stimulationAt(w, p, concNodes) : w.neg(inhibitionAt(w, p, concNodes), 'minus_inhibition');
-  return lossBiomarker(w, p, h, grid, outputName);
+/**
+ * pd [B, T] of an indirect response II-IV from C at the 2T grid nodes [2T, B] (outputs, then midpoints);
+ * `afterDose` [1, B]: C(0+) after an IV bolus, the first panel's start (pd-periodic.ts periodicBiomarker).
+ */
+export function turnoverBiomarker(w: GraphWriter, p: IndividualTensors, concNodes: string, grid: RegimenGrid, turnover: Turnover, outputName: string, afterDose?: string): string {
+  if (turnover === 'kin-stimulation') {
+    const minusS = (c: string, hint: string): string => w.neg(stimulationAt(w, p, c), hint);
+    return periodicBiomarker(w, p, minusS(concNodes, 'minus_stimulation'), grid, outputName, afterDose === undefined ? undefined : minusS(afterDose, 'minus_stimulation_after_dose'));
+  }
+  const hOf = (c: string, hint: string): string => (turnover === 'kout-stimulation' ? stimulationAt(w, p, c) : w.neg(inhibitionAt(w, p, c), hint));
+  return lossBiomarker(w, p, hOf(concNodes, 'minus_inhibition'), grid, outputName, afterDose === undefined ? undefined : hOf(afterDose, 'minus_inhibition_after_dose'));
 }
 
 /** [M_0, M_1, M_2](y), M_j(y) = int_0^1 v^j e^{-y (1 - v)} dv, each shaped as y (y >= 0). */
@@ -72,13 +78,14 @@ function combine(w: GraphWriter, m: readonly string[], c: readonly number[], hin
   });
 }
 
-function lossBiomarker(w: GraphWriter, p: IndividualTensors, h: string, grid: RegimenGrid, outputName: string): string {
+function lossBiomarker(w: GraphWriter, p: IndividualTensors, h: string, grid: RegimenGrid, outputName: string, afterDose?: string): string {
   const T = grid.timesH.length;
   return w.scoped('pd_loss', () => {
     const kout = w.op('Max', [p.KOUT, w.scalar('kout_floor', KOUT_FLOOR)], 'kout_floored');
-    const h0 = w.slice(h, 0, 0, T, 'h_start');
+    const hOut = w.slice(h, 0, 0, T, 'h_start');
     const hm = w.slice(h, 0, T, 2 * T, 'h_mid');
-    const h1 = T > 1 ? w.concat([w.slice(h0, 0, 1, T, 'h_next'), w.slice(h0, 0, 0, 1, 'h_wrap')], 0, 'h_end') : h0;
+    const h1 = T > 1 ? w.concat([w.slice(hOut, 0, 1, T, 'h_next'), w.slice(hOut, 0, 0, 1, 'h_wrap')], 0, 'h_end') : hOut;
+    const h0 = panelStart(w, hOut, afterDose, T, 'h');
     const hbar = w.mul(w.add(w.add(h0, w.mul(hm, w.scalar('four', 4), 'four_hm'), 'h0_4hm'), h1, 'simpson_sum'), w.scalar('sixth', 1 / 6), 'h_mean');
     const kappa = w.add(w.scalar('one', 1), hbar, 'kappa');
     const [d0, dm, d1] = [h0, hm, h1].map((hq, q) => w.sub(hq, hbar, `delta_${q}`)) as [string, string, string];

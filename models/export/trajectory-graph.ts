@@ -54,13 +54,15 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
+  // an IV bolus makes C jump at the dose: the turnover's first panel starts at C(0+), not at the node's C(tau-)
+  const afterDose = structure.route === 'iv' && structure.pd && modes !== undefined && structure.directEffect === undefined && structure.transit === undefined ? concentrationAt(w, modes, [0]) : undefined; // [1, B]
   if (structure.directEffect?.linear === true) linearBiomarker(w, p, w.slice(concNodes, 0, 0, T, 'conc_outputs'), OUTPUTS.pd);
   else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, OUTPUTS.pd);
   else if (structure.directEffect !== undefined && modes !== undefined) {
     const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
     directBiomarker(w, p, atOutputs, OUTPUTS.pd, structure.directEffect.stimulatory === true);
-  } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd);
-  else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd);
+  } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd, afterDose);
+  else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));
   const g = graph({
     name: `popmodel_${grid.tag}`,
     nodes: w.nodes,

@@ -9,28 +9,29 @@
  * bodies: the effect compartment is the direct model's answer to a delayed response, the IDR's rival.
  */
 import type { FixedEffectName } from './parameters.js';
-import type { Structure } from './structure.js';
+import { familyStem, idStem, pkDescription, type PkBodies } from './pk-body.js';
+import type { Route, Structure } from './structure.js';
 
-export type DirectEffectStructureId = '1cmt-oral-imax' | '2cmt-oral-imax' | '1cmt-oral-ke0-imax' | '2cmt-oral-ke0-imax';
+export type DirectEffectStructureId = `${1 | 2}cmt-${Route}${'' | '-ke0'}-imax`;
 
 const DIRECT = ['R0', 'BETA_COMED_R0', 'IMAX', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
 
 type Define = (s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[] }) => Structure;
 
-export function directEffectStructures(define: Define, pk: { PK_ORAL_1: readonly FixedEffectName[]; PK_ORAL_2: readonly FixedEffectName[] }): Structure[] {
+/** On one route's PK bodies (pk-body.ts): `1cmt-oral-imax` ... `2cmt-iv-ke0-imax`. */
+export function directEffectStructures(define: Define, pk: PkBodies): Structure[] {
   return ([1, 2] as const).flatMap((compartments) =>
     [false, true].map((effectCompartment) => {
-      const body = compartments === 1 ? pk.PK_ORAL_1 : pk.PK_ORAL_2;
       const ke0 = effectCompartment ? '-ke0' : '';
       return define({
-        id: `${compartments}cmt-oral${ke0}-imax` as DirectEffectStructureId,
-        family: `mechanistic-${compartments}cmt${ke0}-imax`,
-        route: 'oral',
+        id: `${idStem(compartments, pk.route)}${ke0}-imax`,
+        family: `${familyStem(compartments, pk.route)}${ke0}-imax`,
+        route: pk.route,
         compartments,
         pd: true,
         directEffect: { effectCompartment },
-        description: `${compartments}-compartment PK with first-order absorption + direct inhibitory sigmoid Imax on the baseline${effectCompartment ? ', driven by an effect compartment' : ''}`,
-        has: [...body, ...DIRECT, ...(effectCompartment ? (['KE0'] as const) : [])],
+        description: `${pkDescription(compartments, pk.route)} + direct inhibitory sigmoid Imax on the baseline${effectCompartment ? ', driven by an effect compartment' : ''}`,
+        has: [...pk[compartments], ...DIRECT, ...(effectCompartment ? (['KE0'] as const) : [])],
       });
     }),
   );

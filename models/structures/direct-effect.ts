@@ -10,6 +10,8 @@
  *   peripheral -> Ce:   (KE0 / V1) k21 h[alpha, beta, KE0],       h(lambda) = e^{-lambda t}
  *   Ce -> Ce:           e^{-KE0 t}
  * (each a convolution of the central response with KE0 e^{-KE0 t}, which adds the node KE0 and a sign).
+ * An IV bolus (`route: 'central'`) enters as a central amount (the central -> Ce response); the
+ * plasma-driven effect reads C, so it takes IV infusions too, the effect compartment does not.
  * The periodic steady state solves Ce(0) = Ce(tau) from the steady-state PK state (steady-state.ts).
  */
 import { expDivided2At, linearExpDivided2At, linearExpDivided3At, sortRates } from './divided-differences.js';
@@ -39,12 +41,19 @@ export function effectConcentrations(p: IndividualParameters, doses: readonly Do
   const ke0 = p.DIRECT?.KE0 ?? Infinity;
   if (ke0 === Infinity) return concentrations(p, doses, timesH);
   const r = pkRates(p);
+  const infused = doses.find((d) => d.route === 'central' && (d.durationH ?? 0) > 0);
+  if (infused !== undefined) throw new RangeError(`effect compartment: zero-order infusions are not supported (dose at ${infused.timeH} h); IV PK/PD trials take boluses (analysis/fit/iv-pkpd.ts)`);
   return Float64Array.from(timesH, (t) => {
     let ce = 0;
-    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) ce += effectAfter(r, ke0, { depot: d.amountMg, central: 0, peripheral: 0 }, 0, t - d.timeH);
+    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) ce += effectAfter(r, ke0, doseState(d), 0, t - d.timeH);
     return ce;
   });
 }
+
+/** The compartment amounts a dose adds: an oral dose to the depot, an IV bolus to the central compartment. */
+const doseState = (d: Dose): PkState => (d.route === 'central'
+  ? { depot: 0, central: d.amountMg, peripheral: 0 }
+  : { depot: d.amountMg, central: 0, peripheral: 0 });
 
 /** E(Ce): R0 (1 - I(Ce)), R0 (1 + S(Ce)) for a stimulatory Emax (SMAX present: emax-structures.ts), max(0, R0 + SLOPE C) when linear. */
 function directResponse(p: IndividualParameters): (ce: number) => number {

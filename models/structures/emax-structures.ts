@@ -7,27 +7,29 @@
  * Plasma- and effect-compartment-driven, on both oral PK bodies; reachable with `--structure` only.
  */
 import type { FixedEffectName } from './parameters.js';
-import type { Structure } from './structure.js';
+import { familyStem, idStem, pkDescription, type PkBodies } from './pk-body.js';
+import type { Route, Structure } from './structure.js';
 
-export type EmaxStructureId = `${1 | 2}cmt-oral${'' | '-ke0'}-emax`;
+export type EmaxStructureId = `${1 | 2}cmt-${Route}${'' | '-ke0'}-emax`;
 
 const EMAX = ['R0', 'BETA_COMED_R0', 'IC50', 'GAMMA', 'SMAX'] as const satisfies readonly FixedEffectName[];
 
 type Define = (s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[] }) => Structure;
 
-export function emaxStructures(define: Define, pk: { PK_ORAL_1: readonly FixedEffectName[]; PK_ORAL_2: readonly FixedEffectName[] }): Structure[] {
+/** On one route's PK bodies (pk-body.ts): `1cmt-oral-emax` ... `2cmt-iv-ke0-emax`. */
+export function emaxStructures(define: Define, pk: PkBodies): Structure[] {
   return ([1, 2] as const).flatMap((compartments) =>
     [false, true].map((effectCompartment) => {
       const ke0 = effectCompartment ? '-ke0' : '';
       return define({
-        id: `${compartments}cmt-oral${ke0}-emax`,
-        family: `mechanistic-${compartments}cmt${ke0}-emax`,
-        route: 'oral',
+        id: `${idStem(compartments, pk.route)}${ke0}-emax`,
+        family: `${familyStem(compartments, pk.route)}${ke0}-emax`,
+        route: pk.route,
         compartments,
         pd: true,
         directEffect: { effectCompartment, stimulatory: true },
-        description: `${compartments}-compartment PK with first-order absorption + direct stimulatory sigmoid Emax on the baseline${effectCompartment ? ', driven by an effect compartment' : ''}`,
-        has: [...(compartments === 1 ? pk.PK_ORAL_1 : pk.PK_ORAL_2), ...EMAX, ...(effectCompartment ? (['KE0'] as const) : [])],
+        description: `${pkDescription(compartments, pk.route)} + direct stimulatory sigmoid Emax on the baseline${effectCompartment ? ', driven by an effect compartment' : ''}`,
+        has: [...pk[compartments], ...EMAX, ...(effectCompartment ? (['KE0'] as const) : [])],
       });
     }),
   );

@@ -8,10 +8,11 @@
  * must not change structure.
  */
 import type { FixedEffectName } from './parameters.js';
-import type { Structure } from './structure.js';
+import { familyStem, idStem, pkDescription, type PkBodies } from './pk-body.js';
+import type { Route, Structure } from './structure.js';
 import type { Turnover } from './turnover.js';
 
-export type IndirectResponseStructureId = `${1 | 2}cmt-oral-idr${2 | 3 | 4}`;
+export type IndirectResponseStructureId = `${1 | 2}cmt-${Route}-idr${2 | 3 | 4}`;
 
 const COMMON = ['R0', 'BETA_COMED_R0', 'KOUT', 'IC50', 'GAMMA'] as const satisfies readonly FixedEffectName[];
 
@@ -23,17 +24,18 @@ const TYPES: readonly { turnover: Turnover; n: 2 | 3 | 4; max: 'IMAX' | 'SMAX'; 
 
 type Define = (s: Omit<Structure, 'fixedEffects' | 'etaNames' | 'absent'> & { readonly has: readonly FixedEffectName[] }) => Structure;
 
-export function indirectResponseStructures(define: Define, pk: { PK_ORAL_1: readonly FixedEffectName[]; PK_ORAL_2: readonly FixedEffectName[] }): Structure[] {
+/** On one route's PK bodies (pk-body.ts): `1cmt-oral-idr2` ... `2cmt-iv-idr4`. */
+export function indirectResponseStructures(define: Define, pk: PkBodies): Structure[] {
   return ([1, 2] as const).flatMap((compartments) =>
     TYPES.map((t) => define({
-      id: `${compartments}cmt-oral-idr${t.n}`,
-      family: `mechanistic-${compartments}cmt-idr${t.n}`,
-      route: 'oral',
+      id: `${idStem(compartments, pk.route)}-idr${t.n}`,
+      family: `${familyStem(compartments, pk.route)}-idr${t.n}`,
+      route: pk.route,
       compartments,
       pd: true,
       turnover: t.turnover,
-      description: `${compartments}-compartment PK with first-order absorption + indirect response ${t.what}`,
-      has: [...(compartments === 1 ? pk.PK_ORAL_1 : pk.PK_ORAL_2), ...COMMON, t.max],
+      description: `${pkDescription(compartments, pk.route)} + indirect response ${t.what}`,
+      has: [...pk[compartments], ...COMMON, t.max],
     })),
   );
 }

@@ -14,6 +14,8 @@
  *   parameters, etas on CL, V1, KA, a graph with the `conc` output only.
  * - `1cmt-iv`, `2cmt-iv`: PK-only, doses into the central compartment (bolus or zero-order infusion,
  *   iv.ts): no KA (absent), etas on CL, V1; the graph is the steady state of an IV bolus regimen.
+ * - `1cmt-iv-idr` ... `2cmt-iv-ke0-emax` (IV_PD_STRUCTURES): every PD of the library on the IV PK
+ *   (bolus doses; an infused PK/PD trial is refused).
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
@@ -22,12 +24,13 @@ import { indirectResponseStructures, type IndirectResponseStructureId } from './
 import { zeroOrderStructures, type ZeroOrderStructureId } from './zero-order-structures.js';
 import { linearEffectStructures, type LinearEffectStructureId } from './linear-effect-structures.js';
 import { transitStructures, type TransitStructureId } from './transit-structures.js';
+import { pkDescription, type PkBodies } from './pk-body.js';
 import type { Turnover } from './turnover.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
 import type { Trial } from '../ingest/trial.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId | LinearEffectStructureId | TransitStructureId | '3cmt-oral' | '3cmt-iv';
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId | LinearEffectStructureId | TransitStructureId | '3cmt-oral' | '3cmt-iv' | '1cmt-iv-idr' | '2cmt-iv-idr';
 
 /**
  * How a trial's doses enter: oral (into a depot, first-order absorption), IV (into the central
@@ -193,11 +196,14 @@ export const THREE_COMPARTMENT_IV: Structure = define({
   has: PK_IV_3,
 });
 
-export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+const ORAL_BODIES: PkBodies = { route: 'oral', 1: PK_ORAL_1, 2: PK_ORAL_2 };
+const IV_BODIES: PkBodies = { route: 'iv', 1: PK_IV_1, 2: PK_IV_2 };
+
+export const DIRECT_EFFECT_STRUCTURES: readonly Structure[] = directEffectStructures(define, ORAL_BODIES);
 
 /** Indirect responses II-IV (indirect-response-structures.ts) and direct stimulatory Emax (emax-structures.ts). */
-export const INDIRECT_RESPONSE_STRUCTURES: readonly Structure[] = indirectResponseStructures(define, { PK_ORAL_1, PK_ORAL_2 });
-export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, { PK_ORAL_1, PK_ORAL_2 });
+export const INDIRECT_RESPONSE_STRUCTURES: readonly Structure[] = indirectResponseStructures(define, ORAL_BODIES);
+export const EMAX_STRUCTURES: readonly Structure[] = emaxStructures(define, ORAL_BODIES);
 
 /** Zero-order absorption over D1 (zero-order-structures.ts): `1cmt-zo`, `2cmt-zo`, the defaults of RATE = -2 trials. */
 export const [ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO] = zeroOrderStructures(define, { PK_IV_1, PK_IV_2 }) as [Structure, Structure];
@@ -206,11 +212,31 @@ export const [ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO] = zeroOrderStructures(defi
 export const LINEAR_EFFECT_STRUCTURES: readonly Structure[] = linearEffectStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 export const TRANSIT_STRUCTURES: readonly Structure[] = transitStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, ...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES, THREE_COMPARTMENT_PK, THREE_COMPARTMENT_IV];
+/**
+ * The PD structures on IV PK (bolus doses into the central compartment; pk-body.ts): the indirect
+ * response I-IV, direct Imax and Emax (plasma or effect compartment) on 1 and 2 compartments, each the
+ * oral twin's PD with the IV PK parameters (no KA). IV infusions are refused for them (analysis/fit/iv-pkpd.ts).
+ */
+export const IV_PD_STRUCTURES: readonly Structure[] = [
+  ...([1, 2] as const).map((compartments) => define({
+    id: `${compartments}cmt-iv-idr`,
+    family: `mechanistic-${compartments}cmt-iv-idr`,
+    route: 'iv',
+    compartments,
+    pd: true,
+    description: `${pkDescription(compartments, 'iv')} + indirect response inhibiting production`,
+    has: [...IV_BODIES[compartments], ...IDR],
+  })),
+  ...indirectResponseStructures(define, IV_BODIES),
+  ...directEffectStructures(define, IV_BODIES),
+  ...emaxStructures(define, IV_BODIES),
+];
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, ...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES, THREE_COMPARTMENT_PK, THREE_COMPARTMENT_IV, ...IV_PD_STRUCTURES];
 
 /**
  * The PK-only default candidates of a route (oral unless every dose is IV); with `hasBiomarker`, the
- * type-I indirect-response structures of the route (no IV structure has the PD yet: empty). The default
+ * type-I indirect-response structures of the route. The default
  * PK/PD candidates of a trial are chosen by the direction the drug moves its biomarker in
  * (analysis/fit/effect-direction.ts), among every PK/PD structure of its route.
  */
