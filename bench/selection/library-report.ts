@@ -44,6 +44,24 @@ export interface TrialRow {
 
 export interface Share { readonly k: number; readonly n: number }
 
+/** One invocation of the bench that contributed trials to the record. */
+export interface RunRecord { readonly command: string; readonly started: string; readonly finished: string; readonly loadavg_end?: readonly number[] }
+
+/** library-results.json as written (older records: one run, its command at the top level). */
+export interface RecordedResults {
+  readonly machine: { description: string; cores: number; cpu: string; node: string };
+  readonly runs?: readonly RunRecord[];
+  readonly command?: string; readonly started?: string; readonly finished?: string;
+  readonly replicates: number; readonly subjects: number; readonly truth_subjects: number;
+  readonly truths: Readonly<Record<string, unknown>>;
+  readonly summary: ReturnType<typeof summarize>;
+  readonly rows: readonly TrialRow[];
+}
+
+export function runsOf(r: RecordedResults): RunRecord[] {
+  return [...(r.runs ?? (r.command === undefined ? [] : [{ command: r.command, started: r.started ?? '', finished: r.finished ?? '' }]))];
+}
+
 export interface StructureSummary {
   readonly truth: StructureId;
   readonly candidates: readonly StructureId[];
@@ -73,21 +91,26 @@ export function summarize(truths: readonly LibraryTruth[], rows: readonly TrialR
   return { byStructure, overall: { exactOrEquivalent: share(rows.map((r) => r.correct || r.equivalent)), withinOneStep: share(cells.map((c) => c.within_one_step)), covered: share(cells.map((c) => c.covered)) } };
 }
 
+const seedCount = (rows: readonly TrialRow[]): string => {
+  const counts = [...new Set(rows.map((x) => x.truth))].map((t) => rows.filter((x) => x.truth === t).length);
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return lo === hi ? `${lo} seed(s)` : `${lo}-${hi} seeds`;
+};
 const pct = (s: Share): string => `${s.k}/${s.n} (${s.n === 0 ? '-' : ((100 * s.k) / s.n).toFixed(0)} %)`;
 const mg = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-' : String(x));
 
 export function libraryMarkdown(r: {
   machine: { description: string; cores: number; cpu: string; node: string };
-  command: string; started: string; finished: string; seeds: number; replicates: number; subjects: number; truth_subjects: number;
+  runs: readonly RunRecord[]; replicates: number; subjects: number; truth_subjects: number;
   summary: ReturnType<typeof summarize>; rows: readonly TrialRow[];
 }): string {
   const o = r.summary.overall;
   return [
     '# Structure selection and answers on synthetic trials of the library (issue 18 acceptance)',
     '',
-    `Machine: ${r.machine.description} (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}); ${r.started} - ${r.finished}, one run, other work alongside. Command: \`${r.command}\`.`,
+    `Machine: ${r.machine.description} (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}), other engineers' work alongside. Recorded by ${r.runs.map((x) => `\`${x.command}\` (${x.started.slice(0, 16)}-${x.finished.slice(11, 16)} UTC)`).join(', then ')}.`,
     '',
-    `Trials in EstData's design (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${r.seeds} seed(s) per structure; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
+    `Trials in EstData's design (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
     '',
     `**Overall: structure true or equivalent ${pct(o.exactOrEquivalent)} (target >= 80 %); mean crossing within one grid step ${pct(o.withinOneStep)} of question cells (target >= 80 %); 95 % interval covers the true minimal dose ${pct(o.covered)} (target >= 90 %).**`,
     '',
@@ -103,7 +126,7 @@ export function libraryMarkdown(r: {
     '|---|---|---|---|---|---|',
     ...r.rows.map((x) => `| ${x.truth} | ${x.seed} | ${x.candidates.join(', ')} | ${x.chosen ?? 'none eligible'}${x.answer_error === undefined ? '' : ' (answer failed)'} | ${x.cells.map((c) => `${mg(c.true_dose)}${c.close ? '*' : ''} / ${mg(c.mean_crossing)}${c.within_one_step ? '' : ' (off)'} / [${mg(c.interval[0])}, ${mg(c.interval[1])}]${c.covered ? '' : ' (missed)'}`).join(' | ')} |`),
     '',
-    '\\* a grid point\'s true p lay within 3 Monte Carlo sd of 0.9 (a one-step disagreement there is chance). Mg throughout; thresholds and per-candidate BIC in library-results.json.',
+    '\\* a grid point\'s true p lay within 3 Monte Carlo sd of 0.9 (a one-step disagreement there is chance); with thresholds placed at the anchor doses this is the rule, not the exception. "(off)": the mean crossing is more than one grid step from the true minimal dose; "(missed)": the interval does not hold it. Mg throughout; thresholds, true p and per-candidate BIC and eligibility in library-results.json.',
     '',
   ].join('\n');
 }

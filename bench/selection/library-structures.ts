@@ -11,8 +11,8 @@
  *      true minimal dose, 95 % interval covering it.
  * Writes library-results.json and library-results.md beside this script (or --out). Seeded: the same
  * arguments give the same trials, fits and answers (timings aside).
- *   node dist/bench/selection/library-structures.js [--seeds N] [--structures id,id] [--replicates R]
- *     [--subjects M] [--truth-subjects N] [--work DIR] [--out DIR]
+ *   node dist/bench/selection/library-structures.js [--seeds N] [--first-seed K] [--structures id,id]
+ *     [--replicates R] [--subjects M] [--truth-subjects N] [--work DIR] [--out DIR] [--append]
  *   node dist/bench/selection/library-structures.js --report-only [--out DIR]   (re-render the .md from the .json)
  */
 import { execFile } from 'node:child_process';
@@ -29,7 +29,7 @@ import { LIBRARY_TRUTHS, equivalentStructures, type LibraryTruth } from './libra
 import { writeLibraryTrial } from './library-trial.js';
 import { POPULATION, REGIMENS, TARGET, trueAnswers, type TrueAnswer } from './library-true-dose.js';
 import { covers, withinOneStep } from './grid-dose.js';
-import { libraryMarkdown, summarize, type TrialRow } from './library-report.js';
+import { libraryMarkdown, runsOf, summarize, type RecordedResults, type RunRecord, type TrialRow } from './library-report.js';
 
 const FIT_SEED = 20251121;
 const ANSWER_SEED = 20251121;
@@ -38,6 +38,9 @@ const run = promisify(execFile);
 const { values: args } = parseArgs({
   options: {
     seeds: { type: 'string', default: '2' },
+    'first-seed': { type: 'string', default: '1' },
+    /** add this run's trials to the recorded library-results.json in --out */
+    append: { type: 'boolean', default: false },
     structures: { type: 'string', default: '1cmt-oral,2cmt-oral,1cmt-oral-lag,1cmt-iv,2cmt-iv,1cmt-oral-idr,1cmt-oral-ke0-imax,1cmt-oral-idr3' },
     replicates: { type: 'string', default: '100' },
     subjects: { type: 'string', default: '400' },
@@ -49,11 +52,12 @@ const { values: args } = parseArgs({
   },
 });
 if (args['report-only']) {
-  const recorded = JSON.parse(await readFile(join(args.out, 'library-results.json'), 'utf8')) as Parameters<typeof libraryMarkdown>[0];
-  await writeFile(join(args.out, 'library-results.md'), libraryMarkdown(recorded));
+  const recorded = JSON.parse(await readFile(join(args.out, 'library-results.json'), 'utf8')) as RecordedResults;
+  await writeFile(join(args.out, 'library-results.md'), libraryMarkdown({ ...recorded, runs: runsOf(recorded) }));
   process.exit(0);
 }
 const seeds = Number(args.seeds);
+const firstSeed = Number(args['first-seed']);
 const replicates = Number(args.replicates);
 const subjects = Number(args.subjects);
 const truthSubjects = Number(args['truth-subjects']);
@@ -141,16 +145,26 @@ for (const t of truths) {
   const truth = trueAnswers(t, truthSubjects);
   truthTable[t.structure.id] = truth;
   say(`${t.structure.id}: true answers ${JSON.stringify(truth)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-  for (let seed = 1; seed <= seeds; seed += 1) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed += 1) {
     const row = await oneTrial(t, seed, truth);
     rows.push(row);
     say(JSON.stringify(row));
   }
 }
-const machine = { description: 'dev VM, 2 cores, AMD EPYC, Node 20', cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.versions.node, loadavg_end: loadavg().map((x) => Number(x.toFixed(2))) };
-const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}`;
-const summary = summarize(truths, rows);
-const result = { machine, command, started: startedAt.toISOString(), finished: new Date().toISOString(), seeds, replicates, subjects, truth_subjects: truthSubjects, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED, truths: truthTable, summary, rows };
+const machine = { description: 'dev VM, 2 cores, AMD EPYC, Node 20', cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.versions.node };
+const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${args.append ? ' --append' : ''}`;
+const thisRun: RunRecord = { command, started: startedAt.toISOString(), finished: new Date().toISOString(), loadavg_end: loadavg().map((x) => Number(x.toFixed(2))) };
+// --append: this run's trials join the recorded ones (same sizes required; a repeated truth + seed replaced)
+const previous = args.append ? (JSON.parse(await readFile(join(args.out, 'library-results.json'), 'utf8')) as RecordedResults) : undefined;
+if (previous !== undefined && (previous.replicates !== replicates || previous.subjects !== subjects || previous.truth_subjects !== truthSubjects)) {
+  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects}; give the same`);
+}
+const allRows = [...(previous?.rows ?? []).filter((r) => !rows.some((x) => x.truth === r.truth && x.seed === r.seed)), ...rows];
+const allTruths = LIBRARY_TRUTHS.filter((t) => allRows.some((r) => r.truth === t.structure.id));
+const result = {
+  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
+  truths: { ...(previous?.truths ?? {}), ...truthTable }, summary: summarize(allTruths, allRows), rows: allRows,
+};
 await writeFile(join(args.out, 'library-results.json'), `${JSON.stringify(result, null, 2)}\n`);
 const md = libraryMarkdown(result);
 await writeFile(join(args.out, 'library-results.md'), md);
