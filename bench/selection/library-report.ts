@@ -1,0 +1,135 @@
+/**
+ * The library selection bench's record: per-trial rows, per-structure and overall shares against issue
+ * 18's acceptance (true or observationally equivalent structure chosen >= 80 %; mean crossing within one
+ * grid step of the true minimal dose >= 80 % of question cells; 95 % interval covering it >= 90 %), and
+ * the Markdown table (library-results.md).
+ */
+import { median } from 'd3-array';
+import type { StructureId } from '../../models/structures/structure.js';
+import type { LibraryTruth } from './library-truths.js';
+import { equivalentStructures } from './library-truths.js';
+
+export interface CellRow {
+  readonly regimen: string;
+  readonly threshold: number;
+  readonly unit: string;
+  readonly true_dose: number;
+  readonly true_p: number;
+  readonly close: boolean;
+  readonly answer: number | null;
+  readonly mean_crossing: number | null;
+  readonly interval: readonly [number | null, number | null];
+  readonly within_one_step: boolean;
+  readonly covered: boolean;
+}
+
+export interface TrialRow {
+  readonly truth: StructureId;
+  readonly seed: number;
+  /** the candidates fitted simultaneously (after the PK stage for PK/PD truths) */
+  readonly candidates: readonly StructureId[];
+  readonly pk_stage: string | null;
+  readonly chosen: StructureId | null;
+  readonly correct: boolean;
+  readonly equivalent: boolean;
+  readonly bic: Readonly<Record<string, number>>;
+  readonly eligible: Readonly<Record<string, boolean>>;
+  /** PK stage + candidate fits + export, seconds */
+  readonly fit_s: number;
+  /** `qusop answer --model`, seconds */
+  readonly answer_s: number;
+  readonly answer_error?: string;
+  readonly cells: readonly CellRow[];
+}
+
+export interface Share { readonly k: number; readonly n: number }
+
+/** One invocation of the bench that contributed trials to the record. */
+export interface RunRecord { readonly command: string; readonly started: string; readonly finished: string; readonly loadavg_end?: readonly number[] }
+
+/** library-results.json as written (older records: one run, its command at the top level). */
+export interface RecordedResults {
+  readonly machine: { description: string; cores: number; cpu: string; node: string };
+  readonly runs?: readonly RunRecord[];
+  readonly command?: string; readonly started?: string; readonly finished?: string;
+  readonly replicates: number; readonly subjects: number; readonly truth_subjects: number;
+  readonly truths: Readonly<Record<string, unknown>>;
+  readonly summary: ReturnType<typeof summarize>;
+  readonly rows: readonly TrialRow[];
+}
+
+export function runsOf(r: RecordedResults): RunRecord[] {
+  return [...(r.runs ?? (r.command === undefined ? [] : [{ command: r.command, started: r.started ?? '', finished: r.finished ?? '' }]))];
+}
+
+export interface StructureSummary {
+  readonly truth: StructureId;
+  readonly candidates: readonly StructureId[];
+  readonly trials: number;
+  readonly exact: Share;
+  readonly exactOrEquivalent: Share;
+  readonly withinOneStep: Share;
+  readonly covered: Share;
+  /** cells not covered whose interval is open above (the upper replicate never reaches the target on the grid) with its lower end <= the truth */
+  readonly openAbove: Share;
+  readonly medianFitS: number;
+  readonly medianAnswerS: number;
+}
+
+const share = (xs: readonly boolean[]): Share => ({ k: xs.filter(Boolean).length, n: xs.length });
+const openAbove = (c: CellRow): boolean => !c.covered && c.interval[1] === null && c.interval[0] !== null && c.interval[0] <= c.true_dose;
+
+export function summarize(truths: readonly LibraryTruth[], rows: readonly TrialRow[]): { byStructure: StructureSummary[]; overall: { exactOrEquivalent: Share; withinOneStep: Share; covered: Share; openAbove: Share } } {
+  const byStructure = truths.map((t) => {
+    const mine = rows.filter((r) => r.truth === t.structure.id);
+    const cells = mine.flatMap((r) => r.cells);
+    return {
+      truth: t.structure.id, candidates: t.candidates, trials: mine.length,
+      exact: share(mine.map((r) => r.correct)), exactOrEquivalent: share(mine.map((r) => r.correct || r.equivalent)),
+      withinOneStep: share(cells.map((c) => c.within_one_step)), covered: share(cells.map((c) => c.covered)), openAbove: share(cells.map(openAbove)),
+      medianFitS: median(mine.map((r) => r.fit_s)) ?? NaN, medianAnswerS: median(mine.map((r) => r.answer_s)) ?? NaN,
+    };
+  });
+  const cells = rows.flatMap((r) => r.cells);
+  return { byStructure, overall: { exactOrEquivalent: share(rows.map((r) => r.correct || r.equivalent)), withinOneStep: share(cells.map((c) => c.within_one_step)), covered: share(cells.map((c) => c.covered)), openAbove: share(cells.map(openAbove)) } };
+}
+
+const seedCount = (rows: readonly TrialRow[]): string => {
+  const counts = [...new Set(rows.map((x) => x.truth))].map((t) => rows.filter((x) => x.truth === t).length);
+  const lo = Math.min(...counts), hi = Math.max(...counts);
+  return lo === hi ? `${lo} seed(s)` : `${lo}-${hi} seeds`;
+};
+const pct = (s: Share): string => `${s.k}/${s.n} (${s.n === 0 ? '-' : ((100 * s.k) / s.n).toFixed(0)} %)`;
+const mg = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-' : String(x));
+
+export function libraryMarkdown(r: {
+  machine: { description: string; cores: number; cpu: string; node: string };
+  runs: readonly RunRecord[]; replicates: number; subjects: number; truth_subjects: number;
+  summary: ReturnType<typeof summarize>; rows: readonly TrialRow[];
+}): string {
+  const o = r.summary.overall;
+  return [
+    '# Structure selection and answers on synthetic trials of the library (issue 18 acceptance)',
+    '',
+    `Machine: ${r.machine.description} (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}), other engineers' work alongside. Recorded by ${r.runs.map((x) => `\`${x.command}\` (${x.started.slice(0, 16)}-${x.finished.slice(11, 16)} UTC)`).join(', then ')}.`,
+    '',
+    `Trials in EstData's design (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
+    '',
+    `**Overall: structure true or equivalent ${pct(o.exactOrEquivalent)} (target >= 80 %); mean crossing within one grid step ${pct(o.withinOneStep)} of question cells (target >= 80 %); 95 % interval covers the true minimal dose ${pct(o.covered)} (target >= 90 %).**${(o.openAbove?.k ?? 0) > 0 ? ` Of the cells not covered, ${o.openAbove.k} have an interval open above (its upper replicate never reaches 90 % on the grid, so the answer is "not reached") whose lower end is <= the true dose: covered if "not reached" is read as "above the grid", counted as missed here.` : ''}`,
+    '',
+    '| truth | candidate set | trials | chosen: exact | exact or equivalent | within one step | covered | open above, lo <= true | median fit s | median answer s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.summary.byStructure.map((b) => `| ${b.truth} | ${b.candidates.join(', ')} | ${b.trials} | ${pct(b.exact)} | ${pct(b.exactOrEquivalent)} | ${pct(b.withinOneStep)} | ${pct(b.covered)} | ${b.openAbove === undefined ? '-' : b.openAbove.k} | ${b.medianFitS.toFixed(0)} | ${b.medianAnswerS.toFixed(0)} |`),
+    '',
+    '"Candidate set" is the truth\'s whole candidate set; the PK stage may leave out PK/PD bodies (per trial below). Equivalent structures counted: ' + r.summary.byStructure.map((b) => `${b.truth}: ${equivalentStructures(b.truth).join(', ') || 'none'}`).join('; ') + '.',
+    '',
+    '## Trials',
+    '',
+    '| truth | seed | fitted (after the PK stage) | chosen | QD true / mean crossing / 95 % interval | QW true / mean crossing / 95 % interval |',
+    '|---|---|---|---|---|---|',
+    ...r.rows.map((x) => `| ${x.truth} | ${x.seed} | ${x.candidates.join(', ')} | ${x.chosen ?? 'none eligible'}${x.answer_error === undefined ? '' : ' (answer failed)'} | ${x.cells.map((c) => `${mg(c.true_dose)}${c.close ? '*' : ''} / ${mg(c.mean_crossing)}${c.within_one_step ? '' : ' (off)'} / [${mg(c.interval[0])}, ${mg(c.interval[1])}]${c.covered ? '' : ' (missed)'}`).join(' | ')} |`),
+    '',
+    '\\* a grid point\'s true p lay within 3 Monte Carlo sd of 0.9 (a one-step disagreement there is chance); with thresholds placed at the anchor doses this is the rule, not the exception. "(off)": the mean crossing is more than one grid step from the true minimal dose; "(missed)": the interval does not hold it. Mg throughout; thresholds, true p and per-candidate BIC and eligibility in library-results.json.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,53 @@
+/**
+ * Synthetic trials in EstData's design for the library selection bench: EstData's rows (its subjects'
+ * BW, COMED, doses and sampling times), biomarker rows dropped for a PK-only truth, oral doses turned
+ * into IV boluses (CMT = the concentration's compartment) for an IV truth; the observations simulated
+ * by the project's simulator (models/estimate/simulate-trial.ts: eta ~ N(0, Omega), structures/pk.ts and
+ * pd.ts, residual error as the fit assumes it) and written back into their own file lines.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTrial } from '../../models/ingest/trial.js';
+import { simulateTrial } from '../../models/estimate/simulate-trial.js';
+import { packageRoot } from '../../worker/common/version.js';
+import type { LibraryTruth } from './library-truths.js';
+
+/** EstData's lines rearranged for the truth's design (header first; no trailing newline). */
+export async function designLines(t: LibraryTruth): Promise<string[]> {
+  const [header, ...rows] = (await readFile(join(packageRoot(), 'data', 'EstData.csv'), 'utf8')).trimEnd().split('\n');
+  if (header === undefined) throw new Error('data/EstData.csv is empty');
+  const col = (name: string): number => {
+    const i = header.split(',').indexOf(name);
+    if (i < 0) throw new Error(`data/EstData.csv: no ${name} column`);
+    return i;
+  };
+  const [EVID, CMT, DVID] = [col('EVID'), col('CMT'), col('DVID')];
+  const pkCmt = rows.map((r) => r.split(',')).find((f) => f[DVID] === '1')?.[CMT];
+  const kept = t.structure.pd ? rows : rows.filter((r) => r.split(',')[DVID] !== '2');
+  if (t.structure.route === 'oral') return [header, ...kept];
+  return [header, ...kept.map((r) => {
+    const f = r.split(',');
+    if (f[EVID] === '1') f[CMT] = pkCmt ?? '2';
+    return f.join(',');
+  })];
+}
+
+/** Writes the truth's trial for `seed` to `path` (DV of every observation line replaced); returns the path. */
+export async function writeLibraryTrial(path: string, t: LibraryTruth, seed: number): Promise<string> {
+  const lines = await designLines(t);
+  const design = parseTrial(`${lines.join('\n')}\n`, path);
+  const simulated = simulateTrial(design, t.truth, seed, 0, t.structure).trial;
+  const header = lines[0]!.split(',');
+  const [TIME, DV] = [header.indexOf('TIME'), header.indexOf('DV')];
+  for (const s of simulated.subjects) {
+    for (const o of [...s.pk, ...s.pd]) {
+      const f = lines[o.line - 1]?.split(',');
+      if (f === undefined || Number(f[TIME]) !== o.timeH) throw new Error(`${path}: line ${o.line} is not the observation at ${o.timeH} h of subject ${s.id}`);
+      if (!Number.isFinite(o.dv)) throw new Error(`${path}: line ${o.line}: simulated value ${o.dv}`);
+      f[DV] = String(Number(o.dv.toPrecision(6)));
+      lines[o.line - 1] = f.join(',');
+    }
+  }
+  await writeFile(path, `${lines.join('\n')}\n`);
+  return path;
+}
