@@ -53,7 +53,7 @@ const CASES: Case[] = [
   {
     name: 'an infusion in a PK/PD trial (the default IV PK/PD candidates)',
     trial: rows(set(7, { RATE: '30' })),
-    message: /pkpd\.csv:7: column RATE: expected 0 \(an IV bolus\): the IV PK\/PD structures \(1cmt-iv-idr, 2cmt-iv-idr\) take bolus doses only; an infused trial is fitted on its concentrations by 1cmt-iv or 2cmt-iv \(without the biomarker rows\), found 30 \(an infusion of 2 h in ID 1\)/,
+    message: /pkpd\.csv:7: column RATE: expected 0 \(an IV bolus\): the IV PK\/PD structures \(1cmt-iv-idr, 2cmt-iv-idr(, [0-9a-z-]+)*\) take bolus doses only; an infused trial is fitted on its concentrations by 1cmt-iv or 2cmt-iv \(without the biomarker rows\), found 30 \(an infusion of 2 h in ID 1\)/,
   },
   {
     name: 'an infusion in a PK/PD trial fitted by a named effect-compartment structure',
