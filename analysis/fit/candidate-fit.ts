@@ -1,6 +1,7 @@
 /**
  * One candidate structure fitted to a trial: SAEM, uncertainty draws, GOF, VPC and the degeneracy
- * screen (models/estimate/degeneracy.ts plus the float32 graph check). Pure given its inputs, so a
+ * screen (models/estimate/degeneracy.ts plus the float32 graph check), with SAEM restarted from fixed
+ * other seeds when it does not converge (fitWithRestart). Pure given its inputs, so a
  * candidate computes the same bytes in this thread or in a worker thread (candidate-pool.ts).
  */
 import type { Trial } from '../../models/ingest/trial.js';
@@ -32,12 +33,44 @@ export async function fitCandidate(all: Trial, id: StructureId, o: CandidateSett
   say(`fitting ${structure.id}: ${structure.description}`);
   // a PK-only structure sees the concentrations alone (its GOF, VPC and checks too)
   const trial = structure.pd ? all : { ...all, subjects: all.subjects.map((s) => ({ ...s, pd: [] })) };
-  const fit = await fitPopulationModel(trial, { seed: o.seed, structure, ...(progress === undefined ? {} : { progress }) });
-  say(`${structure.id}: fit done in ${Math.round(fit.timingsMs.total / 1000)} s: -2LL ${fit.objective.minus2LL.toFixed(1)}, converged ${fit.converged}`);
+  const fit = await fitWithRestart(trial, structure, o.seed, say, progress);
   const draws = uncertaintyDraws(fit, o.draws, o.seed);
   say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
   const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
   const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed, structure });
   const degenerate = [...fitDegeneracies(fit, vpc), ...(await graphPredictionProblems(trial, fit, draws))];
   return { structure, fit, draws, gof, vpc, degenerate };
+}
+
+/** Restart seeds: seed + i * RESTART_SEED_OFFSET, a fixed sequence, so restarts are as reproducible as the first run. */
+export const RESTART_SEED_OFFSET = 7919;
+
+/** Restarts after a fit that did not converge: two for a PK-only structure (seconds each), one for a PK/PD one (minutes). */
+export const restartsFor = (structure: Structure): number => (structure.pd ? 1 : 2);
+
+/**
+ * SAEM from the data's start values, and again from other seeds while the fit does not converge (a
+ * singular information matrix, drifting traces, a parameter run off to a far corner): a stochastic EM
+ * can settle in a poor region that another sequence of draws avoids, and a PK candidate lost that way
+ * would also prune its PK/PD twins at the PK stage. The first converged fit is kept; with none, the
+ * first fit stands. Either way the fit's notes say what happened.
+ */
+async function fitWithRestart(trial: Trial, structure: Structure, seed: number, say: (line: string) => void, progress?: (p: FitProgress) => void): Promise<FitResult> {
+  const run = async (s: number): Promise<FitResult> => {
+    const f = await fitPopulationModel(trial, { seed: s, structure, ...(progress === undefined ? {} : { progress }) });
+    say(`${structure.id}: fit done in ${Math.round(f.timingsMs.total / 1000)} s: -2LL ${f.objective.minus2LL.toFixed(1)}, converged ${f.converged}`);
+    return f;
+  };
+  const first = await run(seed);
+  if (first.converged) return first;
+  const why = `SAEM from seed ${seed} did not converge (-2LL ${first.objective.minus2LL.toFixed(1)}; information positive definite: ${first.convergence.informationPositiveDefinite}, stationary: ${first.convergence.stationary})`;
+  const tried: string[] = [];
+  for (let i = 1; i <= restartsFor(structure); i += 1) {
+    const again = seed + i * RESTART_SEED_OFFSET;
+    say(`${structure.id}: not converged: fitting again from SAEM seed ${again}`);
+    const f = await run(again);
+    if (f.converged) return { ...f, notes: [...f.notes, `${why}${tried.length === 0 ? '' : `, nor from ${tried.join(', ')}`}; refitted from seed ${again}: converged, -2LL ${f.objective.minus2LL.toFixed(1)}`] };
+    tried.push(`seed ${again} (-2LL ${f.objective.minus2LL.toFixed(1)})`);
+  }
+  return { ...first, notes: [...first.notes, `${why}; restarts did not converge either (${tried.join(', ')}): the first fit is kept`] };
 }
