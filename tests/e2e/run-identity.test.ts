@@ -28,8 +28,7 @@ test('qusop answer: a second trial into the first trial\'s directory is refused,
     assert.equal(a.code, 0, a.stderr);
     const before = { answers: await readFile(join(dir, 'answers.json'), 'utf8'), scenario: await readFile(join(dir, 'scenarios.yaml'), 'utf8'), files: (await readdir(dir)).sort() };
 
-    // trial B is fitted (a doubled-dose EstData): one structure keeps the test to the run identity, not the selection
-    const b = await runCli(['answer', trialB, ...SMALL, '--structure', '2cmt-oral-idr', '--out', dir]);
+    const b = await runCli(['answer', trialB, ...SMALL, '--out', dir]);
     assert.equal(b.code, 2, `second trial into the first's directory: exit ${b.code}\n${b.stdout}\n${b.stderr}`);
     assert.match(b.stderr, /answer-request\.json: field trial\.sha256: --out \S+ holds the answer for \S+EstData\.csv \(sha256 [0-9a-f]{64}\), not \S+trial-b\.csv \(sha256 [0-9a-f]{64}\); choose another --out/);
     assert.doesNotMatch(b.stderr, /fitting/, 'refused before fitting into DIR/model');
@@ -38,6 +37,7 @@ test('qusop answer: a second trial into the first trial\'s directory is refused,
     assert.deepEqual((await readdir(dir)).sort(), before.files, 'no DIR/model, nothing added');
 
     // the premise: trial B's own answers are not trial A's, so resuming A's directory would have been wrong
+    // trial B is fitted here (a doubled-dose EstData): one structure keeps the test to the run identity, not the selection
     const own = await runCli(['answer', trialB, ...SMALL, '--structure', '2cmt-oral-idr', '--out', join(tmp, 'B')]);
     assert.equal(own.code, 0, own.stderr);
     const [da, db] = [await doses(dir), await doses(join(tmp, 'B'))];
