@@ -1,6 +1,6 @@
 /**
  * A fit's candidate structures as a SLURM array (issue 18 §2) on a real single-node cluster
- * (tests/kit/slurm.ts), through the real CLI, on theophylline (PK-only: 1cmt-oral and 2cmt-oral, seconds
+ * (tests/kit/slurm.ts), through the real CLI, on theophylline (PK-only: the oral PK defaults, seconds
  * each): the selection job's fit record, cards, graphs and model.yaml equal `qusop fit` on one machine;
  * a failing candidate task makes the selection fail naming it, and re-submitting fits only that one.
  * Plus the candidate store on its own: a second `qusop fit --candidate-store` reads instead of fitting
@@ -14,9 +14,12 @@ import { join } from 'node:path';
 import { waitForJobs, type JobRecord } from '../../coordinator/slurm/job-state.js';
 import { CLI, ROOT, runCli } from '../kit/cli.js';
 import { startSlurm, type SlurmCluster } from '../kit/slurm.js';
+import { candidatesFor } from '../../models/structures/structure.js';
 
 const THEO = join(ROOT, '..', 'shared', 'data', 'theophylline', 'theo_sd.csv');
 const SMALL = ['--draws', '10', '--vpc-replicates', '50'];
+// theophylline's candidates: the oral PK-only defaults (1cmt-oral, 2cmt-oral, 3cmt-oral today)
+const IDS = candidatesFor(false).map((s) => s.id);
 const OUTPUTS = ['fit.json', 'fit-report.md', 'qd.model.json', 'qw.model.json', 'qd.onnx', 'qw.onnx', 'model.yaml'];
 
 let cluster: SlurmCluster | undefined;
@@ -40,7 +43,7 @@ function slurm(): SlurmCluster {
 async function submit(out: string, args: readonly string[] = []): Promise<Record<string, string>> {
   const r = await runCli(['submit', 'slurm-fit', THEO, '--out', out, ...SMALL, ...args], { env: slurm().env });
   assert.equal(r.code, 0, `qusop submit slurm-fit failed:\n${r.stderr}`);
-  assert.match(r.stderr, /fit of 2 candidate structure\(s\) \(1cmt-oral, 2cmt-oral\)/);
+  assert.ok(r.stderr.includes(`fit of ${IDS.length} candidate structure(s) (${IDS.join(', ')})`), r.stderr);
   const jobs = JSON.parse(await readFile(join(out, 'slurm', 'jobs.json'), 'utf8')) as { jobs: { role: string; jobId: string }[] };
   return Object.fromEntries(jobs.jobs.map((j) => [j.role, j.jobId]));
 }
@@ -89,12 +92,11 @@ test('slurm-fit: one array task per candidate, then the selection job; the fit e
   const ids = await submit(out, ['--concurrency', '2']);
   const states = await waitForJobs([ids['candidates'] ?? '', ids['select'] ?? ''], { env: slurm().env, waitMs: 240_000, pollMs: 250 });
   const tasks = states.get(ids['candidates'] ?? '') ?? [];
-  assert.equal(tasks.length, 2, `two candidate tasks: ${describe(tasks)}`);
+  assert.equal(tasks.length, IDS.length, `one task per candidate: ${describe(tasks)}`);
   assert.ok(tasks.every((t) => t.state === 'COMPLETED' && t.exitCode === '0:0'), `every candidate task completed: ${describe(tasks)}\n${await logs(out)}`);
   assert.equal(states.get(ids['select'] ?? '')?.[0]?.state, 'COMPLETED', `selection: ${describe(states.get(ids['select'] ?? ''))}\n${await logs(out)}`);
   const text = await logs(out);
-  assert.match(text, /candidate 0\/2 \(1cmt-oral\)/);
-  assert.match(text, /candidate 1\/2 \(2cmt-oral\)/);
+  for (const [i, id] of IDS.entries()) assert.ok(text.includes(`candidate ${i}/${IDS.length} (${id})`), `task ${i} fits ${id}`);
   // the selection fitted nothing: both candidates came from the store
   assert.match(text, /1cmt-oral: stored fit read from .*candidates\/1cmt-oral\.[0-9a-f]{16}\.v8/);
   assert.match(text, /2cmt-oral: stored fit read from .*candidates\/2cmt-oral\.[0-9a-f]{16}\.v8/);
@@ -146,9 +148,9 @@ test('candidate store options: located refusals', async () => {
   const cases: { args: string[]; code: number; message: RegExp }[] = [
     { args: ['--stored-only'], code: 2, message: /--stored-only needs --candidate-store DIR/ },
     { args: ['--only-candidate', '1cmt-oral'], code: 2, message: /--only-candidate needs --candidate-store DIR/ },
-    { args: ['--candidate-store', join(tmp, 'refusals'), '--only-candidate', '1cmt-iv'], code: 2, message: /--only-candidate 1cmt-iv: not a candidate of this fit of .*theo_sd\.csv \(its candidates: 1cmt-oral, 2cmt-oral\)/ },
+    { args: ['--candidate-store', join(tmp, 'refusals'), '--only-candidate', '1cmt-iv'], code: 2, message: new RegExp(`--only-candidate 1cmt-iv: not a candidate of this fit of .*theo_sd\\.csv \\(its candidates: ${IDS.join(', ')}\\)`) },
     { args: ['--candidate-store', join(tmp, 'refusals'), '--only-candidate', 'no-such'], code: 2, message: /--only-candidate: unknown structure "no-such"/ },
-    { args: ['--candidate-store', join(tmp, 'empty'), '--stored-only'], code: 1, message: /2 candidate fit\(s\) not in .*empty: 1cmt-oral \(.*\), 2cmt-oral/ },
+    { args: ['--candidate-store', join(tmp, 'empty'), '--stored-only'], code: 1, message: new RegExp(`${IDS.length} candidate fit\\(s\\) not in .*empty: 1cmt-oral \\(.*\\), 2cmt-oral`) },
   ];
   for (const c of cases) {
     const r = await runCli(['fit', THEO, '--out', join(tmp, 'refused'), ...SMALL, ...c.args]);
