@@ -19,7 +19,8 @@ import { gaussKronrod15 } from './gauss-kronrod.js';
 import { lossTurnoverStep, lossTolerancePerH, lossRateFunction } from './turnover-loss.js';
 import { actsOnLoss, inhibitionFunction, lowestFractionOfBaseline, stimulationFunction, turnoverOf } from './turnover.js';
 import type { IndividualParameters } from './parameters.js';
-import { advancePk, centralAfter, pkRates } from './pk.js';
+import { centralAfter, pkRates } from './pk.js';
+import { walkDoseHistory } from './dose-walk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
 
 export interface BiomarkerOptions {
@@ -39,39 +40,9 @@ export function biomarker(p: IndividualParameters, doses: readonly Dose[], times
   // the transit-delay chain steps its own three-compartment state (transit-chain.ts)
   if (p.TRANSIT !== undefined) return transitBiomarker(p, doses, timesH, relTol);
   const out = new Float64Array(timesH.length).fill(p.R0);
-  const schedule = mergeDoses(doses);
-  const first = schedule[0];
-  if (first === undefined) return out;
-  const order = [...timesH.keys()].filter((i) => (timesH[i] ?? NaN) > first.timeH).sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
-
   const r = pkRates(p);
   const turnover = turnoverStepper(p, r, relTol);
-  let state: PkState = { depot: 0, central: 0, peripheral: 0 };
-  let carried = turnover.start;
-  let now = first.timeH;
-  let nextDose = 0;
-  let nextTime = 0;
-  while (nextTime < order.length) {
-    const doseAt = schedule[nextDose]?.timeH ?? Infinity;
-    const obsAt = timesH[order[nextTime] ?? 0] ?? Infinity;
-    const to = Math.min(doseAt, obsAt);
-    if (to > now) {
-      carried = turnover.advance(carried, state, to - now);
-      state = advancePk(r, state, to - now);
-      now = to;
-    }
-    if (doseAt === now) {
-      const dose = schedule[nextDose];
-      // an IV bolus lands in the central compartment; an infusion is not a jump (the PD structures are oral)
-      if (dose?.route === 'central' && (dose.durationH ?? 0) > 0) throw new RangeError('biomarker: zero-order infusions are not supported by the PD simulator');
-      state = dose?.route === 'central' ? { ...state, central: state.central + dose.amountMg } : { ...state, depot: state.depot + (dose?.amountMg ?? 0) };
-      nextDose += 1;
-    } else {
-      out[order[nextTime] ?? 0] = turnover.read(carried);
-      nextTime += 1;
-    }
-  }
-  return out;
+  return walkDoseHistory(r, mergeDoses(doses), timesH, turnover.start, turnover, out);
 }
 
 /** Quadrature tolerance per hour of integration that bounds the relative error of R by relTol (types I, III). */

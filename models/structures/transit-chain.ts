@@ -17,6 +17,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { gaussKronrod15 } from './gauss-kronrod.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter, pkRates } from './pk.js';
+import { walkDoseHistory } from './dose-walk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
 import { stimulationFunction } from './turnover.js';
 
@@ -87,35 +88,7 @@ export function transitBiomarker(p: IndividualParameters, doses: readonly Dose[]
   if (doses.some((d) => d.route === 'central' && (d.durationH ?? 0) > 0)) throw new RangeError('biomarker: zero-order infusions are not supported by the PD simulator');
   const out = new Float64Array(timesH.length).fill(p.R0);
   const schedule = [...doses].filter((d) => d.amountMg !== 0).sort((a, b) => a.timeH - b.timeH);
-  const first = schedule[0];
-  if (first === undefined) return out;
-  const order = [...timesH.keys()].filter((i) => (timesH[i] ?? NaN) > first.timeH).sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
-  const r = pkRates(p);
-  const chain = chainStepper(p, relTol);
-  let state: PkState = { depot: 0, central: 0, peripheral: 0 };
-  let y: Chain = [0, 0, 0];
-  let now = first.timeH;
-  let nextDose = 0;
-  let nextTime = 0;
-  while (nextTime < order.length) {
-    const doseAt = schedule[nextDose]?.timeH ?? Infinity;
-    const obsAt = timesH[order[nextTime] ?? 0] ?? Infinity;
-    const to = Math.min(doseAt, obsAt);
-    if (to > now) {
-      y = chain.advance(y, state, to - now);
-      state = advancePk(r, state, to - now);
-      now = to;
-    }
-    if (doseAt === now) {
-      const dose = schedule[nextDose];
-      state = dose?.route === 'central' ? { ...state, central: state.central + dose.amountMg } : { ...state, depot: state.depot + (dose?.amountMg ?? 0) };
-      nextDose += 1;
-    } else {
-      out[order[nextTime] ?? 0] = chain.read(y);
-      nextTime += 1;
-    }
-  }
-  return out;
+  return walkDoseHistory<Chain>(pkRates(p), schedule, timesH, [0, 0, 0], chainStepper(p, relTol), out);
 }
 
 /** The periodic chain state y(0) from its forced response over one interval: (I - M(tau)) y(0) = F(tau). */
