@@ -48,7 +48,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts);
   // 3-compartment oral (PK-only: the T outputs alone): the bolus modes through the absorption (pk3-steady-state.ts)
   const concNodes = modes === undefined
-    ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, structure.compartments === 3 ? 2 : structure.compartments)
+    ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'
     ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
@@ -87,4 +87,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T})`,
     metadata: { family: structure.family, regimen: grid.name, test_model: 'false' },
   });
+}
+
+/** The zero-order structures have 1 or 2 compartments (zero-order-structures.ts): a 3-compartment one has no graph yet. */
+function zeroOrderCompartments(structure: Structure): 1 | 2 {
+  if (structure.compartments === 3) throw new RangeError(`graph: ${structure.id}: no zero-order absorption graph for 3 compartments`);
+  return structure.compartments;
 }
