@@ -26,6 +26,8 @@ export interface CellRow {
 export interface TrialRow {
   readonly truth: StructureId;
   readonly seed: number;
+  /** the simulation seed (library-trial.ts trialSeed); absent in the first recordings: 9000 + seed */
+  readonly trial_seed?: number;
   /** the candidates fitted simultaneously (after the PK stage for PK/PD truths) */
   readonly candidates: readonly StructureId[];
   readonly pk_stage: string | null;
@@ -53,6 +55,10 @@ export interface RecordedResults {
   readonly runs?: readonly RunRecord[];
   readonly command?: string; readonly started?: string; readonly finished?: string;
   readonly replicates: number; readonly subjects: number; readonly truth_subjects: number;
+  /** library-trial.ts trialSeed's rule; absent in the first recordings: 'shared' */
+  readonly trial_seeds?: 'shared' | 'per-structure';
+  /** EstData's subjects repeated this many times; absent: 1 */
+  readonly design_copies?: number;
   readonly truths: Readonly<Record<string, unknown>>;
   readonly summary: ReturnType<typeof summarize>;
   readonly rows: readonly TrialRow[];
@@ -105,6 +111,7 @@ const mg = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-
 export function libraryMarkdown(r: {
   machine: { description: string; cores: number; cpu: string; node: string };
   runs: readonly RunRecord[]; replicates: number; subjects: number; truth_subjects: number;
+  trial_seeds?: 'shared' | 'per-structure'; design_copies?: number;
   summary: ReturnType<typeof summarize>; rows: readonly TrialRow[];
 }): string {
   const o = r.summary.overall;
@@ -113,7 +120,7 @@ export function libraryMarkdown(r: {
     '',
     `Machine: ${r.machine.description} (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}), other engineers' work alongside. Recorded by ${r.runs.map((x) => `\`${x.command}\` (${x.started.slice(0, 16)}-${x.finished.slice(11, 16)} UTC)`).join(', then ')}.`,
     '',
-    `Trials in EstData's design (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
+    `Trials in EstData's design${(r.design_copies ?? 1) === 1 ? '' : ` with every subject repeated ${r.design_copies} times (${r.design_copies} x the subjects)`} (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure, ${(r.trial_seeds ?? 'shared') === 'shared' ? 'simulation seed 9000 + seed for every structure (trials of different truths with one seed share their random draws, so their errors move together)' : 'simulation seeds spread by the structure id (library-trial.ts trialSeed: trials of different truths independent)'}; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
     '',
     `**Overall: structure true or equivalent ${pct(o.exactOrEquivalent)} (target >= 80 %); mean crossing within one grid step ${pct(o.withinOneStep)} of question cells (target >= 80 %); 95 % interval covers the true minimal dose ${pct(o.covered)} (target >= 90 %).**${(o.openAbove?.k ?? 0) > 0 ? ` Of the cells not covered, ${o.openAbove.k} have an interval open above (its upper replicate never reaches 90 % on the grid, so the answer is "not reached") whose lower end is <= the true dose: covered if "not reached" is read as "above the grid", counted as missed here.` : ''}`,
     '',
@@ -129,7 +136,7 @@ export function libraryMarkdown(r: {
     '|---|---|---|---|---|---|',
     ...r.rows.map((x) => `| ${x.truth} | ${x.seed} | ${x.candidates.join(', ')} | ${x.chosen ?? 'none eligible'}${x.answer_error === undefined ? '' : ' (answer failed)'} | ${x.cells.map((c) => `${mg(c.true_dose)}${c.close ? '*' : ''} / ${mg(c.mean_crossing)}${c.within_one_step ? '' : ' (off)'} / [${mg(c.interval[0])}, ${mg(c.interval[1])}]${c.covered ? '' : ' (missed)'}`).join(' | ')} |`),
     '',
-    '\\* a grid point\'s true p lay within 3 Monte Carlo sd of 0.9 (a one-step disagreement there is chance); with thresholds placed at the anchor doses this is the rule, not the exception. "(off)": the mean crossing is more than one grid step from the true minimal dose; "(missed)": the interval does not hold it. Mg throughout; thresholds, true p and per-candidate BIC and eligibility in library-results.json.',
+    '\\* a grid point\'s true p lay within 3 Monte Carlo sd of 0.9 (a one-step disagreement there is chance); with thresholds placed at the anchor doses this is the rule, not the exception. "(off)": the mean crossing is more than one grid step from the true minimal dose; "(missed)": the interval does not hold it. Mg throughout; thresholds, true p and per-candidate BIC and eligibility in the .json beside this file.',
     '',
   ].join('\n');
 }

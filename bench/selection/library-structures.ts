@@ -13,7 +13,11 @@
  * arguments give the same trials, fits and answers (timings aside).
  *   node dist/bench/selection/library-structures.js [--seeds N] [--first-seed K] [--structures id,id]
  *     [--replicates R] [--subjects M] [--truth-subjects N] [--work DIR] [--out DIR] [--append]
- *   node dist/bench/selection/library-structures.js --report-only [--out DIR]   (re-render the .md from the .json)
+ *     [--trial-seeds per-structure|shared] [--design-copies K] [--name library-results]
+ *   node dist/bench/selection/library-structures.js --report-only [--out DIR] [--name N]   (re-render the .md from the .json)
+ * --trial-seeds: library-trial.ts trialSeed (default per-structure: independent trials across truths);
+ * --design-copies K: every EstData subject K times (K x the subjects, same design); --name: the results
+ * files' base name (a study of another design or seed rule kept beside the acceptance record).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +30,7 @@ import { fitTrial } from '../../analysis/fit/fit-trial.js';
 import { pkStage } from '../../analysis/fit/pk-stage.js';
 import { packageRoot } from '../../worker/common/version.js';
 import { LIBRARY_TRUTHS, equivalentStructures, type LibraryTruth } from './library-truths.js';
-import { writeLibraryTrial } from './library-trial.js';
+import { trialSeed, writeLibraryTrial, type TrialSeeds } from './library-trial.js';
 import { POPULATION, REGIMENS, TARGET, trueAnswers, type TrueAnswer } from './library-true-dose.js';
 import { covers, withinOneStep } from './grid-dose.js';
 import { libraryMarkdown, runsOf, summarize, type RecordedResults, type RunRecord, type TrialRow } from './library-report.js';
@@ -49,13 +53,16 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(packageRoot(), 'bench', 'selection') },
     /** re-render library-results.md from a recorded library-results.json (no fits) */
     'report-only': { type: 'boolean', default: false },
+    'trial-seeds': { type: 'string', default: 'per-structure' },
+    'design-copies': { type: 'string', default: '1' },
+    name: { type: 'string', default: 'library-results' },
   },
 });
 if (args['report-only']) {
-  const recorded = JSON.parse(await readFile(join(args.out, 'library-results.json'), 'utf8')) as RecordedResults;
+  const recorded = JSON.parse(await readFile(join(args.out, `${args.name}.json`), 'utf8')) as RecordedResults;
   // the summary recomputed from the rows, so a record made by an older renderer gets today's table
   const summary = summarize(LIBRARY_TRUTHS.filter((t) => recorded.rows.some((r) => r.truth === t.structure.id)), recorded.rows);
-  await writeFile(join(args.out, 'library-results.md'), libraryMarkdown({ ...recorded, summary, runs: runsOf(recorded) }));
+  await writeFile(join(args.out, `${args.name}.md`), libraryMarkdown({ ...recorded, summary, runs: runsOf(recorded) }));
   process.exit(0);
 }
 const seeds = Number(args.seeds);
@@ -63,6 +70,10 @@ const firstSeed = Number(args['first-seed']);
 const replicates = Number(args.replicates);
 const subjects = Number(args.subjects);
 const truthSubjects = Number(args['truth-subjects']);
+if (args['trial-seeds'] !== 'per-structure' && args['trial-seeds'] !== 'shared') throw new Error(`--trial-seeds: "${args['trial-seeds']}": expected per-structure or shared`);
+const trialSeeds: TrialSeeds = args['trial-seeds'];
+const designCopies = Number(args['design-copies']);
+if (!Number.isInteger(designCopies) || designCopies < 1) throw new Error(`--design-copies: "${args['design-copies']}": expected an integer >= 1`);
 const truths: LibraryTruth[] = args.structures.split(',').map((id) => {
   const t = LIBRARY_TRUTHS.find((x) => x.structure.id === id);
   if (t === undefined) throw new Error(`--structures: no truth for "${id}"; known: ${LIBRARY_TRUTHS.map((x) => x.structure.id).join(', ')}`);
@@ -95,7 +106,7 @@ async function oneTrial(t: LibraryTruth, seed: number, truth: readonly TrueAnswe
   const dir = join(args.work, `${id}-seed${seed}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const trialPath = await writeLibraryTrial(join(dir, 'trial.csv'), t, 9000 + seed);
+  const trialPath = await writeLibraryTrial(join(dir, 'trial.csv'), t, trialSeed(id, seed, trialSeeds), designCopies);
   const candidates = t.candidates.map((c) => structureById(c));
   const settings = { seed: FIT_SEED, draws: replicates, vpcReplicates: 100 };
   const started = performance.now();
@@ -131,7 +142,7 @@ async function oneTrial(t: LibraryTruth, seed: number, truth: readonly TrueAnswe
     };
   });
   return {
-    truth: id, seed, candidates: fitted.map((s) => s.id), pk_stage: stage?.summary ?? null, chosen,
+    truth: id, seed, trial_seed: trialSeed(id, seed, trialSeeds), candidates: fitted.map((s) => s.id), pk_stage: stage?.summary ?? null, chosen,
     correct: chosen === id, equivalent: chosen !== null && chosen !== id && equivalentStructures(id).includes(chosen),
     bic: Object.fromEntries(fit.selection.map((c) => [c.structure, Number(c.bic.toFixed(1))])),
     eligible: Object.fromEntries(fit.selection.map((c) => [c.structure, c.converged && c.degenerate.length === 0])),
@@ -154,20 +165,21 @@ for (const t of truths) {
   }
 }
 const machine = { description: 'dev VM, 2 cores, AMD EPYC, Node 20', cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.versions.node };
-const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${args.append ? ' --append' : ''}`;
+const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${trialSeeds === 'per-structure' ? '' : ' --trial-seeds shared'}${designCopies === 1 ? '' : ` --design-copies ${designCopies}`}${args.name === 'library-results' ? '' : ` --name ${args.name}`}${args.append ? ' --append' : ''}`;
 const thisRun: RunRecord = { command, started: startedAt.toISOString(), finished: new Date().toISOString(), loadavg_end: loadavg().map((x) => Number(x.toFixed(2))) };
 // --append: this run's trials join the recorded ones (same sizes required; a repeated truth + seed replaced)
-const previous = args.append ? (JSON.parse(await readFile(join(args.out, 'library-results.json'), 'utf8')) as RecordedResults) : undefined;
-if (previous !== undefined && (previous.replicates !== replicates || previous.subjects !== subjects || previous.truth_subjects !== truthSubjects)) {
-  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects}; give the same`);
+const previous = args.append ? (JSON.parse(await readFile(join(args.out, `${args.name}.json`), 'utf8')) as RecordedResults) : undefined;
+if (previous !== undefined && (previous.replicates !== replicates || previous.subjects !== subjects || previous.truth_subjects !== truthSubjects
+  || (previous.trial_seeds ?? 'shared') !== trialSeeds || (previous.design_copies ?? 1) !== designCopies)) {
+  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects} --trial-seeds ${previous.trial_seeds ?? 'shared'} --design-copies ${previous.design_copies ?? 1}; give the same`);
 }
 const allRows = [...(previous?.rows ?? []).filter((r) => !rows.some((x) => x.truth === r.truth && x.seed === r.seed)), ...rows];
 const allTruths = LIBRARY_TRUTHS.filter((t) => allRows.some((r) => r.truth === t.structure.id));
 const result = {
-  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
+  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, trial_seeds: trialSeeds, design_copies: designCopies, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
   truths: { ...(previous?.truths ?? {}), ...truthTable }, summary: summarize(allTruths, allRows), rows: allRows,
 };
-await writeFile(join(args.out, 'library-results.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(args.out, `${args.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const md = libraryMarkdown(result);
-await writeFile(join(args.out, 'library-results.md'), md);
+await writeFile(join(args.out, `${args.name}.md`), md);
 process.stdout.write(md);

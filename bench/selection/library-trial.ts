@@ -5,6 +5,7 @@
  * by the project's simulator (models/estimate/simulate-trial.ts: eta ~ N(0, Omega), structures/pk.ts and
  * pd.ts, residual error as the fit assumes it) and written back into their own file lines.
  */
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTrial } from '../../models/ingest/trial.js';
@@ -12,8 +13,25 @@ import { simulateTrial } from '../../models/estimate/simulate-trial.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { LibraryTruth } from './library-truths.js';
 
-/** EstData's lines rearranged for the truth's design (header first; no trailing newline). */
-export async function designLines(t: LibraryTruth): Promise<string[]> {
+/**
+ * How a trial's simulation seed follows from the bench's seed number. 'shared' (the first recordings):
+ * 9000 + seed for every structure, so trials of different truths with the same seed drew the same
+ * random effects and residuals and their errors moved together. 'per-structure': the structure id's
+ * sha256 spreads the seeds, so trials of different truths are independent.
+ */
+export type TrialSeeds = 'shared' | 'per-structure';
+
+export function trialSeed(structureId: string, seed: number, rule: TrialSeeds): number {
+  if (rule === 'shared') return 9000 + seed;
+  return (createHash('sha256').update(structureId).digest().readUInt32BE(0) % 1_000_000) * 100 + seed;
+}
+
+/**
+ * EstData's lines rearranged for the truth's design (header first; no trailing newline). `copies` > 1
+ * repeats every subject's rows that many times under new IDs (ID + k * 10^digits), a trial with the same
+ * design and copies times the subjects: how answers sharpen with information.
+ */
+export async function designLines(t: LibraryTruth, copies = 1): Promise<string[]> {
   const [header, ...rows] = (await readFile(join(packageRoot(), 'data', 'EstData.csv'), 'utf8')).trimEnd().split('\n');
   if (header === undefined) throw new Error('data/EstData.csv is empty');
   const col = (name: string): number => {
@@ -23,7 +41,14 @@ export async function designLines(t: LibraryTruth): Promise<string[]> {
   };
   const [EVID, CMT, DVID] = [col('EVID'), col('CMT'), col('DVID')];
   const pkCmt = rows.map((r) => r.split(',')).find((f) => f[DVID] === '1')?.[CMT];
-  const kept = t.structure.pd ? rows : rows.filter((r) => r.split(',')[DVID] !== '2');
+  const once = t.structure.pd ? rows : rows.filter((r) => r.split(',')[DVID] !== '2');
+  const ID = col('ID');
+  const offset = 10 ** String(Math.max(...once.map((r) => Number(r.split(',')[ID])))).length;
+  const kept = Array.from({ length: copies }, (_, k) => once.map((r) => {
+    const f = r.split(',');
+    f[ID] = String(Number(f[ID]) + k * offset);
+    return f.join(',');
+  })).flat();
   if (t.structure.route === 'oral') return [header, ...kept];
   return [header, ...kept.map((r) => {
     const f = r.split(',');
@@ -33,8 +58,8 @@ export async function designLines(t: LibraryTruth): Promise<string[]> {
 }
 
 /** Writes the truth's trial for `seed` to `path` (DV of every observation line replaced); returns the path. */
-export async function writeLibraryTrial(path: string, t: LibraryTruth, seed: number): Promise<string> {
-  const lines = await designLines(t);
+export async function writeLibraryTrial(path: string, t: LibraryTruth, seed: number, copies = 1): Promise<string> {
+  const lines = await designLines(t, copies);
   const design = parseTrial(`${lines.join('\n')}\n`, path);
   const simulated = simulateTrial(design, t.truth, seed, 0, t.structure).trial;
   const header = lines[0]!.split(',');
