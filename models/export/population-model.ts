@@ -14,7 +14,7 @@ import type { ModelCard } from '../../worker/model/card.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { packTheta, thetaSize } from '../structures/parameters.js';
 import type { PopulationParameters } from '../structures/parameters.js';
-import { REGIMEN_GRIDS } from './time-grid.js';
+import { outputTimesH, REGIMEN_GRIDS } from './time-grid.js';
 import type { RegimenGrid } from './time-grid.js';
 import { buildTrajectoryGraph, OUTPUTS } from './trajectory-graph.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
@@ -76,7 +76,7 @@ export function populationArtifact(
     onnx: `${grid.tag}.onnx`,
     sha256: createHash('sha256').update(onnxBytes).digest('hex'),
     regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
-    time_grid_h: [...grid.timesH],
+    time_grid_h: outputTimesH(grid, structure.route),
     inputs: {
       covariates: ['dose', 'bw', 'comed', ...covariateInputs(structure).map((c) => c.name)],
       // declared covariate effects' inputs: what each is and its unit (covariate-effects.ts)

@@ -24,6 +24,18 @@ export const REGIMEN_GRIDS: { readonly qd: RegimenGrid; readonly qw: RegimenGrid
   qw: { name: 'QW', tag: 'qw', tauH: 168, timesH: [...EARLY_H, 8, 12, 18, 24, 36, 48, 72, 96, 120, 144] },
 };
 
+/**
+ * The output times of a structure's card on a regimen grid. An IV bolus makes the concentration jump at
+ * the dose, so on [0, tau) the window's peak C(0+) is no grid value (t_0 holds the trough C(tau-)) and a
+ * `max` question would read C(0.05 h) instead. IV structures therefore output the window closed at tau:
+ * t_0 = 0 is C(0+), t_1..t_{T-1} as the grid, and one more point t_T = tau holding the trough C(tau-)
+ * (the window statistics' "ends at tau" shape: trough at t_T, mean by trapezoids over [0, tau]). The
+ * biomarker, continuous, repeats its t_0 value at tau. The graph's internal nodes are unchanged.
+ */
+export function outputTimesH(g: RegimenGrid, route: 'oral' | 'iv' | 'zero-order'): number[] {
+  return route === 'iv' ? [...g.timesH, g.tauH] : [...g.timesH];
+}
+
 /** Panel widths t_{n+1} - t_n (n = 0..T-1, t_T = tau). */
 export function panelWidthsH(g: RegimenGrid): number[] {
   return g.timesH.map((t, n) => (g.timesH[n + 1] ?? g.tauH) - t);

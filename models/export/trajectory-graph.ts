@@ -52,17 +52,29 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     : structure.compartments === 3 && structure.route === 'oral'
     ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
-  w.op('Transpose', [w.slice(concNodes, 0, 0, T, 'conc_by_time')], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
+  // IV bolus: the outputs close the window at tau (time-grid.ts outputTimesH): C(0+), C(t_1..t_{T-1}), C(tau-)
+  const ivWindow = structure.route === 'iv' && modes !== undefined;
+  const concByTime = ivWindow
+    ? w.op('Concat', [concentrationAt(w, modes, [0]), w.slice(concNodes, 0, 1, T, 'conc_after_first'), w.slice(concNodes, 0, 0, 1, 'conc_trough')], 'conc_by_time', { axis: attr.int(0) })
+    : w.slice(concNodes, 0, 0, T, 'conc_by_time');
+  w.op('Transpose', [concByTime], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
+  // a biomarker driven by plasma directly jumps with C: computed from the outputs' C (T + 1 values for IV);
+  // the others are continuous through the dose (effect compartment, turnover, transit): T values, then t_0's again at tau
+  const plasmaDriven = structure.directEffect !== undefined && (structure.directEffect.linear === true || !structure.directEffect.effectCompartment);
+  const pdOut = ivWindow && !plasmaDriven ? 'pd_open_window' : OUTPUTS.pd;
+  const concOutputs = (): string => (ivWindow ? concByTime : w.slice(concNodes, 0, 0, T, 'conc_outputs'));
   if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
   // an IV bolus makes C jump at the dose: the turnover's first panel starts at C(0+), not at the node's C(tau-)
   const afterDose = structure.route === 'iv' && structure.pd && modes !== undefined && structure.directEffect === undefined && structure.transit === undefined ? concentrationAt(w, modes, [0]) : undefined; // [1, B]
-  if (structure.directEffect?.linear === true) linearBiomarker(w, p, w.slice(concNodes, 0, 0, T, 'conc_outputs'), OUTPUTS.pd);
-  else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, OUTPUTS.pd);
+  if (structure.directEffect?.linear === true) linearBiomarker(w, p, concOutputs(), pdOut);
+  else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, pdOut);
   else if (structure.directEffect !== undefined && modes !== undefined) {
-    const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : w.slice(concNodes, 0, 0, T, 'conc_outputs');
-    directBiomarker(w, p, atOutputs, OUTPUTS.pd, structure.directEffect.stimulatory === true);
-  } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, OUTPUTS.pd, afterDose);
-  else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, OUTPUTS.pd, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));
+    const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : concOutputs();
+    directBiomarker(w, p, atOutputs, pdOut, structure.directEffect.stimulatory === true);
+  } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, pdOut, afterDose);
+  else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, pdOut, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));
+  // a continuous biomarker's value at tau is its value at t_0
+  if (ivWindow && structure.pd && !plasmaDriven) w.op('Concat', [pdOut, w.slice(pdOut, 1, 0, 1, 'pd_at_tau')], OUTPUTS.pd, { axis: attr.int(1) }, true);
   const g = graph({
     name: `popmodel_${grid.tag}`,
     nodes: w.nodes,
@@ -74,7 +86,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
       valueInfo('eta', DataType.FLOAT, ['B', structure.etaNames.length]),
       valueInfo('theta', DataType.FLOAT, ['B', thetaSize(structure)]),
     ],
-    outputs: [...(structure.pd ? [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T])] : []), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T])],
+    outputs: [...(structure.pd ? [valueInfo(OUTPUTS.pd, DataType.FLOAT, ['B', T + (ivWindow ? 1 : 0)])] : []), valueInfo(OUTPUTS.conc, DataType.FLOAT, ['B', T + (ivWindow ? 1 : 0)])],
     initializers: w.initializers,
     // the old README path is part of the shipped graphs' bytes (see population-model.ts)
     docString: structure === TWO_COMPARTMENT

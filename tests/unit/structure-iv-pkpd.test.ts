@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { populationArtifact } from '../../models/export/population-model.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
-import { REGIMEN_GRIDS, nodeTimesH } from '../../models/export/time-grid.js';
+import { REGIMEN_GRIDS, outputTimesH } from '../../models/export/time-grid.js';
 import type { RegimenGrid } from '../../models/export/time-grid.js';
 import { effectConcentrations } from '../../models/structures/direct-effect.js';
 import { biomarker } from '../../models/structures/pd.js';
@@ -172,9 +172,10 @@ test('IV PK/PD graphs: window statistics of pd and conc equal the multiple-dose 
       assert.equal(art.card.family, s.family);
       const rows = randomRows((seed += 1), 6, grid, s);
       const { pd, conc } = await runGraph(art.onnxBytes, s, rows);
-      const T = grid.timesH.length;
-      // t_0 = 0 is evaluated as tau (time-grid.ts): for a bolus the pre-dose trough C(tau-) (R is continuous)
-      const times = nodeTimesH(grid).slice(0, T);
+      // the window closed at tau (time-grid.ts outputTimesH): C(0+) at t_0, the trough C(tau-) at t_T; R is continuous
+      const times = outputTimesH(grid, 'iv');
+      assert.deepEqual(art.card.time_grid_h, times);
+      const T = times.length;
       rows.dose.forEach((dose, b) => {
         const ref = repeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, times, { iv: { durationH: 0 } });
         const what = `${s.id} ${grid.name} row ${b}`;

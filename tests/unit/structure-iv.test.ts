@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { populationArtifact } from '../../models/export/population-model.js';
-import { REGIMEN_GRIDS, nodeTimesH } from '../../models/export/time-grid.js';
+import { REGIMEN_GRIDS, outputTimesH } from '../../models/export/time-grid.js';
 import { individualParameters, packTheta, thetaSize, unpackTheta } from '../../models/structures/parameters.js';
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations, type Dose } from '../../models/structures/pk.js';
@@ -124,12 +124,16 @@ test('IV bolus graphs (1 and 2 cmt): conc agrees with a multiple-dose reference 
       }
       const { conc, outputs } = await runGraph(art.onnxBytes, rows, s);
       assert.deepEqual(outputs, ['conc'], 'PK-only: the conc output alone');
-      const T = grid.timesH.length;
+      // the window closed at tau (time-grid.ts outputTimesH): t_0 = 0 is C(0+) just after the bolus, t_T = tau the trough C(tau-)
+      const times = outputTimesH(grid, 'iv');
+      assert.deepEqual(art.card.time_grid_h, times);
+      const T = times.length;
       rows.dose.forEach((dose, b) => {
-        // t_0 = 0 is evaluated as tau (time-grid.ts nodeTimesH): for a bolus that is the pre-dose trough C(tau-)
-        const ref = repeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, nodeTimesH(grid).slice(0, T), { iv: { durationH: 0 } }).conc;
+        const ref = repeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, times, { iv: { durationH: 0 } }).conc;
         const peak = Math.max(...ref);
-        grid.timesH.forEach((t, n) => {
+        // the peak is C(0+) (one bolus of dose / V1 above the trough, the last output)
+        assert.ok(Math.abs((ref[0] ?? NaN) - (ref[T - 1] ?? NaN) - Math.fround(dose) / subjectOf(rows, b, s).V1) <= 1e-9 * peak, `${s.id}: C(0+) - C(tau-) = dose / V1`);
+        times.forEach((t, n) => {
           const c = ref[n] ?? NaN;
           const got = conc[b * T + n] ?? NaN;
           // float32 inputs and arithmetic: a few eps32 (6e-8) per operation, far below 1e-4 of C or of the peak

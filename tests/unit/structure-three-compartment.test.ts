@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { populationArtifact } from '../../models/export/population-model.js';
-import { nodeTimesH, REGIMEN_GRIDS } from '../../models/export/time-grid.js';
+import { nodeTimesH, outputTimesH, REGIMEN_GRIDS } from '../../models/export/time-grid.js';
 import type { RegimenGrid } from '../../models/export/time-grid.js';
 import { individualParameters, packTheta } from '../../models/structures/parameters.js';
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
@@ -115,16 +115,18 @@ const minOf = (xs: ArrayLike<number>): number => Array.from(xs).reduce((m, x) =>
 
 /** The graph's conc rows against the multiple-dose history's window at the grid's evaluation times. */
 function checkAgainstReference(rows: Rows, conc: Float32Array, grid: RegimenGrid, s: Structure, what: string): void {
-  const T = grid.timesH.length;
+  // oral: t_0 = 0 is evaluated as tau (time-grid.ts nodeTimesH), the same point of the periodic steady state;
+  // IV bolus: the window closed at tau (outputTimesH), C(0+) at t_0 and the trough C(tau-) at t_T
+  const times = s.route === 'iv' ? outputTimesH(grid, 'iv') : nodeTimesH(grid).slice(0, grid.timesH.length);
+  const T = times.length;
   rows.dose.forEach((dose, b) => {
-    // t_0 = 0 is evaluated as tau (time-grid.ts): for a bolus the pre-dose trough
-    const ref = repeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, nodeTimesH(grid).slice(0, T), s.route === 'iv' ? { iv: { durationH: 0 } } : {}).conc;
+    const ref = repeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, times, s.route === 'iv' ? { iv: { durationH: 0 } } : {}).conc;
     const row = conc.subarray(b * T, (b + 1) * T);
     const peak = maxOf(ref);
     // float32 inputs and outer products: a few eps32 (6e-8) per operation, well inside 1e-4
     assert.ok(Math.abs(maxOf(row) / peak - 1) <= 1e-4, `${what} row ${b}: window max ${maxOf(row)} vs ${peak}`);
     assert.ok(Math.abs(minOf(row) / minOf(ref) - 1) <= 1e-4, `${what} row ${b}: window min ${minOf(row)} vs ${minOf(ref)}`);
-    grid.timesH.forEach((t, n) => {
+    times.forEach((t, n) => {
       const c = ref[n] ?? NaN;
       assert.ok(Math.abs((row[n] ?? NaN) - c) <= 1e-4 * c, `${what} row ${b} t=${t}: conc ${row[n]} vs ${c}`);
     });
