@@ -12,6 +12,7 @@ import type { RegimenGrid } from '../../models/export/time-grid.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { loadModel, parseModelCard, sha256Hex } from '../../worker/model/load-card.js';
 import type { ModelCard } from '../../worker/model/card.js';
+import { libraryArtifact } from './library-models.js';
 
 /** the repository root (bench/perf/*.ts compiles to dist/bench/perf/*.js) */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,6 +32,8 @@ export interface BenchModel {
 
 export const BENCH_MODEL_IDS = ['popmodel-qd', 'popmodel-qw', 'popmodel-qd-hourly', 'popmodel-qw-hourly', 'bilstm-qd', 'bilstm-qw'] as const;
 export type BenchModelId = (typeof BENCH_MODEL_IDS)[number];
+/** A library structure's graph on a shipped grid (library-models.ts): `library:1cmt-oral-idr:qd`. */
+export type LibraryModelId = `library:${string}:${'qd' | 'qw'}`;
 
 async function shipped(id: BenchModelId, cardRel: string, family: BenchModel['family']): Promise<BenchModel> {
   const cardPath = join(REPO_ROOT, cardRel);
@@ -50,7 +53,16 @@ async function hourly(id: BenchModelId, base: BenchModel): Promise<BenchModel> {
   return { id, family: 'mechanistic', regimen: base.regimen, T: tauH, card, onnx };
 }
 
-export async function loadBenchModel(id: BenchModelId): Promise<BenchModel> {
+export async function loadBenchModel(id: BenchModelId | LibraryModelId): Promise<BenchModel> {
+  if (id.startsWith('library:')) {
+    const [, structureId = '', regimen] = id.split(':');
+    const { card, onnx } = libraryArtifact(structureId, regimen === 'qw' ? 'qw' : 'qd');
+    return { id, family: 'mechanistic', regimen: regimen === 'qw' ? 'QW' : 'QD', T: card.time_grid_h.length, card, onnx };
+  }
+  return loadShippedBenchModel(id as BenchModelId);
+}
+
+async function loadShippedBenchModel(id: BenchModelId): Promise<BenchModel> {
   switch (id) {
     case 'popmodel-qd':
       return shipped(id, 'models/estdata/qd.model.json', 'mechanistic');

@@ -20,10 +20,10 @@ import type { RunSpecJson } from '../../worker/run-spec.js';
 import { computeTile } from '../../worker/tile-compute.js';
 import type { TileRange } from '../../worker/tile-compute.js';
 import { loadBenchModel } from './models.js';
-import type { BenchModel, BenchModelId } from './models.js';
+import type { BenchModel, BenchModelId, LibraryModelId } from './models.js';
 
 export interface ThroughputConfig {
-  readonly model: BenchModelId;
+  readonly model: BenchModelId | LibraryModelId;
   /** cpu here; cuda on a GPU host (falls back to cpu, logged, where CUDA cannot load) */
   readonly provider: ExecutionProviderName;
   readonly threads: number;
@@ -66,6 +66,8 @@ function benchSpec(m: BenchModel, c: ThroughputConfig): RunSpecJson {
     scenarios: [
       {
         name: 'bench', description: '', seed: 20251121, populationLabel: '', thresholdNgMl: 3.3, targets: [0.9], replicates: c.replicates,
+        // a PK-only card has no biomarker: its question is the window's maximum concentration
+        ...(m.card.outputs.pd === null ? { question: { endpoint: 'concentration' as const, statistic: 'max' as const, comparison: '<=' as const } } : {}),
         band: { method: 'clopper-pearson', level: 0.95 },
         population: { subjects: c.subjects, bw: { kind: 'uniform', minKg: 40, maxKg: 120 }, comed: { kind: 'bernoulli', p: 0.4 } },
         regimens: [{ name: m.regimen.toLowerCase(), tauH: m.card.regimen.tau_h, dosesMg: Array.from({ length: c.doses }, (_, i) => stepMg * (i + 1)), modelSha256: m.card.sha256 }],
