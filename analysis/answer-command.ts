@@ -14,6 +14,7 @@ import { readTrial } from '../models/ingest/trial.js';
 import { loadDataSpec, NO_SPEC } from '../models/ingest/data-spec.js';
 import { runLocal } from '../coordinator/local/local-run.js';
 import { writeReport } from './report/write-report.js';
+import { writeModelAverageHtml } from './report/model-average-html.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
@@ -172,7 +173,9 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     process.stdout.write(customAnswerTable(answers, testModel));
     if (credible !== undefined && average !== undefined) {
       const averaged = averagedAnswers(questionGroups(custom.file), models, result);
-      const files = await writeModelAverage(outDir, { minWeight: average.min_weight, credible: credible.credible, models, result, answers: averaged });
+      const written = await writeModelAverage(outDir, { minWeight: average.min_weight, credible: credible.credible, models, result, answers: averaged });
+      const html = await writeModelAverageHtml(outDir, { answers: averaged, minWeight: average.min_weight, trial: { path: trialPath, sha256: trialSha }, runId: result.runId, figures: written });
+      const files = [html, ...written];
       process.stdout.write(averaged.map((x) => `${x.question} ${x.population} ${x.regimen} ${percentLabel(x.target)}: average ${x.average.dose ?? '—'} mg, carried by ${x.carried_by}`).join('\n') + '\n');
       process.stderr.write(`model average: ${files.join(', ')}\n`);
     }

@@ -102,6 +102,11 @@ test('--average: two credible structures, allotment by largest remainder, the av
     assert.ok(await exists(join(out, 'plots', 'average-w50to100-qd.average.png')));
     assert.match(await readFile(join(out, 'model-average.md'), 'utf8'), /\| QD \| w50to100 \| qd \| 90 % \| .* \| (2cmt-oral|1cmt-oral) \|/);
     assert.equal(report.answers.length, 2);
+    // the page: both structures' weights, the average's dose per answer, the carrier, the figure inline
+    const html = await readFile(join(out, 'model-average.html'), 'utf8');
+    for (const w of report.weights) assert.ok(html.includes(`<td>${w.structure}</td><td>${w.weight.toFixed(3)}</td>`), `weights row of ${w.structure}`);
+    for (const a of report.answers) assert.ok(html.includes(`<strong>${a.average.dose === null ? 'not reached' : `${a.average.dose} mg`}</strong>`), `average dose ${a.average.dose}`);
+    assert.match(html, /<figure><svg[\s\S]*<\/svg><figcaption>average-w50to100-qd\.average<\/figcaption>/);
 
     const decisions = await readFile(join(out, 'decisions.json'));
     const again = await runCli(['aggregate', out]);
