@@ -139,7 +139,8 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const use = uses[name];
     if (use === undefined) continue;
     const sel = spec.endpoints[name];
-    endpoints[name] = { selector: sel === undefined ? defaultSelectorText(name, columns) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
+    const inferred = name === 'biomarker' && sel === undefined && columns.items.DVID !== null && spec.endpoints.concentration === undefined ? otherDvid(records) : undefined;
+    endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
   return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped };
 }
@@ -191,10 +192,11 @@ function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec
     };
   }
   if (columns.items.DVID !== null) {
+    const other = otherDvid(records);
     return (r) => {
       const v = (r.dvid ?? '').trim();
-      if (v === '1' || CONCENTRATION_NAMES.has(v.toLowerCase())) return 'concentration';
-      if (v === '2' || BIOMARKER_NAMES.has(v.toLowerCase())) return 'biomarker';
+      if (isConcentrationDvid(v)) return 'concentration';
+      if (v === '2' || BIOMARKER_NAMES.has(v.toLowerCase()) || v === other) return 'biomarker';
       throw inputError({ file, line: r.line, column: dvidCol, expected: 'DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:)', found: `'${v}'` });
     };
   }
@@ -204,6 +206,22 @@ function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec
     throw inputError({ file, line: r.line, column: columns.names.CMT ?? 'CMT', expected: `one observation CMT when there is no DVID column (or endpoints named by CMT in a --data-spec)`, found: `CMT ${cmts.join(' and ')}` });
   }
   return () => 'concentration';
+}
+
+const isConcentrationDvid = (v: string): boolean => v === '1' || CONCENTRATION_NAMES.has(v.toLowerCase());
+
+/**
+ * Two DVID values among the observations, one a concentration's (1, cp, conc, ...) and the other no
+ * common name (e.g. nlmixr2data's warfarin: cp and pca): the other one is the biomarker, as there is
+ * nothing else it could be; the data summary names it. Three or more values, or two unknown ones, stay
+ * an error that asks for a --data-spec.
+ */
+function otherDvid(records: readonly NonmemRecord[]): string | undefined {
+  const values = [...new Set(records.filter((r) => r.kind === 'observation').map((r) => (r.dvid ?? '').trim()))];
+  if (values.length !== 2) return undefined;
+  const conc = values.filter(isConcentrationDvid);
+  const other = values.find((v) => !isConcentrationDvid(v));
+  return conc.length === 1 && other !== undefined && other !== '' && other !== '2' && !BIOMARKER_NAMES.has(other.toLowerCase()) ? other : undefined;
 }
 
 function matches(sel: EndpointSelector, r: NonmemRecord): boolean {
