@@ -70,12 +70,14 @@ export function residualSpec(points: readonly GofPoint[]): TopLevelSpec {
 export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
   const label = ['5th', '50th', '95th'];
   const rows = vpc.bins
-    // a percentile below LLOQ (BLQ rows) is not drawn; the log axis needs the others > 0
-    .filter((b) => b.dvid === dvid && (dvid === 2 || b.observed.every((o) => o > 0 || o === BELOW_LLOQ)))
+    // a percentile below LLOQ (BLQ rows) is not drawn, nor on the PK's log axis one <= 0 (an additive
+    // error makes low percentiles negative, observed or simulated: one such value left the whole arm's
+    // panel without a scale)
+    .filter((b) => b.dvid === dvid)
     .flatMap((b) =>
       VPC_PERCENTILES.map((_, i) => {
         const [lo, mid, hi] = b.simulated[i] ?? [NaN, NaN, NaN];
-        const drawn = (v: number | undefined): number | null => (v === BELOW_LLOQ || v === undefined ? null : v);
+        const drawn = (v: number | undefined): number | null => (v === BELOW_LLOQ || v === undefined || (dvid === 1 && !(v > 0)) ? null : v);
         return { arm: `${b.doseMg} mg arm`, t: b.timeH, pct: label[i], lo: drawn(lo), mid: drawn(mid), hi: drawn(hi), obs: drawn(b.observed[i]) };
       }),
     );

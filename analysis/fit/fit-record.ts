@@ -80,6 +80,16 @@ function degenerateMarkdown(problems: readonly DegeneracyProblem[], forced: bool
   ];
 }
 
+/** What a trial of the fitted model covers (the VPC's simulated trials against the others' intervals): the yardstick for the coverage above. */
+function nullCoverageText(vpc: VpcResult): string {
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const parts = (['pk', 'pd'] as const).flatMap((e) => {
+    const c = [...(vpc.nullCoverage?.[e] ?? [])].sort((a, b) => a - b);
+    return c.length === 0 ? [] : [`${e.toUpperCase()} median ${f(100 * (c[c.length >> 1] ?? NaN))} %, lowest ${f(100 * (c[0] ?? NaN))} %`];
+  });
+  return parts.length === 0 ? '' : ` A simulated trial of the fitted model, against the others' intervals, covers: ${parts.join('; ')}.`;
+}
+
 function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection']): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
@@ -103,7 +113,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `Eta shrinkage: ${shrink}.`,
     '',
-    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.`,
+    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.${nullCoverageText(vpc)}`,
     '',
     ...(fit.notes.length > 0 ? ['Notes:', ...fit.notes.map((n) => `- ${n}`), ''] : []),
     '![goodness of fit](diagnostics/gof.png)',

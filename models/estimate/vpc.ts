@@ -33,6 +33,12 @@ export interface VpcResult {
   readonly coverage: { readonly pk: number; readonly pd: number };
   /** subjects with observations of each endpoint (the independent units behind the points) */
   readonly subjects?: { readonly pk: number; readonly pd: number };
+  /**
+   * The same coverage for each simulated trial, its percentiles against the intervals of the other
+   * R - 1 (leave one out): the coverage's distribution under the fitted model, with the design's own
+   * correlation between points (one subject in the tail moves every percentile of its arm).
+   */
+  readonly nullCoverage?: { readonly pk: readonly number[]; readonly pd: readonly number[] };
 }
 
 type Key = string;
@@ -80,6 +86,38 @@ function censoredQuantile(sorted: number[], p: number): number {
   return below ? BELOW_LLOQ : quantileSorted(sorted, p) ?? NaN;
 }
 
+/** censoredQuantile of `sorted` with its element at index `skip` left out (type 7 over n - 1 values). */
+function quantileWithout(sorted: readonly number[], skip: number, p: number): number {
+  const n = sorted.length - 1;
+  const at = (m: number): number => sorted[m < skip ? m : m + 1] ?? NaN;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  if (at(lo) === BELOW_LLOQ) return BELOW_LLOQ;
+  const frac = h - lo;
+  return frac === 0 ? at(lo) : at(lo) + (at(lo + 1) - at(lo)) * frac;
+}
+
+/**
+ * Per simulated trial, the fraction of its percentiles inside the 90 % intervals of the other trials,
+ * per endpoint (the series: one per (bin, percentile), the endpoint and the R trials' values).
+ */
+function leaveOneOutCoverage(series: readonly { readonly dvid: 1 | 2; readonly values: readonly number[] }[], replicates: number): { pk: number[]; pd: number[] } {
+  const inside = { 1: new Array<number>(replicates).fill(0), 2: new Array<number>(replicates).fill(0) };
+  const total = { 1: 0, 2: 0 };
+  for (const { dvid, values } of series) {
+    if (values.length !== replicates) continue;
+    const order = [...values.keys()].sort((a, b) => (values[a] ?? 0) - (values[b] ?? 0));
+    const sorted = order.map((r) => values[r] ?? NaN);
+    total[dvid] += 1;
+    order.forEach((r, rank) => {
+      const v = values[r] ?? NaN;
+      if (v >= quantileWithout(sorted, rank, 0.05) && v <= quantileWithout(sorted, rank, 0.95)) inside[dvid][r] = (inside[dvid][r] ?? 0) + 1;
+    });
+  }
+  const frac = (dvid: 1 | 2): number[] => (total[dvid] === 0 ? [] : inside[dvid].map((k) => k / total[dvid]));
+  return { pk: frac(1), pd: frac(2) };
+}
+
 const percentiles = (values: number[]): number[] => {
   const sorted = [...values].sort((x, y) => x - y);
   return VPC_PERCENTILES.map((p) => censoredQuantile(sorted, p));
@@ -98,12 +136,14 @@ export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, o
     }
   }
   const bins: VpcBin[] = [];
+  const series: { dvid: 1 | 2; values: number[] }[] = [];
   const inside = { 1: [0, 0], 2: [0, 0] } as Record<1 | 2, [number, number]>;
   for (const [k, values] of observed) {
     const [dvid, dose, t] = k.split('|').map(Number) as [1 | 2, number, number];
     const obs = percentiles(values);
     const perRep = sims.get(k) ?? [];
     const simulated = VPC_PERCENTILES.map((_, i) => {
+      series.push({ dvid, values: perRep.map((p) => p[i] ?? NaN) });
       const sorted = perRep.map((p) => p[i] ?? NaN).sort((x, y) => x - y);
       return [censoredQuantile(sorted, 0.05), censoredQuantile(sorted, 0.5), censoredQuantile(sorted, 0.95)] as [number, number, number];
     });
@@ -117,5 +157,5 @@ export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, o
   bins.sort((x, y) => x.dvid - y.dvid || x.doseMg - y.doseMg || x.timeH - y.timeH);
   const frac = ([a, b]: [number, number]): number => (b === 0 ? NaN : a / b);
   const subjects = { pk: trial.subjects.filter((s) => s.pk.length > 0).length, pd: trial.subjects.filter((s) => s.pd.length > 0).length };
-  return { replicates: opts.replicates, bins, coverage: { pk: frac(inside[1]), pd: frac(inside[2]) }, subjects };
+  return { replicates: opts.replicates, bins, coverage: { pk: frac(inside[1]), pd: frac(inside[2]) }, subjects, nullCoverage: leaveOneOutCoverage(series, opts.replicates) };
 }
