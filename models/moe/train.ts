@@ -20,7 +20,7 @@ import { fitCascade, type FitOptions, type TrainedMoe } from './fit.js';
 import { checkShape } from './network.js';
 
 /** Sized to train in about a minute on a loaded 2-core machine; the circuit fits PNU's bound (4 qubits, depth 7). */
-export const MOE_DEFAULTS = { experts: 4, qubits: 4, layers: 2, hidden: 16, learningRate: 5e-3, batchSize: 8, maxEpochs: 300, patience: 40 } as const;
+export const MOE_DEFAULTS = { experts: 4, qubits: 4, layers: 2, hidden: 16, learningRate: 2e-3, batchSize: 8, maxEpochs: 300, patience: 40 } as const;
 
 export interface TrainMoeOptions {
   readonly trialPath: string;
@@ -34,6 +34,8 @@ export interface TrainMoeOptions {
   readonly layers?: number;
   readonly hidden?: number;
   readonly valFraction?: number;
+  readonly learningRate?: number;
+  readonly batchSize?: number;
   readonly maxSeconds?: number;
   readonly onEpoch?: (stage: 'pk' | 'pd', epoch: number, train: number, val: number) => void;
 }
@@ -56,11 +58,11 @@ export async function trainMoeModel(o: TrainMoeOptions): Promise<{ cards: string
   await readyTf();
   const fit: FitOptions = {
     shape,
-    learningRate: d.learningRate,
+    learningRate: o.learningRate ?? d.learningRate,
     maxEpochs: o.maxEpochs ?? d.maxEpochs,
     patience: o.patience ?? d.patience,
     minDelta: 0,
-    batchSize: d.batchSize,
+    batchSize: o.batchSize ?? d.batchSize,
     seed: o.seed,
     ...(o.maxSeconds === undefined ? {} : { maxSeconds: o.maxSeconds }),
   };
