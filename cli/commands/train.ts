@@ -28,7 +28,7 @@ const builder = (y: Argv) =>
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
     .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
     .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
-    .option(...intOption('experts', COUNT, { describe: 'qnn-moe: residual-MLP experts (default 4; expert 0 carries the quantum layer)' }))
+    .option(...intOption('experts', COUNT, { describe: 'qnn-moe: residual-MLP experts (default 4; expert 0 carries the quantum layer; qnn-moe defaults: --hidden 16 block width, --patience 40 per stage)' }))
     .option(...intOption('qubits', COUNT, { describe: 'qnn-moe: qubits of the variational quantum layer, 2-8 (default 4)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
