@@ -43,6 +43,7 @@ export interface MoeArtifact {
 }
 
 export function moeArtifact(t: TrainedMoe, ds: CascadeDataset, regimen: SequenceRegimen, rec: TrainingRecord): MoeArtifact {
+  if (t.shape.quantum === false) throw new Error('the classical ablation of qnn-moe is a bench measurement, not a model to export');
   const name = `${t.family}-${regimen.tag}`;
   const hash = moeWeightsHash(t);
   const onnxBytes = encodeModel(buildMoeModel({ shape: t.shape, params: t.params, scaling: ds.scaling, target: ds.seq.target, regimen, metadata: { weights_sha256: hash } }));

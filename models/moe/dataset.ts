@@ -7,7 +7,8 @@
  * PK in the window: a placebo subject's concentration is 0 (no drug given). A dosed subject whose PK
  * observations (BLQ rows dropped) do not span the window has no PK target: it is left out of the PK
  * stage's training and validation (the PD stage still learns from it, through the predicted PK).
- * A trial where no dosed training subject has a PK window is refused: the PK stage would learn nothing.
+ * A trial where no dosed training subject has a PK window is refused (the PK stage would learn
+ * nothing), and one where no validation subject has one (its early stopping would have no loss).
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { Trial } from '../ingest/trial.js';
@@ -80,6 +81,9 @@ export function buildCascadeDataset(trial: Trial, regimen: SequenceRegimen, spli
   const dosedWithPk = seq.train.filter((w) => w.doseMg > 0 && pk.get(w.id) !== undefined);
   if (dosedWithPk.length === 0) {
     throw new InputError(`${trial.file}: no dosed training subject has concentration (DVID 1) observations spanning its last dosing window [0, ${regimen.tauH}] h; the cascade's PK stage needs them`, { details: { file: trial.file } });
+  }
+  if (!seq.val.some((w) => pk.get(w.id) !== undefined)) {
+    throw new InputError(`${trial.file}: no validation subject (IDs ${seq.split.valIds.join(', ')}) has a concentration window; the PK stage's early stopping needs one`, { details: { file: trial.file } });
   }
   const scaling: CovariateScaling = {
     ...seq.features,

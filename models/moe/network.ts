@@ -29,6 +29,8 @@ export interface MoeShape {
   /** K experts; expert 0 carries the quantum layer */
   readonly experts: number;
   readonly circuit: CircuitSpec;
+  /** false: expert 0 without its quantum branch (the classical ablation in bench/sequence; never exported) */
+  readonly quantum?: false;
 }
 
 export interface ParamSpec {
@@ -67,7 +69,7 @@ export function pdParams(s: MoeShape): ParamSpec[] {
     { name: 'gate.W', shape: [COVARIATE_COUNT, s.experts], init: 'glorot' },
     { name: 'gate.b', shape: [s.experts], init: 'zero' },
     ...Array.from({ length: s.experts }, (_, k) => resblockParams(`e${k}`, PD_INPUTS, s.hidden)).flat(),
-    ...quantum,
+    ...(s.quantum === false ? [] : quantum),
   ];
 }
 
@@ -124,7 +126,7 @@ export function pdForward(p: Params, s: MoeShape, u: tf.Tensor2D): tf.Tensor1D {
   const gate = tf.softmax(dense(p, 'gate', tf.slice(u, [0, 0], [-1, COVARIATE_COUNT])));
   const ys = Array.from({ length: s.experts }, (_, k) => {
     let h = resblock(p, `e${k}`, u);
-    if (k === 0) {
+    if (k === 0 && s.quantum !== false) {
       const angles = tf.mul(Math.PI, tf.tanh(dense(p, 'e0.q.angle', h))) as tf.Tensor2D;
       const z = circuitOp(s.circuit, angles, p('e0.q.theta') as tf.Tensor2D);
       h = tf.add(h, dense(p, 'e0.q.readout', z));
