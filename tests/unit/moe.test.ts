@@ -15,7 +15,7 @@ import { brickworkPermutation, circuitFigures, circuitOp, layerMatrix, layerMatr
 import { moeArtifact } from '../../models/moe/cards.js';
 import { buildCascadeDataset, inputRows, type CascadeDataset } from '../../models/moe/dataset.js';
 import { constantParams, fitCascade, moeWeightsHash, type TrainedMoe } from '../../models/moe/fit.js';
-import { cascadeForward, INPUTS, type MoeShape } from '../../models/moe/network.js';
+import { cascadeForward, INPUTS, parameterCount, pdParams, type MoeShape } from '../../models/moe/network.js';
 import { SEQUENCE_REGIMENS } from '../../models/sequence/regimens.js';
 import { readyTf, tf } from '../../models/sequence/tf-runtime.js';
 import { InputError } from '../../worker/common/errors.js';
@@ -156,3 +156,13 @@ for (const regimen of [SEQUENCE_REGIMENS.qd, SEQUENCE_REGIMENS.qw]) {
     await runner.release();
   });
 }
+
+test('classical ablation (bench only): expert 0 loses exactly its quantum branch, and is never exported', async () => {
+  const { hidden: H, circuit: { qubits: n, layers: L } } = TINY;
+  const q = parameterCount(pdParams(TINY));
+  const c = parameterCount(pdParams({ ...TINY, quantum: false }));
+  assert.equal(q - c, H * n + n + L * n + n * H + H);
+  assert.ok(pdParams({ ...TINY, quantum: false }).every((p) => !p.name.startsWith('e0.q.')));
+  const { ds, trained } = shared ?? (await tinyTrained(1));
+  assert.throws(() => moeArtifact({ ...trained, shape: { ...TINY, quantum: false } }, ds, SEQUENCE_REGIMENS.qd, rec), /classical ablation/);
+});
