@@ -1,5 +1,5 @@
 /**
- * `qusop train lstm|qt-lstm|emax|logistic <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence) or one of the
+ * `qusop train lstm|qt-lstm|emax|logistic|qnn-moe <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence), PNU's QNN-MoE (models/moe) or one of the
  * paper's classical baselines (models/baselines) and writes its QD/QW trajectory models.
  */
 import type { Argv } from 'yargs';
@@ -12,9 +12,9 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
@@ -28,6 +28,8 @@ const builder = (y: Argv) =>
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
     .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
     .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
+    .option(...intOption('experts', COUNT, { describe: 'qnn-moe: residual-MLP experts (default 4; expert 0 carries the quantum layer; qnn-moe defaults: --hidden 16 block width, --patience 40 per stage)' }))
+    .option(...intOption('qubits', COUNT, { describe: 'qnn-moe: qubits of the variational quantum layer, 2-8 (default 4)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
@@ -48,6 +50,28 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
       ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
     });
     if (!a.quiet) process.stderr.write(`${a.family}: fitted and exported in ${Date.now() - started} ms\n`);
+    process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
+  if (a.family === 'qnn-moe') {
+    const { trainMoeModel } = await import('../../models/moe/train.js');
+    const { cards, trained } = await trainMoeModel({
+      trialPath: a.trial,
+      ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
+      outDir: a.out,
+      seed: a.seed,
+      ...(a.epochs === undefined ? {} : { maxEpochs: a.epochs }),
+      ...(a.patience === undefined ? {} : { patience: a.patience }),
+      ...(a.hidden === undefined ? {} : { hidden: a.hidden }),
+      ...(a.experts === undefined ? {} : { experts: a.experts }),
+      ...(a.qubits === undefined ? {} : { qubits: a.qubits }),
+      ...(a['max-minutes'] === undefined ? {} : { maxSeconds: a['max-minutes'] * 60 }),
+      ...(a.quiet ? {} : { onEpoch: (stage: string, e: number, t: number, v: number) => process.stderr.write(`${stage} epoch ${e + 1}: train ${t.toFixed(4)} val ${v.toFixed(4)} (MSE, z units)\n`) }),
+    });
+    process.stderr.write(
+      `qnn-moe: ${trained.trainableParameters} trainable parameters, PK best epoch ${trained.pkHistory.bestEpoch + 1}/${trained.pkHistory.epochsRun}, PD best epoch ${trained.pdHistory.bestEpoch + 1}/${trained.pdHistory.epochsRun}, ` +
+        `val RMSE ${trained.valRmseNgMl.toFixed(3)} ng/mL (PK stage ${trained.pkValRmseNgMl.toFixed(3)}), ${(trained.pkHistory.seconds + trained.pdHistory.seconds).toFixed(0)} s\n`,
+    );
     process.stdout.write(`${cards.join('\n')}\n`);
     return;
   }
