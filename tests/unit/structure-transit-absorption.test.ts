@@ -12,8 +12,15 @@ import { individualParameters, packTheta } from '../../models/structures/paramet
 import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
 import { concentrations, pkRates, type Dose } from '../../models/structures/pk.js';
 import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
-import { ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, TRANSIT_ABSORPTION_STRUCTURES, structureById, type Structure } from '../../models/structures/structure.js';
+import { candidatesFor, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, TRANSIT_ABSORPTION_STRUCTURES, structureById, type Structure } from '../../models/structures/structure.js';
 import { TRANSIT_ABSORPTION_N, transitRate } from '../../models/structures/transit-absorption.js';
+import { MTT_BOUNDS_H } from '../../models/structures/transit-absorption-structures.js';
+import { parseTrial } from '../../models/ingest/trial.js';
+import { popmodelProblem } from '../../models/estimate/popmodel-problem.js';
+import { parseModelFile } from '../../models/import/model-file.js';
+import { modelFileText } from '../../models/import/write-model-file.js';
+import { uncertaintyDraws } from '../../models/estimate/uncertainty.js';
+import { parse } from 'yaml';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
@@ -168,4 +175,31 @@ test('transit-absorption graph at MTT -> 0 equals the first-order graph', async 
       a.forEach((c, i) => assert.ok(Math.abs(c / (b[i] ?? NaN) - 1) < 2e-4, `${tabs.id} ${grid.name} [${i}]: ${c} vs ${b[i]}`));
     }
   }
+});
+
+test('transit absorption in the fit: MTT bounded (its limits named at-bound), and a fit written as MODEL.yaml reads back with MTT and its draws', () => {
+  const trial = parseTrial('ID,TIME,AMT,DV,EVID,MDV,CMT,WT\n1,0,100,.,1,1,2,70\n1,1,.,1,0,0,1,70\n1,2,.,2,0,0,1,70\n1,4,.,1.5,0,0,1,70\n', 'tabs.csv');
+  const problem = popmodelProblem(trial, undefined, TABS_1);
+  assert.deepEqual(problem.thetaNames, ['CL', 'V1', 'KA', 'MTT']);
+  assert.deepEqual(problem.thetaBounds, [{ index: 3, lower: Math.log(MTT_BOUNDS_H.lower), upper: Math.log(MTT_BOUNDS_H.upper) }]);
+  const pop = { ...FAST, fixed: { ...FAST.fixed, MTT: 1.7 } };
+  const parameters = [
+    ...(['CL', 'V1', 'Q', 'V2', 'KA', 'MTT'] as const).map((name, i) => ({ name, group: 'theta' as const, index: [i], value: Math.log(pop.fixed[name]) })),
+    ...['CL', 'V1', 'KA'].map((name, i) => ({ name: `omega ${name}`, group: 'omega' as const, index: [i, i], value: pop.omega[i]?.[i] ?? NaN })),
+    { name: 'pk additive', group: 'sigma' as const, index: [0], value: 0.01 }, { name: 'pk proportional', group: 'sigma' as const, index: [1], value: 0.1 },
+  ];
+  const est = { structure: '2cmt-oral-tabs', population: pop, omegaStructure: 'diagonal' as const, covariance: { parameters, matrix: diag(parameters.map(() => 1e-3)) } };
+  const text = modelFileText(est, { draws: 10, seed: 3, source: {} }) ?? '';
+  const doc = parse(text) as { structure: string; theta: Record<string, { value: number; unit: string }> };
+  assert.equal(doc.structure, 'two-compartment-oral-transit-absorption');
+  assert.deepEqual(doc.theta['MTT'], { value: 1.7, unit: 'h' });
+  const m = parseModelFile(text, 'tabs.yaml');
+  assert.equal(m.structure, '2cmt-oral-tabs');
+  assert.equal(m.population.fixed.MTT, 1.7);
+  assert.deepEqual(uncertaintyDraws(m, 10, 3), uncertaintyDraws(est, 10, 3));
+});
+
+test('transit absorption is not a default candidate (--structure only) and takes oral doses only', () => {
+  assert.ok(candidatesFor(false, 'oral').every((s) => s.absent.MTT !== undefined));
+  assert.throws(() => concentrations(individualParameters(FAST.fixed, 70, 0, [0, 0, 0], TABS_1), [{ timeH: 0, amountMg: 10, route: 'central', durationH: 1 }], [1]), /oral doses only/);
 });
