@@ -22,27 +22,39 @@ export const TRANSIT_ABSORPTION_N = 3;
 /** ktr (1/h) of a mean transit time (h): (N + 1) / MTT, Savic's definition (MTT counts the depot's entry). */
 export const transitRate = (mttH: number): number => (TRANSIT_ABSORPTION_N + 1) / mttH;
 
-/** Row-major m x m product. */
-function multiply(a: Float64Array, b: Float64Array, m: number): Float64Array {
-  const out = new Float64Array(m * m);
+/**
+ * out = a b (row-major m x m) for matrices whose row i is zero beyond column last[i] (a lower block
+ * triangular pattern that products and exponentials keep): only those entries are summed.
+ */
+function multiplyInto(out: Float64Array, a: Float64Array, b: Float64Array, m: number, last: readonly number[]): void {
   for (let i = 0; i < m; i += 1) {
-    for (let k = 0; k < m; k += 1) {
-      const aik = a[i * m + k] ?? 0;
-      if (aik === 0) continue;
-      for (let j = 0; j < m; j += 1) out[i * m + j] = (out[i * m + j] ?? 0) + aik * (b[k * m + j] ?? 0);
+    const li = last[i] ?? m - 1;
+    for (let j = 0; j <= li; j += 1) {
+      let sum = 0;
+      for (let k = 0; k <= li; k += 1) if (j <= (last[k] ?? m - 1)) sum += (a[i * m + k] ?? 0) * (b[k * m + j] ?? 0);
+      out[i * m + j] = sum;
     }
+    for (let j = li + 1; j < m; j += 1) out[i * m + j] = 0;
   }
-  return out;
 }
 
 /** Taylor terms of exp(X), ||X|| <= 1 (non-negative X): 18 terms leave < 1 / 19! ~ 8e-18. */
 const TAYLOR_TERMS = 18;
+
+/** For each row, its last column that may be non-zero (A's own pattern; a full matrix when not given). */
+function rowExtents(a: Float64Array, m: number): number[] {
+  const last = Array.from({ length: m }, (_, i) => { let l = i; for (let j = i + 1; j < m; j += 1) if ((a[i * m + j] ?? 0) !== 0) l = j; return l; });
+  // rows reach as far as any row they feed from below (a block pattern closes under products)
+  for (let i = m - 1; i >= 0; i -= 1) for (let k = i; k <= (last[i] ?? i); k += 1) last[i] = Math.max(last[i] ?? i, last[k] ?? k);
+  return last;
+}
 
 /**
  * exp(A u) of a compartmental matrix A (row-major m x m, non-negative off-diagonal, diagonal the
  * negative outflow rates), u >= 0, without cancellation (see the file comment).
  */
 export function compartmentalExp(a: Float64Array, m: number, uH: number): Float64Array {
+  const last = rowExtents(a, m);
   let c = 0;
   for (let i = 0; i < m; i += 1) c = Math.max(c, -(a[i * m + i] ?? 0));
   // ||(A + c I) u'|| <= 2 c u' (column sums of outflows): scale so that c u' <= 1/2
@@ -52,17 +64,21 @@ export function compartmentalExp(a: Float64Array, m: number, uH: number): Float6
   for (let i = 0; i < m * m; i += 1) x[i] = (a[i] ?? 0) * step;
   for (let i = 0; i < m; i += 1) x[i * m + i] = (x[i * m + i] ?? 0) + c * step;
   // Horner: I + X (I + X/2 (I + X/3 (...)))
-  let e: Float64Array = new Float64Array(m * m);
+  let e = new Float64Array(m * m);
+  let work = new Float64Array(m * m);
   for (let i = 0; i < m; i += 1) e[i * m + i] = 1;
   for (let k = TAYLOR_TERMS; k >= 1; k -= 1) {
-    const xe = multiply(x, e, m);
-    e = new Float64Array(m * m);
-    for (let i = 0; i < m * m; i += 1) e[i] = (xe[i] ?? 0) / k;
-    for (let i = 0; i < m; i += 1) e[i * m + i] = (e[i * m + i] ?? 0) + 1;
+    multiplyInto(work, x, e, m, last);
+    for (let i = 0; i < m * m; i += 1) work[i] = (work[i] ?? 0) / k;
+    for (let i = 0; i < m; i += 1) work[i * m + i] = (work[i * m + i] ?? 0) + 1;
+    [e, work] = [work, e];
   }
   const decay = Math.exp(-c * step);
   for (let i = 0; i < m * m; i += 1) e[i] = (e[i] ?? 0) * decay;
-  for (let k = 0; k < s; k += 1) e = multiply(e, e, m);
+  for (let k = 0; k < s; k += 1) {
+    multiplyInto(work, e, e, m, last);
+    [e, work] = [work, e];
+  }
   return e;
 }
 
