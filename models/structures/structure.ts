@@ -247,6 +247,7 @@ export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMEN
 export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Structure[] {
   // the lag-time structures too are --structure only: on theophylline BIC prefers a 0.16 h lag (-2LL
   // 304 vs 346), whose typical ka (2.7 /h) is no longer the published lag-free one the issue checks
+  // the transit-absorption structures too (theophylline: 1cmt-oral-tabs BIC 348.6 vs 1cmt-oral 385.3, MTT 0.2 h)
   // the 3-compartment PK structures are in the PK-only defaults of their route (seconds per fit): theophylline
   // still selects 1cmt-oral (3cmt-oral degenerate) and EstData's PK stage fits only the compartment counts of
   // its PK/PD candidates (pk-stage.ts), so it still selects 2cmt-oral-idr
