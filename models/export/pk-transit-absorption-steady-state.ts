@@ -11,7 +11,7 @@
  * so its Taylor series and the squarings multiply non-negative matrices, and (I - E)^{-1} e_1 is a
  * forward substitution over non-negative terms: nothing cancels, whatever the rates (ktr = KA, ktr = a
  * disposition rate, ktr -> 0 or -> infinity). No division by a difference of rates, so no guard band.
- * Done in double ([B, modes, 5, 5] matrices, per subject), then cast to float32. The grid times are
+ * Done in double ([5, 5, modes, B] matrices, subjects last; products as broadcast sums), then cast to float32. The grid times are
  * multiples of DELTA_H: exp(A delta) is built once (scaling and squaring), its powers exp(A 2^k delta)
  * by squaring, and the state is stepped from one output time to the next by those powers.
  * Limits: rates above RATE_CAP (MTT -> 0, KA or alpha -> infinity, Q -> infinity, V2 -> 0) are capped
@@ -64,22 +64,24 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
     }
     const modes = compartments;
     const m = TRANSIT_ABSORPTION_N + 2;
-    // rates [B, modes, m]: (ktr x N, KA, l_i)
-    const perMode = (row: string, hint: string): string => w.unsqueeze(w.op('Transpose', [w.add(row, w.mul(lambdas, dbl(`${hint}_zero`, [], [0]), `${hint}_zeros`), `${hint}_modes`)], `${hint}_t`, { perm: attr.ints([1, 0]) }), [2], `${hint}_col`);
+    // subjects last throughout (individual.ts): rates [m, modes, B] = (ktr x N, KA, l_i), matrices [m, m, modes, B]
+    const perMode = (row: string, hint: string): string => w.unsqueeze(w.add(row, w.mul(lambdas, dbl(`${hint}_zero`, [], [0]), `${hint}_zeros`), `${hint}_modes`), [0], `${hint}_col`);
     const ktrCol = perMode(ktr, 'ktr');
-    const rates = w.concat([...Array.from({ length: TRANSIT_ABSORPTION_N }, () => ktrCol), perMode(ka, 'ka'), perMode(lambdas, 'lam')], 2, 'rates');
+    const rates = w.concat([...Array.from({ length: TRANSIT_ABSORPTION_N }, () => ktrCol), perMode(ka, 'ka'), perMode(lambdas, 'lam')], 0, 'rates');
     const mask = Array.from({ length: m * m }, (_, k) => { const i = Math.floor(k / m), j = k % m; return (i === j + 1 ? 1 : 0) - (i === j ? 1 : 0); });
-    const generator = w.mul(w.unsqueeze(rates, [2], 'rates_row'), dbl('chain_mask', [m, m], mask), 'generator'); // [B, modes, m, m]
-    const identity = dbl('identity', [m, m], Array.from({ length: m * m }, (_, k) => (Math.floor(k / m) === k % m ? 1 : 0)));
-    const shift = w.unsqueeze(w.op('ReduceMax', [rates, w.int64s('max_axes', [2])], 'shift_raw', { keepdims: attr.int(1) }), [3], 'shift'); // [B, modes, 1, 1]
-    const matmul = (a: string, b: string, hint: string): string => w.op('MatMul', [a, b], hint);
+    const generator = w.mul(w.unsqueeze(rates, [0], 'rates_row'), dbl('chain_mask', [m, m, 1, 1], mask), 'generator'); // [m, m, modes, B]
+    const identity = dbl('identity', [m, m, 1, 1], Array.from({ length: m * m }, (_, k) => (Math.floor(k / m) === k % m ? 1 : 0)));
+    const shift = w.unsqueeze(w.op('ReduceMax', [rates, w.int64s('max_axes', [0])], 'shift_raw', { keepdims: attr.int(1) }), [0], 'shift'); // [1, 1, modes, B]
+    // (a b)[i, j] = sum_k a[i, k] b[k, j] as one broadcast product and a sum over k: batched MatMul over
+    // [B, modes] 5 x 5 matrices paid a call per matrix (~15x slower than the first-order graphs)
+    const matmul = (a: string, b: string, hint: string): string => w.reduceSum(w.mul(w.unsqueeze(a, [2], `${hint}_a`), w.unsqueeze(b, [0], `${hint}_b`), `${hint}_prod`), [1], false, hint);
 
     // exp(A delta): scaling so that RATE_CAP delta 2^-s <= 1/4, Taylor of the non-negative A + c I, squarings
     const s = Math.max(0, Math.ceil(Math.log2((RATE_CAP * DELTA_H) / 0.25)));
     const small = DELTA_H / 2 ** s;
-    // scalars next to a MatMul are made per-subject tensors: onnxruntime fuses a constant scalar Mul into
-    // FusedMatMul's float32 alpha, which rounds the step (e^{-r t (1 + 3e-8)}: 3e-3 of C at ktr = 4000 /h)
-    const zero = w.mul(shift, dbl('zero_shift', [], [0]), 'zero_like'); // [B, modes, 1, 1]
+    // constant scalars are per-subject tensors: with MatMul products onnxruntime fused a constant scalar Mul
+    // into FusedMatMul's float32 alpha, which rounded the step (e^{-r t (1 + 3e-8)}: 3e-3 of C at ktr = 4000 /h)
+    const zero = w.mul(shift, dbl('zero_shift', [], [0]), 'zero_like'); // [1, 1, modes, B]
     const runtime = (value: number, hint: string): string => w.add(zero, dbl(hint, [], [value]), `${hint}_rt`);
     const x = w.mul(w.add(generator, w.mul(shift, identity, 'shift_i'), 'nonneg'), runtime(small, 'small_step'), 'x');
     let e = identity;
@@ -103,12 +105,12 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
     const tauSteps = Math.round(tauH / DELTA_H);
     let period = '';
     for (let k = 0; 2 ** k <= tauSteps; k += 1) if ((tauSteps >> k) & 1) period = period === '' ? powers[k]! : matmul(powers[k]!, period, `e_tau_${k}`);
-    const rTau = w.mul(rates, dbl('tau', [], [tauH]), 'r_tau'); // [B, modes, m]
+    const rTau = w.mul(rates, dbl('tau', [], [tauH]), 'r_tau'); // [m, modes, B]
     let series = dbl('one_s', [], [1]);
     for (const k of [8, 7, 6, 5, 4, 3, 2]) series = w.sub(dbl(`one_${k}`, [], [1]), w.mul(w.mul(rTau, dbl(`inv_s_${k}`, [], [1 / k]), `x_over_${k}`), series, `t_${k}`), `s_${k}`);
     const fill = w.where(w.less(rTau, dbl('cut', [], [0.1]), 'small'), w.mul(rTau, series, 'series'), w.sub(dbl('one_d', [], [1]), w.exp(w.neg(rTau, 'neg_r_tau'), 'exp_neg_r_tau'), 'direct'), 'fill');
-    const fillSafe = w.unsqueeze(w.op('Max', [fill, dbl('tiny_fill', [], [1e-300])], 'fill_safe'), [3], 'fill_col'); // [B, modes, m, 1]
-    const entry = (i: number, j: number): string => w.slice(w.slice(period, 2, i, i + 1, `e_row_${i}_${j}`), 3, j, j + 1, `e_${i}_${j}`); // [B, modes, 1, 1]
+    const fillSafe = w.unsqueeze(w.op('Max', [fill, dbl('tiny_fill', [], [1e-300])], 'fill_safe'), [1], 'fill_col'); // [m, 1, modes, B]
+    const entry = (i: number, j: number): string => w.slice(w.slice(period, 0, i, i + 1, `e_row_${i}_${j}`), 1, j, j + 1, `e_${i}_${j}`); // [1, 1, modes, B]
     const parts: string[] = [];
     for (let i = 0; i < m; i += 1) {
       let inflow = i === 0 ? dbl('unit_dose', [], [1]) : '';
@@ -116,23 +118,22 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
         const term = w.mul(entry(i, j), parts[j]!, `inflow_${i}_${j}`);
         inflow = inflow === '' ? term : w.add(inflow, term, `inflow_sum_${i}_${j}`);
       }
-      parts.push(w.div(inflow, w.slice(fillSafe, 2, i, i + 1, `fill_${i}`), `v_part_${i}`));
+      parts.push(w.div(inflow, w.slice(fillSafe, 0, i, i + 1, `fill_${i}`), `v_part_${i}`));
     }
-    const v = w.concat(parts, 2, 'v'); // [B, modes, m, 1]
+    const v = w.concat(parts, 0, 'v'); // [m, 1, modes, B]
     // step through the output times in increasing order
     const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
     const rows: string[] = new Array<string>(timesH.length).fill('');
     let now = 0;
     let y = v;
     const scale = toDouble(w.div(doseRow, p.V1, 'dose_over_v1'), 'scale_d'); // [1, B]
-    const cT = w.op('Transpose', [weights], 'c_t', { perm: attr.ints([1, 0]) }); // [B or 1, modes]
     for (const i of order) {
       const n = Math.round((timesH[i] ?? NaN) / DELTA_H);
       y = advance(y, n - now, `step_${i}`);
       now = n;
-      const last = w.op('Reshape', [w.slice(y, 2, m - 1, m, `last_${i}`), w.int64s('flat_shape', [0, modes])], `last_flat_${i}`); // [B, modes]
-      const amount = w.reduceSum(w.mul(last, cT, `weighted_${i}`), [1], false, `amount_${i}`); // [B]
-      rows[i] = w.mul(w.unsqueeze(amount, [0], `amount_row_${i}`), scale, `conc_d_${i}`);
+      const last = w.op('Reshape', [w.slice(y, 0, m - 1, m, `last_${i}`), w.int64s('flat_shape', [modes, -1])], `last_flat_${i}`); // [modes, B]
+      const amount = w.reduceSum(w.mul(last, weights, `weighted_${i}`), [0], true, `amount_${i}`); // [1, B]
+      rows[i] = w.mul(amount, scale, `conc_d_${i}`);
     }
     return w.op('Cast', [w.concat(rows, 0, 'conc_d')], 'conc', { to: attr.int(DataType.FLOAT) }); // [T, B]
   });
