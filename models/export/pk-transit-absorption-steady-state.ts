@@ -11,7 +11,7 @@
  * so its Taylor series and the squarings multiply non-negative matrices, and (I - E)^{-1} e_1 is a
  * forward substitution over non-negative terms: nothing cancels, whatever the rates (ktr = KA, ktr = a
  * disposition rate, ktr -> 0 or -> infinity). No division by a difference of rates, so no guard band.
- * Done in double ([5, 5, modes, B] matrices, subjects last; products as broadcast sums), then cast to float32. The grid times are
+ * Done in double, each matrix entry a [modes, B] tensor (subjects last; only the lower triangle), then cast to float32. The grid times are
  * multiples of DELTA_H: exp(A delta) is built once (scaling and squaring), its powers exp(A 2^k delta)
  * by squaring, and the state is stepped from one output time to the next by those powers.
  * Limits: rates above RATE_CAP (MTT -> 0, KA or alpha -> infinity, Q -> infinity, V2 -> 0) are capped
@@ -62,65 +62,80 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
       lambdas = w.concat([cap(alpha, 'alpha_capped'), beta], 0, 'lambda');
       weights = w.concat([cAlpha, cBeta], 0, 'c_modes'); // [2, B]
     }
-    const modes = compartments;
     const m = TRANSIT_ABSORPTION_N + 2;
-    // subjects last throughout (individual.ts): rates [m, modes, B] = (ktr x N, KA, l_i), matrices [m, m, modes, B]
-    const perMode = (row: string, hint: string): string => w.unsqueeze(w.add(row, w.mul(lambdas, dbl(`${hint}_zero`, [], [0]), `${hint}_zeros`), `${hint}_modes`), [0], `${hint}_col`);
-    const ktrCol = perMode(ktr, 'ktr');
-    const rates = w.concat([...Array.from({ length: TRANSIT_ABSORPTION_N }, () => ktrCol), perMode(ka, 'ka'), perMode(lambdas, 'lam')], 0, 'rates');
-    const mask = Array.from({ length: m * m }, (_, k) => { const i = Math.floor(k / m), j = k % m; return (i === j + 1 ? 1 : 0) - (i === j ? 1 : 0); });
-    const generator = w.mul(w.unsqueeze(rates, [0], 'rates_row'), dbl('chain_mask', [m, m, 1, 1], mask), 'generator'); // [m, m, modes, B]
-    const identity = dbl('identity', [m, m, 1, 1], Array.from({ length: m * m }, (_, k) => (Math.floor(k / m) === k % m ? 1 : 0)));
-    const shift = w.unsqueeze(w.op('ReduceMax', [rates, w.int64s('max_axes', [0])], 'shift_raw', { keepdims: attr.int(1) }), [0], 'shift'); // [1, 1, modes, B]
-    // (a b)[i, j] = sum_k a[i, k] b[k, j] as one broadcast product and a sum over k: batched MatMul over
-    // [B, modes] 5 x 5 matrices paid a call per matrix (~15x slower than the first-order graphs)
-    const matmul = (a: string, b: string, hint: string): string => w.reduceSum(w.mul(w.unsqueeze(a, [2], `${hint}_a`), w.unsqueeze(b, [0], `${hint}_b`), `${hint}_prod`), [1], false, hint);
+    // the chain's matrices are lower triangular: entry tensors [modes, B] (subjects last), row i holding j <= i
+    const zero = w.mul(lambdas, dbl('zero', [], [0]), 'zero_entry'); // [modes, B]
+    const one = w.add(zero, dbl('one', [], [1]), 'one_entry');
+    const ktrModes = w.add(ktr, zero, 'ktr_modes');
+    const rates = [...Array.from({ length: TRANSIT_ABSORPTION_N }, () => ktrModes), w.add(ka, zero, 'ka_modes'), lambdas]; // (ktr x N, KA, l_i)
+    type Tri = string[][];
+    const product = (a: Tri, b: Tri, hint: string): Tri => a.map((row, i) => row.map((_, j) => {
+      let sum = '';
+      for (let k = j; k <= i; k += 1) {
+        const term = w.mul(a[i]![k]!, b[k]![j]!, `${hint}_${i}${j}${k}`);
+        sum = sum === '' ? term : w.add(sum, term, `${hint}_s${i}${j}${k}`);
+      }
+      return sum;
+    }));
+    const apply = (a: Tri, y: readonly string[], hint: string): string[] => a.map((row, i) => {
+      let sum = '';
+      for (let k = 0; k <= i; k += 1) {
+        const term = w.mul(row[k]!, y[k]!, `${hint}_${i}${k}`);
+        sum = sum === '' ? term : w.add(sum, term, `${hint}_s${i}${k}`);
+      }
+      return sum;
+    });
 
-    // exp(A delta): scaling so that RATE_CAP delta 2^-s <= 1/4, Taylor of the non-negative A + c I, squarings
+    // exp(A delta): scaling so that RATE_CAP delta 2^-s <= 1/4; Taylor (Horner) of the non-negative
+    // X = (A + c I) delta 2^-s, whose only entries are the diagonal (c - r_i) and the subdiagonal r_i (times the step)
     const s = Math.max(0, Math.ceil(Math.log2((RATE_CAP * DELTA_H) / 0.25)));
-    const small = DELTA_H / 2 ** s;
-    // constant scalars are per-subject tensors: with MatMul products onnxruntime fused a constant scalar Mul
-    // into FusedMatMul's float32 alpha, which rounded the step (e^{-r t (1 + 3e-8)}: 3e-3 of C at ktr = 4000 /h)
-    const zero = w.mul(shift, dbl('zero_shift', [], [0]), 'zero_like'); // [1, 1, modes, B]
-    const runtime = (value: number, hint: string): string => w.add(zero, dbl(hint, [], [value]), `${hint}_rt`);
-    const x = w.mul(w.add(generator, w.mul(shift, identity, 'shift_i'), 'nonneg'), runtime(small, 'small_step'), 'x');
-    let e = identity;
-    for (let k = TAYLOR_TERMS; k >= 1; k -= 1) e = w.add(identity, w.mul(matmul(x, e, `x_e_${k}`), runtime(1 / k, `inv_${k}`), `x_e_over_${k}`), `taylor_${k}`);
-    e = w.mul(e, w.exp(w.mul(shift, dbl('neg_small', [], [-small]), 'neg_c_small'), 'decay'), 'e_small');
-    for (let k = 0; k < s; k += 1) e = matmul(e, e, `e_sq_${k}`);
+    const small = dbl('small_step', [], [DELTA_H / 2 ** s]);
+    const c = w.op('Max', rates, 'shift'); // [modes, B]
+    const diag = rates.map((r, i) => w.mul(w.sub(c, r, `c_minus_r_${i}`), small, `x_diag_${i}`));
+    const sub = rates.slice(0, m - 1).map((r, i) => w.mul(r, small, `x_sub_${i}`)); // x[i + 1][i]
+    let e: Tri = Array.from({ length: m }, (_, i) => Array.from({ length: i + 1 }, (_, j) => (i === j ? one : zero)));
+    for (let k = TAYLOR_TERMS; k >= 1; k -= 1) {
+      const inv = dbl(`inv_${k}`, [], [1 / k]);
+      e = e.map((row, i) => row.map((_, j) => {
+        let xe = w.mul(diag[i]!, e[i]![j]!, `xe_${k}_${i}${j}`);
+        if (i > 0 && j <= i - 1) xe = w.add(xe, w.mul(sub[i - 1]!, e[i - 1]![j]!, `xes_${k}_${i}${j}`), `xe_sum_${k}_${i}${j}`);
+        const scaled = w.mul(xe, inv, `xe_over_${k}_${i}${j}`);
+        return i === j ? w.add(scaled, dbl(`id_${k}_${i}`, [], [1]), `taylor_${k}_${i}${j}`) : scaled;
+      }));
+    }
+    const decay = w.exp(w.mul(c, w.neg(small, 'neg_small'), 'neg_c_small'), 'decay');
+    e = e.map((row, i) => row.map((x, j) => w.mul(x, decay, `e_small_${i}${j}`)));
+    for (let k = 0; k < s; k += 1) e = product(e, e, `sq${k}`);
     // powers[k] = exp(A 2^k delta)
     const steps = [...timesH.map((t) => Math.round(t / DELTA_H)), Math.round(tauH / DELTA_H)];
     timesH.forEach((t, i) => { if (Math.abs((steps[i] ?? NaN) * DELTA_H - t) > 1e-9 || t <= 0 || t > tauH) throw new RangeError(`graph: transit absorption needs output times that are multiples of ${DELTA_H} h in (0, tau]; got ${t}`); });
     const maxSteps = Math.max(...steps);
-    const powers = [e];
-    while (2 ** powers.length <= maxSteps) powers.push(matmul(powers[powers.length - 1]!, powers[powers.length - 1]!, `e_pow_${powers.length}`));
-    const advance = (v: string, n: number, hint: string): string => {
-      let out = v;
-      for (let k = 0; 2 ** k <= n; k += 1) if ((n >> k) & 1) out = matmul(powers[k]!, out, `${hint}_${k}`);
+    const powers: Tri[] = [e];
+    while (2 ** powers.length <= maxSteps) powers.push(product(powers[powers.length - 1]!, powers[powers.length - 1]!, `pow${powers.length}`));
+    const advance = (v: readonly string[], n: number, hint: string): string[] => {
+      let out = [...v];
+      for (let k = 0; 2 ** k <= n; k += 1) if ((n >> k) & 1) out = apply(powers[k]!, out, `${hint}_${k}`);
       return out;
     };
     // exp(A tau), then v = (I - exp(A tau))^{-1} e_1 by forward substitution on the lower-triangular
     // I - exp(A tau): its diagonal 1 - e^{-r_i tau} computed directly (a slow rate's 1 - exp(A tau)_ii
     // would cancel), v_i = sum_{j < i} exp(A tau)_ij v_j / (1 - e^{-r_i tau}): non-negative terms only
     const tauSteps = Math.round(tauH / DELTA_H);
-    let period = '';
-    for (let k = 0; 2 ** k <= tauSteps; k += 1) if ((tauSteps >> k) & 1) period = period === '' ? powers[k]! : matmul(powers[k]!, period, `e_tau_${k}`);
-    const rTau = w.mul(rates, dbl('tau', [], [tauH]), 'r_tau'); // [m, modes, B]
-    let series = dbl('one_s', [], [1]);
-    for (const k of [8, 7, 6, 5, 4, 3, 2]) series = w.sub(dbl(`one_${k}`, [], [1]), w.mul(w.mul(rTau, dbl(`inv_s_${k}`, [], [1 / k]), `x_over_${k}`), series, `t_${k}`), `s_${k}`);
-    const fill = w.where(w.less(rTau, dbl('cut', [], [0.1]), 'small'), w.mul(rTau, series, 'series'), w.sub(dbl('one_d', [], [1]), w.exp(w.neg(rTau, 'neg_r_tau'), 'exp_neg_r_tau'), 'direct'), 'fill');
-    const fillSafe = w.unsqueeze(w.op('Max', [fill, dbl('tiny_fill', [], [1e-300])], 'fill_safe'), [1], 'fill_col'); // [m, 1, modes, B]
-    const entry = (i: number, j: number): string => w.slice(w.slice(period, 0, i, i + 1, `e_row_${i}_${j}`), 1, j, j + 1, `e_${i}_${j}`); // [1, 1, modes, B]
-    const parts: string[] = [];
-    for (let i = 0; i < m; i += 1) {
-      let inflow = i === 0 ? dbl('unit_dose', [], [1]) : '';
+    let period: Tri | undefined;
+    for (let k = 0; 2 ** k <= tauSteps; k += 1) if ((tauSteps >> k) & 1) period = period === undefined ? powers[k]! : product(powers[k]!, period, `tau${k}`);
+    const v: string[] = [];
+    rates.forEach((r, i) => {
+      const rTau = w.mul(r, dbl(`tau_${i}`, [], [tauH]), `r_tau_${i}`);
+      let series = dbl(`one_s_${i}`, [], [1]);
+      for (const k of [8, 7, 6, 5, 4, 3, 2]) series = w.sub(dbl(`one_${i}_${k}`, [], [1]), w.mul(w.mul(rTau, dbl(`inv_s_${i}_${k}`, [], [1 / k]), `x_over_${i}_${k}`), series, `t_${i}_${k}`), `s_${i}_${k}`);
+      const fill = w.where(w.less(rTau, dbl(`cut_${i}`, [], [0.1]), `small_${i}`), w.mul(rTau, series, `series_${i}`), w.sub(dbl(`one_d_${i}`, [], [1]), w.exp(w.neg(rTau, `neg_r_tau_${i}`), `exp_neg_r_tau_${i}`), `direct_${i}`), `fill_${i}`);
+      let inflow = i === 0 ? one : '';
       for (let j = 0; j < i; j += 1) {
-        const term = w.mul(entry(i, j), parts[j]!, `inflow_${i}_${j}`);
+        const term = w.mul(period![i]![j]!, v[j]!, `inflow_${i}_${j}`);
         inflow = inflow === '' ? term : w.add(inflow, term, `inflow_sum_${i}_${j}`);
       }
-      parts.push(w.div(inflow, w.slice(fillSafe, 0, i, i + 1, `fill_${i}`), `v_part_${i}`));
-    }
-    const v = w.concat(parts, 0, 'v'); // [m, 1, modes, B]
+      v.push(w.div(inflow, w.op('Max', [fill, dbl(`tiny_fill_${i}`, [], [1e-300])], `fill_safe_${i}`), `v_${i}`));
+    });
     // step through the output times in increasing order
     const order = [...timesH.keys()].sort((a, b) => (timesH[a] ?? 0) - (timesH[b] ?? 0));
     const rows: string[] = new Array<string>(timesH.length).fill('');
@@ -131,8 +146,7 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
       const n = Math.round((timesH[i] ?? NaN) / DELTA_H);
       y = advance(y, n - now, `step_${i}`);
       now = n;
-      const last = w.op('Reshape', [w.slice(y, 0, m - 1, m, `last_${i}`), w.int64s('flat_shape', [modes, -1])], `last_flat_${i}`); // [modes, B]
-      const amount = w.reduceSum(w.mul(last, weights, `weighted_${i}`), [0], true, `amount_${i}`); // [1, B]
+      const amount = w.reduceSum(w.mul(y[m - 1]!, weights, `weighted_${i}`), [0], true, `amount_${i}`); // [1, B]
       rows[i] = w.mul(amount, scale, `conc_d_${i}`);
     }
     return w.op('Cast', [w.concat(rows, 0, 'conc_d')], 'conc', { to: attr.int(DataType.FLOAT) }); // [T, B]
