@@ -14,7 +14,7 @@
  * with `--structure 1cmt-oral,1cmt-oral-tabs` (measured: BIC -1390.1 against -1341.2).
  * (Measured on seed 1, dev VM, 2 cores: -2LL -1257.2 transit vs -471.6 lag vs 961.0 first-order (both
  * VPC-degenerate); true minimal dose 240 mg, answer 415 mg, mean crossing 275 mg, interval [205, 415];
- * fit ~3 min and answer ~3 min wall on the shared machine.)
+ * the two tests of this file 2 min 20 s wall on the shared machine.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
