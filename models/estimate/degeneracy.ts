@@ -24,6 +24,9 @@
  * - D1 (zero-order absorption) has no range of its own here: its fit bounds are its degenerate limits
  *   (zero-order-fit.ts: 1e-3 h, where the input is a bolus and the IV structure is the model, and just
  *   below the shortest dosing interval, where it is a constant rate), named by the at-bound check.
+ * - MTT (transit absorption) likewise: its fit bounds are its limits (1e-3 h, where the chain passes the
+ *   dose on at once and first-order absorption is the model, and a week, beyond which nothing is
+ *   absorbed within a weekly interval), named by the at-bound check.
  * - VPC: each endpoint's observed percentiles fall inside their simulated 90 % intervals with
  *   probability 0.9 (R - 1) / (R + 1) under a right model, R the simulated trials: the interval's ends
  *   are the 5th and 95th type-7 quantiles of R exchangeable values, order statistics (h = 1 + (R - 1) p)

@@ -13,6 +13,7 @@ import {
   type EtaName, type FixedEffectName, type FixedEffects, type PopulationParameters,
 } from '../structures/parameters.js';
 import { concentrations, type Dose } from '../structures/pk.js';
+import { MTT_BOUNDS_H } from '../structures/transit-absorption-structures.js';
 import { biomarker } from '../structures/pd.js';
 import type { EstimationProblem, OutputSpec, RandomEffect, SubjectData } from './problem.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
@@ -45,6 +46,8 @@ export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; uppe
   // a second peripheral compartment the data do not need runs Q3 -> 0 or V3 -> 0 (two compartments), or Q3 -> infinity
   { name: 'Q3', lower: 1e-6, upper: 1e5 },
   { name: 'V3', lower: 1e-3, upper: 1e6 },
+  // a transit chain the data do not need runs MTT -> 0 (first-order absorption: the first-order structure is the model)
+  { name: 'MTT', lower: MTT_BOUNDS_H.lower, upper: MTT_BOUNDS_H.upper },
 ];
 
 /** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */

@@ -151,6 +151,12 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   if (has('Q3')) { set('Q', 2 * cl); set('V2', 0.3 * v2); set('Q3', 0.5 * cl); set('V3', 0.7 * v2); }
   // lag: half the median time of the first measurable sample after the first dose (the pooled fit below moves it)
   if (has('D1')) set('D1', d1Start(trial));
+  // transit absorption: half the median tmax to the chain (MTT), half to the depot (KA from a first-order tmax of that half)
+  if (has('MTT')) {
+    const tmax = median(nca.map((n) => n.tmaxH)) ?? NaN;
+    set('MTT', Math.max(0.5 * tmax, 0.05));
+    set('KA', absorptionFromTmax(0.5 * tmax, cl / v1));
+  }
   if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (s.doses[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
@@ -168,7 +174,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1', 'Q3', 'V3'] as const).filter(has).map(at);
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1', 'Q3', 'V3', 'MTT'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   if (has('D1')) theta[at('D1')] = clampD1(trial, theta[at('D1')] ?? NaN);

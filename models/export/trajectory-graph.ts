@@ -16,6 +16,8 @@ import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
 import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { threeCompartmentBolusModes } from './pk3-steady-state.js';
+import { transitAbsorptionConcentrationAt } from './pk-transit-absorption-steady-state.js';
+import { hasTransitAbsorption } from '../structures/transit-absorption-structures.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt, linearBiomarker } from './pd-direct.js';
@@ -40,14 +42,17 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
-  const modes = structure.route === 'zero-order' ? undefined : structure.compartments === 3
+  const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
     : structure.route === 'iv'
       ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
       : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts);
   // 3-compartment oral (PK-only: the T outputs alone): the bolus modes through the absorption (pk3-steady-state.ts)
-  const concNodes = modes === undefined
+  // transit-compartment absorption (PK-only: the T outputs alone): the chain's exact propagator (pk-transit-absorption-steady-state.ts)
+  const concNodes = hasTransitAbsorption(structure)
+    ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
+    : modes === undefined
     ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'
     ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)
@@ -99,6 +104,12 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T})`,
     metadata: { family: structure.family, regimen: grid.name, test_model: 'false' },
   });
+}
+
+/** The transit-absorption structures have 1 or 2 compartments (transit-absorption-structures.ts). */
+function transitCompartments(structure: Structure): 1 | 2 {
+  if (structure.compartments === 3 || structure.pd) throw new RangeError(`graph: ${structure.id}: transit absorption has a graph for 1 or 2 compartments, PK-only`);
+  return structure.compartments;
 }
 
 /** The zero-order structures have 1 or 2 compartments (zero-order-structures.ts): a 3-compartment one has no graph yet. */

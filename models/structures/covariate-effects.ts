@@ -62,7 +62,7 @@ export function effectTargets(s: Structure): FixedEffectName[] {
 }
 
 /** The log-scale parameters individualParameters (and the graph) shift by declared effects; SMAX not yet (turnover.ts reads it as is). */
-const SHIFTED: readonly FixedEffectName[] = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'ALAG', 'D1', 'KTR', 'Q3', 'V3'];
+const SHIFTED: readonly FixedEffectName[] = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'ALAG', 'D1', 'KTR', 'Q3', 'V3', 'MTT'];
 
 /** Names of the trajectory graph's own inputs and outputs: a covariate input cannot take them. */
 const RESERVED_INPUTS = ['dose', 'bw', 'comed', 'eta', 'theta', 'pd', 'conc'];

@@ -14,6 +14,7 @@ import type { SortedRates } from './divided-differences.js';
 import { centralAfterIvDose } from './iv.js';
 import { zeroOrderDoses } from './zero-order.js';
 import { concentrations3 } from './pk3.js';
+import { transitAbsorptionConcentrations } from './transit-absorption.js';
 
 export interface Dose {
   readonly timeH: number;
@@ -57,6 +58,8 @@ export function depotToCentral(r: PkRates, tH: number): number {
 export function concentrations(p: IndividualParameters, given: readonly Dose[], timesH: readonly number[]): Float64Array {
   // a second peripheral compartment (3-compartment structures): pk3.ts
   if (p.Q3 !== undefined) return concentrations3(p, p.D1 === undefined ? given : zeroOrderDoses(given, p.D1), timesH);
+  // transit-compartment absorption: the exact propagator of the whole chain (transit-absorption.ts)
+  if (p.MTT !== undefined) return transitAbsorptionConcentrations(p, given, timesH);
   const r = pkRates(p);
   // zero-order structures: every dose enters the central compartment over D1 (zero-order.ts)
   const doses = p.D1 === undefined ? given : zeroOrderDoses(given, p.D1);

@@ -18,6 +18,7 @@ import type { BiomarkerOptions } from './pd.js';
 import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from './pk.js';
 import type { PkState } from './pk.js';
 import { pk3Rates } from './pk3.js';
+import { transitRate } from './transit-absorption.js';
 import type { IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
@@ -90,7 +91,8 @@ export function dosesToSteadyState(p: IndividualParameters, tauH: number, halfLi
   const pdRate = p.DIRECT !== undefined ? p.DIRECT.KE0 : p.TRANSIT !== undefined ? p.TRANSIT.KTR : turnoverRate;
   // three compartments: the slowest disposition rate (Q3 = 0 leaves a zero root that nothing feeds: the 2-compartment beta)
   const pkSlowest = p.Q3 !== undefined && p.Q3 > 0 ? pk3Rates(p).roots[0] : r.k12 === 0 ? r.alpha : r.beta;
-  const slowestRate = Math.min(pkSlowest, p.KA, pdRate);
+  // transit absorption: the chain's rate 4 / MTT (transit-absorption.ts)
+  const slowestRate = Math.min(pkSlowest, p.KA, pdRate, p.MTT === undefined ? Infinity : transitRate(p.MTT));
   return Math.ceil((halfLives * Math.LN2) / slowestRate / tauH) + 1;
 }
 
