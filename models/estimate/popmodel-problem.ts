@@ -45,6 +45,10 @@ export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; uppe
   // a second peripheral compartment the data do not need runs Q3 -> 0 or V3 -> 0 (two compartments), or Q3 -> infinity
   { name: 'Q3', lower: 1e-6, upper: 1e5 },
   { name: 'V3', lower: 1e-3, upper: 1e6 },
+  // saturable elimination the data cannot see runs KM -> infinity (linear, VMAX / KM the extra clearance) or
+  // VMAX -> 0; KM -> 0 is zero-order elimination at VMAX
+  { name: 'VMAX', lower: 1e-6, upper: 1e6 },
+  { name: 'KM', lower: 1e-4, upper: 1e4 },
 ];
 
 /** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */

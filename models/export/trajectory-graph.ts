@@ -16,6 +16,7 @@ import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
 import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { threeCompartmentBolusModes } from './pk3-steady-state.js';
+import { michaelisMentenConcentrationAt } from './pk-mm-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt, linearBiomarker } from './pd-direct.js';
@@ -40,14 +41,18 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
-  const modes = structure.route === 'zero-order' ? undefined : structure.compartments === 3
+  // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
+  const mm = structure.absent.VMAX === undefined;
+  const modes = structure.route === 'zero-order' || mm ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
     : structure.route === 'iv'
       ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
       : structure.compartments === 1 ? oneCompartmentModes(w, p, row('dose'), grid.tauH) : steadyStateModes(w, p, row('dose'), grid.tauH);
   // zero-order absorption over D1 (PK-only): its own piecewise steady state (pk-zero-order-steady-state.ts);
   // 3-compartment oral (PK-only: the T outputs alone): the bolus modes through the absorption (pk3-steady-state.ts)
-  const concNodes = modes === undefined
+  const concNodes = mm
+    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
+    : modes === undefined
     ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'
     ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)

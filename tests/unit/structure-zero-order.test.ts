@@ -23,7 +23,7 @@ import { runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 import { mulberry32 } from '../kit/prng.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-const NO_PD = { KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1 };
+const NO_PD = { KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, VMAX: 0, KM: 1 };
 // a fast two-compartment drug (t1/2 alpha ~ 0.6 h) and a slow one-compartment one (t1/2 ~ 2 d)
 const POP_2: PopulationParameters = { fixed: { CL: 4, V1: 20, Q: 6, V2: 60, ...NO_PD, D1: 3 }, omega: diag([0.09, 0.04]), sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0 } };
 const POP_1: PopulationParameters = { ...POP_2, fixed: { ...POP_2.fixed, CL: 1, V1: 70, Q: 0 } };
