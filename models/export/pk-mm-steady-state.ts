@@ -6,10 +6,13 @@
  * No closed form: one dosing interval is integrated by Lawson's RK4 (RK4 on y = e^{kl t} C, so the linear
  * elimination is exact and stable at any kl; the saturable term and the absorption input are sampled at
  * the RK4 stages) with a fixed step H_STEP inside an ONNX Loop (the body below, one step per iteration).
- * The pre-dose concentration u solves u = Phi(u): NEWTON_STEPS Newton steps u += (Phi(u) - u) / (1 - Phi'(u)),
+ * The pre-dose concentration u solves u = Phi(u): Newton steps u += (Phi(u) - u) / (1 - Phi'(u)),
  * Phi' integrated alongside (dS/dt = -(kl + vm KM / (KM + C)^2) S), started from the linearised steady
- * state (the average concentration of dose rate = CL C + VMAX C / (KM + C)); then a last pass whose scan
- * output gives C on the output grid (every output time is a multiple of H_STEP).
+ * state (the average concentration of dose rate = CL C + VMAX C / (KM + C)): COARSE_NEWTON_STEPS with the
+ * 4x coarser COARSE_H_STEP (a start at a quarter of the cost), then NEWTON_STEPS with H_STEP (the fixed
+ * point of the fine Phi); then a last pass whose scan output gives C on the output grid (every output
+ * time is a multiple of H_STEP). Every pass runs in float64 (thousands of float32 steps would accumulate
+ * ~4e-4 of rounding); the outputs are cast to float32.
  *
  * float32 safety: C is kept in [0, C_MAX] after every step and Newton step, the sensitivity's saturable
  * rate is capped at RK4's stability (it only steers Newton, not the fixed point), the Newton denominator
@@ -24,7 +27,10 @@ import { oneMinusExp } from './pk-steady-state.js';
 
 /** The fixed RK4 step (h): every output time and panel midpoint of the QD and QW grids is a multiple of it. */
 export const H_STEP = 0.025;
-export const NEWTON_STEPS = 8;
+/** Newton's first steps integrate with a 4x coarser step (a start for the fine ones, a quarter of the cost) */
+export const COARSE_H_STEP = 0.1;
+export const COARSE_NEWTON_STEPS = 6;
+export const NEWTON_STEPS = 2;
 /** The largest concentration the graph returns (mg/L): "no steady state" (dose rate >= VMAX, CL = 0). */
 export const C_MAX = 1e20;
 const NEWTON_FLOOR = 1e-7;
@@ -40,22 +46,22 @@ function dscalar(w: GraphWriter, hint: string, value: number): string {
 interface Rates { readonly ka: string; readonly kl: string; readonly vm: string; readonly km: string; readonly a: string; readonly decayHalf: string; readonly kaHalfStep: string }
 
 /** The Loop body: one Lawson-RK4 step of (C, S) at t = iteration * H_STEP; `scan`: C after the step is a scan output too. */
-function stepBody(rates: Rates, scan: boolean, tag: string): ReturnType<typeof graph> {
+function stepBody(rates: Rates, scan: boolean, tag: string, hStep: number): ReturnType<typeof graph> {
   const b = new GraphWriter();
   return b.scoped(`mm_${tag}`, () => {
     const iter = b.fresh('iter');
     const condIn = b.fresh('cond_in');
     const c = b.fresh('c_in');
     const s = b.fresh('s_in');
-    const h = dscalar(b, 'h', H_STEP);
-    const halfH = dscalar(b, 'half_h', H_STEP / 2);
+    const h = dscalar(b, 'h', hStep);
+    const halfH = dscalar(b, 'half_h', hStep / 2);
     const zero = dscalar(b, 'zero', 0);
     const t = b.mul(b.op('Cast', [iter], 't_index', { to: attr.int(DataType.DOUBLE) }), h, 't');
     const e0 = b.exp(b.neg(b.mul(rates.ka, t, 'ka_t'), 'minus_ka_t'), 'input_0');
     const eMid = b.mul(e0, rates.kaHalfStep, 'input_mid');
     const e1 = b.mul(eMid, rates.kaHalfStep, 'input_1');
     const E = rates.decayHalf; // e^{-kl h / 2}
-    const capRate = dscalar(b, 'cap_rate', 2 / H_STEP);
+    const capRate = dscalar(b, 'cap_rate', 2 / hStep);
     // g(C, e) = a e - vm C+ / (KM + C+), and the sensitivity's saturable rate vm KM / (KM + C+)^2 (capped)
     const g = (x: string, e: string, n: string): string => {
       const xp = b.op('Max', [x, zero], `${n}_pos`);
@@ -76,7 +82,7 @@ function stepBody(rates: Rates, scan: boolean, tag: string): ReturnType<typeof g
     const E2 = b.mul(E, E, 'e_full');
     const c4 = b.add(b.mul(E2, c, 'e2c'), b.mul(b.mul(h, E, 'h_e'), k3, 'hek3'), 'c4'); const s4 = b.add(b.mul(E2, s, 'e2s'), b.mul(b.mul(h, E, 'h_e_s'), l3, 'hel3'), 's4');
     const k4 = g(c4, e1, 'k4'); const l4 = gs(c4, s4, 'k4');
-    const sixth = dscalar(b, 'h_sixth', H_STEP / 6);
+    const sixth = dscalar(b, 'h_sixth', hStep / 6);
     const combine = (x: string, q1: string, q2: string, q3: string, q4: string, n: string): string => {
       const mid = b.mul(b.mul(dscalar(b, `${n}_two`, 2), E, `${n}_two_e`), b.add(q2, q3, `${n}_q23`), `${n}_mid`);
       const sum = b.add(b.add(b.mul(E2, q1, `${n}_e2q1`), mid, `${n}_sum12`), q4, `${n}_sum`);
@@ -115,13 +121,16 @@ export function michaelisMentenConcentrationAt(w: GraphWriter, p: IndividualTens
     // the depot's steady state in float32 (one rounding, no accumulation), then in double
     const a = iv ? w.mul(doseConc, dscalar(w, 'no_input', 0), 'a') : double(w.div(w.mul(p.KA, w.div(doseRow, p.V1, 'dose_conc_a'), 'ka_dose'), oneMinusExp(w, w.mul(p.KA, w.scalar('tau', tauH), 'ka_tau'), 'depot_acc'), 'a_f'), 'a');
     const bolus = iv ? doseConc : w.mul(doseConc, dscalar(w, 'no_bolus', 0), 'bolus');
-    const rates: Rates = {
+    const ratesFor = (hStep: number, tag: string): Rates => ({
       ka, kl, vm, km, a,
-      decayHalf: w.exp(w.mul(kl, dscalar(w, 'minus_half_h', -H_STEP / 2), 'kl_half_h'), 'decay_half'),
-      kaHalfStep: w.exp(w.mul(ka, dscalar(w, 'minus_half_h_ka', -H_STEP / 2), 'ka_half_h'), 'ka_half_step'),
-    };
-    const tripCount = w.int64s('trip_count', [steps]);
-    const trip = w.op('Reshape', [tripCount, w.int64s('scalar_shape', [])], 'trip');
+      decayHalf: w.exp(w.mul(kl, dscalar(w, `minus_half_h_${tag}`, -hStep / 2), `kl_half_h_${tag}`), `decay_half_${tag}`),
+      kaHalfStep: w.exp(w.mul(ka, dscalar(w, `minus_half_h_ka_${tag}`, -hStep / 2), `ka_half_h_${tag}`), `ka_half_step_${tag}`),
+    });
+    const fine = ratesFor(H_STEP, 'fine');
+    const coarse = ratesFor(COARSE_H_STEP, 'coarse');
+    const tripOf = (n: number, tag: string): string => w.op('Reshape', [w.int64s(`trip_count_${tag}`, [n]), w.int64s(`scalar_shape_${tag}`, [])], `trip_${tag}`);
+    const trip = tripOf(steps, 'fine');
+    const coarseTrip = tripOf(Math.round(tauH / COARSE_H_STEP), 'coarse');
     const cond = w.op('Cast', [w.scalar('true_f', 1)], 'cond', { to: attr.int(DataType.BOOL) });
     const ones = w.add(w.mul(doseConc, dscalar(w, 'zero_s', 0), 'zero_row'), dscalar(w, 'one_s', 1), 'one_row');
     const cMax = dscalar(w, 'c_max', C_MAX);
@@ -137,14 +146,17 @@ export function michaelisMentenConcentrationAt(w: GraphWriter, p: IndividualTens
     const cAvg = w.op('Clip', [w.where(w.op('Greater', [bq, zero], 'b_positive'), positive, negative, 'c_avg_raw'), zero, cMax], 'c_avg');
     const kEff = w.add(kl, w.div(vm, w.add(km, cAvg, 'km_c_avg'), 'vm_over'), 'k_eff');
     let u = w.op('Clip', [w.mul(cAvg, w.exp(w.mul(kEff, dscalar(w, 'minus_half_tau', -tauH / 2), 'k_half_tau'), 'half_decay'), 'u0_raw'), zero, cMax], 'u0');
-    const newtonBody = stepBody(rates, false, 'newton');
-    for (let k = 0; k < NEWTON_STEPS; k += 1) {
-      const [phi, slope] = w.opMulti('Loop', [trip, cond, w.add(u, bolus, `start_${k}`), ones], [`phi_${k}`, `slope_${k}`], { body: attr.graph(newtonBody) });
+    const newton = (body: ReturnType<typeof graph>, loopTrip: string, k: number): void => {
+      const [phi, slope] = w.opMulti('Loop', [loopTrip, cond, w.add(u, bolus, `start_${k}`), ones], [`phi_${k}`, `slope_${k}`], { body: attr.graph(body) });
       const gap = w.sub(phi ?? '', u, `gap_${k}`);
       const denom = w.op('Max', [w.sub(dscalar(w, `one_${k}`, 1), slope ?? '', `one_minus_slope_${k}`), dscalar(w, `floor_${k}`, NEWTON_FLOOR)], `denom_${k}`);
       u = w.op('Clip', [w.add(u, w.div(gap, denom, `newton_step_${k}`), `u_raw_${k}`), zero, cMax], `u_${k + 1}`);
-    }
-    const [, , scanned] = w.opMulti('Loop', [trip, cond, w.add(u, bolus, 'start_final'), ones], ['c_end', 's_end', 'c_steps'], { body: attr.graph(stepBody(rates, true, 'window')) });
+    };
+    const coarseBody = stepBody(coarse, false, 'newton_coarse', COARSE_H_STEP);
+    for (let k = 0; k < COARSE_NEWTON_STEPS; k += 1) newton(coarseBody, coarseTrip, k);
+    const fineBody = stepBody(fine, false, 'newton', H_STEP);
+    for (let k = COARSE_NEWTON_STEPS; k < COARSE_NEWTON_STEPS + NEWTON_STEPS; k += 1) newton(fineBody, trip, k);
+    const [, , scanned] = w.opMulti('Loop', [trip, cond, w.add(u, bolus, 'start_final'), ones], ['c_end', 's_end', 'c_steps'], { body: attr.graph(stepBody(fine, true, 'window', H_STEP)) });
     const picked = w.gather(scanned ?? '', 0, index, 'c_picked'); // [n, 1, B]
     return w.op('Cast', [w.op('Squeeze', [picked, w.int64s('squeeze_axes', [1])], 'c_nodes_double')], 'c_nodes', { to: attr.int(DataType.FLOAT) }); // [n, B]
   });
