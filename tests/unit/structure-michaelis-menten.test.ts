@@ -15,11 +15,17 @@ import { mmSteadyStateConcentrations, mmRepeatedDosingWindow } from '../../model
 import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
 import { ONE_COMPARTMENT_IV, ONE_COMPARTMENT_IV_MM, ONE_COMPARTMENT_MM, ONE_COMPARTMENT_PK, candidatesFor } from '../../models/structures/structure.js';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
+import type { FitResult } from '../../models/estimate/fit.js';
+import type { VpcResult } from '../../models/estimate/vpc.js';
+import { ROOT } from '../kit/cli.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 const NO_PD = { Q: 0, V2: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1 };
 // phenytoin-like: KM 4 mg/L, VMAX 20 mg/h (480 mg/day), a small linear clearance; V 50 L
-export const MM_TRUTH: PopulationParameters = {
+const MM_TRUTH: PopulationParameters = {
   fixed: { CL: 0.5, V1: 50, KA: 1.0, VMAX: 20, KM: 4, ...NO_PD },
   omega: diag([0.09, 0.04, 0.09]),
   sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0 },
@@ -172,4 +178,21 @@ test('Michaelis-Menten graphs are finite and non-negative at the limits (KM -> 0
       assert.ok((conc[noSteady * T] ?? 0) >= 1e15, `${s.id} ${grid.name}: dose rate >= VMAX gives ${conc[noSteady * T]}`);
     }
   }
+});
+
+test('a Michaelis-Menten fit: pure saturable elimination (CL -> 0) is sound, KM at its bound is named as linear elimination', async () => {
+  const shipped = JSON.parse(await readFile(join(ROOT, 'models', 'estdata', 'fit.json'), 'utf8')) as { fit: FitResult; vpc: VpcResult };
+  const fit = (over: Partial<FitResult['population']['fixed']>, structure: NonNullable<FitResult['structure']> = '1cmt-oral-mm', atBound: FitResult['convergence']['atBound'] = []): FitResult => ({
+    ...shipped.fit, structure, convergence: { ...shipped.fit.convergence, atBound },
+    population: { ...shipped.fit.population, fixed: { ...shipped.fit.population.fixed, VMAX: 1, KM: 2, ...over } },
+  });
+  const problems = (f: FitResult): DegeneracyProblem[] => fitDegeneracies(f, shipped.vpc);
+  const kinds = (f: FitResult): string[] => problems(f).map((p) => `${p.kind}:${p.parameter}`);
+  assert.deepEqual(kinds(fit({})), [], 'a plausible saturable elimination: sound');
+  // the elimination rate at low concentration is (CL + VMAX/KM)/V1: CL -> 0 is pure Michaelis-Menten, not a vanishing rate
+  assert.deepEqual(kinds(fit({ CL: 1e-9 })), []);
+  assert.deepEqual(kinds(fit({ CL: 1e-9 }, '1cmt-oral')), ['implausible-rate:k10 = CL/V1']);
+  const atBound = problems(fit({ KM: 1e4 }, '1cmt-oral-mm', ['KM']));
+  assert.deepEqual(atBound.map((p) => `${p.kind}:${p.parameter}`), ['at-bound:KM']);
+  assert.match(atBound[0]?.message ?? '', /linear elimination/);
 });
