@@ -16,6 +16,8 @@
  *   iv.ts): no KA (absent), etas on CL, V1; the graph is the steady state of an IV bolus regimen.
  * - `1cmt-iv-idr` ... `2cmt-iv-ke0-emax` (IV_PD_STRUCTURES): every PD of the library on the IV PK
  *   (bolus doses; an infused PK/PD trial is refused).
+ * - `1cmt-oral-mm`, `1cmt-iv-mm`: PK-only, linear + saturable (Michaelis-Menten) elimination, VMAX and KM
+ *   (michaelis-menten-structures.ts); --structure only.
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
