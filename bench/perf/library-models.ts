@@ -14,7 +14,7 @@ import { parseModelCard } from '../../worker/model/load-card.js';
 /** Ordinary values (70 kg): half-life ~130 h, turnover ~1 day, effect half-maximal near 1 mg/L. */
 const TYPICAL: Partial<Record<FixedEffectName, number>> = {
   CL: 0.05, V1: 8, Q: 0.2, V2: 6, KA: 1, R0: 10, BETA_COMED_R0: -0.2, KOUT: 0.03, IMAX: 0.9, IC50: 1, GAMMA: 1,
-  KE0: 0.05, SMAX: 1.5, ALAG: 0.5, D1: 2, SLOPE: 1, KTR: 0.2, Q3: 0.1, V3: 10,
+  KE0: 0.05, SMAX: 1.5, ALAG: 0.5, D1: 2, SLOPE: 1, KTR: 0.2, Q3: 0.1, V3: 10, MTT: 1, VMAX: 2, KM: 1,
 };
 
 export function genericPopulation(s: Structure): PopulationParameters {

@@ -21,7 +21,7 @@ import { simulateTrial } from '../../models/estimate/simulate-trial.js';
 
 /** The truth: EstData's estimates, rounded, with moderate variability on every random effect. */
 export const SIM_REEST_TRUTH: PopulationParameters = {
-  fixed: { CL: 0.044, V1: 2.7, Q: 0.17, V2: 5.7, KA: 1.0, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.016, IMAX: 0.95, IC50: 1.2, GAMMA: 0.9, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 0.044, V1: 2.7, Q: 0.17, V2: 5.7, KA: 1.0, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.016, IMAX: 0.95, IC50: 1.2, GAMMA: 0.9, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: [0.09, 0.05, 0.04, 0.04, 0.04, 0.09].map((v, i, all) => all.map((_, j) => (i === j ? v : 0))),
   sigma: { pkProportional: 0.09, pkAdditive: 0.001, pdAdditive: 0.75 },
 };

@@ -23,7 +23,7 @@ import { fitDegeneracies } from '../../models/estimate/degeneracy.js';
 import { rankCandidates, type Candidate } from '../../models/estimate/selection.js';
 import { packageRoot } from '../../worker/common/version.js';
 
-const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 const SIGMA = { pkProportional: 0.1, pkAdditive: 0.001, pdAdditive: 0 };
 

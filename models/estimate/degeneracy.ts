@@ -96,14 +96,22 @@ export function vpcCoverageTooLow(k: number, n: number, replicates = Infinity, c
   return n > 0 && coverageUpperBound((k * nEff) / n, nEff) < (Number.isFinite(replicates) ? vpcNominal(replicates) : VPC_NOMINAL);
 }
 
-function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2 | 3, hasKe0 = false, hasKtr = false): DegeneracyProblem[] {
+/** What a parameter at a bound of its range says about the structure. */
+const BOUND_MEANING: Partial<Record<FixedEffectName, string>> = {
+  KM: ': KM -> infinity is linear elimination (the linear structure is the model), KM -> 0 zero-order elimination at VMAX',
+  VMAX: ': VMAX -> 0 is linear elimination (the linear structure is the model)',
+};
+
+function parameterProblems(fixed: Readonly<Record<FixedEffectName, number>>, compartments: 1 | 2 | 3, hasKe0 = false, hasKtr = false, mm = false): DegeneracyProblem[] {
   const out: DegeneracyProblem[] = [];
   const two = compartments >= 2; // Q and V2 are held, unread, in a one-compartment fit
   // the second peripheral (Q3, V3) of a 3-compartment fit: Q3 -> 0 or V3 -> 0 (the data follow two compartments), Q3 -> infinity
   const three = compartments === 3;
   // KE0 -> infinity: the effect site follows the plasma at once (the plasma-driven structure is the model)
   const ke0: [string, number][] = [...(hasKe0 ? [['KE0', fixed.KE0]] as [string, number][] : []), ...(hasKtr ? [['KTR', fixed.KTR]] as [string, number][] : [])];
-  const rates: [string, number][] = [['k10 = CL/V1', fixed.CL / fixed.V1], ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ...(three ? [['k13 = Q3/V1', fixed.Q3 / fixed.V1], ['k31 = Q3/V3', fixed.Q3 / fixed.V3]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
+  // saturable elimination: its clearance at low concentration is CL + VMAX / KM (pure Michaelis-Menten has CL -> 0)
+  const elimination: [string, number] = mm ? ['k10 = (CL + VMAX/KM)/V1', (fixed.CL + fixed.VMAX / fixed.KM) / fixed.V1] : ['k10 = CL/V1', fixed.CL / fixed.V1];
+  const rates: [string, number][] = [elimination, ...(two ? [['k12 = Q/V1', fixed.Q / fixed.V1], ['k21 = Q/V2', fixed.Q / fixed.V2]] as [string, number][] : []), ...(three ? [['k13 = Q3/V1', fixed.Q3 / fixed.V1], ['k31 = Q3/V3', fixed.Q3 / fixed.V3]] as [string, number][] : []), ['KA', fixed.KA], ['KOUT', fixed.KOUT], ...ke0];
   for (const [name, v] of rates) {
     if (outside(v, PLAUSIBLE.ratePerH)) out.push({ kind: 'implausible-rate', parameter: name, value: v, message: `rate ${name} is ${num(v)} /h, outside the plausible ${num(PLAUSIBLE.ratePerH[0])}..${num(PLAUSIBLE.ratePerH[1])} /h` });
   }
@@ -166,10 +174,10 @@ export function fitDegeneracies(fit: FitResult, vpc: VpcResult): DegeneracyProbl
   const out: DegeneracyProblem[] = [];
   for (const name of fit.convergence.atBound) {
     const v = fit.population.fixed[name];
-    out.push({ kind: 'at-bound', parameter: name, value: v, message: `fixed effect ${name} at a bound of its range (${num(v)})` });
+    out.push({ kind: 'at-bound', parameter: name, value: v, message: `fixed effect ${name} at a bound of its range (${num(v)})${BOUND_MEANING[name] ?? ''}` });
   }
   const structure = fit.structure === undefined ? undefined : structureById(fit.structure);
-  out.push(...parameterProblems(fit.population.fixed, structure?.compartments ?? 2, structure?.directEffect?.effectCompartment === true, structure?.transit !== undefined));
+  out.push(...parameterProblems(fit.population.fixed, structure?.compartments ?? 2, structure?.directEffect?.effectCompartment === true, structure?.transit !== undefined, structure !== undefined && structure.absent.VMAX === undefined));
   if (!fit.convergence.informationPositiveDefinite) {
     const v = fit.convergence.informationMinEigenvalue;
     out.push({ kind: 'information', parameter: 'Fisher information', value: v, message: `Fisher information not positive definite (min eigenvalue ${num(v)}): some parameters are not identified` });

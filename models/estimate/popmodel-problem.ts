@@ -48,6 +48,10 @@ export const THETA_BOUNDS: readonly { name: FixedEffectName; lower: number; uppe
   { name: 'V3', lower: 1e-3, upper: 1e6 },
   // a transit chain the data do not need runs MTT -> 0 (first-order absorption: the first-order structure is the model)
   { name: 'MTT', lower: MTT_BOUNDS_H.lower, upper: MTT_BOUNDS_H.upper },
+  // saturable elimination the data cannot see runs KM -> infinity (linear, VMAX / KM the extra clearance) or
+  // VMAX -> 0; KM -> 0 is zero-order elimination at VMAX
+  { name: 'VMAX', lower: 1e-6, upper: 1e6 },
+  { name: 'KM', lower: 1e-4, upper: 1e4 },
 ];
 
 /** Index of a fixed effect in the structure's theta layout (-1: the structure lacks it). */

@@ -174,7 +174,10 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     });
     return Float64Array.from(out);
   };
-  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1', 'Q3', 'V3', 'MTT'] as const).filter(has).map(at);
+  // saturable elimination: KM at the median observed concentration, VMAX so that at that concentration the
+  // saturable route clears 80 % of the NCA clearance (VMAX / (2 KM) = 0.8 CL); the pooled fit below moves them
+  if (has('VMAX')) { const km = median(pkObs.map((o) => Math.exp(o.y))) ?? 1; set('CL', 0.2 * cl); set('KM', km); set('VMAX', 1.6 * cl * km); }
+  const pkFree = (['CL', 'V1', 'Q', 'V2', 'KA', 'ALAG', 'D1', 'Q3', 'V3', 'MTT', 'VMAX', 'KM'] as const).filter(has).map(at);
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   if (has('D1')) theta[at('D1')] = clampD1(trial, theta[at('D1')] ?? NaN);

@@ -38,12 +38,15 @@ export interface IndividualTensors {
   readonly V3: string;
   /** the absorption chain's mean transit time (h) of a transit-absorption structure ('' otherwise) */
   readonly MTT: string;
+  /** saturable elimination (mg/h, allometric like CL) and its half-saturation concentration (mg/L) of a Michaelis-Menten structure ('' otherwise) */
+  readonly VMAX: string;
+  readonly KM: string;
 }
 
-const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG', 'D1', 'KTR', 'Q3', 'V3', 'MTT'] as const satisfies readonly FixedEffectName[];
+const ALL_LOG_PARAMS = ['CL', 'V1', 'Q', 'V2', 'KA', 'R0', 'KOUT', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'ALAG', 'D1', 'KTR', 'Q3', 'V3', 'MTT', 'VMAX', 'KM'] as const satisfies readonly FixedEffectName[];
 type LogParam = (typeof ALL_LOG_PARAMS)[number];
 
-const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume, Q3: ALLOMETRY.clearance, V3: ALLOMETRY.volume };
+const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance, Q: ALLOMETRY.clearance, V1: ALLOMETRY.volume, V2: ALLOMETRY.volume, Q3: ALLOMETRY.clearance, V3: ALLOMETRY.volume, VMAX: ALLOMETRY.clearance };
 
 
 /**
@@ -93,7 +96,7 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
       SLOPE, KTR: get('KTR'),
       CL: get('CL'), V1: get('V1'), Q: get('Q'), V2: get('V2'), KA: get('KA'),
       R0: get('R0'), KOUT: get('KOUT'), IC50: get('IC50'), logIC50, GAMMA: get('GAMMA'), IMAX, KE0: get('KE0'), SMAX: get('SMAX'), ALAG: get('ALAG'), D1: get('D1'),
-      Q3: get('Q3'), V3: get('V3'), MTT: get('MTT'),
+      Q3: get('Q3'), V3: get('V3'), MTT: get('MTT'), VMAX: get('VMAX'), KM: get('KM'),
     };
   });
 }

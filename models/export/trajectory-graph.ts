@@ -18,6 +18,7 @@ import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { threeCompartmentBolusModes } from './pk3-steady-state.js';
 import { transitAbsorptionConcentrationAt } from './pk-transit-absorption-steady-state.js';
 import { hasTransitAbsorption } from '../structures/transit-absorption-structures.js';
+import { michaelisMentenConcentrationAt } from './pk-mm-steady-state.js';
 import { GraphWriter } from './graph-writer.js';
 import { individualTensors } from './individual.js';
 import { directBiomarker, effectConcentrationAt, linearBiomarker } from './pd-direct.js';
@@ -42,7 +43,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
   const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
-  const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) ? undefined : structure.compartments === 3
+  // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
+  const mm = structure.absent.VMAX === undefined;
+  const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
     : structure.route === 'iv'
       ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
@@ -52,15 +55,19 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // transit-compartment absorption (PK-only: the T outputs alone): the chain's exact propagator (pk-transit-absorption-steady-state.ts)
   const concNodes = hasTransitAbsorption(structure)
     ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
+    : mm
+    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
     : modes === undefined
     ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'
     ? effectConcentrationAt(w, modes, p.KA, nodeTimesH(grid).slice(0, T), grid.tauH)
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   // IV bolus: the outputs close the window at tau (time-grid.ts outputTimesH): C(0+), C(t_1..t_{T-1}), C(tau-)
-  const ivWindow = structure.route === 'iv' && modes !== undefined;
+  // (saturable elimination has no modes: its peak is its trough plus the bolus over V1)
+  const ivWindow = structure.route === 'iv' && (modes !== undefined || mm);
+  const peak = (): string => (modes !== undefined ? concentrationAt(w, modes, [0]) : w.add(w.slice(concNodes, 0, 0, 1, 'conc_before_dose'), w.div(row('dose'), p.V1, 'bolus_conc'), 'conc_after_dose'));
   const concByTime = ivWindow
-    ? w.op('Concat', [concentrationAt(w, modes, [0]), w.slice(concNodes, 0, 1, T, 'conc_after_first'), w.slice(concNodes, 0, 0, 1, 'conc_trough')], 'conc_by_time', { axis: attr.int(0) })
+    ? w.op('Concat', [peak(), w.slice(concNodes, 0, 1, T, 'conc_after_first'), w.slice(concNodes, 0, 0, 1, 'conc_trough')], 'conc_by_time', { axis: attr.int(0) })
     : w.slice(concNodes, 0, 0, T, 'conc_by_time');
   w.op('Transpose', [concByTime], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   // a biomarker driven by plasma directly jumps with C: computed from the outputs' C (T + 1 values for IV);

@@ -16,7 +16,7 @@ import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import type { EstimatedParameter } from '../estimate/fim.js';
 import { effectName, effectTargets, withCovariateEffects, type CovariateEffect } from '../structures/covariate-effects.js';
 import { LIBRARY_PD_NAMES, libraryPdStructuresByName } from './library-structure-names.js';
-import { ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, THREE_COMPARTMENT_IV, THREE_COMPARTMENT_PK, TRANSIT_ABSORPTION_STRUCTURES, uses, type Structure, type StructureId } from '../structures/structure.js';
+import { ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT, ONE_COMPARTMENT_IV, ONE_COMPARTMENT_PK, TWO_COMPARTMENT, TWO_COMPARTMENT_IV, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, THREE_COMPARTMENT_IV, THREE_COMPARTMENT_PK, TRANSIT_ABSORPTION_STRUCTURES, ONE_COMPARTMENT_MM, ONE_COMPARTMENT_IV_MM, uses, type Structure, type StructureId } from '../structures/structure.js';
 
 export const MODEL_FILE_SCHEMA = 'qusop-model/v1';
 /** The structures a model file may name, with qusop's structure of each (models/structures/structure.ts). */
@@ -27,6 +27,7 @@ export const STRUCTURES = [
   ...LIBRARY_PD_NAMES,
   'one-compartment-zero-order', 'two-compartment-zero-order',
   'one-compartment-oral-transit-absorption', 'two-compartment-oral-transit-absorption',
+  'one-compartment-oral-michaelis-menten', 'one-compartment-iv-michaelis-menten',
 ] as const;
 export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Structure>> = {
   'two-compartment-oral-indirect-response': TWO_COMPARTMENT,
@@ -44,6 +45,8 @@ export const STRUCTURE_OF_NAME: Readonly<Record<(typeof STRUCTURES)[number], Str
   'two-compartment-zero-order': TWO_COMPARTMENT_ZO,
   'one-compartment-oral-transit-absorption': TRANSIT_ABSORPTION_STRUCTURES[0]!,
   'two-compartment-oral-transit-absorption': TRANSIT_ABSORPTION_STRUCTURES[1]!,
+  'one-compartment-oral-michaelis-menten': ONE_COMPARTMENT_MM,
+  'one-compartment-iv-michaelis-menten': ONE_COMPARTMENT_IV_MM,
 };
 /** The model file's name of a structure; undefined for a structure the file format cannot name yet (direct-effect PD). */
 export const nameOfStructure = (s: Structure): (typeof STRUCTURES)[number] | undefined => STRUCTURES.find((n) => STRUCTURE_OF_NAME[n].id === s.id);

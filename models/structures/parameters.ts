@@ -48,6 +48,8 @@ export const FIXED_EFFECTS = [
   { name: 'Q3', transform: 'log', unit: 'L/h', doc: 'second inter-compartmental clearance at 70 kg (3-compartment PK)', neutral: 0 },
   { name: 'V3', transform: 'log', unit: 'L', doc: 'second peripheral volume at 70 kg (3-compartment PK)', neutral: 1 },
   { name: 'MTT', transform: 'log', unit: 'h', doc: 'mean transit time of the absorption chain (transit-absorption PK: 3 compartments of rate 4 / MTT before the depot)', neutral: 0 },
+  { name: 'VMAX', transform: 'log', unit: 'mg/h', doc: 'maximal rate of saturable (Michaelis-Menten) elimination at 70 kg', neutral: 0 },
+  { name: 'KM', transform: 'log', unit: 'mg/L', doc: 'concentration at half-maximal saturable elimination', neutral: 1 },
 ] as const satisfies readonly { name: string; transform: Transform; unit: string; doc: string; neutral: number }[];
 
 export type FixedEffectName = (typeof FIXED_EFFECTS)[number]['name'];
@@ -57,8 +59,8 @@ export type FixedEffectSpec = (typeof FIXED_EFFECTS)[number];
 export const ETA_NAMES = ['CL', 'V1', 'KA', 'R0', 'KOUT', 'IC50'] as const satisfies readonly FixedEffectName[];
 export type EtaName = (typeof ETA_NAMES)[number];
 
-/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, zero-order duration D1, direct linear SLOPE, transit KTR, second peripheral Q3, V3, absorption transit time MTT): not in the shipped 2-compartment IDR layout. */
-const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'D1', 'SLOPE', 'KTR', 'Q3', 'V3', 'MTT'];
+/** Parameters appended for later structures (direct-effect KE0, stimulation SMAX, absorption lag ALAG, zero-order duration D1, direct linear SLOPE, transit KTR, second peripheral Q3, V3, absorption transit time MTT, saturable elimination VMAX, KM): not in the shipped 2-compartment IDR layout. */
+const APPENDED: readonly FixedEffectName[] = ['KE0', 'SMAX', 'ALAG', 'D1', 'SLOPE', 'KTR', 'Q3', 'V3', 'MTT', 'VMAX', 'KM'];
 const SHIPPED_FIXED_EFFECTS = FIXED_EFFECTS.filter((f) => !APPENDED.includes(f.name));
 
 /** The shipped 2-compartment IDR layout's sizes (the default layout below). */
@@ -103,6 +105,9 @@ export interface IndividualParameters {
   readonly V3?: number;
   /** mean transit time (h) of the transit-absorption chain (transit-absorption.ts); absent: first-order absorption */
   readonly MTT?: number;
+  /** saturable elimination (michaelis-menten.ts) VMAX C / (KM + C) (mg/h, mg/L), alongside CL; absent: none */
+  readonly VMAX?: number;
+  readonly KM?: number;
 }
 
 const logit = (p: number): number => Math.log(p / (1 - p));
@@ -216,6 +221,8 @@ export function individualParameters(fixed: FixedEffects, bwKg: number, comed: n
     // the second peripheral compartment scales as Q and V2 do
     ...(structure === undefined || structure.absent.MTT !== undefined ? {} : { MTT: fixed.MTT * x('MTT') }),
     ...(structure?.compartments !== 3 ? {} : { Q3: fixed.Q3 * w ** ALLOMETRY.clearance * x('Q3'), V3: fixed.V3 * w ** ALLOMETRY.volume * x('V3') }),
+    // saturable elimination: VMAX scales as a clearance does
+    ...(structure === undefined || structure.absent.VMAX !== undefined ? {} : { VMAX: fixed.VMAX * w ** ALLOMETRY.clearance * x('VMAX'), KM: fixed.KM * x('KM') }),
     ...(structure?.directEffect === undefined ? {} : { DIRECT: { KE0: structure.directEffect.effectCompartment ? fixed.KE0 * x('KE0') : Infinity } }),
     ...pdVariantOf(fixed, structure),
     ...(structure?.directEffect?.linear === true ? { SLOPE: fixed.SLOPE } : {}),

@@ -15,6 +15,7 @@ import { centralAfterIvDose } from './iv.js';
 import { zeroOrderDoses } from './zero-order.js';
 import { concentrations3 } from './pk3.js';
 import { transitAbsorptionConcentrations } from './transit-absorption.js';
+import { mmConcentrations } from './michaelis-menten.js';
 
 export interface Dose {
   readonly timeH: number;
@@ -56,6 +57,8 @@ export function depotToCentral(r: PkRates, tH: number): number {
 
 /** Central-compartment concentration (mg/L) at each time; doses at or before t contribute. */
 export function concentrations(p: IndividualParameters, given: readonly Dose[], timesH: readonly number[]): Float64Array {
+  // saturable elimination (Michaelis-Menten structures): integrated, michaelis-menten.ts
+  if (p.VMAX !== undefined) return mmConcentrations(p, given, timesH);
   // a second peripheral compartment (3-compartment structures): pk3.ts
   if (p.Q3 !== undefined) return concentrations3(p, p.D1 === undefined ? given : zeroOrderDoses(given, p.D1), timesH);
   // transit-compartment absorption: the exact propagator of the whole chain (transit-absorption.ts)

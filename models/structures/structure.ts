@@ -16,6 +16,8 @@
  *   iv.ts): no KA (absent), etas on CL, V1; the graph is the steady state of an IV bolus regimen.
  * - `1cmt-iv-idr` ... `2cmt-iv-ke0-emax` (IV_PD_STRUCTURES): every PD of the library on the IV PK
  *   (bolus doses; an infused PK/PD trial is refused).
+ * - `1cmt-oral-mm`, `1cmt-iv-mm`: PK-only, linear + saturable (Michaelis-Menten) elimination, VMAX and KM
+ *   (michaelis-menten-structures.ts); --structure only.
  */
 import { InputError } from '../../worker/common/errors.js';
 import { directEffectStructures, type DirectEffectStructureId } from './direct-effect-structures.js';
@@ -25,13 +27,14 @@ import { zeroOrderStructures, type ZeroOrderStructureId } from './zero-order-str
 import { linearEffectStructures, type LinearEffectStructureId } from './linear-effect-structures.js';
 import { transitStructures, type TransitStructureId } from './transit-structures.js';
 import { transitAbsorptionStructures, type TransitAbsorptionStructureId } from './transit-absorption-structures.js';
+import { michaelisMentenStructures, type MichaelisMentenStructureId } from './michaelis-menten-structures.js';
 import { pkDescription, type PkBodies } from './pk-body.js';
 import type { Turnover } from './turnover.js';
 import { ETA_NAMES, FIXED_EFFECTS, type EtaName, type FixedEffectName, type FixedEffectSpec } from './parameters.js';
 import { resolveCovariateEffects, withCovariateEffects, type CovariateEffect } from './covariate-effects.js';
 import type { Trial } from '../ingest/trial.js';
 
-export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId | LinearEffectStructureId | TransitStructureId | '3cmt-oral' | '3cmt-iv' | '1cmt-iv-idr' | '2cmt-iv-idr' | TransitAbsorptionStructureId;
+export type StructureId = '2cmt-oral-idr' | '1cmt-oral-idr' | '2cmt-oral' | '1cmt-oral' | '1cmt-iv' | '2cmt-iv' | DirectEffectStructureId | IndirectResponseStructureId | EmaxStructureId | '1cmt-oral-lag' | '2cmt-oral-lag' | ZeroOrderStructureId | LinearEffectStructureId | TransitStructureId | '3cmt-oral' | '3cmt-iv' | '1cmt-iv-idr' | '2cmt-iv-idr' | TransitAbsorptionStructureId | MichaelisMentenStructureId;
 
 /**
  * How a trial's doses enter: oral (into a depot, first-order absorption), IV (into the central
@@ -236,7 +239,10 @@ export const IV_PD_STRUCTURES: readonly Structure[] = [
 /** Transit-compartment absorption (transit-absorption-structures.ts): `1cmt-oral-tabs`, `2cmt-oral-tabs`, PK-only. */
 export const TRANSIT_ABSORPTION_STRUCTURES: readonly Structure[] = transitAbsorptionStructures(define, { PK_ORAL_1, PK_ORAL_2 });
 
-export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, ...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES, THREE_COMPARTMENT_PK, THREE_COMPARTMENT_IV, ...IV_PD_STRUCTURES, ...TRANSIT_ABSORPTION_STRUCTURES];
+/** Saturable elimination (michaelis-menten-structures.ts): `1cmt-oral-mm`, `1cmt-iv-mm`; --structure only. */
+export const [ONE_COMPARTMENT_MM, ONE_COMPARTMENT_IV_MM] = michaelisMentenStructures(define, { PK_ORAL_1, PK_IV_1 });
+
+export const STRUCTURES: readonly Structure[] = [ONE_COMPARTMENT, TWO_COMPARTMENT, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_PK, ONE_COMPARTMENT_IV, TWO_COMPARTMENT_IV, ...DIRECT_EFFECT_STRUCTURES, ...INDIRECT_RESPONSE_STRUCTURES, ...EMAX_STRUCTURES, ONE_COMPARTMENT_LAG, TWO_COMPARTMENT_LAG, ONE_COMPARTMENT_ZO, TWO_COMPARTMENT_ZO, ...LINEAR_EFFECT_STRUCTURES, ...TRANSIT_STRUCTURES, THREE_COMPARTMENT_PK, THREE_COMPARTMENT_IV, ...IV_PD_STRUCTURES, ...TRANSIT_ABSORPTION_STRUCTURES, ONE_COMPARTMENT_MM, ONE_COMPARTMENT_IV_MM];
 
 /**
  * The PK-only default candidates of a route (oral unless every dose is IV); with `hasBiomarker`, the
@@ -251,7 +257,9 @@ export function candidatesFor(hasBiomarker: boolean, route: Route = 'oral'): Str
   // the 3-compartment PK structures are in the PK-only defaults of their route (seconds per fit): theophylline
   // still selects 1cmt-oral (3cmt-oral degenerate) and EstData's PK stage fits only the compartment counts of
   // its PK/PD candidates (pk-stage.ts), so it still selects 2cmt-oral-idr
-  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined && s.turnover === undefined && s.transit === undefined && s.absent.ALAG !== undefined && s.absent.MTT !== undefined);
+  // the Michaelis-Menten structures are --structure only: each fit integrates an ODE (seconds to minutes
+  // more per candidate) and linear drugs gain nothing from them
+  return STRUCTURES.filter((s) => s.pd === hasBiomarker && s.route === route && s.directEffect === undefined && s.turnover === undefined && s.transit === undefined && s.absent.ALAG !== undefined && s.absent.MTT !== undefined && s.absent.VMAX !== undefined);
 }
 /**
  * True when structure `s` takes a trial of `route`: its own, or, for the zero-order structures, an oral

@@ -60,7 +60,7 @@ test('declared effects: the coefficients follow the structure\'s layout; P (x/re
   assert.throws(() => individualParameters(fixed, 80, 1, [0, 0, 0, 0, 0, 0], s, { CRCL: 50 }), /covariate SEX/);
 });
 
-const TWO_COMPARTMENT_FIXED = { CL: 0.05, V1: 5, Q: 0.1, V2: 3, KA: 0.8, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.015, IMAX: 0.9, IC50: 0.9, GAMMA: 1.1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const TWO_COMPARTMENT_FIXED = { CL: 0.05, V1: 5, Q: 0.1, V2: 3, KA: 0.8, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.015, IMAX: 0.9, IC50: 0.9, GAMMA: 1.1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 
 test('a declaration list without COMED on the baseline holds it at 0; without declarations the structure is itself', () => {
   const s = structureWith(TWO_COMPARTMENT, [{ parameter: 'CL', covariate: 'CRCL', form: 'power', reference: 100 }]);

@@ -23,7 +23,7 @@ import { structureById } from '../../models/structures/structure.js';
 import { ROOT, withTempDir } from '../kit/cli.js';
 import { writeEstDataTrial } from '../kit/estdata-design.js';
 
-const TRUTH: FixedEffects = { CL: 0.0437, V1: 8.43, Q: 0, V2: 1, KA: 1.04, R0: 10, BETA_COMED_R0: -0.26, KOUT: 1, IMAX: 0.5, IC50: 1.2, GAMMA: 1, KE0: 1, SMAX: 1.8, ALAG: 0, D1: 0, SLOPE: -1.5, KTR: 0.1, Q3: 0, V3: 1, MTT: 0 };
+const TRUTH: FixedEffects = { CL: 0.0437, V1: 8.43, Q: 0, V2: 1, KA: 1.04, R0: 10, BETA_COMED_R0: -0.26, KOUT: 1, IMAX: 0.5, IC50: 1.2, GAMMA: 1, KE0: 1, SMAX: 1.8, ALAG: 0, D1: 0, SLOPE: -1.5, KTR: 0.1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 const ratio = (a: number, b: number): number => Math.max(a / b, b / a);
 
 for (const [id, checks] of [

@@ -28,12 +28,12 @@ function omega(): number[][] {
 }
 // EstData orders of magnitude (terminal half-life ~6 days, C ~1 mg/L per mg QD, IC50 ~1 mg/L) and the issue's set.
 const DATA_LIKE: PopulationParameters = {
-  fixed: { CL: 0.05, V1: 2.5, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 0.015, IMAX: 0.86, IC50: 0.9, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 0.05, V1: 2.5, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 0.015, IMAX: 0.86, IC50: 0.9, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: omega(),
   sigma: SIGMA,
 };
 const ISSUE_SET: PopulationParameters = {
-  fixed: { CL: 3, V1: 30, Q: 5, V2: 60, KA: 1, R0: 15, BETA_COMED_R0: -0.29, KOUT: 0.02, IMAX: 0.9, IC50: 0.05, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 3, V1: 30, Q: 5, V2: 60, KA: 1, R0: 15, BETA_COMED_R0: -0.29, KOUT: 0.02, IMAX: 0.9, IC50: 0.05, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: omega(),
   sigma: SIGMA,
 };

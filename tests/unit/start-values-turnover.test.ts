@@ -16,7 +16,7 @@ import { structureById } from '../../models/structures/structure.js';
 import { withTempDir } from '../kit/cli.js';
 import { writeEstDataTrial } from '../kit/estdata-design.js';
 
-const TRUTH: FixedEffects = { CL: 0.0437, V1: 8.43, Q: 0, V2: 1, KA: 1.04, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.05, IMAX: 0.6, IC50: 1.2, GAMMA: 1, KE0: 1, SMAX: 1.8, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const TRUTH: FixedEffects = { CL: 0.0437, V1: 8.43, Q: 0, V2: 1, KA: 1.04, R0: 10, BETA_COMED_R0: -0.26, KOUT: 0.05, IMAX: 0.6, IC50: 1.2, GAMMA: 1, KE0: 1, SMAX: 1.8, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 
 for (const [id, max] of [['1cmt-oral-idr2', 'IMAX'], ['1cmt-oral-idr3', 'SMAX'], ['1cmt-oral-idr4', 'SMAX'], ['1cmt-oral-emax', 'SMAX']] as const) {
   test(`${id}: start values near the truth (${max} within 1.5x, IC50 within 2x)`, async (t) => {

@@ -24,7 +24,7 @@ import { mulberry32 } from '../kit/prng.js';
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // two PK bodies: EstData-like slow 2-compartment kinetics and a theophylline-like fast one
 const SLOW: PopulationParameters = {
-  fixed: { CL: 0.05, V1: 2.5, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 1, IMAX: 0.86, IC50: 0.9, GAMMA: 1.4, KE0: 0.03, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 0.05, V1: 2.5, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 1, IMAX: 0.86, IC50: 0.9, GAMMA: 1.4, KE0: 0.03, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: diag([0.09, 0.04, 0.25, 0.04, 0.16]),
   sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 },
 };

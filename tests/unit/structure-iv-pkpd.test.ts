@@ -30,7 +30,7 @@ const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) 
 // 0.015 /h), the range its 24 h panels were chosen for (models/structures/README.md: faster drugs on the
 // QW grid miss the PD by up to ~1e-3, measured here too: 6e-4 with t1/2 14 h). The PD's potency sits
 // inside the doses' concentration range.
-const FIXED: PopulationParameters['fixed'] = { CL: 0.5, V1: 10, Q: 0.6, V2: 30, KA: 1, R0: 10, BETA_COMED_R0: -0.2, KOUT: 0.15, IMAX: 0.8, IC50: 1.5, GAMMA: 1.3, KE0: 0.3, SMAX: 2, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const FIXED: PopulationParameters['fixed'] = { CL: 0.5, V1: 10, Q: 0.6, V2: 30, KA: 1, R0: 10, BETA_COMED_R0: -0.2, KOUT: 0.15, IMAX: 0.8, IC50: 1.5, GAMMA: 1.3, KE0: 0.3, SMAX: 2, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 const SLOW: PopulationParameters['fixed'] = { ...FIXED, CL: 0.1, V1: 8, Q: 0.12, V2: 12, KOUT: 0.015, KE0: 0.03 };
 const popOf = (s: Structure, grid: RegimenGrid = REGIMEN_GRIDS.qd): PopulationParameters => ({
   fixed: grid.tauH === 24 ? (s.compartments === 1 ? { ...FIXED, CL: 0.35, V1: 14 } : FIXED) : (s.compartments === 1 ? { ...SLOW, CL: 0.07 } : SLOW),

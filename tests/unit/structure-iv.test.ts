@@ -20,7 +20,7 @@ import { mulberry32 } from '../kit/prng.js';
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // phenobarbital-like neonates (slow, 1 cmt) and a fast two-compartment drug (t1/2 alpha ~ 0.5 h)
 const POP_2: PopulationParameters = {
-  fixed: { CL: 4, V1: 20, Q: 6, V2: 60, KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 4, V1: 20, Q: 6, V2: 60, KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: diag([0.09, 0.04]),
   sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0 },
 };

@@ -14,7 +14,7 @@ import { ONE_COMPARTMENT_LAG, ONE_COMPARTMENT_PK, TWO_COMPARTMENT_LAG, type Stru
 import { randomRows, runGraph, subjectOf } from '../kit/graph-rows.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-const BASE = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const BASE = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 // theophylline-like (t1/2 ~ 8 h) and slow (t1/2 ~ 5 d) PK
 const FAST = { CL: 2.8, V1: 32, Q: 4, V2: 20, KA: 1.5, ...BASE };
 const SLOW = { CL: 0.05, V1: 8, Q: 0.1, V2: 5, KA: 0.8, ...BASE };

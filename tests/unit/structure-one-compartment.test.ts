@@ -18,7 +18,7 @@ import { randomRows as randomRowsOf, runGraph as runGraphOf, subjectOf as subjec
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // theophylline-like PK (t1/2 ~ 8 h) and a slow one (t1/2 ~ 5 d) with EstData-like PD
 const FAST: PopulationParameters = {
-  fixed: { CL: 2.8, V1: 32, Q: 1, V2: 1, KA: 1.5, R0: 12, BETA_COMED_R0: -0.3, KOUT: 0.05, IMAX: 0.9, IC50: 3, GAMMA: 1.3, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 },
+  fixed: { CL: 2.8, V1: 32, Q: 1, V2: 1, KA: 1.5, R0: 12, BETA_COMED_R0: -0.3, KOUT: 0.05, IMAX: 0.9, IC50: 3, GAMMA: 1.3, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 },
   omega: diag([0.09, 0.04, 0.25, 0.04, 0.16, 0.16]),
   sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 },
 };

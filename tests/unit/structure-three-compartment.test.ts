@@ -24,7 +24,7 @@ import type { VpcResult } from '../../models/estimate/vpc.js';
 import { ROOT } from '../kit/cli.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, MTT: 0 };
+const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, MTT: 0, VMAX: 0, KM: 1 };
 // a fast drug (distribution half-lives ~0.3 h and ~5 h, terminal ~3 d) and a slow one (terminal ~ weeks)
 const FAST: PopulationParameters = {
   fixed: { CL: 5, V1: 10, Q: 10, V2: 30, KA: 1.2, Q3: 1.5, V3: 150, ...NO_PD },

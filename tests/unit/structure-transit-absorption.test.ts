@@ -24,7 +24,7 @@ import { parse } from 'yaml';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1 };
+const NO_PD = { R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, VMAX: 0, KM: 1 };
 // a fast drug (t1/2 ~ 3 h, distribution ~ 0.5 h) and a slow one (terminal ~ 2 weeks)
 const FAST: PopulationParameters = {
   fixed: { CL: 5, V1: 20, Q: 8, V2: 30, KA: 1.5, MTT: 1.2, ...NO_PD },

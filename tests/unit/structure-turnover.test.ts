@@ -26,7 +26,7 @@ import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js
 type Fixed = PopulationParameters['fixed'];
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // EstData-like slow PK (2-compartment; the 1-compartment structures read V1 = 8 L alone: t1/2 ~ 110 h)
-const SLOW: Fixed = { CL: 0.05, V1: 8, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 0.015, IMAX: 0.86, IC50: 0.9, GAMMA: 1.4, KE0: 0.03, SMAX: 3, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const SLOW: Fixed = { CL: 0.05, V1: 8, Q: 0.06, V2: 5.5, KA: 1, R0: 10.6, BETA_COMED_R0: -0.33, KOUT: 0.015, IMAX: 0.86, IC50: 0.9, GAMMA: 1.4, KE0: 0.03, SMAX: 3, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 const population = (s: Structure, fixed: Fixed): PopulationParameters => ({
   fixed, omega: diag(s.etaNames.map(() => 0.09)), sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 },
 });

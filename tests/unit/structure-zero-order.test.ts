@@ -23,7 +23,7 @@ import { runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 import { mulberry32 } from '../kit/prng.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
-const NO_PD = { KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0 };
+const NO_PD = { KA: 1, R0: 1, BETA_COMED_R0: 0, KOUT: 1, IMAX: 0.5, IC50: 1, GAMMA: 1, KE0: 1, SMAX: 1, ALAG: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
 // a fast two-compartment drug (t1/2 alpha ~ 0.6 h) and a slow one-compartment one (t1/2 ~ 2 d)
 const POP_2: PopulationParameters = { fixed: { CL: 4, V1: 20, Q: 6, V2: 60, ...NO_PD, D1: 3 }, omega: diag([0.09, 0.04]), sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0 } };
 const POP_1: PopulationParameters = { ...POP_2, fixed: { ...POP_2.fixed, CL: 1, V1: 70, Q: 0 } };
@@ -99,7 +99,14 @@ test('zero-order graphs: D1 -> 0 is the IV bolus graph, D1 = tau the constant ra
       const { conc: ivConc } = await runGraph(populationArtifact(grid, pop, [], {}, {}, bolus).onnxBytes, rows(undefined, bolus), bolus);
       const { conc: tiny } = await runGraph(populationArtifact(grid, pop, [], {}, {}, zo).onnxBytes, rows(1e-7, zo), zo);
       // a 1e-7 h input differs from a bolus by ~ alpha D1 / 2 ~ 1e-7 relative; float32 adds a few eps32
-      ivConc.forEach((c, n) => assert.ok(Math.abs((tiny[n] ?? NaN) / c - 1) < 1e-5, `${zo.id} ${grid.name} n=${n}: D1 1e-7 ${tiny[n]} vs bolus ${c}`));
+      // the bolus outputs close the window at tau (time-grid.ts outputTimesH): its trough is the last value,
+      // the zero-order graph's the first (t_0 evaluated as tau); the other grid times are the same
+      const T = grid.timesH.length;
+      assert.equal(ivConc.length, T + 1);
+      grid.timesH.forEach((_, n) => {
+        const c = ivConc[n === 0 ? T : n] ?? NaN;
+        assert.ok(Math.abs((tiny[n] ?? NaN) / c - 1) < 1e-5, `${zo.id} ${grid.name} n=${n}: D1 1e-7 ${tiny[n]} vs bolus ${c}`);
+      });
       const { conc: flat } = await runGraph(populationArtifact(grid, pop, [], {}, {}, zo).onnxBytes, rows(grid.tauH, zo), zo);
       const level = 100 / grid.tauH / pop.fixed.CL;
       flat.forEach((c, n) => assert.ok(Math.abs(c / level - 1) < 1e-5, `${zo.id} ${grid.name} n=${n}: D1 = tau ${c} vs ${level}`));

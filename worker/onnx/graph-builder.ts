@@ -32,7 +32,8 @@ export type AttrValue =
   | { readonly kind: 'float'; readonly value: number }
   | { readonly kind: 'ints'; readonly value: readonly (number | bigint)[] }
   | { readonly kind: 'floats'; readonly value: readonly number[] }
-  | { readonly kind: 'string'; readonly value: string };
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'graph'; readonly value: GraphProto };
 
 export const attr = {
   int: (value: number | bigint): AttrValue => ({ kind: 'int', value }),
@@ -40,6 +41,8 @@ export const attr = {
   ints: (value: readonly (number | bigint)[]): AttrValue => ({ kind: 'ints', value }),
   floats: (value: readonly number[]): AttrValue => ({ kind: 'floats', value }),
   string: (value: string): AttrValue => ({ kind: 'string', value }),
+  /** a subgraph (the body of a Loop) */
+  graph: (value: GraphProto): AttrValue => ({ kind: 'graph', value }),
 };
 
 function attribute(name: string, v: AttrValue): AttributeProto {
@@ -54,6 +57,8 @@ function attribute(name: string, v: AttrValue): AttributeProto {
       return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.FLOATS, floats: [...v.value] });
     case 'string':
       return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.STRING, s: new TextEncoder().encode(v.value) });
+    case 'graph':
+      return create(AttributeProtoSchema, { name, type: AttributeProto_AttributeType.GRAPH, g: v.value });
   }
 }
 
