@@ -5,7 +5,7 @@
  * inference, reduction head) in 2 processes x 1 thread at once, as a 2-worker node does; the rate is
  * their sum (children.ts machineThroughput), each process's rate the median of repeated tiles. The
  * shipped EstData graph (popmodel-qd) runs first in the same run, as the reference.
- *   node dist/bench/perf/library-throughput.js [--structures id,id] [--regimens qd,qw] [--min-seconds 3] [--out DIR]
+ *   node dist/bench/perf/library-throughput.js [--structures id,id] [--regimens qd,qw] [--min-seconds 3] [--doses 80 --replicates 5] [--name N] [--out DIR]
  * Writes library-throughput.json and .md (default: bench/perf/ in the source tree).
  */
 import { writeFile } from 'node:fs/promises';
@@ -26,12 +26,17 @@ const { values: args } = parseArgs({
     structures: { type: 'string', default: STRUCTURES.map((s) => s.id).join(',') },
     regimens: { type: 'string', default: 'qd' },
     'min-seconds': { type: 'string', default: '3' },
+    /** tile size: doses x replicates x 500 subjects (smaller for the slow graphs, e.g. Michaelis-Menten) */
+    doses: { type: 'string', default: '80' },
+    replicates: { type: 'string', default: '5' },
+    /** results file base name */
+    name: { type: 'string', default: 'library-throughput' },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'perf') },
   },
 });
 
 const config = (model: BenchModelId | LibraryModelId): ThroughputConfig => ({
-  model, provider: 'cpu', threads: 1, maxBatchRows: DEFAULT_MAX_BATCH_ROWS, doses: 80, replicates: 5, subjects: 500, minSeconds: Number(args['min-seconds']), modes: 'e2e',
+  model, provider: 'cpu', threads: 1, maxBatchRows: DEFAULT_MAX_BATCH_ROWS, doses: Number(args.doses), replicates: Number(args.replicates), subjects: 500, minSeconds: Number(args['min-seconds']), modes: 'e2e',
 });
 
 interface Row { readonly model: string; readonly T: number; readonly trajPerS: number; readonly perProcess: readonly number[] }
@@ -47,7 +52,7 @@ for (const m of models) {
   process.stderr.write(`${r.model}: T ${r.T}, ${(r.trajPerS / 1e6).toFixed(2)} M/s\n`);
 }
 const result = { machine: machineInfo(), started: started.toISOString(), finished: new Date().toISOString(), loadavg_start: load0, loadavg_end: loadavg(), target_traj_per_s: TARGET, config: config('popmodel-qd'), rows };
-await writeFile(join(args.out, 'library-throughput.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFile(join(args.out, `${args.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
 const fmt = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M/s` : `${Math.round(x).toLocaleString('en-US')}/s`);
 const library = rows.slice(1);
 const met = library.filter((r) => r.trajPerS >= TARGET).length;
@@ -55,7 +60,7 @@ const md = [
   '# Library graphs: end-to-end throughput (issue 18)',
   '',
   `Machine: ${result.machine.cores} x ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, onnxruntime-node ${result.machine.onnxruntimeNode}; load average ${load0.map((x) => x.toFixed(2)).join(' / ')} at the start, ${result.loadavg_end.map((x) => x.toFixed(2)).join(' / ')} at the end; ${result.started.slice(0, 16)}-${result.finished.slice(11, 16)} UTC.`,
-  `Recorded by \`node dist/bench/perf/library-throughput.js${args.structures === STRUCTURES.map((s) => s.id).join(',') ? '' : ` --structures ${args.structures}`}${args.regimens === 'qd' ? '' : ` --regimens ${args.regimens}`}\`: each graph through the worker's tile computation (draws, inputs, inference, reduction head), 2 processes x 1 thread at once, the sum of their median rates; tiles of 80 doses x 5 replicates x 500 subjects, batches of ${DEFAULT_MAX_BATCH_ROWS} rows. Generic population (bench/perf/library-models.ts).`,
+  `Recorded by \`node dist/bench/perf/library-throughput.js${args.structures === STRUCTURES.map((s) => s.id).join(',') ? '' : ` --structures ${args.structures}`}${args.regimens === 'qd' ? '' : ` --regimens ${args.regimens}`}${args.doses === '80' && args.replicates === '5' ? '' : ` --doses ${args.doses} --replicates ${args.replicates}`}${args.name === 'library-throughput' ? '' : ` --name ${args.name}`}\`: each graph through the worker's tile computation (draws, inputs, inference, reduction head), 2 processes x 1 thread at once, the sum of their median rates; tiles of ${args.doses} doses x ${args.replicates} replicates x 500 subjects, batches of ${DEFAULT_MAX_BATCH_ROWS} rows. Generic population (bench/perf/library-models.ts).`,
   '',
   `**${met}/${library.length} library graphs >= 1 M trajectories/s** (target: every one).`,
   '',
@@ -64,5 +69,5 @@ const md = [
   ...rows.map((r, i) => `| ${r.model.replace(/:(qd|qw)$/, ' $1')}${i === 0 ? ' (shipped EstData graph, reference)' : ''} | ${r.T} | ${fmt(r.trajPerS)} | ${r.trajPerS >= TARGET ? 'yes' : '**no**'} |`),
   '',
 ].join('\n');
-await writeFile(join(args.out, 'library-throughput.md'), md);
+await writeFile(join(args.out, `${args.name}.md`), md);
 process.stdout.write(md);
