@@ -12,7 +12,9 @@ import { InputError } from '../../worker/common/errors.js';
 export const MAX_QUBITS = 8;
 
 export function checkQubits(n: number, field = 'qubits'): number {
-  if (!Number.isInteger(n) || n < 2 || n > MAX_QUBITS) throw new InputError(`${field} (${n}) must be an integer in [2, ${MAX_QUBITS}]`, { details: { field, value: n } });
+  if (!Number.isInteger(n) || n < 2 || n > MAX_QUBITS) {
+    throw new InputError(`--${field} ${n}: expected an integer in [2, ${MAX_QUBITS}] (each circuit is simulated exactly on 2^n amplitudes)`, { details: { field, value: n } });
+  }
   return n;
 }
 

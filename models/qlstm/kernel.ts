@@ -56,7 +56,9 @@ export function chooseLandmarks(x: Float32Array, m: number, seed: number): Float
     out.push(...row);
     if (seen.size === m) break;
   }
-  if (seen.size < m) throw new InputError(`qk-lstm: ${m} landmarks asked for, the training inputs have ${seen.size} distinct rows`, { details: { field: 'landmarks', value: m } });
+  if (seen.size < m) {
+    throw new InputError(`--landmarks ${m}: expected at most ${seen.size}, the number of distinct training inputs x_t (subjects x grid steps) landmarks are drawn from`, { details: { field: 'landmarks', value: m } });
+  }
   return Float32Array.from(out);
 }
 

@@ -72,7 +72,7 @@ export function trainQuantumLstm(ds: SequenceDataset, o: QTrainingOptions, onEpo
         trainBatch: minibatchStep(data, optimizer, Object.values(vars), (xb) => predictZ(spec, vars, xb)),
         valLoss: () => lossOn(data.xVal, data.yVal),
         snapshot: read,
-        restore: (ps) => ps.forEach((p) => vars[p.name]!.assign(tf.tensor(p.values, [...p.shape]))),
+        restore: (ps) => tf.tidy(() => ps.forEach((p) => vars[p.name]!.assign(tf.tensor(p.values, [...p.shape])))),
       },
       o,
       onEpoch,

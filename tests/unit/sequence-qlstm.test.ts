@@ -139,4 +139,12 @@ test('hardware figures: QLSTM default VQC within PNU bound, the shipped QT-LSTM 
   const qt = qtCircuitResources({ qubits: 14, layers: 8 });
   assert.deepEqual([qt.qubits, qt.depth, qt.two_qubit_gates], [14, 8 * 15, 8 * 14]);
   assert.ok(qt.qubits > QV_BOUND.maxQubits);
+  // and a QT-LSTM card says so (hidden 4, dense 3: 287 weights on 9 qubits, 2 layers: depth 2 x (1 + 9), 18 CU3)
+  await withTempDir(async (dir) => {
+    const { cards } = await trainSequenceModel({ family: 'qt-lstm', trialPath: repoFile('data/EstData.csv'), outDir: dir, seed: SEED, maxEpochs: 1, hidden: 4, dense: 3, qtLayers: 2, qtMappingHidden: [4] });
+    const m = await loadModel(cards[0]!);
+    const d = m.card.diagnostics;
+    assert.deepEqual([d['qubits'], d['circuit_depth'], d['two_qubit_gates'], d['within_pnu_bound']], [9, 20, 18, false]);
+    assert.match(m.card.description ?? '', /9 qubits, depth 20, 18 two-qubit gates.*is NOT met/);
+  });
 });
