@@ -1,5 +1,5 @@
 /**
- * `qusop train lstm|qt-lstm|emax|logistic|qnn-moe <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence), PNU's QNN-MoE (models/moe) or one of the
+ * `qusop train lstm|qt-lstm|qlstm|qk-lstm|emax|logistic|qnn-moe <trial.csv> --out DIR` — trains a QuSOP sequence model (models/sequence, models/qlstm), PNU's QNN-MoE (models/moe) or one of the
  * paper's classical baselines (models/baselines) and writes its QD/QW trajectory models.
  */
 import type { Argv } from 'yargs';
@@ -12,9 +12,9 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
@@ -29,7 +29,9 @@ const builder = (y: Argv) =>
     .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
     .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
     .option(...intOption('experts', COUNT, { describe: 'qnn-moe: residual-MLP experts (default 4; expert 0 carries the quantum layer; qnn-moe defaults: --hidden 16 block width, --patience 40 per stage)' }))
-    .option(...intOption('qubits', COUNT, { describe: 'qnn-moe: qubits of the variational quantum layer, 2-8 (default 4)' }))
+    .option(...intOption('qubits', COUNT, { describe: 'qubits per circuit, 2-8: qnn-moe (its variational layer, default 4), qlstm (default 4), qk-lstm (default 3)' }))
+    .option(...intOption('layers', COUNT, { describe: 'qlstm: trainable circuit layers; qk-lstm: feature-map repetitions (default 2)' }))
+    .option(...intOption('landmarks', COUNT, { describe: 'qk-lstm: Nystrom landmarks drawn by the seed from the training inputs (default 16)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
@@ -85,6 +87,9 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
     ...(a.epochs === undefined ? {} : { maxEpochs: a.epochs }),
     ...(a.patience === undefined ? {} : { patience: a.patience }),
     ...(a.hidden === undefined ? {} : { hidden: a.hidden }),
+    ...(a.qubits === undefined ? {} : { qubits: a.qubits }),
+    ...(a.layers === undefined ? {} : { layers: a.layers }),
+    ...(a.landmarks === undefined ? {} : { landmarks: a.landmarks }),
     ...(a['max-minutes'] === undefined ? {} : { maxSeconds: a['max-minutes'] * 60 }),
     ...(a.quiet ? {} : { onEpoch: (e: number, t: number, v: number) => process.stderr.write(`epoch ${e + 1}: train ${t.toFixed(4)} val ${v.toFixed(4)} (MSE, z units)\n`) }),
   });

@@ -17,6 +17,7 @@ import type { TrainedQt } from './qt-train.js';
 import { SEQUENCE_REGIMENS, type SequenceRegimen } from './regimens.js';
 import type { TrainedNetwork } from './trained.js';
 import { weightCount, weightsHash } from './weights.js';
+import { hardwareReport, qtCircuitResources, type HardwareReport } from '../qlstm/hardware.js';
 
 export const SEQUENCE_MODEL_VERSION = '1.0.0';
 
@@ -37,11 +38,20 @@ export interface SequenceArtifact {
 const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const round = (v: number): number => Number(v.toPrecision(6));
 
+/** QT-LSTM's circuit against PNU's bound (issue 21 item 5); undefined for the BiLSTM. */
+function qtHardware(t: TrainedNetwork | TrainedQt): HardwareReport | undefined {
+  if (!('spec' in t)) return undefined;
+  return hardwareReport('the weight-generating circuit (training only: inference is the classical LSTM)', qtCircuitResources(t.spec.circuit), t.trainableParameters,
+    'two-qubit gates are controlled-U3 (2 CNOTs each when compiled); the 2^N probabilities are read out, so hardware training would need many shots per step');
+}
+
 function description(t: TrainedNetwork, regimen: SequenceRegimen): string {
   const net = `BiLSTM(${t.weights.shape.hidden}) -> dense(${t.weights.shape.dense}, relu) -> dense(1)`;
+  const hw = qtHardware(t);
   const what =
-    t.family === 'qt-lstm'
-      ? `Quantum-Train LSTM (QuSOP paper 3.3): ${net} whose weights were synthesised during training by a simulated circuit + mapping network; inference is the classical LSTM.`
+    hw !== undefined
+      ? `Quantum-Train LSTM (QuSOP paper 3.3): ${net} whose weights were synthesised during training by a simulated circuit + mapping network; inference is the classical LSTM. ` +
+        `Circuit: ${hw.resources.qubits} qubits, depth ${hw.resources.depth}, ${hw.resources.two_qubit_gates} two-qubit gates, ${t.trainableParameters} trainable parameters; PNU's bound (${hw.pnu_bound}) ${hw.within_pnu_bound ? 'is met' : 'is NOT met'}.`
       : `Bidirectional LSTM sequence model (QuSOP paper 3.1/4): ${net}.`;
   return (
     `${what} PD (ng/mL) over the ${regimen.name} steady-state window from x_t = (t/${regimen.tauH}, dose/BW, COMED), ` +
@@ -58,6 +68,7 @@ export const MAX_BATCH_ROWS = 1000;
 export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen: SequenceRegimen, rec: TrainingRecord, extraProvenance: Readonly<Record<string, unknown>> = {}): SequenceArtifact {
   const name = `${t.family}-${regimen.tag}`;
   const hash = weightsHash(t.weights);
+  const hw = qtHardware(t);
   const onnxBytes = encodeModel(
     buildSequenceModel({ weights: t.weights, features: ds.features, target: ds.target, regimen, family: t.family, metadata: { weights_sha256: hash } }),
   );
@@ -94,9 +105,11 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
       weights_sha256: hash,
       shared_weights: `${t.family}-qd and ${t.family}-qw carry the same weights (QW = the QD-trained network on t/168 and weekly dose/BW)`,
       ...extraProvenance,
+      ...(hw === undefined ? {} : { hardware: hw }),
     },
     diagnostics: {
       trainable_parameters: t.trainableParameters,
+      ...(hw === undefined ? {} : { qubits: hw.resources.qubits, circuit_depth: hw.resources.depth, two_qubit_gates: hw.resources.two_qubit_gates, within_pnu_bound: hw.within_pnu_bound }),
       deployed_weights: weightCount(t.weights.shape),
       train_loss_z: round(t.trainLoss),
       val_loss_z: round(t.valLoss),

@@ -1,5 +1,5 @@
 /**
- * `qusop train lstm|qt-lstm <trial.csv>`: reads and hashes the trial, builds the QD-window dataset,
+ * `qusop train lstm|qt-lstm|qlstm|qk-lstm <trial.csv>`: reads and hashes the trial, builds the QD-window dataset,
  * trains the family with the defaults below (the paper's where the CPU allows), and writes
  * `<family>-qd` / `<family>-qw` trajectory models into the output directory.
  */
@@ -22,8 +22,11 @@ import { readyTf, tf } from './tf-runtime.js';
 import type { TrainedNetwork } from './trained.js';
 import type { EpochListener, TrainingOptions } from './train-loop.js';
 import { PAPER_SHAPE } from './weights.js';
+import { writeQuantumLstmModels } from '../qlstm/cards.js';
+import { checkSpec } from '../qlstm/params.js';
+import { trainQuantumLstm, type TrainedQuantumLstm } from '../qlstm/train.js';
 
-export type SequenceFamily = 'lstm' | 'qt-lstm';
+export type SequenceFamily = 'lstm' | 'qt-lstm' | 'qlstm' | 'qk-lstm';
 
 export interface TrainSequenceOptions {
   readonly family: SequenceFamily;
@@ -44,6 +47,12 @@ export interface TrainSequenceOptions {
   readonly qtLayers?: number;
   /** QT mapping network hidden widths (default [32, 32]) */
   readonly qtMappingHidden?: readonly number[];
+  /** qlstm / qk-lstm: qubits per circuit (<= 8) */
+  readonly qubits?: number;
+  /** qlstm: trainable circuit layers; qk-lstm: feature-map repetitions */
+  readonly layers?: number;
+  /** qk-lstm: Nystrom landmarks */
+  readonly landmarks?: number;
   readonly maxSeconds?: number;
   readonly onEpoch?: EpochListener;
 }
@@ -52,13 +61,18 @@ export interface TrainSequenceOptions {
 export const DEFAULTS = {
   lstm: { hidden: 64, learningRate: 1e-3, batchSize: 8, maxEpochs: 300, patience: 40 },
   'qt-lstm': { hidden: 32, learningRate: 1e-2, batchSize: 64, maxEpochs: 300, patience: 30, layers: 8, mappingHidden: [32, 32] },
+  /** small enough to train in minutes on a loaded 2-core machine (models/qlstm/README.md) */
+  qlstm: { hidden: 8, dense: 16, learningRate: 1e-2, batchSize: 16, maxEpochs: 150, patience: 20, qubits: 4, layers: 2 },
+  'qk-lstm': { hidden: 8, dense: 16, learningRate: 1e-2, batchSize: 16, maxEpochs: 150, patience: 20, qubits: 3, layers: 2, landmarks: 16 },
 } as const;
 
 export interface TrainSequenceResult {
   readonly cards: string[];
-  readonly trained: TrainedNetwork;
+  readonly trained: TrainedNetwork | TrainedQuantumLstm;
 }
 
+export async function trainSequenceModel(o: TrainSequenceOptions & { readonly family: 'lstm' | 'qt-lstm' }): Promise<TrainSequenceResult & { readonly trained: TrainedNetwork }>;
+export async function trainSequenceModel(o: TrainSequenceOptions): Promise<TrainSequenceResult>;
 export async function trainSequenceModel(o: TrainSequenceOptions): Promise<TrainSequenceResult> {
   checkSeed(o.seed);
   let bytes: Buffer;
@@ -85,15 +99,7 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
     ...(o.maxSeconds === undefined ? {} : { maxSeconds: o.maxSeconds }),
   };
   const learningRate = o.learningRate ?? d.learningRate;
-  const trained =
-    o.family === 'lstm'
-      ? trainBiLstm(ds, { ...training, shape, learningRate }, o.onEpoch)
-      : trainQtLstm(
-          ds,
-          { ...training, learningRate, spec: qtSpec(shape, o.qtLayers ?? DEFAULTS['qt-lstm'].layers, o.qtMappingHidden ?? DEFAULTS['qt-lstm'].mappingHidden) },
-          o.onEpoch,
-        );
-  const cards = await writeSequenceModels(o.outDir, trained, ds, {
+  const record = {
     dataFile: basename(o.trialPath),
     dataSha256: createHash('sha256').update(bytes).digest('hex'),
     seed: o.seed,
@@ -106,6 +112,22 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
       early_stopping: 'validation MSE, best epoch restored',
     },
     tfjsVersion: tf.version.tfjs,
-  });
+  };
+  if (o.family === 'qlstm' || o.family === 'qk-lstm') {
+    const q = DEFAULTS[o.family];
+    const common = { hidden: o.hidden ?? q.hidden, dense: o.dense ?? q.dense, qubits: o.qubits ?? q.qubits };
+    const spec = checkSpec(o.family === 'qlstm' ? { family: 'qlstm', ...common, layers: o.layers ?? q.layers } : { family: 'qk-lstm', ...common, reps: o.layers ?? q.layers, landmarks: o.landmarks ?? DEFAULTS['qk-lstm'].landmarks });
+    const trainedQ = trainQuantumLstm(ds, { ...training, learningRate, spec }, o.onEpoch);
+    return { cards: await writeQuantumLstmModels(o.outDir, trainedQ, ds, record), trained: trainedQ };
+  }
+  const trained =
+    o.family === 'lstm'
+      ? trainBiLstm(ds, { ...training, shape, learningRate }, o.onEpoch)
+      : trainQtLstm(
+          ds,
+          { ...training, learningRate, spec: qtSpec(shape, o.qtLayers ?? DEFAULTS['qt-lstm'].layers, o.qtMappingHidden ?? DEFAULTS['qt-lstm'].mappingHidden) },
+          o.onEpoch,
+        );
+  const cards = await writeSequenceModels(o.outDir, trained, ds, record);
   return { cards, trained };
 }
