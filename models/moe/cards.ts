@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { makeDirectory, writeOutput } from '../../worker/common/fs-error.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker/model/card.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
-import { MAX_BATCH_ROWS, type TrainingRecord } from '../sequence/cards.js';
+import { sequenceCardContract, type TrainingRecord } from '../sequence/cards.js';
 import { SEQUENCE_REGIMENS, type SequenceRegimen } from '../sequence/regimens.js';
 import { circuitFigures, PNU_QV_BOUND } from './circuit.js';
 import { COVARIATES, TIME_FEATURES, type CascadeDataset } from './dataset.js';
@@ -58,12 +58,7 @@ export function moeArtifact(t: TrainedMoe, ds: CascadeDataset, regimen: Sequence
     description: description(t, regimen),
     onnx: `${name}.onnx`,
     sha256: sha256Hex(onnxBytes),
-    regimen: { name: regimen.name, tau_h: regimen.tauH, window_start_h: 0 },
-    time_grid_h: [...regimen.timesH],
-    max_batch_rows: MAX_BATCH_ROWS,
-    inputs: { covariates: ['dose', 'bw', 'comed'] },
-    outputs: { pd: 'pd' },
-    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
+    ...sequenceCardContract(regimen),
     provenance: {
       method: `qnn-moe trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend; circuit simulated as tfjs ops on its amplitudes), exported by models/moe/export.ts`,
       trainer: 'models/moe (qusop train qnn-moe)',

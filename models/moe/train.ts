@@ -3,14 +3,8 @@
  * dataset, trains the PK and PD stages with the defaults below and writes `qnn-moe-qd` /
  * `qnn-moe-qw` trajectory models into the output directory.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { InputError } from '../../worker/common/errors.js';
-import { decodeText } from '../../worker/common/text-file.js';
-import { loadDataSpec, NO_SPEC } from '../ingest/data-spec.js';
-import { inputError } from '../ingest/schema.js';
-import { parseTrial } from '../ingest/trial.js';
+import { readLearningTrial } from '../sequence/trial-input.js';
 import { SEQUENCE_REGIMENS } from '../sequence/regimens.js';
 import { checkSeed } from '../sequence/seeded.js';
 import { readyTf, tf } from '../sequence/tf-runtime.js';
@@ -44,16 +38,7 @@ export async function trainMoeModel(o: TrainMoeOptions): Promise<{ cards: string
   checkSeed(o.seed);
   const d = MOE_DEFAULTS;
   const shape = checkShape({ hidden: o.hidden ?? d.hidden, experts: o.experts ?? d.experts, circuit: { qubits: o.qubits ?? d.qubits, layers: o.layers ?? d.layers } });
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(o.trialPath);
-  } catch (err) {
-    throw new InputError(`${o.trialPath}: cannot read the trial CSV (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-  }
-  const spec = o.dataSpecPath === undefined ? NO_SPEC : await loadDataSpec(o.dataSpecPath);
-  const trial = parseTrial(decodeText(bytes, o.trialPath, 'trial CSV'), o.trialPath, spec);
-  const blq = trial.subjects.flatMap((s) => s.pd).find((x) => x.blq === true);
-  if (blq !== undefined) throw inputError({ file: o.trialPath, line: blq.line, column: 'BLQ', expected: `biomarker values: the cascade learns from values, not limits (set "blq: drop" in a --data-spec to drop BLQ rows with a count)`, found: 'a BLQ biomarker row' });
+  const { trial, sha256: dataSha256 } = await readLearningTrial(o.trialPath, o.dataSpecPath, 'the cascade learns');
   const ds = buildCascadeDataset(trial, SEQUENCE_REGIMENS.qd, { seed: o.seed, valFraction: o.valFraction ?? 0.25 });
   await readyTf();
   const fit: FitOptions = {
@@ -69,7 +54,7 @@ export async function trainMoeModel(o: TrainMoeOptions): Promise<{ cards: string
   const trained = fitCascade(ds, fit, o.onEpoch);
   const cards = await writeMoeModels(o.outDir, trained, ds, {
     dataFile: basename(o.trialPath),
-    dataSha256: createHash('sha256').update(bytes).digest('hex'),
+    dataSha256,
     seed: o.seed,
     training: {
       max_epochs: fit.maxEpochs,

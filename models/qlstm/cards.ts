@@ -10,7 +10,7 @@ import { makeDirectory, writeOutput } from '../../worker/common/fs-error.js';
 import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker/model/card.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import type { SequenceDataset } from '../sequence/dataset.js';
-import { MAX_BATCH_ROWS, SEQUENCE_MODEL_VERSION, type TrainingRecord } from '../sequence/cards.js';
+import { SEQUENCE_MODEL_VERSION, sequenceCardContract, trainingDiagnostics, type TrainingRecord } from '../sequence/cards.js';
 import { SEQUENCE_REGIMENS, type SequenceRegimen } from '../sequence/regimens.js';
 import { tf } from '../sequence/tf-runtime.js';
 import { featureMapGates, vqcGates } from './circuit.js';
@@ -21,7 +21,6 @@ import { paramByName, paramCount, paramsHash, type Param, type QSpec } from './p
 import type { TrainedQuantumLstm } from './train.js';
 
 const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
-const round = (v: number): number => Number(v.toPrecision(6));
 
 export function architecture(s: QSpec): string {
   const cell = `unidirectional LSTM(${s.hidden}) -> dense(${s.dense}, relu) -> dense(1) at every step`;
@@ -85,12 +84,7 @@ export function quantumLstmArtifact(t: TrainedQuantumLstm, ds: SequenceDataset, 
     description: description(t, regimen, hw),
     onnx: `${name}.onnx`,
     sha256: sha256Hex(onnxBytes),
-    regimen: { name: regimen.name, tau_h: regimen.tauH, window_start_h: 0 },
-    time_grid_h: [...regimen.timesH],
-    max_batch_rows: MAX_BATCH_ROWS,
-    inputs: { covariates: ['dose', 'bw', 'comed'] },
-    outputs: { pd: 'pd' },
-    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
+    ...sequenceCardContract(regimen),
     provenance: {
       method: `${t.family} trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend, exact statevector), exported with the circuits as real tensor operations on 2^${t.spec.qubits} amplitudes (models/qlstm/export.ts)`,
       trainer: 'models/qlstm (qusop train)',
@@ -112,14 +106,7 @@ export function quantumLstmArtifact(t: TrainedQuantumLstm, ds: SequenceDataset, 
       circuit_depth: hw.resources.depth,
       two_qubit_gates: hw.resources.two_qubit_gates,
       within_pnu_bound: hw.within_pnu_bound,
-      train_loss_z: round(t.trainLoss),
-      val_loss_z: round(t.valLoss),
-      val_rmse_ng_ml: round(t.valRmseNgMl),
-      best_epoch: t.history.bestEpoch + 1,
-      epochs_run: t.history.epochsRun,
-      stop_reason: t.history.stopReason,
-      training_seconds: round(t.history.seconds),
-      loss_history_z: { train: t.history.trainLoss.map(round), val: t.history.valLoss.map(round) },
+      ...trainingDiagnostics(t),
     },
   });
   return { onnxBytes, card };

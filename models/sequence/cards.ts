@@ -65,6 +65,36 @@ function description(t: TrainedNetwork, regimen: SequenceRegimen): string {
 /** ~1 000 rows keep a 168-step BiLSTM(64) session within a few hundred MB with unchanged throughput (ENVIRONMENT.md). */
 export const MAX_BATCH_ROWS = 1000;
 
+/**
+ * The trajectory contract every card trained on the hourly windows shares (sequence, qlstm and moe
+ * families): the regimen's grid, the batch bound, dose/bw/comed in, pd (ng/mL) out.
+ */
+export function sequenceCardContract(regimen: SequenceRegimen) {
+  return {
+    regimen: { name: regimen.name, tau_h: regimen.tauH, window_start_h: 0 },
+    time_grid_h: [...regimen.timesH],
+    // LSTM activations grow with batch x time and onnxruntime's arena keeps the peak: bound the batch
+    max_batch_rows: MAX_BATCH_ROWS,
+    inputs: { covariates: ['dose', 'bw', 'comed'] },
+    outputs: { pd: 'pd' },
+    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
+  };
+}
+
+/** One training run's losses and early-stopping history, as the sequence and qlstm cards record them. */
+export function trainingDiagnostics(t: Pick<TrainedNetwork, 'trainLoss' | 'valLoss' | 'valRmseNgMl' | 'history'>) {
+  return {
+    train_loss_z: round(t.trainLoss),
+    val_loss_z: round(t.valLoss),
+    val_rmse_ng_ml: round(t.valRmseNgMl),
+    best_epoch: t.history.bestEpoch + 1,
+    epochs_run: t.history.epochsRun,
+    stop_reason: t.history.stopReason,
+    training_seconds: round(t.history.seconds),
+    loss_history_z: { train: t.history.trainLoss.map(round), val: t.history.valLoss.map(round) },
+  };
+}
+
 export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen: SequenceRegimen, rec: TrainingRecord, extraProvenance: Readonly<Record<string, unknown>> = {}): SequenceArtifact {
   const name = `${t.family}-${regimen.tag}`;
   const hash = weightsHash(t.weights);
@@ -81,13 +111,7 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
     description: description(t, regimen),
     onnx: `${name}.onnx`,
     sha256: sha256Hex(onnxBytes),
-    regimen: { name: regimen.name, tau_h: regimen.tauH, window_start_h: 0 },
-    time_grid_h: [...regimen.timesH],
-    // LSTM activations grow with batch x time and onnxruntime's arena keeps the peak: bound the batch
-    max_batch_rows: MAX_BATCH_ROWS,
-    inputs: { covariates: ['dose', 'bw', 'comed'] },
-    outputs: { pd: 'pd' },
-    units: { dose: 'mg', bw: 'kg', pd: 'ng/mL' },
+    ...sequenceCardContract(regimen),
     provenance: {
       method: `${t.family} trained in TypeScript (tfjs ${rec.tfjsVersion}, cpu backend), exported as an unrolled bidirectional LSTM graph (models/sequence/unrolled-lstm.ts)`,
       trainer: 'models/sequence (qusop train)',
@@ -111,14 +135,7 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
       trainable_parameters: t.trainableParameters,
       ...(hw === undefined ? {} : { qubits: hw.resources.qubits, circuit_depth: hw.resources.depth, two_qubit_gates: hw.resources.two_qubit_gates, within_pnu_bound: hw.within_pnu_bound }),
       deployed_weights: weightCount(t.weights.shape),
-      train_loss_z: round(t.trainLoss),
-      val_loss_z: round(t.valLoss),
-      val_rmse_ng_ml: round(t.valRmseNgMl),
-      best_epoch: t.history.bestEpoch + 1,
-      epochs_run: t.history.epochsRun,
-      stop_reason: t.history.stopReason,
-      training_seconds: round(t.history.seconds),
-      loss_history_z: { train: t.history.trainLoss.map(round), val: t.history.valLoss.map(round) },
+      ...trainingDiagnostics(t),
     },
   });
   return { onnxBytes, card };

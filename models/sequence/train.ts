@@ -3,14 +3,8 @@
  * trains the family with the defaults below (the paper's where the CPU allows), and writes
  * `<family>-qd` / `<family>-qw` trajectory models into the output directory.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { InputError } from '../../worker/common/errors.js';
-import { parseTrial } from '../ingest/trial.js';
-import { loadDataSpec, NO_SPEC } from '../ingest/data-spec.js';
-import { inputError } from '../ingest/schema.js';
-import { decodeText } from '../../worker/common/text-file.js';
+import { readLearningTrial } from './trial-input.js';
 import { trainBiLstm } from './bilstm-train.js';
 import { writeSequenceModels } from './cards.js';
 import { buildDataset } from './dataset.js';
@@ -75,17 +69,7 @@ export async function trainSequenceModel(o: TrainSequenceOptions & { readonly fa
 export async function trainSequenceModel(o: TrainSequenceOptions): Promise<TrainSequenceResult>;
 export async function trainSequenceModel(o: TrainSequenceOptions): Promise<TrainSequenceResult> {
   checkSeed(o.seed);
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(o.trialPath);
-  } catch (err) {
-    throw new InputError(`${o.trialPath}: cannot read the trial CSV (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
-  }
-  const spec = o.dataSpecPath === undefined ? NO_SPEC : await loadDataSpec(o.dataSpecPath);
-  const trial = parseTrial(decodeText(bytes, o.trialPath, 'trial CSV'), o.trialPath, spec);
-  // the sequence models learn from biomarker values; a BLQ row holds a limit (the fit's M3 likelihood), not a value
-  const blq = trial.subjects.flatMap((s) => s.pd).find((x) => x.blq === true);
-  if (blq !== undefined) throw inputError({ file: o.trialPath, line: blq.line, column: 'BLQ', expected: `biomarker values: the sequence models learn from values, not limits (set "blq: drop" in a --data-spec to drop BLQ rows with a count)`, found: 'a BLQ biomarker row' });
+  const { trial, sha256: dataSha256 } = await readLearningTrial(o.trialPath, o.dataSpecPath, 'the sequence models learn');
   const ds = buildDataset(trial, SEQUENCE_REGIMENS.qd, { seed: o.seed, valFraction: o.valFraction ?? 0.25 });
   await readyTf();
   const d = DEFAULTS[o.family];
@@ -101,7 +85,7 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
   const learningRate = o.learningRate ?? d.learningRate;
   const record = {
     dataFile: basename(o.trialPath),
-    dataSha256: createHash('sha256').update(bytes).digest('hex'),
+    dataSha256,
     seed: o.seed,
     training: {
       max_epochs: training.maxEpochs,
