@@ -65,9 +65,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // IV bolus: the outputs close the window at tau (time-grid.ts outputTimesH): C(0+), C(t_1..t_{T-1}), C(tau-)
   // (saturable elimination has no modes: its peak is its trough plus the bolus over V1)
   const ivWindow = structure.route === 'iv' && (modes !== undefined || mm);
-  const peak = (): string => (modes !== undefined ? concentrationAt(w, modes, [0]) : w.add(w.slice(concNodes, 0, 0, 1, 'conc_before_dose'), w.div(row('dose'), p.V1, 'bolus_conc'), 'conc_after_dose'));
-  const concByTime = ivWindow
-    ? w.op('Concat', [peak(), w.slice(concNodes, 0, 1, T, 'conc_after_first'), w.slice(concNodes, 0, 0, 1, 'conc_trough')], 'conc_by_time', { axis: attr.int(0) })
+  // C(0+) [1, B], computed once: the IV outputs' t_0 and the turnover's first panel both start there
+  const ivPeak = !ivWindow ? undefined : modes !== undefined ? concentrationAt(w, modes, [0]) : w.add(w.slice(concNodes, 0, 0, 1, 'conc_before_dose'), w.div(row('dose'), p.V1, 'bolus_conc'), 'conc_after_dose');
+  const concByTime = ivPeak !== undefined
+    ? w.op('Concat', [ivPeak, w.slice(concNodes, 0, 1, T, 'conc_after_first'), w.slice(concNodes, 0, 0, 1, 'conc_trough')], 'conc_by_time', { axis: attr.int(0) })
     : w.slice(concNodes, 0, 0, T, 'conc_by_time');
   w.op('Transpose', [concByTime], OUTPUTS.conc, { perm: attr.ints([1, 0]) }, true);
   // a biomarker driven by plasma directly jumps with C: computed from the outputs' C (T + 1 values for IV);
@@ -77,7 +78,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const concOutputs = (): string => (ivWindow ? concByTime : w.slice(concNodes, 0, 0, T, 'conc_outputs'));
   if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
   // an IV bolus makes C jump at the dose: the turnover's first panel starts at C(0+), not at the node's C(tau-)
-  const afterDose = structure.route === 'iv' && structure.pd && modes !== undefined && structure.directEffect === undefined && structure.transit === undefined ? concentrationAt(w, modes, [0]) : undefined; // [1, B]
+  const afterDose = structure.route === 'iv' && structure.pd && modes !== undefined && structure.directEffect === undefined && structure.transit === undefined ? ivPeak : undefined; // [1, B]
   if (structure.directEffect?.linear === true) linearBiomarker(w, p, concOutputs(), pdOut);
   else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, pdOut);
   else if (structure.directEffect !== undefined && modes !== undefined) {
