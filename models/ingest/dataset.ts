@@ -96,7 +96,9 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const records = table.records.map((r) => parseRecord(r, columns, spec, header, file));
   if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: 'data records after the header', found: 'none' });
   const groups = groupSubjects(records, columns, file);
-  const endpointOf = endpointRule(records, columns, spec, file);
+  // DVID's one value besides the concentration's, read as the biomarker (no endpoints declared): found once
+  const otherBiomarker = columns.items.DVID !== null && spec.endpoints.concentration === undefined && spec.endpoints.biomarker === undefined ? otherDvid(records) : undefined;
+  const endpointOf = endpointRule(records, columns, spec, file, otherBiomarker);
   const { covariates, ignored, values } = subjectCovariates(groups, columns, spec, file);
   const uses: Partial<Record<EndpointName, { count: number }>> = {};
   let blqDropped = 0;
@@ -139,7 +141,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const use = uses[name];
     if (use === undefined) continue;
     const sel = spec.endpoints[name];
-    const inferred = name === 'biomarker' && sel === undefined && columns.items.DVID !== null && spec.endpoints.concentration === undefined ? otherDvid(records) : undefined;
+    const inferred = name === 'biomarker' ? otherBiomarker : undefined;
     endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
   return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped };
@@ -177,7 +179,7 @@ const CONCENTRATION_NAMES = new Set(['cp', 'c', 'conc', 'concentration', 'pk', '
 const BIOMARKER_NAMES = new Set(['pd', 'e', 'effect', 'biomarker', 'response', 'resp']);
 
 /** How an observation row maps to an endpoint: the spec's selectors, else DVID 1/2 or common names, else one observation CMT. */
-function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec: DataSpec, file: string): (r: NonmemRecord) => EndpointName {
+function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec: DataSpec, file: string, other: string | undefined): (r: NonmemRecord) => EndpointName {
   const declared = (['concentration', 'biomarker'] as const).flatMap((name) => (spec.endpoints[name] === undefined ? [] : [{ name, sel: spec.endpoints[name] as EndpointSelector }]));
   const dvidCol = columns.names.DVID ?? 'DVID';
   if (declared.length > 0) {
@@ -192,7 +194,6 @@ function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec
     };
   }
   if (columns.items.DVID !== null) {
-    const other = otherDvid(records);
     return (r) => {
       const v = (r.dvid ?? '').trim();
       if (isConcentrationDvid(v)) return 'concentration';
