@@ -34,7 +34,6 @@ import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialRoute, type Trial } from '../../models/ingest/trial.js';
-import { refuseInfusedPkPd } from './iv-pkpd.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -187,15 +186,10 @@ function structuresFor(trial: Trial, hasBiomarker: boolean, named: readonly Stru
   const route = trialRoute(trial);
   const wrong = named?.find((s) => !takesRoute(s, route));
   if (wrong !== undefined) throw new InputError(`--structure ${wrong.id}: takes ${wrong.route} doses, but the doses of ${trial.file} are ${route} (${route === 'iv' ? 'into the observed compartment' : route === 'zero-order' ? 'RATE = -2: zero-order over D1, structures 1cmt-zo, 2cmt-zo' : 'into a depot'})`, { details: { field: '--structure', value: wrong.id } });
-  if (named !== undefined) {
-    refuseInfusedPkPd(trial, named);
-    return { structures: named };
-  }
+  if (named !== undefined) return { structures: named };
   if (!hasBiomarker) return { structures: candidatesFor(false, route) };
   const pkpd = STRUCTURES.filter((s) => s.pd && s.route === route && structureDirection(s) !== undefined);
   if (pkpd.length === 0) throw new InputError(`${trial.file}: a trial with ${route} doses and biomarker samples: no structure of the library has ${route === 'zero-order' ? 'zero-order' : 'IV'} PK with the PD yet (fit the concentrations alone with a PK-only trial)`, { details: { file: trial.file } });
   const direction = effectDirection(trial);
-  const structures = ofDirection(pkpd, direction.direction);
-  refuseInfusedPkPd(trial, structures);
-  return { structures, direction };
+  return { structures: ofDirection(pkpd, direction.direction), direction };
 }

@@ -10,15 +10,17 @@
  *   peripheral -> Ce:   (KE0 / V1) k21 h[alpha, beta, KE0],       h(lambda) = e^{-lambda t}
  *   Ce -> Ce:           e^{-KE0 t}
  * (each a convolution of the central response with KE0 e^{-KE0 t}, which adds the node KE0 and a sign).
- * An IV bolus (`route: 'central'`) enters as a central amount (the central -> Ce response); the
- * plasma-driven effect reads C, so it takes IV infusions too, the effect compartment does not.
+ * An IV bolus (`route: 'central'`) enters as a central amount (the central -> Ce response); an IV
+ * infusion as a constant input, the depot's response with ka -> 0 and ka A -> the rate (as iv.ts does
+ * for C):   infusion -> Ce:  -(KE0 / V1) rate F[alpha, beta, 0, KE0];  after it ends, the PK state and Ce
+ * at its end are propagated (no difference of two large responses).
  * The periodic steady state solves Ce(0) = Ce(tau) from the steady-state PK state (steady-state.ts).
  */
 import { expDivided2At, linearExpDivided2At, linearExpDivided3At, sortRates } from './divided-differences.js';
 import type { SortedRates4 } from './divided-differences.js';
 import type { IndividualParameters } from './parameters.js';
 import { inhibitionFunction, stimulationFunction } from './turnover.js';
-import { centralAfter, concentrations, pkRates } from './pk.js';
+import { advancePk, centralAfter, concentrations, pkRates } from './pk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
 
 const sort4 = (a: number, b: number, c: number, d: number): SortedRates4 => {
@@ -33,7 +35,8 @@ function effectAfter(r: PkRates, ke0: number, s: PkState, ce: number, uH: number
   const depot = -r.ka * linearExpDivided3At(r.k21, sort4(r.alpha, r.beta, r.ka, ke0), uH);
   const central = linearExpDivided2At(r.k21, three, uH);
   const peripheral = r.k21 * expDivided2At(three, uH);
-  return ce * Math.exp(-ke0 * uH) + (ke0 / r.V1) * (s.depot * depot + s.central * central + s.peripheral * peripheral);
+  const infused = s.infusion ? -s.infusion * linearExpDivided3At(r.k21, sort4(r.alpha, r.beta, 0, ke0), uH) : 0;
+  return ce * Math.exp(-ke0 * uH) + (ke0 / r.V1) * (s.depot * depot + s.central * central + s.peripheral * peripheral + infused);
 }
 
 /** Effect-site concentration Ce (mg/L) at each time; doses at or before t contribute (superposition). */
@@ -41,13 +44,20 @@ export function effectConcentrations(p: IndividualParameters, doses: readonly Do
   const ke0 = p.DIRECT?.KE0 ?? Infinity;
   if (ke0 === Infinity) return concentrations(p, doses, timesH);
   const r = pkRates(p);
-  const infused = doses.find((d) => d.route === 'central' && (d.durationH ?? 0) > 0);
-  if (infused !== undefined) throw new RangeError(`effect compartment: zero-order infusions are not supported (dose at ${infused.timeH} h); IV PK/PD trials take boluses (analysis/fit/iv-pkpd.ts)`);
   return Float64Array.from(timesH, (t) => {
     let ce = 0;
-    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) ce += effectAfter(r, ke0, doseState(d), 0, t - d.timeH);
+    for (const d of doses) if (d.timeH <= t && d.amountMg !== 0) ce += (d.durationH ?? 0) > 0 && d.route === 'central' ? infusionEffect(r, ke0, d, t - d.timeH) : effectAfter(r, ke0, doseState(d), 0, t - d.timeH);
     return ce;
   });
+}
+
+/** Ce u >= 0 hours after an IV infusion started: the running input, or its end state propagated. */
+function infusionEffect(r: PkRates, ke0: number, d: Dose, uH: number): number {
+  const T = d.durationH ?? 0;
+  const running: PkState = { depot: 0, central: 0, peripheral: 0, infusion: d.amountMg / T };
+  if (uH <= T) return effectAfter(r, ke0, running, 0, uH);
+  const { depot, central, peripheral } = advancePk(r, running, T);
+  return effectAfter(r, ke0, { depot, central, peripheral }, effectAfter(r, ke0, running, 0, T), uH - T);
 }
 
 /** The compartment amounts a dose adds: an oral dose to the depot, an IV bolus to the central compartment. */

@@ -11,7 +11,7 @@
 import type { IndividualParameters } from './parameters.js';
 import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
 import type { SortedRates } from './divided-differences.js';
-import { centralAfterIvDose } from './iv.js';
+import { centralAfterIvDose, infusionResponse } from './iv.js';
 import { zeroOrderDoses } from './zero-order.js';
 import { concentrations3 } from './pk3.js';
 import { transitAbsorptionConcentrations } from './transit-absorption.js';
@@ -81,11 +81,13 @@ export function concentrations(p: IndividualParameters, given: readonly Dose[], 
   return out;
 }
 
-/** Compartment amounts (mg). */
+/** Compartment amounts (mg), and the rate (mg/h) of the IV infusions running into the central compartment. */
 export interface PkState {
   depot: number;
   central: number;
   peripheral: number;
+  /** zero-order input into the central compartment, constant over the piece (absent = none) */
+  infusion?: number;
 }
 
 /** The exact propagator of the linear system over u hours, as the responses each compartment feeds. */
@@ -114,19 +116,24 @@ export function pkPropagator(r: PkRates, uH: number): PkPropagator {
   };
 }
 
-/** Central amount u hours after a state (no dose in between). */
+/** Central amount u hours after a state (no dose starting or infusion ending in between). */
 export function centralAfter(r: PkRates, s: PkState, uH: number): number {
   const ea = Math.exp(-r.alpha * uH);
   const mix = -expDivided1At(r.beta, r.alpha, uH);
-  return s.depot * depotToCentral(r, uH) + s.central * (ea + (r.k21 - r.beta) * mix) + s.peripheral * r.k21 * mix;
+  const amounts = s.depot * depotToCentral(r, uH) + s.central * (ea + (r.k21 - r.beta) * mix) + s.peripheral * r.k21 * mix;
+  // a running infusion adds its rate times the unit-rate response (iv.ts, exact)
+  return s.infusion ? amounts + s.infusion * infusionResponse(r, uH).central : amounts;
 }
 
-/** The state u hours later (no dose in between). */
+/** The state u hours later (no dose starting or infusion ending in between); a running infusion keeps running. */
 export function advancePk(r: PkRates, s: PkState, uH: number): PkState {
   const m = pkPropagator(r, uH);
-  return {
+  const next = {
     depot: s.depot * m.depotDepot,
     central: s.depot * m.depotCentral + s.central * m.centralCentral + s.peripheral * m.peripheralCentral,
     peripheral: s.depot * m.depotPeripheral + s.central * m.centralPeripheral + s.peripheral * m.peripheralPeripheral,
   };
+  if (!s.infusion) return next;
+  const added = infusionResponse(r, uH);
+  return { depot: next.depot, central: next.central + s.infusion * added.central, peripheral: next.peripheral + s.infusion * added.peripheral, infusion: s.infusion };
 }

@@ -219,7 +219,7 @@ export const TRANSIT_STRUCTURES: readonly Structure[] = transitStructures(define
 /**
  * The PD structures on IV PK (bolus doses into the central compartment; pk-body.ts): the indirect
  * response I-IV, direct Imax and Emax (plasma or effect compartment) on 1 and 2 compartments, each the
- * oral twin's PD with the IV PK parameters (no KA). IV infusions are refused for them (analysis/fit/iv-pkpd.ts).
+ * oral twin's PD with the IV PK parameters (no KA). They take IV infusions too (dose-walk.ts, direct-effect.ts).
  */
 export const IV_PD_STRUCTURES: readonly Structure[] = [
   ...([1, 2] as const).map((compartments) => define({

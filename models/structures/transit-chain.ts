@@ -81,14 +81,12 @@ function chainStepper(p: IndividualParameters, relTol: number): ChainStepper {
   };
 }
 
-/** R (ng/mL) at each requested time; oral (depot) or IV bolus doses; times may be unsorted or before the first dose. */
+/** R (ng/mL) at each requested time; oral (depot), IV bolus or IV infusion doses; times may be unsorted or before the first dose. */
 export function transitBiomarker(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[], relTol = 1e-6): Float64Array {
   const bad = timesH.findIndex((t) => !Number.isFinite(t));
   if (bad >= 0) throw new InputError(`biomarker: timesH[${bad}] is ${timesH[bad]}, expected a finite time in hours`);
-  if (doses.some((d) => d.route === 'central' && (d.durationH ?? 0) > 0)) throw new RangeError('biomarker: zero-order infusions are not supported by the PD simulator');
   const out = new Float64Array(timesH.length).fill(p.R0);
-  const schedule = [...doses].filter((d) => d.amountMg !== 0).sort((a, b) => a.timeH - b.timeH);
-  return walkDoseHistory<Chain>(pkRates(p), schedule, timesH, [0, 0, 0], chainStepper(p, relTol), out);
+  return walkDoseHistory<Chain>(pkRates(p), doses, timesH, [0, 0, 0], chainStepper(p, relTol), out);
 }
 
 /** The periodic chain state y(0) from its forced response over one interval: (I - M(tau)) y(0) = F(tau). */

@@ -1,9 +1,8 @@
 /**
- * Bad input for IV PK/PD trials (issue 18 §1): the IV PK/PD structures take IV boluses; a trial with a
- * zero-order infusion fitted by one of them is refused up front at the infusion's record (file, line,
- * column RATE, what is supported), never by the PD simulator's RangeError; an IV PK/PD structure forced
- * on an oral trial is refused by its route. Each case runs the real CLI and checks the exit code (2), the
- * located message and that nothing was written under --out.
+ * Bad input for IV PK/PD trials (issue 18 §1): an IV PK/PD structure forced on an oral trial is refused
+ * by its route. (IV infusions under the PD structures are fitted since the PD simulators step them:
+ * tests/unit/structure-iv-infusion-pd.test.ts, tests/e2e/iv-infusion-pkpd-truth.test.ts.) Each case runs
+ * the real CLI and checks the exit code (2), the located message and that nothing was written under --out.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,24 +49,6 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  {
-    name: 'an infusion in a PK/PD trial (the default IV PK/PD candidates)',
-    trial: rows(set(7, { RATE: '30' })),
-    message: /pkpd\.csv:7: column RATE: expected 0 \(an IV bolus\): the IV PK\/PD structures \(1cmt-iv-idr, 2cmt-iv-idr(, [0-9a-z-]+)*\) take bolus doses only; an infused trial is fitted on its concentrations by 1cmt-iv or 2cmt-iv \(without the biomarker rows\), found 30 \(an infusion of 2 h in ID 1\)/,
-  },
-  {
-    name: 'an infusion in a PK/PD trial fitted by a named effect-compartment structure',
-    trial: rows(set(12, { RATE: '50' })),
-    args: (trial, out) => ['fit', trial, '--out', out, '--draws', '5', '--structure', '2cmt-iv-ke0-imax'],
-    message: /pkpd\.csv:12: column RATE: expected 0 \(an IV bolus\): the IV PK\/PD structures \(2cmt-iv-ke0-imax\) take bolus doses only.*, found 50 \(an infusion of 2 h in ID 2\)/,
-  },
-  {
-    name: 'qusop answer on an infused PK/PD trial',
-    trial: rows(set(7, { RATE: '30' })),
-    args: (trial, out) => ['answer', trial, '--out', out, '--quiet'],
-    message: /pkpd\.csv:7: column RATE: expected 0 \(an IV bolus\)/,
-    leaves: ['answer-request.json'],
-  },
   {
     name: 'an IV PK/PD structure forced on an oral trial',
     trial: rows((r) => { for (const l of [3, 7, 12]) set(l, { CMT: '2' })(r); for (const l of [2, 6, 10, 11, 15]) set(l, { CMT: '3' })(r); }),

@@ -1,5 +1,5 @@
 /**
- * Test kit: a synthetic IV bolus PK/PD trial of known truth (issue 18 §1), simulated here in double
+ * Test kit: a synthetic IV bolus (or infusion) PK/PD trial of known truth (issue 18 §1), simulated here in double
  * precision independently of models/structures/: one-compartment IV PK in closed form (a bolus D gives
  * C(u) = D / V e^{-k u}, k = CL / V) and an indirect response I biomarker
  *   dR/dt = KIN (1 - IMAX C^g / (IC50^g + C^g)) - KOUT R,  R(0) = R0 = KIN / KOUT,
@@ -71,8 +71,29 @@ export function rk4Turnover(p: IvPkPdIndividual, conc: (t: number, side: -1 | 1)
   return out;
 }
 
-/** Writes the trial (ID, TIME, AMT, RATE, DV, EVID, MDV, CMT, DVID, WT; boluses into CMT 1, the observed one) to `path`. */
-export async function writeIvPkPdTrial(path: string, seed: number, subjects = 30): Promise<string> {
+/**
+ * C (mg/L) at t after zero-order infusions of `doseMg` over `durationH` hours starting at `doseTimes`
+ * (one compartment, closed form: rising as (rate / CL)(1 - e^{-k u}) during an infusion, falling as
+ * e^{-k u} after it; continuous, so no side is needed).
+ */
+export function ivInfusionConcentration(p: IvPkPdIndividual, doseMg: number, durationH: number, doseTimes: readonly number[], t: number): number {
+  const k = p.CL / p.V;
+  const plateau = doseMg / durationH / p.CL;
+  let c = 0;
+  for (const td of doseTimes) {
+    const u = t - td;
+    if (u <= 0) continue;
+    c += u < durationH ? plateau * -Math.expm1(-k * u) : plateau * -Math.expm1(-k * durationH) * Math.exp(-k * (u - durationH));
+  }
+  return c;
+}
+
+/**
+ * Writes the trial (ID, TIME, AMT, RATE, DV, EVID, MDV, CMT, DVID, WT; doses into CMT 1, the observed one)
+ * to `path`: boluses, or with `infusionH` > 0 infusions of that many hours (RATE = AMT / infusionH; the
+ * RK4 of the biomarker then also stops at each infusion's end, where C has a kink).
+ */
+export async function writeIvPkPdTrial(path: string, seed: number, subjects = 30, infusionH = 0): Promise<string> {
   const T = IV_PKPD_TRUTH;
   const u = mulberry32(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
@@ -88,8 +109,9 @@ export async function writeIvPkPdTrial(path: string, seed: number, subjects = 30
       IC50: T.IC50 * Math.exp(T.omegaSd.IC50 * normal()),
     };
     const dose = DOSE_LEVELS[(id - 1) % DOSE_LEVELS.length] ?? NaN;
-    const conc = (t: number, side: -1 | 1): number => ivConcentration(p, dose, DOSE_TIMES, t, side);
-    const stops = [...new Set([...DOSE_TIMES, ...PD_TIMES])].sort((a, b) => a - b);
+    const conc = (t: number, side: -1 | 1): number => (infusionH > 0 ? ivInfusionConcentration(p, dose, infusionH, DOSE_TIMES, t) : ivConcentration(p, dose, DOSE_TIMES, t, side));
+    const ends = infusionH > 0 ? DOSE_TIMES.map((t) => t + infusionH) : [];
+    const stops = [...new Set([...DOSE_TIMES, ...ends, ...PD_TIMES])].sort((a, b) => a - b);
     const rAt = new Map(rk4Turnover(p, conc, 0, p.R0, stops).map((r, i) => [stops[i], r]));
     const events = [
       // at a shared time the sample comes first (a pre-dose sample), then the dose
@@ -99,7 +121,7 @@ export async function writeIvPkPdTrial(path: string, seed: number, subjects = 30
         const dv = c + Math.sqrt(T.sigma.pkAdditive ** 2 + (T.sigma.pkProportional * c) ** 2) * normal();
         return { t, o: 0, row: `${id},${t},.,.,${Number(dv.toPrecision(6))},0,0,1,1,${wt}` };
       }),
-      ...DOSE_TIMES.map((t) => ({ t, o: 1, row: `${id},${t},${dose},0,.,1,1,1,.,${wt}` })),
+      ...DOSE_TIMES.map((t) => ({ t, o: 1, row: `${id},${t},${dose},${infusionH > 0 ? dose / infusionH : 0},.,1,1,1,.,${wt}` })),
     ].sort((a, b) => a.t - b.t || a.o - b.o);
     rows.push(...events.map((e) => e.row));
   }
