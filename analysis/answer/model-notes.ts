@@ -71,7 +71,9 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
       : kind === 'test model'
         ? 'not pharmacology: checks the engine against a known answer'
         : 'unknown: the card does not say how the model was built';
-  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty, data, extrapolation };
+  // an IV infusion regimen (models/export/infusion-regimen.ts) is said, so no reader takes the doses for boluses
+  const infusion = card.regimen.infusion_h === undefined ? '' : `; every dose of the swept regimens is a ${card.regimen.infusion_h} h IV infusion, as in the trial`;
+  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty, data, extrapolation: extrapolation + infusion };
 }
 
 export function modelNotes(models: readonly AnswerModel[], trial: TrialFacts): ModelNote[] {

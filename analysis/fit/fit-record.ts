@@ -32,6 +32,8 @@ export interface FitRecord {
   readonly pkStage?: { readonly scores: readonly CandidateScore[]; readonly summary: string };
   /** the biomarker's direction under drug, which chose the default PK/PD candidates (effect-direction.ts) */
   readonly effectDirection?: { readonly direction: string | undefined; readonly falls: number; readonly rises: number; readonly p: number; readonly summary: string };
+  /** the trial's IV infusion duration (hours), swept as such where the structure can (models/export/infusion-regimen.ts) */
+  readonly infusionH?: number;
 }
 
 function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
@@ -134,7 +136,7 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
-  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit));
+  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit), r.infusionH);
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
   const model = modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });

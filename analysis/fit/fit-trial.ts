@@ -33,7 +33,8 @@ import type { CandidateFit } from './candidate-fit.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
-import { trialRoute, type Trial } from '../../models/ingest/trial.js';
+import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
+import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -119,16 +120,19 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
   const picked = candidates[chosenAt >= 0 ? chosenAt : lowest]!;
   if (candidates.length > 1 || stage !== undefined) say(selectionLine(selection));
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256 }, selection, stage, direction);
+  const infusionH = trialInfusionH(trial);
+  const regimenNote = infusionRegimenNote(trial, picked.structure, infusionH);
+  if (regimenNote !== undefined) say(regimenNote);
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction);
   const { fit, degenerate, vpc } = picked;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
-  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256 }, selection, stage, direction));
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
 }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence): Promise<{ qd: string; qw: string } | null> {
-  const { trialPath, dataSha256 } = data;
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence): Promise<{ qd: string; qw: string } | null> {
+  const { trialPath, dataSha256, infusionH } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
   await makeDirectory(diagDir);
@@ -167,7 +171,17 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     ...(selection.length > 1 || stage !== undefined ? { selection } : {}),
     ...(stage === undefined ? {} : { pkStage: stage }),
     ...(direction === undefined ? {} : { effectDirection: direction }),
+    ...(infusionH === undefined ? {} : { infusionH }),
   });
+}
+
+/** What regimen an IV trial's cards sweep, when the trial has infusions (models/export/infusion-regimen.ts). */
+function infusionRegimenNote(trial: Trial, structure: Structure, infusionH: number | undefined): string | undefined {
+  if (trialRoute(trial) !== 'iv') return undefined;
+  const infused = trial.subjects.some((s) => s.doses.some((d) => d.route === 'central' && (d.durationH ?? 0) > 0));
+  if (!infused) return undefined;
+  if (infusionH === undefined) return 'regimens swept: IV boluses (the trial\'s IV doses are not all infusions of one duration)';
+  return sweepsInfusion(structure) ? `regimens swept: ${infusionH} h IV infusions, the trial's` : `regimens swept: IV boluses (${structure.id} has no infusion regimen graph yet; the trial's doses are ${infusionH} h infusions)`;
 }
 
 function selectionLine(selection: readonly CandidateScore[]): string {

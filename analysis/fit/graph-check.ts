@@ -7,7 +7,7 @@
  * ("pd has N non-finite value(s)"), so it makes the fit degenerate.
  */
 import * as ort from 'onnxruntime-node';
-import type { Trial } from '../../models/ingest/trial.js';
+import { trialInfusionH, type Trial } from '../../models/ingest/trial.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import { nonFinitePredictions, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
@@ -15,6 +15,7 @@ import { covariateInputs, effectsOf } from '../../models/structures/covariate-ef
 import { structureOfFit, type Structure } from '../../models/structures/structure.js';
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { REGIMEN_GRIDS, type RegimenGrid } from '../../models/export/time-grid.js';
+import { withInfusion } from '../../models/export/infusion-regimen.js';
 import { choleskyLower, packTheta, thetaSize } from '../../models/structures/parameters.js';
 
 interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[]; theta: number[]; extra: Record<string, number[]> }
@@ -87,7 +88,9 @@ export async function graphPredictionProblems(trial: Trial, fit: FitResult, draw
   if (usable.length < draws.length) out.push({ kind: 'non-finite-prediction', parameter: 'uncertainty draws', value: draws.length - usable.length, message: `${draws.length - usable.length} of ${draws.length} parameter-uncertainty draws not finite` });
   for (const regimen of ['qd', 'qw'] as const) {
     const doses = CHECK_DOSES_MG;
-    const { bad, total } = await countNonFinite(REGIMEN_GRIDS[regimen], rowsFor(trial, fit, usable, doses), structureOfFit(fit));
+    // the graphs the cards will hold: an infused trial's regimen where the structure sweeps one
+    const grid = withInfusion(REGIMEN_GRIDS[regimen], structureOfFit(fit), trialInfusionH(trial));
+    const { bad, total } = await countNonFinite(grid, rowsFor(trial, fit, usable, doses), structureOfFit(fit));
     const p = nonFinitePredictions(`${regimen.toUpperCase()} steady-state graph (float32) over the fit's ${trial.subjects.length} subjects and ${usable.length} uncertainty draws at ${doses[0]}-${doses[doses.length - 1]} mg`, bad, total);
     if (p !== undefined) out.push(p);
   }

@@ -15,6 +15,7 @@ import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import { packTheta, thetaSize } from '../structures/parameters.js';
 import type { PopulationParameters } from '../structures/parameters.js';
 import { outputTimesH, REGIMEN_GRIDS } from './time-grid.js';
+import { withInfusion } from './infusion-regimen.js';
 import type { RegimenGrid } from './time-grid.js';
 import { buildTrajectoryGraph, OUTPUTS } from './trajectory-graph.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
@@ -72,10 +73,10 @@ export function populationArtifact(
         'production (COMED on baseline), log-normal IIV; noise-free steady-state trajectories for the regimen ' +
         '(qusop models/popmodel/README.md).'
       : `${structure.description} (allometric BW, COMED on baseline), log-normal IIV; noise-free steady-state ` +
-        `trajectories for the regimen (qusop models/structures/structure.ts, ${structure.id}).`,
+        `trajectories for the regimen${grid.infusionH === undefined ? '' : `, each dose a ${grid.infusionH} h IV infusion`} (qusop models/structures/structure.ts, ${structure.id}).`,
     onnx: `${grid.tag}.onnx`,
     sha256: createHash('sha256').update(onnxBytes).digest('hex'),
-    regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0 },
+    regimen: { name: grid.name, tau_h: grid.tauH, window_start_h: 0, ...(grid.infusionH === undefined ? {} : { infusion_h: grid.infusionH }) },
     time_grid_h: outputTimesH(grid, structure.route),
     inputs: {
       covariates: ['dose', 'bw', 'comed', ...covariateInputs(structure).map((c) => c.name)],
@@ -106,9 +107,12 @@ export async function exportPopulationModel(
   provenance: Readonly<Record<string, unknown>>,
   diagnostics: Readonly<Record<string, unknown>> = {},
   structure: Structure = TWO_COMPARTMENT,
+  infusionH?: number,
 ): Promise<{ qd: string; qw: string }> {
   await makeDirectory(outDir);
-  const write = async (grid: RegimenGrid): Promise<string> => {
+  const write = async (regimen: RegimenGrid): Promise<string> => {
+    // a trial's IV infusions of one duration are swept as infusions where the structure can (infusion-regimen.ts)
+    const grid = withInfusion(regimen, structure, infusionH);
     const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics, structure);
     await writeOutput(join(outDir, card.onnx), onnxBytes);
     const cardPath = join(outDir, `${grid.tag}.model.json`);

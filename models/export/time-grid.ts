@@ -15,6 +15,8 @@ export interface RegimenGrid {
   readonly tauH: number;
   /** output times t_0 = 0 < ... < t_{T-1} < tau (hours after the steady-state dose) */
   readonly timesH: readonly number[];
+  /** an IV structure's dose is a zero-order infusion of this many hours (absent: a bolus; infusion-regimen.ts) */
+  readonly infusionH?: number;
 }
 
 const EARLY_H = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6];
@@ -30,10 +32,12 @@ export const REGIMEN_GRIDS: { readonly qd: RegimenGrid; readonly qw: RegimenGrid
  * `max` question would read C(0.05 h) instead. IV structures therefore output the window closed at tau:
  * t_0 = 0 is C(0+), t_1..t_{T-1} as the grid, and one more point t_T = tau holding the trough C(tau-)
  * (the window statistics' "ends at tau" shape: trough at t_T, mean by trapezoids over [0, tau]). The
- * biomarker, continuous, repeats its t_0 value at tau. The graph's internal nodes are unchanged.
+ * biomarker, continuous, repeats its t_0 value at tau. The graph's internal nodes are unchanged. An IV
+ * infusion regimen (`infusionH`) is continuous: its outputs are the grid's.
  */
 export function outputTimesH(g: RegimenGrid, route: 'oral' | 'iv' | 'zero-order'): number[] {
-  return route === 'iv' ? [...g.timesH, g.tauH] : [...g.timesH];
+  // an infusion makes no jump: its window is the grid's, as for zero-order absorption
+  return route === 'iv' && !((g.infusionH ?? 0) > 0) ? [...g.timesH, g.tauH] : [...g.timesH];
 }
 
 /** Panel widths t_{n+1} - t_n (n = 0..T-1, t_T = tau). */

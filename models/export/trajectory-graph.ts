@@ -27,6 +27,7 @@ import { inhibitionAt, periodicBiomarker } from './pd-periodic.js';
 import { concentrationAt, steadyStateModes } from './pk-steady-state.js';
 import { turnoverBiomarker } from './pd-turnover.js';
 import { nodeTimesH } from './time-grid.js';
+import { sweepsInfusion } from './infusion-regimen.js';
 import type { RegimenGrid } from './time-grid.js';
 
 /** The shipped structure's family (each structure names its own: structure.ts). */
@@ -45,7 +46,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
   // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
   const mm = structure.absent.VMAX === undefined;
-  const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm ? undefined : structure.compartments === 3
+  // an IV infusion regimen (infusion-regimen.ts): the zero-order input's steady state with the duration fixed
+  const infusionH = infusionOf(grid, structure);
+  const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm || infusionH !== undefined ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
     : structure.route === 'iv'
       ? ivBolusModes(w, p, row('dose'), grid.tauH, structure.compartments)
@@ -57,6 +60,8 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
     : mm
     ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
+    : infusionH !== undefined
+    ? zeroOrderConcentrationAt(w, { ...p, D1: w.scalar('infusion_h', infusionH) }, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : modes === undefined
     ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'
@@ -64,7 +69,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     : concentrationAt(w, modes, nodeTimesH(grid), p.ALAG === '' ? undefined : { row: p.ALAG, tauH: grid.tauH }); // [2T, B]
   // IV bolus: the outputs close the window at tau (time-grid.ts outputTimesH): C(0+), C(t_1..t_{T-1}), C(tau-)
   // (saturable elimination has no modes: its peak is its trough plus the bolus over V1)
-  const ivWindow = structure.route === 'iv' && (modes !== undefined || mm);
+  const ivWindow = structure.route === 'iv' && infusionH === undefined && (modes !== undefined || mm);
   // C(0+) [1, B], computed once: the IV outputs' t_0 and the turnover's first panel both start there
   const ivPeak = !ivWindow ? undefined : modes !== undefined ? concentrationAt(w, modes, [0]) : w.add(w.slice(concNodes, 0, 0, 1, 'conc_before_dose'), w.div(row('dose'), p.V1, 'bolus_conc'), 'conc_after_dose');
   const concByTime = ivPeak !== undefined
@@ -76,13 +81,13 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const plasmaDriven = structure.directEffect !== undefined && (structure.directEffect.linear === true || !structure.directEffect.effectCompartment);
   const pdOut = ivWindow && !plasmaDriven ? 'pd_open_window' : OUTPUTS.pd;
   const concOutputs = (): string => (ivWindow ? concByTime : w.slice(concNodes, 0, 0, T, 'conc_outputs'));
-  if (structure.pd && modes === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
+  if (structure.pd && modes === undefined && infusionH === undefined) throw new RangeError(`graph: ${structure.id} has a biomarker but no PK modes (zero-order structures are PK-only)`);
   // an IV bolus makes C jump at the dose: the turnover's first panel starts at C(0+), not at the node's C(tau-)
   const afterDose = structure.route === 'iv' && structure.pd && modes !== undefined && structure.directEffect === undefined && structure.transit === undefined ? ivPeak : undefined; // [1, B]
   if (structure.directEffect?.linear === true) linearBiomarker(w, p, concOutputs(), pdOut);
   else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, pdOut);
-  else if (structure.directEffect !== undefined && modes !== undefined) {
-    const atOutputs = structure.directEffect.effectCompartment ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : concOutputs();
+  else if (structure.directEffect !== undefined && (modes !== undefined || infusionH !== undefined)) {
+    const atOutputs = structure.directEffect.effectCompartment && modes !== undefined ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : concOutputs();
     directBiomarker(w, p, atOutputs, pdOut, structure.directEffect.stimulatory === true);
   } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, pdOut, afterDose);
   else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, pdOut, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));
@@ -109,9 +114,16 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   return model({
     graph: g,
     opset: 18,
-    docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T})`,
+    docString: `qusop population PK/PD model, regimen ${grid.name} (tau ${grid.tauH} h, T ${T}${infusionH === undefined ? '' : `, ${infusionH} h IV infusions`})`,
     metadata: { family: structure.family, regimen: grid.name, test_model: 'false' },
   });
+}
+
+/** The infusion the graph sweeps: the grid's, for a structure that can (infusion-regimen.ts); anything else is refused. */
+function infusionOf(grid: RegimenGrid, structure: Structure): number | undefined {
+  if (!((grid.infusionH ?? 0) > 0)) return undefined;
+  if (!sweepsInfusion(structure)) throw new RangeError(`graph: ${structure.id} has no IV infusion regimen (infusion-regimen.ts sweepsInfusion)`);
+  return grid.infusionH;
 }
 
 /** The transit-absorption structures have 1 or 2 compartments (transit-absorption-structures.ts). */

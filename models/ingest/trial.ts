@@ -104,6 +104,15 @@ export function trialRoute(trial: Trial): 'oral' | 'iv' | 'zero-order' {
   return doses.some((d) => d.durationModel === 'D1') ? 'zero-order' : doses.some((d) => d.route === 'central') ? 'iv' : 'oral';
 }
 
+/** The infusion duration every IV dose of the trial shares (hours), or undefined (a bolus among them, mixed durations, no IV dose). */
+export function trialInfusionH(trial: Trial): number | undefined {
+  const durations = trial.subjects.flatMap((s) => s.doses.filter((d) => d.route === 'central').map((d) => d.durationH ?? 0));
+  const first = durations[0];
+  if (first === undefined || !(first > 0)) return undefined;
+  // RATE is written with a few digits: durations AMT / RATE within 1e-6 relative are one duration
+  return durations.every((d) => Math.abs(d / first - 1) <= 1e-6) ? first : undefined;
+}
+
 /** A subject's doses as the simulator takes them (route and infusion duration carried for IV doses). */
 export function simulatorDoses(s: Subject): { timeH: number; amountMg: number; route?: 'central'; durationH?: number }[] {
   return s.doses.map((d) => (d.route === undefined

@@ -119,7 +119,7 @@ export function repeatedDosingWindow(
   const absolute = timesH.map((t) => last + t);
   return {
     conc: concentrations(p, doses, absolute),
-    // IV boluses feed the PD simulator's central compartment; infusions and the 3-compartment structures are PK only (analysis/fit/iv-pkpd.ts)
-    pd: (iv !== undefined && iv.durationH > 0) || p.Q3 !== undefined ? new Float64Array(timesH.length).fill(NaN) : biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }),
+    // IV boluses and infusions feed the PD simulators' central compartment (dose-walk.ts); the 3-compartment structures are PK only
+    pd: p.Q3 !== undefined ? new Float64Array(timesH.length).fill(NaN) : biomarker(p, doses, absolute, opts.relTol === undefined ? {} : { relTol: opts.relTol }),
   };
 }

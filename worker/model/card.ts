@@ -49,6 +49,8 @@ export const ModelCardSchema = z.strictObject({
     tau_h: finite.positive(),
     /** steady-state window start in hours after the reference dose (informational) */
     window_start_h: finite.optional(),
+    /** each dose is a zero-order IV infusion of this many hours (absent: as the family's route, a bolus for IV) */
+    infusion_h: finite.positive().optional(),
   }),
   /** output time grid (hours within the dosing window); pd has shape [B, time_grid_h.length] */
   time_grid_h: z.array(finite).min(1),
