@@ -55,11 +55,12 @@ function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
 function selectionMarkdown(selection: readonly CandidateScore[] | undefined): string[] {
   if (selection === undefined) return [];
   const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
-  const status = (c: CandidateScore): string => (c.chosen ? '**chosen**' : !c.converged ? 'not converged' : c.degenerate.length > 0 ? `degenerate: ${c.degenerate.join('; ')}` : 'eligible');
+  const poorly = (c: CandidateScore): string => (c.poorlyIdentified === undefined ? '' : ` (poorly identified: ${c.poorlyIdentified.join(', ')})`);
+  const status = (c: CandidateScore): string => (c.chosen ? `**chosen**${poorly(c)}` : !c.converged ? 'not converged' : c.degenerate.length > 0 ? `degenerate: ${c.degenerate.join('; ')}` : c.poorlyIdentified !== undefined ? `poorly identified: ${c.poorlyIdentified.join(', ')}` : 'eligible');
   return [
     '## Structure selection',
     '',
-    'Each candidate fitted to the same data; the lowest BIC among converged, non-degenerate fits is chosen (k estimated parameters, n observations).',
+    'Each candidate fitted to the same data; the lowest BIC among converged, non-degenerate fits is chosen (k estimated parameters, n observations); a fit with a structural parameter\'s RSE above 100 % (poorly identified) only when no other is eligible.',
     '',
     '| structure | -2LL | k | n | AIC | BIC | BIC weight | status |',
     '|---|---|---|---|---|---|---|---|',

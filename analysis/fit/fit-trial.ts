@@ -186,7 +186,7 @@ function infusionRegimenNote(trial: Trial, structure: Structure, infusionH: numb
 
 function selectionLine(selection: readonly CandidateScore[]): string {
   const chosen = selection.find((c) => c.chosen);
-  const rows = selection.map((c) => `${c.structure} BIC ${c.bic.toFixed(1)}${c.chosen ? ' (chosen)' : !c.converged ? ' (not converged)' : c.degenerate.length > 0 ? ' (degenerate)' : ''}`);
+  const rows = selection.map((c) => `${c.structure} BIC ${c.bic.toFixed(1)}${c.chosen ? ' (chosen)' : !c.converged ? ' (not converged)' : c.degenerate.length > 0 ? ' (degenerate)' : c.poorlyIdentified !== undefined ? ` (poorly identified: ${c.poorlyIdentified.join(', ')})` : ''}`);
   return `structure selection: ${rows.join('; ')}${chosen === undefined ? ': no candidate is both converged and non-degenerate' : ''}`;
 }
 

@@ -5,6 +5,13 @@
  * shown beside it. Only a converged, non-degenerate fit can be chosen; with none, there is no choice
  * and the caller says why. BIC weights exp(-dBIC / 2) normalised are reported; `qusop answer --average`
  * averages over the candidates whose weight passes a threshold (analysis/fit/credible-export.ts).
+ *
+ * Parsimony: a fit whose structural fixed effect has a relative standard error above
+ * POORLY_IDENTIFIED_RSE_PERCENT (e.g. a third compartment's V3 at 110 % on theophylline's multiple-dose
+ * data: its 95 % interval spans a factor of ~9 either way) is "poorly identified": the data do not
+ * determine the structure it adds. It is chosen, and carries BIC weight, only when no eligible candidate
+ * is well identified, so a trial is never left without an answer by this rule. Covariate effects
+ * (BETA_*) are not structural and do not count.
  */
 import type { Trial } from '../ingest/trial.js';
 import type { Structure, StructureId } from '../structures/structure.js';
@@ -22,9 +29,21 @@ export interface CandidateScore {
   readonly converged: boolean;
   /** the degeneracy messages (empty: fit for sweeping) */
   readonly degenerate: readonly string[];
-  /** BIC weight among the eligible candidates (0 for an ineligible one) */
+  /** BIC weight among the eligible candidates of the chosen one's tier (0 for the others) */
   readonly weight: number;
   readonly chosen: boolean;
+  /** structural fixed effects with RSE above POORLY_IDENTIFIED_RSE_PERCENT, in words (absent: none) */
+  readonly poorlyIdentified?: readonly string[];
+}
+
+/** A structural fixed effect's RSE (%) above which the data do not determine it. */
+export const POORLY_IDENTIFIED_RSE_PERCENT = 100;
+
+/** The fit's structural fixed effects whose RSE exceeds the limit, as "V3 RSE 110 %". */
+export function poorlyIdentified(fit: FitResult): string[] {
+  return fit.table
+    .filter((r) => r.group === 'theta' && !r.key.startsWith('BETA_') && r.rsePercent > POORLY_IDENTIFIED_RSE_PERCENT)
+    .map((r) => `${r.key} RSE ${r.rsePercent.toFixed(0)} %`);
 }
 
 /** k and n of a fit of `structure` to `trial`, as the estimator saw them. */
@@ -45,15 +64,20 @@ export interface Candidate {
   readonly degenerate: readonly { readonly message: string }[];
 }
 
-/** Scores in the candidates' order; `chosen` marks the lowest BIC among converged, non-degenerate fits. */
+/**
+ * Scores in the candidates' order; `chosen` marks the lowest BIC among converged, non-degenerate fits,
+ * the well-identified ones first (see above).
+ */
 export function rankCandidates(trial: Trial, candidates: readonly Candidate[]): CandidateScore[] {
   const raw = candidates.map((c) => {
     const { parameters, observations } = parameterCount(trial, c.fit, c.structure);
     const m2ll = c.fit.objective.minus2LL;
-    const eligible = c.fit.converged && c.degenerate.length === 0 && Number.isFinite(m2ll);
-    return { c, parameters, observations, m2ll, eligible, bic: m2ll + parameters * Math.log(observations), aic: m2ll + 2 * parameters };
+    const poorly = poorlyIdentified(c.fit);
+    const sound = c.fit.converged && c.degenerate.length === 0 && Number.isFinite(m2ll);
+    return { c, parameters, observations, m2ll, sound, poorly, bic: m2ll + parameters * Math.log(observations), aic: m2ll + 2 * parameters };
   });
-  const eligible = raw.filter((r) => r.eligible);
+  const identified = raw.filter((r) => r.sound && r.poorly.length === 0);
+  const eligible = identified.length > 0 ? identified : raw.filter((r) => r.sound);
   const best = eligible.reduce<(typeof raw)[number] | undefined>((b, r) => (b === undefined || r.bic < b.bic ? r : b), undefined);
   const total = eligible.reduce((s, r) => s + Math.exp(-(r.bic - (best?.bic ?? 0)) / 2), 0);
   return raw.map((r) => ({
@@ -65,7 +89,8 @@ export function rankCandidates(trial: Trial, candidates: readonly Candidate[]): 
     bic: r.bic,
     converged: r.c.fit.converged,
     degenerate: r.c.degenerate.map((d) => d.message),
-    weight: r.eligible && best !== undefined ? Math.exp(-(r.bic - best.bic) / 2) / total : 0,
+    weight: eligible.includes(r) && best !== undefined ? Math.exp(-(r.bic - best.bic) / 2) / total : 0,
     chosen: r === best,
+    ...(r.poorly.length === 0 ? {} : { poorlyIdentified: r.poorly }),
   }));
 }

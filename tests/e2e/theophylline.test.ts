@@ -87,3 +87,20 @@ test('theophylline without its weight column: fitted with every subject at the 7
     assert.match(await readFile(join(dir, 'answer', 'run.json'), 'utf8'), /BW = 70 kg \(.*theo-nowt\.csv has no body weights: its subjects are at the allometric reference\)/);
   });
 });
+
+test('theophylline multiple doses (theo_md): BIC alone prefers 3cmt-oral, whose V3 the data do not determine; one compartment chosen, typical values within 20 % of the published ones', { timeout: 300_000 }, async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'fit');
+    const r = await runCli(['fit', join(ROOT, '..', 'shared', 'data', 'theophylline', 'theo_md.csv'), '--out', out, '--draws', '20', '--vpc-replicates', '100'], { timeoutMs: 280_000 });
+    assert.equal(r.code, 0, r.stderr);
+    // (measured: 1cmt-oral BIC 877.9; 2cmt-oral 886.4, not converged; 3cmt-oral 870.3 with V3 RSE 110 %)
+    assert.match(r.stderr, /structure selection: 1cmt-oral BIC -?[\d.]+ \(chosen\);.* 3cmt-oral BIC -?[\d.]+ \(poorly identified: V3 RSE \d+ %\)/);
+    const record = JSON.parse(await readFile(join(out, 'fit.json'), 'utf8')) as { fit: { structure: string; population: { fixed: Record<string, number> } }; selection: { structure: string; bic: number; weight: number }[] };
+    assert.equal(record.fit.structure, '1cmt-oral');
+    const bic = (id: string): number => record.selection.find((c) => c.structure === id)?.bic ?? NaN;
+    assert.ok(bic('3cmt-oral') < bic('1cmt-oral'), 'the test is about BIC being overruled: 3cmt-oral has the lower BIC');
+    const f = record.fit.population.fixed;
+    const published: [string, number, number][] = [['KA', f['KA'] ?? NaN, 1.5], ['CL per kg', (f['CL'] ?? NaN) / 70, 0.04], ['V per kg', (f['V1'] ?? NaN) / 70, 0.5]];
+    for (const [name, got, want] of published) assert.ok(Math.abs(got / want - 1) <= 0.2, `${name}: ${got} vs published ${want}`);
+  });
+});
