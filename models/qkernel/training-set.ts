@@ -67,6 +67,14 @@ async function readCard(path: string): Promise<ModelCard> {
   return parsed.data;
 }
 
+async function readTrialBytes(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the trial CSV (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err, details: { file: path } });
+  }
+}
+
 function standardise(raw: readonly (readonly number[])[], inputs: readonly string[]): Standardiser {
   const mean = inputs.map((_, k) => raw.reduce((s, r) => s + r[k]!, 0) / raw.length);
   const sd = inputs.map((_, k) => {
@@ -103,6 +111,12 @@ export async function readTrainingSet(fitDir: string, trialPath: string, dataSpe
       throw new InputError(`${e.at}: covariate ${e.covariate}: the fit in ${fitDir} has no ${e.covariate} (its graph takes ${inputs.join(', ')}); the regressor learns from the covariates the fit's graph takes: refit with this spec or drop the declaration`, { details: { field: 'covariate_effects', value: e.covariate } });
     }
   }
+  const trialSha256 = createHash('sha256').update(await readTrialBytes(trialPath)).digest('hex');
+  // the fit's etas belong to its own subjects: another trial with overlapping IDs would be taught the wrong ones
+  const fitData = (cards.qd.provenance['data'] ?? {}) as { path?: string; sha256?: string };
+  if (typeof fitData.sha256 === 'string' && fitData.sha256 !== trialSha256) {
+    throw new InputError(`${trialPath}: expected the trial the fit in ${fitDir} was made on (${fitData.path ?? 'its data'}, sha256 ${fitData.sha256.slice(0, 12)}...), found a file with sha256 ${trialSha256.slice(0, 12)}...`, { details: { file: trialPath, field: 'trial' } });
+  }
   const byId = new Map(individual.map((r) => [r.id, r.eta]));
   const raw: number[][] = [];
   const y: (number | null)[][] = [];
@@ -120,7 +134,7 @@ export async function readTrainingSet(fitDir: string, trialPath: string, dataSpe
   const standardiser = standardise(raw, inputs);
   return {
     structure, fitDir, trialPath,
-    trialSha256: createHash('sha256').update(await readFile(trialPath)).digest('hex'),
+    trialSha256,
     ids: trial.subjects.map((s) => s.id), raw, x: raw.map((r) => standardised(standardiser, r)), standardiser, y, omegaDiagonal, cards,
   };
 }

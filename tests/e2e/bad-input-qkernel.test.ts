@@ -63,13 +63,18 @@ const CASES: Case[] = [
     message: /spec\.yaml:4: covariate_effects\[0\]: covariate AGE: the fit in .* has no AGE \(its graph takes bw, comed\)/,
   },
   {
-    name: 'a trial subject the fit has no estimate for',
+    name: 'a trial that is not the one the fit was made on (IDs overlapping the fit\'s)',
     args: async (dir, out) => {
       const csv = join(dir, 'renumbered.csv');
       await writeFile(csv, (await readFile(ESTDATA, 'utf8')).replace(/^1,/gm, '999,'));
       return train([csv], out, '--fit', FIT);
     },
-    message: /renumbered\.csv:2: subject 999 has no individual estimate in .*fit\.json: expected the trial the fit was made on/,
+    message: /renumbered\.csv: expected the trial the fit in .*estdata was made on \(data\/EstData\.csv, sha256 100f88299a07\.\.\.\), found a file with sha256 [0-9a-f]{12}\.\.\./,
+  },
+  {
+    name: 'a trial subject the fit has no estimate for',
+    args: async (dir, out) => train([ESTDATA], out, '--fit', await fitWith(dir, (f) => (f['individual'] = (f['individual'] as { id: number }[]).filter((r) => r.id !== 1)))),
+    message: /EstData\.csv:2: subject 1 has no individual estimate in .*fit\.json: expected the trial the fit was made on/,
   },
   {
     name: 'zero feature-map repetitions',
