@@ -7,7 +7,7 @@
  * by the estimates' mean squared).
  */
 import { quantumKernel, rbfKernel, type KernelChoice } from './kernel.js';
-import { predict, QUANTUM_SCALES, RBF_GAMMAS, tuneRidge, type RidgeData } from './ridge.js';
+import { FOLDS, predict, QUANTUM_SCALES, RBF_GAMMAS, tuneRidge, type RidgeData } from './ridge.js';
 
 export interface TargetScore {
   readonly eta: string;
@@ -45,7 +45,7 @@ export function compareHeldOut(d: RidgeData, names: readonly string[], qubits: n
       return predict(tuned.model, [d.x[i]!])[0]!;
     });
   return {
-    method: `leave-one-subject-out over ${n} subjects; inside each fold the width and each eta's lambda chosen by ${5}-fold CV (seed ${seed})`,
+    method: `leave-one-subject-out over ${n} subjects; inside each fold the width and each eta's lambda chosen by ${FOLDS}-fold CV (seed ${seed})`,
     plain: scores(d, d.y.map((r) => r.map(() => 0)), names),
     quantum: scores(d, loo(quantumCandidates(qubits, reps)), names),
     rbf: scores(d, loo(rbfCandidates()), names),
