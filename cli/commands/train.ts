@@ -12,14 +12,15 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qkernel'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qkernel: quantum-kernel ridge from covariates to the individual etas of a fit (--fit DIR; models/qkernel)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
     .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
     .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit; of the parameter-uncertainty draws (emax, logistic)' }))
+    .option('fit', { type: 'string', describe: 'qkernel: the fit directory (qusop fit: fit.json with individual estimates, qd/qw cards) of this trial (default: models/estdata)' })
     .option('pk', { type: 'string', describe: 'emax: population PK card whose typical clearance (log CL) gives Cavg (default: the shipped EstData fit, models/estdata/qd.model.json)' })
     .option(...numberOption('threshold', { min: 0, exclusiveMin: true }, { default: 3.3, describe: 'logistic: success is the last window\'s largest biomarker <= this (ng/mL)' }))
     .option('holdout-from', { type: 'string', describe: 'emax, logistic: hold out of the fit the validation subjects a card recorded on this trial (e.g. models/sequence-estdata/bilstm-qd.model.json), so calibration scores them held out' })
@@ -29,8 +30,8 @@ const builder = (y: Argv) =>
     .option(...intOption('patience', COUNT, { describe: 'epochs without validation improvement before stopping (default 40 lstm, 30 qt-lstm)' }))
     .option(...intOption('hidden', COUNT, { describe: 'LSTM hidden units per direction (default 64 lstm, 32 qt-lstm)' }))
     .option(...intOption('experts', COUNT, { describe: 'qnn-moe: residual-MLP experts (default 4; expert 0 carries the quantum layer; qnn-moe defaults: --hidden 16 block width, --patience 40 per stage)' }))
-    .option(...intOption('qubits', COUNT, { describe: 'qubits per circuit, 2-8: qnn-moe (its variational layer, default 4), qlstm (default 4), qk-lstm (default 3)' }))
-    .option(...intOption('layers', COUNT, { describe: 'qlstm: trainable circuit layers; qk-lstm: feature-map repetitions (default 2)' }))
+    .option(...intOption('qubits', COUNT, { describe: 'qubits per circuit, 2-8: qnn-moe (its variational layer, default 4), qlstm (default 4), qk-lstm (default 3), qkernel (default 4)' }))
+    .option(...intOption('layers', COUNT, { describe: 'qlstm: trainable circuit layers; qk-lstm, qkernel: feature-map repetitions (default 2)' }))
     .option(...intOption('landmarks', COUNT, { describe: 'qk-lstm: Nystrom landmarks drawn by the seed from the training inputs (default 16)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
@@ -52,6 +53,24 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
       ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
     });
     if (!a.quiet) process.stderr.write(`${a.family}: fitted and exported in ${Date.now() - started} ms\n`);
+    process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
+  if (a.family === 'qkernel') {
+    const { trainQkernel } = await import('../../models/qkernel/train.js');
+    const { cards, heldOut, scale } = await trainQkernel({
+      trialPath: a.trial,
+      ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
+      fitDir: a.fit ?? join(packageRoot(), 'models', 'estdata'),
+      outDir: a.out,
+      seed: a.seed,
+      ...(a.qubits === undefined ? {} : { qubits: a.qubits }),
+      ...(a.layers === undefined ? {} : { reps: a.layers }),
+    });
+    if (!a.quiet) {
+      const r2 = (s: { eta: string; r2: number }[]): string => s.map((x) => `${x.eta} ${x.r2.toFixed(3)}`).join(', ');
+      process.stderr.write(`qkernel: encoding scale ${scale}; held-out R^2 quantum [${r2(heldOut.quantum)}], RBF [${r2(heldOut.rbf)}], plain covariate model [${r2(heldOut.plain)}]\n`);
+    }
     process.stdout.write(`${cards.join('\n')}\n`);
     return;
   }

@@ -53,7 +53,7 @@ const ALLOMETRIC: Partial<Record<LogParam, number>> = { CL: ALLOMETRY.clearance,
  * Inputs in subject-last layout: bwRow, comedRow [1, B]; etaT [K, B] (standard normal z, transposed);
  * thetaT [P_THETA, B] (transposed).
  */
-export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string; covariateRows?: Readonly<Record<string, string>> }, structure: Structure = TWO_COMPARTMENT): IndividualTensors {
+export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comedRow: string; etaT: string; thetaT: string; covariateRows?: Readonly<Record<string, string>>; etaOffsetT?: string }, structure: Structure = TWO_COMPARTMENT): IndividualTensors {
   const fixedIndex = (name: FixedEffectName): number => structure.fixedEffects.findIndex((f) => f.name === name);
   const ETA_NAMES = structure.etaNames;
   const K_ETA = ETA_NAMES.length;
@@ -67,7 +67,9 @@ export function individualTensors(w: GraphWriter, inputs: { bwRow: string; comed
     const chol = w.slice(inputs.thetaT, 0, P_FIXED, P_THETA, 'chol'); // [21, B]
     const zPerEntry = w.gather(inputs.etaT, 0, pairs.map((p) => p.j), 'z_per_entry');
     const rowSum = Array.from({ length: K_ETA }, (_, i) => pairs.map((p) => (p.i === i ? 1 : 0))).flat();
-    const eta = w.op('MatMul', [w.floats('row_sum', [K_ETA, pairs.length], rowSum), w.mul(chol, zPerEntry, 'l_times_z')], 'eta'); // [K, B]
+    const lz = w.op('MatMul', [w.floats('row_sum', [K_ETA, pairs.length], rowSum), w.mul(chol, zPerEntry, 'l_times_z')], 'eta'); // [K, B]
+    // etaOffsetT [K, B]: a covariate regressor's predicted etas (trajectory-graph.ts EtaOffsetBuilder)
+    const eta = inputs.etaOffsetT === undefined ? lz : w.add(lz, inputs.etaOffsetT, 'eta_plus_offset');
 
     // log p = theta_p + allometry_p * ln(bw / 70) + eta mapped to p + [p = R0] * beta_comed * comed
     const theta = w.gather(inputs.thetaT, 0, LOG_PARAMS.map(fixedIndex), 'theta_log'); // [9, B]

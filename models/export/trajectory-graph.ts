@@ -34,7 +34,14 @@ import type { RegimenGrid } from './time-grid.js';
 export const POPULATION_FAMILY = TWO_COMPARTMENT.family;
 export const OUTPUTS = { pd: 'pd', conc: 'conc' } as const;
 
-export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = TWO_COMPARTMENT): ModelProto {
+/**
+ * Extra eta offsets [K, B] computed inside the graph from the covariate rows ([1, B] each), added to
+ * L z before the individual parameters (models/qkernel: a kernel regressor's predicted etas). Absent
+ * (every other graph) nothing is added and no node is written.
+ */
+export type EtaOffsetBuilder = (w: GraphWriter, rows: { readonly bwRow: string; readonly comedRow: string; readonly covariateRows: Readonly<Record<string, string>> }) => string;
+
+export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = TWO_COMPARTMENT, etaOffset?: EtaOffsetBuilder): ModelProto {
   const T = grid.timesH.length;
   const w = new GraphWriter();
   const extra = covariateInputs(structure).map((c) => c.name);
@@ -42,8 +49,14 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // subjects on the last axis throughout (see individual.ts)
   const row = (x: string): string => w.unsqueeze(x, [0], `${x}_row`);
   const transposed = (x: string): string => w.op('Transpose', [x], `${x}_t`, { perm: attr.ints([1, 0]) });
-  const covariateRows = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
-  const p = individualTensors(w, { bwRow: row('bw'), comedRow: row('comed'), etaT: transposed('eta'), thetaT: transposed('theta'), ...covariateRows }, structure);
+  const covariateRows: { covariateRows?: Record<string, string> } = extra.length === 0 ? {} : { covariateRows: Object.fromEntries(extra.map((c) => [c, row(c)])) };
+  // the rows in the order the graphs always wrote them (the shipped graphs' bytes)
+  const bwRow = row('bw');
+  const comedRow = row('comed');
+  const etaT = transposed('eta');
+  const thetaT = transposed('theta');
+  const offset = etaOffset === undefined ? {} : { etaOffsetT: w.scoped('eta_offset', () => etaOffset(w, { bwRow, comedRow, covariateRows: covariateRows.covariateRows ?? {} })) };
+  const p = individualTensors(w, { bwRow, comedRow, etaT, thetaT, ...covariateRows, ...offset }, structure);
   // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
   const mm = structure.absent.VMAX === undefined;
   // an IV infusion regimen (infusion-regimen.ts): the zero-order input's steady state with the duration fixed
