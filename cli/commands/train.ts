@@ -12,9 +12,9 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qcnn'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qcnn: QCNN success classifier on the fitted PK window, outputs P(success) (models/qcnn)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
@@ -52,6 +52,23 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
       ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
     });
     if (!a.quiet) process.stderr.write(`${a.family}: fitted and exported in ${Date.now() - started} ms\n`);
+    process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
+  if (a.family === 'qcnn') {
+    const { trainQcnnModel, DEFAULT_EPOCHS } = await import('../../models/qcnn/train.js');
+    const started = Date.now();
+    const { cards, training } = await trainQcnnModel({
+      trialPath: a.trial,
+      ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
+      outDir: a.out,
+      seed: a.seed,
+      epochs: a.epochs ?? DEFAULT_EPOCHS,
+      pkCardPath: a.pk ?? join(packageRoot(), 'models', 'estdata', 'qd.model.json'),
+      thresholdNgMl: a.threshold,
+      ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
+    });
+    if (!a.quiet) process.stderr.write(`qcnn: trained ${training.epochs} epochs in ${training.trained.seconds.toFixed(1)} s, exported in ${Date.now() - started} ms in all\n`);
     process.stdout.write(`${cards.join('\n')}\n`);
     return;
   }
