@@ -1,13 +1,14 @@
 /**
  * Bad input for p_success cards (the QCNN's contract, worker/model/card.ts): a question other than the
  * card's success_event, and malformed p_success contracts (pd not null, no success_event, a [B, 1]
- * output). Each through the real CLI (`qusop run`): exit 2, the file and field named, nothing written.
+ * output). Each through the real CLI (`qusop run`; the shipped QCNN through `qusop answer --questions`):
+ * exit 2, the file and field named, nothing written.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCli, withTempDir } from '../kit/cli.js';
+import { ROOT, runCli, withTempDir } from '../kit/cli.js';
 import { writeProbabilityModel } from '../kit/probability-model.js';
 
 const scenario = (card: string, extra: string): string => `scenarios:
@@ -46,3 +47,25 @@ for (const c of CASES) {
     });
   });
 }
+
+const QUESTIONS = `questions:
+  - id: Q1
+    text: the shipped QCNN asked another threshold
+    endpoint: biomarker
+    statistic: max
+    comparison: "<="
+    threshold: { value: 3.0, unit: ng/mL }
+    regimens: [{ name: qd, tau_h: 24, doses_mg: { start: 0.5, stop: 40, step: 0.5 } }]
+    populations: [{ name: base }]
+    targets: [0.9]
+`;
+
+test('bad p_success input through qusop answer: the shipped QCNN asked another threshold', async () => {
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, 'q.yaml'), QUESTIONS);
+    const r = await runCli(['answer', join(ROOT, 'data', 'EstData.csv'), '--model', join(ROOT, 'models', 'qcnn-estdata'), '--questions', join(dir, 'q.yaml'), '--replicates', '4', '--subjects', '20', '--out', join(dir, 'out')]);
+    assert.equal(r.code, 2, `exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /q\.yaml: questions\[0\]: question Q1 asks biomarker <= 3 ng\/mL, but --model .*qcnn-qd\.model\.json \(qcnn-success\) outputs P\(success\) of an event and answers only biomarker <= 3\.3 ng\/mL/);
+    assert.equal(await exists(join(dir, 'out')), false, 'nothing written');
+  });
+});
