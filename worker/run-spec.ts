@@ -14,6 +14,8 @@ export interface RegimenSpec {
   readonly dosesMg: readonly number[];
   /** sha256 of the ONNX file; the model card and bytes travel beside the spec */
   readonly modelSha256: string;
+  /** `probability`: the card outputs p_success (worker/model/card.ts); absent for trajectory cards */
+  readonly outcome?: 'probability';
 }
 
 /** Which card output a question reads: `biomarker` = outputs.pd, `concentration` = outputs.conc. */

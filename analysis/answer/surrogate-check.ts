@@ -3,7 +3,8 @@
  * models/baselines/logistic-model.ts): their output is <= the threshold they were trained at exactly
  * when a virtual subject succeeds, and means nothing for another threshold or comparison. Such a card
  * names its question in `provenance.success_surrogate`; a question that asks anything else is refused
- * before the answer directory is touched (pure).
+ * before the answer directory is touched (pure). A p_success card (worker/model/card.ts) is checked the
+ * same way against its `success_event` (its statistic is checked when the scenarios are compiled).
  */
 import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
@@ -35,14 +36,16 @@ export interface Ask {
 export function checkSurrogates(models: readonly AnswerModel[], asks: readonly Ask[]): void {
   for (const m of models) {
     for (const { cardPath, card } of [m.cards.qd, m.cards.qw]) {
-      const s = successSurrogate(card);
+      // a p_success card (models/qcnn) answers only its success_event, like a surrogate its threshold
+      const s = successSurrogate(card) ?? card.success_event;
       if (s === undefined) continue;
+      const outputs = card.success_event === undefined ? 'a success surrogate' : 'P(success) of an event and';
       for (const ask of asks) {
         const same = ask.endpoint === s.endpoint && ask.comparison === s.comparison && ask.thresholdNgMl !== undefined && Math.abs(ask.thresholdNgMl - s.threshold_ng_ml) <= 1e-9 * s.threshold_ng_ml;
         if (!same) {
           throw new InputError(
-            `${ask.where}: ${ask.what} asks ${ask.endpoint} ${ask.comparison} ${ask.thresholdNgMl ?? '?'} ng/mL, but --model ${cardPath} (${card.family}) outputs a success surrogate that answers only biomarker <= ${s.threshold_ng_ml} ng/mL (retrain it with that threshold)`,
-            { details: { file: cardPath, field: 'provenance.success_surrogate' } },
+            `${ask.where}: ${ask.what} asks ${ask.endpoint} ${ask.comparison} ${ask.thresholdNgMl ?? '?'} ng/mL, but --model ${cardPath} (${card.family}) outputs ${outputs} answers only biomarker ${s.comparison} ${s.threshold_ng_ml} ng/mL (retrain it with that threshold)`,
+            { details: { file: cardPath, field: card.success_event === undefined ? 'provenance.success_surrogate' : 'success_event' } },
           );
         }
       }

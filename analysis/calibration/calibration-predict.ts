@@ -5,7 +5,8 @@
  *   - a card with random effects (eta) and/or parameter-uncertainty draws (theta): the fraction of
  *     `etaPerTheta` x `thetaDraws` trajectories that succeed, i.e. the probability over the model's
  *     between-subject variability and its parameter uncertainty (theta draw r = card draws[r]);
- *   - a card with neither (the sequence models): its one deterministic trajectory, so 0 or 1.
+ *   - a card with neither (the sequence models): its one deterministic trajectory, so 0 or 1;
+ *   - a p_success card (models/qcnn): the mean of its P(success) over the same draws.
  * The worker's reduction head does the counting (the same float32 comparison as a sweep). Eta draws are
  * Philox streams of (seed, "calibration", theta draw, draw index): the same for every subject
  * (common random numbers) and every run with the same seed.
@@ -76,6 +77,7 @@ export async function predictSuccess(
   // BW/COMED of the draw are unused: only its standard-normal eta block is taken
   const spec = { bw: { kind: 'fixed', valueKg: 70 }, comed: { kind: 'fixed', value: 0 }, subjects: M } as const;
   const k = new Array<number>(G).fill(0);
+  const probability = card.outputs.p_success !== undefined;
   for (let r = 0; r < R; r += 1) {
     if (inputs.eta !== undefined) {
       const z = drawSubjects(key, r, spec, K, 0, M).eta;
@@ -87,7 +89,8 @@ export async function predictSuccess(
       for (let i = 0; i < rows; i += 1) inputs.theta.set(draw, i * P);
     }
     const out = await runner.evaluate(inputs, G, M, thresholdNgMl);
-    for (let g = 0; g < G; g += 1) k[g] = (k[g] ?? 0) + (out.k[g] ?? 0);
+    // a p_success card: the draws' probabilities (the head's Q20 sums), not the count of p >= 0.5
+    for (let g = 0; g < G; g += 1) k[g] = (k[g] ?? 0) + (probability ? Number(out.sumMaxQ20[g] ?? 0n) / 2 ** 20 : (out.k[g] ?? 0));
   }
   return { p: k.map((x) => x / (R * M)), thetaDraws: R, etaDraws: M };
 }

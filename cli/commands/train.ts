@@ -12,18 +12,18 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qkernel'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qkernel', 'qcnn'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qkernel: quantum-kernel ridge from covariates to the individual etas of a fit (--fit DIR; models/qkernel)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qkernel: quantum-kernel ridge from covariates to the individual etas of a fit (--fit DIR; models/qkernel); qcnn: QCNN success classifier on the fitted PK window, outputs P(success) (models/qcnn)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
     .option('out', { type: 'string', demandOption: true, describe: 'output directory for <family>-qd/-qw .onnx + .model.json' })
     .option(...intOption('seed', SEED, { default: 1, describe: 'seed of the split, batch order, initial weights and circuit; of the parameter-uncertainty draws (emax, logistic)' }))
     .option('fit', { type: 'string', describe: 'qkernel: the fit directory (qusop fit: fit.json with individual estimates, qd/qw cards) of this trial (default: models/estdata)' })
-    .option('pk', { type: 'string', describe: 'emax: population PK card whose typical clearance (log CL) gives Cavg (default: the shipped EstData fit, models/estdata/qd.model.json)' })
-    .option(...numberOption('threshold', { min: 0, exclusiveMin: true }, { default: 3.3, describe: 'logistic: success is the last window\'s largest biomarker <= this (ng/mL)' }))
-    .option('holdout-from', { type: 'string', describe: 'emax, logistic: hold out of the fit the validation subjects a card recorded on this trial (e.g. models/sequence-estdata/bilstm-qd.model.json), so calibration scores them held out' })
+    .option('pk', { type: 'string', describe: 'emax: population PK card whose typical clearance (log CL) gives Cavg; qcnn: the PK model whose window it reads (default: the shipped EstData fit, models/estdata/qd.model.json)' })
+    .option(...numberOption('threshold', { min: 0, exclusiveMin: true }, { default: 3.3, describe: 'logistic, qcnn: success is the last window\'s largest biomarker <= this (ng/mL)' }))
+    .option('holdout-from', { type: 'string', describe: 'emax, logistic, qcnn: hold out of the fit the validation subjects a card recorded on this trial (e.g. models/sequence-estdata/bilstm-qd.model.json), so calibration scores them held out' })
     .option('residual', { type: 'boolean', default: true, describe: 'emax: subjects scatter around the curve by the fit\'s residual sd; --no-residual: the typical-subject curve (cards emax-typical-*)' })
     .option(...intOption('draws', COUNT, { default: 200, describe: 'emax, logistic: parameter-uncertainty draws on the cards (row 0 = the estimate)' }))
     .option(...intOption('epochs', COUNT, { describe: 'maximum epochs (early stopping on the validation split may stop sooner; default 300)' }))
@@ -71,6 +71,23 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
       const r2 = (s: { eta: string; r2: number }[]): string => s.map((x) => `${x.eta} ${x.r2.toFixed(3)}`).join(', ');
       process.stderr.write(`qkernel: encoding scale ${scale}; held-out R^2 quantum [${r2(heldOut.quantum)}], RBF [${r2(heldOut.rbf)}], plain covariate model [${r2(heldOut.plain)}]\n`);
     }
+    process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
+  if (a.family === 'qcnn') {
+    const { trainQcnnModel, DEFAULT_EPOCHS } = await import('../../models/qcnn/train.js');
+    const started = Date.now();
+    const { cards, training } = await trainQcnnModel({
+      trialPath: a.trial,
+      ...(a['data-spec'] === undefined ? {} : { dataSpecPath: a['data-spec'] }),
+      outDir: a.out,
+      seed: a.seed,
+      epochs: a.epochs ?? DEFAULT_EPOCHS,
+      pkCardPath: a.pk ?? join(packageRoot(), 'models', 'estdata', 'qd.model.json'),
+      thresholdNgMl: a.threshold,
+      ...(a['holdout-from'] === undefined ? {} : { holdoutFromPath: a['holdout-from'] }),
+    });
+    if (!a.quiet) process.stderr.write(`qcnn: trained ${training.epochs} epochs in ${training.trained.seconds.toFixed(1)} s, exported in ${Date.now() - started} ms in all\n`);
     process.stdout.write(`${cards.join('\n')}\n`);
     return;
   }

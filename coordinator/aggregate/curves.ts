@@ -8,7 +8,7 @@ import { ShardError } from '../../worker/common/errors.js';
 import type { ShardRow } from '../store/shard-schema.js';
 import { clopperPearson, quantileType7, replicateQuantileBand, wilson } from './bands.js';
 import type { Interval } from './bands.js';
-import type { AggregationPlan, PlanRegimen, PlanScenario } from './plan.js';
+import type { AggregationPlan, BandSpec, PlanRegimen, PlanScenario } from './plan.js';
 import { addJointCell, checkJointCell, jointGrids } from './joint-cells.js';
 import { averageCells } from './model-average.js';
 
@@ -172,10 +172,32 @@ function unknownRow(plan: AggregationPlan, row: ShardRow, i: number): ShardError
   return new ShardError(`aggregate: row ${i}: regimen ${JSON.stringify(row.regimen)} is not in scenario ${JSON.stringify(row.scenario)} (plan has ${known})`);
 }
 
+/** Q20 fixed point (reduction-head.ts): a p_success regimen's probability sums are in units of 2^-20. */
+const Q20 = 2 ** 20;
+
+/**
+ * Replicate `rep`'s p-hat at one dose: k / M, or for a p_success regimen the mean probability
+ * sum_max_q20 / (2^20 M) (one rounding, from the exact integer sum).
+ */
+export function replicatePHat(cells: RegimenCells, doseIndex: number, rep: number): number {
+  const { replicates: R, subjects: M } = cells.scenario;
+  const at = doseIndex * R + rep;
+  return cells.regimen.probability === true ? Number(cells.sumMaxQ20[at] ?? 0n) / (Q20 * M) : (cells.k[at] ?? 0) / M;
+}
+
 /** Per-replicate p-hats at one dose, ascending. */
 export function replicatePHats(cells: RegimenCells, doseIndex: number): number[] {
-  const { replicates: R, subjects: M } = cells.scenario;
-  return Array.from(cells.k.subarray(doseIndex * R, doseIndex * R + R), (k) => k / M).sort((a, b) => a - b);
+  return Array.from({ length: cells.scenario.replicates }, (_, rep) => replicatePHat(cells, doseIndex, rep)).sort((a, b) => a - b);
+}
+
+/**
+ * The band a curve uses: the scenario's, except for a p_success regimen, which always uses the
+ * replicate-quantile band: a sum of probabilities is not a binomial count, so Clopper-Pearson and
+ * Wilson (built on k successes in n Bernoulli trials) do not apply to it.
+ */
+export function curveBand(cells: RegimenCells): BandSpec {
+  const { band } = cells.scenario;
+  return cells.regimen.probability === true ? { method: 'replicate-quantile', level: band.level } : band;
 }
 
 /** Mean and sample SD of window maxima from exact integer sums (one rounding at the very end). */
@@ -190,7 +212,8 @@ export function maxMoments(n: number, sumQ20: bigint, sumSqQ12: bigint): { mean:
 
 export function regimenCurve(cells: RegimenCells): CurveRow[] {
   const { scenario, regimen } = cells;
-  const { replicates: R, subjects: M, band } = scenario;
+  const { replicates: R, subjects: M } = scenario;
+  const band = curveBand(cells);
   return regimen.dosesMg.map((dose, d) => {
     let k = 0, sumQ20 = 0n, sumSqQ12 = 0n;
     for (let rep = 0; rep < R; rep += 1) {
@@ -206,7 +229,7 @@ export function regimenCurve(cells: RegimenCells): CurveRow[] {
     const chosen: Interval = band.method === 'clopper-pearson' ? cp : band.method === 'wilson' ? wi : rq;
     const { mean, sd } = maxMoments(n, sumQ20, sumSqQ12);
     return {
-      scenario: scenario.name, regimen: regimen.name, dose, n, k, p_hat: k / n,
+      scenario: scenario.name, regimen: regimen.name, dose, n, k, p_hat: regimen.probability === true ? Number(sumQ20) / (Q20 * n) : k / n,
       cp_lo: cp.lo, cp_hi: cp.hi, wilson_lo: wi.lo, wilson_hi: wi.hi, rq_lo: rq.lo, rq_hi: rq.hi,
       rep_p_q025: quantileType7(pHats, 0.025), rep_p_q50: quantileType7(pHats, 0.5), rep_p_q975: quantileType7(pHats, 0.975),
       mean_max_ng_ml: mean, sd_max_ng_ml: sd, band_lo: chosen.lo, band_hi: chosen.hi,

@@ -8,7 +8,7 @@
  */
 import type { ShardRow } from '../store/shard-schema.js';
 import { quantileType1 } from './bands.js';
-import { collectCells, regimenCurve } from './curves.js';
+import { collectCells, curveBand, regimenCurve, replicatePHat } from './curves.js';
 import type { CurveRow, RegimenCells } from './curves.js';
 import { validatePlan } from './plan.js';
 import type { AggregationPlan, BandSpec } from './plan.js';
@@ -72,10 +72,10 @@ export function nonMonotoneSteps(pHats: readonly number[]): number {
 
 /** Each replicate's smallest grid dose with k/M >= target (+Infinity when it never gets there), ascending. */
 export function replicateMinimalDoses(cells: RegimenCells, target: number): number[] {
-  const { replicates: R, subjects: M } = cells.scenario;
+  const R = cells.scenario.replicates;
   const doses = cells.regimen.dosesMg;
   const out: number[] = [];
-  for (let rep = 0; rep < R; rep += 1) out.push(firstDose(doses, (d) => (cells.k[d * R + rep] ?? 0) / M >= target) ?? Infinity);
+  for (let rep = 0; rep < R; rep += 1) out.push(firstDose(doses, (d) => replicatePHat(cells, d, rep) >= target) ?? Infinity);
   return out.sort((a, b) => a - b);
 }
 
@@ -102,6 +102,6 @@ export function decide(cells: RegimenCells, curve: readonly CurveRow[], target: 
     replicate_hi: finiteOrNull(quantileType1(perReplicate, 0.975)),
     flags,
     non_monotone_steps: steps,
-    band: { method: cells.scenario.band.method, level: cells.scenario.band.level },
+    band: { method: curveBand(cells).method, level: cells.scenario.band.level },
   };
 }

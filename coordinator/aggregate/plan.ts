@@ -19,6 +19,8 @@ export interface PlanRegimen {
   readonly name: string;
   /** the dose grid, strictly increasing; `dose_index` in shards indexes it */
   readonly dosesMg: readonly number[];
+  /** a p_success card's regimen: p-hats are mean probabilities (sum_max_q20 / 2^20 / n), replicate band */
+  readonly probability?: boolean;
 }
 
 /** A model average (coordinator/scenario/model-average.ts): members take consecutive blocks of replicates. */
@@ -57,6 +59,7 @@ const RegimenSchema = z.object({
     .array(finite.nonnegative())
     .min(1)
     .refine((d) => d.every((v, i) => i === 0 || v > (d[i - 1] ?? -Infinity)), 'doses must be strictly increasing'),
+  probability: z.boolean().optional(),
 });
 
 const ScenarioSchema = z.object({

@@ -95,7 +95,7 @@ export function aggregationPlan(spec: RunSpecJson): AggregationPlan {
       band: { method: sc.band.method, level: sc.band.level },
       replicates: sc.replicates,
       subjects: sc.population.subjects,
-      regimens: sc.regimens.map((rg) => ({ name: rg.name, dosesMg: [...rg.dosesMg] })),
+      regimens: sc.regimens.map((rg) => ({ name: rg.name, dosesMg: [...rg.dosesMg], ...(rg.outcome === 'probability' ? { probability: true } : {}) })),
       ...(sc.thresholdSweepNgMl === undefined ? {} : { thresholdsNgMl: [...sc.thresholdSweepNgMl] }),
       ...(sc.safety === undefined ? {} : { safety: { target: sc.safety.target } }),
       ...(sc.averages === undefined ? {} : { averages: sc.averages.map((a) => ({ name: a.name, members: a.members.map((m) => ({ regimen: m.regimen, replicates: m.replicates })) })) }),

@@ -21,6 +21,7 @@ import { checkGraphAgainstCard } from '../../worker/onnx/session.js';
 import { sobolDimensionsNeeded } from '../../worker/population/draw-sobol.js';
 import { compileCovariatePriors } from './covariate-priors.js';
 import { checkSurrogateCard } from './surrogate-guard.js';
+import { checkProbabilityCard } from './probability-guard.js';
 import { sobolDimensions } from '../../worker/rng/sobol.js';
 import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
@@ -74,7 +75,12 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
           { details: { file: scenarioPath, field: `scenarios[${i}].regimens[${j}].tau_h` } },
         );
       }
-      checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
+      const ask = {
+        endpoint: sc.endpoint ?? DEFAULT_QUESTION.endpoint, statistic: sc.statistic ?? DEFAULT_QUESTION.statistic, comparison: sc.comparison ?? DEFAULT_QUESTION.comparison,
+        thresholdNgMl: thresholdNgMl(sc), sweep: sc.threshold_sweep !== undefined, safety: sc.safety !== undefined,
+      };
+      checkProbabilityCard(model.card, cardPath, ask, `${scenarioPath}: scenarios[${i}]`);
+      if (model.card.outputs.p_success === undefined) checkQuestionAgainstCard(sc, model, cardPath, scenarioPath, i);
       checkSurrogateCard(model.card, cardPath, {
         endpoint: sc.endpoint ?? DEFAULT_QUESTION.endpoint, comparison: sc.comparison ?? DEFAULT_QUESTION.comparison,
         thresholdNgMl: thresholdNgMl(sc), sweep: sc.threshold_sweep !== undefined, safety: sc.safety !== undefined,
@@ -82,7 +88,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       checkSamplerAgainstCard(sc, model, cardPath, scenarioPath, i);
       checkSafetyAgainstCard(sc, model, cardPath, scenarioPath, i);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
-      regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256 });
+      regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256, ...(model.card.outputs.p_success === undefined ? {} : { outcome: 'probability' as const }) });
     }
     // the covariates the scenario's models take beyond dose, BW, COMED (declared covariate effects)
     const taken = [...new Set(regimens.flatMap((rg) => [...models.values()].find((m) => m.card.sha256 === rg.modelSha256)?.card.inputs.covariates.slice(3) ?? []))];

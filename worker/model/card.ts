@@ -66,7 +66,22 @@ export const ModelCardSchema = z.strictObject({
     /** the biomarker output; null: the model has none (a PK-only model answers concentration questions only) */
     pd: z.string().nullable().default('pd'),
     conc: z.string().optional(),
+    /**
+     * optional: the graph outputs, per virtual subject, P(success) float32 [B] (the event `success_event`
+     * names) instead of a biomarker trajectory; the head then sums probabilities in fixed point and the
+     * aggregator gives such curves the replicate band (reduction-head.ts, coordinator/aggregate/curves.ts)
+     */
+    p_success: z.string().min(1).optional(),
   }),
+  /** with outputs.p_success: the one question the probability answers (a p_success card answers no other) */
+  success_event: z
+    .strictObject({
+      endpoint: z.literal('biomarker'),
+      statistic: z.enum(['max', 'min', 'mean', 'trough']),
+      comparison: z.enum(['<=', '>=']),
+      threshold_ng_ml: finite.positive(),
+    })
+    .optional(),
   units: z
     .strictObject({ dose: z.string(), bw: z.string(), pd: z.string().optional(), conc: z.string().optional() })
     .default({ dose: 'mg', bw: 'kg', pd: 'ng/mL' }),
@@ -79,6 +94,14 @@ export const ModelCardSchema = z.strictObject({
   provenance: z.record(z.string(), z.unknown()).default({}),
   /** fit or training diagnostics (objective, losses, figures relative to the card) */
   diagnostics: z.record(z.string(), z.unknown()).default({}),
-});
+})
+  .refine((c) => c.outputs.p_success === undefined || c.outputs.pd === null, {
+    message: 'a p_success card outputs a probability instead of a biomarker trajectory: outputs.pd must be null',
+    path: ['outputs', 'pd'],
+  })
+  .refine((c) => (c.outputs.p_success === undefined) === (c.success_event === undefined), {
+    message: 'outputs.p_success and success_event come together (the probability of which event)',
+    path: ['success_event'],
+  });
 
 export type ModelCard = z.infer<typeof ModelCardSchema>;

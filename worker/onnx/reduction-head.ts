@@ -17,7 +17,12 @@
  * half-to-even. The int64 sums hold a cell of M subjects only while |s| <= sumsLimit(M) (about 1e6 for
  * 1,000 subjects): beyond it the Cast or the sum wraps, so the worker checks qusop_max_abs against that
  * limit and refuses the tile. A threshold sweep and a safety endpoint (joint endpoints) add their own
- * inputs and outputs only when asked (head-extras.ts). The head's own names carry the `qusop_head/`
+ * inputs and outputs only when asked (head-extras.ts).
+ *
+ * A p_success card (worker/model/card.ts) outputs P(success) p [B] instead of y: the head reads it as
+ * y = p [B, 1], so s = p, k counts p >= threshold (the worker feeds P_SUCCESS_CUT = 0.5) and
+ * qusop_sum_max_q20 is the fixed-point probability sum sum_i Round(p_i * 2^20): integers, so any tile
+ * size or worker count gives the same total, within 2^-21 * B of the exact sum. The head's own names carry the `qusop_head/`
  * prefix; the original outputs stop being outputs.
  */
 import { clone, create } from '@bufbuild/protobuf';
@@ -77,11 +82,16 @@ export function appendReductionHead(model: ModelProto, outputName: string, stat:
 
   const p = (name: string) => HEAD_PREFIX + name;
   const { threshold, groups } = HEAD_INPUTS;
-  const statistic = statisticNodes(stat, outputName, p, opset);
+  // a p_success [B] output becomes a one-point trajectory [B, 1], so the rest of the head is unchanged
+  const probability = stat.probability === true; // statistic max of [B, 1]: p itself
+  const y = probability ? p('p_success_column') : outputName;
+  const column = probability ? [node('Reshape', [outputName, p('column_shape')], [y], {}, p('Reshape_p_success'))] : [];
+  const statistic = statisticNodes(stat, y, p, opset);
   const toI64 = { to: attr.int(DataType.INT64) };
   const perGroup = (rowValues: string, output: string) => perGroupSum(p, groups, rowValues, output);
   const compare = compareOp(stat);
   const nodes = [
+    ...column,
     ...statistic.nodes,
     node(compare, [p('max'), threshold], [p('ok')], {}, p(compare)),
     node('Cast', [p('ok')], [p('ok_i64')], toI64, p('Cast_ok')),
@@ -96,7 +106,7 @@ export function appendReductionHead(model: ModelProto, outputName: string, stat:
     node('Round', [p('max_sq_scaled')], [p('max_sq_rounded')], {}, p('Round_q12')),
     node('Cast', [p('max_sq_rounded')], [p('max_sq_q12')], toI64, p('Cast_q12')),
     ...perGroup(p('max_sq_q12'), HEAD_OUTPUTS.sumMaxSqQ12),
-    ...nonfiniteRowNodes(p, outputName),
+    ...nonfiniteRowNodes(p, y),
     ...perGroup(p('nonfinite_row'), HEAD_OUTPUTS.nonfinite),
     node('Abs', [p('max_f64')], [p('max_abs')], {}, p('Abs_max')),
     node('Reshape', [p('max_abs'), groups], [p('max_abs_grouped')], {}, p('Reshape_max_abs')),
@@ -105,6 +115,7 @@ export function appendReductionHead(model: ModelProto, outputName: string, stat:
   const extra = extraParts(extras, stat, p, groups, opset);
   g.node.push(...nodes, ...extra.nodes);
   g.initializer.push(int64Tensor(p('axis1'), [1], [1]), doubleTensor(p('two_pow_20'), [], [2 ** 20]), doubleTensor(p('two_pow_12'), [], [2 ** 12]), ...statistic.initializers, ...extra.initializers);
+  if (probability) g.initializer.push(int64Tensor(p('column_shape'), [2], [-1, 1]));
   g.input.push(valueInfo(threshold, DataType.FLOAT, [1]), valueInfo(groups, DataType.INT64, [2]), ...extra.inputs);
   // The old outputs stay described (shape inference, debugging) but no longer leave the session.
   const described = new Set(g.valueInfo.map((v) => v.name));

@@ -19,7 +19,7 @@ import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
 import { SAFETY_OUTPUTS, SWEEP_OUTPUT, type HeadExtras } from './head-extras.js';
 import { addCounts, addSweep, extraFeeds } from './extra-feeds.js';
-import { endpointOutput, fromNgMl, headStatistic, questionKey } from './window-statistic.js';
+import { endpointOutput, fromNgMl, headStatistic, P_SUCCESS_CUT, questionKey } from './window-statistic.js';
 import { DEFAULT_QUESTION, type QuestionSpec } from '../run-spec.js';
 import type { EvaluateExtras } from './extra-feeds.js';
 
@@ -147,8 +147,8 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     ...(extras.safety === undefined ? {} : { safety: { output: endpointOutput(card, extras.safety.endpoint).name, stat: headStatistic(card, extras.safety) } }),
   });
   const headedSession = async (question: QuestionSpec, extras: EvaluateExtras): Promise<ort.InferenceSession> => {
-    const output = endpointOutput(card, question.endpoint);
-    const headed = encodeModel(appendReductionHead(model, output.name, headStatistic(card, question), headExtras(extras)));
+    const output = card.outputs.p_success ?? endpointOutput(card, question.endpoint).name;
+    const headed = encodeModel(appendReductionHead(model, output, headStatistic(card, question), headExtras(extras)));
     let created;
     try {
       created = await createSessionWithProvider(headed, opts.executionProvider, trajectorySessionOptions(opts.intraOpThreads ?? 1), logger);
@@ -177,7 +177,7 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     return p;
   };
   // loaded (and checked) at once with the default question, or on the concentration for a card without pd
-  await sessionFor(card.outputs.pd === null ? { ...DEFAULT_QUESTION, endpoint: 'concentration' } : DEFAULT_QUESTION);
+  await sessionFor(card.outputs.pd === null && card.outputs.p_success === undefined ? { ...DEFAULT_QUESTION, endpoint: 'concentration' } : DEFAULT_QUESTION);
   logger.debug({ executionProvider, maxBatchRows }, 'trajectory model loaded');
   const etaDim = card.inputs.eta?.dim ?? 0;
   const thetaDim = card.inputs.theta?.dim ?? 0;
@@ -194,10 +194,12 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const sumMaxSqQ12 = new Array<bigint>(groups).fill(0n);
     const nonfinite = new Array<bigint>(groups).fill(0n);
     const maxAbs = new Array<number>(groups).fill(0);
-    const output = endpointOutput(card, question.endpoint);
+    // a p_success card: the question was checked against its success_event when the run was compiled
+    const pSuccess = card.outputs.p_success;
+    const output = pSuccess === undefined ? endpointOutput(card, question.endpoint) : { name: pSuccess, unit: 'ng/mL' };
     const session = await sessionFor(question, extras);
     const inUnit = (v: number, unit: string): number => fromNgMl(v, unit, `model card "${card.name}"`);
-    const threshold = new ort.Tensor('float32', Float32Array.of(inUnit(thresholdNgMl, output.unit)), [1]);
+    const threshold = new ort.Tensor('float32', Float32Array.of(pSuccess === undefined ? inUnit(thresholdNgMl, output.unit) : P_SUCCESS_CUT), [1]);
     const more = extraFeeds(extras, card, output.unit, inUnit);
     const H = extras.thresholdsNgMl?.length ?? 0;
     const kSweep = extras.thresholdsNgMl === undefined ? undefined : Array.from({ length: groups }, () => new Array<number>(H).fill(0));
@@ -299,7 +301,7 @@ function need(card: ModelCard, what: string, data: Float32Array | undefined, len
   return data;
 }
 
-/** The graph honours the card: the same inputs (covariates in card order), float32, eta/theta widths, pd [B, T]. */
+/** The graph honours the card: the same inputs (covariates in card order), float32, eta/theta widths, pd [B, T], p_success [B]. */
 export function checkGraphAgainstCard(card: ModelCard, model: ModelProto): void {
   const where = `model card "${card.name}" (${card.onnx})`;
   const g = model.graph;
@@ -336,7 +338,8 @@ export function checkGraphAgainstCard(card: ModelCard, model: ModelProto): void 
     if (out === undefined) {
       throw new ModelError(`${where}: the ONNX graph has no output "${name}" (card outputs.${field}); graph outputs: [${g.output.map((o) => o.name).join(', ')}]`);
     }
-    checkTensor(where, 'output', out, 2);
+    checkTensor(where, 'output', out, field === 'p_success' ? 1 : 2);
+    if (field === 'p_success') continue;
     const steps = describeValueInfo(out)?.dims?.[1];
     if (typeof steps === 'number' && steps !== card.time_grid_h.length) {
       throw new ModelError(`${where}: ONNX output "${out.name}" has ${steps} time points, card time_grid_h has ${card.time_grid_h.length}`);

@@ -34,6 +34,12 @@ export function fromNgMl(valueNgMl: number, unit: string, where: string): number
   return f === 1 ? valueNgMl : valueNgMl / f;
 }
 
+/**
+ * A p_success card's head counts rows with P(success) >= this cut in k (the proposal's "p > 0.5" rule,
+ * kept for reference); its curves are the mean probability (coordinator/aggregate/curves.ts).
+ */
+export const P_SUCCESS_CUT = 0.5;
+
 /** The card's output for an endpoint and its unit; a ModelError when the card has no such output. */
 export function endpointOutput(card: ModelCard, endpoint: Endpoint): { name: string; unit: string } {
   if (endpoint === 'biomarker') {
@@ -100,12 +106,16 @@ export interface HeadStatistic {
   readonly weights?: readonly number[];
   /** trough: the grid index of t = tau */
   readonly index?: number;
+  /** a p_success card: the output is P(success) [B], read as a one-point trajectory (reduction-head.ts) */
+  readonly probability?: true;
 }
 
 export function headStatistic(card: ModelCard, question: QuestionSpec = DEFAULT_QUESTION): HeadStatistic {
   const where = `model card "${card.name}"`;
   const tau = card.regimen.tau_h;
   const { statistic, comparison } = question;
+  // p_success >= P_SUCCESS_CUT is the count k; the question itself was checked against success_event
+  if (card.outputs.p_success !== undefined) return { statistic: 'max', comparison: '>=', probability: true };
   if (statistic === 'mean') return { statistic, comparison, weights: meanWeights(card.time_grid_h, tau, where) };
   if (statistic === 'trough') return { statistic, comparison, index: troughIndex(card.time_grid_h, tau, where) };
   return { statistic, comparison };
