@@ -33,7 +33,7 @@ const builder = (y: Argv) =>
     .option(...intOption('layers', COUNT, { describe: 'qlstm: trainable circuit layers; qk-lstm: feature-map repetitions (default 2)' }))
     .option(...intOption('landmarks', COUNT, { describe: 'qk-lstm: Nystrom landmarks drawn by the seed from the training inputs (default 16)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
-    .option(...intOption('trials', COUNT, { describe: 'selector: simulated training trials, 20 % held out (default 1500)' }))
+    .option(...intOption('trials', COUNT, { describe: 'selector: simulated training trials, 20 % held out (default 600)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
 export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) or a classical baseline (Emax on Cavg, logistic link) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {

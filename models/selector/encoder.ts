@@ -50,7 +50,7 @@ export function initialValues(s: EncoderShape, seed: number): Map<string, Float3
 }
 
 export function makeParams(s: EncoderShape, values: Map<string, Float32Array>): Params {
-  return Object.fromEntries(parameterShapes(s).map(([name, shape]) => [name, tf.variable(tf.tensor(values.get(name)!, shape), true, `selector.${name}`)]));
+  return Object.fromEntries(parameterShapes(s).map(([name, shape]) => [name, tf.variable(tf.tensor(values.get(name)!, shape), true)]));
 }
 
 function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {

@@ -15,7 +15,7 @@ import type { Subject, Trial } from '../ingest/trial.js';
 export const TIME_PERIODS_H = [1, 4, 16, 64, 256, 1024] as const;
 export const FEATURES = 2 * TIME_PERIODS_H.length + 5;
 /** Subjects of a trial the selector reads (pooled over), at most. */
-export const SUBJECTS_READ = 8;
+export const SUBJECTS_READ = 4;
 
 export interface Normalisation {
   /** mean and sd of log concentration (mg/L) over the design trial's positive samples */

@@ -9,7 +9,7 @@ import { InputError } from '../../worker/common/errors.js';
 import type { Trial } from '../ingest/trial.js';
 import { STRUCTURES, type StructureId } from '../structures/structure.js';
 import { tf, readyTf } from '../sequence/tf-runtime.js';
-import { designSha256, trialTokens } from './features.js';
+import { designSha256, trialTokens, type TrialTokens } from './features.js';
 import { forward, makeParams } from './encoder.js';
 import { selectorClasses } from './train.js';
 import type { LoadedSelector } from './weights-file.js';
@@ -43,15 +43,7 @@ export async function proposeStructures(sel: LoadedSelector, trial: Trial): Prom
   if (sha !== f.design.sha256 || f.design.subjects_read.some((i) => i >= trial.subjects.length)) {
     throw new InputError(`${sel.path}: design.sha256: trained for the design of ${f.design.file} (doses, sampling times, covariates of its subjects ${f.design.subjects_read.join(', ')}), but ${trial.file}'s design differs; run \`qusop train selector ${trial.file} --out DIR\` (a few minutes) and pass --selector DIR`, { details: { file: sel.path, field: 'design.sha256' } });
   }
-  await readyTf();
-  const tokens = trialTokens(trial, f.design.subjects_read, f.normalisation);
-  const shape = f.shape;
-  const params = makeParams(shape, sel.values);
-  const [probs, reg] = tf.tidy(() => {
-    const out = forward(params, shape, tf.tensor4d(tokens.x, [1, tokens.subjects, tokens.tokens, shape.features]), tf.tensor3d(tokens.mask, [1, tokens.subjects, tokens.tokens]));
-    return [Array.from(tf.softmax(out.logits).dataSync()), Array.from(out.regression.dataSync())];
-  });
-  for (const v of Object.values(params)) v.dispose();
+  const { probs, reg } = (await selectorOutputs(sel, [trialTokens(trial, f.design.subjects_read, f.normalisation)]))[0]!;
   const picked = shortlistRule(probs);
   const typicalValues = Object.fromEntries(picked.map((i) => {
     const s = STRUCTURES.find((x) => x.id === f.classes[i])!;
@@ -59,4 +51,17 @@ export async function proposeStructures(sel: LoadedSelector, trial: Trial): Prom
     return [f.classes[i]!, values];
   }));
   return { probabilities: f.classes.map((structure, i) => ({ structure, p: probs[i]! })), shortlist: picked.map((i) => f.classes[i]!), typicalValues, weights: { path: sel.path, sha256: f.weights_sha256 } };
+}
+
+/** Class probabilities and regression outputs for trials' tokens (all of one design), one forward pass each. */
+export async function selectorOutputs(sel: LoadedSelector, trials: readonly TrialTokens[]): Promise<{ probs: number[]; reg: number[] }[]> {
+  await readyTf();
+  const shape = sel.file.shape;
+  const params = makeParams(shape, sel.values);
+  const out = trials.map((tokens) => tf.tidy(() => {
+    const o = forward(params, shape, tf.tensor4d(tokens.x, [1, tokens.subjects, tokens.tokens, shape.features]), tf.tensor3d(tokens.mask, [1, tokens.subjects, tokens.tokens]));
+    return { probs: Array.from(tf.softmax(o.logits).dataSync()), reg: Array.from(o.regression.dataSync()) };
+  }));
+  for (const v of Object.values(params)) v.dispose();
+  return out;
 }

@@ -30,7 +30,7 @@ export interface SelectorSize {
   readonly heads: number;
 }
 
-export const DEFAULT_SIZE: SelectorSize = { trials: 1500, maxEpochs: 30, patience: 6, batchSize: 16, dModel: 32, layers: 2, heads: 4 };
+export const DEFAULT_SIZE: SelectorSize = { trials: 600, maxEpochs: 10, patience: 3, batchSize: 16, dModel: 16, layers: 2, heads: 2 };
 
 /** The classes the selector tells apart: the default PK candidates of the trial's route. */
 export function selectorClasses(trial: Trial): Structure[] {

@@ -1,7 +1,7 @@
 /**
  * `qusop fit --preselect transformer` (issue 20 item 1) on a small PK-only trial of known truth (the
  * test kit's one-compartment trial, seed 1, EstData's design, biomarker rows dropped): a tiny selector is
- * retrained for the trial's design (`qusop train selector`, 90 simulated trials, 3 epochs: the rule and
+ * retrained for the trial's design (`qusop train selector`, 12 simulated trials, 1 epoch: the rule and
  * the plumbing are under test here, not the accuracy, which bench/selector measures), then the fit
  * shortlists with it. The report and fit.json must name the selector's probabilities and shortlist, only
  * the shortlisted candidates are fitted, and the structure the likelihood chose is one of them.
@@ -23,7 +23,7 @@ interface FitJson {
 test('fit --preselect transformer: the report names the shortlist, only it is fitted, the chosen structure is in it', { timeout: 180_000 }, async () => {
   await withTempDir(async (dir) => {
     const pk = await dropBiomarkerRows(await writeOneCompartmentTrial(join(dir, 'full.csv'), 1), join(dir, 'pk.csv'));
-    const trained = await runCli(['train', 'selector', pk, '--out', join(dir, 'sel'), '--seed', '2', '--trials', '90', '--epochs', '3', '--quiet'], { timeoutMs: 120_000 });
+    const trained = await runCli(['train', 'selector', pk, '--out', join(dir, 'sel'), '--seed', '2', '--trials', '12', '--epochs', '1', '--quiet'], { timeoutMs: 120_000 });
     assert.equal(trained.code, 0, trained.stderr);
     const out = join(dir, 'fit');
     const r = await runCli(['fit', pk, '--preselect', 'transformer', '--selector', join(dir, 'sel'), '--out', out, '--draws', '10', '--vpc-replicates', '20', '--parallel', '1'], { timeoutMs: 150_000 });
