@@ -109,12 +109,13 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   say(summary);
   if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
-  const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
   const { structures: all, direction } = structuresFor(trial, hasBiomarker, o.structures);
   if (direction !== undefined) say(direction.summary);
   const stored = o.stored ?? {};
   const pre = o.preselect === undefined || o.structures !== undefined ? undefined : await preselect(trial, all, o.preselect);
   if (pre !== undefined) say(pre.summary);
+  // with a preselection, SAEM starts from the selector's regressed typical values of each shortlisted PK structure
+  const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates, ...(pre === undefined ? {} : { start: pre.proposal.typicalValues }) };
   const pool = pre?.structures ?? all;
   // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
   const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, pool, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;

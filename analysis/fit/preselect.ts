@@ -3,7 +3,8 @@
  * selector (models/selector) reads the concentrations and shortlists the default PK structures
  * (probability >= SHORTLIST_CUT, at least the SHORTLIST_MIN most probable); only the shortlisted
  * candidates are fitted. On a PK/PD trial the shortlist's compartment counts keep the PK/PD candidates
- * of those counts (the PK stage then runs on what is left). The record (fit.json `preselect`, a
+ * of those counts (the PK stage then runs on what is left). SAEM starts each shortlisted PK structure
+ * from the selector's regressed typical values (candidate-fit.ts `start`). The record (fit.json `preselect`, a
  * report section) says what the selector proposed, with its regressed typical values, and what the
  * likelihood then chose.
  */
@@ -60,7 +61,7 @@ export function preselectRecord(p: Preselection, chosen: StructureId | undefined
     '',
     `The Transformer selector (\`${proposal.weights.path}\`, weights sha256 ${proposal.weights.sha256.slice(0, 12)}) gave ${proposal.probabilities.map((c) => `${c.structure} ${f(c.p)}`).join(', ')}; shortlist (p >= ${SHORTLIST_CUT}, at least the ${SHORTLIST_MIN} most probable): ${proposal.shortlist.join(', ')}. Fitted: ${p.structures.map((s) => s.id).join(', ')}.`,
     '',
-    ...proposal.shortlist.map((id) => `- ${id}: regressed typical values ${Object.entries(proposal.typicalValues[id] ?? {}).map(([k, v]) => `${k} ${f(v)}`).join(', ')} (70 kg)`),
+    ...proposal.shortlist.map((id) => `- ${id}: regressed typical values ${Object.entries(proposal.typicalValues[id] ?? {}).map(([k, v]) => `${k} ${f(v)}`).join(', ')} (70 kg; SAEM started from them, Omega and residual error from the data)`),
     '',
     `The likelihood (BIC) then chose: ${chosen ?? 'none (no eligible candidate)'}${chosen === undefined ? '' : among ? ', among the shortlist' : ''}.`,
     '',

@@ -4,7 +4,8 @@
  * retrained for the trial's design (`qusop train selector`, 12 simulated trials, 1 epoch: the rule and
  * the plumbing are under test here, not the accuracy, which bench/selector measures), then the fit
  * shortlists with it. The report and fit.json must name the selector's probabilities and shortlist, only
- * the shortlisted candidates are fitted, and the structure the likelihood chose is one of them.
+ * the shortlisted candidates are fitted, SAEM starts from the selector's regressed typical values, and the
+ * structure the likelihood chose is one of them.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { writeOneCompartmentTrial } from '../kit/one-compartment-trial.js';
 import { dropBiomarkerRows } from '../kit/estdata-design.js';
 
 interface FitJson {
-  readonly fit: { readonly structure?: string };
+  readonly fit: { readonly structure?: string; readonly start: { readonly fixed: Record<string, number> } };
   readonly selection?: readonly { readonly structure: string; readonly chosen: boolean }[];
   readonly preselect?: { readonly shortlist: string[]; readonly fitted: string[]; readonly probabilities: { structure: string; p: number }[]; readonly likelihood_chose: string | null; readonly typical_values: Record<string, Record<string, number>> };
 }
@@ -41,6 +42,8 @@ test('fit --preselect transformer: the report names the shortlist, only it is fi
     assert.equal(pre.likelihood_chose, chosen);
     assert.equal(fit.fit.structure ?? '2cmt-oral-idr', chosen);
     assert.match(r.stdout, new RegExp(`The likelihood \\(BIC\\) then chose: ${chosen}, among the shortlist`));
+    // SAEM started from the selector's regressed typical values of the chosen structure
+    for (const [k, v] of Object.entries(pre.typical_values[chosen] ?? {})) assert.ok(Math.abs(fit.fit.start.fixed[k]! / v - 1) < 1e-9, `start ${k}: ${fit.fit.start.fixed[k]} vs ${v}`);
     for (const id of pre.shortlist) assert.ok(Object.values(pre.typical_values[id] ?? {}).every((v) => v > 0 && Number.isFinite(v)), `${id}: typical values`);
   });
 });
