@@ -12,11 +12,21 @@ import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc
 import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { structureForTrial, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { graphPredictionProblems } from './graph-check.js';
+import { startValues } from '../../models/estimate/start-values.js';
+import type { PopulationParameters } from '../../models/structures/parameters.js';
+
+/** The data's start values with the given typical values in place of theirs (Omega, sigma as derived). */
+function startFrom(trial: Trial, structure: Structure, typical: Readonly<Record<string, number>>): PopulationParameters {
+  const base = startValues(trial, structure).population;
+  return { ...base, fixed: { ...base.fixed, ...typical } };
+}
 
 export interface CandidateSettings {
   readonly seed: number;
   readonly draws: number;
   readonly vpcReplicates: number;
+  /** typical values (natural scale) to start SAEM from, by structure, over the data's start values (`--preselect`: the selector's regressed ones) */
+  readonly start?: Readonly<Partial<Record<StructureId, Readonly<Record<string, number>>>>>;
 }
 
 export interface CandidateFit {
@@ -33,7 +43,7 @@ export async function fitCandidate(all: Trial, id: StructureId, o: CandidateSett
   say(`fitting ${structure.id}: ${structure.description}`);
   // a PK-only structure sees the concentrations alone (its GOF, VPC and checks too)
   const trial = structure.pd ? all : { ...all, subjects: all.subjects.map((s) => ({ ...s, pd: [] })) };
-  const fit = await fitWithRestart(trial, structure, o.seed, say, progress);
+  const fit = await fitWithRestart(trial, structure, o.seed, say, progress, o.start?.[structure.id]);
   const draws = uncertaintyDraws(fit, o.draws, o.seed);
   say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
   const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
@@ -55,9 +65,10 @@ export const restartsFor = (structure: Structure): number => (structure.pd ? 1 :
  * would also prune its PK/PD twins at the PK stage. The first converged fit is kept; with none, the
  * first fit stands. Either way the fit's notes say what happened.
  */
-async function fitWithRestart(trial: Trial, structure: Structure, seed: number, say: (line: string) => void, progress?: (p: FitProgress) => void): Promise<FitResult> {
+async function fitWithRestart(trial: Trial, structure: Structure, seed: number, say: (line: string) => void, progress?: (p: FitProgress) => void, typical?: Readonly<Record<string, number>>): Promise<FitResult> {
+  const start = typical === undefined ? undefined : startFrom(trial, structure, typical);
   const run = async (s: number): Promise<FitResult> => {
-    const f = await fitPopulationModel(trial, { seed: s, structure, ...(progress === undefined ? {} : { progress }) });
+    const f = await fitPopulationModel(trial, { seed: s, structure, ...(progress === undefined ? {} : { progress }), ...(start === undefined ? {} : { start }) });
     say(`${structure.id}: fit done in ${Math.round(f.timingsMs.total / 1000)} s: -2LL ${f.objective.minus2LL.toFixed(1)}, converged ${f.converged}`);
     return f;
   };

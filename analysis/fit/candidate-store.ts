@@ -29,7 +29,7 @@ type Stored = Omit<CandidateFit, 'structure'> & { structure: StructureId };
 
 /** The key of one candidate's fit: what determines its bytes. */
 export function candidateKey(trial: Trial, id: StructureId, settings: CandidateSettings): string {
-  const what = JSON.stringify({ code: codeVersion(), node: process.version, id, settings: { seed: settings.seed, draws: settings.draws, vpcReplicates: settings.vpcReplicates }, trial });
+  const what = JSON.stringify({ code: codeVersion(), node: process.version, id, settings: { seed: settings.seed, draws: settings.draws, vpcReplicates: settings.vpcReplicates, ...(settings.start === undefined ? {} : { start: settings.start[id] ?? null }) }, trial });
   return createHash('sha256').update(what).digest('hex');
 }
 

@@ -12,6 +12,8 @@ import { parseStructures, structureById } from '../../models/structures/structur
 import { fitCandidates } from './candidate-pool.js';
 import { candidateFile, candidateKey } from './candidate-store.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
+import { packageRoot } from '../../worker/common/version.js';
+import type { PreselectMethod } from './preselect.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
@@ -31,6 +33,10 @@ export interface FitCommandArgs {
   readonly storedOnly?: boolean | undefined;
   /** with candidateStore: fit this one candidate into the store and stop (a SLURM array task) */
   readonly onlyCandidate?: string | undefined;
+  /** shortlist the default candidates with a learned selector (preselect.ts) */
+  readonly preselect?: PreselectMethod | undefined;
+  /** the selector's weights folder (default the shipped EstData one) */
+  readonly selector?: string | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -43,6 +49,8 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     throw new InputError(`${field} needs --candidate-store DIR (the folder the candidate fits are kept in)`, { details: { field } });
   }
   if (a.storedOnly === true && a.onlyCandidate !== undefined) throw new InputError('--stored-only and --only-candidate: give one (--only-candidate fits one candidate into the store; --stored-only selects among stored ones)', { details: { field: '--only-candidate' } });
+  if (a.selector !== undefined && a.preselect === undefined) throw new InputError('--selector names the weights of --preselect transformer; give --preselect transformer too', { details: { field: '--selector' } });
+  if (a.preselect !== undefined && structures !== undefined) throw new InputError(`--preselect ${a.preselect} shortlists the default candidates; with --structure they are named: give one`, { details: { field: '--preselect' } });
   const store = a.candidateStore === undefined ? undefined : { dir: resolve(a.candidateStore) };
   const say = (line: string): void => { process.stderr.write(`${line}\n`); };
   let last = 0;
@@ -60,6 +68,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     ...(structures === undefined ? {} : { structures }),
     ...(a.parallel === undefined ? {} : { parallel: a.parallel }),
     ...(store === undefined ? {} : { stored: { store, storedOnly: a.storedOnly === true } }),
+    ...(a.preselect === undefined ? {} : { preselect: { method: a.preselect, selector: a.selector ?? join(packageRoot(), 'models', 'selector-estdata') } }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say, progress,
   });

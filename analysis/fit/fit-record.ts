@@ -34,6 +34,8 @@ export interface FitRecord {
   readonly effectDirection?: { readonly direction: string | undefined; readonly falls: number; readonly rises: number; readonly p: number; readonly summary: string };
   /** the trial's IV infusion duration (hours), swept as such where the structure can (models/export/infusion-regimen.ts) */
   readonly infusionH?: number;
+  /** `--preselect`: what the learned selector proposed (fit.json `preselect`) and its report section (preselect.ts) */
+  readonly preselect?: { readonly record: unknown; readonly markdown: readonly string[] };
 }
 
 function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
@@ -93,7 +95,7 @@ function nullCoverageText(vpc: VpcResult): string {
   return parts.length === 0 ? '' : ` A simulated trial of the fitted model, against the others' intervals, covers: ${parts.join('; ')}.`;
 }
 
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection']): string {
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection'], preselect?: FitRecord['preselect']): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
@@ -108,6 +110,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     ...(direction === undefined ? [] : ['## Default candidates', '', `${direction.summary} (exact sign test over subjects, level ${ALPHA}).`, '']),
     ...pkStageMarkdown(stage),
+    ...(preselect?.markdown ?? []),
     ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
     '| group | parameter | estimate | SE | RSE % |',
@@ -132,8 +135,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const exported = r.degenerate.length === 0 || r.force;
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
-  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection));
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }), ...(r.preselect === undefined ? {} : { preselect: r.preselect.record }) }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection, r.preselect));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };

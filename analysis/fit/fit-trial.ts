@@ -35,6 +35,7 @@ import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../mod
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
 import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
+import { preselect, preselectRecord, type PreselectOptions } from './preselect.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -56,6 +57,8 @@ export interface FitTrialOptions {
   readonly credible?: { readonly minWeight: number };
   /** candidate fits read from / written to a store (candidate-store.ts); storedOnly: fit nothing */
   readonly stored?: PoolStore;
+  /** the default candidates shortlisted by a learned selector first (preselect.ts) */
+  readonly preselect?: PreselectOptions;
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -106,14 +109,18 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   say(summary);
   if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
-  const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates };
   const { structures: all, direction } = structuresFor(trial, hasBiomarker, o.structures);
   if (direction !== undefined) say(direction.summary);
   const stored = o.stored ?? {};
+  const pre = o.preselect === undefined || o.structures !== undefined ? undefined : await preselect(trial, all, o.preselect);
+  if (pre !== undefined) say(pre.summary);
+  // with a preselection, SAEM starts from the selector's regressed typical values of each shortlisted PK structure
+  const settings = { seed: o.seed, draws: o.draws, vpcReplicates: o.vpcReplicates, ...(pre === undefined ? {} : { start: pre.proposal.typicalValues }) };
+  const pool = pre?.structures ?? all;
   // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
-  const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, all, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;
+  const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, pool, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;
   if (stage !== undefined) say(stage.summary);
-  const candidates = await fitCandidates(trial, stage === undefined ? all : all.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress, stored);
+  const candidates = await fitCandidates(trial, stage === undefined ? pool : pool.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress, stored);
   const selection = rankCandidates(trial, candidates);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
@@ -123,7 +130,8 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const infusionH = trialInfusionH(trial);
   const regimenNote = infusionRegimenNote(trial, picked.structure, infusionH);
   if (regimenNote !== undefined) say(regimenNote);
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction);
+  const preRecord = pre === undefined ? undefined : preselectRecord(pre, selection.find((c) => c.chosen)?.structure);
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction, preRecord);
   const { fit, degenerate, vpc } = picked;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
   const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction));
@@ -131,7 +139,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
 }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>): Promise<{ qd: string; qw: string } | null> {
   const { trialPath, dataSha256, infusionH } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
@@ -172,6 +180,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     ...(stage === undefined ? {} : { pkStage: stage }),
     ...(direction === undefined ? {} : { effectDirection: direction }),
     ...(infusionH === undefined ? {} : { infusionH }),
+    ...(preRecord === undefined ? {} : { preselect: preRecord }),
   });
 }
 

@@ -19,9 +19,11 @@ const builder = (y: Argv) =>
     .option('force', { type: 'boolean', default: false, describe: 'export a degenerate fit anyway (its cards carry diagnostics.degenerate; exit status stays 1)' })
     .option('candidate-store', { type: 'string', describe: 'folder that keeps each candidate\'s fit: a candidate stored for exactly these inputs (trial, spec, seed, draws, VPC replicates, code) is read instead of fitted' })
     .option('stored-only', { type: 'boolean', default: false, describe: 'with --candidate-store: fit nothing, select among the stored candidate fits (fails naming any missing): the selection job of `qusop submit slurm-fit`' })
+    .option('preselect', { type: 'string', choices: ['transformer'] as const, describe: 'shortlist the default candidates with a learned selector before the likelihood fits (models/selector; default: fit them all)' })
+    .option('selector', { type: 'string', describe: 'with --preselect: folder of the selector\'s weights (`qusop train selector` output; default models/selector-estdata, trained for EstData\'s design)' })
     .option('only-candidate', { type: 'string', describe: 'with --candidate-store: fit this one candidate into the store and stop (no selection, no export): an array task of `qusop submit slurm-fit`' });
 
 export const fitCommandModule = defineCommand('fit <trial>', 'Fit the candidate population PK/PD structures to a trial, choose by BIC and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force, parallel: a.parallel, candidateStore: a['candidate-store'], storedOnly: a['stored-only'], onlyCandidate: a['only-candidate'] });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force, parallel: a.parallel, candidateStore: a['candidate-store'], storedOnly: a['stored-only'], onlyCandidate: a['only-candidate'], preselect: a.preselect, selector: a.selector });
 });

@@ -12,9 +12,9 @@ import { packageRoot } from '../../worker/common/version.js';
 const builder = (y: Argv) =>
   y
     .positional('family', {
-      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qkernel', 'qcnn'] as const,
+      choices: ['lstm', 'qt-lstm', 'emax', 'logistic', 'qnn-moe', 'qlstm', 'qk-lstm', 'qkernel', 'qcnn', 'selector'] as const,
       demandOption: true,
-      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qkernel: quantum-kernel ridge from covariates to the individual etas of a fit (--fit DIR; models/qkernel); qcnn: QCNN success classifier on the fitted PK window, outputs P(success) (models/qcnn)',
+      describe: 'lstm: BiLSTM (paper 3.1); qt-lstm: Quantum-Train LSTM (paper 3.3); emax: inhibitory Emax on Cavg (paper 5.5); logistic: logistic link on BW, COMED, mg/kg dose (paper 5.7); qnn-moe: PNU\'s QNN-enhanced ResMLP mixture of experts, cascade PK -> PD (models/moe); qlstm: LSTM gates from variational circuits (paper 3.2); qk-lstm: LSTM gates from a quantum kernel (paper 3.4); qkernel: quantum-kernel ridge from covariates to the individual etas of a fit (--fit DIR; models/qkernel); qcnn: QCNN success classifier on the fitted PK window, outputs P(success) (models/qcnn); selector: the Transformer structure selector of `qusop fit --preselect transformer`, trained on trials simulated with this trial\'s design (models/selector)',
     })
     .positional('trial', { type: 'string', demandOption: true, describe: 'trial CSV in a NONMEM layout (standard column names in any letter case, or mapped by --data-spec)' })
     .option(...dataSpecOption())
@@ -34,6 +34,7 @@ const builder = (y: Argv) =>
     .option(...intOption('layers', COUNT, { describe: 'qlstm: trainable circuit layers; qk-lstm, qkernel: feature-map repetitions (default 2)' }))
     .option(...intOption('landmarks', COUNT, { describe: 'qk-lstm: Nystrom landmarks drawn by the seed from the training inputs (default 16)' }))
     .option(...numberOption('max-minutes', { min: 0, exclusiveMin: true }, { describe: 'start no new epoch after this much training time (best epoch kept)' }))
+    .option(...intOption('trials', COUNT, { describe: 'selector: simulated training trials, 20 % held out (default 600)' }))
     .option('quiet', { type: 'boolean', default: false, describe: 'no per-epoch progress on stderr' });
 
 export const trainCommandModule = defineCommand('train <family> <trial>', 'Train a QuSOP sequence model (BiLSTM or QT-LSTM) or a classical baseline (Emax on Cavg, logistic link) on a trial and export it as QD/QW trajectory models (ONNX + cards)', builder, async (a) => {
@@ -89,6 +90,11 @@ export const trainCommandModule = defineCommand('train <family> <trial>', 'Train
     });
     if (!a.quiet) process.stderr.write(`qcnn: trained ${training.epochs} epochs in ${training.trained.seconds.toFixed(1)} s, exported in ${Date.now() - started} ms in all\n`);
     process.stdout.write(`${cards.join('\n')}\n`);
+    return;
+  }
+  if (a.family === 'selector') {
+    const { trainSelectorCommand } = await import('../../models/selector/command.js');
+    await trainSelectorCommand({ trialPath: a.trial, dataSpec: a['data-spec'], outDir: a.out, seed: a.seed, trials: a.trials, epochs: a.epochs, patience: a.patience, quiet: a.quiet });
     return;
   }
   if (a.family === 'qnn-moe') {
