@@ -56,7 +56,11 @@ test('qusop answer on a one-compartment trial: the library chooses the one-compa
       selection: { structure: string; chosen: boolean; bic: number; weight: number }[];
     };
     assert.equal(record.fit.structure, '1cmt-oral-idr');
-    assert.deepEqual(record.selection.map((c) => [c.structure, c.chosen]), [['1cmt-oral-idr', true], ['1cmt-oral-imax', false], ['1cmt-oral-ke0-imax', false], ['1cmt-oral-idr4', false], ['1cmt-oral-linear', false]]);
+    // the PD stage (pd-stage.ts) ranks the five on the biomarker given the individual PK; only the kept ones are refitted
+    const pdStage = (record as unknown as { pd_stage: { structure: string; kept: boolean }[] }).pd_stage;
+    assert.deepEqual(pdStage.map((c) => c.structure), ['1cmt-oral-idr', '1cmt-oral-imax', '1cmt-oral-ke0-imax', '1cmt-oral-idr4', '1cmt-oral-linear']);
+    assert.deepEqual(record.selection.map((c) => c.structure), pdStage.filter((c) => c.kept).map((c) => c.structure));
+    assert.equal(record.selection.find((c) => c.chosen)?.structure, '1cmt-oral-idr');
     assert.equal((record as unknown as { effect_direction: { direction: string } }).effect_direction.direction, 'falls');
     assert.deepEqual((record as unknown as { pk_stage: { structure: string; chosen: boolean }[] }).pk_stage.map((c) => [c.structure, c.chosen]), [['1cmt-oral', true], ['2cmt-oral', false]]);
     // the generator's truth (70 kg): CL 0.0437 L/h, V 8.43 L, KA 1.04 /h; 48 subjects estimate them within
