@@ -91,8 +91,9 @@ export async function readTrialForFit(trialPath: string, dataSpec: string | unde
 
 /**
  * Every candidate a fit of this trial may fit: the PK stage's structures (when the selection is staged)
- * and the candidates proper. The PK stage decides which PK/PD candidates are fitted; a scheduler that
- * fits them all at once (a SLURM array) fits them all, and the selection uses those the stage keeps.
+ * and the candidates proper. The PK and PD stages decide which PK/PD candidates are fitted
+ * simultaneously; a scheduler that fits them all at once (a SLURM array) fits them all, and the
+ * selection uses those the stages keep (the PD stage's own fits run in the selection job).
  */
 export function candidatePlan(trial: Trial, named: readonly Structure[] | undefined): { pkStage: readonly Structure[]; candidates: readonly Structure[] } {
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
