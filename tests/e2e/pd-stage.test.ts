@@ -19,6 +19,7 @@ import { writeDirectEffectTrial } from '../kit/direct-effect-trial.js';
 import { readTrialForFit } from '../../analysis/fit/fit-trial.js';
 import { fitCandidates } from '../../analysis/fit/candidate-pool.js';
 import { keptByBic, PD_STAGE_KEEP, PD_STAGE_MARGIN, pdStage } from '../../analysis/fit/pd-stage.js';
+import { pkStageStructures } from '../../analysis/fit/pk-stage.js';
 import { structureById } from '../../models/structures/structure.js';
 
 const TRUTH = '1cmt-oral-ke0-imax';
@@ -40,6 +41,16 @@ test('the rule: within the margin of the best finite biomarker BIC, at most PD_S
   assert.equal(keptByBic([row('a', 1), row('b', 2), row('c', 3)]).size, PD_STAGE_KEEP);
   assert.deepEqual([...keptByBic([row('a', NaN), row('b', 50, false)])], ['b']);
   assert.deepEqual([...keptByBic([row('a', NaN), row('b', Infinity)])].sort(), ['a', 'b']);
+});
+
+test('the PK stage runs for one compartment count too when the PD stage has candidates to choose between', async () => {
+  await withTempDir(async (dir) => {
+    const { trial } = await readTrialForFit(await smallTrial(dir), undefined);
+    const twoCmt = ['2cmt-oral-idr', '2cmt-oral-imax', '2cmt-oral-ke0-imax'].map((id) => structureById(id));
+    assert.deepEqual(pkStageStructures(trial, twoCmt)?.map((s) => s.id), ['2cmt-oral']);
+    // two candidates of one PK: both are fitted simultaneously, neither stage runs
+    assert.equal(pkStageStructures(trial, twoCmt.slice(0, PD_STAGE_KEEP)), undefined);
+  });
 });
 
 test('PD stage on a small PK/PD trial: a table per candidate, the truth best, the far worse plasma Imax not kept', { timeout: 900_000 }, async () => {
