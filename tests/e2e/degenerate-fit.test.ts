@@ -49,8 +49,10 @@ test('qusop answer on a one-compartment trial: the library chooses the one-compa
     // the biomarker falls under drug (an IDR I truth), so the falling PK/PD structures (and the linear one, of either sign) are the candidates
     assert.match(r.stderr, /biomarker falls under drug: \d+ of \d+ dosed subjects/);
     assert.match(r.stderr, /not fitted \(no converged, non-degenerate PK fit of theirs within 10 BIC of the best\): 2cmt-oral-idr, 2cmt-oral-imax, 2cmt-oral-ke0-imax, 2cmt-oral-idr4, 2cmt-oral-linear$/m);
-    // measured: IDR I by 33 BIC units over IDR IV and the effect-compartment Imax
-    assert.match(r.stderr, /structure selection: 1cmt-oral-idr BIC -?[\d.]+ \(chosen\); /);
+    // measured: IDR I by 33 BIC units over IDR IV and the effect-compartment Imax (simultaneous fits); the PD
+    // stage, on the biomarker given the individual PK, puts the others more than 10 BIC behind it
+    assert.match(r.stderr, /PD stage \(biomarker given the individual PK\): .*; fitted simultaneously: 1cmt-oral-idr[;,]/);
+    assert.match(r.stderr, /structure selection: 1cmt-oral-idr BIC -?[\d.]+ \(chosen\)/);
     const record = JSON.parse(await readFile(join(out, 'model', 'fit.json'), 'utf8')) as {
       fit: { structure: string; population: { fixed: Record<string, number> } };
       selection: { structure: string; chosen: boolean; bic: number; weight: number }[];
