@@ -63,7 +63,7 @@ export function pdGivenPkProblem(trial: Trial, pkpd: Structure, pk: Structure, p
   const full = popmodelProblem(trial, undefined, pkpd);
   const pkNames = new Set<FixedEffectName>(pk.fixedEffects.map((f) => f.name));
   const pdTheta = pkpd.fixedEffects.map((_, i) => i).filter((i) => !pkNames.has(pkpd.fixedEffects[i]!.name));
-  const reduced = new Map(pdTheta.map((full, r) => [full, r]));
+  const reduced = new Map(pdTheta.map((i, r) => [i, r]));
   const at = (i: number): number => {
     const r = reduced.get(i);
     if (r === undefined) throw new Error(`pd-given-pk: ${pkpd.id}'s parameter ${full.thetaNames[i]} enters a PD random effect but is a PK parameter of ${pk.id}`);
