@@ -121,7 +121,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
     credible = await fitCredibleModels(trialPath, {
       seed: a.seed, draws: a.replicates, outDir: join(outDir, 'model'), minWeight: average.min_weight, ...(specPath === undefined ? {} : { dataSpec: specPath }),
       ...(structures === undefined ? {} : { structures }), parallel: a.workers,
-      say: (line) => { if (!a.quiet || line.startsWith('structure selection') || line.startsWith('PK stage: ') || line.startsWith('biomarker ') || line.startsWith('model averaging')) process.stderr.write(`${line}\n`); },
+      say: (line) => { if (!a.quiet || line.startsWith('structure selection') || line.startsWith('PK stage: ') || line.startsWith('PD stage (') || line.startsWith('biomarker ') || line.startsWith('model averaging')) process.stderr.write(`${line}\n`); },
     });
     modelSource = 'fitted to the trial by qusop answer --average (every credible structure)';
   } else if (cards.length === 0) {
@@ -138,7 +138,7 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
         ...(structures === undefined ? {} : { structures }),
         parallel: a.workers, // the candidate fits use the cores the run's workers will
         // the structure chosen is a result: said even when --quiet
-        say: (line) => { if (!a.quiet || line.startsWith('structure selection') || line.startsWith('PK stage: ') || line.startsWith('biomarker ')) process.stderr.write(`${line}\n`); },
+        say: (line) => { if (!a.quiet || line.startsWith('structure selection') || line.startsWith('PK stage: ') || line.startsWith('PD stage (') || line.startsWith('biomarker ')) process.stderr.write(`${line}\n`); },
         progress: (p) => {
           if (a.quiet || (p.stage === 'saem' && Date.now() - last < 5_000)) return;
           last = Date.now();

@@ -13,6 +13,7 @@ import { ALPHA } from './effect-direction.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
 import { structureOfFit } from '../../models/structures/structure.js';
 import type { CandidateScore } from '../../models/estimate/selection.js';
+import { PD_STAGE_KEEP, PD_STAGE_MARGIN, type PdStage } from './pd-stage.js';
 
 export interface FitRecord {
   readonly outDir: string;
@@ -30,6 +31,8 @@ export interface FitRecord {
   readonly selection?: readonly CandidateScore[];
   /** staged selection's first stage: the PK structures on the concentrations alone (pk-stage.ts) */
   readonly pkStage?: { readonly scores: readonly CandidateScore[]; readonly summary: string };
+  /** staged selection's middle step: the PD structures on the biomarker given the individual PK (pd-stage.ts) */
+  readonly pdStage?: PdStage;
   /** the biomarker's direction under drug, which chose the default PK/PD candidates (effect-direction.ts) */
   readonly effectDirection?: { readonly direction: string | undefined; readonly falls: number; readonly rises: number; readonly p: number; readonly summary: string };
   /** the trial's IV infusion duration (hours), swept as such where the structure can (models/export/infusion-regimen.ts) */
@@ -50,6 +53,21 @@ function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
     '| PK structure | -2LL | k | n | BIC | status |',
     '|---|---|---|---|---|---|',
     ...stage.scores.map((c) => `| ${c.structure} | ${f(c.minus2LL)} | ${c.parameters} | ${c.observations} | ${f(c.bic)} | ${status(c)} |`),
+    '',
+  ];
+}
+
+function pdStageMarkdown(stage: PdStage | undefined): string[] {
+  if (stage === undefined) return [];
+  const f = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  return [
+    '## PD stage (biomarker given the individual PK)',
+    '',
+    `${stage.summary}. Each PD candidate fitted to the biomarker alone with every subject's PK held at its individual estimates from the PK stage (IPP); the candidates within ${PD_STAGE_MARGIN} BIC units of the best, at most ${PD_STAGE_KEEP}, are fitted simultaneously (PK and PD), and only those simultaneous fits are ranked below.`,
+    '',
+    '| PK/PD structure | PK held from | biomarker -2LL | k | n | BIC | converged | refitted |',
+    '|---|---|---|---|---|---|---|---|',
+    ...stage.rows.map((r) => `| ${r.structure} | ${r.pk} | ${f(r.minus2LL)} | ${r.parameters} | ${r.observations} | ${f(r.bic)} | ${r.converged} | ${r.kept ? 'yes' : 'no'} |`),
     '',
   ];
 }
@@ -95,7 +113,7 @@ function nullCoverageText(vpc: VpcResult): string {
   return parts.length === 0 ? '' : ` A simulated trial of the fitted model, against the others' intervals, covers: ${parts.join('; ')}.`;
 }
 
-function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection'], preselect?: FitRecord['preselect']): string {
+function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection'], preselect?: FitRecord['preselect'], pd?: PdStage): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
   const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
@@ -111,6 +129,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     ...(direction === undefined ? [] : ['## Default candidates', '', `${direction.summary} (exact sign test over subjects, level ${ALPHA}).`, '']),
     ...pkStageMarkdown(stage),
     ...(preselect?.markdown ?? []),
+    ...pdStageMarkdown(pd),
     ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
     '| group | parameter | estimate | SE | RSE % |',
@@ -135,8 +154,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const exported = r.degenerate.length === 0 || r.force;
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
-  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }), ...(r.preselect === undefined ? {} : { preselect: r.preselect.record }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection, r.preselect));
+  await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.pdStage === undefined ? {} : { pd_stage: r.pdStage.rows }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }), ...(r.preselect === undefined ? {} : { preselect: r.preselect.record }) }, null, 2) + '\n');
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection, r.preselect, r.pdStage));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };

@@ -29,7 +29,8 @@ import { gofSpec, residualSpec, vpcSpec } from './figures.js';
 import { rankCandidates, type CandidateScore } from '../../models/estimate/selection.js';
 import { fitCandidates, type PoolStore } from './candidate-pool.js';
 import { pkStage, pkStageStructures, type PkStage } from './pk-stage.js';
-import type { CandidateFit } from './candidate-fit.js';
+import type { CandidateFit, CandidateSettings } from './candidate-fit.js';
+import { pdStage, type PdStage } from './pd-stage.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
@@ -93,8 +94,9 @@ export async function readTrialForFit(trialPath: string, dataSpec: string | unde
 
 /**
  * Every candidate a fit of this trial may fit: the PK stage's structures (when the selection is staged)
- * and the candidates proper. The PK stage decides which PK/PD candidates are fitted; a scheduler that
- * fits them all at once (a SLURM array) fits them all, and the selection uses those the stage keeps.
+ * and the candidates proper. The PK and PD stages decide which PK/PD candidates are fitted
+ * simultaneously; a scheduler that fits them all at once (a SLURM array) fits them all, and the
+ * selection uses those the stages keep (the PD stage's own fits run in the selection job).
  */
 export function candidatePlan(trial: Trial, named: readonly Structure[] | undefined): { pkStage: readonly Structure[]; candidates: readonly Structure[] } {
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
@@ -120,8 +122,11 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   // default PK/PD candidates: the PK chosen on the concentrations first (pk-stage.ts); named ones all run
   const stage = hasBiomarker && o.structures === undefined ? await pkStage(trial, pool, settings, o.parallel ?? 1, say, o.progress, stored) : undefined;
   if (stage !== undefined) say(stage.summary);
-  const candidates = await fitCandidates(trial, stage === undefined ? pool : pool.filter((s) => stage.kept.includes(s.compartments)), settings, o.parallel ?? 1, say, o.progress, stored);
-  const selection = rankCandidates(trial, candidates);
+  const afterPk = stage === undefined ? pool : pool.filter((s) => stage.kept.includes(s.compartments));
+  // the middle step: PD structures on the biomarker given the PK stage's individual estimates (pd-stage.ts)
+  const pd = stage === undefined ? undefined : await pdStage(trial, afterPk, stage.fits, o.seed, o.parallel ?? 1, say);
+  if (pd !== undefined) say(pd.summary);
+  const { candidates, selection } = await fitSimultaneously(trial, afterPk, pd, settings, o, say, stored);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
@@ -131,15 +136,38 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const regimenNote = infusionRegimenNote(trial, picked.structure, infusionH);
   if (regimenNote !== undefined) say(regimenNote);
   const preRecord = pre === undefined ? undefined : preselectRecord(pre, selection.find((c) => c.chosen)?.structure);
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction, preRecord);
+  const staged = stage === undefined ? undefined : { pk: stage, pd };
+  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction, preRecord);
   const { fit, degenerate, vpc } = picked;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
-  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction));
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
 }
 
+/**
+ * The simultaneous PK/PD fits: those the PD stage kept (all without one), ranked by BIC. When none of
+ * them is converged and non-degenerate, the candidates the PD stage set aside are fitted too, so the
+ * middle step never costs a selection that fitting everything would have made.
+ */
+async function fitSimultaneously(trial: Trial, afterPk: readonly Structure[], pd: PdStage | undefined, settings: CandidateSettings, o: FitTrialOptions, say: (line: string) => void, stored: PoolStore): Promise<{ candidates: CandidateFit[]; selection: CandidateScore[] }> {
+  const first = pd === undefined ? afterPk : afterPk.filter((s) => pd.kept.includes(s.id));
+  const fitted = await fitCandidates(trial, first, settings, o.parallel ?? 1, say, o.progress, stored);
+  const selection = rankCandidates(trial, fitted);
+  if (selection.some((c) => c.chosen) || first.length === afterPk.length) return { candidates: fitted, selection };
+  const rest = afterPk.filter((s) => !first.includes(s));
+  say(`PD stage: no simultaneous fit of ${first.map((s) => s.id).join(', ')} is converged and non-degenerate: ${rest.map((s) => s.id).join(', ')} fitted too`);
+  const more = await fitCandidates(trial, rest, settings, o.parallel ?? 1, say, o.progress, stored);
+  const candidates = afterPk.map((s) => [...fitted, ...more].find((c) => c.structure.id === s.id)!);
+  return { candidates, selection: rankCandidates(trial, candidates) };
+}
+
+/** The staged selection's records (pk-stage.ts, pd-stage.ts) for the fit's record. */
+interface Staged { readonly pk: PkStage; readonly pd: PdStage | undefined }
+
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], staged?: Staged, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>): Promise<{ qd: string; qw: string } | null> {
+  const stage = staged?.pk;
+  const pd = staged?.pd;
   const { trialPath, dataSha256, infusionH } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
@@ -175,9 +203,10 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
     // a one-candidate fit (a forced structure) keeps the cards and fit.json of before the library
     // (after a PK stage the selection is recorded even when one PK/PD candidate was left)
-    diagnostics: { ...diagnostics, ...(selection.length > 1 || stage !== undefined ? { selection } : {}), ...(stage === undefined ? {} : { pk_stage: stage.scores }) },
+    diagnostics: { ...diagnostics, ...(selection.length > 1 || stage !== undefined ? { selection } : {}), ...(stage === undefined ? {} : { pk_stage: stage.scores }), ...(pd === undefined ? {} : { pd_stage: pd.rows }) },
     ...(selection.length > 1 || stage !== undefined ? { selection } : {}),
     ...(stage === undefined ? {} : { pkStage: stage }),
+    ...(pd === undefined ? {} : { pdStage: pd }),
     ...(direction === undefined ? {} : { effectDirection: direction }),
     ...(infusionH === undefined ? {} : { infusionH }),
     ...(preRecord === undefined ? {} : { preselect: preRecord }),

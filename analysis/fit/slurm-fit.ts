@@ -5,9 +5,10 @@
  *   DIR/slurm/fit-select.sbatch      --dependency=afterany:<array>: `qusop fit TRIAL --out DIR --stored-only ...`
  *   DIR/slurm/logs/, DIR/slurm/jobs.json
  * The array fits every candidate the fit may use, the PK stage's structures included (candidatePlan):
- * the selection job applies the staged selection to the stored fits, so its result is byte for byte
- * the one `qusop fit` computes on one machine, and its wall time is the slowest candidate's rather
- * than their sum. The selection waits for `afterany` and fails naming the candidates whose fit is
+ * the selection job applies the staged selection to the stored fits (the PD stage's biomarker-only
+ * fits, pd-stage.ts, run in the selection job itself: they are not stored), so its result is byte for
+ * byte the one `qusop fit` computes on one machine, and its wall time is the slowest candidate's rather
+ * than their sum; the array fits every PK/PD candidate simultaneously, those the PD stage sets aside too. The selection waits for `afterany` and fails naming the candidates whose fit is
  * missing; re-submitting the same command refits only those.
  */
 import { chmod, mkdir } from 'node:fs/promises';
