@@ -12,6 +12,7 @@ import { parseStructures, structureById } from '../../models/structures/structur
 import { fitCandidates } from './candidate-pool.js';
 import { candidateFile, candidateKey } from './candidate-store.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
+import { uncertaintyOption } from './hmc-options.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
@@ -31,6 +32,13 @@ export interface FitCommandArgs {
   readonly storedOnly?: boolean | undefined;
   /** with candidateStore: fit this one candidate into the store and stop (a SLURM array task) */
   readonly onlyCandidate?: string | undefined;
+  /** fisher (default) or hmc: where the cards' parameter draws come from (hmc-options.ts) */
+  readonly uncertainty?: string | undefined;
+  readonly hmcChains?: number | undefined;
+  readonly hmcWarmup?: number | undefined;
+  readonly hmcSamples?: number | undefined;
+  readonly hmcMaxDepth?: number | undefined;
+  readonly hmcMass?: string | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -38,6 +46,8 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} is ${v}; expected an integer >= 1`);
   }
   const structures = parseStructures(a.structure);
+  const uncertainty = uncertaintyOption(a);
+  if (uncertainty !== undefined && a.onlyCandidate !== undefined) throw new InputError('--uncertainty hmc: not with --only-candidate (the posterior is sampled for the chosen candidate of a whole fit)', { details: { field: '--uncertainty' } });
   if (a.candidateStore === undefined && (a.storedOnly === true || a.onlyCandidate !== undefined)) {
     const field = a.storedOnly === true ? '--stored-only' : '--only-candidate';
     throw new InputError(`${field} needs --candidate-store DIR (the folder the candidate fits are kept in)`, { details: { field } });
@@ -60,6 +70,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     ...(structures === undefined ? {} : { structures }),
     ...(a.parallel === undefined ? {} : { parallel: a.parallel }),
     ...(store === undefined ? {} : { stored: { store, storedOnly: a.storedOnly === true } }),
+    ...(uncertainty === undefined ? {} : { uncertainty }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say, progress,
   });

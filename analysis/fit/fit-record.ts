@@ -34,6 +34,8 @@ export interface FitRecord {
   readonly effectDirection?: { readonly direction: string | undefined; readonly falls: number; readonly rises: number; readonly p: number; readonly summary: string };
   /** the trial's IV infusion duration (hours), swept as such where the structure can (models/export/infusion-regimen.ts) */
   readonly infusionH?: number;
+  /** a section on the parameter-uncertainty draws when they are not the Fisher information's (--uncertainty hmc) */
+  readonly uncertaintyMarkdown?: readonly string[];
 }
 
 function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
@@ -132,7 +134,7 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
   await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection));
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection) + (r.uncertaintyMarkdown === undefined ? '' : `\n${r.uncertaintyMarkdown.join('\n')}`));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };

@@ -35,6 +35,8 @@ import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../mod
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
 import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
+import { hmcUncertainty, type HmcUncertainty } from './hmc-uncertainty.js';
+import type { HmcOptions } from '../../models/estimate/hmc/chains.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -56,6 +58,8 @@ export interface FitTrialOptions {
   readonly credible?: { readonly minWeight: number };
   /** candidate fits read from / written to a store (candidate-store.ts); storedOnly: fit nothing */
   readonly stored?: PoolStore;
+  /** the chosen candidate's draws from the posterior by NUTS instead of the Fisher information (hmc-uncertainty.ts) */
+  readonly uncertainty?: { readonly source: 'hmc'; readonly hmc: HmcOptions };
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -123,15 +127,17 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const infusionH = trialInfusionH(trial);
   const regimenNote = infusionRegimenNote(trial, picked.structure, infusionH);
   if (regimenNote !== undefined) say(regimenNote);
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction);
-  const { fit, degenerate, vpc } = picked;
+  const hmc = o.uncertainty === undefined ? undefined : await hmcUncertainty(trial, picked, o.draws, o.uncertainty.hmc, join(o.outDir, 'diagnostics'), say);
+  const chosen = hmc === undefined ? picked : { ...picked, draws: hmc.draws, degenerate: [...picked.degenerate, ...hmc.problems] };
+  const cards = await writeCandidate(chosen, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction, hmc);
+  const { fit, degenerate, vpc } = chosen;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
   const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, stage, direction));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
 }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], stage?: PkStage, direction?: DirectionEvidence, hmc?: HmcUncertainty): Promise<{ qd: string; qw: string } | null> {
   const { trialPath, dataSha256, infusionH } = data;
   const { fit, draws, gof, vpc, degenerate } = picked;
   const diagDir = join(outDir, 'diagnostics');
@@ -141,6 +147,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     residuals: await figure(diagDir, 'residuals', residualSpec(gof)),
     vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
     vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
+    ...(hmc === undefined ? {} : { hmc_trace: hmc.figure }),
   };
   const provenance = {
     made_by: o.madeBy,
@@ -150,7 +157,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     // the old source path is part of the shipped fit.json's bytes (see models/export/population-model.ts)
     method: 'SAEM + importance-sampling -2LL + linearised Fisher information (models/popmodel/fit.ts)',
     seed: o.seed,
-    uncertainty: { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' },
+    uncertainty: hmc === undefined ? { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' } : hmc.provenance,
   };
   const diagnostics = {
     minus2LL: fit.objective.minus2LL,
@@ -162,6 +169,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     notes: fit.notes,
     timings_ms: fit.timingsMs,
     figures,
+    ...(hmc === undefined ? {} : { hmc: { ...(hmc.provenance['diagnostics'] as object), parameters: hmc.summary.parameters } }),
   };
   return writeFitRecord({
     outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
@@ -172,6 +180,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     ...(stage === undefined ? {} : { pkStage: stage }),
     ...(direction === undefined ? {} : { effectDirection: direction }),
     ...(infusionH === undefined ? {} : { infusionH }),
+    ...(hmc === undefined ? {} : { uncertaintyMarkdown: hmc.markdown }),
   });
 }
 
