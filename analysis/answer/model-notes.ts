@@ -43,13 +43,14 @@ const mgList = (xs: readonly number[]): string => `${xs.join(', ')} mg`;
 
 /**
  * Where the card's parameter draws came from (`qusop fit --uncertainty`): "; uncertainty: hmc (...)" with
- * the posterior's diagnostics, "; uncertainty: fisher" for the Fisher-information draws, "" without draws.
+ * the posterior's diagnostics, "; uncertainty: fisher" for `qusop fit`'s Fisher-information draws, "" otherwise
+ * (no draws, or draws a card's provenance names otherwise: imported covariances, baselines).
  */
 function uncertaintySource(card: ModelCard, draws: number): string {
   if (draws <= 1) return '';
   const u = card.provenance['uncertainty'];
   const rec = u !== null && typeof u === 'object' ? (u as Record<string, unknown>) : {};
-  if (rec['source'] !== 'hmc') return '; uncertainty: fisher (N(estimate, inverse Fisher information))';
+  if (rec['source'] !== 'hmc') return typeof rec['method'] === 'string' && rec['method'].includes('Fisher information') ? '; uncertainty: fisher (N(estimate, inverse Fisher information))' : '';
   const d = rec['diagnostics'] !== null && typeof rec['diagnostics'] === 'object' ? (rec['diagnostics'] as Record<string, unknown>) : {};
   const num = (k: string): string => (typeof d[k] === 'number' ? Number((d[k] as number).toPrecision(3)).toString() : '?');
   return `; uncertainty: hmc (posterior by NUTS; max R-hat ${num('max_rhat')}, min bulk ESS ${num('min_ess_bulk')}, ${num('divergences')} divergences${d['flagged'] === true ? '; FLAGGED: not a usable posterior' : ''})`;

@@ -2,7 +2,7 @@
  * `qusop answer`'s model notes say where a model's parameter draws came from (issue 20 acceptance: "the
  * report of qusop answer shows which uncertainty source produced an answer"): "uncertainty: hmc" with the
  * posterior's diagnostics (and FLAGGED for a forced, flagged posterior), "uncertainty: fisher" for the
- * Fisher-information draws, nothing for a card without draws.
+ * Fisher-information draws of `qusop fit`, nothing for a card without draws or with draws of another origin.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,4 +34,8 @@ test('model note: uncertainty source hmc (with diagnostics, flagged or not), fis
   assert.match(fisher.parameter_uncertainty, /; uncertainty: fisher \(N\(estimate, inverse Fisher information\)\)$/);
   const none = modelNote(model(undefined, [[0]]), FACTS);
   assert.doesNotMatch(none.parameter_uncertainty, /uncertainty:/);
+  // draws of another origin (an imported model's covariance; a baseline without the field) keep their text
+  const imported = modelNote(model({ draws: 3, method: "N(estimate, the file's covariance of the estimates) on the estimation scale" }, draws), FACTS);
+  assert.doesNotMatch(imported.parameter_uncertainty, /uncertainty:/);
+  assert.doesNotMatch(modelNote(model(undefined, draws), FACTS).parameter_uncertainty, /uncertainty:/);
 });
