@@ -141,7 +141,8 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit), r.infusionH);
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
-  const model = modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
+  // (nor for posterior draws: the file format regenerates draws from the covariance, which would not be these cards')
+  const model = r.uncertaintyMarkdown !== undefined ? null : modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
   if (model !== null) await writeOutput(join(r.outDir, 'model.yaml'), model);
   return cards;
 }

@@ -8,7 +8,8 @@
  * - the same with --force is exported, its cards naming the posterior problem (`diagnostics.degenerate`,
  *   which `qusop answer` turns into a caveat on every answer) and carrying the posterior draws: row 0 the
  *   SAEM estimate (the Fisher cards' row 0), rows 1.. other than the Fisher draws, provenance
- *   `uncertainty.source: hmc` with the diagnostics; the report has R-hat, ESS, divergences and the trace plot.
+ *   `uncertainty.source: hmc` with the diagnostics, no model.yaml (that format would regenerate Fisher draws);
+ *   the report has R-hat, ESS, divergences and the trace plot.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,5 +70,7 @@ test('fit --uncertainty hmc: a flagged posterior is not exported without --force
       assert.notDeepEqual(draws[r], fisherCard.inputs.theta.draws[r], `row ${r}: a posterior draw, not the Fisher one`);
     }
     assert.ok(new Set(draws.slice(1).map((d) => d[0])).size > 1, 'posterior draws vary');
+    // model.yaml regenerates draws from the covariance of the estimates: not written for posterior draws
+    assert.equal(await exists(join(dir, 'forced', 'model.yaml')), false);
   });
 });
