@@ -41,6 +41,21 @@ function kindOf(m: AnswerModel, card: ModelCard): ModelKind {
 
 const mgList = (xs: readonly number[]): string => `${xs.join(', ')} mg`;
 
+/**
+ * Where the card's parameter draws came from (`qusop fit --uncertainty`): "; uncertainty: hmc (...)" with
+ * the posterior's diagnostics, "; uncertainty: fisher" for `qusop fit`'s Fisher-information draws, "" otherwise
+ * (no draws, or draws a card's provenance names otherwise: imported covariances, baselines).
+ */
+function uncertaintySource(card: ModelCard, draws: number): string {
+  if (draws <= 1) return '';
+  const u = card.provenance['uncertainty'];
+  const rec = u !== null && typeof u === 'object' ? (u as Record<string, unknown>) : {};
+  if (rec['source'] !== 'hmc') return typeof rec['method'] === 'string' && rec['method'].includes('Fisher information') ? '; uncertainty: fisher (N(estimate, inverse Fisher information))' : '';
+  const d = rec['diagnostics'] !== null && typeof rec['diagnostics'] === 'object' ? (rec['diagnostics'] as Record<string, unknown>) : {};
+  const num = (k: string): string => (typeof d[k] === 'number' ? Number((d[k] as number).toPrecision(3)).toString() : '?');
+  return `; uncertainty: hmc (posterior by NUTS; max R-hat ${num('max_rhat')}, min bulk ESS ${num('min_ess_bulk')}, ${num('divergences')} divergences${d['flagged'] === true ? '; FLAGGED: not a usable posterior' : ''})`;
+}
+
 export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
   const card = m.cards.qd.card;
   const kind = kindOf(m, card);
@@ -52,6 +67,7 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
   const uncertainty = draws > 1
     ? `${draws} parameter-uncertainty draws (replicate r uses draw r mod ${draws}): bands and intervals include the uncertainty of the fit`
     : 'none: bands and intervals reflect population sampling only, which understates the uncertainty of a model fitted to a small trial';
+  const source = uncertaintySource(card, draws);
   const split = cardSplit(card);
   const sameTrial = cardDataSha256(card) === trial.sha256;
   const data = !sameTrial
@@ -73,7 +89,7 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
         : 'unknown: the card does not say how the model was built';
   // an IV infusion regimen (models/export/infusion-regimen.ts) is said, so no reader takes the doses for boluses
   const infusion = card.regimen.infusion_h === undefined ? '' : `; every dose of the swept regimens is a ${card.regimen.infusion_h} h IV infusion, as in the trial`;
-  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty, data, extrapolation: extrapolation + infusion };
+  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty + source, data, extrapolation: extrapolation + infusion };
 }
 
 export function modelNotes(models: readonly AnswerModel[], trial: TrialFacts): ModelNote[] {

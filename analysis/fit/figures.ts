@@ -106,3 +106,23 @@ export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
     config,
   } as TopLevelSpec;
 }
+
+/** HMC trace plot: each population parameter (sampled scale) against the draw, one line per chain (`qusop fit --uncertainty hmc`). */
+export function traceSpec(traces: readonly { readonly name: string; readonly chains: readonly (readonly number[])[] }[]): TopLevelSpec {
+  const rows = traces.flatMap((t) => t.chains.flatMap((c, chain) => c.map((v, i) => ({ parameter: t.name, chain: `chain ${chain + 1}`, draw: i + 1, value: v }))));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'HMC traces (after warm-up)', subtitle: 'population parameters on the sampled scale (log / logit; omega_*, sigma_*: log sds); colour: chain', anchor: 'start' },
+    data: { values: rows },
+    facet: { field: 'parameter', type: 'nominal', title: null },
+    columns: 3,
+    spec: {
+      width: 260,
+      height: 110,
+      mark: { type: 'line', strokeWidth: 0.8, opacity: 0.8 },
+      encoding: { x: { field: 'draw', type: 'quantitative', title: 'draw' }, y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } }, color: { field: 'chain', type: 'nominal', title: null } },
+    },
+    resolve: { scale: { y: 'independent' } },
+    config,
+  } as TopLevelSpec;
+}

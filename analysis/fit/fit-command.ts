@@ -14,6 +14,7 @@ import { candidateFile, candidateKey } from './candidate-store.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { PreselectMethod } from './preselect.js';
+import { uncertaintyOption } from './hmc-options.js';
 
 export interface FitCommandArgs {
   readonly trial: string;
@@ -37,6 +38,13 @@ export interface FitCommandArgs {
   readonly preselect?: PreselectMethod | undefined;
   /** the selector's weights folder (default the shipped EstData one) */
   readonly selector?: string | undefined;
+  /** fisher (default) or hmc: where the cards' parameter draws come from (hmc-options.ts) */
+  readonly uncertainty?: string | undefined;
+  readonly hmcChains?: number | undefined;
+  readonly hmcWarmup?: number | undefined;
+  readonly hmcSamples?: number | undefined;
+  readonly hmcMaxDepth?: number | undefined;
+  readonly hmcMass?: string | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
@@ -44,6 +52,8 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${field} is ${v}; expected an integer >= 1`);
   }
   const structures = parseStructures(a.structure);
+  const uncertainty = uncertaintyOption(a);
+  if (uncertainty !== undefined && a.onlyCandidate !== undefined) throw new InputError('--uncertainty hmc: not with --only-candidate (the posterior is sampled for the chosen candidate of a whole fit)', { details: { field: '--uncertainty' } });
   if (a.candidateStore === undefined && (a.storedOnly === true || a.onlyCandidate !== undefined)) {
     const field = a.storedOnly === true ? '--stored-only' : '--only-candidate';
     throw new InputError(`${field} needs --candidate-store DIR (the folder the candidate fits are kept in)`, { details: { field } });
@@ -69,6 +79,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
     ...(a.parallel === undefined ? {} : { parallel: a.parallel }),
     ...(store === undefined ? {} : { stored: { store, storedOnly: a.storedOnly === true } }),
     ...(a.preselect === undefined ? {} : { preselect: { method: a.preselect, selector: a.selector ?? join(packageRoot(), 'models', 'selector-estdata') } }),
+    ...(uncertainty === undefined ? {} : { uncertainty }),
     seed: a.seed, draws: a.draws, force: a.force === true, vpcReplicates: a.vpcReplicates, outDir: resolve(a.out), madeBy: `qusop fit ${a.trial}`,
     say, progress,
   });

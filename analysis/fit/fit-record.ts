@@ -39,6 +39,8 @@ export interface FitRecord {
   readonly infusionH?: number;
   /** `--preselect`: what the learned selector proposed (fit.json `preselect`) and its report section (preselect.ts) */
   readonly preselect?: { readonly record: unknown; readonly markdown: readonly string[] };
+  /** a section on the parameter-uncertainty draws when they are not the Fisher information's (--uncertainty hmc) */
+  readonly uncertaintyMarkdown?: readonly string[];
 }
 
 function pkStageMarkdown(stage: FitRecord['pkStage']): string[] {
@@ -155,14 +157,15 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   const { fit, vpc, degenerate } = r;
   await makeDirectory(r.outDir);
   await writeOutput(join(r.outDir, 'fit.json'), JSON.stringify({ provenance: r.provenance, fit, vpc, degenerate, ...(r.selection === undefined ? {} : { selection: r.selection }), ...(r.pkStage === undefined ? {} : { pk_stage: r.pkStage.scores }), ...(r.pdStage === undefined ? {} : { pd_stage: r.pdStage.rows }), ...(r.effectDirection === undefined ? {} : { effect_direction: { direction: r.effectDirection.direction ?? null, falls: r.effectDirection.falls, rises: r.effectDirection.rises, p: r.effectDirection.p } }), ...(r.preselect === undefined ? {} : { preselect: r.preselect.record }) }, null, 2) + '\n');
-  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection, r.preselect, r.pdStage));
+  await writeOutput(join(r.outDir, 'fit-report.md'), parameterMarkdown(fit, vpc, r.dataSha256, r.trialPath, degenerate, exported, r.selection, r.pkStage, r.effectDirection, r.preselect, r.pdStage) + (r.uncertaintyMarkdown === undefined ? '' : `\n${r.uncertaintyMarkdown.join('\n')}`));
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
   const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit), r.infusionH);
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
-  const model = modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
+  // (nor for posterior draws: the file format regenerates draws from the covariance, which would not be these cards')
+  const model = r.uncertaintyMarkdown !== undefined ? null : modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
   if (model !== null) await writeOutput(join(r.outDir, 'model.yaml'), model);
   return cards;
 }

@@ -37,6 +37,8 @@ import { effectDirection, ofDirection, structureDirection, type DirectionEvidenc
 import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
 import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
 import { preselect, preselectRecord, type PreselectOptions } from './preselect.js';
+import { hmcUncertainty, type HmcUncertainty } from './hmc-uncertainty.js';
+import type { HmcOptions } from '../../models/estimate/hmc/chains.js';
 
 export interface FitTrialOptions {
   readonly seed: number;
@@ -60,6 +62,8 @@ export interface FitTrialOptions {
   readonly stored?: PoolStore;
   /** the default candidates shortlisted by a learned selector first (preselect.ts) */
   readonly preselect?: PreselectOptions;
+  /** the chosen candidate's draws from the posterior by NUTS instead of the Fisher information (hmc-uncertainty.ts) */
+  readonly uncertainty?: { readonly source: 'hmc'; readonly hmc: HmcOptions };
   readonly progress?: (p: FitProgress) => void;
   readonly say?: (line: string) => void;
 }
@@ -135,10 +139,12 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const infusionH = trialInfusionH(trial);
   const regimenNote = infusionRegimenNote(trial, picked.structure, infusionH);
   if (regimenNote !== undefined) say(regimenNote);
+  const hmc = o.uncertainty === undefined ? undefined : await hmcUncertainty(trial, picked, o.draws, o.uncertainty.hmc, join(o.outDir, 'diagnostics'), say);
+  const chosen = hmc === undefined ? picked : { ...picked, draws: hmc.draws, degenerate: [...picked.degenerate, ...hmc.problems] };
   const preRecord = pre === undefined ? undefined : preselectRecord(pre, selection.find((c) => c.chosen)?.structure);
   const staged = stage === undefined ? undefined : { pk: stage, pd };
-  const cards = await writeCandidate(picked, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction, preRecord);
-  const { fit, degenerate, vpc } = picked;
+  const cards = await writeCandidate(chosen, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction, preRecord, hmc);
+  const { fit, degenerate, vpc } = chosen;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
   const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
@@ -165,7 +171,7 @@ async function fitSimultaneously(trial: Trial, afterPk: readonly Structure[], pd
 interface Staged { readonly pk: PkStage; readonly pd: PdStage | undefined }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], staged?: Staged, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], staged?: Staged, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>, hmc?: HmcUncertainty): Promise<{ qd: string; qw: string } | null> {
   const stage = staged?.pk;
   const pd = staged?.pd;
   const { trialPath, dataSha256, infusionH } = data;
@@ -177,6 +183,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     residuals: await figure(diagDir, 'residuals', residualSpec(gof)),
     vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
     vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
+    ...(hmc === undefined ? {} : { hmc_trace: hmc.figure }),
   };
   const provenance = {
     made_by: o.madeBy,
@@ -186,7 +193,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     // the old source path is part of the shipped fit.json's bytes (see models/export/population-model.ts)
     method: 'SAEM + importance-sampling -2LL + linearised Fisher information (models/popmodel/fit.ts)',
     seed: o.seed,
-    uncertainty: { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' },
+    uncertainty: hmc === undefined ? { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' } : hmc.provenance,
   };
   const diagnostics = {
     minus2LL: fit.objective.minus2LL,
@@ -198,6 +205,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     notes: fit.notes,
     timings_ms: fit.timingsMs,
     figures,
+    ...(hmc === undefined ? {} : { hmc: { ...(hmc.provenance['diagnostics'] as object), parameters: hmc.summary.parameters } }),
   };
   return writeFitRecord({
     outDir, trialPath, dataSha256, fit, vpc, degenerate, force: o.force === true, draws, seed: o.seed, provenance,
@@ -210,6 +218,7 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     ...(direction === undefined ? {} : { effectDirection: direction }),
     ...(infusionH === undefined ? {} : { infusionH }),
     ...(preRecord === undefined ? {} : { preselect: preRecord }),
+    ...(hmc === undefined ? {} : { uncertaintyMarkdown: hmc.markdown }),
   });
 }
 

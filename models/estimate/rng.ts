@@ -7,7 +7,7 @@ import { philox4x32_10Into } from '../../worker/rng/philox.js';
 import { normalPairInto, uniformFromWords } from '../../worker/rng/uniform.js';
 
 /** What a stream is for: separate keys keep e.g. importance samples independent of the chains. */
-export const Purpose = { mcmc: 1, importance: 2, bootstrap: 3, uncertainty: 4, simulation: 5, refinement: 6 } as const;
+export const Purpose = { mcmc: 1, importance: 2, bootstrap: 3, uncertainty: 4, simulation: 5, refinement: 6, hmc: 7 } as const;
 
 export class RandomStream {
   private readonly words = new Uint32Array(4);
