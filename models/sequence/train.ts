@@ -96,7 +96,8 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
       early_stopping: 'validation MSE, best epoch restored',
     },
     tfjsVersion: tf.version.tfjs,
-    base: sequenceModelBase(o.family === 'lstm' ? 'bilstm' : o.family, shape.hidden, d.hidden),
+    // QT-LSTM only (two sizes are shipped side by side); other families keep their plain names
+    ...(o.family === 'qt-lstm' ? { base: sequenceModelBase(o.family, shape.hidden, d.hidden) } : {}),
   };
   if (o.family === 'qlstm' || o.family === 'qk-lstm') {
     const q = DEFAULTS[o.family];
