@@ -23,8 +23,8 @@ export interface AnswerRow {
   readonly dose: number | null;
   readonly mean_crossing: number | null;
   readonly interval: readonly [number | null, number | null];
-  readonly model: { readonly name: string; readonly card: string };
-  readonly grid: { readonly stop_reason: string };
+  /** the model: an object in the five questions' answers.json, its name alone in a questions file's */
+  readonly model: string | { readonly name: string; readonly card: string };
   readonly flags: readonly string[];
 }
 export interface ModelNoteRow { readonly model: string; readonly family: string; readonly extrapolation: string }
@@ -65,13 +65,16 @@ export function answerCell(a: AnswerRow): string {
   return `**${a.dose} mg** ${spread}${flag}`;
 }
 
+export const modelName = (a: AnswerRow): string => (typeof a.model === 'string' ? a.model : a.model.name);
+const cardOf = (a: AnswerRow): string => (typeof a.model === 'string' ? '' : a.model.card);
+
 const cellKey = (a: AnswerRow): string => JSON.stringify([a.question, a.population, a.regimen, a.target]);
 const row = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
 const header = (cells: readonly string[]): string[] => [row(cells), row(cells.map(() => '---'))];
 
 /** Models in first-seen order. */
 export function modelOrder(answers: readonly AnswerRow[]): string[] {
-  return [...new Set(answers.map((a) => a.model.name))];
+  return [...new Set(answers.map(modelName))];
 }
 
 /** Question cells as rows (in first-seen order), models as columns. */
@@ -82,7 +85,7 @@ export function answersTable(answers: readonly AnswerRow[]): string[] {
   const lines = header(['Q', 'population', 'regimen', 'target', ...models]);
   for (const group of cells.values()) {
     const first = group[0]!;
-    const byModel = new Map(group.map((a) => [a.model.name, a]));
+    const byModel = new Map(group.map((a) => [modelName(a), a]));
     const q = typeof first.question === 'number' ? `Q${first.question}` : first.question;
     lines.push(row([q, first.population, first.regimen.toUpperCase(), `${Math.round(first.target * 100)} %`, ...models.map((m) => { const a = byModel.get(m); return a === undefined ? '' : answerCell(a); })]));
   }
@@ -129,7 +132,7 @@ export function syntheticTable(truth: TruthDoc, perTrial: readonly { readonly se
     for (const m of modelOrder(t.answers)) {
       const cell = (q: string): string => {
         const truthRow = truth.answers.find((a) => a.question === q)!;
-        const a = t.answers.find((x) => x.model.name === m && (x.question === q || `Q${x.question}` === q) && x.regimen === truthRow.regimen);
+        const a = t.answers.find((x) => modelName(x) === m && (x.question === q || `Q${x.question}` === q) && x.regimen === truthRow.regimen);
         if (a === undefined) return '—';
         const ratio = a.dose === null ? '' : ` ×${(a.dose / truthRow.dose).toFixed(2)}`;
         return `${answerCell(a)}${ratio}`;
@@ -165,8 +168,8 @@ if (process.argv[1]?.endsWith('tables.js')) {
     const times = values.training === undefined ? {} : await readJson<TrainingTimes>(values.training);
     const models = [];
     for (const label of modelOrder(doc.answers)) {
-      const qd = doc.answers.find((a) => a.model.name === label && a.regimen === 'qd')!;
-      models.push({ label, qdCard: qd.model.card, training: await cardTraining(qd.model.card) });
+      const qd = cardOf(doc.answers.find((a) => modelName(a) === label && a.regimen === 'qd')!);
+      models.push({ label, qdCard: qd, training: await cardTraining(qd) });
     }
     out.push('## Answers', '', ...answersTable(doc.answers), '', '## Calibration', '', ...calibrationTable(await readJson<CalibrationDoc>(values.calibration)), '',
       '## Costs', '', ...costTable(models, await readJson<ThroughputDoc>(values.throughput), times), '', '## Extrapolation', '', ...notesTable(doc.models));

@@ -10,8 +10,10 @@ import { median, tileShape, trajectoriesPerSecond } from '../../bench/comparison
 
 const answer = (model: string, question: number, regimen: string, dose: number | null, flags: string[] = []): AnswerRow => ({
   question, population: 'base', regimen, target: 0.9, dose, mean_crossing: dose === null ? null : dose - 1,
-  interval: [dose === null ? 20 : dose - 2, dose], model: { name: model, card: `/m/${model}-${regimen}.model.json` }, grid: { stop_reason: 'resolved' }, flags,
+  interval: [dose === null ? 20 : dose - 2, dose], model: { name: model, card: `/m/${model}-${regimen}.model.json` }, flags,
 });
+// a questions file's answers.json names the model by its label alone
+const byLabel = (a: AnswerRow): AnswerRow => ({ ...a, model: typeof a.model === 'string' ? a.model : a.model.name });
 
 test('answer cell: conservative dose, mean crossing, interval; not reached and non-monotone flagged', () => {
   assert.equal(answerCell(answer('a', 1, 'qd', 7)), '**7 mg** (6; [5–7])');
@@ -42,7 +44,7 @@ test('Brier bootstrap interval: seeded (same table on every run), brackets the s
 
 test('synthetic table: each model\'s Q1 / Q2 answer beside the true minimal dose, with the ratio answer / truth', () => {
   const truth = { answers: [{ question: 'Q1', regimen: 'qd', dose: 6.5, close: true }, { question: 'Q2', regimen: 'qw', dose: 65, close: false }], trials: [{ seed: 1 }] };
-  const rows = syntheticTable(truth, [{ seed: 1, answers: [answer('pop', 1, 'qd', 7), answer('pop', 2, 'qw', 65), answer('lstm', 1, 'qd', 13)] }]);
+  const rows = syntheticTable(truth, [{ seed: 1, answers: [answer('pop', 1, 'qd', 7), answer('pop', 2, 'qw', 65), byLabel(answer('lstm', 1, 'qd', 13))] }]);
   assert.equal(rows[0], '| trial | model | Q1 QD (true 6.5 mg*) | Q2 QW (true 65 mg) |');
   assert.equal(rows[2], '| seed 1 | pop | **7 mg** (6; [5–7]) ×1.08 | **65 mg** (64; [63–65]) ×1.00 |');
   assert.equal(rows[3], '| seed 1 | lstm | **13 mg** (12; [11–13]) ×2.00 | — |');
