@@ -37,7 +37,7 @@ for seed in ${SEEDS//,/ }; do
   cli answer "$trial" --questions "$HERE/q1-q2.yaml" "${args[@]}" --replicates "$REPLICATES" --subjects "$SUBJECTS" \
     --workers 2 --out "$OUT/$seed" --quiet > /dev/null
   echo "seed $seed: qusop answer $(( $(date +%s) - start )) s" >&2
-  mkdir -p "$HERE/$seed"; cp "$OUT/$seed/answers.json" "$OUT/$seed/calibration.json" "$HERE/$seed/"
+  mkdir -p "$HERE/$seed"; cp "$OUT/$seed/answers.json" "$HERE/$seed/"
 done
 cp "$OUT/truth.json" "$HERE/truth.json"
 node dist/bench/comparison/tables.js --synthetic "$HERE" > "$HERE/results.md"
