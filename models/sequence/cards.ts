@@ -3,7 +3,7 @@
  * `.model.json`): the same weights, exported on the QD grid (t/24) and the QW grid (t/168), as the
  * paper reuses one network for both. Cards say what the model was trained on and that everything
  * outside 1/3/10 mg QD is extrapolation. QT-LSTM also writes its trained circuit and mapping
- * parameters (`qt-lstm.qt-params.json`, qt-params.ts) so the deployed weights can be re-synthesised.
+ * parameters (`<base>.qt-params.json`, qt-params.ts) so the deployed weights can be re-synthesised.
  */
 import { createHash } from 'node:crypto';
 import { writeOutput, makeDirectory } from '../../worker/common/fs-error.js';
@@ -12,7 +12,7 @@ import { MODEL_CARD_SCHEMA, ModelCardSchema, type ModelCard } from '../../worker
 import { encodeModel } from '../../worker/onnx/graph-builder.js';
 import type { SequenceDataset } from './dataset.js';
 import { buildSequenceModel } from './onnx-export.js';
-import { qtParamsFile, QT_PARAMS_FILE } from './qt-params.js';
+import { qtParamsFile, qtParamsFileName } from './qt-params.js';
 import type { TrainedQt } from './qt-train.js';
 import { SEQUENCE_REGIMENS, type SequenceRegimen } from './regimens.js';
 import type { TrainedNetwork } from './trained.js';
@@ -28,6 +28,16 @@ export interface TrainingRecord {
   readonly seed: number;
   readonly training: Readonly<Record<string, unknown>>;
   readonly tfjsVersion: string;
+  /** the cards' base name (`<base>-qd`, `<base>-qw`); default the family (sequenceModelBase) */
+  readonly base?: string;
+}
+
+/**
+ * The cards' base name: the family, with `-h<hidden>` when the hidden size is not the family's default,
+ * so two sizes of one family (QT-LSTM 32 and the paper's 64) can sit in one `qusop answer` comparison.
+ */
+export function sequenceModelBase(family: string, hidden: number, defaultHidden: number): string {
+  return hidden === defaultHidden ? family : `${family}-h${hidden}`;
 }
 
 export interface SequenceArtifact {
@@ -45,13 +55,24 @@ function qtHardware(t: TrainedNetwork | TrainedQt): HardwareReport | undefined {
     'two-qubit gates are controlled-U3 (2 CNOTs each when compiled); the 2^N probabilities are read out, so hardware training would need many shots per step');
 }
 
+/**
+ * The trainable-parameter claim of the QuSOP paper (39k deployed -> 18.3k trainable for its QT-LSTM)
+ * beside this model's; only at the paper's size (hidden 64), so the shipped hidden-32 cards keep their bytes.
+ */
+function paperCountNote(t: TrainedNetwork): string {
+  if (t.weights.shape.hidden !== 64) return '';
+  const deployed = weightCount(t.weights.shape);
+  const pct = ((100 * t.trainableParameters) / deployed).toFixed(1);
+  return ` Trainable parameters: the paper reports 39k -> 18.3k (47 %) for its QT-LSTM; this one generates ${deployed} deployed weights from ${t.trainableParameters} (${pct} %), its mapping network being much smaller than the paper's.`;
+}
+
 function description(t: TrainedNetwork, regimen: SequenceRegimen): string {
   const net = `BiLSTM(${t.weights.shape.hidden}) -> dense(${t.weights.shape.dense}, relu) -> dense(1)`;
   const hw = qtHardware(t);
   const what =
     hw !== undefined
       ? `Quantum-Train LSTM (QuSOP paper 3.3): ${net} whose weights were synthesised during training by a simulated circuit + mapping network; inference is the classical LSTM. ` +
-        `Circuit: ${hw.resources.qubits} qubits, depth ${hw.resources.depth}, ${hw.resources.two_qubit_gates} two-qubit gates, ${t.trainableParameters} trainable parameters; PNU's bound (${hw.pnu_bound}) ${hw.within_pnu_bound ? 'is met' : 'is NOT met'}.`
+        `Circuit: ${hw.resources.qubits} qubits, depth ${hw.resources.depth}, ${hw.resources.two_qubit_gates} two-qubit gates, ${t.trainableParameters} trainable parameters; PNU's bound (${hw.pnu_bound}) ${hw.within_pnu_bound ? 'is met' : 'is NOT met'}.${paperCountNote(t)}`
       : `Bidirectional LSTM sequence model (QuSOP paper 3.1/4): ${net}.`;
   return (
     `${what} PD (ng/mL) over the ${regimen.name} steady-state window from x_t = (t/${regimen.tauH}, dose/BW, COMED), ` +
@@ -96,7 +117,8 @@ export function trainingDiagnostics(t: Pick<TrainedNetwork, 'trainLoss' | 'valLo
 }
 
 export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen: SequenceRegimen, rec: TrainingRecord, extraProvenance: Readonly<Record<string, unknown>> = {}): SequenceArtifact {
-  const name = `${t.family}-${regimen.tag}`;
+  const base = rec.base ?? t.family;
+  const name = `${base}-${regimen.tag}`;
   const hash = weightsHash(t.weights);
   const hw = qtHardware(t);
   const onnxBytes = encodeModel(
@@ -127,7 +149,7 @@ export function sequenceArtifact(t: TrainedNetwork, ds: SequenceDataset, regimen
       network: { ...t.weights.shape, deployed_weights: weightCount(t.weights.shape) },
       training: { ...rec.training, ...t.settings },
       weights_sha256: hash,
-      shared_weights: `${t.family}-qd and ${t.family}-qw carry the same weights (QW = the QD-trained network on t/168 and weekly dose/BW)`,
+      shared_weights: `${base}-qd and ${base}-qw carry the same weights (QW = the QD-trained network on t/168 and weekly dose/BW)`,
       ...extraProvenance,
       ...(hw === undefined ? {} : { hardware: hw }),
     },
@@ -147,8 +169,9 @@ export async function writeSequenceModels(dir: string, t: TrainedNetwork | Train
   let extra: Record<string, unknown> = {};
   if ('params' in t) {
     const text = qtParamsFile(t.spec, t.params, weightsHash(t.weights));
-    await writeOutput(join(dir, QT_PARAMS_FILE), text);
-    extra = { qt_params: { file: QT_PARAMS_FILE, sha256: sha256Hex(text) } };
+    const file = qtParamsFileName(rec.base ?? t.family);
+    await writeOutput(join(dir, file), text);
+    extra = { qt_params: { file, sha256: sha256Hex(text) } };
   }
   const paths: string[] = [];
   for (const regimen of [SEQUENCE_REGIMENS.qd, SEQUENCE_REGIMENS.qw]) {

@@ -9,6 +9,8 @@ import { ModelError } from '../../worker/common/errors.js';
 import type { QtParams, QtSpec } from './qt-lstm.js';
 
 export const QT_PARAMS_FILE = 'qt-lstm.qt-params.json';
+/** The parameters file of the cards `<base>-qd/-qw`: QT_PARAMS_FILE for the default size, `qt-lstm-h64.qt-params.json` for the paper's. */
+export const qtParamsFileName = (base: string): string => `${base}.qt-params.json`;
 export const QT_PARAMS_SCHEMA = 'qusop.qt-lstm-params/v1';
 
 const Shape = z.strictObject({ inputs: z.number().int().positive(), hidden: z.number().int().positive(), dense: z.number().int().positive() });

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { readLearningTrial } from './trial-input.js';
 import { trainBiLstm } from './bilstm-train.js';
-import { writeSequenceModels } from './cards.js';
+import { sequenceModelBase, writeSequenceModels } from './cards.js';
 import { buildDataset } from './dataset.js';
 import { qtSpec } from './qt-lstm.js';
 import { trainQtLstm } from './qt-train.js';
@@ -96,6 +96,8 @@ export async function trainSequenceModel(o: TrainSequenceOptions): Promise<Train
       early_stopping: 'validation MSE, best epoch restored',
     },
     tfjsVersion: tf.version.tfjs,
+    // QT-LSTM only (two sizes are shipped side by side); other families keep their plain names
+    ...(o.family === 'qt-lstm' ? { base: sequenceModelBase(o.family, shape.hidden, d.hidden) } : {}),
   };
   if (o.family === 'qlstm' || o.family === 'qk-lstm') {
     const q = DEFAULTS[o.family];

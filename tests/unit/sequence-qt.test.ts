@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import type { TensorProto } from 'onnx-buf';
 import { featureRows } from '../../models/sequence/dataset.js';
 import { forwardZ } from '../../models/sequence/functional-lstm.js';
-import { parseQtParamsFile, QT_PARAMS_FILE } from '../../models/sequence/qt-params.js';
+import { parseQtParamsFile, qtParamsFileName } from '../../models/sequence/qt-params.js';
 import { qtSpec, qtTrainableCount, synthesizeWeights } from '../../models/sequence/qt-lstm.js';
 import { SEQUENCE_REGIMENS } from '../../models/sequence/regimens.js';
 import { tf } from '../../models/sequence/tf-runtime.js';
@@ -44,8 +44,9 @@ test('QT-LSTM: re-synthesised weights are the ONNX initializers bit for bit and 
       qtLayers: 2,
       qtMappingHidden: [8],
     });
-    assert.deepEqual(cards.map((c) => c.slice(dir.length + 1)), ['qt-lstm-qd.model.json', 'qt-lstm-qw.model.json']);
-    const file = join(dirname(cards[0]!), QT_PARAMS_FILE);
+    // hidden 4 is not the family's default (32): the size is in the cards' names and the parameters file's
+    assert.deepEqual(cards.map((c) => c.slice(dir.length + 1)), ['qt-lstm-h4-qd.model.json', 'qt-lstm-h4-qw.model.json']);
+    const file = join(dirname(cards[0]!), qtParamsFileName('qt-lstm-h4'));
     const { spec, params, weightsSha256 } = parseQtParamsFile(await readFile(file, 'utf8'), file);
     const w = synthesizeWeights(spec, params);
     assert.equal(weightsHash(w), weightsSha256);
@@ -55,7 +56,7 @@ test('QT-LSTM: re-synthesised weights are the ONNX initializers bit for bit and 
       const m = await loadModel(cardPath);
       assert.equal(m.card.family, 'qt-lstm');
       assert.equal(m.card.diagnostics['trainable_parameters'], qtTrainableCount(spec));
-      assert.equal((m.card.provenance['qt_params'] as { file: string }).file, QT_PARAMS_FILE);
+      assert.equal((m.card.provenance['qt_params'] as { file: string }).file, 'qt-lstm-h4.qt-params.json');
       const init = decodeModel(m.onnx).graph!.initializer;
       const get = (name: string) => floats(init.find((t) => t.name === name));
       const H = spec.network.hidden;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Answers on synthetic trials of known truth, per family (issue 21 acceptance): writes EstData-design
+# trials of the library's 2cmt-oral-idr truth and their true Q1/Q2 minimal doses
+# (synthetic-trials.ts), trains every trainable family on each trial, answers Q1 and Q2 with all of
+# them on the same virtual subjects, and tabulates answer vs truth (synthetic/results.md).
+# A new family: one line in TRAIN. Heavy (~10 min per trial on 2 cores); runs under nice -n 19.
+#   bench/comparison/synthetic.sh            # seeds 1 2, 100 subjects x 20 replicates
+set -euo pipefail
+SEEDS=${SEEDS:-1,2}
+SUBJECTS=${SUBJECTS:-100}
+REPLICATES=${REPLICATES:-20}
+OUT=${OUT:-runs/comparison-synthetic}
+HERE=bench/comparison/synthetic
+cli() { nice -n 19 node dist/cli/main.js "$@"; }
+
+nice -n 19 node dist/bench/comparison/synthetic-trials.js --out "$OUT" --seeds "$SEEDS" --subjects 5000
+for seed in ${SEEDS//,/ }; do
+  trial="$OUT/trial-$seed.csv"; m="$OUT/models-$seed"
+  # family: the command that trains it into $m/<dir> (the population fit first: emax reads its PK card)
+  TRAIN=(
+    "cli fit $trial --out $m/popmodel --structure 2cmt-oral-idr --vpc-replicates 20"
+    "cli train lstm $trial --out $m/sequence --seed 1 --quiet"
+    "cli train qt-lstm $trial --out $m/sequence --seed 1 --quiet"
+    "cli train qlstm $trial --out $m/sequence --seed 1 --quiet"
+    "cli train qk-lstm $trial --out $m/sequence --seed 1 --quiet"
+    "cli train qnn-moe $trial --out $m/moe --seed 1 --quiet"
+    "cli train emax $trial --out $m/baselines --pk $m/popmodel/qd.model.json --seed 1 --quiet"
+    "cli train emax $trial --out $m/baselines --pk $m/popmodel/qd.model.json --no-residual --seed 1 --quiet"
+    "cli train logistic $trial --out $m/baselines --seed 1 --quiet"
+  )
+  for cmd in "${TRAIN[@]}"; do
+    start=$(date +%s); status=ok; eval "$cmd" > /dev/null || status="FAILED ($?)"
+    echo "seed $seed: ${cmd%% --out*}: $status, $(( $(date +%s) - start )) s" >&2
+  done
+  args=(); for d in "$m"/*/; do if compgen -G "$d*.model.json" > /dev/null; then args+=(--model "$d"); fi; done
+  start=$(date +%s)
+  cli answer "$trial" --questions "$HERE/q1-q2.yaml" "${args[@]}" --replicates "$REPLICATES" --subjects "$SUBJECTS" \
+    --workers 2 --out "$OUT/$seed" --quiet > /dev/null
+  echo "seed $seed: qusop answer $(( $(date +%s) - start )) s" >&2
+  mkdir -p "$HERE/$seed"; cp "$OUT/$seed/answers.json" "$HERE/$seed/"
+done
+cp "$OUT/truth.json" "$HERE/truth.json"
+node dist/bench/comparison/tables.js --synthetic "$HERE" > "$HERE/results.md"
+echo "wrote $HERE/results.md" >&2
