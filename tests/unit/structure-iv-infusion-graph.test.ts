@@ -7,16 +7,15 @@
 // the bolus grid, and asking their graph for one is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as ort from 'onnxruntime-node';
 import { populationArtifact } from '../../models/export/population-model.js';
 import { buildTrajectoryGraph } from '../../models/export/trajectory-graph.js';
 import { REGIMEN_GRIDS, outputTimesH, type RegimenGrid } from '../../models/export/time-grid.js';
 import { sweepsInfusion, withInfusion } from '../../models/export/infusion-regimen.js';
-import { individualParameters, packTheta, thetaSize, unpackTheta } from '../../models/structures/parameters.js';
-import type { IndividualParameters, PopulationParameters } from '../../models/structures/parameters.js';
+import { packTheta } from '../../models/structures/parameters.js';
+import type { PopulationParameters } from '../../models/structures/parameters.js';
 import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
 import { STRUCTURES, structureById, type Structure } from '../../models/structures/structure.js';
-import { mulberry32 } from '../kit/prng.js';
+import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
 import { modelNote } from '../../analysis/answer/model-notes.js';
 import type { AnswerModel } from '../../analysis/answer/models.js';
 
@@ -32,42 +31,11 @@ const popOf = (s: Structure, grid: RegimenGrid): PopulationParameters => ({
 });
 const SWEEPING = STRUCTURES.filter(sweepsInfusion);
 
-interface Rows { dose: number[]; bw: number[]; comed: number[]; z: number[][]; theta: number[][] }
+/** Random rows of a grid: doses spanning ~0.1 to ~10 x IC50 on average over the interval. */
+const rowsOf = (seed: number, n: number, grid: RegimenGrid, s: Structure): Rows =>
+  randomRows(seed, n, grid, [packTheta(popOf(s, grid), s)], s, grid.tauH === 24 ? [5, 500] : [3, 300]);
 
-async function runGraph(bytes: Uint8Array, s: Structure, rows: Rows): Promise<{ pd?: Float32Array; conc: Float32Array }> {
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const B = rows.dose.length;
-  const t = (xs: readonly number[], dims: number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(xs), dims);
-  const out = await session.run({ dose: t(rows.dose, [B]), bw: t(rows.bw, [B]), comed: t(rows.comed, [B]), eta: t(rows.z.flat(), [B, s.etaNames.length]), theta: t(rows.theta.flat(), [B, thetaSize(s)]) });
-  await session.release();
-  return { ...(out['pd'] === undefined ? {} : { pd: out['pd'].data as Float32Array }), conc: out['conc']?.data as Float32Array };
-}
-
-/** The subject a graph row describes, from the float32 values the graph saw. */
-function subjectOf(rows: Rows, b: number, s: Structure): IndividualParameters {
-  const k = s.etaNames.length;
-  const { fixed, omegaCholesky: L } = unpackTheta((rows.theta[b] ?? []).map(Math.fround), s);
-  const z = (rows.z[b] ?? []).map(Math.fround);
-  const eta = s.etaNames.map((_, i) => z.reduce((acc, zj, j) => acc + (L[i * k + j] ?? 0) * zj, 0));
-  return individualParameters(fixed, Math.fround(rows.bw[b] ?? NaN), rows.comed[b] ?? NaN, eta, s);
-}
-
-function randomRows(seed: number, n: number, grid: RegimenGrid, s: Structure): Rows {
-  const u = mulberry32(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
-  const [lo, hi] = grid.tauH === 24 ? [5, 500] : [3, 300];
-  const rows: Rows = { dose: [], bw: [], comed: [], z: [], theta: [] };
-  for (let b = 0; b < n; b += 1) {
-    rows.dose.push(lo * Math.exp(Math.log(hi / lo) * u()));
-    rows.bw.push(40 + 80 * u());
-    rows.comed.push(u() < 0.5 ? 1 : 0);
-    rows.z.push(Array.from({ length: s.etaNames.length }, normal));
-    rows.theta.push(packTheta(popOf(s, grid), s));
-  }
-  return rows;
-}
-
-const stats = (xs: ArrayLike<number>): { min: number; max: number; mean: number } => {
+const windowStats = (xs: ArrayLike<number>): { min: number; max: number; mean: number } => {
   const a = Array.from(xs);
   return { min: Math.min(...a), max: Math.max(...a), mean: a.reduce((acc, x) => acc + x, 0) / a.length };
 };
@@ -92,8 +60,8 @@ test('IV infusion graphs: window statistics of pd and conc equal the multiple-do
       assert.equal(art.card.regimen.infusion_h, hours, `${s.id}: the card says the infusion`);
       assert.deepEqual(art.card.time_grid_h, outputTimesH(regimen, 'oral'), `${s.id}: the grid's window, not closed at tau`);
       assert.match(art.card.description ?? '', new RegExp(`each dose a ${hours} h IV infusion`));
-      const rows = randomRows((seed += 1), 6, grid, s);
-      const { pd, conc } = await runGraph(art.onnxBytes, s, rows);
+      const rows = rowsOf((seed += 1), 6, grid, s);
+      const { pd, conc } = await runGraph(art.onnxBytes, rows, s);
       const times = art.card.time_grid_h;
       const T = times.length;
       rows.dose.forEach((dose, b) => {
@@ -102,9 +70,9 @@ test('IV infusion graphs: window statistics of pd and conc equal the multiple-do
         // float32 inputs and arithmetic cost a few eps32 (6e-8) per operation; the grid's product integration
         // of the turnover is O(H^3 C''') per panel, ~1e-6 of R on these kinetics (structure-iv-pkpd.test.ts): 1e-4 holds both
         const pairs: [string, Float32Array, Float64Array][] = [['conc', conc.subarray(b * T, (b + 1) * T), ref.conc]];
-        if (s.pd) pairs.push(['pd', (pd ?? new Float32Array()).subarray(b * T, (b + 1) * T), ref.pd]);
+        if (s.pd) pairs.push(['pd', pd.subarray(b * T, (b + 1) * T), ref.pd]);
         for (const [name, got, want] of pairs) {
-          const g = stats(got), r = stats(want);
+          const g = windowStats(got), r = windowStats(want);
           for (const k of ['min', 'max', 'mean'] as const) assert.ok(Math.abs(g[k] / r[k] - 1) <= 1e-4, `${what}: ${name} window ${k} ${g[k]} vs ${r[k]}`);
         }
       });
@@ -115,10 +83,10 @@ test('IV infusion graphs: window statistics of pd and conc equal the multiple-do
 test('IV infusion graphs: the peak is lower and later than the bolus peak, the trough higher (the regimen is not swept as boluses)', async () => {
   const s = structureById('1cmt-iv');
   const regimen = REGIMEN_GRIDS.qd;
-  const rows = randomRows(7, 1, regimen, s);
-  const bolus = await runGraph(populationArtifact(regimen, popOf(s, regimen), [], {}, {}, s).onnxBytes, s, rows);
-  const infused = await runGraph(populationArtifact(withInfusion(regimen, s, 2), popOf(s, regimen), [], {}, {}, s).onnxBytes, s, rows);
-  const b = stats(bolus.conc), i = stats(infused.conc);
+  const rows = rowsOf(7, 1, regimen, s);
+  const bolus = await runGraph(populationArtifact(regimen, popOf(s, regimen), [], {}, {}, s).onnxBytes, rows, s);
+  const infused = await runGraph(populationArtifact(withInfusion(regimen, s, 2), popOf(s, regimen), [], {}, {}, s).onnxBytes, rows, s);
+  const b = windowStats(bolus.conc), i = windowStats(infused.conc);
   assert.ok(i.max < b.max, `infusion peak ${i.max} below the bolus peak ${b.max}`);
   assert.ok(i.min > b.min, `infusion trough ${i.min} above the bolus trough ${b.min}`);
   // the infusion's peak sits at its end, 2 h after the start
