@@ -39,7 +39,7 @@ export function checkSurrogates(models: readonly AnswerModel[], asks: readonly A
       // a p_success card (models/qcnn) answers only its success_event, like a surrogate its threshold
       const s = successSurrogate(card) ?? card.success_event;
       if (s === undefined) continue;
-      const outputs = card.success_event === undefined ? 'a success surrogate' : 'P(success) of an event and';
+      const outputs = card.success_event === undefined ? 'a success surrogate that' : 'P(success) of an event and';
       for (const ask of asks) {
         const same = ask.endpoint === s.endpoint && ask.comparison === s.comparison && ask.thresholdNgMl !== undefined && Math.abs(ask.thresholdNgMl - s.threshold_ng_ml) <= 1e-9 * s.threshold_ng_ml;
         if (!same) {

@@ -57,12 +57,6 @@ const CASES: Case[] = [
     message: /iv\.csv:5: column SS: expected a single dose \(SS=0\): .* take no steady-state dose records yet .*, found a steady-state dose \(SS=1\)/,
   },
   {
-    // the IV PK/PD structures take boluses: the infusion on line 5 is refused (bad-input-iv-pkpd.test.ts)
-    name: 'an infused IV trial with biomarker samples',
-    trial: rows((r) => { r.push(['2', '30', '.', '.', '9.5', '0', '0', '2', '2', '80']); }),
-    message: /iv\.csv:5: column RATE: expected 0 \(an IV bolus\): the IV PK\/PD structures .* take bolus doses only/,
-  },
-  {
     name: 'an oral structure forced on an IV trial',
     trial: rows(() => undefined),
     extra: ['--structure', '1cmt-oral'],
