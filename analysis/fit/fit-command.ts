@@ -14,9 +14,10 @@ import { candidateFile, candidateKey } from './candidate-store.js';
 import type { FitProgress } from '../../models/estimate/fit.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { PreselectMethod } from './preselect.js';
-import { uncertaintyOption } from './hmc-options.js';
+import { uncertaintyOption, type UncertaintyArgs } from './hmc-options.js';
 
-export interface FitCommandArgs {
+/** The fit command's arguments; --uncertainty and the --hmc-* options as hmc-options.ts declares them. */
+export interface FitCommandArgs extends UncertaintyArgs {
   readonly trial: string;
   readonly dataSpec?: string | undefined;
   /** comma-separated candidate structure ids (default: all) */
@@ -38,13 +39,6 @@ export interface FitCommandArgs {
   readonly preselect?: PreselectMethod | undefined;
   /** the selector's weights folder (default the shipped EstData one) */
   readonly selector?: string | undefined;
-  /** fisher (default) or hmc: where the cards' parameter draws come from (hmc-options.ts) */
-  readonly uncertainty?: string | undefined;
-  readonly hmcChains?: number | undefined;
-  readonly hmcWarmup?: number | undefined;
-  readonly hmcSamples?: number | undefined;
-  readonly hmcMaxDepth?: number | undefined;
-  readonly hmcMass?: string | undefined;
 }
 
 export async function fitCommand(a: FitCommandArgs): Promise<number> {
