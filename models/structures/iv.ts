@@ -27,6 +27,11 @@ export function infusionResponse(r: PkRates, uH: number): { central: number; per
   return { central: linearExpDivided2At(r.k21, nodes, uH), peripheral: r.k12 * expDivided2At(nodes, uH) };
 }
 
+/** The central amount alone of `infusionResponse` (the PD quadratures' integrand reads only C). */
+export function infusionToCentral(r: PkRates, uH: number): number {
+  return linearExpDivided2At(r.k21, sortRates(r.alpha, r.beta, 0), uH);
+}
+
 /** The infusion's duration (hours; 0 = bolus). */
 export const durationOf = (d: Dose): number => d.durationH ?? 0;
 

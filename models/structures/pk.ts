@@ -11,7 +11,7 @@
 import type { IndividualParameters } from './parameters.js';
 import { expDivided1At, expDivided2At, linearExpDivided2At, sortRates } from './divided-differences.js';
 import type { SortedRates } from './divided-differences.js';
-import { centralAfterIvDose, infusionResponse } from './iv.js';
+import { centralAfterIvDose, infusionResponse, infusionToCentral } from './iv.js';
 import { zeroOrderDoses } from './zero-order.js';
 import { concentrations3 } from './pk3.js';
 import { transitAbsorptionConcentrations } from './transit-absorption.js';
@@ -122,7 +122,7 @@ export function centralAfter(r: PkRates, s: PkState, uH: number): number {
   const mix = -expDivided1At(r.beta, r.alpha, uH);
   const amounts = s.depot * depotToCentral(r, uH) + s.central * (ea + (r.k21 - r.beta) * mix) + s.peripheral * r.k21 * mix;
   // a running infusion adds its rate times the unit-rate response (iv.ts, exact)
-  return s.infusion ? amounts + s.infusion * infusionResponse(r, uH).central : amounts;
+  return s.infusion ? amounts + s.infusion * infusionToCentral(r, uH) : amounts;
 }
 
 /** The state u hours later (no dose starting or infusion ending in between); a running infusion keeps running. */
