@@ -9,13 +9,16 @@
 import type { ModelCard } from '../../worker/model/card.js';
 import { cardDataSha256, cardSplit } from './card-provenance.js';
 import type { AnswerModel } from './models.js';
+import { structureSource } from './structure-source.js';
 
-export type ModelKind = 'mechanistic population model' | 'sequence model' | 'classical baseline' | 'test model' | 'trajectory model';
+export type ModelKind = 'mechanistic population model' | 'quantum-kernel covariate model' | 'success classifier' | 'sequence model' | 'classical baseline' | 'test model' | 'trajectory model';
 
 export interface ModelNote {
   readonly model: string;
   readonly family: string;
   readonly kind: ModelKind;
+  /** which structure and what chose it (the likelihood, a learned selector's shortlist, or nothing on record: structure-source.ts) */
+  readonly structure: string;
   /** how virtual subjects differ from each other under this model */
   readonly between_subjects: string;
   readonly parameter_uncertainty: string;
@@ -34,6 +37,8 @@ export interface TrialFacts {
 function kindOf(m: AnswerModel, card: ModelCard): ModelKind {
   if (m.testModel) return 'test model';
   if (/^baseline-/.test(m.family)) return 'classical baseline';
+  if (card.outputs.p_success !== undefined) return 'success classifier';
+  if (/kernel/i.test(m.family)) return 'quantum-kernel covariate model';
   if (/lstm|sequence|transformer|rnn/i.test(m.family) || cardSplit(card) !== undefined) return 'sequence model';
   if (/mechanistic|cmt|pkpd|popmodel/i.test(m.family) || card.inputs.eta !== undefined) return 'mechanistic population model';
   return 'trajectory model';
@@ -82,6 +87,10 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
     ? `learnt from each subject's last once-daily window at ${mgList(trial.armsMg)}: QD doses above ${top} mg and every once-weekly prediction (the QD network run on t/168 with weekly dose/BW) are extrapolation with no mechanism behind them`
     : kind === 'mechanistic population model'
       ? `doses above ${top} mg and the once-weekly regimen are extrapolated through the fitted mechanism (PK compartments + PD response): credible as far as the mechanism holds`
+      : kind === 'quantum-kernel covariate model'
+        ? `the fitted mechanism with each subject's random effects predicted from BW and COMED by quantum-kernel ridge regression on the fit's individual estimates: doses above ${top} mg and the once-weekly regimen extrapolate through the mechanism, covariates outside the trial's range extrapolate the kernel`
+      : kind === 'success classifier'
+        ? `P(success) from a classifier trained on observed success in each subject's last once-daily window at ${mgList(trial.armsMg)}; its input window comes from the fitted PK model, the classifier itself has no mechanism: QD doses above ${top} mg and the once-weekly regimen are outside what it was trained on`
       : kind === 'classical baseline'
         ? `fitted to each subject's last once-daily window at ${mgList(trial.armsMg)}, with no time course (the window is one value): QD doses above ${top} mg extrapolate the fitted curve, and the once-weekly card is the once-daily model at the same average daily dose (fluctuation within the week ignored)`
       : kind === 'test model'
@@ -89,7 +98,8 @@ export function modelNote(m: AnswerModel, trial: TrialFacts): ModelNote {
         : 'unknown: the card does not say how the model was built';
   // an IV infusion regimen (models/export/infusion-regimen.ts) is said, so no reader takes the doses for boluses
   const infusion = card.regimen.infusion_h === undefined ? '' : `; every dose of the swept regimens is a ${card.regimen.infusion_h} h IV infusion, as in the trial`;
-  return { model: m.label, family: m.family, kind, between_subjects: between, parameter_uncertainty: uncertainty + source, data, extrapolation: extrapolation + infusion };
+  const structure = kind === 'mechanistic population model' ? structureSource(card) : `no structure selection (a ${kind})`;
+  return { model: m.label, family: m.family, kind, structure, between_subjects: between, parameter_uncertainty: uncertainty + source, data, extrapolation: extrapolation + infusion };
 }
 
 export function modelNotes(models: readonly AnswerModel[], trial: TrialFacts): ModelNote[] {

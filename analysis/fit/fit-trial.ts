@@ -194,6 +194,8 @@ async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialO
     method: 'SAEM + importance-sampling -2LL + linearised Fisher information (models/popmodel/fit.ts)',
     seed: o.seed,
     uncertainty: hmc === undefined ? { draws: draws.length, method: 'N(estimate, inverse Fisher information) on the estimation scale; row 0 = point estimate' } : hmc.provenance,
+    // named only with --preselect, so a fit without one keeps its bytes
+    ...(preRecord === undefined ? {} : { selector: preRecord.provenance }),
   };
   const diagnostics = {
     minus2LL: fit.objective.minus2LL,

@@ -41,8 +41,11 @@ export async function preselect(trial: Trial, candidates: readonly Structure[], 
   return { proposal, structures, summary: `preselect (transformer, ${proposal.weights.path}): ${probs}; shortlist ${proposal.shortlist.join(', ')}${dropped.length === 0 ? '' : `; not fitted: ${dropped.join(', ')}`}` };
 }
 
-/** fit.json's `preselect` and the report's section, once the likelihood has chosen. */
-export function preselectRecord(p: Preselection, chosen: StructureId | undefined): { record: unknown; markdown: string[] } {
+/**
+ * fit.json's `preselect`, the report's section, and the cards' `provenance.selector` (what the answer report
+ * names as the selector: analysis/answer/structure-source.ts), once the likelihood has chosen.
+ */
+export function preselectRecord(p: Preselection, chosen: StructureId | undefined): { record: unknown; markdown: string[]; provenance: Record<string, unknown> } {
   const { proposal } = p;
   const among = chosen !== undefined && p.structures.some((s) => s.id === chosen);
   const record = {
@@ -66,5 +69,6 @@ export function preselectRecord(p: Preselection, chosen: StructureId | undefined
     `The likelihood (BIC) then chose: ${chosen ?? 'none (no eligible candidate)'}${chosen === undefined ? '' : among ? ', among the shortlist' : ''}.`,
     '',
   ];
-  return { record, markdown };
+  const provenance = { method: 'transformer', weights: proposal.weights, shortlist: proposal.shortlist, fitted: p.structures.map((s) => s.id) };
+  return { record, markdown, provenance };
 }

@@ -7,6 +7,7 @@ import type { Answer } from '../answer/answers.js';
 import { POPULATION_SHORT, POPULATIONS, QUESTION_TEXT, REGIMEN_TEXT } from '../answer/questions.js';
 import type { CurveFigure } from './curve-figures.js';
 import { diagnosticsHtml } from './diagnostics.js';
+import { answerSourcesHtml } from './answer-sources.js';
 import { esc, interval, mg, pct, REPORT_CSS, section, signedPct, table, type Cell } from './html-kit.js';
 import { isTestModel, type ReportInput } from './input.js';
 import { scopeSvgIds } from '../plots.js';
@@ -89,6 +90,7 @@ export async function reportHtml(input: ReportInput, figures: readonly CurveFigu
     `<p class="sub">trial <code>${esc(input.trial.path)}</code> · model${multi ? 's' : ''} ${esc(models.join(', '))} (${esc(input.modelSource)}) · run ${esc(runIds)}</p></header>`,
     banner, caution, gateFlag,
     answersSection(input.answers, multi),
+    answerSourcesHtml(input.modelNotes),
     curvesSection(figures),
     decisionSection(input.answers, gateFlag),
     reductionSection(input.answers),

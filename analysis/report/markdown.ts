@@ -7,6 +7,7 @@ import { coherenceRows, reductionRows } from './tables.js';
 import { calibrationMarkdown } from './calibration.js';
 import { gateFlagMarkdown } from './calibration-gates.js';
 import { comparisonMarkdown } from './comparison.js';
+import { answerSourcesMarkdown } from './answer-sources.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -31,6 +32,7 @@ export function reportMarkdown(input: ReportInput): string {
     ]);
     out.push(mdTable(['population', 'regimen', 'target', 'dose', 'mean crossing', 'interval', 'p̂ [band] at dose', ...(multi ? ['model'] : []), 'flags'], rows), '');
   }
+  out.push(...answerSourcesMarkdown(input.modelNotes));
   out.push('## Population assumptions', '');
   for (const pop of ['base', 'heavy', 'nocomed'] as const) {
     const a = input.answers.find((x) => x.population === pop);

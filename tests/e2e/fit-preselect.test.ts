@@ -5,7 +5,8 @@
  * the plumbing are under test here, not the accuracy, which bench/selector measures), then the fit
  * shortlists with it. The report and fit.json must name the selector's probabilities and shortlist, only
  * the shortlisted candidates are fitted, SAEM starts from the selector's regressed typical values, and the
- * structure the likelihood chose is one of them.
+ * structure the likelihood chose is one of them. The cards name the selector (`provenance.selector`), so
+ * the answer report's model note says the selector shortlisted and the likelihood chose (issue 20).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,8 @@ import { join } from 'node:path';
 import { runCli, withTempDir } from '../kit/cli.js';
 import { writeOneCompartmentTrial } from '../kit/one-compartment-trial.js';
 import { dropBiomarkerRows } from '../kit/estdata-design.js';
+import { ModelCardSchema } from '../../worker/model/card.js';
+import { modelNote } from '../../analysis/answer/model-notes.js';
 
 interface FitJson {
   readonly fit: { readonly structure?: string; readonly start: { readonly fixed: Record<string, number> } };
@@ -45,5 +48,10 @@ test('fit --preselect transformer: the report names the shortlist, only it is fi
     // SAEM started from the selector's regressed typical values of the chosen structure
     for (const [k, v] of Object.entries(pre.typical_values[chosen] ?? {})) assert.ok(Math.abs(fit.fit.start.fixed[k]! / v - 1) < 1e-9, `start ${k}: ${fit.fit.start.fixed[k]} vs ${v}`);
     for (const id of pre.shortlist) assert.ok(Object.values(pre.typical_values[id] ?? {}).every((v) => v > 0 && Number.isFinite(v)), `${id}: typical values`);
+    const card = ModelCardSchema.parse(JSON.parse(await readFile(join(out, 'qd.model.json'), 'utf8')));
+    assert.deepEqual((card.provenance['selector'] as { shortlist: string[] }).shortlist, pre.shortlist);
+    const c = { cardPath: join(out, 'qd.model.json'), card };
+    const note = modelNote({ label: 'fit', family: card.family, testModel: false, cards: { qd: c, qw: c } }, { file: 'pk.csv', sha256: '', subjects: 0, armsMg: [1] });
+    assert.match(note.structure, new RegExp(`^${chosen}: the transformer selector \\(weights sha256 [0-9a-f]{12}\\) shortlisted ${pre.shortlist.join(', ')}; then chosen by the likelihood`));
   });
 });
