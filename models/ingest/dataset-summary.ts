@@ -7,6 +7,7 @@ import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
+import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -45,9 +46,10 @@ export function summarizeDataset(d: Dataset): string {
     lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
   }
   if (d.endpoints.biomarker === undefined) lines.push('biomarker: none (a PK-only trial)');
+  const weight = weightCovariateName(d);
   for (const c of d.covariates) {
     const what = c.kind === 'continuous' ? `${fmt(c.range?.[0] ?? NaN)}-${fmt(c.range?.[1] ?? NaN)}${c.unit === null ? '' : ` ${c.unit}`}` : (c.levels ?? []).map((l) => `${l.level}: ${l.subjects}`).join(', ');
-    lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${c.reference}${d.spec.weight === c.name ? ' (weight, allometry)' : ''}`);
+    lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}`);
   }
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
   const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);

@@ -22,8 +22,13 @@ interface ProjectionLayout {
 }
 
 const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
+
+/** The covariate the models take as body weight: the spec's `weight`, else the first named BW, WT or WEIGHT (undefined: none). */
+export function weightCovariateName(d: Dataset): string | undefined {
+  return d.spec.weight ?? d.covariates.find((c) => WEIGHT_NAMES.includes(c.name.toUpperCase()))?.name;
+}
 /** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
-const REFERENCE_WEIGHT_KG = 70;
+export const REFERENCE_WEIGHT_KG = 70;
 const MODEL = 'the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD)';
 
 export function trialFromDataset(d: Dataset): Trial {

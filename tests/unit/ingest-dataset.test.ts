@@ -84,8 +84,16 @@ test('theophylline (rxode2 EVID 101) loads without a spec and with one: 12 subje
     }
     const text = summarizeDataset(await readDataset(join(THEO, file), spec));
     assert.match(text, new RegExp(`12 subjects.*\\n.*\\ndoses: ${12 * doses} \\(${doses} per subject\\), AMT 267\\.84-320\\.65 mg, route depot`));
-    assert.match(text, /covariate WT: continuous, 54\.6-86\.4 kg; reference 70 \(weight, allometry\)/);
+    assert.match(text, /covariate WT: continuous, 54\.6-86\.4 kg; reference 70 \(the body weight: allometry relative to 70 kg\)/);
   }
+});
+
+test('without a spec the summary says which column the models take as body weight, and prints references without float noise', () => {
+  // WT read as the weight by its standard name (trial-projection.ts) is marked so; 1.99 is a median of binary fractions
+  const rows = ['ID,TIME,AMT,DV,EVID,MDV,WT,APGR', '1,0,10,.,1,1,1.31,9', '1,2,.,5,0,0,1.31,9', '2,0,10,.,1,1,2.67,4', '2,2,.,4,0,0,2.67,4'];
+  const text = summarizeDataset(parseDataset(`${rows.join('\n')}\n`, 'pheno.csv'));
+  assert.match(text, /covariate WT: continuous, 1\.31-2\.67; reference 1\.99 \(the body weight: allometry relative to 70 kg\)/);
+  assert.match(text, /covariate APGR: continuous, 4-9; reference 6\.5\n/);
 });
 
 const CSV = (rows: string[]): string => `ID,TIME,DV,AMT,EVID,MDV,CMT,DVID,II,ADDL,SS,RATE,BLQ,WT\n${rows.join('\n')}\n`;

@@ -109,7 +109,7 @@ test('the data summary names the column mapping, doses, endpoints, covariates an
       'doses: 2 (0-2 per subject), AMT 10 mg, route depot',
       'concentration: 1 samples in 1 subjects (DVID 1 (or cp, conc, ...))',
       'biomarker: 3 samples in 2 subjects (DVID 2 (or pd, effect, ...))',
-      'covariate BW: continuous, 60-85; reference 72.5',
+      'covariate BW: continuous, 60-85; reference 72.5 (the body weight: allometry relative to 70 kg)',
       'covariate COMED: categorical, 0: 1, 1: 1; reference 0',
       'covariate DOSE: continuous, 0-10; reference 5',
       'observations set aside (MDV=1): 1',
