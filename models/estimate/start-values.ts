@@ -1,7 +1,8 @@
 /**
  * Data-driven start values for the population fit: nothing is copied from a particular trial.
  * PK: per-subject NCA (terminal rate, AUC -> clearance, first-dose peak -> central volume, time of
- * peak -> absorption), allometrically normalised to 70 kg and pooled by medians, then refined by a
+ * peak -> absorption), allometrically normalised to 70 kg and pooled by medians (sparse trials, where no
+ * subject has an NCA profile: a naive-pooled grid, start-values-sparse.ts), then refined by a
  * naive-pooled fit of the typical profile (log scale). PD: baselines by COMED group, inhibition at the
  * last dosing interval vs average concentration (-> IMAX, IC50), onset half-time (-> KOUT), then a
  * naive-pooled fit with the pooled PK. Residual sds start from the naive-pooled residuals (which
@@ -12,6 +13,7 @@ import { median, quantile } from 'd3-array';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
 import { quantifiedTrial, simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
 import { clampD1, d1Start } from './zero-order-fit.js';
+import { pooledPkScale } from './start-values-sparse.js';
 import { InputError } from '../../worker/common/errors.js';
 import {
   ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed,
@@ -129,8 +131,12 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const trial = quantifiedTrial(data);
   const notes: string[] = [];
   const active = trial.subjects.filter((s) => s.pk.length > 0 && s.doses.length > 0);
-  const nca = active.map(subjectNca).filter((x): x is SubjectNca => x !== null);
-  if (nca.length === 0) throw new InputError(`${trial.file}: no subject has a PK profile (>= 3 observations after a dose) to derive start values from`, { details: { file: trial.file } });
+  const perSubject = active.map(subjectNca).filter((x): x is SubjectNca => x !== null);
+  // sparse sampling (no subject with the >= 3 post-dose samples NCA needs): a naive-pooled grid over CL, V, KA
+  const pooled = perSubject.length > 0 ? null : pooledPkScale(active);
+  if (perSubject.length === 0 && pooled === null) throw new InputError(`${trial.file}: no subject has a positive concentration after a dose to derive start values from`, { details: { file: trial.file } });
+  const nca: SubjectNca[] = pooled === null ? perSubject : [{ clKg70: pooled.clKg70, vzKg70: pooled.vKg70, v1Kg70: pooled.vKg70, c0V1Kg70: pooled.vKg70, tmaxH: pooled.tmaxH, lambdaZ: pooled.clKg70 / pooled.vKg70 }];
+  if (pooled !== null) notes.push(`sparse sampling (no subject has >= 3 samples after a dose): PK scales from a naive-pooled one-compartment grid over ${active.length} subjects`);
   const cl = logMedian(nca.map((n) => n.clKg70));
   const vz = logMedian(nca.map((n) => n.vzKg70));
   // one compartment: its volume is the whole Vz
@@ -139,7 +145,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const v1 = structure.compartments === 1 ? vz : Math.min(v1Central, 0.9 * vz);
   const v2 = Math.max(vz - v1, 0.1 * vz);
   const ka = absorptionFromTmax(median(nca.map((n) => n.tmaxH)) ?? NaN, cl / v1);
-  notes.push(`NCA on ${nca.length} PK subjects: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L${structure.absent.KA !== undefined ? '' : `, KA ${ka.toPrecision(3)} 1/h`} (70 kg)`);
+  notes.push(`${pooled === null ? `NCA on ${nca.length} PK subjects` : 'naive-pooled grid'}: CL ${cl.toPrecision(3)} L/h, Vz ${vz.toPrecision(3)} L, V1 ${v1.toPrecision(3)} L${structure.absent.KA !== undefined ? '' : `, KA ${ka.toPrecision(3)} 1/h`} (70 kg)`);
 
   const theta = new Float64Array(structure.fixedEffects.length);
   const at = (name: FixedEffectName): number => thetaIndex(name, structure);
