@@ -9,9 +9,13 @@
  * Parsimony: a fit whose structural fixed effect has a relative standard error above
  * POORLY_IDENTIFIED_RSE_PERCENT (e.g. a third compartment's V3 at 110 % on theophylline's multiple-dose
  * data: its 95 % interval spans a factor of ~9 either way) is "poorly identified": the data do not
- * determine the structure it adds. It is chosen, and carries BIC weight, only when no eligible candidate
- * is well identified, so a trial is never left without an answer by this rule. Covariate effects
- * (BETA_*) are not structural and do not count.
+ * determine the structure it adds. It is passed over (no choice, no BIC weight) when a well-identified
+ * eligible candidate with fewer estimated parameters exists: the remedy for a structure richer than the
+ * data is a simpler one. A poorly identified fit with no simpler well-identified rival stays eligible and
+ * is ranked by BIC as usual (e.g. an IV drug read as oral, its KA running to infinity, RSE 800 %: the
+ * one-compartment fit still beats a two-compartment one that mimics the instant input with a slow KA), so
+ * a trial is never left without an answer by this rule. Covariate effects (BETA_*) are not structural and
+ * do not count.
  */
 import type { Trial } from '../ingest/trial.js';
 import type { Structure, StructureId } from '../structures/structure.js';
@@ -66,7 +70,7 @@ export interface Candidate {
 
 /**
  * Scores in the candidates' order; `chosen` marks the lowest BIC among converged, non-degenerate fits,
- * the well-identified ones first (see above).
+ * less the poorly identified ones a simpler well-identified fit rules out (see above).
  */
 export function rankCandidates(trial: Trial, candidates: readonly Candidate[]): CandidateScore[] {
   const raw = candidates.map((c) => {
@@ -76,8 +80,10 @@ export function rankCandidates(trial: Trial, candidates: readonly Candidate[]): 
     const sound = c.fit.converged && c.degenerate.length === 0 && Number.isFinite(m2ll);
     return { c, parameters, observations, m2ll, sound, poorly, bic: m2ll + parameters * Math.log(observations), aic: m2ll + 2 * parameters };
   });
-  const identified = raw.filter((r) => r.sound && r.poorly.length === 0);
-  const eligible = identified.length > 0 ? identified : raw.filter((r) => r.sound);
+  // a poorly identified fit gives way only to a well-identified one with fewer parameters: poor
+  // identification says the structure is richer than the data, so the remedy is a simpler one, never a richer
+  const simplerIdentified = (r: (typeof raw)[number]): boolean => raw.some((o) => o.sound && o.poorly.length === 0 && o.parameters < r.parameters);
+  const eligible = raw.filter((r) => r.sound && (r.poorly.length === 0 || !simplerIdentified(r)));
   const best = eligible.reduce<(typeof raw)[number] | undefined>((b, r) => (b === undefined || r.bic < b.bic ? r : b), undefined);
   const total = eligible.reduce((s, r) => s + Math.exp(-(r.bic - (best?.bic ?? 0)) / 2), 0);
   return raw.map((r) => ({

@@ -1,6 +1,7 @@
 // Parsimony in structural model selection (models/estimate/selection.ts): a candidate whose structural
-// fixed effect has an RSE above 100 % is chosen only when no well-identified candidate is eligible, and
-// carries no BIC weight beside one; covariate effects (BETA_*) do not count. On theophylline's
+// fixed effect has an RSE above 100 % is passed over, and carries no BIC weight, when a well-identified
+// eligible candidate with fewer parameters exists; never in favour of a richer one; covariate effects
+// (BETA_*) do not count. On theophylline's
 // multiple-dose data BIC alone chose 3cmt-oral with V3 at RSE 110 % (fit-report of `qusop fit theo_md.csv`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,4 +48,17 @@ test('a poorly identified structure is still chosen when no well-identified cand
   const two = candidate('2cmt-oral', fitOf(820, true, { CL: 10, V1: 12, Q: 30, V2: 40, KA: 20 }));
   const ranked = rankCandidates(trial, [candidate('1cmt-oral', fitOf(850, true, { CL: 10 })), two]);
   assert.deepEqual(ranked.map((c) => c.chosen), [false, true]);
+});
+
+test('a poorly identified fit is not passed over for a richer one: an IV drug read as oral (KA RSE 837 %) keeps one compartment', async () => {
+  // the shape of a sparse IV trial without a CMT column (doses read as oral): 1cmt-oral's KA runs off
+  // (absorption is instant), the 2-compartment fit mimics the input with a slow KA at a BIC 10.7 higher
+  const trial = trialFromDataset(await readDataset(THEO_MD, NO_SPEC));
+  const one = candidate('1cmt-oral', fitOf(500.2, true, { CL: 26, V1: 25, KA: 837 }));
+  const two = candidate('2cmt-oral', fitOf(502.1, true, { CL: 26, V1: 25, Q: 54, V2: 26, KA: 57 }));
+  const [a, b] = rankCandidates(trial, [one, two]);
+  assert.ok(a !== undefined && b !== undefined && a.bic < b.bic);
+  assert.deepEqual([a.chosen, a.poorlyIdentified], [true, ['KA RSE 837 %']]);
+  assert.equal(b.chosen, false);
+  assert.ok(a.weight > 0.9 && b.weight > 0 && Math.abs(a.weight + b.weight - 1) < 1e-12, `weights ${a.weight}, ${b.weight}`);
 });
