@@ -14,6 +14,8 @@
  *   missing: [".", "NA", -99]  # field values that mean "missing"
  *   time_unit: h               # or d (times and II are converted to hours)
  *   blq: m3                    # BLQ-flagged rows: kept for the M3 likelihood (default), or drop
+ *   dose_route: central        # where doses without a CMT go: depot (default: oral, NONMEM's ADVAN2/4)
+ *                              # or central (IV, as ADVAN1/3 dose a file without CMT)
  *   covariate_effects:         # declared effects fitted on the structure's parameters (covariate-effects.ts)
  *     - { parameter: CL, covariate: CRCL, form: power, reference: 100 }   # CL (CRCL/100)^beta
  *     - { parameter: R0, covariate: COMED, form: categorical, level: 1 }  # R0 exp(beta [COMED = 1])
@@ -44,6 +46,7 @@ export const DataSpecSchema = z.strictObject({
   missing: z.array(z.union([z.string(), z.number()])).optional(),
   time_unit: z.enum(['h', 'd']).optional(),
   blq: z.enum(['m3', 'drop']).optional(),
+  dose_route: z.enum(['depot', 'central']).optional(),
   covariate_effects: z.array(z.strictObject({
     parameter: z.string().min(1),
     covariate: z.string().min(1),
@@ -82,6 +85,8 @@ export interface DataSpec {
   readonly missing: readonly string[];
   readonly timeUnit: 'h' | 'd';
   readonly blq: 'm3' | 'drop';
+  /** where doses without a CMT go (undefined: the depot, an oral dose) */
+  readonly doseRoute?: 'depot' | 'central';
   /** declared covariate effects (resolved against the trial by structures/covariate-effects.ts); undefined = the default (COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
 }
@@ -137,6 +142,7 @@ export function parseDataSpec(text: string, path: string): DataSpec {
     missing: s.missing === undefined ? DEFAULT_MISSING : s.missing.map(String),
     timeUnit: s.time_unit ?? 'h',
     blq: s.blq ?? 'm3',
+    ...(s.dose_route === undefined ? {} : { doseRoute: s.dose_route }),
     ...(s.covariate_effects === undefined ? {} : {
       covariateEffects: s.covariate_effects.map((e, i) => ({
         parameter: e.parameter, covariate: e.covariate, form: e.form,

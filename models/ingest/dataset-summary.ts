@@ -11,6 +11,12 @@ import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js'
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
+/** Why doses without a CMT have the route they have: the spec's dose_route, or the oral default and how to say IV. */
+function routeSource(d: Dataset, doses: readonly { readonly cmt: number | null }[]): string {
+  if (!doses.some((x) => x.cmt === null)) return '';
+  return d.spec.doseRoute !== undefined ? ` (doses without CMT: the spec's dose_route ${d.spec.doseRoute})` : ' (doses without CMT read as oral; an IV drug: a CMT column or the spec\'s dose_route: central)';
+}
+
 function span(values: readonly number[], unit: string): string {
   const [lo, hi] = extent(values);
   if (lo === undefined || hi === undefined) return 'none';
@@ -38,7 +44,7 @@ export function summarizeDataset(d: Dataset): string {
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
     `columns: ${mapping}`,
-    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}`,
+    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
   ];
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));

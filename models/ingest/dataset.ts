@@ -113,7 +113,8 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
       if (r.kind === 'other') otherEvents += 1;
       if (r.kind === 'reset' || r.kind === 'reset-dose') resets.push(r.timeH);
       if (r.kind === 'dose' || r.kind === 'reset-dose') {
-        const route = r.cmt !== null && concCmt !== null && r.cmt === concCmt ? 'central' : 'depot';
+        // a dose into the observed CMT is IV; a dose without a CMT goes where the spec says (default: the depot)
+        const route = r.cmt === null ? (spec.doseRoute ?? 'depot') : concCmt !== null && r.cmt === concCmt ? 'central' : 'depot';
         for (let j = 0; j <= r.addl; j += 1) {
           doses.push({ timeH: r.timeH + j * r.iiH, amt: r.amt, cmt: r.cmt, route, rate: r.rate, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
         }

@@ -156,3 +156,18 @@ test('spec errors are located: unknown field, endpoint by both dvid and cmt, wei
   assert.throws(() => parseDataSpec('covariates:\n  AGE: {}\nweight: WT\n', 's.yaml'), /s\.yaml: weight: "WT" is not one of the declared covariates \(AGE\)/);
   assert.throws(() => parseDataSpec('time_unit: min\n', 's.yaml'), /s\.yaml:1: time_unit: /);
 });
+
+test('doses without a CMT are oral unless the spec says dose_route: central (NONMEM ADVAN1/3 files); the summary says which and why', () => {
+  const rows = ['ID,TIME,AMT,DV,EVID,MDV,WT', '1,0,10,.,1,1,3', '1,2,.,5,0,0,3', '1,12,10,.,1,1,3', '1,13,.,6,0,0,3'];
+  const csv = `${rows.join('\n')}\n`;
+  const oral = parseDataset(csv, 'pheno.csv');
+  assert.deepEqual(oral.subjects[0]?.doses.map((x) => x.route), ['depot', 'depot']);
+  assert.match(summarizeDataset(oral), /route depot \(doses without CMT read as oral; an IV drug: a CMT column or the spec's dose_route: central\)/);
+  const iv = parseDataset(csv, 'pheno.csv', parseDataSpec('dose_route: central\n', 'iv.yaml'));
+  assert.deepEqual(iv.subjects[0]?.doses.map((x) => x.route), ['central', 'central']);
+  assert.match(summarizeDataset(iv), /route central \(doses without CMT: the spec's dose_route central\)/);
+  // a dose with a CMT keeps the CMT rule (into the observed compartment: IV; else the depot)
+  const withCmt = parseDataset('ID,TIME,AMT,DV,EVID,MDV,CMT\n1,0,10,.,1,1,1\n1,2,.,5,0,0,2\n', 'c.csv', parseDataSpec('dose_route: central\n', 'iv.yaml'));
+  assert.deepEqual(withCmt.subjects[0]?.doses.map((x) => x.route), ['depot']);
+  assert.throws(() => parseDataSpec('dose_route: iv\n', 'bad.yaml'), /bad\.yaml:1: dose_route: .*"depot"\|"central"/);
+});
