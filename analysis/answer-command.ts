@@ -4,7 +4,6 @@
  * calibration.json (held-out calibration check), report.html, plots, optional summary.md in one directory that
  * is also round 0's run directory.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { InputError, RunError } from '../worker/common/errors.js';
@@ -18,7 +17,7 @@ import { writeModelAverageHtml } from './report/model-average-html.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
-import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
+import { answerRequest, claimAnswerDir, defaultAnswerDir } from './answer/answer-request.js';
 import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.js';
 import { cardDegeneracies, withDegenerateCaveat } from './answer/degenerate-caveat.js';
 import { modelNotes } from './answer/model-notes.js';
@@ -99,7 +98,6 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });
   }
-  const outDir = resolve(a.out ?? join('runs', `answer-${createHash('sha256').update(JSON.stringify({ trialSha, models: a.model, base, r: a.replicates, m: a.subjects, seed: a.seed, ...(average === undefined ? {} : { average }) })).digest('hex').slice(0, 12)}`));
 
   const given = a.model.length > 0 ? await loadAnswerModels(a.model) : undefined; // bad cards refused before DIR is touched
   if (given !== undefined) {
@@ -107,11 +105,14 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       ? [{ what: 'the five questions', endpoint: 'biomarker', comparison: '<=', thresholdNgMl: THRESHOLD_NG_ML, where: 'qusop answer' }]
       : custom.file.questions.map((q, i) => ({ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: toNgMl(q.threshold.value, q.threshold.unit), where: `${custom.path}: questions[${i}]` })));
   }
-  await claimAnswerDir(outDir, answerRequest({
+  const request = answerRequest({
     trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,
     ...(structures === undefined ? {} : { structures: structures.map((s) => s.id) }),
     ...(average === undefined ? {} : { average }),
-  }));
+  });
+  // the default directory is named by the whole request, so changing any input gets a fresh one
+  const outDir = resolve(a.out ?? defaultAnswerDir(request));
+  await claimAnswerDir(outDir, request);
 
   let cards = a.model;
   let modelSource = 'given with --model';

@@ -8,6 +8,7 @@
  */
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { InputError } from '../../worker/common/errors.js';
 import { codeVersion } from '../../worker/common/version.js';
 import { canonicalJson } from '../../worker/model/card-digest.js';
@@ -41,9 +42,18 @@ export function answerRequest(r: Omit<AnswerRequest, 'code_version'>): AnswerReq
 }
 
 /** The fields that must agree (the trial's path may differ: the same bytes elsewhere are the same trial). */
-function identity(r: AnswerRequest): Record<string, unknown> {
+export function identity(r: AnswerRequest): Record<string, unknown> {
   // a request file from before data specs has none: the same as null
   return { code_version: r.code_version, 'trial.sha256': r.trial.sha256, 'data_spec.sha256': r.data_spec?.sha256 ?? null, models: r.models, refit: r.refit, population: r.population, replicates: r.replicates, subjects: r.subjects, seed: r.seed, structures: r.structures ?? null, average: r.average ?? null };
+}
+
+/**
+ * The default answer directory, runs/answer-<12 hex of the request's identity>: a request that differs in
+ * anything that determines the answer (a data spec, questions, --refit, --structure ...) gets its own
+ * directory instead of being refused by the first one's.
+ */
+export function defaultAnswerDir(r: AnswerRequest): string {
+  return join('runs', `answer-${createHash('sha256').update(canonicalJson(identity(r))).digest('hex').slice(0, 12)}`);
 }
 
 /**

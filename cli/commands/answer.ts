@@ -15,7 +15,7 @@ const builder = (y: Argv) =>
     .option('model', { type: 'string', array: true, default: [] as string[], describe: 'model card(s) or folders of cards; a model = a QD (24 h) + a QW (168 h) card grouped by name/family; several models = a comparison. Default: the shipped fit to this trial (models/estdata), else fit it here' })
     .option('bw', { type: 'string', describe: 'base body weight: uniform:LO:HI (kg) or resample[:SIGMA] (default resample:0.1, clipped to [35, 120] kg)' })
     .option('comed', { type: 'string', describe: 'base COMED: bernoulli:P or observed (default observed)' })
-    .option('out', { type: 'string', describe: 'answer directory (also the run directory); default runs/answer-<hash>' })
+    .option('out', { type: 'string', describe: 'answer directory (also the run directory); default runs/answer-<hash of everything that determines the answer: trial bytes, data spec, models, questions, options>' })
     .option(...intOption('replicates', REPLICATES, { default: 200, describe: 'replicates R per dose (also the parameter-uncertainty draws when fitting)' }))
     .option(...intOption('subjects', SUBJECTS, { default: 500, describe: 'virtual subjects M per replicate' }))
     .option(...intOption('seed', SEED, { default: 20251121, describe: 'seed of the populations (and of the fit)' }))
