@@ -38,7 +38,7 @@ function kindOf(m: AnswerModel, card: ModelCard): ModelKind {
   if (m.testModel) return 'test model';
   if (/^baseline-/.test(m.family)) return 'classical baseline';
   if (card.outputs.p_success !== undefined) return 'success classifier';
-  if (/kernel/i.test(m.family)) return 'quantum-kernel covariate model';
+  if (/^quantum-kernel/i.test(m.family)) return 'quantum-kernel covariate model';
   if (/lstm|sequence|transformer|rnn/i.test(m.family) || cardSplit(card) !== undefined) return 'sequence model';
   if (/mechanistic|cmt|pkpd|popmodel/i.test(m.family) || card.inputs.eta !== undefined) return 'mechanistic population model';
   return 'trajectory model';
