@@ -6,6 +6,12 @@
  * Conventions (documented in README.md): a UTF-8 BOM is dropped, CRLF / LF / CR line ends may mix,
  * blank (or whitespace-only) lines are skipped anywhere, fields are trimmed. Field counts are NOT
  * checked here (validate.ts does, against the header, with the column name).
+ *
+ * Delimiters, as NONMEM's $INPUT reads data files: the header line decides. A comma in it: comma-separated
+ * (the default); else a tab: tab-separated; else a semicolon; else runs of spaces/tabs (a NONMEM
+ * whitespace file: each run is one separator). A header whose first name starts with "#" (NONMEM's default
+ * IGNORE=#, e.g. "#ID,TIME,...") is read without the "#"; later records starting with "#" are comments and
+ * skipped.
  */
 import { CsvError, parse, type Options } from 'csv-parse/sync';
 import { inputError } from './schema.js';
@@ -51,26 +57,46 @@ function lineBreaks(fields: readonly string[]): number {
  * CSV syntax errors (unbalanced quotes), naming the line and, past the header, the column.
  */
 export function readCsv(text: string, file: string): CsvTable {
+  const delimiter = detectDelimiter(text);
+  // a whitespace file: every run of spaces/tabs becomes one tab (line by line, so lines keep their numbers)
+  const input = delimiter === 'whitespace' ? text.replace(/^\uFEFF/, '').split(/(\r\n|\n|\r)/).map((part, i) => (i % 2 === 1 ? part : part.trim().replace(/[ \t]+/g, '\t'))).join('') : text;
   let rows: CsvRecord[];
   try {
     // csv-parse's sync overloads do not model on_record's output type
-    rows = parse(text, PARSE_OPTIONS as unknown as Options) as unknown as CsvRecord[];
+    rows = parse(input, { ...PARSE_OPTIONS, delimiter: delimiter === 'whitespace' ? '\t' : delimiter } as unknown as Options) as unknown as CsvRecord[];
   } catch (err: unknown) {
-    throw translateCsvError(err, text, file);
+    throw translateCsvError(err, input, file, delimiter === 'whitespace' ? '\t' : delimiter);
   }
-  const header = rows[0];
-  if (header === undefined) {
+  const first = rows[0];
+  if (first === undefined) {
     throw inputError({ file, line: null, column: null, expected: 'a header line naming the columns', found: 'an empty file' });
   }
-  return { header, records: rows.slice(1) };
+  return { header: withoutIgnoreMark(first), records: rows.slice(1).filter((r) => !(r.fields[0] ?? '').startsWith('#')) };
+}
+
+/** The separator the header line uses (module comment). */
+export function detectDelimiter(text: string): ',' | '\t' | ';' | 'whitespace' {
+  const header = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? '';
+  if (header.includes(',')) return ',';
+  if (header.trim().includes('\t')) return '\t';
+  if (header.includes(';')) return ';';
+  return /\S\s+\S/.test(header.trim()) ? 'whitespace' : ',';
+}
+
+/** The header without NONMEM's "#" ignore mark: "#ID" -> "ID"; a lone "#" field is dropped. */
+function withoutIgnoreMark(header: CsvRecord): CsvRecord {
+  const [first, ...rest] = header.fields;
+  if (first === undefined || !first.startsWith('#')) return header;
+  const name = first.slice(1).trim();
+  return { line: header.line, fields: name === '' ? rest : [name, ...rest] };
 }
 
 /** csv-parse reports the line its error was found on; name the header column when one is known. */
-function translateCsvError(err: unknown, text: string, file: string): Error {
+function translateCsvError(err: unknown, text: string, file: string, delimiter: string): Error {
   if (!(err instanceof CsvError)) return err instanceof Error ? err : new Error(String(err));
   const lines = typeof err['lines'] === 'number' ? err['lines'] : null;
   const index = typeof err['index'] === 'number' ? err['index'] : null;
-  const column = lines !== null && lines > 1 && index !== null ? headerName(text, index) : null;
+  const column = lines !== null && lines > 1 && index !== null ? headerName(text, index, delimiter) : null;
   const found =
     err.code === 'CSV_QUOTE_NOT_CLOSED'
       ? 'an unclosed quote at end of file'
@@ -83,7 +109,7 @@ function translateCsvError(err: unknown, text: string, file: string): Error {
 }
 
 /** Best-effort header lookup for syntax errors (the header itself is plain names, never quoted text). */
-function headerName(text: string, index: number): string | null {
+function headerName(text: string, index: number, delimiter: string): string | null {
   const first = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '');
-  return first?.split(',')[index]?.trim() ?? null;
+  return first?.split(delimiter)[index]?.trim() ?? null;
 }
