@@ -14,7 +14,8 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
-import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
+import { bolusCoefficientModes, zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
+import { infusionEffectConcentrationAt } from './pd-effect-infusion.js';
 import { threeCompartmentBolusModes } from './pk3-steady-state.js';
 import { transitAbsorptionConcentrationAt } from './pk-transit-absorption-steady-state.js';
 import { hasTransitAbsorption } from '../structures/transit-absorption-structures.js';
@@ -100,7 +101,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   if (structure.directEffect?.linear === true) linearBiomarker(w, p, concOutputs(), pdOut);
   else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, pdOut);
   else if (structure.directEffect !== undefined && (modes !== undefined || infusionH !== undefined)) {
-    const atOutputs = structure.directEffect.effectCompartment && modes !== undefined ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : concOutputs();
+    const atOutputs = !structure.directEffect.effectCompartment ? concOutputs()
+      : modes !== undefined ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH)
+      // an IV infusion regimen: the effect site of the zero-order input's periodic steady state (pd-effect-infusion.ts)
+      : infusionEffectConcentrationAt(w, w.scoped('pk_effect', () => bolusCoefficientModes(w, p, row('dose'), zeroOrderCompartments(structure))), p.KE0, grid.timesH, grid.tauH, infusionH ?? NaN);
     directBiomarker(w, p, atOutputs, pdOut, structure.directEffect.stimulatory === true);
   } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, pdOut, afterDose);
   else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, pdOut, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));

@@ -1,6 +1,7 @@
 // IV infusion regimens in the graphs (issue 18 §1: "IV bolus and IV infusion", models/export/infusion-regimen.ts):
 // a trial whose IV doses are infusions of one duration gets cards that sweep that infusion. Each sweeping
-// structure's graph (PK-only, indirect responses I-IV, plasma-driven Imax/Emax; 1 and 2 compartments) on
+// structure's graph (PK-only, indirect responses I-IV, Imax/Emax driven by plasma or an effect compartment
+// (the latter's limits and coincidences: structure-iv-infusion-effect.test.ts); 1 and 2 compartments) on
 // an infusion grid against the independent multiple-dose reference (infusions run to steady state in double
 // precision: pk.ts, iv.ts, dose-walk.ts), for random subjects, doses and both regimens; the card says the
 // infusion and has the grid's window (no jump to close at tau); the structures that cannot sweep one keep
@@ -40,18 +41,18 @@ const windowStats = (xs: ArrayLike<number>): { min: number; max: number; mean: n
   return { min: Math.min(...a), max: Math.max(...a), mean: a.reduce((acc, x) => acc + x, 0) / a.length };
 };
 
-test('the structures that sweep an IV infusion: 1 and 2 compartment IV PK, with the indirect responses and the plasma-driven direct effects', () => {
+test('the structures that sweep an IV infusion: 1 and 2 compartment IV PK, with the indirect responses and the direct effects (plasma or effect compartment)', () => {
   const ids = SWEEPING.map((s) => s.id).sort();
-  const expected = ['1cmt-iv', '2cmt-iv', ...[1, 2].flatMap((c) => ['idr', 'idr2', 'idr3', 'idr4', 'imax', 'emax'].map((k) => `${c}cmt-iv-${k}`))].sort();
+  const expected = ['1cmt-iv', '2cmt-iv', ...[1, 2].flatMap((c) => ['idr', 'idr2', 'idr3', 'idr4', 'imax', 'emax', 'ke0-imax', 'ke0-emax'].map((k) => `${c}cmt-iv-${k}`))].sort();
   assert.deepEqual(ids, expected);
-  for (const id of ['3cmt-iv', '1cmt-iv-mm', '2cmt-iv-ke0-imax', '1cmt-iv-ke0-emax', '2cmt-oral']) {
+  for (const id of ['3cmt-iv', '1cmt-iv-mm', '2cmt-oral']) {
     const s = structureById(id);
     assert.equal(withInfusion(REGIMEN_GRIDS.qd, s, 2), REGIMEN_GRIDS.qd, `${id} keeps the bolus (or oral) grid`);
     if (s.route === 'iv') assert.throws(() => buildTrajectoryGraph({ ...REGIMEN_GRIDS.qd, infusionH: 2 }, s), /has no IV infusion regimen/);
   }
 });
 
-test('IV infusion graphs: window statistics of pd and conc equal the multiple-dose infusion reference to 1e-4 (14 structures, both regimens)', async () => {
+test('IV infusion graphs: window statistics of pd and conc equal the multiple-dose infusion reference to 1e-4 (18 structures, both regimens)', async () => {
   let seed = 4242;
   for (const s of SWEEPING) {
     for (const [regimen, hours] of [[REGIMEN_GRIDS.qd, 2], [REGIMEN_GRIDS.qw, 6]] as const) {
