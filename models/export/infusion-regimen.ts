@@ -5,15 +5,17 @@
  * fixed: C is continuous, so the card's window is the grid's (time-grid.ts), and the PD graphs that read C
  * at the grid's nodes (indirect responses, plasma-driven direct effects, transit chain) take it as it is;
  * the effect-compartment structures filter that input's periodic steady state through KE0 in closed form
- * (pd-effect-infusion.ts). Not swept as infusions (their cards keep the bolus regimen, and the fit and
- * `qusop model import` say so): three compartments and saturable elimination (no infusion graph of theirs yet).
+ * (pd-effect-infusion.ts); three compartments (PK-only) superpose it over their three disposition modes
+ * (pk3-steady-state.ts). Not swept as infusions (their cards keep the bolus regimen, and the fit and
+ * `qusop model import` say so): saturable elimination (its graph shoots one bolus interval; an infusion's
+ * on/off phases in its RK4 loop are still to come).
  */
 import type { Structure } from '../structures/structure.js';
 import type { RegimenGrid } from './time-grid.js';
 
 /** Whether the structure's graph can sweep an infusion regimen. */
 export function sweepsInfusion(s: Structure): boolean {
-  return s.route === 'iv' && (s.compartments === 1 || s.compartments === 2) && s.absent.VMAX !== undefined;
+  return s.route === 'iv' && s.absent.VMAX !== undefined;
 }
 
 /** The grid with the infusion, when the structure sweeps one. */

@@ -71,8 +71,8 @@ export function bolusCoefficientModes(w: GraphWriter, p: IndividualTensors, dose
   ];
 }
 
-/** phi(x) = (1 - e^{-x}) / x for x >= 0, 1 at 0: the series below 0.1 (oneMinusExp's, divided by x; rel. error < 2e-9). */
-function phi(w: GraphWriter, x: string, hint: string): string {
+/** phi(x) = (1 - e^{-x}) / x for x >= 0 (float32, any shape), 1 at 0: the series below 0.1 (oneMinusExp's, divided by x; rel. error < 2e-9). */
+export function phi(w: GraphWriter, x: string, hint: string): string {
   return w.scoped(hint, () => {
     let acc = w.scalar('one', 1);
     for (const k of [6, 5, 4, 3, 2]) acc = w.sub(w.scalar(`one_${k}`, 1), w.mul(w.mul(x, w.scalar(`inv_${k}`, 1 / k), `x_over_${k}`), acc, `t_${k}`), `s_${k}`);

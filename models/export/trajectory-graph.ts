@@ -16,7 +16,7 @@ import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
 import { bolusCoefficientModes, zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
 import { infusionEffectConcentrationAt } from './pd-effect-infusion.js';
-import { threeCompartmentBolusModes } from './pk3-steady-state.js';
+import { threeCompartmentBolusModes, threeCompartmentInfusionConcentrationAt } from './pk3-steady-state.js';
 import { transitAbsorptionConcentrationAt } from './pk-transit-absorption-steady-state.js';
 import { hasTransitAbsorption } from '../structures/transit-absorption-structures.js';
 import { michaelisMentenConcentrationAt } from './pk-mm-steady-state.js';
@@ -61,6 +61,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
   const mm = structure.absent.VMAX === undefined;
   // an IV infusion regimen (infusion-regimen.ts): the zero-order input's steady state with the duration fixed
+  // (3 compartments: pk3-steady-state.ts; the effect site: pd-effect-infusion.ts)
   const infusionH = infusionOf(grid, structure);
   const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm || infusionH !== undefined ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
@@ -74,6 +75,8 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
     : mm
     ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
+    : infusionH !== undefined && structure.compartments === 3
+    ? threeCompartmentInfusionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, infusionH) // PK-only: the T outputs alone
     : infusionH !== undefined
     ? zeroOrderConcentrationAt(w, { ...p, D1: w.scalar('infusion_h', infusionH) }, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : modes === undefined
