@@ -6,16 +6,15 @@
  * at the grid's nodes (indirect responses, plasma-driven direct effects, transit chain) take it as it is;
  * the effect-compartment structures filter that input's periodic steady state through KE0 in closed form
  * (pd-effect-infusion.ts); three compartments (PK-only) superpose it over their three disposition modes
- * (pk3-steady-state.ts). Not swept as infusions (their cards keep the bolus regimen, and the fit and
- * `qusop model import` say so): saturable elimination (its graph shoots one bolus interval; an infusion's
- * on/off phases in its RK4 loop are still to come).
+ * (pk3-steady-state.ts); saturable elimination shoots the periodic state with the input on until D
+ * (pk-mm-steady-state.ts, the step holding D split at D). So every IV structure sweeps the trial's infusion.
  */
 import type { Structure } from '../structures/structure.js';
 import type { RegimenGrid } from './time-grid.js';
 
-/** Whether the structure's graph can sweep an infusion regimen. */
+/** Whether the structure's graph can sweep an infusion regimen: every IV structure's can. */
 export function sweepsInfusion(s: Structure): boolean {
-  return s.route === 'iv' && s.absent.VMAX !== undefined;
+  return s.route === 'iv';
 }
 
 /** The grid with the infusion, when the structure sweeps one. */

@@ -74,7 +74,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const concNodes = hasTransitAbsorption(structure)
     ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
     : mm
-    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
+    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv', infusionH)
     : infusionH !== undefined && structure.compartments === 3
     ? threeCompartmentInfusionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, infusionH) // PK-only: the T outputs alone
     : infusionH !== undefined
