@@ -4,6 +4,9 @@
  *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
  * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes; 3 compartments: pk3-steady-state.ts) -> pd-periodic.ts (R on the T outputs;
  * indirect responses II-IV: pd-turnover.ts; direct effects and direct linear: pd-direct.ts; transit chain: pd-transit.ts).
+ * An IV infusion regimen (the grid's infusionH: infusion-regimen.ts) swaps the IV bolus modes for the infusion's
+ * periodic input: pk-zero-order-steady-state.ts (1, 2 compartments), pk3-steady-state.ts, pk-mm-steady-state.ts,
+ * and the effect site pd-effect-infusion.ts.
  * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
  * ONNX file serves every draw; the card carries the draws.
  */
