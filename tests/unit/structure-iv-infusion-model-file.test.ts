@@ -121,7 +121,7 @@ test('qusop model import: a bad DUR exits non-zero naming the file, line and fie
   await inTemp(async (dir) => {
     await writeFile(join(dir, 'bad.yaml'), withDosing('dosing: { DUR: -2 }'));
     const bad = await runCli(['model', 'import', join(dir, 'bad.yaml'), '--out', join(dir, 'bad')]);
-    assert.notEqual(bad.code, 0);
+    assert.equal(bad.code, 2, 'a bad input exits 2 (as the bad-input corpus)');
     const line = withDosing('dosing: { DUR: -2 }').split('\n').findIndex((l) => l.startsWith('dosing:')) + 1;
     assert.match(bad.stderr, new RegExp(`bad\\.yaml:${line}: dosing\\.DUR: expected the infusion duration in hours, a number > 0`));
     await writeFile(join(dir, 'good.yaml'), modelFileText(fitOf('2cmt-iv-idr'), { ...OPTIONS, infusionH: 2.5 }) ?? '');
