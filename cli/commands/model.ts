@@ -12,7 +12,7 @@ const importCommand = defineCommand(
   async (a) => {
     const { importModel } = await import('../../models/import/import-model.js');
     const r = await importModel(a.file, a.out);
-    process.stdout.write(`model cards: ${r.qd}\n             ${r.qw}\n(${r.model.draws} parameter-uncertainty draws, seed ${r.model.seed})\n`);
+    process.stdout.write(`model cards: ${r.qd}\n             ${r.qw}\n(${r.model.draws} parameter-uncertainty draws, seed ${r.model.seed})\n${r.regimenNote === undefined ? '' : `${r.regimenNote}\n`}`);
   },
 );
 

@@ -23,18 +23,7 @@ const D_MIN_H = 1e-6;
 export function zeroOrderConcentrationAt(w: GraphWriter, p: IndividualTensors, doseRow: string, timesH: readonly number[], tauH: number, compartments: 1 | 2): string {
   return w.scoped('pk_zo', () => {
     const D = w.op('Min', [w.op('Max', [p.D1, w.scalar('d_min', D_MIN_H)], 'd_floor'), w.scalar('d_max', tauH)], 'duration');
-    const k10 = w.div(p.CL, p.V1, 'k10');
-    const scale = w.div(doseRow, p.V1, 'dose_over_v1');
-    const modes: { rate: string; a: string; name: string }[] = [];
-    if (compartments === 1) modes.push({ rate: k10, a: scale, name: 'k' });
-    else {
-      const k12 = w.div(p.Q, p.V1, 'k12');
-      const k21 = w.div(p.Q, p.V2, 'k21');
-      const { disc, alpha, beta } = dispositionRates(w, k10, k12, k21);
-      const over = w.div(scale, disc, 'scale_over_spread'); // alpha - beta = disc
-      modes.push({ rate: alpha, a: w.mul(w.sub(alpha, k21, 'alpha_minus_k21'), over, 'a_alpha'), name: 'alpha' });
-      modes.push({ rate: beta, a: w.mul(w.sub(k21, beta, 'k21_minus_beta'), over, 'a_beta'), name: 'beta' });
-    }
+    const modes = bolusCoefficientModes(w, p, doseRow, compartments);
     const times = w.floats('times', [timesH.length, 1], timesH); // [N, 1]
     const during = w.less(times, D, 'during_input'); // [N, B]
     // u = t - D after the input, tau - D + t during it (t, D in [0, tau]: no modulo, whose t - D would
@@ -55,8 +44,35 @@ export function zeroOrderConcentrationAt(w: GraphWriter, p: IndividualTensors, d
   });
 }
 
-/** phi(x) = (1 - e^{-x}) / x for x >= 0, 1 at 0: the series below 0.1 (oneMinusExp's, divided by x; rel. error < 2e-9). */
-function phi(w: GraphWriter, x: string, hint: string): string {
+/** A disposition mode of one IV bolus: C = sum a e^{-rate t} after a dose into an empty system. */
+export interface BolusMode {
+  readonly rate: string;
+  /** mg/L per dose, >= 0 */
+  readonly a: string;
+  readonly name: string;
+}
+
+/**
+ * The bolus coefficients of 1 or 2 compartments ([1, B] each, written in the caller's scope):
+ * k = CL / V, a = dose / V; or alpha, beta with a_alpha = (dose / V1) (alpha - k21) / (alpha - beta),
+ * a_beta = (dose / V1) (k21 - beta) / (alpha - beta), both >= 0.
+ */
+export function bolusCoefficientModes(w: GraphWriter, p: IndividualTensors, doseRow: string, compartments: 1 | 2): BolusMode[] {
+  const k10 = w.div(p.CL, p.V1, 'k10');
+  const scale = w.div(doseRow, p.V1, 'dose_over_v1');
+  if (compartments === 1) return [{ rate: k10, a: scale, name: 'k' }];
+  const k12 = w.div(p.Q, p.V1, 'k12');
+  const k21 = w.div(p.Q, p.V2, 'k21');
+  const { disc, alpha, beta } = dispositionRates(w, k10, k12, k21);
+  const over = w.div(scale, disc, 'scale_over_spread'); // alpha - beta = disc
+  return [
+    { rate: alpha, a: w.mul(w.sub(alpha, k21, 'alpha_minus_k21'), over, 'a_alpha'), name: 'alpha' },
+    { rate: beta, a: w.mul(w.sub(k21, beta, 'k21_minus_beta'), over, 'a_beta'), name: 'beta' },
+  ];
+}
+
+/** phi(x) = (1 - e^{-x}) / x for x >= 0 (float32, any shape), 1 at 0: the series below 0.1 (oneMinusExp's, divided by x; rel. error < 2e-9). */
+export function phi(w: GraphWriter, x: string, hint: string): string {
   return w.scoped(hint, () => {
     let acc = w.scalar('one', 1);
     for (const k of [6, 5, 4, 3, 2]) acc = w.sub(w.scalar(`one_${k}`, 1), w.mul(w.mul(x, w.scalar(`inv_${k}`, 1 / k), `x_over_${k}`), acc, `t_${k}`), `s_${k}`);

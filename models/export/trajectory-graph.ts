@@ -4,6 +4,9 @@
  *   outputs pd [B, T] (ng/mL), conc [B, T] (mg/L) on the regimen grid (time-grid.ts), steady state.
  * individual.ts -> pk-steady-state.ts (C at the 2T grid nodes; 3 compartments: pk3-steady-state.ts) -> pd-periodic.ts (R on the T outputs;
  * indirect responses II-IV: pd-turnover.ts; direct effects and direct linear: pd-direct.ts; transit chain: pd-transit.ts).
+ * An IV infusion regimen (the grid's infusionH: infusion-regimen.ts) swaps the IV bolus modes for the infusion's
+ * periodic input: pk-zero-order-steady-state.ts (1, 2 compartments), pk3-steady-state.ts, pk-mm-steady-state.ts,
+ * and the effect site pd-effect-infusion.ts.
  * The graph holds no fitted numbers: the population and its uncertainty arrive through theta, so one
  * ONNX file serves every draw; the card carries the draws.
  */
@@ -14,8 +17,9 @@ import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
 import { oneCompartmentModes } from './pk1-steady-state.js';
 import { ivBolusModes } from './pk-iv-steady-state.js';
-import { zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
-import { threeCompartmentBolusModes } from './pk3-steady-state.js';
+import { bolusCoefficientModes, zeroOrderConcentrationAt } from './pk-zero-order-steady-state.js';
+import { infusionEffectConcentrationAt } from './pd-effect-infusion.js';
+import { threeCompartmentBolusModes, threeCompartmentInfusionConcentrationAt } from './pk3-steady-state.js';
 import { transitAbsorptionConcentrationAt } from './pk-transit-absorption-steady-state.js';
 import { hasTransitAbsorption } from '../structures/transit-absorption-structures.js';
 import { michaelisMentenConcentrationAt } from './pk-mm-steady-state.js';
@@ -60,6 +64,7 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // saturable elimination (PK-only): shooting with RK4 inside the graph (pk-mm-steady-state.ts), the T outputs alone
   const mm = structure.absent.VMAX === undefined;
   // an IV infusion regimen (infusion-regimen.ts): the zero-order input's steady state with the duration fixed
+  // (3 compartments: pk3-steady-state.ts; the effect site: pd-effect-infusion.ts)
   const infusionH = infusionOf(grid, structure);
   const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm || infusionH !== undefined ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
@@ -72,7 +77,9 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   const concNodes = hasTransitAbsorption(structure)
     ? transitAbsorptionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, transitCompartments(structure))
     : mm
-    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv')
+    ? michaelisMentenConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, structure.route === 'iv', infusionH)
+    : infusionH !== undefined && structure.compartments === 3
+    ? threeCompartmentInfusionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, infusionH) // PK-only: the T outputs alone
     : infusionH !== undefined
     ? zeroOrderConcentrationAt(w, { ...p, D1: w.scalar('infusion_h', infusionH) }, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : modes === undefined
@@ -100,7 +107,10 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   if (structure.directEffect?.linear === true) linearBiomarker(w, p, concOutputs(), pdOut);
   else if (structure.transit !== undefined) transitBiomarker(w, p, concNodes, grid, pdOut);
   else if (structure.directEffect !== undefined && (modes !== undefined || infusionH !== undefined)) {
-    const atOutputs = structure.directEffect.effectCompartment && modes !== undefined ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH) : concOutputs();
+    const atOutputs = !structure.directEffect.effectCompartment ? concOutputs()
+      : modes !== undefined ? effectConcentrationAt(w, modes, p.KE0, grid.timesH, grid.tauH)
+      // an IV infusion regimen: the effect site of the zero-order input's periodic steady state (pd-effect-infusion.ts)
+      : infusionEffectConcentrationAt(w, w.scoped('pk_effect', () => bolusCoefficientModes(w, p, row('dose'), zeroOrderCompartments(structure))), p.KE0, grid.timesH, grid.tauH, infusionH ?? NaN);
     directBiomarker(w, p, atOutputs, pdOut, structure.directEffect.stimulatory === true);
   } else if (structure.turnover !== undefined) turnoverBiomarker(w, p, concNodes, grid, structure.turnover, pdOut, afterDose);
   else if (structure.pd) periodicBiomarker(w, p, inhibitionAt(w, p, concNodes), grid, pdOut, afterDose === undefined ? undefined : inhibitionAt(w, p, afterDose));

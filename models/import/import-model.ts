@@ -7,8 +7,10 @@ import { exportPopulationModel } from '../export/population-model.js';
 import { parseModelFile, type ImportedModel } from './model-file.js';
 import { readNonmemTables } from './nonmem-tables.js';
 import { structureOfFit } from '../structures/structure.js';
+import { sweepsInfusion } from '../export/infusion-regimen.js';
 
-export async function importModel(path: string, outDir: string): Promise<{ qd: string; qw: string; model: ImportedModel }> {
+/** The cards' paths, the parsed model, and what regimen the cards sweep (a note when the file names an infusion). */
+export async function importModel(path: string, outDir: string): Promise<{ qd: string; qw: string; model: ImportedModel; regimenNote?: string }> {
   const text = await readTextFile(path, 'model file');
   const model = parseModelFile(text, path, (ext, cov, map) => readNonmemTables(path, ext, cov, map));
   const draws = uncertaintyDraws(model, model.draws, model.seed);
@@ -19,6 +21,11 @@ export async function importModel(path: string, outDir: string): Promise<{ qd: s
     source: model.file.source ?? {},
     uncertainty: { draws: draws.length, method: `N(estimate, the file's covariance of the estimates) on the estimation scale; row 0 = point estimate; seed ${model.seed}` },
   };
-  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, structureOfFit(model));
-  return { ...cards, model };
+  // dosing.DUR: the fit's infusion regimen, swept as such where the structure can (as the fit's own cards)
+  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, structureOfFit(model), model.infusionH);
+  const h = model.infusionH;
+  const regimenNote = h === undefined ? undefined : sweepsInfusion(structureOfFit(model))
+    ? `regimens swept: ${h} h IV infusions (dosing.DUR)`
+    : `regimens swept: IV boluses (${model.structure} has no infusion regimen graph yet; dosing.DUR is ${h} h)`;
+  return { ...cards, model, ...(regimenNote === undefined ? {} : { regimenNote }) };
 }

@@ -68,6 +68,8 @@ export const ModelFileSchema = z.strictObject({
   schema: z.literal(MODEL_FILE_SCHEMA),
   structure: z.enum(STRUCTURES),
   source: z.record(z.string(), z.unknown()).optional(),
+  /** how the fitted trial's IV doses were given: DUR (hours, NONMEM's data item) = every dose a zero-order infusion of DUR hours; absent = boluses */
+  dosing: z.strictObject({ DUR: z.number({ error: 'expected the infusion duration in hours, a number > 0' }).refine((v) => Number.isFinite(v) && v > 0, 'expected the infusion duration in hours, a number > 0') }).optional(),
   // every structure's parameters (one without Q and V2 leaves them out: checked against the structure below)
   theta: z.strictObject(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, thetaEntry.optional()])) as Record<FixedEffectName, z.ZodOptional<typeof thetaEntry>>),
   omega: z.strictObject({ structure: z.enum(['diagonal', 'block']), names: z.array(z.enum(ETA_NAMES)), matrix }),
@@ -101,6 +103,8 @@ export interface ImportedModel extends EstimateWithCovariance {
   readonly structure: StructureId;
   /** the file's covariate effects, as the structure takes them (absent: none) */
   readonly covariateEffects?: readonly CovariateEffect[];
+  /** `dosing.DUR`: the fitted trial's IV infusion duration (hours), swept as such where the structure can (export/infusion-regimen.ts) */
+  readonly infusionH?: number;
   readonly draws: number;
   readonly seed: number;
 }
@@ -138,6 +142,7 @@ export function parseModelFile(
     if (!given && uses(structure, f.name)) throw at(['theta', f.name], `missing: structure ${m.structure} has ${f.name} (${f.unit || 'no unit'}, ${f.doc})`);
     if (given && !uses(structure, f.name)) throw at(['theta', f.name], `structure ${m.structure} has no ${f.name}`);
   }
+  if (m.dosing !== undefined && structure.route !== 'iv') throw at(['dosing', 'DUR'], `structure ${m.structure} is not IV: expected no infusion duration (its doses are ${structure.route === 'oral' ? 'oral' : 'zero-order inputs over the estimated D1'})`);
   if (structure.pd && m.sigma.pd_additive === undefined) throw at(['sigma', 'pd_additive'], `missing: structure ${m.structure} has a biomarker with additive error`);
   if (!structure.pd && m.sigma.pd_additive !== undefined) throw at(['sigma', 'pd_additive'], `structure ${m.structure} has no biomarker`);
   const population: PopulationParameters = {
@@ -186,7 +191,7 @@ export function parseModelFile(
   if (cov.some((row, i) => row.some((v, j) => Math.abs(v - (cov[j]?.[i] ?? NaN)) > 1e-9 * Math.max(1, Math.abs(v))))) throw at(['covariance'], 'the covariance of the estimates is not symmetric');
   const covMin = minEigenvalue(matrixEst);
   if (covMin < -1e-9 * Math.max(...matrixEst.map((r, i) => Math.abs(r[i] ?? 0)))) throw at(['covariance'], `the covariance of the estimates is not positive semi-definite (smallest eigenvalue ${covMin.toPrecision(3)})`);
-  return { file: m, structure: structure.id, ...(effects.length === 0 ? {} : { covariateEffects: effects }), population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
+  return { file: m, structure: structure.id, ...(effects.length === 0 ? {} : { covariateEffects: effects }), ...(m.dosing === undefined ? {} : { infusionH: m.dosing.DUR }), population, covariance: { parameters, matrix: matrixEst }, omegaStructure: m.omega.structure === 'diagonal' ? 'diagonal' : 'full', draws: m.uncertainty.draws, seed: m.uncertainty.seed };
 }
 
 function checkSquare(m: readonly (readonly number[])[], n: number, fail: (msg: string) => InputError): void {

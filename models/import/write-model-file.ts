@@ -1,7 +1,9 @@
 /**
  * A fit as MODEL.yaml (written by `qusop fit` beside the cards): the same estimates, Omega, sigma and
  * covariance of the estimates, on the estimation scale with each estimate stated, so that `qusop model
- * import` makes the very same parameter-uncertainty draws (the round trip is exact).
+ * import` makes the very same parameter-uncertainty draws (the round trip is exact). A fit of a trial whose
+ * IV doses are all infusions of one duration says so (`dosing: { DUR: hours }`), so the imported cards sweep
+ * the same infusion regimen as the fit's; a bolus or oral fit's file has no `dosing` (its bytes as before).
  */
 import { stringify } from 'yaml';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
@@ -10,7 +12,7 @@ import { structureOfFit } from '../structures/structure.js';
 import { effectsOf } from '../structures/covariate-effects.js';
 
 /** The model file's text; null for a structure the format cannot name yet (then no file is written). */
-export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>> }): string | null {
+export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>>; readonly infusionH?: number }): string | null {
   const structure = structureOfFit(est);
   const name = nameOfStructure(structure);
   if (name === undefined) return null;
@@ -24,6 +26,7 @@ export function modelFileText(est: EstimateWithCovariance & { readonly structure
     schema: MODEL_FILE_SCHEMA,
     structure: name,
     source: o.source,
+    ...(o.infusionH === undefined ? {} : { dosing: { DUR: o.infusionH } }),
     theta: Object.fromEntries(structure.fixedEffects.filter((f) => !effectsOf(structure).some((e) => e.name === f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
     omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...structure.etaNames], matrix: est.population.omega.map((r) => [...r]) },
     sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, ...(structure.pd ? { pd_additive: est.population.sigma.pdAdditive } : {}) },

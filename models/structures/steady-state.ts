@@ -19,7 +19,7 @@ import { advancePk, centralAfter, concentrations, pkPropagator, pkRates } from '
 import type { PkState } from './pk.js';
 import { pk3Rates } from './pk3.js';
 import { transitRate } from './transit-absorption.js';
-import { mmRepeatedDosingWindow } from './michaelis-menten.js';
+import { mmRepeatedDosingWindow, mmRepeatedInfusionWindow } from './michaelis-menten.js';
 import type { IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
@@ -109,8 +109,11 @@ export function repeatedDosingWindow(
   opts: BiomarkerOptions & { doses?: number; iv?: IvDosing } = {},
 ): { conc: Float64Array; pd: Float64Array } {
   const iv = opts.iv;
-  // saturable elimination: dose after dose until the post-dose amount stops changing (michaelis-menten.ts; PK only)
-  if (p.VMAX !== undefined) return { conc: mmRepeatedDosingWindow(p, doseMg, tauH, timesH, iv !== undefined), pd: new Float64Array(timesH.length).fill(NaN) };
+  // saturable elimination: dose after dose (bolus, oral or infusion) until the amount stops changing (michaelis-menten.ts; PK only)
+  if (p.VMAX !== undefined) {
+    const conc = (iv?.durationH ?? 0) > 0 ? mmRepeatedInfusionWindow(p, doseMg, tauH, iv?.durationH ?? NaN, timesH) : mmRepeatedDosingWindow(p, doseMg, tauH, timesH, iv !== undefined);
+    return { conc, pd: new Float64Array(timesH.length).fill(NaN) };
+  }
   const n = opts.doses ?? dosesToSteadyState(p, tauH);
   const doses = Array.from({ length: n }, (_, i) => (iv === undefined
     ? { timeH: i * tauH, amountMg: doseMg }

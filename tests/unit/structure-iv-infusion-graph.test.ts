@@ -1,6 +1,9 @@
 // IV infusion regimens in the graphs (issue 18 §1: "IV bolus and IV infusion", models/export/infusion-regimen.ts):
 // a trial whose IV doses are infusions of one duration gets cards that sweep that infusion. Each sweeping
-// structure's graph (PK-only, indirect responses I-IV, plasma-driven Imax/Emax; 1 and 2 compartments) on
+// structure's graph (PK-only, indirect responses I-IV, Imax/Emax driven by plasma or an effect compartment
+// (the latter's limits and coincidences: structure-iv-infusion-effect.test.ts); 1 and 2 compartments; 3
+// compartments and saturable elimination, PK-only: structure-iv-infusion-three-compartment.test.ts,
+// structure-iv-infusion-michaelis-menten.test.ts) on
 // an infusion grid against the independent multiple-dose reference (infusions run to steady state in double
 // precision: pk.ts, iv.ts, dose-walk.ts), for random subjects, doses and both regimens; the card says the
 // infusion and has the grid's window (no jump to close at tau); the structures that cannot sweep one keep
@@ -22,7 +25,7 @@ import type { AnswerModel } from '../../analysis/answer/models.js';
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // the kinetics of structure-iv-pkpd.test.ts: QD a 2-compartment drug (t1/2 alpha ~ 7 h, beta ~ 70 h), QW
 // EstData-like slow kinetics (the range the QW grid's 24 h panels were chosen for)
-const FIXED: PopulationParameters['fixed'] = { CL: 0.5, V1: 10, Q: 0.6, V2: 30, KA: 1, R0: 10, BETA_COMED_R0: -0.2, KOUT: 0.15, IMAX: 0.8, IC50: 1.5, GAMMA: 1.3, KE0: 0.3, SMAX: 2, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0, V3: 1, MTT: 0, VMAX: 0, KM: 1 };
+const FIXED: PopulationParameters['fixed'] = { CL: 0.5, V1: 10, Q: 0.6, V2: 30, KA: 1, R0: 10, BETA_COMED_R0: -0.2, KOUT: 0.15, IMAX: 0.8, IC50: 1.5, GAMMA: 1.3, KE0: 0.3, SMAX: 2, ALAG: 0, D1: 0, SLOPE: 0, KTR: 1, Q3: 0.05, V3: 40, MTT: 0, VMAX: 0.5, KM: 2 };
 const SLOW: PopulationParameters['fixed'] = { ...FIXED, CL: 0.1, V1: 8, Q: 0.12, V2: 12, KOUT: 0.015, KE0: 0.03 };
 const popOf = (s: Structure, grid: RegimenGrid): PopulationParameters => ({
   fixed: grid.tauH === 24 ? (s.compartments === 1 ? { ...FIXED, CL: 0.35, V1: 14 } : FIXED) : (s.compartments === 1 ? { ...SLOW, CL: 0.07 } : SLOW),
@@ -40,18 +43,18 @@ const windowStats = (xs: ArrayLike<number>): { min: number; max: number; mean: n
   return { min: Math.min(...a), max: Math.max(...a), mean: a.reduce((acc, x) => acc + x, 0) / a.length };
 };
 
-test('the structures that sweep an IV infusion: 1 and 2 compartment IV PK, with the indirect responses and the plasma-driven direct effects', () => {
+test('every IV structure sweeps an IV infusion: 1, 2 and 3 compartment and saturable IV PK, with the indirect responses and the direct effects (plasma or effect compartment); oral and zero-order structures do not', () => {
   const ids = SWEEPING.map((s) => s.id).sort();
-  const expected = ['1cmt-iv', '2cmt-iv', ...[1, 2].flatMap((c) => ['idr', 'idr2', 'idr3', 'idr4', 'imax', 'emax'].map((k) => `${c}cmt-iv-${k}`))].sort();
+  const expected = ['1cmt-iv', '2cmt-iv', '3cmt-iv', '1cmt-iv-mm', ...[1, 2].flatMap((c) => ['idr', 'idr2', 'idr3', 'idr4', 'imax', 'emax', 'ke0-imax', 'ke0-emax'].map((k) => `${c}cmt-iv-${k}`))].sort();
   assert.deepEqual(ids, expected);
-  for (const id of ['3cmt-iv', '1cmt-iv-mm', '2cmt-iv-ke0-imax', '1cmt-iv-ke0-emax', '2cmt-oral']) {
+  for (const id of ['2cmt-oral', '1cmt-zo']) {
     const s = structureById(id);
     assert.equal(withInfusion(REGIMEN_GRIDS.qd, s, 2), REGIMEN_GRIDS.qd, `${id} keeps the bolus (or oral) grid`);
-    if (s.route === 'iv') assert.throws(() => buildTrajectoryGraph({ ...REGIMEN_GRIDS.qd, infusionH: 2 }, s), /has no IV infusion regimen/);
+    assert.throws(() => buildTrajectoryGraph({ ...REGIMEN_GRIDS.qd, infusionH: 2 }, s), /has no IV infusion regimen/, `${id}: a graph of an infusion is refused`);
   }
 });
 
-test('IV infusion graphs: window statistics of pd and conc equal the multiple-dose infusion reference to 1e-4 (14 structures, both regimens)', async () => {
+test('IV infusion graphs: window statistics of pd and conc equal the multiple-dose infusion reference to 1e-4 (20 structures, both regimens)', async () => {
   let seed = 4242;
   for (const s of SWEEPING) {
     for (const [regimen, hours] of [[REGIMEN_GRIDS.qd, 2], [REGIMEN_GRIDS.qw, 6]] as const) {
