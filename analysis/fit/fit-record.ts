@@ -165,7 +165,7 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
   // (nor for posterior draws: the file format regenerates draws from the covariance, which would not be these cards')
-  const model = r.uncertaintyMarkdown !== undefined ? null : modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data } });
+  const model = r.uncertaintyMarkdown !== undefined ? null : modelFileText(fit, { draws: r.draws.length, seed: r.seed, source: { tool: 'qusop fit', code_version: r.provenance.code_version, data: r.provenance.data }, ...(r.infusionH === undefined ? {} : { infusionH: r.infusionH }) });
   if (model !== null) await writeOutput(join(r.outDir, 'model.yaml'), model);
   return cards;
 }

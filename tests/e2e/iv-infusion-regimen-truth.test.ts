@@ -67,6 +67,10 @@ test('IV infusion trial of known truth: cards sweep its 4 h infusions; peak >= 8
       assert.equal(card.regimen.infusion_h, INFUSION_H, `${c}: the card sweeps the trial's infusion`);
       assert.notEqual(card.time_grid_h[card.time_grid_h.length - 1], 24, `${c}: the window is the grid's (no bolus jump to close at tau)`);
     }
+    // the fit's model file carries the infusion (dosing.DUR), so `qusop model import` sweeps it too
+    const modelFiles = (await readdir(out, { recursive: true })).filter((f) => f.endsWith('model.yaml'));
+    assert.ok(modelFiles.length > 0, `a model.yaml under ${out}`);
+    for (const m of modelFiles) assert.match(await readFile(join(out, m), 'utf8'), new RegExp(`^dosing:\\n\\s+DUR: ${INFUSION_H}$`, 'm'), m);
     await assertIntervalCoversTrueDose(t, out, 'QD', trueMinimalDose(24));
   });
 });
