@@ -21,6 +21,8 @@ import { cholesky } from './linalg.js';
 import { Purpose, RandomStream } from './rng.js';
 
 const MIN_VARIANCE = 1e-8;
+/** |logit| beyond which a drawn probability-like fixed effect is held (expit(30) = 1 - 9.4e-14) */
+export const LOGIT_LIMIT = 30;
 
 /** A square root S of a symmetric PSD covariance (C = S S'): Cholesky, or eigenvectors where singular. */
 function covarianceRoot(c: readonly (readonly number[])[]): Float64Array {
@@ -55,7 +57,9 @@ export function populationFromVector(fit: EstimateWithCovariance, x: readonly nu
     const v = x[i] ?? NaN;
     if (p.group === 'theta') {
       const f = layout[p.index[0] ?? 0]!;
-      fixed[f.name] = fromTransformed(f.name, v);
+      // a logit draw past +-LOGIT_LIMIT (IMAX within 1e-13 of 0 or 1) is held there: expit rounds it to
+      // exactly 0 or 1 in double, and the card's packed logit would be infinite
+      fixed[f.name] = fromTransformed(f.name, f.transform === 'logit' ? Math.max(-LOGIT_LIMIT, Math.min(LOGIT_LIMIT, v)) : v);
     } else if (p.group === 'omega') {
       const [a = 0, b = 0] = p.index;
       omega[a]![b] = v;
