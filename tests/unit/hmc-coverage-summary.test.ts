@@ -1,0 +1,80 @@
+/**
+ * The HMC-vs-Fisher coverage study's pure parts (bench/hmc/coverage-summary.ts, coverage-trial.ts):
+ * a cell's coverage and width, the median with missing widths counted as infinite, the Clopper-Pearson
+ * share, the per-regimen summary (flagged posteriors kept, and apart), the paired width ratio, and the
+ * subset of a trial's subjects per dose group.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { coverageCell, medianOrInfinite, medianWidthRatio, share, summarizeCoverage, type CoverageRow, type MethodResult } from '../../bench/hmc/coverage-summary.js';
+import { subsetIds } from '../../bench/hmc/coverage-trial.js';
+
+test('coverageCell: covered when lo <= truth <= hi; width in mg and grid steps; a missing bound has no width and does not cover', () => {
+  const c = coverageCell('QD', 10.5, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] });
+  assert.equal(c.covered, true);
+  assert.equal(c.width_mg, 3);
+  assert.equal(c.width_steps, 6);
+  assert.equal(coverageCell('QD', 12, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] }).covered, false);
+  assert.equal(coverageCell('QD', 11.5, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] }).covered, true, 'the bounds belong to the interval');
+  const open = coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [60, null] });
+  assert.equal(open.covered, false);
+  assert.equal(open.width_mg, null);
+  const none = coverageCell('QW', 100, 5, undefined);
+  assert.deepEqual([none.covered, none.width_mg, none.answer], [false, null, null]);
+});
+
+test('medianOrInfinite: odd and even counts; a missing width counts as wider than any; all missing or none gives null', () => {
+  assert.equal(medianOrInfinite([3, 1, 2]), 2);
+  assert.equal(medianOrInfinite([4, 1, 3, 2]), 2.5);
+  assert.equal(medianOrInfinite([1, null, 2]), 2);
+  assert.equal(medianOrInfinite([1, null, null]), null);
+  assert.equal(medianOrInfinite([]), null);
+});
+
+test('share: the exact Clopper-Pearson 95 % interval (known values) and its ends at k = 0 and k = n', () => {
+  const s = share(18, 20);
+  // Beta quantiles: qbeta(0.025, 18, 3) = 0.68301, qbeta(0.975, 19, 2) = 0.98765 (R)
+  assert.ok(Math.abs(s.lo - 0.68301) < 1e-4, String(s.lo));
+  assert.ok(Math.abs(s.hi - 0.98765) < 1e-4, String(s.hi));
+  assert.equal(share(0, 5).lo, 0);
+  assert.equal(share(5, 5).hi, 1);
+});
+
+function result(widths: readonly [number, number], covered: readonly [boolean, boolean], flagged?: boolean): MethodResult {
+  const cells = (['QD', 'QW'] as const).map((regimen, i) => {
+    const step = regimen === 'QD' ? 0.5 : 5;
+    const truth = regimen === 'QD' ? 10 : 100;
+    const lo = covered[i] ? truth - 1 : truth + 1;
+    return coverageCell(regimen, truth, step, { dose: lo, mean_crossing: lo, interval: [lo, lo + widths[i]!] });
+  });
+  return { fit_s: 1, answer_s: 1, degenerate: [], cells, ...(flagged === undefined ? {} : { hmc: { max_rhat: flagged ? 1.2 : 1.01, min_ess_bulk: 100, min_ess_tail: 100, divergences: 0, transitions: 200, tree_depth_saturated: 0, flagged, flags: flagged ? ['R-hat 1.2 > 1.05'] : [], sampling_s: 10 } }) };
+}
+
+const row = (seed: number, fisher: MethodResult, hmc: MethodResult): CoverageRow => ({ seed, trial_seed: seed, subjects: 12, observations: 288, fisher, hmc });
+
+test('summarizeCoverage: per regimen, Fisher and HMC over every trial, flagged posteriors counted in HMC and left out of HMC-unflagged', () => {
+  const rows = [
+    row(1, result([2, 20], [true, true]), result([3, 30], [true, true], false)),
+    row(2, result([4, 40], [false, true]), result([5, 50], [true, false], true)),
+    row(3, result([6, 60], [true, false]), result([7, 70], [false, true], false)),
+  ];
+  const s = summarizeCoverage(rows, ['QD', 'QW']);
+  const find = (regimen: string, method: string) => s.find((x) => x.regimen === regimen && x.method === method)!;
+  assert.deepEqual([find('QD', 'fisher').coverage.k, find('QD', 'fisher').coverage.n], [2, 3]);
+  assert.equal(find('QD', 'fisher').median_width_mg, 4);
+  assert.equal(find('QD', 'fisher').median_width_steps, 8);
+  assert.deepEqual([find('QD', 'hmc').coverage.k, find('QD', 'hmc').coverage.n], [2, 3]);
+  assert.deepEqual([find('QD', 'hmc-unflagged').coverage.k, find('QD', 'hmc-unflagged').coverage.n], [1, 2]);
+  assert.equal(find('QD', 'hmc-unflagged').median_width_mg, 5);
+  assert.deepEqual([find('QW', 'hmc').coverage.k, find('QW', 'hmc').coverage.n], [2, 3]);
+  assert.equal(find('QW', 'hmc').median_width_steps, 10);
+  // ratios QD: 3/2, 5/4, 7/6 -> median 1.25
+  assert.deepEqual(medianWidthRatio(rows, 'QD'), { median: 1.25, n: 3 });
+});
+
+test('subsetIds: the first M subjects by ID of each dose group; undosed subjects never kept; a missing column named', () => {
+  const lines = ['ID,TIME,DV,EVID,AMT', '1,0,0,1,3', '2,0,0,1,1', '3,0,0,1,3', '10,0,0,1,1', '4,0,0,1,3', '4,1,5,0,0', '20,1,5,0,0', '11,0,0,1,1'];
+  assert.deepEqual([...subsetIds(lines, 2)].sort(), ['1', '10', '2', '3']);
+  assert.deepEqual([...subsetIds(lines, 1)].sort(), ['1', '2']);
+  assert.throws(() => subsetIds(['ID,TIME,DV,EVID'], 1), /no AMT column/);
+});
