@@ -62,6 +62,8 @@ export interface MethodSummary {
   readonly regimen: string;
   readonly method: Method | 'hmc-unflagged';
   readonly coverage: Share;
+  /** the interval reaches the true dose or the grid dose one step below it (lo <= truth, hi >= truth - step): a truth on a knife edge between two grid doses */
+  readonly coverage_step_below: Share;
   readonly median_width_mg: number | null;
   readonly median_width_steps: number | null;
   readonly missing_interval: number;
@@ -93,24 +95,31 @@ export function share(k: number, n: number): Share {
   return { k, n, lo: ci.lo, hi: ci.hi };
 }
 
-function summarizeCells(regimen: string, method: MethodSummary['method'], cells: readonly CoverageCell[]): MethodSummary {
+/** lo <= truth and hi >= truth - step (false when a bound is missing). */
+export function reachesStepBelow(c: CoverageCell, step: number): boolean {
+  const [lo, hi] = c.interval;
+  return lo !== null && hi !== null && lo <= c.true_dose + 1e-9 && hi >= c.true_dose - step - 1e-9;
+}
+
+function summarizeCells(regimen: string, step: number, method: MethodSummary['method'], cells: readonly CoverageCell[]): MethodSummary {
   return {
     regimen, method,
     coverage: share(cells.filter((c) => c.covered).length, cells.length),
+    coverage_step_below: share(cells.filter((c) => reachesStepBelow(c, step)).length, cells.length),
     median_width_mg: medianOrInfinite(cells.map((c) => c.width_mg)),
     median_width_steps: medianOrInfinite(cells.map((c) => c.width_steps)),
     missing_interval: cells.filter((c) => c.width_mg === null).length,
   };
 }
 
-/** Per regimen: Fisher, HMC (every posterior) and HMC over the unflagged posteriors. */
-export function summarizeCoverage(rows: readonly CoverageRow[], regimens: readonly string[]): MethodSummary[] {
+/** Per regimen (id and grid step): Fisher, HMC (every posterior) and HMC over the unflagged posteriors. */
+export function summarizeCoverage(rows: readonly CoverageRow[], regimens: readonly { readonly id: string; readonly step: number }[]): MethodSummary[] {
   const cellsOf = (m: Method, regimen: string, keep: (r: CoverageRow) => boolean): CoverageCell[] =>
     rows.filter(keep).flatMap((r) => r[m].cells.filter((c) => c.regimen === regimen));
-  return regimens.flatMap((regimen) => [
-    summarizeCells(regimen, 'fisher', cellsOf('fisher', regimen, () => true)),
-    summarizeCells(regimen, 'hmc', cellsOf('hmc', regimen, () => true)),
-    summarizeCells(regimen, 'hmc-unflagged', cellsOf('hmc', regimen, (r) => r.hmc.hmc?.flagged !== true)),
+  return regimens.flatMap(({ id, step }) => [
+    summarizeCells(id, step, 'fisher', cellsOf('fisher', id, () => true)),
+    summarizeCells(id, step, 'hmc', cellsOf('hmc', id, () => true)),
+    summarizeCells(id, step, 'hmc-unflagged', cellsOf('hmc', id, (r) => r.hmc.hmc?.flagged !== true)),
   ]);
 }
 

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coverageCell, medianOrInfinite, medianWidthRatio, share, summarizeCoverage, type CoverageRow, type MethodResult } from '../../bench/hmc/coverage-summary.js';
+import { coverageCell, medianOrInfinite, medianWidthRatio, reachesStepBelow, share, summarizeCoverage, type CoverageRow, type MethodResult } from '../../bench/hmc/coverage-summary.js';
 import { subsetIds } from '../../bench/hmc/coverage-trial.js';
 
 test('coverageCell: covered when lo <= truth <= hi; width in mg and grid steps; a missing bound has no width and does not cover', () => {
@@ -58,7 +58,7 @@ test('summarizeCoverage: per regimen, Fisher and HMC over every trial, flagged p
     row(2, result([4, 40], [false, true]), result([5, 50], [true, false], true)),
     row(3, result([6, 60], [true, false]), result([7, 70], [false, true], false)),
   ];
-  const s = summarizeCoverage(rows, ['QD', 'QW']);
+  const s = summarizeCoverage(rows, [{ id: 'QD', step: 0.5 }, { id: 'QW', step: 5 }]);
   const find = (regimen: string, method: string) => s.find((x) => x.regimen === regimen && x.method === method)!;
   assert.deepEqual([find('QD', 'fisher').coverage.k, find('QD', 'fisher').coverage.n], [2, 3]);
   assert.equal(find('QD', 'fisher').median_width_mg, 4);
@@ -68,8 +68,17 @@ test('summarizeCoverage: per regimen, Fisher and HMC over every trial, flagged p
   assert.equal(find('QD', 'hmc-unflagged').median_width_mg, 5);
   assert.deepEqual([find('QW', 'hmc').coverage.k, find('QW', 'hmc').coverage.n], [2, 3]);
   assert.equal(find('QW', 'hmc').median_width_steps, 10);
+  // a missed interval starts one mg above the truth: it reaches neither the truth nor one step below
+  assert.deepEqual([find('QD', 'fisher').coverage_step_below.k, find('QD', 'fisher').coverage_step_below.n], [2, 3]);
   // ratios QD: 3/2, 5/4, 7/6 -> median 1.25
   assert.deepEqual(medianWidthRatio(rows, 'QD'), { median: 1.25, n: 3 });
+});
+
+test('reachesStepBelow: an interval ending one grid step below the truth reaches it, two steps below does not, a missing bound never', () => {
+  assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 10, mean_crossing: 9, interval: [7, 10] }), 0.5), true);
+  assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 9.5, mean_crossing: 9, interval: [7, 9.5] }), 0.5), false);
+  assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 11, mean_crossing: 11, interval: [11, 12] }), 0.5), false, 'an interval above the truth does not reach it');
+  assert.equal(reachesStepBelow(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [90, null] }), 5), false);
 });
 
 test('subsetIds: the first M subjects by ID of each dose group; undosed subjects never kept; a missing column named', () => {
