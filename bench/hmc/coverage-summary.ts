@@ -18,7 +18,7 @@ export interface CoverageCell {
   readonly mean_crossing: number | null;
   readonly interval: readonly [number | null, number | null];
   readonly covered: boolean;
-  /** hi - lo in mg; null when a bound is missing (the target not reached on the grid) */
+  /** hi - lo in mg; null when a bound is missing (past the grid: counted as wider than any) */
   readonly width_mg: number | null;
   readonly width_steps: number | null;
 }
@@ -74,8 +74,11 @@ export function coverageCell(regimen: string, trueDose: number, step: number, a:
   const interval = a?.interval ?? [null, null];
   const [lo, hi] = interval;
   const width = lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi) ? hi - lo : null;
+  // hi null: the 97.5 % quantile of the per-replicate minimal doses is past the grid (coordinator/aggregate/decisions.ts:
+  // +Infinity written as null), so the interval is [lo, beyond the grid) and holds every dose from lo up
+  const covered = hi === null ? lo !== null && Number.isFinite(trueDose) && lo <= trueDose : covers(interval, trueDose);
   return {
-    regimen, true_dose: trueDose, answer: a?.dose ?? null, mean_crossing: a?.mean_crossing ?? null, interval, covered: covers(interval, trueDose),
+    regimen, true_dose: trueDose, answer: a?.dose ?? null, mean_crossing: a?.mean_crossing ?? null, interval, covered,
     width_mg: width === null ? null : Number(width.toFixed(9)), width_steps: width === null ? null : Number((width / step).toFixed(6)),
   };
 }
@@ -95,10 +98,10 @@ export function share(k: number, n: number): Share {
   return { k, n, lo: ci.lo, hi: ci.hi };
 }
 
-/** lo <= truth and hi >= truth - step (false when a bound is missing). */
+/** lo <= truth and hi >= truth - step (hi missing: past the grid; lo missing: never). */
 export function reachesStepBelow(c: CoverageCell, step: number): boolean {
   const [lo, hi] = c.interval;
-  return lo !== null && hi !== null && lo <= c.true_dose + 1e-9 && hi >= c.true_dose - step - 1e-9;
+  return lo !== null && lo <= c.true_dose + 1e-9 && (hi === null || hi >= c.true_dose - step - 1e-9);
 }
 
 function summarizeCells(regimen: string, step: number, method: MethodSummary['method'], cells: readonly CoverageCell[]): MethodSummary {

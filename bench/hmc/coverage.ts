@@ -15,7 +15,7 @@
  *   node dist/bench/hmc/coverage.js [--seeds N] [--first-seed K] [--per-group M] [--times H,H,..] [--draws D]
  *     [--hmc-chains C] [--hmc-warmup W] [--hmc-samples S] [--hmc-max-depth T] [--subjects V]
  *     [--truth-subjects N] [--work DIR] [--out DIR] [--name coverage]
- *   node dist/bench/hmc/coverage.js --report-only [--out DIR] [--name N]   (re-render the .md from the .json)
+ *   node dist/bench/hmc/coverage.js --report-only [--out DIR] [--name N]   (cells recomputed from their intervals, .json and .md rewritten)
  * The record is rewritten after every trial, so a run stopped early leaves the trials it finished.
  */
 import { execFile } from 'node:child_process';
@@ -61,7 +61,12 @@ const { values: args } = parseArgs({
 
 if (args['report-only']) {
   const recorded = JSON.parse(await readFile(join(args.out, `${args.name}.json`), 'utf8')) as CoverageRecord;
-  await writeFile(join(args.out, `${args.name}.md`), coverageMarkdown(recorded));
+  // every cell's comparison recomputed from its interval, so a record made by an older rule gets today's
+  const step = (regimen: string): number => recorded.true_answers.find((a) => a.regimen === regimen)!.grid_step;
+  const again = (m: MethodResult): MethodResult => ({ ...m, cells: m.cells.map((c) => coverageCell(c.regimen, c.true_dose, step(c.regimen), { dose: c.answer, mean_crossing: c.mean_crossing, interval: c.interval })) });
+  const record = { ...recorded, rows: recorded.rows.map((r) => ({ ...r, fisher: again(r.fisher), hmc: again(r.hmc) })) };
+  await writeFile(join(args.out, `${args.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFile(join(args.out, `${args.name}.md`), coverageMarkdown(record));
   process.exit(0);
 }
 

@@ -9,16 +9,19 @@ import assert from 'node:assert/strict';
 import { coverageCell, medianOrInfinite, medianWidthRatio, reachesStepBelow, share, summarizeCoverage, type CoverageRow, type MethodResult } from '../../bench/hmc/coverage-summary.js';
 import { subsetIds } from '../../bench/hmc/coverage-trial.js';
 
-test('coverageCell: covered when lo <= truth <= hi; width in mg and grid steps; a missing bound has no width and does not cover', () => {
+test('coverageCell: covered when lo <= truth <= hi (hi missing: past the grid); width in mg and grid steps; a missing bound has no width', () => {
   const c = coverageCell('QD', 10.5, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] });
   assert.equal(c.covered, true);
   assert.equal(c.width_mg, 3);
   assert.equal(c.width_steps, 6);
   assert.equal(coverageCell('QD', 12, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] }).covered, false);
   assert.equal(coverageCell('QD', 11.5, 0.5, { dose: 11, mean_crossing: 10, interval: [8.5, 11.5] }).covered, true, 'the bounds belong to the interval');
+  // hi null: the upper quantile lies past the grid, so [60, beyond) holds 100 but [105, beyond) does not
   const open = coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [60, null] });
-  assert.equal(open.covered, false);
+  assert.equal(open.covered, true);
   assert.equal(open.width_mg, null);
+  assert.equal(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [105, null] }).covered, false);
+  assert.equal(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [null, null] }).covered, false);
   const none = coverageCell('QW', 100, 5, undefined);
   assert.deepEqual([none.covered, none.width_mg, none.answer], [false, null, null]);
 });
@@ -74,11 +77,12 @@ test('summarizeCoverage: per regimen, Fisher and HMC over every trial, flagged p
   assert.deepEqual(medianWidthRatio(rows, 'QD'), { median: 1.25, n: 3 });
 });
 
-test('reachesStepBelow: an interval ending one grid step below the truth reaches it, two steps below does not, a missing bound never', () => {
+test('reachesStepBelow: an interval ending one grid step below the truth reaches it, two steps below does not; hi missing (past the grid) does, lo missing never', () => {
   assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 10, mean_crossing: 9, interval: [7, 10] }), 0.5), true);
   assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 9.5, mean_crossing: 9, interval: [7, 9.5] }), 0.5), false);
   assert.equal(reachesStepBelow(coverageCell('QD', 10.5, 0.5, { dose: 11, mean_crossing: 11, interval: [11, 12] }), 0.5), false, 'an interval above the truth does not reach it');
-  assert.equal(reachesStepBelow(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [90, null] }), 5), false);
+  assert.equal(reachesStepBelow(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [90, null] }), 5), true, 'hi past the grid');
+  assert.equal(reachesStepBelow(coverageCell('QW', 100, 5, { dose: null, mean_crossing: null, interval: [null, null] }), 5), false);
 });
 
 test('subsetIds: the first M subjects by ID of each dose group; undosed subjects never kept; a missing column named', () => {
