@@ -28,7 +28,8 @@ import { packageRoot } from '../../worker/common/version.js';
 import type { HmcOptions } from '../../models/estimate/hmc/chains.js';
 import { LIBRARY_TRUTHS, type LibraryTruth } from '../selection/library-truths.js';
 import { trialSeed } from '../selection/library-trial.js';
-import { POPULATION, REGIMENS, TARGET, statistic, trueAnswers, virtualSubjects, type TrueAnswer } from '../selection/library-true-dose.js';
+import { REGIMENS, statistic, trueAnswers, virtualSubjects, type TrueAnswer } from '../selection/library-true-dose.js';
+import { questionsYaml } from '../selection/library-questions.js';
 import { writeSubsetTrial } from './coverage-trial.js';
 import { coverageCell, type CoverageRow, type HmcDiagnostics, type MethodResult } from './coverage-summary.js';
 import { coverageMarkdown, type CoverageRecord } from './coverage-report.js';
@@ -88,24 +89,6 @@ const truth: LibraryTruth = LIBRARY_TRUTHS.find((t) => t.structure.id === TRUTH_
 if (truth.question.comparison !== '>=') throw new Error(`${TRUTH_ID}: the study counts trough >= threshold; the truth's question compares ${truth.question.comparison}`);
 const say = (line: string): void => { process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`); };
 
-/** The truth's two questions (QD, QW) as a questions file (as bench/selection/library-structures.ts writes them). */
-function questionsYaml(answers: readonly TrueAnswer[]): string {
-  const q = truth.question;
-  return `questions:\n${REGIMENS.map((r) => {
-    const a = answers.find((x) => x.regimen === r.id)!;
-    return [
-      `  - id: ${r.id}`,
-      `    endpoint: ${q.endpoint}`,
-      `    statistic: ${q.statistic}`,
-      `    comparison: "${q.comparison}"`,
-      `    threshold: { value: ${a.threshold}, unit: ${a.unit} }`,
-      `    regimens: [{ name: ${r.tag}, tau_h: ${r.tauH}, doses_mg: { start: ${r.grid.start}, stop: ${r.grid.stop}, step: ${r.grid.step} } }]`,
-      `    populations: [{ name: bw${POPULATION.bwKg[0]}to${POPULATION.bwKg[1]}, bw: "uniform:${POPULATION.bwKg[0]}:${POPULATION.bwKg[1]}", comed: "fixed:${POPULATION.comed}" }]`,
-      `    targets: [${TARGET}]`,
-    ].join('\n');
-  }).join('\n')}\n`;
-}
-
 interface AnswerRow { readonly question: string; readonly dose: number | null; readonly mean_crossing: number | null; readonly interval: [number | null, number | null] }
 
 /** The card's HMC diagnostics (analysis/fit/hmc-uncertainty.ts provenance), with the sampler's wall time from its log line. */
@@ -158,7 +141,7 @@ async function oneTrial(seed: number, truthAnswers: readonly TrueAnswer[]): Prom
   const ts = trialSeed(TRUTH_ID, seed, 'per-structure');
   const trial = await writeSubsetTrial(join(dir, 'trial.csv'), truth, ts, perGroup, timesH);
   const questions = join(dir, 'questions.yaml');
-  await writeFile(questions, questionsYaml(truthAnswers));
+  await writeFile(questions, questionsYaml(truth, truthAnswers));
   const fisher = await fitAndAnswer(dir, trial.path, questions, truthAnswers, 'fisher');
   const posterior = await fitAndAnswer(dir, trial.path, questions, truthAnswers, 'hmc');
   return { seed, trial_seed: ts, subjects: trial.subjects, observations: trial.observations, fisher, hmc: posterior };

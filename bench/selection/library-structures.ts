@@ -31,7 +31,8 @@ import { pkStage } from '../../analysis/fit/pk-stage.js';
 import { packageRoot } from '../../worker/common/version.js';
 import { LIBRARY_TRUTHS, equivalentStructures, type LibraryTruth } from './library-truths.js';
 import { trialSeed, writeLibraryTrial, type TrialSeeds } from './library-trial.js';
-import { POPULATION, REGIMENS, TARGET, trueAnswers, type TrueAnswer } from './library-true-dose.js';
+import { REGIMENS, trueAnswers, type TrueAnswer } from './library-true-dose.js';
+import { questionsYaml } from './library-questions.js';
 import { covers, withinOneStep } from './grid-dose.js';
 import { libraryMarkdown, runsOf, summarize, type RecordedResults, type RunRecord, type TrialRow } from './library-report.js';
 
@@ -80,24 +81,6 @@ const truths: LibraryTruth[] = args.structures.split(',').map((id) => {
   return t;
 });
 const say = (line: string): void => { process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`); };
-
-/** The truth's two questions (QD, QW) as a questions file. */
-function questionsYaml(t: LibraryTruth, answers: readonly TrueAnswer[]): string {
-  const q = t.question;
-  return `questions:\n${REGIMENS.map((r) => {
-    const a = answers.find((x) => x.regimen === r.id)!;
-    return [
-      `  - id: ${r.id}`,
-      `    endpoint: ${q.endpoint}`,
-      `    statistic: ${q.statistic}`,
-      `    comparison: "${q.comparison}"`,
-      `    threshold: { value: ${a.threshold}, unit: ${a.unit} }`,
-      `    regimens: [{ name: ${r.tag}, tau_h: ${r.tauH}, doses_mg: { start: ${r.grid.start}, stop: ${r.grid.stop}, step: ${r.grid.step} } }]`,
-      `    populations: [{ name: bw${POPULATION.bwKg[0]}to${POPULATION.bwKg[1]}, bw: "uniform:${POPULATION.bwKg[0]}:${POPULATION.bwKg[1]}", comed: "fixed:${POPULATION.comed}" }]`,
-      `    targets: [${TARGET}]`,
-    ].join('\n');
-  }).join('\n')}\n`;
-}
 
 interface AnswerRow { readonly question: string; readonly dose: number | null; readonly mean_crossing: number | null; readonly interval: [number | null, number | null] }
 
