@@ -113,13 +113,27 @@ export function costTable(models: readonly { readonly label: string; readonly qd
   const lines = header(['model', 'trainable parameters', 'training time', 'trajectories/s QD', 'trajectories/s QW']);
   for (const m of models) {
     const t = m.training.seconds !== null ? `${m.training.seconds.toFixed(0)} s (card)` : times[m.label] !== undefined ? `${times[m.label]!.seconds} s (${times[m.label]!.source})` : '—';
-    lines.push(row([m.label, m.training.trainable === null ? '—' : m.training.trainable.toLocaleString('en-US'), t, rate(m.qdCard), rate(m.qdCard.replace(/(^|[-/])qd\.model\.json$/, '$1qw.model.json'))]));
+    lines.push(row([m.label, m.training.trainable === null ? '—' : m.training.trainable.toLocaleString('en-US'), t, rate(m.qdCard), rate(qwCardPath(m.qdCard))]));
   }
   return lines;
 }
 
-export function notesTable(notes: readonly ModelNoteRow[]): string[] {
-  return [...header(['model', 'family', 'extrapolation (the card / answers.json)']), ...notes.map((n) => row([n.model, n.family, n.extrapolation.replace(/\|/g, '/')]))];
+/** A card's own extrapolation note (`diagnostics.extrapolation`, QD and QW), where its trainer wrote one. */
+export interface CardNotes { readonly qd: string | null; readonly qw: string | null }
+
+/**
+ * answers.json's note per model (written by `qusop answer` from the card's kind), and beside it the
+ * card's own note where the trainer wrote one: the two can disagree (answers.json words every model
+ * with a train/validation split as a sequence model, the QCNN among them), and the reader sees both.
+ */
+export function notesTable(notes: readonly ModelNoteRow[], cardNotes: Readonly<Record<string, CardNotes>> = {}): string[] {
+  const clean = (t: string): string => t.replace(/\|/g, '/');
+  const own = (model: string): string => {
+    const c = cardNotes[model];
+    if (c === undefined || (c.qd === null && c.qw === null)) return '—';
+    return [c.qd === null ? '' : `QD: ${clean(c.qd)}`, c.qw === null ? '' : `QW: ${clean(c.qw)}`].filter((x) => x !== '').join('; ');
+  };
+  return [...header(['model', 'family', 'extrapolation (answers.json)', 'the card\'s own note (diagnostics.extrapolation)']), ...notes.map((n) => row([n.model, n.family, clean(n.extrapolation), own(n.model)]))];
 }
 
 export interface TruthDoc { readonly answers: readonly { readonly question: string; readonly regimen: string; readonly dose: number; readonly close: boolean }[]; readonly trials: readonly { readonly seed: number }[] }
@@ -147,12 +161,25 @@ async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-async function cardTraining(cardPath: string): Promise<CardTraining> {
-  const card = await readJson<{ diagnostics?: Record<string, unknown> }>(cardPath);
-  const d = card.diagnostics ?? {};
-  const num = (k: string): number | null => (typeof d[k] === 'number' ? (d[k] as number) : null);
-  return { trainable: num('trainable_parameters'), seconds: num('training_seconds') };
+/**
+ * Trainable parameters and training seconds from a card's diagnostics: `trainable_parameters` (sequence
+ * models, qnn-moe) or `parameters.total` (qcnn: circuit angles + readout weights); null where the card
+ * records neither (fitted models: their times come from training-times.json).
+ */
+export function cardTraining(diagnostics: Readonly<Record<string, unknown>> | undefined): CardTraining {
+  const d = diagnostics ?? {};
+  const num = (x: unknown): number | null => (typeof x === 'number' ? x : null);
+  const params = d['parameters'] !== null && typeof d['parameters'] === 'object' ? (d['parameters'] as Record<string, unknown>) : {};
+  return { trainable: num(d['trainable_parameters']) ?? num(params['total']), seconds: num(d['training_seconds']) };
 }
+
+/** The card's own extrapolation note, or null. */
+const cardNote = (diagnostics: Readonly<Record<string, unknown>> | undefined): string | null => {
+  const e = diagnostics?.['extrapolation'];
+  return typeof e === 'string' ? e : null;
+};
+
+const qwCardPath = (qdCard: string): string => qdCard.replace(/(^|[-/])qd\.model\.json$/, '$1qw.model.json');
 
 if (process.argv[1]?.endsWith('tables.js')) {
   const { values } = parseArgs({ options: { answers: { type: 'string' }, calibration: { type: 'string' }, throughput: { type: 'string' }, training: { type: 'string' }, synthetic: { type: 'string' } } });
@@ -166,13 +193,19 @@ if (process.argv[1]?.endsWith('tables.js')) {
     if (values.answers === undefined || values.calibration === undefined || values.throughput === undefined) throw new Error('--answers, --calibration and --throughput are required');
     const doc = await readJson<{ answers: AnswerRow[]; models: ModelNoteRow[] }>(values.answers);
     const times = values.training === undefined ? {} : await readJson<TrainingTimes>(values.training);
+    type Diagnostics = { diagnostics?: Record<string, unknown> };
     const models = [];
+    const cardNotes: Record<string, CardNotes> = {};
     for (const label of modelOrder(doc.answers)) {
       const qd = cardOf(doc.answers.find((a) => modelName(a) === label && a.regimen === 'qd')!);
-      models.push({ label, qdCard: qd, training: await cardTraining(qd) });
+      const qdDiagnostics = (await readJson<Diagnostics>(qd)).diagnostics;
+      const qwAnswer = doc.answers.find((a) => modelName(a) === label && a.regimen === 'qw');
+      const qwDiagnostics = qwAnswer === undefined ? undefined : (await readJson<Diagnostics>(cardOf(qwAnswer))).diagnostics;
+      models.push({ label, qdCard: qd, training: cardTraining(qdDiagnostics) });
+      cardNotes[label] = { qd: cardNote(qdDiagnostics), qw: cardNote(qwDiagnostics) };
     }
     out.push('## Answers', '', ...answersTable(doc.answers), '', '## Calibration', '', ...calibrationTable(await readJson<CalibrationDoc>(values.calibration)), '',
-      '## Costs', '', ...costTable(models, await readJson<ThroughputDoc>(values.throughput), times), '', '## Extrapolation', '', ...notesTable(doc.models));
+      '## Costs', '', ...costTable(models, await readJson<ThroughputDoc>(values.throughput), times), '', '## Extrapolation', '', ...notesTable(doc.models, cardNotes));
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

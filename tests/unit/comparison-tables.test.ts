@@ -1,11 +1,12 @@
 /**
  * bench/comparison's table writer and throughput arithmetic (tables.ts, card-throughput.ts): the
  * answer cell format, question cells x models layout, the seeded bootstrap interval of the Brier
- * score, the synthetic-trial table against the truth, and trajectories/s from median wall times.
+ * score, the cards' training figures, the extrapolation notes beside the cards' own, the
+ * synthetic-trial table against the truth, and trajectories/s from median wall times.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answerCell, answersTable, brierInterval, syntheticTable, type AnswerRow } from '../../bench/comparison/tables.js';
+import { answerCell, answersTable, brierInterval, cardTraining, notesTable, syntheticTable, type AnswerRow } from '../../bench/comparison/tables.js';
 import { median, tileShape, trajectoriesPerSecond } from '../../bench/comparison/card-throughput.js';
 
 const answer = (model: string, question: number, regimen: string, dose: number | null, flags: string[] = []): AnswerRow => ({
@@ -59,4 +60,20 @@ test('throughput: trajectories per tile over the median repetition; tiles sized 
   assert.deepEqual(tileShape(168), { doses: 8, replicates: 2, subjects: 100 });
   assert.deepEqual(tileShape(24), { doses: 8, replicates: 2, subjects: 500 });
   assert.deepEqual(tileShape(1), { doses: 8, replicates: 2, subjects: 2000 });
+});
+
+test('card training figures: trainable_parameters or the QCNN\'s parameters.total, training_seconds; null where the card has neither', () => {
+  assert.deepEqual(cardTraining({ trainable_parameters: 961, training_seconds: 20.2 }), { trainable: 961, seconds: 20.2 });
+  assert.deepEqual(cardTraining({ parameters: { circuit: 46, readout: 6, total: 52 } }), { trainable: 52, seconds: null });
+  assert.deepEqual(cardTraining({ parameters: 'none' }), { trainable: null, seconds: null });
+  assert.deepEqual(cardTraining(undefined), { trainable: null, seconds: null });
+});
+
+test('extrapolation table: answers.json\'s note beside the card\'s own QD / QW notes, a dash where the card has none', () => {
+  const notes = [{ model: 'pop', family: 'mech', extrapolation: 'through the mechanism' }, { model: 'qcnn', family: 'qcnn-success', extrapolation: 'a | b' }];
+  const rows = notesTable(notes, { qcnn: { qd: 'QD-trained', qw: 'no weekly data' }, pop: { qd: null, qw: null } });
+  assert.equal(rows[0], '| model | family | extrapolation (answers.json) | the card\'s own note (diagnostics.extrapolation) |');
+  assert.equal(rows[2], '| pop | mech | through the mechanism | — |');
+  assert.equal(rows[3], '| qcnn | qcnn-success | a / b | QD: QD-trained; QW: no weekly data |');
+  assert.equal(notesTable(notes)[3], '| qcnn | qcnn-success | a / b | — |');
 });
