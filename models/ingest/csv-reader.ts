@@ -59,7 +59,7 @@ function lineBreaks(fields: readonly string[]): number {
 export function readCsv(text: string, file: string): CsvTable {
   const delimiter = detectDelimiter(text);
   // a whitespace file: every run of spaces/tabs becomes one tab (line by line, so lines keep their numbers)
-  const input = delimiter === 'whitespace' ? text.replace(/^\uFEFF/, '').split(/(\r\n|\n|\r)/).map((part, i) => (i % 2 === 1 ? part : part.trim().replace(/[ \t]+/g, '\t'))).join('') : text;
+  const input = delimiter === 'whitespace' ? text.replace(/^\uFEFF/, '').replace(/^[ \t]+|[ \t]+$/gm, '').replace(/[ \t]+/g, '\t') : text;
   let rows: CsvRecord[];
   try {
     // csv-parse's sync overloads do not model on_record's output type
@@ -74,9 +74,15 @@ export function readCsv(text: string, file: string): CsvTable {
   return { header: withoutIgnoreMark(first), records: rows.slice(1).filter((r) => !(r.fields[0] ?? '').startsWith('#')) };
 }
 
+/** The first line with a non-blank character (the header), BOM dropped; found without splitting the whole file. */
+function firstLine(text: string): string | undefined {
+  // a match starts at the beginning of the first line holding a non-space (a later start would be a suffix of a failed one)
+  return /[^\r\n]*\S[^\r\n]*/.exec(text)?.[0].replace(/^\uFEFF/, '');
+}
+
 /** The separator the header line uses (module comment). */
 export function detectDelimiter(text: string): ',' | '\t' | ';' | 'whitespace' {
-  const header = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '') ?? '';
+  const header = firstLine(text) ?? '';
   if (header.includes(',')) return ',';
   if (header.trim().includes('\t')) return '\t';
   if (header.includes(';')) return ';';
@@ -110,6 +116,6 @@ function translateCsvError(err: unknown, text: string, file: string, delimiter: 
 
 /** Best-effort header lookup for syntax errors (the header itself is plain names, never quoted text). */
 function headerName(text: string, index: number, delimiter: string): string | null {
-  const first = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/).find((l) => l.trim() !== '');
+  const first = firstLine(text);
   return first?.split(delimiter)[index]?.trim() ?? null;
 }
