@@ -6,7 +6,7 @@
  * Shown for every run, one model or several.
  */
 import type { ModelNote } from '../answer/model-notes.js';
-import { section, table } from './html-kit.js';
+import { mdTable, section, table } from './html-kit.js';
 
 const HEADER = ['model', 'structure: what chose it', 'parameter uncertainty: source'];
 const row = (n: ModelNote): string[] => [n.model, n.structure, n.parameter_uncertainty];
@@ -17,13 +17,7 @@ export function answerSourcesHtml(notes: readonly ModelNote[] | undefined): stri
   return section('sources', 'How the answers were obtained', table(HEADER, notes.map(row)), INTRO);
 }
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|');
-
 export function answerSourcesMarkdown(notes: readonly ModelNote[] | undefined): string[] {
   if (notes === undefined || notes.length === 0) return [];
-  return [
-    '## How the answers were obtained', '', INTRO, '',
-    `| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => ' --- ').join('|')}|`,
-    ...notes.map((n) => `| ${row(n).map(cell).join(' | ')} |`), '',
-  ];
+  return ['## How the answers were obtained', '', INTRO, '', mdTable(HEADER, notes.map(row)), ''];
 }

@@ -7,7 +7,7 @@
 import type { Answer } from '../answer/answers.js';
 import type { ModelNote } from '../answer/model-notes.js';
 import { POPULATIONS } from '../answer/questions.js';
-import { esc, interval, mg, section, table, type Cell } from './html-kit.js';
+import { esc, interval, mdTable, mg, section, table, type Cell } from './html-kit.js';
 import { comparisonRows, type ComparisonEntry } from './tables.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
 
@@ -48,9 +48,6 @@ export function comparisonHtml(answers: readonly Answer[], models: readonly stri
     'All models ran in the same scenarios with the same virtual subjects (common random numbers), so differences are the models\' own. Bold: the conservative dose; below it the mean crossing and [2.5 %, 97.5 %] of the per-replicate minimal dose. A mechanistic population fit with parameter draws and a sequence model without them are not equally trustworthy outside the trial: where they disagree above the trial\'s highest dose or for the weekly regimen, the mechanistic model is the one to trust (SCIENCE.md, Cautions).');
 }
 
-const md = (s: string): string => s.replace(/\|/g, '\\|');
-const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
-  [`| ${header.map(md).join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(md).join(' | ')} |`)].join('\n');
 
 export function comparisonMarkdown(answers: readonly Answer[], models: readonly string[], notes: readonly ModelNote[] | undefined): string[] {
   if (models.length < 2) return [];

@@ -19,6 +19,12 @@ export function table(header: readonly string[], rows: readonly (readonly Cell[]
   ].join('');
 }
 
+/** A Markdown table (summary.md): `|` inside a cell escaped. */
+export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const cell = (x: string): string => x.replace(/\|/g, '\\|');
+  return [`| ${header.map(cell).join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
 export const mg = (x: number | null | undefined): string => (x === null || x === undefined ? 'not reached' : `${x} mg`);
 export const pct = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : `${(x * 100).toFixed(digits)} %`);
 export const signedPct = (x: number | null): string => (x === null ? '—' : `${x > 0 ? '+' : ''}${x.toFixed(1)} %`);

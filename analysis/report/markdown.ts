@@ -1,7 +1,7 @@
 /** summary.md (`--format md`): the answers, the derived tables, the model comparison and the calibration check as Markdown. */
 import type { Answer } from '../answer/answers.js';
 import { POPULATION_SHORT, QUESTION_TEXT, REGIMEN_TEXT } from '../answer/questions.js';
-import { interval, mg } from './html-kit.js';
+import { interval, mdTable, mg } from './html-kit.js';
 import { isTestModel, type ReportInput } from './input.js';
 import { coherenceRows, reductionRows } from './tables.js';
 import { calibrationMarkdown } from './calibration.js';
@@ -10,9 +10,6 @@ import { comparisonMarkdown } from './comparison.js';
 import { answerSourcesMarkdown } from './answer-sources.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
 
-const cell = (s: string): string => s.replace(/\|/g, '\\|');
-const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
-  [`| ${header.map(cell).join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 const tgt = (t: number): string => percentLabel(t);
 const p = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)} %`);
 
