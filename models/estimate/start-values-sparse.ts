@@ -9,7 +9,7 @@
  * highest concentration, both scaled to 70 kg by the median weight) and spans 4^-3 .. 4^3 around them, wide enough that the naive-pooled
  * refinement in start-values.ts (bounded to +-4 on the log scale) starts in the right basin.
  */
-import { median } from 'd3-array';
+import { max, median } from 'd3-array';
 import type { Subject } from '../ingest/trial.js';
 import { simulatorDoses } from '../ingest/trial.js';
 import { ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed, type FixedEffectName } from '../structures/parameters.js';
@@ -55,7 +55,8 @@ function crudeScales(subjects: readonly Subject[]): { cl: number; v: number } {
   // one dose: the span the samples cover stands in for the interval
   const tau = median(intervals) ?? median(subjects.flatMap((s) => s.pk.map((o) => o.timeH - (s.doses[0]?.timeH ?? 0))).filter((x) => x > 0)) ?? 24;
   const medianConc = median(conc) ?? 1;
-  const maxConc = Math.max(...conc, 1e-12);
+  // d3's max, not Math.max(...conc): a spread of a large trial's samples overflows the call stack
+  const maxConc = Math.max(max(conc) ?? 0, 1e-12);
   // at 70 kg, as the grid's values are (a neonatal trial's raw scales are 10-50x below)
   const w = (median(subjects.map((s) => s.bwKg)) ?? REFERENCE_BW_KG) / REFERENCE_BW_KG;
   return { cl: firstDose / (medianConc * tau) / w ** ALLOMETRY.clearance, v: firstDose / maxConc / w ** ALLOMETRY.volume };
