@@ -8,7 +8,7 @@
 import { InputError } from '../../worker/common/errors.js';
 import type { Trial } from '../ingest/trial.js';
 import { fromTransformed, toTransformed, type EtaName, type FixedEffectName, type PopulationParameters } from '../structures/parameters.js';
-import { popmodelProblem, toPopulationParameters } from './popmodel-problem.js';
+import { popmodelProblem, THETA_BOUNDS, toPopulationParameters } from './popmodel-problem.js';
 import type { PopulationEstimate } from './likelihood.js';
 import { VANISHING_SD, type IterationInfo } from './saem.js';
 import type { EstimatedParameter } from './fim.js';
@@ -18,6 +18,7 @@ import { parameterTable, type ParameterRow } from './summary.js';
 import { startValues } from './start-values.js';
 import { TWO_COMPARTMENT, type Structure, type StructureId } from '../structures/structure.js';
 import type { CovariateEffect } from '../structures/covariate-effects.js';
+import { splitAtBound, type HeldAtLimit } from './nested-limits.js';
 
 export interface FitOptions {
   readonly seed: number;
@@ -68,13 +69,18 @@ export interface FitResult {
   readonly shrinkage: Readonly<Record<EtaName, number>>;
   /** conditional modes of eta (ETA_NAMES order) per subject, in trial order */
   readonly individual: readonly { readonly id: number; readonly eta: readonly number[] }[];
+  /**
+   * fixed effects at a bound that is a model of its own (nested-limits.ts: IMAX -> 1, complete
+   * inhibition): held there, not estimated (no SE, not counted in BIC); absent: none
+   */
+  readonly heldAtLimit?: readonly HeldAtLimit[];
   /** the importance-sampling refinement of the random-effect distribution (null: not run) */
   readonly refinement: RefinementReport | null;
   readonly converged: boolean;
   readonly convergence: {
     readonly stationary: boolean;
     readonly informationPositiveDefinite: boolean;
-    /** fixed effects estimated at a bound of their range (left out of the information) */
+    /** fixed effects estimated at a bound of their range (left out of the information), other than those held at a nested limit */
     readonly atBound: readonly FixedEffectName[];
     readonly informationMinEigenvalue: number;
     readonly objectiveFinite: boolean;
@@ -156,10 +162,11 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   });
   const { estimate: est, saem, modes, objective, information: fim } = engine;
 
-  for (const i of engine.atBound) {
-    const f = fixedEffects[i]!;
-    notes.push(`${f.name} estimated at a bound of its range (${fromTransformed(f.name, est.theta[i] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
+  const bounded = splitAtBound(engine.atBound.map((i) => fixedEffects[i]!.name), (name) => fromTransformed(name, est.theta[fixedEffects.findIndex((f) => f.name === name)] ?? NaN), (name) => THETA_BOUNDS.find((b) => b.name === name));
+  for (const name of bounded.degenerate) {
+    notes.push(`${name} estimated at a bound of its range (${fromTransformed(name, est.theta[fixedEffects.findIndex((f) => f.name === name)] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
   }
+  for (const h of bounded.held) notes.push(`${h.name} at its limit ${Number(h.value.toPrecision(6))}: ${h.meaning}`);
   for (const i of problem.fixedTheta ?? []) notes.push(`${fixedEffects[i]?.name} held at ${start.fixed[fixedEffects[i]!.name]}: its covariate does not vary in the trial`);
   const population = toPopulationParameters(est.theta, est.omega, est.sigma, model);
   const table = parameterTable(fim, population, model);
@@ -191,9 +198,10 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
     objective: { minus2LL: objective.value, mcStandardError: objective.mcStandardError, method: 'importance-sampling', samples },
     shrinkage: Object.fromEntries(model.etaNames.map((n, i) => [n, shrink[i] ?? NaN])) as Record<EtaName, number>,
     individual: problem.subjects.map((s, i) => ({ id: s.id, eta: Array.from(modes[i]!.eta) })),
+    ...(bounded.held.length === 0 ? {} : { heldAtLimit: bounded.held }),
     refinement: engine.refinement,
     converged: engine.converged,
-    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, atBound: engine.atBound.map((i) => fixedEffects[i]!.name), informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
+    convergence: { stationary: saem.stationary, informationPositiveDefinite: fim.positiveDefinite, atBound: bounded.degenerate, informationMinEigenvalue: fim.minEigenvalue, objectiveFinite, negligibleVariances: negligible },
     iterations: { burnIn: it.burnIn, explore: saem.exploreIterations, smooth: saem.smoothIterations },
     omegaStructure: structure,
     modelEvaluations: engine.evaluations,

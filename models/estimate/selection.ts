@@ -53,7 +53,8 @@ export function poorlyIdentified(fit: FitResult): string[] {
 /** k and n of a fit of `structure` to `trial`, as the estimator saw them. */
 export function parameterCount(trial: Trial, fit: FitResult, structure: Structure): { parameters: number; observations: number } {
   const problem = popmodelProblem(trial, undefined, structure);
-  const held = new Set(problem.fixedTheta ?? []);
+  // held: covariate effects the trial cannot show, and fixed effects held at a nested limit (nested-limits.ts)
+  const held = new Set([...(problem.fixedTheta ?? []), ...(fit.heldAtLimit ?? []).map((h) => problem.thetaNames.indexOf(h.name))]);
   const theta = problem.thetaNames.filter((_, i) => !held.has(i)).length;
   const K = problem.randomEffects.length;
   const omega = fit.omegaStructure === 'diagonal' ? K : (K * (K + 1)) / 2;

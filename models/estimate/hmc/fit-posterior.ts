@@ -76,7 +76,9 @@ function quantile(sorted: readonly number[], p: number): number {
 export function samplePosterior(trial: Trial, fit: FitResult, structure: Structure, o: HmcOptions): FitPosterior {
   if (fit.omegaStructure !== 'diagonal') throw new InputError(`--uncertainty hmc: samples a diagonal Omega; this fit's Omega is ${fit.omegaStructure}`, { details: { field: '--uncertainty', value: 'hmc' } });
   const clock = performance.now();
-  const problem = popmodelProblem(structure.pd ? trial : { ...trial, subjects: trial.subjects.map((s) => ({ ...s, pd: [] })) }, undefined, structure);
+  const full = popmodelProblem(structure.pd ? trial : { ...trial, subjects: trial.subjects.map((s) => ({ ...s, pd: [] })) }, undefined, structure);
+  // a fixed effect the fit holds at a nested limit (IMAX = 1) is held in the posterior too
+  const problem = { ...full, fixedTheta: [...(full.fixedTheta ?? []), ...(fit.heldAtLimit ?? []).map((h) => full.thetaNames.indexOf(h.name))] };
   const k = structure.etaNames.length;
   const p = fit.population;
   const estimate = {
