@@ -175,6 +175,8 @@ test('file and header errors', async () => {
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
+  // a file of concentrations alone (R's Indometh layout): the message says the doses must be records of the file
+  fails('ID,time,DV\n1,0.25,1.5\n', 'fx.csv: header: column AMT: expected a column for AMT (named AMT in any letter case, or named in a --data-spec\'s columns:); the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or "."), found columns ID,time,DV', { column: 'AMT' });
   fails(`${HEADER}\n1,60,0,10,"0,1,0,0,0,3,2\n`, 'fx.csv:2: column TIME: expected well-formed CSV, found an unclosed quote at end of file');
   const dir = await mkdtemp(join(tmpdir(), 'ingest-'));
   try {
