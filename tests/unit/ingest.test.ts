@@ -172,6 +172,9 @@ test('file and header errors', async () => {
   assert.deepEqual(unweighed.subjects.map((x) => x.bwKg), [70, 70]);
   assert.equal(unweighed.noWeight, true);
   assert.equal(parseTrial(csv(BASE), 'fx.csv').noWeight, undefined);
+  // and `qusop data` says so before any fit
+  assert.match(summarizeDataset(parseDataset(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv')), /\nbody weight: none \(no BW, WT or WEIGHT covariate, nor a spec's weight:\): every subject at the 70 kg allometric reference/);
+  assert.doesNotMatch(summarizeDataset(parseDataset(csv(BASE), 'fx.csv')), /body weight: none/);
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
