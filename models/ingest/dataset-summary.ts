@@ -41,10 +41,13 @@ export function summarizeDataset(d: Dataset): string {
   const perSubject = d.subjects.map((s) => s.doses.length);
   const routes = [...new Set(doses.map((x) => `${x.route}${x.rate > 0 ? ' zero-order' : x.rate === ZERO_ORDER_RATE ? ' zero-order over D1 (RATE -2)' : ''}${x.ss ? ' steady-state' : ''}`))].join(', ');
   const additional = doses.filter((x) => x.additional).length;
+  const steady = doses.filter((x) => x.ss);
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
     `columns: ${mapping}`,
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
+    // read here, refused by the fit (trial-projection.ts): said before a user runs one
+    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer refuse them (give the dosing history, or ADDL/II)`]),
   ];
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
