@@ -45,7 +45,8 @@ export function summarizeDataset(d: Dataset): string {
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
     `columns: ${mapping}`,
-    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
+    // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
+    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
     // read here, refused by the fit (trial-projection.ts): said before a user runs one
     ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer refuse them (give the dosing history, or ADDL/II)`]),
   ];

@@ -58,10 +58,10 @@ test('Indometh (R): Subject and conc mapped by the spec, no weight said; without
 });
 
 test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 10 hourly doses over 10 h); SS=1 refused at its line', async () => {
-  assert.match(await summary('addl-days.csv'), /\ntime span: 0-10 h$/);
+  assert.match(await summary('addl-days.csv'), /\ndoses: 160 \(10 per subject; 144 from ADDL, II 1 h\), .*\ntime span: 0-10 h$/s);
   const s = await summary('addl-days.csv', 'addl-days.spec.yaml');
   assert.match(s, /time unit d\)\n/);
-  assert.match(s, /\ndoses: 160 \(10 per subject; 144 from ADDL\), AMT 200 mg/);
+  assert.match(s, /\ndoses: 160 \(10 per subject; 144 from ADDL, II 24 h\), AMT 200 mg/);
   assert.match(s, /\ntime span: 0-240 h$/);
   const trial = await readTrial(at('addl-days.csv'), await loadDataSpec(at('addl-days.spec.yaml')));
   assert.deepEqual(trial.subjects[0]?.doses.map((d) => d.timeH), [0, 24, 48, 72, 96, 120, 144, 168, 192, 216]);
