@@ -32,6 +32,10 @@ export interface ColumnMap {
 export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Record<StandardItem, string>>>, file: string, specSource: string): ColumnMap {
   const fields = header.fields;
   const site = (column: string) => ({ file, line: header.line, column, header: true }) as const;
+  // NONMEM data files often have no header (the names are the control stream's $INPUT): say so, not "no ID column"
+  if (fields.length > 0 && fields.every((f) => f !== '' && Number.isFinite(Number(f)))) {
+    throw inputError({ ...site(fields[0] ?? ''), expected: "a header line naming the columns (qusop reads the names from the file; NONMEM takes them from $INPUT: add those names as the first line, e.g. 'ID TIME AMT WT APGR DV')", found: `a line of numbers (${fields.slice(0, 6).join(',')}${fields.length > 6 ? ',...' : ''}): the file has no header` });
+  }
   const seen = new Map<string, number>();
   fields.forEach((name, i) => {
     if (name === '') throw inputError({ ...site(`#${i + 1}`), expected: 'a column name', found: 'an empty name' });
