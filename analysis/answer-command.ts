@@ -17,6 +17,7 @@ import { writeModelAverageHtml } from './report/model-average-html.js';
 import { buildAnswers, writeAnswersJson, type Answer } from './answer/answers.js';
 import { calibrationCheck, calibrationSummary, writeCalibrationJson } from './calibration/calibration-check.js';
 import { fitAndExport, shippedModelFor } from './answer/fit-model.js';
+import { fiveQuestionsNote } from './answer/five-questions-note.js';
 import { answerRequest, claimAnswerDir, defaultAnswerDir } from './answer/answer-request.js';
 import { FEW_REPLICATES, withReplicateCaveat } from './answer/replicate-caveat.js';
 import { cardDegeneracies, withDegenerateCaveat } from './answer/degenerate-caveat.js';
@@ -94,6 +95,9 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
       throw new InputError(`${trialPath}: a PK-only trial (no biomarker samples) is fitted with a PK structure, which answers concentration questions only; ${asking} ask(s) about the biomarker: give --questions with endpoint: concentration (e.g. scenarios/questions/theophylline-trough.yaml)`, { details: { file: trialPath, field: '--questions' } });
     }
   }
+  // another drug's trial asked EstData's five questions: said before the fit (five-questions-note.ts)
+  const note = a.questions === undefined ? fiveQuestionsNote(trial, THRESHOLD_NG_ML, (await shippedModelFor(trialSha)) !== undefined) : undefined;
+  if (note !== undefined) process.stderr.write(`${note}\n`);
   const base = { bw: a.bw === undefined ? DEFAULT_BW : parseBwOption(a.bw), comed: a.comed === undefined ? DEFAULT_COMED : parseComedOption(a.comed) };
   for (const [flag, v] of [['--replicates', a.replicates], ['--subjects', a.subjects]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new InputError(`${flag} ${v}: expected a positive integer`, { details: { field: flag } });

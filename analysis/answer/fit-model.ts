@@ -69,7 +69,7 @@ export async function fitAndExport(trialPath: string, o: FitAndExportOptions): P
     ...(o.say === undefined ? {} : { say: o.say }),
   });
   if (r.cards === null) {
-    throw new DegenerateFitError(`degenerate fit to ${trialPath}: ${degeneracySummary(r.degenerate)}. No run started; the fit is recorded in ${join(o.outDir, 'fit-report.md')} (\`qusop fit --force\` exports it, then \`qusop answer --model\` runs it)`, {
+    throw new DegenerateFitError(`degenerate fit to ${trialPath}: ${degeneracySummary(r.degenerate)}. No run started; the fit is recorded in ${join(o.outDir, 'fit-report.md')} (\`qusop fit --force\` exports it, then \`qusop answer --model\` runs it)${r.hint === undefined ? '' : `. Hint: ${r.hint}`}`, {
       details: { file: trialPath, problems: r.degenerate },
     });
   }

@@ -82,6 +82,7 @@ export async function fitCommand(a: FitCommandArgs): Promise<number> {
   if (r.degenerate.length > 0) {
     const out = resolve(a.out);
     process.stderr.write(`qusop fit: degenerate fit to ${a.trial}: ${degeneracySummary(r.degenerate)}\n`);
+    if (r.hint !== undefined) process.stderr.write(`hint: ${r.hint}\n`);
     if (r.cards === null) {
       process.stderr.write(`not exported (no cards, ONNX or model.yaml); the fit is recorded in ${join(out, 'fit.json')} and ${join(out, 'fit-report.md')}; --force exports it anyway\n`);
       const stale = await access(join(out, 'qd.model.json')).then(() => true, () => false);

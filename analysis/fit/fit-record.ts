@@ -140,7 +140,7 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `Eta shrinkage: ${shrink}.`,
     '',
-    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %, PD ${f(100 * vpc.coverage.pd)} %.${nullCoverageText(vpc)}`,
+    `VPC (${vpc.replicates} simulated trials): observed 5th/50th/95th percentiles inside the simulated 90 % intervals: PK ${f(100 * vpc.coverage.pk)} %${Number.isFinite(vpc.coverage.pd) ? `, PD ${f(100 * vpc.coverage.pd)} %` : ' (no biomarker samples: no PD VPC)'}.${nullCoverageText(vpc)}`,
     '',
     ...(fit.notes.length > 0 ? ['Notes:', ...fit.notes.map((n) => `- ${n}`), ''] : []),
     '![goodness of fit](diagnostics/gof.png)',

@@ -32,7 +32,9 @@ import { pkStage, pkStageStructures, type PkStage } from './pk-stage.js';
 import type { CandidateFit, CandidateSettings } from './candidate-fit.js';
 import { pdStage, type PdStage } from './pd-stage.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
-import { candidatesFor, STRUCTURES, takesRoute, type Structure } from '../../models/structures/structure.js';
+import { refitFromStages, type StagedEstimate } from './staged-refit.js';
+import { ivRouteHint } from './route-hint.js';
+import { candidatesFor, STRUCTURES, takesRoute, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
 import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
@@ -80,6 +82,8 @@ export interface FitTrialResult {
   readonly selection: readonly CandidateScore[];
   /** with `credible`: the chosen structure first, then the others exported (credible-export.ts) */
   readonly credible?: readonly CredibleCards[];
+  /** what a degenerate fit may say about how the data were read (route-hint.ts), for the final message */
+  readonly hint?: string;
 }
 
 /** PNG only: the scatter SVGs run to megabytes, and the PNG is what cards, reports and slides use. */
@@ -130,7 +134,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   // the middle step: PD structures on the biomarker given the PK stage's individual estimates (pd-stage.ts)
   const pd = stage === undefined ? undefined : await pdStage(trial, afterPk, stage.fits, o.seed, o.parallel ?? 1, say);
   if (pd !== undefined) say(pd.summary);
-  const { candidates, selection } = await fitSimultaneously(trial, afterPk, pd, settings, o, say, stored);
+  const { candidates, selection } = await fitSimultaneously(trial, afterPk, pd, stagedEstimates(stage, pd), settings, o, say, stored);
   const chosenAt = selection.findIndex((c) => c.chosen);
   // none eligible: the record (and a forced export) is the lowest-BIC candidate's, with its problems
   const lowest = selection.reduce((b, c, i) => (!(c.bic >= (selection[b]?.bic ?? Infinity)) ? i : b), 0);
@@ -147,7 +151,8 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const { fit, degenerate, vpc } = chosen;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
   const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction));
-  return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }) };
+  const hint = degenerate.length === 0 ? undefined : ivRouteHint(trial, degenerate);
+  return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }), ...(hint === undefined ? {} : { hint }) };
 }
 
 /**
@@ -155,16 +160,28 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
  * them is converged and non-degenerate, the candidates the PD stage set aside are fitted too, so the
  * middle step never costs a selection that fitting everything would have made.
  */
-async function fitSimultaneously(trial: Trial, afterPk: readonly Structure[], pd: PdStage | undefined, settings: CandidateSettings, o: FitTrialOptions, say: (line: string) => void, stored: PoolStore): Promise<{ candidates: CandidateFit[]; selection: CandidateScore[] }> {
+async function fitSimultaneously(trial: Trial, afterPk: readonly Structure[], pd: PdStage | undefined, staged: ReadonlyMap<StructureId, StagedEstimate>, settings: CandidateSettings, o: FitTrialOptions, say: (line: string) => void, stored: PoolStore): Promise<{ candidates: CandidateFit[]; selection: CandidateScore[] }> {
   const first = pd === undefined ? afterPk : afterPk.filter((s) => pd.kept.includes(s.id));
-  const fitted = await fitCandidates(trial, first, settings, o.parallel ?? 1, say, o.progress, stored);
+  // a simultaneous fit well above the stages' -2LL is fitted again from their estimates (staged-refit.ts)
+  const fit = async (structures: readonly Structure[]): Promise<CandidateFit[]> => refitFromStages(trial, await fitCandidates(trial, structures, settings, o.parallel ?? 1, say, o.progress, stored), staged, settings, o.parallel ?? 1, say, o.progress, stored);
+  const fitted = await fit(first);
   const selection = rankCandidates(trial, fitted);
   if (selection.some((c) => c.chosen) || first.length === afterPk.length) return { candidates: fitted, selection };
   const rest = afterPk.filter((s) => !first.includes(s));
   say(`PD stage: no simultaneous fit of ${first.map((s) => s.id).join(', ')} is converged and non-degenerate: ${rest.map((s) => s.id).join(', ')} fitted too`);
-  const more = await fitCandidates(trial, rest, settings, o.parallel ?? 1, say, o.progress, stored);
+  const more = await fit(rest);
   const candidates = afterPk.map((s) => [...fitted, ...more].find((c) => c.structure.id === s.id)!);
   return { candidates, selection: rankCandidates(trial, candidates) };
+}
+
+/** Each PD-stage candidate's PK fit and PD-stage row, by structure (empty without a PD stage). */
+function stagedEstimates(stage: PkStage | undefined, pd: PdStage | undefined): Map<StructureId, StagedEstimate> {
+  const out = new Map<StructureId, StagedEstimate>();
+  for (const row of pd?.rows ?? []) {
+    const pk = stage?.fits.find((f) => f.structure.id === row.pk);
+    if (pk !== undefined) out.set(row.structure, { pk, pd: row });
+  }
+  return out;
 }
 
 /** The staged selection's records (pk-stage.ts, pd-stage.ts) for the fit's record. */

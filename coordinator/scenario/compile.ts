@@ -208,10 +208,18 @@ async function compilePopulation(
     const trialMean = trial.bwKg.reduce((a, b) => a + b, 0) / trial.bwKg.length;
     const s = mean_kg === undefined ? 1 : mean_kg / trialMean;
     const scale = (x: number): number => (s === 1 ? x : x * s);
-    bw = { kind: 'resample', subjectBwKg: trial.bwKg.map(scale), subjectComed: trial.comed, sigma, clipKg: [scale(clip_kg[0]), scale(clip_kg[1])] };
+    // the clip bounds the jitter, never the trial's own weights: bounds that cut into the (scaled) trial's
+    // range are widened to it (SCIENCE.md's default [35, 120] kg is an adult range: neonates of 0.6-3.5 kg
+    // would all be drawn at 35 kg), and the label says so
+    const subjectBwKg = trial.bwKg.map(scale);
+    const [lo, hi] = [Math.min(...subjectBwKg), Math.max(...subjectBwKg)];
+    const asked: [number, number] = [scale(clip_kg[0]), scale(clip_kg[1])];
+    const clipKg: [number, number] = [Math.min(asked[0], lo), Math.max(asked[1], hi)];
+    bw = { kind: 'resample', subjectBwKg, subjectComed: trial.comed, sigma, clipKg };
     const scaled = mean_kg === undefined ? '' : ` x ${round4(s)} (trial mean ${round4(trialMean)} kg -> ${mean_kg} kg)`;
-    const clip = mean_kg === undefined ? clip_kg : clip_kg.map((x) => round4(scale(x)));
-    bwLabel = `BW resampled from ${trial.bwKg.length} trial subjects${scaled} x exp(N(0, ${sigma}^2)), clipped to [${clip[0]}, ${clip[1]}] kg`;
+    const clip = mean_kg === undefined ? clipKg : clipKg.map(round4);
+    const widened = clipKg[0] < asked[0] || clipKg[1] > asked[1] ? ` (clip_kg [${clip_kg[0]}, ${clip_kg[1]}]${mean_kg === undefined ? '' : ' scaled'} widened to the trial's weights)` : '';
+    bwLabel = `BW resampled from ${trial.bwKg.length} trial subjects${scaled} x exp(N(0, ${sigma}^2)), clipped to [${clip[0]}, ${clip[1]}] kg${widened}`;
   }
   let comed: ComedPrior;
   let comedLabel: string;

@@ -15,6 +15,9 @@ export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT
 
 const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ' };
 
+/** Said when AMT is missing: a file of concentrations alone (R's Indometh, Theoph without its dose column) has no doses to read. */
+const DOSES_IN_THE_FILE = '; the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or ".")';
+
 export interface ColumnMap {
   /** header position of each item, or null when the file has none */
   readonly items: Readonly<Record<StandardItem, number | null>>;
@@ -29,6 +32,10 @@ export interface ColumnMap {
 export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Record<StandardItem, string>>>, file: string, specSource: string): ColumnMap {
   const fields = header.fields;
   const site = (column: string) => ({ file, line: header.line, column, header: true }) as const;
+  // NONMEM data files often have no header (the names are the control stream's $INPUT): say so, not "no ID column"
+  if (fields.length > 0 && fields.every((f) => f !== '' && Number.isFinite(Number(f)))) {
+    throw inputError({ ...site(fields[0] ?? ''), expected: "a header line naming the columns (qusop reads the names from the file; NONMEM takes them from $INPUT: add those names as the first line, e.g. 'ID TIME AMT WT APGR DV')", found: `a line of numbers (${fields.slice(0, 6).join(',')}${fields.length > 6 ? ',...' : ''}): the file has no header` });
+  }
   const seen = new Map<string, number>();
   fields.forEach((name, i) => {
     if (name === '') throw inputError({ ...site(`#${i + 1}`), expected: 'a column name', found: 'an empty name' });
@@ -65,7 +72,7 @@ export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Reco
   });
   for (const item of REQUIRED_ITEMS) {
     if (items[item] === null) {
-      throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)`, found: `columns ${fields.join(',')}` });
+      throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)${item === 'AMT' ? DOSES_IN_THE_FILE : ''}`, found: `columns ${fields.join(',')}` });
     }
   }
   const others = fields.flatMap((name, index) => (taken.has(index) ? [] : [{ name, index }]));

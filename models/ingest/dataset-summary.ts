@@ -41,10 +41,14 @@ export function summarizeDataset(d: Dataset): string {
   const perSubject = d.subjects.map((s) => s.doses.length);
   const routes = [...new Set(doses.map((x) => `${x.route}${x.rate > 0 ? ' zero-order' : x.rate === ZERO_ORDER_RATE ? ' zero-order over D1 (RATE -2)' : ''}${x.ss ? ' steady-state' : ''}`))].join(', ');
   const additional = doses.filter((x) => x.additional).length;
+  const steady = doses.filter((x) => x.ss);
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
     `columns: ${mapping}`,
-    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
+    // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
+    `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
+    // read here, refused by the fit (trial-projection.ts): said before a user runs one
+    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer refuse them (give the dosing history, or ADDL/II)`]),
   ];
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
@@ -57,6 +61,7 @@ export function summarizeDataset(d: Dataset): string {
     const what = c.kind === 'continuous' ? `${fmt(c.range?.[0] ?? NaN)}-${fmt(c.range?.[1] ?? NaN)}${c.unit === null ? '' : ` ${c.unit}`}` : (c.levels ?? []).map((l) => `${l.level}: ${l.subjects}`).join(', ');
     lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}`);
   }
+  if (weight === undefined) lines.push(`body weight: none (no BW, WT or WEIGHT covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
   const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);
   lines.push(

@@ -100,7 +100,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const otherBiomarker = columns.items.DVID !== null && spec.endpoints.concentration === undefined && spec.endpoints.biomarker === undefined ? otherDvid(records) : undefined;
   const endpointOf = endpointRule(records, columns, spec, file, otherBiomarker);
   const { covariates, ignored, values } = subjectCovariates(groups, columns, spec, file);
-  const uses: Partial<Record<EndpointName, { count: number }>> = {};
+  const uses: Partial<Record<EndpointName, { count: number; dvids: Set<string> }>> = {};
   let blqDropped = 0;
   const concCmt = concentrationCmt(records, endpointOf);
   const subjects = groups.map((g, k): DatasetSubject => {
@@ -129,7 +129,9 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
         blqDropped += 1;
         continue;
       }
-      (uses[endpoint] ??= { count: 0 }).count += 1;
+      const use = (uses[endpoint] ??= { count: 0, dvids: new Set() });
+      use.count += 1;
+      if (r.dvid !== null) use.dvids.add(r.dvid.trim());
       observations.push({ timeH: r.timeH, value: r.dv, endpoint, blq: r.blq, lloq: r.lloq, lloqFrom: r.lloqFrom, cmt: r.cmt, line: r.line });
     }
     doses.sort((a, b) => a.timeH - b.timeH);
@@ -143,7 +145,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     if (use === undefined) continue;
     const sel = spec.endpoints[name];
     const inferred = name === 'biomarker' ? otherBiomarker : undefined;
-    endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
+    endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns, use.dvids) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
   return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped };
 }
@@ -241,7 +243,9 @@ function selectorText(sel: EndpointSelector): string {
   return sel.cmt !== undefined ? `CMT ${sel.cmt}` : `DVID ${String(sel.dvid)}`;
 }
 
-function defaultSelectorText(name: EndpointName, columns: ColumnMap): string {
+/** The DVID values the file used for the endpoint (e.g. nlmixr2data's "cp"), and the rule that read them so. */
+function defaultSelectorText(name: EndpointName, columns: ColumnMap, seen: ReadonlySet<string>): string {
   if (columns.items.DVID === null) return 'every observation (no DVID column)';
-  return name === 'concentration' ? 'DVID 1 (or cp, conc, ...)' : 'DVID 2 (or pd, effect, ...)';
+  const rule = name === 'concentration' ? '1, cp, conc, ...' : '2, pd, effect, ...';
+  return `DVID ${[...seen].join(', ')} (read as the ${name}: ${rule})`;
 }

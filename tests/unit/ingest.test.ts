@@ -107,8 +107,8 @@ test('the data summary names the column mapping, doses, endpoints, covariates an
       'fx.csv: 2 subjects, 7 records (spec: (none); time unit h)',
       'columns: ID=ID, TIME=TIME, DV=DV, AMT=AMT, EVID=EVID, MDV=MDV, CMT=CMT, DVID=DVID',
       'doses: 2 (0-2 per subject), AMT 10 mg, route depot',
-      'concentration: 1 samples in 1 subjects (DVID 1 (or cp, conc, ...))',
-      'biomarker: 3 samples in 2 subjects (DVID 2 (or pd, effect, ...))',
+      'concentration: 1 samples in 1 subjects (DVID 1 (read as the concentration: 1, cp, conc, ...))',
+      'biomarker: 3 samples in 2 subjects (DVID 2 (read as the biomarker: 2, pd, effect, ...))',
       'covariate BW: continuous, 60-85; reference 72.5 (the body weight: allometry relative to 70 kg)',
       'covariate COMED: categorical, 0: 1, 1: 1; reference 0',
       'covariate DOSE: continuous, 0-10; reference 5',
@@ -172,9 +172,16 @@ test('file and header errors', async () => {
   assert.deepEqual(unweighed.subjects.map((x) => x.bwKg), [70, 70]);
   assert.equal(unweighed.noWeight, true);
   assert.equal(parseTrial(csv(BASE), 'fx.csv').noWeight, undefined);
+  // and `qusop data` says so before any fit
+  assert.match(summarizeDataset(parseDataset(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv')), /\nbody weight: none \(no BW, WT or WEIGHT covariate, nor a spec's weight:\): every subject at the 70 kg allometric reference/);
+  assert.doesNotMatch(summarizeDataset(parseDataset(csv(BASE), 'fx.csv')), /body weight: none/);
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
+  // NONMEM's pheno.dta as shipped has no header line (the names are $INPUT's)
+  fails('   1    0.0  25.0  1.4     7     0\n   1    2.0     0  1.4     7  17.3\n', "fx.csv: header: column 1: expected a header line naming the columns (qusop reads the names from the file; NONMEM takes them from $INPUT: add those names as the first line, e.g. 'ID TIME AMT WT APGR DV'), found a line of numbers (1,0.0,25.0,1.4,7,0): the file has no header", { column: '1' });
+  // a file of concentrations alone (R's Indometh layout): the message says the doses must be records of the file
+  fails('ID,time,DV\n1,0.25,1.5\n', 'fx.csv: header: column AMT: expected a column for AMT (named AMT in any letter case, or named in a --data-spec\'s columns:); the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or "."), found columns ID,time,DV', { column: 'AMT' });
   fails(`${HEADER}\n1,60,0,10,"0,1,0,0,0,3,2\n`, 'fx.csv:2: column TIME: expected well-formed CSV, found an unclosed quote at end of file');
   const dir = await mkdtemp(join(tmpdir(), 'ingest-'));
   try {

@@ -73,8 +73,14 @@ const BAD: [string, string, RegExp][] = [
   ['bad bw override', stringify({ questions: [one({ populations: [{ name: 'x', bw: 'normal:70:10' }] })] }), /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.bw: normal:70:10: expected uniform:LO:HI \(kg\) or resample/],
   ['bad comed override', stringify({ questions: [one({ populations: [{ name: 'x', comed: 'fixed:2' }] })] }), /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.comed: fixed:2: expected bernoulli:P or observed .*\(or fixed:0, fixed:1\)/],
   ['regimen defined twice differently', stringify({ questions: [one({}), one({ id: 'q2', regimens: [{ ...QD, tau_h: 12 }] })] }), /q\.yaml:\d+: questions\[1\]\.regimens\[0\]: regimen "qd" is defined differently by an earlier question/],
+  ['a biomarker threshold in a converting unit', stringify({ questions: [one({ threshold: { value: 50, unit: 'mg/L' } })] }), /q\.yaml:\d+: questions\[0\]\.threshold\.unit: mg\/L: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted .*write the value in the trial's unit with unit: ng\/mL/],
   ['grid start > stop', stringify({ questions: [one({ regimens: [{ ...QD, doses_mg: { start: 10, stop: 5, step: 1 } }] })] }), /q\.yaml:\d+: questions\[0\]\.regimens\[0\]\.doses_mg\.start: start \(10\) must be <= stop \(5\)/],
 ];
+
+test('biomarker thresholds in ng/mL or ug/L (unconverted) and concentration thresholds in any mass unit are accepted', () => {
+  for (const unit of ['ng/mL', 'ug/L']) assert.equal(parseQuestionsText(stringify({ questions: [one({ threshold: { value: 50, unit } })] }), 'q.yaml').questions[0]?.threshold.unit, unit);
+  for (const unit of ['mg/L', 'ug/mL', 'ng/mL']) assert.equal(parseQuestionsText(stringify({ questions: [one({ endpoint: 'concentration', threshold: { value: 2, unit } })] }), 'q.yaml').questions[0]?.endpoint, 'concentration');
+});
 
 for (const [label, text, message] of BAD) {
   test(`questions file refused with a located message: ${label}`, () => {

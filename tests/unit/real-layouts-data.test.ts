@@ -1,0 +1,70 @@
+/**
+ * The real-layout fixtures (tests/fixtures/real-layouts/README.md) read as `qusop data` reads them: the
+ * column mapping, routes, endpoints, weights and time unit a new user sees, and the located refusals
+ * (SS=1 at the fit, no AMT column at the header). Their fits and answers against the simulated truth:
+ * tests/e2e/real-layout-warfarin.test.ts and the README's table.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
+import { readDataset } from '../../models/ingest/dataset.js';
+import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
+import { readTrial, parseTrial, trialRoute } from '../../models/ingest/trial.js';
+import { InputError } from '../../worker/common/errors.js';
+import { ROOT } from '../kit/cli.js';
+
+const DIR = join(ROOT, 'tests', 'fixtures', 'real-layouts');
+const at = (name: string): string => join(DIR, name);
+
+async function summary(file: string, spec?: string): Promise<string> {
+  return summarizeDataset(await readDataset(at(file), spec === undefined ? NO_SPEC : await loadDataSpec(at(spec))));
+}
+
+test('warfarin (nlmixr2data): lowercase names, dvid cp / pca, one oral dose per subject, wt the body weight', async () => {
+  const s = await summary('warfarin.csv');
+  assert.match(s, /\ncolumns: ID=id, TIME=time, DV=dv, AMT=amt, EVID=evid, DVID=dvid\n/);
+  assert.match(s, /\ndoses: 20 \(1 per subject\), AMT 68-143 mg, route depot /);
+  assert.match(s, /\nconcentration: 248 samples in 20 subjects /);
+  assert.match(s, /\nbiomarker: 160 samples in 20 subjects \(DVID pca /);
+  assert.match(s, /\ncovariate wt: continuous, 45-95\.5; reference [\d.]+ \(the body weight/);
+  assert.match(s, /\ncovariate sex: categorical, 0: 6, 1: 14/);
+  const trial = await readTrial(at('warfarin.csv'));
+  assert.equal(trialRoute(trial), 'oral');
+  // every 5th subject has concentrations from 24 h only, as in the published data
+  assert.deepEqual(trial.subjects.filter((x) => (x.pk[0]?.timeH ?? 0) >= 24).map((x) => x.id), [5, 10, 15, 20]);
+});
+
+test('pheno (NONMEM): aligned columns without EVID/MDV/CMT read as oral unless the spec says dose_route: central', async () => {
+  assert.match(await summary('pheno.dta'), /route depot \(doses without CMT read as oral; an IV drug: a CMT column or the spec's dose_route: central\)/);
+  const s = await summary('pheno.dta', 'pheno.spec.yaml');
+  assert.match(s, /\ncolumns: ID=ID, TIME=TIME, DV=DV, AMT=AMT\n/);
+  assert.match(s, /route central \(doses without CMT: the spec's dose_route central\)/);
+  assert.match(s, /\nconcentration: 78 samples in 40 subjects/);
+  assert.match(s, /\ncovariate WT: continuous, 0\.6-3\.5; .*\(the body weight/);
+  const trial = await readTrial(at('pheno.dta'), await loadDataSpec(at('pheno.spec.yaml')));
+  assert.equal(trialRoute(trial), 'iv');
+  assert.ok(trial.subjects.every((x) => x.pk.length >= 1 && x.pk.length <= 3), '1-3 samples per neonate');
+});
+
+test('Indometh (R): Subject and conc mapped by the spec, no weight said; without an AMT column the error says how to add doses', async () => {
+  const s = await summary('indometh.csv', 'indometh.spec.yaml');
+  assert.match(s, /\ncolumns: ID=Subject \(spec\), TIME=time, DV=conc \(spec\), AMT=amt\n/);
+  assert.match(s, /\ndoses: 6 \(1 per subject\), AMT 25 mg, route central/);
+  assert.match(s, /\nbody weight: none .*70 kg allometric reference/);
+  const noAmt = (await readFile(at('indometh.csv'), 'utf8')).split('\n').filter((l) => !l.endsWith(',25')).map((l) => l.split(',').slice(0, 3).join(',')).join('\n');
+  assert.throws(() => parseTrial(noAmt, 'indometh.csv', { ...NO_SPEC, columns: { ID: 'Subject', DV: 'conc' } }), (e: unknown) => e instanceof InputError && /column AMT: .*the doses are records of the file/.test(e.message));
+});
+
+test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 10 hourly doses over 10 h); SS=1 refused at its line', async () => {
+  assert.match(await summary('addl-days.csv'), /\ndoses: 160 \(10 per subject; 144 from ADDL, II 1 h\), .*\ntime span: 0-10 h$/s);
+  const s = await summary('addl-days.csv', 'addl-days.spec.yaml');
+  assert.match(s, /time unit d\)\n/);
+  assert.match(s, /\ndoses: 160 \(10 per subject; 144 from ADDL, II 24 h\), AMT 200 mg/);
+  assert.match(s, /\ntime span: 0-240 h$/);
+  const trial = await readTrial(at('addl-days.csv'), await loadDataSpec(at('addl-days.spec.yaml')));
+  assert.deepEqual(trial.subjects[0]?.doses.map((d) => d.timeH), [0, 24, 48, 72, 96, 120, 144, 168, 192, 216]);
+  assert.match(await summary('addl-days-ss.csv', 'addl-days.spec.yaml'), /\nsteady-state dose records \(SS=1\): 16, first on line 2; qusop fit and answer refuse them/);
+  await assert.rejects(readTrial(at('addl-days-ss.csv'), await loadDataSpec(at('addl-days.spec.yaml'))), (e: unknown) => e instanceof InputError && /addl-days-ss\.csv:2: column SS: expected a single dose \(SS=0\)/.test(e.message));
+});
