@@ -34,6 +34,7 @@ import { pdStage, type PdStage } from './pd-stage.js';
 import { exportCredible, type CredibleCards } from './credible-export.js';
 import { refitFromStages, type StagedEstimate } from './staged-refit.js';
 import { ivRouteHint } from './route-hint.js';
+import { unitHint } from './unit-hint.js';
 import { candidatesFor, STRUCTURES, takesRoute, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
 import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
@@ -82,7 +83,7 @@ export interface FitTrialResult {
   readonly selection: readonly CandidateScore[];
   /** with `credible`: the chosen structure first, then the others exported (credible-export.ts) */
   readonly credible?: readonly CredibleCards[];
-  /** what a degenerate fit may say about how the data were read (route-hint.ts), for the final message */
+  /** what a degenerate fit may say about how the data were read (route-hint.ts, unit-hint.ts), for the final message */
   readonly hint?: string;
 }
 
@@ -151,7 +152,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const { fit, degenerate, vpc } = chosen;
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
   const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction));
-  const hint = degenerate.length === 0 ? undefined : ivRouteHint(trial, degenerate);
+  const hint = degenerate.length === 0 ? undefined : (ivRouteHint(trial, degenerate) ?? unitHint(trial, degenerate));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }), ...(hint === undefined ? {} : { hint }) };
 }
 

@@ -5,7 +5,8 @@
  *
  *   columns: { id: SUBJ, time: TAD, dv: CONC, dvid: TYPE }   # standard item -> column name
  *   endpoints:
- *     concentration: { dvid: cp, unit: mg/L }                # by DVID value (number or string) ...
+ *     concentration: { dvid: cp, unit: ng/mL }               # by DVID value (number or string) ...
+ *                                                            # unit: a mass per volume (units.ts), converted to mg/L
  *     biomarker: { cmt: 3, unit: ng/mL }                     # ... or by observation CMT
  *   covariates:
  *     WT: { column: WT, kind: continuous, reference: 70, unit: kg }
@@ -16,6 +17,7 @@
  *   blq: m3                    # BLQ-flagged rows: kept for the M3 likelihood (default), or drop
  *   dose_route: central        # where doses without a CMT go: depot (default: oral, NONMEM's ADVAN2/4)
  *                              # or central (IV, as ADVAN1/3 dose a file without CMT)
+ *   dose_unit: ug              # AMT (and RATE) in mg (default), ug (µg, mcg) or g: converted to mg
  *   covariate_effects:         # declared effects fitted on the structure's parameters (covariate-effects.ts)
  *     - { parameter: CL, covariate: CRCL, form: power, reference: 100 }   # CL (CRCL/100)^beta
  *     - { parameter: R0, covariate: COMED, form: categorical, level: 1 }  # R0 exp(beta [COMED = 1])
@@ -25,6 +27,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { readTextFile } from '../../worker/common/text-file.js';
 import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { STANDARD_ITEMS, type StandardItem } from './column-map.js';
+import { concentrationPower, DOSE_UNITS, type DoseUnit } from './units.js';
 
 const columnName = z.string().min(1);
 const endpointSelector = z
@@ -47,6 +50,7 @@ export const DataSpecSchema = z.strictObject({
   time_unit: z.enum(['h', 'd']).optional(),
   blq: z.enum(['m3', 'drop']).optional(),
   dose_route: z.enum(['depot', 'central']).optional(),
+  dose_unit: z.enum(DOSE_UNITS).optional(),
   covariate_effects: z.array(z.strictObject({
     parameter: z.string().min(1),
     covariate: z.string().min(1),
@@ -87,6 +91,8 @@ export interface DataSpec {
   readonly blq: 'm3' | 'drop';
   /** where doses without a CMT go (undefined: the depot, an oral dose) */
   readonly doseRoute?: 'depot' | 'central';
+  /** the unit of AMT (and RATE, per hour), converted to mg (undefined: mg) */
+  readonly doseUnit?: DoseUnit;
   /** declared covariate effects (resolved against the trial by structures/covariate-effects.ts); undefined = the default (COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
 }
@@ -123,6 +129,12 @@ export function parseDataSpec(text: string, path: string): DataSpec {
     throw new InputError(`${path}:${line}: ${field === '' ? '' : `${field}: `}${message}`, { details: { file: path, line, field } });
   }
   const s = parsed.data;
+  const unit = s.endpoints?.concentration?.unit;
+  const read = unit === undefined ? undefined : concentrationPower(unit);
+  if (read !== undefined && 'refused' in read) {
+    const line = lineOfPath(doc, lines, ['endpoints', 'concentration', 'unit']);
+    throw new InputError(`${path}:${line}: endpoints.concentration.unit: ${read.refused}`, { details: { file: path, line, field: 'endpoints.concentration.unit' } });
+  }
   const columns: Partial<Record<StandardItem, string>> = {};
   for (const item of STANDARD_ITEMS) {
     const name = s.columns?.[item.toLowerCase() as Lowercase<StandardItem>];
@@ -143,6 +155,7 @@ export function parseDataSpec(text: string, path: string): DataSpec {
     timeUnit: s.time_unit ?? 'h',
     blq: s.blq ?? 'm3',
     ...(s.dose_route === undefined ? {} : { doseRoute: s.dose_route }),
+    ...(s.dose_unit === undefined ? {} : { doseUnit: s.dose_unit }),
     ...(s.covariate_effects === undefined ? {} : {
       covariateEffects: s.covariate_effects.map((e, i) => ({
         parameter: e.parameter, covariate: e.covariate, form: e.form,

@@ -8,6 +8,7 @@ import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js';
+import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -15,6 +16,16 @@ const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 function routeSource(d: Dataset, doses: readonly { readonly cmt: number | null }[]): string {
   if (!doses.some((x) => x.cmt === null)) return '';
   return d.spec.doseRoute !== undefined ? ` (doses without CMT: the spec's dose_route ${d.spec.doseRoute})` : ' (doses without CMT read as oral; an IV drug: a CMT column or the spec\'s dose_route: central)';
+}
+
+/** "concentration: ng/mL in the file, converted to mg/L (x 0.001)", or the default the file was read in. */
+function unitsLine(d: Dataset): string {
+  const one = (what: string, u: UnitConversion, model: string): string => {
+    if (!u.declared) return `${what} ${model} (default)`;
+    return u.power === 0 ? `${what} ${u.unit} in the file (= ${model}, unconverted)` : `${what} ${u.unit} in the file, converted to ${model} (${factorText(u.power)})`;
+  };
+  const defaults = !d.units.concentration.declared || !d.units.dose.declared;
+  return `units: ${one('concentration', d.units.concentration, MODEL_CONCENTRATION_UNIT)}; ${one('doses', d.units.dose, MODEL_DOSE_UNIT)}${defaults ? '; a spec names others: endpoints.concentration.unit (e.g. ng/mL), dose_unit (e.g. ug)' : ''}`;
 }
 
 function span(values: readonly number[], unit: string): string {
@@ -47,13 +58,15 @@ export function summarizeDataset(d: Dataset): string {
     `columns: ${mapping}`,
     // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
+    unitsLine(d),
     // read here, refused by the fit (trial-projection.ts): said before a user runs one
     ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer refuse them (give the dosing history, or ADDL/II)`]),
   ];
+  // the concentration is in mg/L once read (the units line says from what); the biomarker in the file's unit
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
     const blq = obs.filter((o) => o.blq).length;
-    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
+    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${name === 'concentration' ? MODEL_CONCENTRATION_UNIT : use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
   }
   if (d.endpoints.biomarker === undefined) lines.push('biomarker: none (a PK-only trial)');
   const weight = weightCovariateName(d);

@@ -2,7 +2,9 @@
  * A trial in any NONMEM layout -> a typed Dataset: subjects in file order, each with its covariates,
  * its dose events (II + ADDL expanded, zero-order inputs and steady-state doses marked, the route
  * from the dose CMT), its observations by endpoint (replicate samples at equal times kept; BLQ rows
- * flagged with their limit, or dropped and counted), and what was set aside (MDV=1, EVID 2). The
+ * flagged with their limit, or dropped and counted), and what was set aside (MDV=1, EVID 2). Doses
+ * (AMT, RATE) are in mg and concentrations (DV, LLOQ) in mg/L, converted from the units the spec names
+ * (units.ts); the biomarker stays in the file's unit. The
  * column mapping, endpoints and covariates that were used travel with it for the summary.
  */
 import { readTextFile } from '../../worker/common/text-file.js';
@@ -11,17 +13,19 @@ import { mapColumns, type ColumnMap } from './column-map.js';
 import { NO_SPEC, type DataSpec, type EndpointSelector } from './data-spec.js';
 import { parseRecord, type NonmemRecord } from './nonmem-record.js';
 import { inputError } from './schema.js';
+import { convert, specUnits, type UnitConversion } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
 export interface DatasetDose {
   readonly timeH: number;
+  /** mg */
   readonly amt: number;
   readonly cmt: number | null;
   /** depot (absorption) or central (IV): a dose into the concentration's observation CMT is IV */
   readonly route: 'depot' | 'central';
-  /** mass per hour; 0 = bolus */
+  /** mg per hour; 0 = bolus; -2 = zero-order over the model's D1 */
   readonly rate: number;
   /** a steady-state dose (SS=1): the state is that of repeated doses every `iiH` hours */
   readonly ss: boolean;
@@ -83,6 +87,8 @@ export interface Dataset {
   readonly ignored: readonly IgnoredColumn[];
   readonly endpoints: Readonly<Partial<Record<EndpointName, EndpointUse>>>;
   readonly blqDropped: number;
+  /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L) */
+  readonly units: { readonly concentration: UnitConversion; readonly dose: UnitConversion };
 }
 
 export async function readDataset(path: string, spec: DataSpec = NO_SPEC): Promise<Dataset> {
@@ -90,6 +96,7 @@ export async function readDataset(path: string, spec: DataSpec = NO_SPEC): Promi
 }
 
 export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPEC): Dataset {
+  const units = specUnits(spec);
   const table = readCsv(text, file);
   const header = table.header.fields;
   const columns = mapColumns(table.header, spec.columns, file, spec.source);
@@ -103,6 +110,8 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const uses: Partial<Record<EndpointName, { count: number; dvids: Set<string> }>> = {};
   let blqDropped = 0;
   const concCmt = concentrationCmt(records, endpointOf);
+  const mg = (x: number): number => convert(x, units.dose.power);
+  const mgPerL = (x: number): number => convert(x, units.concentration.power);
   const subjects = groups.map((g, k): DatasetSubject => {
     const doses: DatasetDose[] = [];
     const observations: DatasetObservation[] = [];
@@ -116,7 +125,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
         // a dose into the observed CMT is IV; a dose without a CMT goes where the spec says (default: the depot)
         const route = r.cmt === null ? (spec.doseRoute ?? 'depot') : concCmt !== null && r.cmt === concCmt ? 'central' : 'depot';
         for (let j = 0; j <= r.addl; j += 1) {
-          doses.push({ timeH: r.timeH + j * r.iiH, amt: r.amt, cmt: r.cmt, route, rate: r.rate, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
+          doses.push({ timeH: r.timeH + j * r.iiH, amt: mg(r.amt), cmt: r.cmt, route, rate: r.rate > 0 ? mg(r.rate) : r.rate, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
         }
       }
       if (r.kind !== 'observation') continue;
@@ -132,7 +141,8 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
       const use = (uses[endpoint] ??= { count: 0, dvids: new Set() });
       use.count += 1;
       if (r.dvid !== null) use.dvids.add(r.dvid.trim());
-      observations.push({ timeH: r.timeH, value: r.dv, endpoint, blq: r.blq, lloq: r.lloq, lloqFrom: r.lloqFrom, cmt: r.cmt, line: r.line });
+      const c = endpoint === 'concentration' ? mgPerL : (x: number): number => x;
+      observations.push({ timeH: r.timeH, value: r.dv === null ? null : c(r.dv), endpoint, blq: r.blq, lloq: r.lloq === null ? null : c(r.lloq), lloqFrom: r.lloqFrom, cmt: r.cmt, line: r.line });
     }
     doses.sort((a, b) => a.timeH - b.timeH);
     const first = g[0] as NonmemRecord;
@@ -147,7 +157,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const inferred = name === 'biomarker' ? otherBiomarker : undefined;
     endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns, use.dvids) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
-  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped };
+  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, units };
 }
 
 /** Contiguous rows per ID, TIME non-decreasing within each; an ID that comes back later is an error. */

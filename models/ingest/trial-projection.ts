@@ -13,6 +13,7 @@
 import type { Dataset, DatasetSubject } from './dataset.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
+import { convert } from './units.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
 
 interface ProjectionLayout {
@@ -53,8 +54,10 @@ export function trialFromDataset(d: Dataset): Trial {
     if (typeof bw !== 'number' || !(bw > 0)) throw inputError({ file, line, column: weight?.column ?? 'BW', expected: 'a body weight (a number > 0 kg)', found: `'${String(bw)}'` });
     const cm = comed === undefined ? 0 : s.covariates[comed.name];
     if (cm !== 0 && cm !== 1) throw inputError({ file, line, column: comed?.column ?? 'COMED', expected: '0 or 1', found: `'${String(cm)}'` });
-    const arm = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
-    if (typeof arm !== 'number' || !(arm >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: 'a nominal dose (a number >= 0 mg)', found: `'${String(arm)}'` });
+    // a DOSE column is in the file's dose unit, as AMT (the Dataset's doses are in mg already)
+    const nominal = dose === undefined ? (s.doses[0]?.amt ?? 0) : s.covariates[dose.name];
+    if (typeof nominal !== 'number' || !(nominal >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: `a nominal dose (a number >= 0 ${d.units.dose.unit})`, found: `'${String(nominal)}'` });
+    const arm = dose === undefined ? nominal : convert(nominal, d.units.dose.power);
     const covariates = Object.fromEntries(Object.entries(s.covariates).filter((e): e is [string, number] => typeof e[1] === 'number'));
     return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
   });
@@ -62,6 +65,7 @@ export function trialFromDataset(d: Dataset): Trial {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
     covariates: d.covariates,
     ...(weight === undefined ? { noWeight: true as const } : {}),
+    units: { concentration: d.units.concentration, dose: d.units.dose },
     ...(d.spec.covariateEffects === undefined ? {} : { covariateEffects: d.spec.covariateEffects }),
   };
 }

@@ -6,6 +6,7 @@
  * (trial-projection.ts).
  */
 import { NO_SPEC, type CovariateEffectDeclaration, type DataSpec } from './data-spec.js';
+import type { UnitConversion } from './units.js';
 import type { CovariateInfo } from './covariates.js';
 import { parseDataset, readDataset } from './dataset.js';
 import { DVID_PK, type Dvid } from './schema.js';
@@ -77,6 +78,8 @@ export interface Trial {
   readonly noWeight?: true;
   /** the spec's `covariate_effects` (absent: the default, COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
+  /** the file's units, converted at ingest (doses to mg, concentrations to mg/L); absent in hand-built trials */
+  readonly units?: { readonly concentration: UnitConversion; readonly dose: UnitConversion };
 }
 
 export interface CmtLayout {

@@ -107,6 +107,7 @@ test('the data summary names the column mapping, doses, endpoints, covariates an
       'fx.csv: 2 subjects, 7 records (spec: (none); time unit h)',
       'columns: ID=ID, TIME=TIME, DV=DV, AMT=AMT, EVID=EVID, MDV=MDV, CMT=CMT, DVID=DVID',
       'doses: 2 (0-2 per subject), AMT 10 mg, route depot',
+      'units: concentration mg/L (default); doses mg (default); a spec names others: endpoints.concentration.unit (e.g. ng/mL), dose_unit (e.g. ug)',
       'concentration: 1 samples in 1 subjects (DVID 1 (read as the concentration: 1, cp, conc, ...))',
       'biomarker: 3 samples in 2 subjects (DVID 2 (read as the biomarker: 2, pd, effect, ...))',
       'covariate BW: continuous, 60-85; reference 72.5 (the body weight: allometry relative to 70 kg)',
