@@ -4,7 +4,8 @@
  * peak -> absorption), allometrically normalised to 70 kg and pooled by medians (sparse trials, where no
  * subject has an NCA profile: a naive-pooled grid, start-values-sparse.ts), then refined by a
  * naive-pooled fit of the typical profile (log scale). PD: baselines by COMED group, inhibition at the
- * last dosing interval vs average concentration (-> IMAX, IC50), onset half-time (-> KOUT), then a
+ * last dosing interval vs average concentration (-> IMAX, IC50; a single-dose subject: the response's
+ * extreme vs the concentration then, start-values-effect.ts), onset half-time (-> KOUT), then a
  * naive-pooled fit with the pooled PK. Residual sds start from the naive-pooled residuals (which
  * include the between-subject spread, so they start high and SAEM's annealing brings them down);
  * Omega starts at variance 1 on every random effect (Monolix's default), wide enough to explore.
@@ -23,7 +24,7 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
-import { effectFromRatio, loweringSign, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
+import { effectFromRatio, loweringSign, singleDoseEffect, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
 
 /** Start variance of every random effect (log scale). */
@@ -222,6 +223,12 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     const last = s.doses[s.doses.length - 1];
     const prev = s.doses[s.doses.length - 2];
     if (base === undefined || last === undefined) continue;
+    if (prev === undefined) {
+      // one dose: no steady state to read; the response's extreme instead (start-values-effect.ts)
+      const x = singleDoseEffect(structure, s, base);
+      if (x !== null) { inhibition.push({ f: x.f, c: x.c }); if (x.onsetH !== null) onset.push(x.onsetH); }
+      continue;
+    }
     const end = last.timeH + (prev === undefined ? 24 : last.timeH - prev.timeH);
     const pdWin = s.pd.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
     const pkWin = s.pk.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
