@@ -59,9 +59,18 @@ export interface RecordedResults {
   readonly trial_seeds?: 'shared' | 'per-structure';
   /** EstData's subjects repeated this many times; absent: 1 */
   readonly design_copies?: number;
+  /** library-designs.ts TrialDesign; absent: 'estdata' */
+  readonly design?: 'estdata' | 'sad' | 'sparse';
   readonly truths: Readonly<Record<string, unknown>>;
   readonly summary: ReturnType<typeof summarize>;
   readonly rows: readonly TrialRow[];
+}
+
+/** The record's trial design in words (library-designs.ts). */
+function designText(design: 'estdata' | 'sad' | 'sparse', copies: number): string {
+  if (design === 'sad') return 'Trials of a single-ascending-dose design (library-designs.ts: 5 cohorts x 8 subjects at 1, 3, 10, 30, 100 mg, one dose each, rich sampling over 5 terminal half-lives of the truth, a biomarker baseline for PK/PD truths; BW log-normal median 75 kg, COMED only for PK/PD truths; concentrations below an LLOQ of 2 x the additive error SD written as BLQ)';
+  if (design === 'sparse') return 'Trials of a sparse population design (library-designs.ts: 120 subjects at 3, 10, 30 mg QD for 28 days, 2-4 samples each at random times after a dose on days 1-28, a biomarker baseline for PK/PD truths; BW log-normal median 75 kg, COMED only for PK/PD truths; concentrations below an LLOQ of 2 x the additive error SD written as BLQ)';
+  return `Trials in EstData's design${copies === 1 ? '' : ` with every subject repeated ${copies} times (${copies} x the subjects)`} (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths)`;
 }
 
 export function runsOf(r: RecordedResults): RunRecord[] {
@@ -111,7 +120,7 @@ const mg = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-
 export function libraryMarkdown(r: {
   machine: { description: string; cores: number; cpu: string; node: string };
   runs: readonly RunRecord[]; replicates: number; subjects: number; truth_subjects: number;
-  trial_seeds?: 'shared' | 'per-structure'; design_copies?: number;
+  trial_seeds?: 'shared' | 'per-structure'; design_copies?: number; design?: 'estdata' | 'sad' | 'sparse';
   summary: ReturnType<typeof summarize>; rows: readonly TrialRow[];
 }): string {
   const o = r.summary.overall;
@@ -120,7 +129,7 @@ export function libraryMarkdown(r: {
     '',
     `Machine: ${r.machine.description} (${r.machine.cores} cores, ${r.machine.cpu}, Node ${r.machine.node}), other engineers' work alongside. Recorded by ${r.runs.map((x) => `\`${x.command}\` (${x.started.slice(0, 16)}-${x.finished.slice(11, 16)} UTC)`).join(', then ')}.`,
     '',
-    `Trials in EstData's design${(r.design_copies ?? 1) === 1 ? '' : ` with every subject repeated ${r.design_copies} times (${r.design_copies} x the subjects)`} (its subjects, BW, COMED, doses and sampling times; biomarker rows dropped for PK-only truths, doses as IV boluses for IV truths), simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure, ${(r.trial_seeds ?? 'shared') === 'shared' ? 'simulation seed 9000 + seed for every structure (trials of different truths with one seed share their random draws, so their errors move together)' : 'simulation seeds spread by the structure id (library-trial.ts trialSeed: trials of different truths independent)'}; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
+    `${designText(r.design ?? 'estdata', r.design_copies ?? 1)}, simulated by models/estimate/simulate-trial.ts, ${seedCount(r.rows)} per structure, ${(r.trial_seeds ?? 'shared') === 'shared' ? 'simulation seed 9000 + seed for every structure (trials of different truths with one seed share their random draws, so their errors move together)' : 'simulation seeds spread by the structure id (library-trial.ts trialSeed: trials of different truths independent)'}; truths, candidates and the equivalence rule in library-truths.ts. Each trial fitted and ranked by BIC as \`qusop fit\` does (PK/PD: PK stage first), the chosen fit answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} subjects: QD (0.5-40 mg, 0.5 mg steps) and QW (5-400 mg, 5 mg steps), >= 90 % of a population with BW uniform 50-100 kg, COMED 0. True minimal dose: ${r.truth_subjects} virtual subjects of the truth, the double-precision steady state. Thresholds placed so 90 % of the truth's subjects meet them at 10 mg QD / 100 mg QW.`,
     '',
     `**Overall: structure true or equivalent ${pct(o.exactOrEquivalent)} (target >= 80 %); mean crossing within one grid step ${pct(o.withinOneStep)} of question cells (target >= 80 %); 95 % interval covers the true minimal dose ${pct(o.covered)} (target >= 90 %).**${(o.openAbove?.k ?? 0) > 0 ? ` Of the cells not covered, ${o.openAbove.k} have an interval open above (its upper replicate never reaches 90 % on the grid, so the answer is "not reached") whose lower end is <= the true dose: covered if "not reached" is read as "above the grid", counted as missed here.` : ''}`,
     '',

@@ -13,10 +13,12 @@
  * arguments give the same trials, fits and answers (timings aside).
  *   node dist/bench/selection/library-structures.js [--seeds N] [--first-seed K] [--structures id,id]
  *     [--replicates R] [--subjects M] [--truth-subjects N] [--work DIR] [--out DIR] [--append]
- *     [--trial-seeds per-structure|shared] [--design-copies K] [--name library-results]
+ *     [--trial-seeds per-structure|shared] [--design-copies K] [--design estdata|sad|sparse] [--name library-results]
  *   node dist/bench/selection/library-structures.js --report-only [--out DIR] [--name N]   (re-render the .md from the .json)
  * --trial-seeds: library-trial.ts trialSeed (default per-structure: independent trials across truths);
- * --design-copies K: every EstData subject K times (K x the subjects, same design); --name: the results
+ * --design-copies K: every EstData subject K times (K x the subjects, same design); --design: the trial's
+ * design (library-designs.ts: sad, a single-ascending-dose study; sparse, a population study; default
+ * estdata, EstData's own rows); --name: the results
  * files' base name (a study of another design or seed rule kept beside the acceptance record).
  */
 import { execFile } from 'node:child_process';
@@ -31,6 +33,7 @@ import { pkStage } from '../../analysis/fit/pk-stage.js';
 import { packageRoot } from '../../worker/common/version.js';
 import { LIBRARY_TRUTHS, equivalentStructures, type LibraryTruth } from './library-truths.js';
 import { trialSeed, writeLibraryTrial, type TrialSeeds } from './library-trial.js';
+import { TRIAL_DESIGNS, type TrialDesign } from './library-designs.js';
 import { REGIMENS, trueAnswers, type TrueAnswer } from './library-true-dose.js';
 import { questionsYaml } from './library-questions.js';
 import { covers, withinOneStep } from './grid-dose.js';
@@ -56,6 +59,7 @@ const { values: args } = parseArgs({
     'report-only': { type: 'boolean', default: false },
     'trial-seeds': { type: 'string', default: 'per-structure' },
     'design-copies': { type: 'string', default: '1' },
+    design: { type: 'string', default: 'estdata' },
     name: { type: 'string', default: 'library-results' },
   },
 });
@@ -75,6 +79,9 @@ if (args['trial-seeds'] !== 'per-structure' && args['trial-seeds'] !== 'shared')
 const trialSeeds: TrialSeeds = args['trial-seeds'];
 const designCopies = Number(args['design-copies']);
 if (!Number.isInteger(designCopies) || designCopies < 1) throw new Error(`--design-copies: "${args['design-copies']}": expected an integer >= 1`);
+if (!(TRIAL_DESIGNS as readonly string[]).includes(args.design)) throw new Error(`--design: "${args.design}": expected one of ${TRIAL_DESIGNS.join(', ')}`);
+const trialDesign = args.design as TrialDesign;
+if (trialDesign !== 'estdata' && designCopies !== 1) throw new Error(`--design-copies applies to --design estdata only`);
 const truths: LibraryTruth[] = args.structures.split(',').map((id) => {
   const t = LIBRARY_TRUTHS.find((x) => x.structure.id === id);
   if (t === undefined) throw new Error(`--structures: no truth for "${id}"; known: ${LIBRARY_TRUTHS.map((x) => x.structure.id).join(', ')}`);
@@ -89,7 +96,7 @@ async function oneTrial(t: LibraryTruth, seed: number, truth: readonly TrueAnswe
   const dir = join(args.work, `${id}-seed${seed}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const trialPath = await writeLibraryTrial(join(dir, 'trial.csv'), t, trialSeed(id, seed, trialSeeds), designCopies);
+  const trialPath = await writeLibraryTrial(join(dir, 'trial.csv'), t, trialSeed(id, seed, trialSeeds), designCopies, trialDesign);
   const candidates = t.candidates.map((c) => structureById(c));
   const settings = { seed: FIT_SEED, draws: replicates, vpcReplicates: 100 };
   const started = performance.now();
@@ -148,18 +155,18 @@ for (const t of truths) {
   }
 }
 const machine = { description: 'dev VM, 2 cores, AMD EPYC, Node 20', cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.versions.node };
-const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${trialSeeds === 'per-structure' ? '' : ' --trial-seeds shared'}${designCopies === 1 ? '' : ` --design-copies ${designCopies}`}${args.name === 'library-results' ? '' : ` --name ${args.name}`}${args.append ? ' --append' : ''}`;
+const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${trialSeeds === 'per-structure' ? '' : ' --trial-seeds shared'}${designCopies === 1 ? '' : ` --design-copies ${designCopies}`}${trialDesign === 'estdata' ? '' : ` --design ${trialDesign}`}${args.name === 'library-results' ? '' : ` --name ${args.name}`}${args.append ? ' --append' : ''}`;
 const thisRun: RunRecord = { command, started: startedAt.toISOString(), finished: new Date().toISOString(), loadavg_end: loadavg().map((x) => Number(x.toFixed(2))) };
 // --append: this run's trials join the recorded ones (same sizes required; a repeated truth + seed replaced)
 const previous = args.append ? (JSON.parse(await readFile(join(args.out, `${args.name}.json`), 'utf8')) as RecordedResults) : undefined;
 if (previous !== undefined && (previous.replicates !== replicates || previous.subjects !== subjects || previous.truth_subjects !== truthSubjects
-  || (previous.trial_seeds ?? 'shared') !== trialSeeds || (previous.design_copies ?? 1) !== designCopies)) {
-  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects} --trial-seeds ${previous.trial_seeds ?? 'shared'} --design-copies ${previous.design_copies ?? 1}; give the same`);
+  || (previous.trial_seeds ?? 'shared') !== trialSeeds || (previous.design_copies ?? 1) !== designCopies || (previous.design ?? 'estdata') !== trialDesign)) {
+  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects} --trial-seeds ${previous.trial_seeds ?? 'shared'} --design-copies ${previous.design_copies ?? 1} --design ${previous.design ?? 'estdata'}; give the same`);
 }
 const allRows = [...(previous?.rows ?? []).filter((r) => !rows.some((x) => x.truth === r.truth && x.seed === r.seed)), ...rows];
 const allTruths = LIBRARY_TRUTHS.filter((t) => allRows.some((r) => r.truth === t.structure.id));
 const result = {
-  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, trial_seeds: trialSeeds, design_copies: designCopies, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
+  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, trial_seeds: trialSeeds, design_copies: designCopies, design: trialDesign, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
   truths: { ...(previous?.truths ?? {}), ...truthTable }, summary: summarize(allTruths, allRows), rows: allRows,
 };
 await writeFile(join(args.out, `${args.name}.json`), `${JSON.stringify(result, null, 2)}\n`);

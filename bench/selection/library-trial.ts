@@ -1,7 +1,8 @@
 /**
- * Synthetic trials in EstData's design for the library selection bench: EstData's rows (its subjects'
- * BW, COMED, doses and sampling times), biomarker rows dropped for a PK-only truth, oral doses turned
- * into IV boluses (CMT = the concentration's compartment) for an IV truth; the observations simulated
+ * Synthetic trials for the library selection bench. Design 'estdata' (the default): EstData's rows (its
+ * subjects' BW, COMED, doses and sampling times), biomarker rows dropped for a PK-only truth, oral doses
+ * turned into IV boluses (CMT = the concentration's compartment) for an IV truth; designs 'sad' and
+ * 'sparse': library-designs.ts (a single-ascending-dose study, a sparse population study). The observations simulated
  * by the project's simulator (models/estimate/simulate-trial.ts: eta ~ N(0, Omega), structures/pk.ts and
  * pd.ts, residual error as the fit assumes it) and written back into their own file lines.
  */
@@ -12,6 +13,7 @@ import { parseTrial } from '../../models/ingest/trial.js';
 import { simulateTrial } from '../../models/estimate/simulate-trial.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { LibraryTruth } from './library-truths.js';
+import { syntheticDesignLines, type TrialDesign } from './library-designs.js';
 
 /**
  * How a trial's simulation seed follows from the bench's seed number. 'shared' (the first recordings):
@@ -57,19 +59,25 @@ export async function designLines(t: LibraryTruth, copies = 1): Promise<string[]
   })];
 }
 
-/** Writes the truth's trial for `seed` to `path` (DV of every observation line replaced); returns the path. */
-export async function writeLibraryTrial(path: string, t: LibraryTruth, seed: number, copies = 1): Promise<string> {
-  const lines = await designLines(t, copies);
+/**
+ * Writes the truth's trial for `seed` to `path` (DV of every observation line replaced; where the design
+ * has a BLQ column, a value below the row's LLOQ is written as BLQ=1, DV = the limit); returns the path.
+ * `copies` applies to the EstData design only; the other designs draw their subjects from `seed`.
+ */
+export async function writeLibraryTrial(path: string, t: LibraryTruth, seed: number, copies = 1, trialDesign: TrialDesign = 'estdata'): Promise<string> {
+  if (trialDesign !== 'estdata' && copies !== 1) throw new Error(`design ${trialDesign}: copies apply to the EstData design only (got ${copies})`);
+  const lines = trialDesign === 'estdata' ? await designLines(t, copies) : syntheticDesignLines(t, trialDesign, seed);
   const design = parseTrial(`${lines.join('\n')}\n`, path);
   const simulated = simulateTrial(design, t.truth, seed, 0, t.structure).trial;
   const header = lines[0]!.split(',');
-  const [TIME, DV] = [header.indexOf('TIME'), header.indexOf('DV')];
+  const [TIME, DV, BLQ] = [header.indexOf('TIME'), header.indexOf('DV'), header.indexOf('BLQ')];
   for (const s of simulated.subjects) {
     for (const o of [...s.pk, ...s.pd]) {
       const f = lines[o.line - 1]?.split(',');
       if (f === undefined || Number(f[TIME]) !== o.timeH) throw new Error(`${path}: line ${o.line} is not the observation at ${o.timeH} h of subject ${s.id}`);
       if (!Number.isFinite(o.dv)) throw new Error(`${path}: line ${o.line}: simulated value ${o.dv}`);
       f[DV] = String(Number(o.dv.toPrecision(6)));
+      if (BLQ >= 0) f[BLQ] = o.blq === true ? '1' : '0';
       lines[o.line - 1] = f.join(',');
     }
   }

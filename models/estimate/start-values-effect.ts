@@ -7,6 +7,7 @@
  * steady state is its drive's mean, R0 (1 + S) like the direct Emax; the direct linear structures take
  * the signed relative change, whose slope against C starts SLOPE.
  */
+import type { Subject } from '../ingest/trial.js';
 import type { Structure } from '../structures/structure.js';
 
 /** The fractional effect I or S implied by the ratio meanPd / base (IDR I: 1 - meanPd / base, as ever). */
@@ -45,3 +46,39 @@ export const startTransitRate = (koutFromOnset: number): number => (2.674 / Math
 
 /** Upper end of the start value of the maximal effect: IMAX < 1 (0.95), SMAX any positive (100). */
 export const startMaxEffectCap = (structure: Structure): number => (structure.fixedEffects.some((f) => f.name === 'SMAX') ? 100 : 0.95);
+
+/**
+ * A single-dose subject's effect, where no dosing interval is at steady state: at the response's extreme
+ * (the quantified PD sample furthest from the baseline in the structure's direction) dR/dt = 0 for every
+ * turnover model, so R / R0 is the steady-state ratio at the concentration of that moment (a direct
+ * effect: at every moment; an effect compartment: Ce = C at Ce's extreme, near the response's). The
+ * fractional effect f comes from that ratio (effectFromRatio), c is the concentration at that time
+ * (the subject's PK samples interpolated log-linearly; null where its PK does not bracket the time),
+ * and the onset is the first time after the dose the response covers half of that change (null when
+ * the change is under 20 %, as the multiple-dose onset). Null: no quantified PD sample after the dose.
+ */
+export function singleDoseEffect(structure: Structure, s: Subject, base: number): { f: number; c: number; onsetH: number | null } | null {
+  const dose = s.doses[0];
+  if (dose === undefined) return null;
+  const sign = loweringSign(structure);
+  const after = s.pd.filter((o) => o.blq !== true && o.timeH > dose.timeH);
+  if (after.length === 0) return null;
+  const extreme = after.reduce((best, o) => (sign * (best.dv - o.dv) > 0 ? o : best));
+  const c = concentrationAt(s.pk.filter((o) => o.blq !== true && o.timeH > dose.timeH), extreme.timeH);
+  if (c === null) return null;
+  const f = effectFromRatio(structure, extreme.dv, base);
+  const change = sign * (base - extreme.dv);
+  const half = f > 0.2 ? after.find((o) => o.timeH <= extreme.timeH && sign * (base - o.dv) >= 0.5 * change) : undefined;
+  return { f, c, onsetH: half === undefined ? null : half.timeH - dose.timeH };
+}
+
+/** The concentration at time t from time-ordered samples: the sample at t, else log-linear between its neighbours. */
+function concentrationAt(pk: readonly { timeH: number; dv: number }[], t: number): number | null {
+  const i = pk.findIndex((o) => o.timeH >= t);
+  if (i < 0) return null;
+  const b = pk[i]!;
+  if (b.timeH === t) return b.dv > 0 ? b.dv : null;
+  const a = pk[i - 1];
+  if (a === undefined || !(a.dv > 0) || !(b.dv > 0)) return null;
+  return Math.exp(Math.log(a.dv) + ((t - a.timeH) / (b.timeH - a.timeH)) * (Math.log(b.dv) - Math.log(a.dv)));
+}

@@ -4,7 +4,8 @@
  * peak -> absorption), allometrically normalised to 70 kg and pooled by medians (sparse trials, where no
  * subject has an NCA profile: a naive-pooled grid, start-values-sparse.ts), then refined by a
  * naive-pooled fit of the typical profile (log scale). PD: baselines by COMED group, inhibition at the
- * last dosing interval vs average concentration (-> IMAX, IC50), onset half-time (-> KOUT), then a
+ * last dosing interval vs average concentration (-> IMAX, IC50; a single-dose subject: the response's
+ * extreme vs the concentration then, start-values-effect.ts), onset half-time (-> KOUT), then a
  * naive-pooled fit with the pooled PK. Residual sds start from the naive-pooled residuals (which
  * include the between-subject spread, so they start high and SAEM's annealing brings them down);
  * Omega starts at variance 1 on every random effect (Monolix's default), wide enough to explore.
@@ -23,8 +24,12 @@ import { concentrations, type Dose } from '../structures/pk.js';
 import { biomarker } from '../structures/pd.js';
 import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-problem.js';
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
-import { effectFromRatio, loweringSign, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
+import { effectFromRatio, loweringSign, singleDoseEffect, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+
+/** A predicted concentration of 0 on the log scale (the floor of the pooled PK fit). */
+const ZERO = 1e-300;
+const LOG_ZERO = Math.log(ZERO);
 
 /** Start variance of every random effect (log scale). */
 export const START_OMEGA_VARIANCE = 1;
@@ -176,7 +181,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     const out: number[] = [];
     active.forEach((s, i) => {
       const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], structure, s.covariates), doseList(s), pkBySubject[i]!);
-      c.forEach((v) => out.push(Math.log(Math.max(v, 1e-300))));
+      c.forEach((v) => out.push(Math.log(Math.max(v, ZERO))));
     });
     return Float64Array.from(out);
   };
@@ -187,7 +192,10 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const pkTheta = pooledFit(theta, pkFree, pkObs.map((o) => o.y), predictPk, 4);
   theta.set(pkTheta);
   if (has('D1')) theta[at('D1')] = clampD1(trial, theta[at('D1')] ?? NaN);
-  const pkRes = predictPk(theta).map((f, j) => (pkObs[j]?.y ?? 0) - f);
+  // a sample the typical profile puts at exactly 0 (before the typical lag time: a SAD's 0.25 h sample of
+  // a subject absorbing early) has a log residual of ~690 that measures no residual error: left out of the
+  // start sd (one such sample among 900 made it 40, and SAEM ran off to a proportional sd of 10^5)
+  const pkRes = [...predictPk(theta)].flatMap((f, j) => (f <= LOG_ZERO ? [] : [(pkObs[j]?.y ?? 0) - f]));
   const pkProportional = Math.sqrt(pkRes.reduce((s, r) => s + r * r, 0) / Math.max(pkRes.length, 1));
 
   const k = structure.etaNames.length;
@@ -222,6 +230,12 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     const last = s.doses[s.doses.length - 1];
     const prev = s.doses[s.doses.length - 2];
     if (base === undefined || last === undefined) continue;
+    if (prev === undefined) {
+      // one dose: no steady state to read; the response's extreme instead (start-values-effect.ts)
+      const x = singleDoseEffect(structure, s, base);
+      if (x !== null) { inhibition.push({ f: x.f, c: x.c }); if (x.onsetH !== null) onset.push(x.onsetH); }
+      continue;
+    }
     const end = last.timeH + (prev === undefined ? 24 : last.timeH - prev.timeH);
     const pdWin = s.pd.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
     const pkWin = s.pk.filter((o) => o.timeH >= last.timeH && o.timeH <= end);
