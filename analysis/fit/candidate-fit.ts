@@ -58,17 +58,44 @@ export const RESTART_SEED_OFFSET = 7919;
 /** Restarts after a fit that did not converge: two for a PK-only structure (seconds each), one for a PK/PD one (minutes). */
 export const restartsFor = (structure: Structure): number => (structure.pd ? 1 : 2);
 
+/** -2LL units by which the best non-converged fit must beat the converged one to try a warm start from it. */
+export const WARM_START_MARGIN = 10;
+
+/**
+ * After the restarts: the non-converged fit to warm-start from, or undefined. A restart that converges
+ * may settle in a worse optimum than a first run that found a better one but did not end stationary
+ * (the sparse and single-dose designs of bench/selection: 1989.8 not converged, then 2137.4 converged
+ * and kept, and the VPC refused it). Only a finite -2LL more than WARM_START_MARGIN below the converged
+ * fit's counts. Pure.
+ */
+export function warmStartFrom(converged: FitResult, unconverged: readonly FitResult[]): FitResult | undefined {
+  const better = unconverged.filter((f) => Number.isFinite(f.objective.minus2LL) && f.objective.minus2LL < converged.objective.minus2LL - WARM_START_MARGIN);
+  return better.reduce<FitResult | undefined>((best, f) => (best === undefined || f.objective.minus2LL < best.objective.minus2LL ? f : best), undefined);
+}
+
+/**
+ * Whether the warm-started fit replaces the converged one: converged, a lower -2LL, and none of the
+ * parameter-level problems (bounds, implausible rates or volumes, information) the degeneracy screen
+ * would name, so a lower optimum at a degenerate corner never displaces a sound fit. Pure.
+ */
+export function warmFitWins(warm: FitResult, converged: FitResult): boolean {
+  const noVpc = { replicates: 0, bins: [], coverage: { pk: 1, pd: 1 } };
+  return warm.converged && warm.objective.minus2LL < converged.objective.minus2LL && fitDegeneracies(warm, noVpc).length === 0;
+}
+
 /**
  * SAEM from the data's start values, and again from other seeds while the fit does not converge (a
  * singular information matrix, drifting traces, a parameter run off to a far corner): a stochastic EM
  * can settle in a poor region that another sequence of draws avoids, and a PK candidate lost that way
- * would also prune its PK/PD twins at the PK stage. The first converged fit is kept; with none, the
- * first fit stands. Either way the fit's notes say what happened.
+ * would also prune its PK/PD twins at the PK stage. The first converged fit is kept, unless a
+ * non-converged run had ended far below it (warmStartFrom): then SAEM runs once more from that run's
+ * estimate, and its fit replaces the converged one when it converges lower and sound (warmFitWins).
+ * With no converged fit, the first fit stands. Either way the fit's notes say what happened.
  */
 async function fitWithRestart(trial: Trial, structure: Structure, seed: number, say: (line: string) => void, progress?: (p: FitProgress) => void, typical?: Readonly<Record<string, number>>): Promise<FitResult> {
   const start = typical === undefined ? undefined : startFrom(trial, structure, typical);
-  const run = async (s: number): Promise<FitResult> => {
-    const f = await fitPopulationModel(trial, { seed: s, structure, ...(progress === undefined ? {} : { progress }), ...(start === undefined ? {} : { start }) });
+  const run = async (s: number, from = start): Promise<FitResult> => {
+    const f = await fitPopulationModel(trial, { seed: s, structure, ...(progress === undefined ? {} : { progress }), ...(from === undefined ? {} : { start: from }) });
     say(`${structure.id}: fit done in ${Math.round(f.timingsMs.total / 1000)} s: -2LL ${f.objective.minus2LL.toFixed(1)}, converged ${f.converged}`);
     return f;
   };
@@ -76,11 +103,23 @@ async function fitWithRestart(trial: Trial, structure: Structure, seed: number, 
   if (first.converged) return first;
   const why = `SAEM from seed ${seed} did not converge (-2LL ${first.objective.minus2LL.toFixed(1)}; information positive definite: ${first.convergence.informationPositiveDefinite}, stationary: ${first.convergence.stationary})`;
   const tried: string[] = [];
+  const unconverged: FitResult[] = [first];
   for (let i = 1; i <= restartsFor(structure); i += 1) {
     const again = seed + i * RESTART_SEED_OFFSET;
     say(`${structure.id}: not converged: fitting again from SAEM seed ${again}`);
     const f = await run(again);
-    if (f.converged) return { ...f, notes: [...f.notes, `${why}${tried.length === 0 ? '' : `, nor from ${tried.join(', ')}`}; refitted from seed ${again}: converged, -2LL ${f.objective.minus2LL.toFixed(1)}`] };
+    if (f.converged) {
+      const converged = { ...f, notes: [...f.notes, `${why}${tried.length === 0 ? '' : `, nor from ${tried.join(', ')}`}; refitted from seed ${again}: converged, -2LL ${f.objective.minus2LL.toFixed(1)}`] };
+      const from = warmStartFrom(f, unconverged);
+      if (from === undefined) return converged;
+      const warmSeed = seed + (restartsFor(structure) + 1) * RESTART_SEED_OFFSET;
+      say(`${structure.id}: the converged fit (-2LL ${f.objective.minus2LL.toFixed(1)}) is more than ${WARM_START_MARGIN} above the non-converged one from seed ${from.seed} (${from.objective.minus2LL.toFixed(1)}): SAEM from that fit's estimate, seed ${warmSeed}`);
+      const warm = await run(warmSeed, from.population);
+      const wins = warmFitWins(warm, f);
+      const note = `the fit from seed ${again} (-2LL ${f.objective.minus2LL.toFixed(1)}) was more than ${WARM_START_MARGIN} above the non-converged one from seed ${from.seed} (${from.objective.minus2LL.toFixed(1)}); SAEM from that fit's estimate (seed ${warmSeed}): -2LL ${warm.objective.minus2LL.toFixed(1)}, converged ${warm.converged}; kept: the fit from ${wins ? `seed ${warmSeed} (warm start)` : `seed ${again}`}`;
+      return wins ? { ...warm, notes: [...warm.notes, `${why}; ${note}`] } : { ...converged, notes: [...converged.notes, note] };
+    }
+    unconverged.push(f);
     tried.push(`seed ${again} (-2LL ${f.objective.minus2LL.toFixed(1)})`);
   }
   return { ...first, notes: [...first.notes, `${why}; restarts did not converge either (${tried.join(', ')}): the first fit is kept`] };
