@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
 import { readTextFile } from '../../worker/common/text-file.js';
 import { parseYamlText } from '../../worker/common/yaml-text.js';
-import { CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.js';
+import { biomarkerUnitRefusal, CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.js';
 import type { QuestionSpec } from '../../worker/run-spec.js';
 import { DoseGridSchema } from '../../coordinator/scenario/schema.js';
 import { issueError, located } from '../../coordinator/scenario/load.js';
@@ -149,12 +149,8 @@ function semanticChecks(file: QuestionsFile, doc: Document, lines: LineCounter, 
       throw located(path, doc, lines, ['questions', i, ...rest], msg);
     };
     if (ids.has(q.id)) at(['id'], `duplicate question id "${q.id}"`);
-    // the biomarker is compared as the trial records it: cards carry it as "ng/mL" whatever its unit (a PCA
-    // in %, an INR), so a converting unit (mg/L = 1000 ng/mL) silently moved the threshold (a warfarin-like
-    // PCA cap of 50 "mg/L" was answered 1 mg, exit 0)
-    if (q.endpoint === 'biomarker' && toNgMl(1, q.threshold.unit) !== 1) {
-      at(['threshold', 'unit'], `${q.threshold.unit}: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted (the cards label it ng/mL whatever it is: a % or an INR as well); write the value in the trial's unit with unit: ng/mL`);
-    }
+    const refusal = q.endpoint === 'biomarker' ? biomarkerUnitRefusal(q.threshold.unit) : undefined;
+    if (refusal !== undefined) at(['threshold', 'unit'], refusal);
     ids.add(q.id);
     q.targets.forEach((t, k) => {
       if (q.targets.indexOf(t) !== k) at(['targets', k], `${t} repeats targets[${q.targets.indexOf(t)}]; each target once`);

@@ -10,7 +10,7 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { LIMITS } from './limits.js';
 import { ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { doseGrid } from './dose-grid.js';
-import { toNgMl } from '../../worker/onnx/window-statistic.js';
+import { biomarkerUnitRefusal } from '../../worker/onnx/window-statistic.js';
 
 export async function loadScenarioFile(path: string): Promise<{ file: ScenarioFile; text: string }> {
   const text = await readTextFile(path, 'scenario file');
@@ -65,11 +65,10 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
     names.add(sc.name);
     if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at(['threshold_ng_ml'], 'required: give threshold_ng_ml, or threshold: { value, unit }');
     if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
-    // a biomarker is compared as the trial records it (the cards label it ng/mL whatever it is): no converting unit
+    // a biomarker is compared as the trial records it (biomarkerUnitRefusal): no converting unit
     const unconverted = (t: { unit: string } | undefined, endpoint: string | undefined, where: (string | number)[]): void => {
-      if (t !== undefined && (endpoint ?? 'biomarker') === 'biomarker' && toNgMl(1, t.unit) !== 1) {
-        at(where, `${t.unit}: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted (the cards label it ng/mL whatever it is: a % or an INR as well); write the value in the trial's unit with unit: ng/mL`);
-      }
+      const refusal = t !== undefined && (endpoint ?? 'biomarker') === 'biomarker' ? biomarkerUnitRefusal(t.unit) : undefined;
+      if (refusal !== undefined) at(where, refusal);
     };
     unconverted(sc.threshold, sc.endpoint, ['threshold', 'unit']);
     unconverted(sc.safety?.threshold, sc.safety?.endpoint, ['safety', 'threshold', 'unit']);

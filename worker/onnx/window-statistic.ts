@@ -27,6 +27,16 @@ export function toNgMl(value: number, unit: string): number | undefined {
   return f === undefined ? undefined : value * f;
 }
 
+/**
+ * Why a biomarker threshold in `unit` is refused, or undefined when it is taken. The biomarker is
+ * compared as the trial records it: cards label it ng/mL whatever it is (a % or an INR as well), so a
+ * converting unit (mg/L = 1000 ng/mL) would silently move the threshold (a warfarin-like PCA cap of 50
+ * "mg/L" was answered 1 mg, exit 0). Questions files and scenario files both refuse it with this text.
+ */
+export function biomarkerUnitRefusal(unit: string): string | undefined {
+  return toNgMl(1, unit) === 1 ? undefined : `${unit}: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted (the cards label it ng/mL whatever it is: a % or an INR as well); write the value in the trial's unit with unit: ng/mL`;
+}
+
 /** ng/mL -> `unit` (the output's), or a ModelError naming the unit the card declares */
 export function fromNgMl(valueNgMl: number, unit: string, where: string): number {
   const f = NG_ML_PER_UNIT[unit];
