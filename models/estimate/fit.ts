@@ -162,9 +162,10 @@ export async function fitPopulationModel(trial: Trial, opts: FitOptions): Promis
   });
   const { estimate: est, saem, modes, objective, information: fim } = engine;
 
-  const bounded = splitAtBound(engine.atBound.map((i) => fixedEffects[i]!.name), (name) => fromTransformed(name, est.theta[fixedEffects.findIndex((f) => f.name === name)] ?? NaN), (name) => THETA_BOUNDS.find((b) => b.name === name));
+  const naturalValue = (name: FixedEffectName): number => fromTransformed(name, est.theta[fixedEffects.findIndex((f) => f.name === name)] ?? NaN);
+  const bounded = splitAtBound(engine.atBound.map((i) => fixedEffects[i]!.name), naturalValue, (name) => THETA_BOUNDS.find((b) => b.name === name));
   for (const name of bounded.degenerate) {
-    notes.push(`${name} estimated at a bound of its range (${fromTransformed(name, est.theta[fixedEffects.findIndex((f) => f.name === name)] ?? NaN)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
+    notes.push(`${name} estimated at a bound of its range (${naturalValue(name)}): the data cannot place it inside; no SE, held at the bound in uncertainty draws`);
   }
   for (const h of bounded.held) notes.push(`${h.name} at its limit ${Number(h.value.toPrecision(6))}: ${h.meaning}`);
   for (const i of problem.fixedTheta ?? []) notes.push(`${fixedEffects[i]?.name} held at ${start.fixed[fixedEffects[i]!.name]}: its covariate does not vary in the trial`);

@@ -32,8 +32,8 @@ export interface HeldAtLimit {
 
 /**
  * Splits the fixed effects found at a bound into those held at a nested limit and those that remain
- * degenerate. `upperOf(name)` is the bound the estimate sits at is compared with: a parameter counts
- * as at its upper bound when its value is nearer the upper than the lower bound.
+ * degenerate. A parameter counts as at its upper bound when its value is nearer the upper than the
+ * lower one of `bounds(name)`; without bounds it is degenerate.
  */
 export function splitAtBound(
   atBound: readonly FixedEffectName[],
