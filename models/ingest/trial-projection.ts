@@ -1,6 +1,6 @@
 /**
- * Dataset -> Trial: the structures qusop fits today (1- or 2-compartment PK with allometric body
- * weight, with or without the indirect response with COMED on the baseline) take body weight per
+ * Dataset -> Trial: the library's structures (models/structures/: 1-, 2- or 3-compartment PK with
+ * allometric body weight, PK-only or with a PD model with COMED on its baseline) take body weight per
  * subject (COMED when the trial has it: without a COMED column every subject counts as 0, and the
  * COMED effect is held, not estimated), doses by one route (oral bolus into a depot, or IV into the
  * concentration's observation CMT: bolus, or a zero-order infusion of AMT / RATE hours; or RATE = -2 into
@@ -30,7 +30,7 @@ export function weightCovariateName(d: Dataset): string | undefined {
 }
 /** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
 export const REFERENCE_WEIGHT_KG = 70;
-const MODEL = 'the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD)';
+const MODEL = 'the population models of the qusop structure library (1-, 2- or 3-compartment PK, oral or IV; direct, effect-compartment or indirect-response PD)';
 
 export function trialFromDataset(d: Dataset): Trial {
   const file = d.file;

@@ -220,7 +220,7 @@ test("missing values ('.', 'NA') where they may be, and where not", () => {
 
 test('EVID, MDV, AMT, DVID and CMT consistency', () => {
   fails(mutate(4, { EVID: '5' }), "fx.csv:4: column EVID: expected 0-4 (NONMEM) or rxode2's classic bolus code 100*CMT+1 (e.g. 101), found 5", { column: 'EVID' });
-  fails(mutate(2, { EVID: '4' }), 'fx.csv:2: column EVID: expected no reset events (EVID 3/4) for the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD), found 1 in ID 1');
+  fails(mutate(2, { EVID: '4' }), 'fx.csv:2: column EVID: expected no reset events (EVID 3/4) for the population models of the qusop structure library (1-, 2- or 3-compartment PK, oral or IV; direct, effect-compartment or indirect-response PD), found 1 in ID 1');
   fails(mutate(4, { MDV: '2' }), 'fx.csv:4: column MDV: expected 0 or 1, found 2');
   fails(mutate(2, { MDV: '0' }), 'fx.csv:2: column MDV: expected 1 on a dose record (EVID 1), found 0');
   fails(mutate(5, { AMT: '0' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found 0');
@@ -230,7 +230,7 @@ test('EVID, MDV, AMT, DVID and CMT consistency', () => {
   fails(mutate(4, { DVID: '.' }), `fx.csv:4: column DVID: ${dvid}, found ''`);
   fails(mutate(4, { CMT: '0' }), 'fx.csv:4: column CMT: expected an integer >= 1, found 0');
   // a dose into the observed CMT is IV (issue 18): this subject's later oral dose makes the trial mixed, refused
-  fails(mutate(2, { CMT: '2' }), 'fx.csv:5: column CMT: expected doses by one route (the IV dose on line 2 sets it): mixed oral + IV trials are not supported by the population models qusop fits (1- or 2-compartment oral or IV PK, indirect-response PD), found an oral dose (into the depot) in ID 1');
+  fails(mutate(2, { CMT: '2' }), 'fx.csv:5: column CMT: expected doses by one route (the IV dose on line 2 sets it): mixed oral + IV trials are not supported by the population models of the qusop structure library (1-, 2- or 3-compartment PK, oral or IV; direct, effect-compartment or indirect-response PD), found an oral dose (into the depot) in ID 1');
 });
 
 test('TIME and contiguous subjects', () => {
