@@ -12,7 +12,7 @@ import type { Trial } from '../../models/ingest/trial.js';
 import { packTheta } from '../../models/structures/parameters.js';
 import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { DIVERGENCE_LIMIT, RHAT_LIMIT, samplePosterior, type PosteriorSummary } from '../../models/estimate/hmc/fit-posterior.js';
-import type { HmcOptions } from '../../models/estimate/hmc/chains.js';
+import { HMC_DEFAULTS, type HmcOptions } from '../../models/estimate/hmc/chains.js';
 import { makeDirectory, writeOutput } from '../../worker/common/fs-error.js';
 import { renderSvg, svgToPng } from '../plots.js';
 import { traceSpec } from './figures.js';
@@ -38,7 +38,7 @@ function markdown(s: PosteriorSummary, flagged: boolean): string[] {
   return [
     '## Parameter uncertainty: posterior by NUTS (--uncertainty hmc)',
     '',
-    `${o.chains} chains x (${o.warmup} warm-up + ${o.samples} draws), seed ${o.seed}, max tree depth ${o.maxDepth}, mass ${o.mass === 'resample' ? 'diagonal, resampled every transition (QDose D-QHMC)' : 'diagonal, adapted'}; ${Math.round(s.wallMs / 1000)} s, ${s.modelEvaluations} model evaluations, min bulk ESS ${g(s.essPerSecond)} per second. Prior: ${s.prior}. Card draws: row 0 the SAEM estimate, rows 1.. posterior draws.`,
+    `${o.chains} chains x (${o.warmup} warm-up + ${o.samples} draws), seed ${o.seed}, max tree depth ${o.maxDepth}, mass ${o.mass === 'resample' ? 'diagonal, resampled every transition (QDose D-QHMC)' : 'diagonal, adapted'}, parametrisation ${o.parametrisation ?? HMC_DEFAULTS.parametrisation}; ${Math.round(s.wallMs / 1000)} s, ${s.modelEvaluations} model evaluations, min bulk ESS ${g(s.essPerSecond)} per second. Prior: ${s.prior}. Card draws: row 0 the SAEM estimate, rows 1.. posterior draws.`,
     '',
     `Max R-hat ${g(s.maxRhat)} (limit ${RHAT_LIMIT}; subjects' random effects: ${g(s.maxRhatRandomEffects)}), min bulk ESS ${g(s.minEssBulk)}, min tail ESS ${g(s.minEssTail)}, divergences ${s.divergences} of ${s.transitions} (limit ${100 * DIVERGENCE_LIMIT} %), tree depth saturated ${s.saturated} times, step sizes ${s.stepSizes.map(g).join(', ')}.`,
     '',
@@ -69,9 +69,9 @@ export async function hmcUncertainty(trial: Trial, picked: CandidateFit, count: 
   const provenance = {
     source: 'hmc',
     draws: draws.length,
-    method: 'posterior by NUTS (multinomial, diagonal metric, dual-averaged step size) over the population parameters and non-centred random effects; row 0 = SAEM point estimate, rows 1.. posterior draws',
+    method: 'posterior by NUTS (multinomial, diagonal metric, dual-averaged step size) over the population parameters and the random effects of each subject (centred or non-centred per effect, as the prior says); row 0 = SAEM point estimate, rows 1.. posterior draws',
     prior: s.prior,
-    options: { chains: o.chains, warmup: o.warmup, samples: o.samples, max_depth: o.maxDepth, mass: o.mass, seed: o.seed },
+    options: { chains: o.chains, warmup: o.warmup, samples: o.samples, max_depth: o.maxDepth, mass: o.mass, parametrisation: o.parametrisation ?? HMC_DEFAULTS.parametrisation, seed: o.seed },
     diagnostics: { max_rhat: s.maxRhat, min_ess_bulk: s.minEssBulk, min_ess_tail: s.minEssTail, divergences: s.divergences, transitions: s.transitions, tree_depth_saturated: s.saturated, flagged: s.flags.length > 0, flags: s.flags },
   };
   return { draws, problems, summary: s, provenance, markdown: markdown(s, s.flags.length > 0), figure: 'diagnostics/hmc-trace.png' };

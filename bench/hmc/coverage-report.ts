@@ -17,7 +17,7 @@ export interface CoverageRecord {
   readonly replicates: number;
   readonly subjects: number;
   readonly truth_subjects: number;
-  readonly hmc_options: { readonly chains: number; readonly warmup: number; readonly samples: number; readonly max_depth: number; readonly mass: string };
+  readonly hmc_options: { readonly chains: number; readonly warmup: number; readonly samples: number; readonly max_depth: number; readonly mass: string; readonly parametrisation?: string };
   readonly fit_seed: number;
   readonly answer_seed: number;
   readonly true_answers: readonly { readonly regimen: string; readonly threshold: number; readonly unit: string; readonly dose: number; readonly p: number; readonly p_one_step_below: number; readonly close: boolean; readonly grid_step: number }[];
@@ -53,7 +53,7 @@ export function coverageMarkdown(r: CoverageRecord): string {
     `Truth: ${r.truth.structure} (bench/selection/library-truths.ts: ${Object.entries(r.truth.fixed).map(([k, v]) => `${k} ${v}`).join(', ')}; Omega diagonal ${r.truth.omega_diagonal.join(', ')}; `
       + `residual ${Object.entries(r.truth.sigma).map(([k, v]) => `${k} ${v}`).join(', ')}). Trial: ${r.design}. `
       + `Each trial is fitted twice with the structure forced (SAEM seed ${r.fit_seed}; --force so that no fit is dropped): parameter uncertainty from the Fisher information (default) and from the posterior by NUTS `
-      + `(${o.chains} chains x (${o.warmup} warm-up + ${o.samples} draws), max tree depth ${o.max_depth}, mass ${o.mass}); both cards carry ${r.draws} draws (row 0 the SAEM estimate). `
+      + `(${o.chains} chains x (${o.warmup} warm-up + ${o.samples} draws), max tree depth ${o.max_depth}, mass ${o.mass}, subjects' random effects ${o.parametrisation ?? 'non-centred'}); both cards carry ${r.draws} draws (row 0 the SAEM estimate). `
       + `Both answered by \`qusop answer --model\` with ${r.replicates} replicates x ${r.subjects} virtual subjects, seed ${r.answer_seed}: the 95 % interval is the answer's interval of the per-replicate minimal doses. `
       + `True minimal dose from ${r.truth_subjects} virtual subjects of the truth (bench/selection/library-true-dose.ts).`,
     '',

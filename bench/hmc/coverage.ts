@@ -13,7 +13,7 @@
  * the same trials, fits, draws and answers (timings aside). --force on both fits: a degenerate fit or a
  * flagged posterior is exported, answered and counted (and named in the record), never dropped.
  *   node dist/bench/hmc/coverage.js [--seeds N] [--first-seed K] [--per-group M] [--times H,H,..] [--draws D]
- *     [--hmc-chains C] [--hmc-warmup W] [--hmc-samples S] [--hmc-max-depth T] [--subjects V]
+ *     [--hmc-chains C] [--hmc-warmup W] [--hmc-samples S] [--hmc-max-depth T] [--hmc-parametrisation P] [--subjects V]
  *     [--truth-subjects N] [--work DIR] [--out DIR] [--name coverage]
  *   node dist/bench/hmc/coverage.js --report-only [--out DIR] [--name N]   (cells recomputed from their intervals, .json and .md rewritten)
  * The record is rewritten after every trial, so a run stopped early leaves the trials it finished.
@@ -26,6 +26,7 @@ import { parseArgs, promisify } from 'node:util';
 import { fitTrial } from '../../analysis/fit/fit-trial.js';
 import { packageRoot } from '../../worker/common/version.js';
 import type { HmcOptions } from '../../models/estimate/hmc/chains.js';
+import { PARAMETRISATIONS, type Parametrisation } from '../../models/estimate/hmc/population-posterior.js';
 import { LIBRARY_TRUTHS, type LibraryTruth } from '../selection/library-truths.js';
 import { trialSeed } from '../selection/library-trial.js';
 import { REGIMENS, statistic, trueAnswers, virtualSubjects, type TrueAnswer } from '../selection/library-true-dose.js';
@@ -51,6 +52,8 @@ const { values: args } = parseArgs({
     'hmc-warmup': { type: 'string', default: '150' },
     'hmc-samples': { type: 'string', default: '50' },
     'hmc-max-depth': { type: 'string', default: '6' },
+    /** the subjects' coordinates: auto (by eta-shrinkage), centred or non-centred (population-posterior.ts) */
+    'hmc-parametrisation': { type: 'string', default: 'auto' },
     subjects: { type: 'string', default: '400' },
     'truth-subjects': { type: 'string', default: '5000' },
     work: { type: 'string', default: join(tmpdir(), 'qusop-hmc-coverage') },
@@ -78,7 +81,9 @@ function count(name: keyof typeof args): number {
   return v;
 }
 const [seeds, firstSeed, perGroup, draws, subjects, truthSubjects] = (['seeds', 'first-seed', 'per-group', 'draws', 'subjects', 'truth-subjects'] as const).map(count) as [number, number, number, number, number, number];
-const hmc: HmcOptions = { chains: count('hmc-chains'), warmup: count('hmc-warmup'), samples: count('hmc-samples'), maxDepth: count('hmc-max-depth'), mass: 'diagonal', seed: FIT_SEED };
+const parametrisation = args['hmc-parametrisation'] as Parametrisation;
+if (!PARAMETRISATIONS.includes(parametrisation)) throw new Error(`--hmc-parametrisation: "${parametrisation}": expected one of ${PARAMETRISATIONS.join(', ')}`);
+const hmc: HmcOptions = { chains: count('hmc-chains'), warmup: count('hmc-warmup'), samples: count('hmc-samples'), maxDepth: count('hmc-max-depth'), mass: 'diagonal', parametrisation, seed: FIT_SEED };
 if (hmc.chains * hmc.samples < draws - 1) throw new Error(`--draws ${draws}: the posterior pool holds ${hmc.chains * hmc.samples} draws (chains x samples); the cards need ${draws - 1} besides the estimate`);
 const timesH = args.times === undefined ? undefined : args.times.split(',').map((x) => {
   const h = Number(x);
@@ -160,7 +165,7 @@ const loadStart = loadavg().map((x) => Number(x.toFixed(2)));
 const t0 = performance.now();
 const truthAnswers = trueAnswers(truth, truthSubjects);
 say(`${TRUTH_ID}: true answers ${JSON.stringify(truthAnswers)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-const command = `nice -n 19 node dist/bench/hmc/coverage.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --per-group ${perGroup}${timesH === undefined ? '' : ` --times ${timesH.join(',')}`} --draws ${draws} --hmc-chains ${hmc.chains} --hmc-warmup ${hmc.warmup} --hmc-samples ${hmc.samples} --hmc-max-depth ${hmc.maxDepth} --subjects ${subjects} --truth-subjects ${truthSubjects}${args.name === 'coverage' ? '' : ` --name ${args.name}`}`;
+const command = `nice -n 19 node dist/bench/hmc/coverage.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --per-group ${perGroup}${timesH === undefined ? '' : ` --times ${timesH.join(',')}`} --draws ${draws} --hmc-chains ${hmc.chains} --hmc-warmup ${hmc.warmup} --hmc-samples ${hmc.samples} --hmc-max-depth ${hmc.maxDepth} --hmc-parametrisation ${parametrisation} --subjects ${subjects} --truth-subjects ${truthSubjects}${args.name === 'coverage' ? '' : ` --name ${args.name}`}`;
 const rows: CoverageRow[] = [];
 for (let seed = firstSeed; seed < firstSeed + seeds; seed += 1) {
   const row = await oneTrial(seed, truthAnswers);
@@ -177,7 +182,7 @@ for (let seed = firstSeed; seed < firstSeed + seeds; seed += 1) {
     },
     design: `EstData's design (data/EstData.csv, concentrations only: 21 daily doses, 24 samples per subject), the first ${perGroup} dosed subjects of each dose group (1, 3, 10 mg)${timesH === undefined ? '' : `, only the samples at ${timesH.join(', ')} h`}: ${row.subjects} subjects, ${row.observations} concentrations; simulated as bench/selection/library-trial.ts does (per-structure trial seeds)`,
     per_group: perGroup, draws, replicates: draws, subjects, truth_subjects: truthSubjects,
-    hmc_options: { chains: hmc.chains, warmup: hmc.warmup, samples: hmc.samples, max_depth: hmc.maxDepth, mass: hmc.mass },
+    hmc_options: { chains: hmc.chains, warmup: hmc.warmup, samples: hmc.samples, max_depth: hmc.maxDepth, mass: hmc.mass, parametrisation },
     fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
     true_answers: truthAnswers.map((a) => ({ regimen: a.regimen, threshold: a.threshold, unit: a.unit, dose: a.dose, p: a.p, p_one_step_below: pOneStepBelow(a), close: a.close, grid_step: REGIMENS.find((r) => r.id === a.regimen)!.grid.step })),
     rows,

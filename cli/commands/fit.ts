@@ -32,9 +32,10 @@ const builder = (y: Argv) =>
     .option(...intOption('hmc-warmup', HMC_ITERATIONS, { describe: 'with --uncertainty hmc: warm-up iterations per chain (default 500)' }))
     .option(...intOption('hmc-samples', HMC_SAMPLES, { describe: 'with --uncertainty hmc: draws kept per chain (default 500)' }))
     .option(...intOption('hmc-max-depth', HMC_DEPTH, { describe: 'with --uncertainty hmc: maximum NUTS tree depth (default 10)' }))
-    .option('hmc-mass', { type: 'string', describe: 'with --uncertainty hmc: diagonal (adapted in warm-up windows, default) or resample (QDose\'s stochastic mass resampling on top)' });
+    .option('hmc-mass', { type: 'string', describe: 'with --uncertainty hmc: diagonal (adapted in warm-up windows, default) or resample (QDose\'s stochastic mass resampling on top)' })
+    .option('hmc-parametrisation', { type: 'string', describe: 'with --uncertainty hmc: the subjects\' random effects auto (centred where the fit\'s eta-shrinkage < 30 %, default), centred or non-centred' });
 
 export const fitCommandModule = defineCommand('fit <trial>', 'Fit the candidate population PK/PD structures to a trial, choose by BIC and export QD/QW ONNX trajectory graphs', builder, async (a) => {
   const { fitCommand } = await import('../../analysis/fit/fit-command.js');
-  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force, parallel: a.parallel, candidateStore: a['candidate-store'], storedOnly: a['stored-only'], onlyCandidate: a['only-candidate'], uncertainty: a.uncertainty, hmcChains: a['hmc-chains'], hmcWarmup: a['hmc-warmup'], hmcSamples: a['hmc-samples'], hmcMaxDepth: a['hmc-max-depth'], hmcMass: a['hmc-mass'], preselect: a.preselect, selector: a.selector });
+  process.exitCode = await fitCommand({ trial: a.trial, dataSpec: a['data-spec'], structure: a.structure, out: a.out, seed: a.seed, draws: a.draws, vpcReplicates: a['vpc-replicates'], force: a.force, parallel: a.parallel, candidateStore: a['candidate-store'], storedOnly: a['stored-only'], onlyCandidate: a['only-candidate'], uncertainty: a.uncertainty, hmcChains: a['hmc-chains'], hmcWarmup: a['hmc-warmup'], hmcSamples: a['hmc-samples'], hmcMaxDepth: a['hmc-max-depth'], hmcMass: a['hmc-mass'], hmcParametrisation: a['hmc-parametrisation'], preselect: a.preselect, selector: a.selector });
 });

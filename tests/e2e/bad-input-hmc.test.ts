@@ -31,6 +31,8 @@ const CASES: Case[] = [
   { name: '--hmc-warmup negative', args: ['--uncertainty', 'hmc', '--hmc-warmup', '-5'], message: /--hmc-warmup: expected an integer from 0 to 100000.*got -5/ },
   { name: '--hmc-max-depth beyond 15', args: ['--uncertainty', 'hmc', '--hmc-max-depth', '20'], message: /--hmc-max-depth: expected an integer from 1 to 15.*got 20/ },
   { name: 'unknown --hmc-mass', args: ['--uncertainty', 'hmc', '--hmc-mass', 'full'], message: /--hmc-mass: expected one of diagonal, resample, got "full"/ },
+  { name: 'unknown --hmc-parametrisation', args: ['--uncertainty', 'hmc', '--hmc-parametrisation', 'centered'], message: /--hmc-parametrisation: expected one of auto, centred, non-centred, got "centered"/ },
+  { name: '--hmc-parametrisation without --uncertainty hmc', args: ['--hmc-parametrisation', 'centred'], message: /--hmc-parametrisation: only with --uncertainty hmc/ },
   { name: 'an --hmc-* option without --uncertainty hmc', args: ['--hmc-chains', '2'], message: /--hmc-chains: only with --uncertainty hmc/ },
   { name: '--uncertainty hmc with --only-candidate', args: ['--uncertainty', 'hmc', '--candidate-store', 'STORE', '--only-candidate', '1cmt-oral'], message: /--uncertainty hmc: not with --only-candidate/ },
 ];

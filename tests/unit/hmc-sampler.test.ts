@@ -9,14 +9,15 @@
  * - same seed, same bytes; another seed, other draws;
  * - PopulationPosterior's gradient (chain rule through phi, per-subject differences) equals central
  *   differences of its log density on a toy problem with a covariate, a psi parameter, a bounded one,
- *   and combined residual error.
+ *   and combined residual error, with the subjects' coordinates non-centred, centred and mixed;
+ * - the centred density is the non-centred one less its Jacobian, N log omega_k per centred effect.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runChains, type HmcOptions } from '../../models/estimate/hmc/chains.js';
 import { basicEss, bulkEss, splitChains } from '../../models/estimate/hmc/convergence.js';
 import type { HmcTarget } from '../../models/estimate/hmc/nuts.js';
-import { PopulationPosterior } from '../../models/estimate/hmc/population-posterior.js';
+import { centredEffects, PopulationPosterior } from '../../models/estimate/hmc/population-posterior.js';
 import type { EstimationProblem } from '../../models/estimate/problem.js';
 
 const OPTIONS: HmcOptions = { chains: 4, warmup: 300, samples: 400, seed: 11, maxDepth: 8, mass: 'diagonal' };
@@ -132,21 +133,55 @@ function toyProblem(): EstimationProblem {
   };
 }
 
-test('population posterior: structured gradient equals central differences of the log density', () => {
+const TOY_ESTIMATE = { theta: Float64Array.from([2.3, -1.2, 0.1, 0.4, 0.7]), omega: Float64Array.from([0.04, 0, 0, 0.09]), sigma: Float64Array.from([0.3, 0.1]) };
+
+for (const centred of [[false, false], [true, true], [true, false]]) {
+  test(`population posterior (${centred.map((c) => (c ? 'centred' : 'non-centred')).join(' / ')}): structured gradient equals central differences of the log density`, () => {
+    const problem = toyProblem();
+    const post = new PopulationPosterior(problem, TOY_ESTIMATE, centred);
+    assert.equal(post.dim, 5 + 2 + 2 + 5 * 2);
+    const u = Float64Array.from({ length: post.dim }, (_, i) => 0.3 * Math.sin(1.7 * i + 0.2) + (i < 5 ? [2.3, -1.2, 0.1, 0.4, 0.8][i]! : 0));
+    const grad = new Float64Array(post.dim);
+    const lp = post.logDensityGradient(u, grad);
+    assert.ok(Number.isFinite(lp));
+    const h = 1e-5;
+    const scratch = new Float64Array(post.dim);
+    for (let i = 0; i < post.dim; i += 1) {
+      const up = u.slice(); up[i] = (up[i] ?? 0) + h;
+      const down = u.slice(); down[i] = (down[i] ?? 0) - h;
+      const fd = (post.logDensityGradient(up, scratch) - post.logDensityGradient(down, scratch)) / (2 * h);
+      // both are central differences (steps 1e-4 and 1e-5): truncation ~ h^2 f''' and rounding ~ 1e-16 |lp| / h
+      assert.ok(Math.abs((grad[i] ?? 0) - fd) < 1e-5 * Math.max(1, Math.abs(fd)), `${post.layout.names[i]}: ${grad[i]} vs ${fd}`);
+    }
+  });
+}
+
+test('population posterior: centred and non-centred coordinates are one density, apart from the Jacobian sum_k N log omega_k', () => {
   const problem = toyProblem();
-  const post = new PopulationPosterior(problem, { theta: Float64Array.from([2.3, -1.2, 0.1, 0.4, 0.7]), omega: Float64Array.from([0.04, 0, 0, 0.09]), sigma: Float64Array.from([0.3, 0.1]) });
-  assert.equal(post.dim, 5 + 2 + 2 + 5 * 2);
-  const u = Float64Array.from({ length: post.dim }, (_, i) => 0.3 * Math.sin(1.7 * i + 0.2) + (i < 5 ? [2.3, -1.2, 0.1, 0.4, 0.8][i]! : 0));
-  const grad = new Float64Array(post.dim);
-  const lp = post.logDensityGradient(u, grad);
-  assert.ok(Number.isFinite(lp));
-  const h = 1e-5;
-  const scratch = new Float64Array(post.dim);
-  for (let i = 0; i < post.dim; i += 1) {
-    const up = u.slice(); up[i] = (up[i] ?? 0) + h;
-    const down = u.slice(); down[i] = (down[i] ?? 0) - h;
-    const fd = (post.logDensityGradient(up, scratch) - post.logDensityGradient(down, scratch)) / (2 * h);
-    // both are central differences (steps 1e-4 and 1e-5): truncation ~ h^2 f''' and rounding ~ 1e-16 |lp| / h
-    assert.ok(Math.abs((grad[i] ?? 0) - fd) < 1e-5 * Math.max(1, Math.abs(fd)), `${post.layout.names[i]}: ${grad[i]} vs ${fd}`);
-  }
+  const nc = new PopulationPosterior(problem, TOY_ESTIMATE);
+  const c = new PopulationPosterior(problem, TOY_ESTIMATE, [true, true]);
+  const mixed = new PopulationPosterior(problem, TOY_ESTIMATE, [false, true]);
+  assert.deepEqual(c.layout.names.slice(c.layout.population, c.layout.population + 2), ['phi_1_A', 'phi_1_K']);
+  const eta = problem.subjects.map((_, i) => [0.1 * Math.cos(i), -0.2 * Math.sin(2 * i + 1)]);
+  const theta = Float64Array.from([2.25, -1.1, 0.15, 0.35, 0.6]);
+  const sd = Float64Array.from([0.25, 0.4]);
+  const sigma = Float64Array.from([0.28, 0.12]);
+  const scratch = new Float64Array(nc.dim);
+  const lpNc = nc.logDensityGradient(nc.encode(theta, sd, sigma, eta), scratch);
+  const uC = c.encode(theta, sd, sigma, eta);
+  // encode puts phi = typical value + eta: subject 3 (covariate 0.4) of effect A
+  assert.ok(Math.abs((uC[c.layout.population + 2 * 2] ?? 0) - (2.25 + 0.15 * 0.4 + (eta[2]![0] ?? 0))) < 1e-12);
+  const lpC = c.logDensityGradient(uC, scratch);
+  const lpMixed = mixed.logDensityGradient(mixed.encode(theta, sd, sigma, eta), scratch);
+  const n = problem.subjects.length;
+  assert.ok(Math.abs(lpC - (lpNc - n * (Math.log(0.25) + Math.log(0.4)))) < 1e-9, `${lpC} vs ${lpNc}`);
+  assert.ok(Math.abs(lpMixed - (lpNc - n * Math.log(0.4))) < 1e-9, `${lpMixed} vs ${lpNc}`);
+  // decode reads only the population coordinates, the same in both
+  assert.deepEqual(Array.from(c.decode(uC).theta), Array.from(nc.decode(nc.encode(theta, sd, sigma, eta)).theta));
+});
+
+test('centredEffects: auto centres the effects whose eta-shrinkage is below 30 %; unknown shrinkage stays non-centred', () => {
+  assert.deepEqual(centredEffects('auto', [0.05, 0.29, 0.3, 0.8, NaN]), [true, true, false, false, false]);
+  assert.deepEqual(centredEffects('centred', [0.05, 0.8]), [true, true]);
+  assert.deepEqual(centredEffects('non-centred', [0.05, 0.8]), [false, false]);
 });

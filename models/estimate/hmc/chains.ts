@@ -12,6 +12,7 @@
 import { Purpose, RandomStream } from '../rng.js';
 import { DualAveraging, metricWindows, WindowVariance } from './adaptation.js';
 import { Nuts, type HmcTarget, type NutsState } from './nuts.js';
+import type { Parametrisation } from './population-posterior.js';
 
 export type MassOption = 'diagonal' | 'resample';
 
@@ -25,9 +26,11 @@ export interface HmcOptions {
   readonly seed: number;
   readonly maxDepth: number;
   readonly mass: MassOption;
+  /** the subjects' coordinates (population-posterior.ts); absent: auto */
+  readonly parametrisation?: Parametrisation;
 }
 
-export const HMC_DEFAULTS = { chains: 4, warmup: 500, samples: 500, maxDepth: 10, mass: 'diagonal' } as const;
+export const HMC_DEFAULTS = { chains: 4, warmup: 500, samples: 500, maxDepth: 10, mass: 'diagonal', parametrisation: 'auto' } as const;
 
 export interface ChainStats {
   readonly stepSize: number;

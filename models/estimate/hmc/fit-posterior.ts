@@ -14,15 +14,24 @@ import type { Trial } from '../../ingest/trial.js';
 import { popmodelProblem, toPopulationParameters } from '../popmodel-problem.js';
 import type { FitResult } from '../fit.js';
 import { Purpose, RandomStream } from '../rng.js';
-import { runChains, type HmcOptions } from './chains.js';
+import { HMC_DEFAULTS, runChains, type HmcOptions } from './chains.js';
 import { parameterDiagnostics } from './convergence.js';
-import { PopulationPosterior, OMEGA_PRIOR_SCALE, SIGMA_PRIOR_FACTOR, THETA_PRIOR_SD } from './population-posterior.js';
+import { centredEffects, PopulationPosterior, OMEGA_PRIOR_SCALE, SIGMA_PRIOR_FACTOR, THETA_PRIOR_SD } from './population-posterior.js';
 
 export const RHAT_LIMIT = 1.05;
 export const DIVERGENCE_LIMIT = 0.01;
 const INIT_JITTER = 0.3;
 
-export const PRIOR_TEXT = `theta ~ N(SAEM estimate, ${THETA_PRIOR_SD}^2) on the estimation scale (log / logit); omega_k (sd) ~ half-normal(${OMEGA_PRIOR_SCALE}); residual sds ~ half-normal(${SIGMA_PRIOR_FACTOR} x SAEM estimate); eta_i = omega ⊙ z_i, z_i ~ N(0, I) (non-centred)`;
+/** The prior, and how the subjects' coordinates are parametrised (names: the random effects; centred: which are). */
+export function priorText(names: readonly string[], centred: readonly boolean[]): string {
+  const c = names.filter((_, q) => centred[q]);
+  const nc = names.filter((_, q) => !centred[q]);
+  const coords = [
+    ...(nc.length > 0 ? [`non-centred ${nc.join(', ')} (eta_ik = omega_k z_ik, z_ik ~ N(0, 1))`] : []),
+    ...(c.length > 0 ? [`centred ${c.join(', ')} (phi_ik ~ N(typical value_ik, omega_k^2))`] : []),
+  ];
+  return `theta ~ N(SAEM estimate, ${THETA_PRIOR_SD}^2) on the estimation scale (log / logit); omega_k (sd) ~ half-normal(${OMEGA_PRIOR_SCALE}); residual sds ~ half-normal(${SIGMA_PRIOR_FACTOR} x SAEM estimate); subjects' random effects ${coords.join('; ')}`;
+}
 
 export interface PosteriorParameter {
   readonly name: string;
@@ -42,7 +51,7 @@ export interface PosteriorSummary {
   readonly prior: string;
   readonly parameters: readonly PosteriorParameter[];
   readonly maxRhat: number;
-  /** max R-hat over the subjects' standardised random effects (reported, not flagged) */
+  /** max R-hat over the subjects' random-effect coordinates, z_ik or phi_ik (reported, not flagged) */
   readonly maxRhatRandomEffects: number;
   readonly minEssBulk: number;
   readonly minEssTail: number;
@@ -86,7 +95,9 @@ export function samplePosterior(trial: Trial, fit: FitResult, structure: Structu
     omega: Float64Array.from({ length: k * k }, (_, i) => p.omega[Math.floor(i / k)]?.[i % k] ?? 0),
     sigma: Float64Array.from(structure.pd ? [p.sigma.pkAdditive, p.sigma.pkProportional, p.sigma.pdAdditive] : [p.sigma.pkAdditive, p.sigma.pkProportional]),
   };
-  const target = new PopulationPosterior(problem, estimate);
+  // centred or non-centred per random effect, by the SAEM fit's eta-shrinkage under `auto`
+  const centred = centredEffects(o.parametrisation ?? HMC_DEFAULTS.parametrisation, structure.etaNames.map((n) => fit.shrinkage[n] ?? NaN));
+  const target = new PopulationPosterior(problem, estimate, centred);
   const sd = Float64Array.from({ length: k }, (_, i) => Math.sqrt(estimate.omega[i * k + i] ?? 0));
   const start = target.encode(estimate.theta, sd, estimate.sigma, fit.individual.map((s) => s.eta));
   const pop = target.layout.population;
@@ -124,7 +135,7 @@ export function samplePosterior(trial: Trial, fit: FitResult, structure: Structu
   if (!(maxRhat <= RHAT_LIMIT)) flags.push(`R-hat ${maxRhat.toFixed(3)} > ${RHAT_LIMIT} (${parameters.filter((x) => !(x.rhat <= RHAT_LIMIT)).map((x) => x.name).join(', ')}): the chains have not mixed`);
   if (divergences > DIVERGENCE_LIMIT * transitions) flags.push(`${divergences} of ${transitions} transitions divergent (${((100 * divergences) / transitions).toFixed(1)} % > ${100 * DIVERGENCE_LIMIT} %): the sampler cannot follow the posterior's geometry`);
   const summary: PosteriorSummary = {
-    options: o, prior: PRIOR_TEXT, parameters, maxRhat, maxRhatRandomEffects, minEssBulk, minEssTail: Math.min(...parameters.map((x) => x.essTail)),
+    options: o, prior: priorText(structure.etaNames, centred), parameters, maxRhat, maxRhatRandomEffects, minEssBulk, minEssTail: Math.min(...parameters.map((x) => x.essTail)),
     divergences, transitions, saturated: run.chains.reduce((s, c) => s + c.saturated, 0), stepSizes: run.chains.map((c) => c.stepSize),
     leapfrogs: run.chains.reduce((s, c) => s + c.leapfrogs, 0), modelEvaluations: target.evaluations, wallMs, essPerSecond: minEssBulk / (wallMs / 1000), flags,
   };

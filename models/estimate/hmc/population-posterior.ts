@@ -1,21 +1,32 @@
 /**
- * The population posterior of an EstimationProblem as an HMC target on R^d, non-centred: coordinates
+ * The population posterior of an EstimationProblem as an HMC target on R^d: coordinates
  * u = [free fixed effects theta (estimation scale: log / logit as the structure transforms them; a
  * bounded one through a logistic map onto its bounds), log omega_k (Omega diagonal: the sd of each
- * random effect), log of each residual sd, z_ik (subject i's standardised random effects, eta_ik =
- * omega_k z_ik)]. Held fixed effects (fixedTheta) stay at the estimate.
+ * random effect), log of each residual sd, then per subject i and random effect k one coordinate]:
+ * - non-centred k: z_ik, subject i's standardised random effect, eta_ik = omega_k z_ik, z_ik ~ N(0, 1);
+ * - centred k: phi_ik itself (the individual parameter on the estimation scale), phi_ik ~ N(m_ik, omega_k^2),
+ *   m_ik = theta_mu_k + sum_c theta_c x_ic, eta_ik = phi_ik - m_ik.
+ * The two are one posterior (phi = m + omega z: the centred density is the non-centred one less
+ * sum log omega_k per subject, the Jacobian) with different geometry. When a subject's data pin phi_ik
+ * (low shrinkage), non-centred coordinates put theta_mu_k and omega_k on a narrow ridge with every z_ik
+ * (theta_mu + omega z_i fixed) that a diagonal metric follows only in tiny steps; centred ones leave
+ * theta_mu_k tied to the phi_ik through the prior alone. Weakly informed effects (high shrinkage) are the
+ * reverse: the funnel of phi_ik against log omega_k is the centred form's problem (Betancourt & Girolami
+ * 2015, "Hamiltonian Monte Carlo for hierarchical models"). centredEffects() picks per effect.
+ * Held fixed effects (fixedTheta) stay at the estimate.
  *
  * Priors (weakly informative; the posterior is the data's wherever they inform): theta ~ N(SAEM
  * estimate, 2^2) on the estimation scale (a factor e^2 = 7.4 either way for a log parameter);
  * omega_k ~ half-normal(1) (an IIV sd of 1 on the log scale is a CV ~130 %); each residual sd ~
- * half-normal(5 x its SAEM estimate); z_ik ~ N(0, 1). Every bijection adds its log Jacobian: log omega_k,
+ * half-normal(5 x its SAEM estimate); z_ik ~ N(0, 1) (centred: phi_ik ~ N(m_ik, omega_k^2)). Every bijection adds its log Jacobian: log omega_k,
  * log sigma_j, and log((U - L) s (1 - s)) for a bounded theta = L + (U - L) s(u).
  *
  * Gradient (what it costs is what the sampler costs): subject i's likelihood depends on theta and
  * omega only through phi_i = theta_mu + sum_c theta_c x_ic + omega ⊙ z_i (problem.ts's contract), so
  * central differences of l_i in eta_ik alone (2K evaluations of subject i's predictions) give every
- * derivative by the chain rule: dl/dz_ik = omega_k g_ik, dl/dlog omega_k = sum_i z_ik omega_k g_ik,
- * dl/dtheta_mu_k = sum_i g_ik, dl/dtheta_c = sum_i x_ic g_ik. The residual sds need no predictions
+ * derivative by the chain rule: non-centred, dl/dz_ik = omega_k g_ik, dl/dlog omega_k = sum_i z_ik omega_k g_ik,
+ * dl/dtheta_mu_k = sum_i g_ik, dl/dtheta_c = sum_i x_ic g_ik; centred, dl/dphi_ik = g_ik and theta_mu_k,
+ * theta_c and omega_k see the likelihood only through phi's prior. The residual sds need no predictions
  * (differences of l_i on the cached f), and only the fixed effects outside phi ("psi": IMAX, GAMMA, ...)
  * cost two evaluations of every subject. One gradient: N (1 + 2K) + 2 N P_psi evaluations.
  */
@@ -28,6 +39,22 @@ export const OMEGA_PRIOR_SCALE = 1;
 export const SIGMA_PRIOR_FACTOR = 5;
 /** central-difference steps: in eta and theta (estimation scale) and in log sigma */
 const STEP = 1e-4;
+/** `auto` centres a random effect whose SAEM eta-shrinkage is below this (see centredEffects) */
+export const CENTRE_BELOW_SHRINKAGE = 0.3;
+
+export type Parametrisation = 'auto' | 'centred' | 'non-centred';
+export const PARAMETRISATIONS: readonly Parametrisation[] = ['auto', 'centred', 'non-centred'];
+
+/**
+ * Which random effects get centred coordinates: all, none, or (auto) those whose eta-shrinkage
+ * 1 - sd(conditional modes) / omega is below CENTRE_BELOW_SHRINKAGE. At shrinkage s the subjects'
+ * conditional variance is roughly (1 - (1 - s)^2) omega^2 of the prior's: below s = 0.3 the data hold
+ * each phi_ik to about half omega^2 or less, the regime where centring samples better; an effect with
+ * unknown shrinkage (NaN) stays non-centred.
+ */
+export function centredEffects(parametrisation: Parametrisation, shrinkage: readonly number[]): boolean[] {
+  return shrinkage.map((s) => parametrisation === 'centred' || (parametrisation === 'auto' && s < CENTRE_BELOW_SHRINKAGE));
+}
 
 export interface PosteriorLayout {
   /** coordinate names, population ones first (then z) */
@@ -50,10 +77,13 @@ export class PopulationPosterior implements HmcTarget {
   private readonly bounds: Map<number, { lower: number; upper: number }>;
   private readonly psi: readonly number[];
   private readonly nSigma: number;
+  /** per random effect: centred coordinates (phi_ik) rather than non-centred (z_ik) */
+  readonly centred: readonly boolean[];
 
-  constructor(private readonly problem: EstimationProblem, private readonly estimate: PopulationEstimate) {
+  constructor(private readonly problem: EstimationProblem, private readonly estimate: PopulationEstimate, centred: readonly boolean[] = []) {
     this.k = problem.randomEffects.length;
     this.n = problem.subjects.length;
+    this.centred = problem.randomEffects.map((_, q) => centred[q] ?? false);
     const held = new Set(problem.fixedTheta ?? []);
     const thetaFree = problem.thetaNames.map((_, i) => i).filter((i) => !held.has(i));
     this.nSigma = residualLayout(problem.outputs).length;
@@ -66,7 +96,7 @@ export class PopulationPosterior implements HmcTarget {
       ...problem.randomEffects.map((r) => `omega_${r.name}`),
       ...sigmaFree.map((j) => `sigma_${problem.outputs[layout[j]!.output]!.name}_${layout[j]!.kind}`),
     ];
-    this.layout = { names: [...names, ...problem.subjects.flatMap((s) => problem.randomEffects.map((r) => `z_${s.id}_${r.name}`))], population: names.length, thetaFree, sigmaFree };
+    this.layout = { names: [...names, ...problem.subjects.flatMap((s) => problem.randomEffects.map((r, q) => `${this.centred[q] ? 'phi' : 'z'}_${s.id}_${r.name}`))], population: names.length, thetaFree, sigmaFree };
     this.dim = names.length + this.n * this.k;
   }
 
@@ -97,10 +127,28 @@ export class PopulationPosterior implements HmcTarget {
     const s = Array.from(sd, (x) => Math.max(x, minSd));
     for (const x of s) u[at++] = Math.log(x);
     for (const j of this.layout.sigmaFree) u[at++] = Math.log(sigma[j] ?? 1);
+    const full = this.decode(u).theta;
     for (let i = 0; i < this.n; i += 1) {
-      for (let k = 0; k < this.k; k += 1) u[at++] = Math.min(Math.max((eta[i]?.[k] ?? 0) / (s[k] ?? 1), -4), 4);
+      for (let k = 0; k < this.k; k += 1) {
+        const z = Math.min(Math.max((eta[i]?.[k] ?? 0) / (s[k] ?? 1), -4), 4);
+        u[at++] = this.centred[k] ? this.typical(i, k, full) + (s[k] ?? 1) * z : z;
+      }
     }
     return u;
+  }
+
+  /** m_ik: subject i's typical value of random effect k's parameter (estimation scale) */
+  private typical(i: number, k: number, theta: Float64Array): number {
+    const r = this.problem.randomEffects[k]!;
+    let m = theta[r.muIndex] ?? 0;
+    for (const c of r.covariates) m += (theta[c.thetaIndex] ?? 0) * (c.values[i] ?? 0);
+    return m;
+  }
+
+  /** subject i's random effects eta_i (written into eta) from coordinates u */
+  private etaOf(u: Float64Array, i: number, theta: Float64Array, sd: Float64Array, eta: Float64Array): void {
+    const at = this.layout.population + i * this.k;
+    for (let q = 0; q < this.k; q += 1) eta[q] = this.centred[q] ? (u[at + q] ?? 0) - this.typical(i, q, theta) : (sd[q] ?? 0) * (u[at + q] ?? 0);
   }
 
   private subjectLogLik(s: number, theta: Float64Array, eta: Float64Array, ab: Float64Array, f: Float64Array): number {
@@ -127,7 +175,7 @@ export class PopulationPosterior implements HmcTarget {
       const subject = problem.subjects[i]!;
       const f = new Float64Array(subject.y.length);
       const fh = new Float64Array(subject.y.length);
-      for (let q = 0; q < k; q += 1) eta[q] = (sd[q] ?? 0) * (u[pop + i * k + q] ?? 0);
+      this.etaOf(u, i, theta, sd, eta);
       const li = this.subjectLogLik(i, theta, eta, ab, f);
       if (!Number.isFinite(li)) return -Infinity;
       lp += li;
@@ -138,12 +186,26 @@ export class PopulationPosterior implements HmcTarget {
         moved[q] = (eta[q] ?? 0) - STEP;
         const down = this.subjectLogLik(i, theta, moved, ab, fh);
         const g = (up - down) / (2 * STEP);
-        const z = u[pop + i * k + q] ?? 0;
-        grad[pop + i * k + q] = (sd[q] ?? 0) * g;
-        gLogSd[q] = (gLogSd[q] ?? 0) + z * (sd[q] ?? 0) * g;
+        const c = pop + i * k + q;
         const r = problem.randomEffects[q]!;
-        gTheta[r.muIndex] = (gTheta[r.muIndex] ?? 0) + g;
-        for (const c of r.covariates) gTheta[c.thetaIndex] = (gTheta[c.thetaIndex] ?? 0) + (c.values[i] ?? 0) * g;
+        const s = sd[q] ?? 0;
+        if (this.centred[q]) {
+          // the likelihood through phi_ik alone; theta_mu, theta_c and omega through phi's prior N(m_ik, s^2)
+          const e = eta[q] ?? 0;
+          const w = e / (s * s);
+          lp += -0.5 * e * w - Math.log(s);
+          grad[c] = g - w;
+          gLogSd[q] = (gLogSd[q] ?? 0) + e * w - 1;
+          gTheta[r.muIndex] = (gTheta[r.muIndex] ?? 0) + w;
+          for (const cov of r.covariates) gTheta[cov.thetaIndex] = (gTheta[cov.thetaIndex] ?? 0) + (cov.values[i] ?? 0) * w;
+        } else {
+          const z = u[c] ?? 0;
+          lp -= 0.5 * z * z;
+          grad[c] = s * g - z;
+          gLogSd[q] = (gLogSd[q] ?? 0) + z * s * g;
+          gTheta[r.muIndex] = (gTheta[r.muIndex] ?? 0) + g;
+          for (const cov of r.covariates) gTheta[cov.thetaIndex] = (gTheta[cov.thetaIndex] ?? 0) + (cov.values[i] ?? 0) * g;
+        }
       }
       // residual sds: the same predictions under sigma_j e^{+-h}
       for (const j of this.layout.sigmaFree) {
@@ -165,7 +227,7 @@ export class PopulationPosterior implements HmcTarget {
         let s = 0;
         for (let i = 0; i < n; i += 1) {
           const f = new Float64Array(problem.subjects[i]!.y.length);
-          for (let q = 0; q < k; q += 1) eta[q] = (sd[q] ?? 0) * (u[pop + i * k + q] ?? 0);
+          this.etaOf(u, i, theta, sd, eta);
           s += this.subjectLogLik(i, t, eta, ab, f);
         }
         return s;
@@ -175,7 +237,7 @@ export class PopulationPosterior implements HmcTarget {
     return lp + this.priorAndJacobian(u, theta, sd, sigma, gTheta, gLogSd, gSigma, grad);
   }
 
-  /** Adds priors and log Jacobians; writes the population part of grad from the likelihood's pieces. */
+  /** Adds the population coordinates' priors and log Jacobians (the subjects' are added per subject); writes the population part of grad. */
   private priorAndJacobian(u: Float64Array, theta: Float64Array, sd: Float64Array, sigma: Float64Array, gTheta: Float64Array, gLogSd: Float64Array, gSigma: Float64Array, grad: Float64Array): number {
     let lp = 0;
     let at = 0;
@@ -202,11 +264,6 @@ export class PopulationPosterior implements HmcTarget {
       const r = (sigma[j] ?? 0) / (SIGMA_PRIOR_FACTOR * (this.estimate.sigma[j] ?? 1));
       lp += -0.5 * r * r + Math.log(sigma[j] ?? 0);
       grad[at++] = (gSigma[j] ?? 0) - r * r + 1;
-    }
-    for (let c = at; c < this.dim; c += 1) {
-      const z = u[c] ?? 0;
-      lp -= 0.5 * z * z;
-      grad[c] = (grad[c] ?? 0) - z;
     }
     return lp;
   }
