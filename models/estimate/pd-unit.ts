@@ -17,8 +17,21 @@ const LIBRARY_UNIT = DEFAULT_BIOMARKER_UNIT;
  */
 export function withPdUnit(fit: FitResult, unit: string): FitResult {
   if (unit === DEFAULT_BIOMARKER_UNIT || !structureOfFit(fit).pd) return fit;
-  const relabel = (u: string): string => (u === LIBRARY_UNIT || u.startsWith(`${LIBRARY_UNIT} `) ? `${unit}${u.slice(LIBRARY_UNIT.length)}` : u);
-  return { ...fit, pdUnit: unit, table: fit.table.map((r) => ({ ...r, unit: relabel(r.unit) })) };
+  return { ...fit, pdUnit: unit, table: fit.table.map((r) => ({ ...r, unit: relabelPdUnit(r.unit, unit) })) };
+}
+
+/** A parameter's library unit with the biomarker in `pdUnit`: "ng/mL" -> "%", "ng/mL per mg/L" -> "% per mg/L"; others unchanged. */
+export function relabelPdUnit(libraryUnit: string, pdUnit: string): string {
+  return libraryUnit === LIBRARY_UNIT || libraryUnit.startsWith(`${LIBRARY_UNIT} `) ? `${pdUnit}${libraryUnit.slice(LIBRARY_UNIT.length)}` : libraryUnit;
+}
+
+/**
+ * The biomarker unit a model file states (its R0's unit, as write-model-file.ts writes it from the fit),
+ * for the imported cards' units.pd; ng/mL when it states none.
+ */
+export function modelFilePdUnit(theta: Readonly<Record<string, { readonly unit?: string | undefined } | undefined>> | undefined): string {
+  const u = theta?.['R0']?.unit?.trim();
+  return u === undefined || u === '' ? DEFAULT_BIOMARKER_UNIT : u;
 }
 
 /** The unit a fit's biomarker is in (ng/mL for fits that record none). */
