@@ -24,11 +24,11 @@ import { cardDegeneracies, withDegenerateCaveat } from './answer/degenerate-cave
 import { modelNotes } from './answer/model-notes.js';
 import { loadAnswerModels } from './answer/models.js';
 import { checkSurrogates } from './answer/surrogate-check.js';
-import { toNgMl } from '../worker/onnx/window-statistic.js';
+import { checkUnitsAgainstModels, checkUnitsAgainstTrial } from './answer/threshold-units.js';
 import { answerFiveQuestions, type AnswerPlan, type RunExecutor } from './answer/orchestrate.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
 import { TARGETS } from './answer/questions.js';
-import { loadQuestionsFile } from './answer/questions-file.js';
+import { loadQuestionsFile, questionThreshold } from './answer/questions-file.js';
 import { answerCustomQuestions, checkAnswerRegimens, customAnswerTable, isFiveQuestions, writeCustomAnswersJson } from './answer/custom-questions.js';
 import { DEFAULT_MAX_BATCH_ROWS } from '../worker/onnx/session.js';
 import { percentLabel } from '../coordinator/scenario/percent.js';
@@ -107,7 +107,12 @@ export async function answerCommand(a: AnswerCommandArgs): Promise<number> {
   if (given !== undefined) {
     checkSurrogates(given, custom === undefined
       ? [{ what: 'the five questions', endpoint: 'biomarker', comparison: '<=', thresholdNgMl: THRESHOLD_NG_ML, where: 'qusop answer' }]
-      : custom.file.questions.map((q, i) => ({ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: toNgMl(q.threshold.value, q.threshold.unit), where: `${custom.path}: questions[${i}]` })));
+      : custom.file.questions.map((q, i) => ({ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: questionThreshold(q), where: `${custom.path}: questions[${i}]` })));
+  }
+  // a biomarker threshold in the card's unit (the given cards', else the trial's, which the fitted cards carry)
+  if (questions !== undefined) {
+    if (given !== undefined) checkUnitsAgainstModels(questions.file, questions.path, given);
+    else checkUnitsAgainstTrial(questions.file, questions.path, trial);
   }
   const request = answerRequest({
     trial: { path: trialPath, sha256: trialSha }, data_spec: dataSpec, models: a.model.map((m) => resolve(m)), refit: a.refit, population: questions === undefined ? base : { ...base, questions_sha256: questions.sha256 }, replicates: a.replicates, subjects: a.subjects, seed: a.seed,

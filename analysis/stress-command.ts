@@ -21,9 +21,9 @@ import { answerRequest, claimAnswerDir } from './answer/answer-request.js';
 import { checkAnswerRegimens } from './answer/custom-questions.js';
 import { loadAnswerModels } from './answer/models.js';
 import { checkSurrogates } from './answer/surrogate-check.js';
-import { toNgMl } from '../worker/onnx/window-statistic.js';
+import { checkUnitsAgainstModels, checkUnitsAgainstTrial, modelsPdUnit } from './answer/threshold-units.js';
 import { DEFAULT_BW, DEFAULT_COMED, parseBwOption, parseComedOption } from './answer/populations.js';
-import { loadQuestionsFile } from './answer/questions-file.js';
+import { loadQuestionsFile, questionThreshold, thresholdUnit } from './answer/questions-file.js';
 import { parseShifts, type StressPopulation } from './stress/shift.js';
 import { pickQuestion, stressCells, writeStressScenarios } from './stress/stress-scenarios.js';
 import { stressMarkdown, stressSweeps, writeStressJson, writeStressMarkdown } from './stress/stress-results.js';
@@ -77,7 +77,7 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   const trialPath = modelFirst ? undefined : resolve(a.trial);
   if (modelFirst && a.dataSpec !== undefined) throw new InputError(`--data-spec ${a.dataSpec}: a dataset spec maps a trial, and ${a.trial} is a model`, { details: { field: '--data-spec' } });
   const specPath = a.dataSpec === undefined ? undefined : resolve(a.dataSpec);
-  if (trialPath !== undefined) await readTrial(trialPath, specPath === undefined ? NO_SPEC : await loadDataSpec(specPath));
+  const trial = trialPath === undefined ? undefined : await readTrial(trialPath, specPath === undefined ? NO_SPEC : await loadDataSpec(specPath));
   const trialSha = trialPath === undefined ? null : sha256Hex(await readFile(trialPath));
   const modelArgs = modelFirst ? [a.trial, ...a.model] : a.model;
   const questionsPath = resolve(a.questions ?? DEFAULT_QUESTIONS());
@@ -96,8 +96,11 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   const given = modelArgs.length > 0 ? await loadAnswerModels(modelArgs) : undefined;
   if (given !== undefined) {
     const q = question.question;
-    checkSurrogates(given, [{ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: toNgMl(q.threshold.value, q.threshold.unit), where: questionsPath }]);
+    checkSurrogates(given, [{ what: `question ${q.id}`, endpoint: q.endpoint, comparison: q.comparison, thresholdNgMl: questionThreshold(q), where: questionsPath }]);
   }
+  // a biomarker threshold in the card's unit (the given cards', else the trial's, which the fitted cards carry)
+  if (given !== undefined) checkUnitsAgainstModels(file, questionsPath, given);
+  else if (trial !== undefined) checkUnitsAgainstTrial(file, questionsPath, trial);
   await claimAnswerDir(outDir, answerRequest({
     trial: trialPath === undefined || trialSha === null ? { path: '', sha256: 'none: a model was given instead' } : { path: trialPath, sha256: trialSha },
     data_spec: specPath === undefined ? null : { path: specPath, sha256: sha256Hex(await readFile(specPath)) },
@@ -135,9 +138,9 @@ export async function stressCommand(a: StressCommandArgs): Promise<number> {
   const sweeps = stressSweeps(cells, run.result.decisions, labels);
   const testModel = models.some((m) => m.testModel);
   const q = question.question;
-  const title = `${q.id}: ${q.statistic} ${q.endpoint} ${q.comparison} ${q.threshold.value} ${q.threshold.unit} under covariate shift${testModel ? ' (TEST MODEL)' : ''}`;
+  const title = `${q.id}: ${q.statistic} ${q.endpoint} ${q.comparison} ${q.threshold.value} ${thresholdUnit(q, modelsPdUnit(models))} under covariate shift${testModel ? ' (TEST MODEL)' : ''}`;
   const context = {
-    question: { id: q.id, text: q.text, file: questionsPath, sha256: questionsSha, endpoint: q.endpoint, statistic: q.statistic, comparison: q.comparison, threshold: q.threshold },
+    question: { id: q.id, text: q.text, file: questionsPath, sha256: questionsSha, endpoint: q.endpoint, statistic: q.statistic, comparison: q.comparison, threshold: { value: q.threshold.value, unit: thresholdUnit(q, modelsPdUnit(models)) } },
     base_population: { name: question.group.population.name, bw: question.base.bw, comed: question.base.comed },
     random_stream: question.group.population.name,
     trial: trialPath === undefined ? null : { path: trialPath, sha256: trialSha }, model_source: modelSource, test_model: testModel, models: models.map((m) => m.label),

@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../coordinator/store/atomic-file.js';
 import type { CellResult, AnswerRun } from './orchestrate.js';
-import { POPULATION_TEXT, QUESTION_TEXT, REGIMEN_TEXT, questionFor, relaxedFrom, type PopulationName, type QuestionNumber, type RegimenName } from './questions.js';
+import { POPULATION_TEXT, questionText, REGIMEN_TEXT, questionFor, relaxedFrom, type PopulationName, type QuestionNumber, type RegimenName } from './questions.js';
+import { cardPdUnit } from '../../worker/model/biomarker-unit.js';
 
 export const ANSWERS_JSON = 'answers.json';
 
@@ -77,7 +78,7 @@ export function answersFor(cell: CellResult): Answer[] {
       : `${regimen.label}: ${d.conservative} mg (mean crossing ${mg(d.mean_crossing)}; per-replicate minimal dose ${pct(0.95)} interval ${mg(d.replicate_lo)} to ${mg(d.replicate_hi)}) keeps PD <= threshold over the ${regimen.tauH} h interval in >= ${pct(d.target)} of subjects, ${POPULATION_TEXT[cell.population]}, model ${model.name}${model.test_model ? ' (TEST MODEL)' : ''}.`;
     out.push({
       question,
-      question_text: QUESTION_TEXT[question],
+      question_text: questionText(question, cardPdUnit(cell.model.cards[cell.regimen].card)),
       relaxes: question === 5 ? relaxedFrom(cell.population, cell.regimen) : null,
       population: cell.population,
       population_assumptions: populationAssumptions(cell),

@@ -16,6 +16,7 @@ import type { AnswerModel } from './models.js';
 import { bandFor, pathForFile, writeScenarioFile } from './scenario-file.js';
 import { SCENARIO_FILE, type RoundResult, type RunExecutor } from './orchestrate.js';
 import { questionGroups, type QuestionGroup, type QuestionsFile } from './questions-file.js';
+import { modelsPdUnit } from './threshold-units.js';
 import type { BwOption, ComedOption } from './populations.js';
 import { POPULATIONS, REGIMENS, REGIMEN_TEXT, TARGETS } from './questions.js';
 import { DEFAULT_GRIDS } from './grid-extension.js';
@@ -44,8 +45,8 @@ export interface CustomAnswer {
   readonly endpoint: QuestionSpec['endpoint'];
   readonly statistic: QuestionSpec['statistic'];
   readonly comparison: QuestionSpec['comparison'];
-  /** as the question gives it */
-  readonly threshold: { readonly value: number; readonly unit: string };
+  /** as the question gives it; a biomarker threshold without a unit is in the card's units.pd (`unit_assumed`) */
+  readonly threshold: { readonly value: number; readonly unit: string; readonly unit_assumed?: true };
   /** conservative dose (smallest grid dose whose lower band >= target), mg */
   readonly dose: number | null;
   readonly mean_crossing: number | null;
@@ -151,7 +152,8 @@ export function customAnswers(file: QuestionsFile, groups: readonly QuestionGrou
           for (const [label, regimen] of [...models.map((m) => [m.label, regimenName(r.name, m, models)]), ...(averaged ? [[AVERAGE_LABEL, averageName(r.name)]] : [])]) {
             const d = decisions.find((x) => x.scenario === names[i] && x.regimen === regimen && x.target === target);
             if (d === undefined) throw new InputError(`no decision for question ${id}: ${names[i]} ${r.name} ${target}`);
-            const threshold = file.questions.find((q) => q.id === id)?.threshold ?? { value: g.thresholdNgMl, unit: 'ng/mL' };
+            const q = file.questions.find((x) => x.id === id);
+            const threshold = q === undefined ? { value: g.thresholdNgMl, unit: 'ng/mL' } : q.threshold.unit === undefined ? { value: q.threshold.value, unit: modelsPdUnit(models), unit_assumed: true as const } : { value: q.threshold.value, unit: q.threshold.unit };
             out.push({
               question: id, population: g.population.name, regimen: r.name, model: label ?? '', target, ...g.measure, threshold: { ...threshold },
               dose: d.conservative, mean_crossing: d.mean_crossing, interval: [d.replicate_lo, d.replicate_hi], flags: d.flags,
@@ -186,7 +188,7 @@ export async function writeCustomAnswersJson(outDir: string, answers: readonly C
 export function customAnswerTable(answers: readonly CustomAnswer[], testModel: boolean): string {
   const mgs = (x: number | null): string => (x === null ? '—' : `${x} mg`);
   const header = ['question', 'population', 'regimen', 'measure', 'target', 'dose', 'mean crossing', 'model', 'flags'];
-  const rows = answers.map((x) => [x.question, x.population, x.regimen, `${x.statistic} ${x.endpoint} ${x.comparison} ${x.threshold.value} ${x.threshold.unit}`, percentLabel(x.target), mgs(x.dose), mgs(x.mean_crossing), x.model, x.flags.join(',') || '-']);
+  const rows = answers.map((x) => [x.question, x.population, x.regimen, `${x.statistic} ${x.endpoint} ${x.comparison} ${x.threshold.value} ${x.threshold.unit}${x.threshold.unit_assumed === true ? ' (the card\'s unit: none given)' : ''}`, percentLabel(x.target), mgs(x.dose), mgs(x.mean_crossing), x.model, x.flags.join(',') || '-']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [`questions${testModel ? ' (TEST MODEL: not dose recommendations)' : ''}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';

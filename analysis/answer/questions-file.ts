@@ -14,7 +14,8 @@ import { z } from 'zod';
 import { InputError } from '../../worker/common/errors.js';
 import { readTextFile } from '../../worker/common/text-file.js';
 import { parseYamlText } from '../../worker/common/yaml-text.js';
-import { biomarkerUnitRefusal, CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.js';
+import { CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.js';
+import { biomarkerUnitMismatch } from '../../worker/model/biomarker-unit.js';
 import type { QuestionSpec } from '../../worker/run-spec.js';
 import { DoseGridSchema } from '../../coordinator/scenario/schema.js';
 import { issueError, located } from '../../coordinator/scenario/load.js';
@@ -43,7 +44,8 @@ const QuestionSchema = z.strictObject({
   endpoint: z.enum(['biomarker', 'concentration']).default('biomarker'),
   statistic: z.enum(['max', 'min', 'mean', 'trough']).default('max'),
   comparison: z.enum(['<=', '>=']).default('<='),
-  threshold: z.strictObject({ value: finite.positive(), unit: z.enum(CONCENTRATION_UNITS as [string, ...string[]]) }),
+  // unit: a concentration's one of CONCENTRATION_UNITS (semanticChecks); the biomarker's the card's (checkBiomarkerUnits), assumed when absent
+  threshold: z.strictObject({ value: finite.positive(), unit: z.string().min(1).optional() }),
   regimens: z.array(RegimenSchema).min(1),
   populations: z.array(PopulationSchema).min(1),
   targets: z.array(finite.gt(0).lt(1)).min(1),
@@ -95,7 +97,36 @@ export function parseQuestionsText(text: string, path: string): QuestionsFile {
   const parsed = QuestionsFileSchema.safeParse(value);
   if (!parsed.success) throw issueError(parsed.error.issues[0], doc, lines, path);
   semanticChecks(parsed.data, doc, lines, path);
+  LOCATORS.set(parsed.data, (fieldPath, message) => located(path, doc, lines, fieldPath, message));
   return parsed.data;
+}
+
+/** Each parsed file's lines, for the checks that need a model card first (checkBiomarkerUnits). */
+const LOCATORS = new WeakMap<QuestionsFile, (fieldPath: (string | number)[], message: string) => InputError>();
+
+/**
+ * A biomarker threshold is compared with the biomarker unconverted, so its unit must be the biomarker's
+ * (worker/model/biomarker-unit.ts: the same unit, normalised); `expected` is the card's units.pd (or the
+ * trial's, which becomes the fitted card's), `whose` says which. A mismatch: InputError naming the
+ * file, line and field and the unit expected. A threshold without a unit takes `expected`.
+ */
+export function checkBiomarkerUnits(file: QuestionsFile, path: string, expected: string, whose: string): void {
+  file.questions.forEach((q, i) => {
+    const unit = q.threshold.unit;
+    if (q.endpoint !== 'biomarker' || unit === undefined) return;
+    const why = biomarkerUnitMismatch(unit, expected, whose);
+    if (why === undefined) return;
+    const fieldPath = ['questions', i, 'threshold', 'unit'];
+    throw LOCATORS.get(file)?.(fieldPath, why) ?? new InputError(`${path}: questions[${i}].threshold.unit: ${why}`, { details: { file: path, field: `questions[${i}].threshold.unit` } });
+  });
+}
+
+/** A question's threshold unit: as written, else (a biomarker's, which may omit it) `biomarkerUnit`. */
+export const thresholdUnit = (q: QuestionInput, biomarkerUnit: string): string => q.threshold.unit ?? biomarkerUnit;
+
+/** A question's threshold as ScenarioSpec.thresholdNgMl carries it: a concentration in ng/mL, the biomarker unconverted. */
+export function questionThreshold(q: QuestionInput): number {
+  return q.endpoint === 'biomarker' ? q.threshold.value : (toNgMl(q.threshold.value, q.threshold.unit ?? '') ?? NaN);
 }
 
 /** Parsed covariate overrides of a population (the strings were checked by the loader). */
@@ -119,7 +150,7 @@ const measureKey = (q: QuestionInput, thresholdNgMl: number): string => `${q.end
 export function questionGroups(file: QuestionsFile): QuestionGroup[] {
   const groups = new Map<string, { population: QuestionPopulation; measure: QuestionSpec; thresholdNgMl: number; regimens: QuestionRegimen[]; targets: number[]; questionsOf: Map<string, string[]> }>();
   for (const q of file.questions) {
-    const thresholdNgMl = toNgMl(q.threshold.value, q.threshold.unit) ?? NaN;
+    const thresholdNgMl = questionThreshold(q);
     for (const p of q.populations) {
       const key = `${p.name}|${measureKey(q, thresholdNgMl)}`;
       let g = groups.get(key);
@@ -149,8 +180,12 @@ function semanticChecks(file: QuestionsFile, doc: Document, lines: LineCounter, 
       throw located(path, doc, lines, ['questions', i, ...rest], msg);
     };
     if (ids.has(q.id)) at(['id'], `duplicate question id "${q.id}"`);
-    const refusal = q.endpoint === 'biomarker' ? biomarkerUnitRefusal(q.threshold.unit) : undefined;
-    if (refusal !== undefined) at(['threshold', 'unit'], refusal);
+    // a concentration is converted from its unit; the biomarker's unit is checked against the card (checkBiomarkerUnits)
+    if (q.endpoint === 'concentration') {
+      const unit = q.threshold.unit;
+      if (unit === undefined) at(['threshold'], `a concentration threshold needs its unit: add unit: (one of ${CONCENTRATION_UNITS.map((u) => `"${u}"`).join(', ')})`);
+      else if (toNgMl(1, unit) === undefined) at(['threshold', 'unit'], `"${unit}": expected one of ${CONCENTRATION_UNITS.map((u) => `"${u}"`).join(', ')} for a concentration threshold`);
+    }
     ids.add(q.id);
     q.targets.forEach((t, k) => {
       if (q.targets.indexOf(t) !== k) at(['targets', k], `${t} repeats targets[${q.targets.indexOf(t)}]; each target once`);

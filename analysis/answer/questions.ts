@@ -25,6 +25,14 @@ export const QUESTION_TEXT: Readonly<Record<QuestionNumber, string>> = {
   5: 'All of the above at >= 75 % instead of 90 %',
 };
 
+/**
+ * A question's text with the biomarker in the card's unit (units.pd): the threshold 3.3 is compared
+ * unconverted, so on a card in % it is 3.3 % (worker/model/biomarker-unit.ts). EstData's: QUESTION_TEXT.
+ */
+export function questionText(q: QuestionNumber, pdUnit: string): string {
+  return QUESTION_TEXT[q].replace('PD <= 3.3 ng/mL', `PD <= 3.3 ${pdUnit}`);
+}
+
 /** How each population differs from the trial, in words (the numbers come from the compiled scenario). */
 export const POPULATION_TEXT: Readonly<Record<PopulationName, string>> = {
   base: 'population like the trial',

@@ -10,6 +10,8 @@
  * state; with PD noise of ~0.75 ng/mL a subject near the threshold can fall on either side. Only QD is
  * checked: the trial has no weekly dosing.
  */
+import { cardPdUnit, DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
+import { modelsPdUnit } from '../answer/threshold-units.js';
 import { join } from 'node:path';
 import type { Trial } from '../../models/ingest/trial.js';
 import type { Logger } from '../../worker/common/log.js';
@@ -67,6 +69,8 @@ function subjectRow(s: ObservedWindow, chosen: boolean, predicted: Record<string
 export interface CalibrationResult {
   readonly schema: 'qusop.calibration/v1';
   readonly threshold_ng_ml: number;
+  /** the biomarker's unit (the cards' units.pd) when it is not ng/mL: threshold_ng_ml and the observed maxima are in it */
+  readonly pd_unit?: string;
   readonly window: string;
   readonly observed_success: string;
   readonly subjects_source: string;
@@ -102,13 +106,14 @@ function noiseText(models: readonly AnswerModel[]): string {
   for (const m of models) {
     const pop = m.cards.qd.card.provenance['population'];
     const sigma = typeof pop === 'object' && pop !== null ? (pop as { sigma?: { pdAdditive?: unknown } }).sigma?.pdAdditive : undefined;
-    if (typeof sigma === 'number') return `residual SD ${sigma.toFixed(2)} ng/mL in the ${m.label} fit`;
+    if (typeof sigma === 'number') return `residual SD ${sigma.toFixed(2)} ${cardPdUnit(m.cards.qd.card)} in the ${m.label} fit`;
   }
   return 'no fitted residual SD on the cards; EstData\'s is ~0.5-0.75 ng/mL';
 }
 
 export async function calibrationCheck(trial: Trial, trialSha256: string, models: readonly AnswerModel[], opts: CalibrationOptions): Promise<CalibrationResult | CalibrationSkipped> {
   const allIds = trial.subjects.map((s) => s.id);
+  const pdUnit = modelsPdUnit(models);
   const choice = chooseSubjects(models, allIds, trialSha256);
   const windows = observedLastWindows(trial, allIds, QD_TAU_H, opts.thresholdNgMl);
   if (windows === undefined) return { schema: 'qusop.calibration/v1', skipped: `${trial.file}: no subject has a dose record, so there is no dosing window to check` };
@@ -138,8 +143,9 @@ export async function calibrationCheck(trial: Trial, trialSha256: string, models
   return {
     schema: 'qusop.calibration/v1',
     threshold_ng_ml: opts.thresholdNgMl,
+    ...(pdUnit === DEFAULT_BIOMARKER_UNIT ? {} : { pd_unit: pdUnit }),
     window: `each subject's last QD dosing window [t0, t0 + ${QD_TAU_H} h] (t0 = last dose; placebo: the trial's last dosing time, the same hours); models predict the steady-state QD window for the subject's last dose`,
-    observed_success: `every PD observation in the window <= ${opts.thresholdNgMl} ng/mL`,
+    observed_success: `every PD observation in the window <= ${opts.thresholdNgMl} ${pdUnit}`,
     subjects_source: choice.source,
     subject_ids: subjects.filter((s) => chosen.has(s.id)).map((s) => s.id),
     caveats: [

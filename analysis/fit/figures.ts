@@ -7,17 +7,19 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { GofPoint } from '../../models/estimate/gof.js';
 import { BELOW_LLOQ, VPC_PERCENTILES, type VpcResult } from '../../models/estimate/vpc.js';
 import { PLOT_FONT } from '../plots.js';
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 
-const ENDPOINT = { 1: 'PK conc (mg/L)', 2: 'PD biomarker (ng/mL)' } as const;
+/** panel titles: the biomarker in the trial's unit (ng/mL unless a dataset spec names another) */
+const endpointTitle = (dvid: 1 | 2, pdUnit: string): string => (dvid === 1 ? 'PK conc (mg/L)' : `PD biomarker (${pdUnit})`);
 const config = { font: PLOT_FONT, view: { stroke: '#bbb' }, axis: { labelFontSize: 10, titleFontSize: 11 }, header: { labelFontSize: 11, labelFontWeight: 'bold' } } as const;
 
-export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
+export function gofSpec(points: readonly GofPoint[], pdUnit: string = DEFAULT_BIOMARKER_UNIT): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   const lines: Record<string, unknown>[] = [];
   const blqRows: Record<string, unknown>[] = [];
   for (const dvid of [1, 2] as const) {
     for (const which of ['pred', 'ipred'] as const) {
-      const panel = `${ENDPOINT[dvid]}: observed vs ${which === 'pred' ? 'population' : 'individual'} prediction`;
+      const panel = `${endpointTitle(dvid, pdUnit)}: observed vs ${which === 'pred' ? 'population' : 'individual'} prediction`;
       const pts = points.filter((p) => p.dvid === dvid && Number.isFinite(p[which]) && !(dvid === 1 && p.dv <= 0));
       for (const p of pts) (p.blq === true ? blqRows : rows).push({ panel, x: p[which], y: p.dv, dose: `${p.doseMg} mg` });
       const values = pts.flatMap((p) => [p[which], p.dv]);
@@ -46,8 +48,8 @@ export function gofSpec(points: readonly GofPoint[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export function residualSpec(points: readonly GofPoint[]): TopLevelSpec {
-  const rows = points.filter((p) => Number.isFinite(p.iwres)).map((p) => ({ panel: `${ENDPOINT[p.dvid]}: IWRES vs time`, t: p.timeH, r: p.iwres, dose: `${p.doseMg} mg` }));
+export function residualSpec(points: readonly GofPoint[], pdUnit: string = DEFAULT_BIOMARKER_UNIT): TopLevelSpec {
+  const rows = points.filter((p) => Number.isFinite(p.iwres)).map((p) => ({ panel: `${endpointTitle(p.dvid, pdUnit)}: IWRES vs time`, t: p.timeH, r: p.iwres, dose: `${p.doseMg} mg` }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Individual weighted residuals', subtitle: 'should scatter around 0 within about ±2 with no trend', anchor: 'start' },
@@ -67,7 +69,7 @@ export function residualSpec(points: readonly GofPoint[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
+export function vpcSpec(vpc: VpcResult, dvid: 1 | 2, pdUnit: string = DEFAULT_BIOMARKER_UNIT): TopLevelSpec {
   const label = ['5th', '50th', '95th'];
   const rows = vpc.bins
     // a percentile below LLOQ (BLQ rows) is not drawn, nor on the PK's log axis one <= 0 (an additive
@@ -86,7 +88,7 @@ export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `Visual predictive check — ${ENDPOINT[dvid]}`,
+      text: `Visual predictive check — ${endpointTitle(dvid, pdUnit)}`,
       subtitle: `points/lines: observed 5th, 50th, 95th percentiles; shaded: 90 % interval of the same percentiles over ${vpc.replicates} simulated trials; ${Math.round(coverage * 100)} % of observed percentiles inside`,
       anchor: 'start',
     },
@@ -97,7 +99,7 @@ export function vpcSpec(vpc: VpcResult, dvid: 1 | 2): TopLevelSpec {
       width: 230,
       height: 180,
       layer: [
-        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 't', type: 'quantitative', title: 'time (h)' }, y: { field: 'lo', type: 'quantitative', title: ENDPOINT[dvid], ...(dvid === 1 ? { scale: { type: 'log' } } : {}) }, y2: { field: 'hi' }, color: pctColor } },
+        { mark: { type: 'area', opacity: 0.25 }, encoding: { x: { field: 't', type: 'quantitative', title: 'time (h)' }, y: { field: 'lo', type: 'quantitative', title: endpointTitle(dvid, pdUnit), ...(dvid === 1 ? { scale: { type: 'log' } } : {}) }, y2: { field: 'hi' }, color: pctColor } },
         { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'obs', type: 'quantitative' }, color: pctColor } },
         { mark: { type: 'point', filled: true, size: 14 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'obs', type: 'quantitative' }, color: pctColor } },
       ],

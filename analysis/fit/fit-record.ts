@@ -12,6 +12,7 @@ import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { ALPHA } from './effect-direction.js';
 import { exportPopulationModel } from '../../models/export/population-model.js';
 import { structureOfFit } from '../../models/structures/structure.js';
+import { fitPdUnit } from '../../models/estimate/pd-unit.js';
 import type { CandidateScore } from '../../models/estimate/selection.js';
 import { PD_STAGE_KEEP, PD_STAGE_MARGIN, type PdStage } from './pd-stage.js';
 
@@ -117,7 +118,7 @@ function nullCoverageText(vpc: VpcResult): string {
 
 function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, trialPath: string, degenerate: readonly DegeneracyProblem[], forced: boolean, selection?: readonly CandidateScore[], stage?: FitRecord['pkStage'], direction?: FitRecord['effectDirection'], preselect?: FitRecord['preselect'], pd?: PdStage): string {
   const f = (x: unknown): string => (typeof x === 'number' && Number.isFinite(x) ? String(Number(x.toPrecision(4))) : x === undefined || x === null ? '—' : String(x));
-  const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
+  const rows = fit.table.map((r) => `| ${r.group} | ${r.key} | ${r.unit} | ${f(r.estimate)} | ${f(r.se)} | ${f(r.rsePercent)} |`);
   const shrink = Object.entries(fit.shrinkage).map(([k, v]) => `${k} ${f(100 * v)} %`).join(', ');
   return [
     `# Population PK/PD fit`,
@@ -128,14 +129,17 @@ function parameterMarkdown(fit: FitResult, vpc: VpcResult, dataSha256: string, t
     '',
     `Structure: ${structureOfFit(fit).id} (${structureOfFit(fit).description}).`,
     '',
+    // the biomarker is fitted unconverted, in the trial's unit (models/estimate/pd-unit.ts)
+    `Units: doses mg, concentrations mg/L${structureOfFit(fit).pd ? `, biomarker ${fitPdUnit(fit)} (as the trial records it, unconverted: a dataset spec's endpoints.biomarker.unit, ng/mL when none is named)` : ''}.`,
+    '',
     ...(direction === undefined ? [] : ['## Default candidates', '', `${direction.summary} (exact sign test over subjects, level ${ALPHA}).`, '']),
     ...pkStageMarkdown(stage),
     ...(preselect?.markdown ?? []),
     ...pdStageMarkdown(pd),
     ...selectionMarkdown(selection),
     ...degenerateMarkdown(degenerate, forced),
-    '| group | parameter | estimate | SE | RSE % |',
-    '|---|---|---|---|---|',
+    '| group | parameter | unit | estimate | SE | RSE % |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     `Eta shrinkage: ${shrink}.`,
@@ -161,7 +165,7 @@ export async function writeFitRecord(r: FitRecord): Promise<{ qd: string; qw: st
   if (!exported) return null;
   // named on the cards only when forced: a sound fit's cards keep their bytes
   const diagnostics = degenerate.length === 0 ? r.diagnostics : { ...r.diagnostics, degenerate };
-  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit), r.infusionH);
+  const cards = await exportPopulationModel(fit.population, r.draws, r.outDir, r.provenance, diagnostics, structureOfFit(fit), r.infusionH, fitPdUnit(fit));
   // the same model as a file other tools can read and `qusop model import` turns back into these cards' draws
   // (a direct-effect structure has no name in the model file format yet: no model.yaml rather than a wrong one)
   // (nor for posterior draws: the file format regenerates draws from the covariance, which would not be these cards')

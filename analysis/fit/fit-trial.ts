@@ -37,7 +37,8 @@ import { ivRouteHint } from './route-hint.js';
 import { unitHint } from './unit-hint.js';
 import { candidatesFor, STRUCTURES, takesRoute, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { effectDirection, ofDirection, structureDirection, type DirectionEvidence } from './effect-direction.js';
-import { trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
+import { trialBiomarkerUnit, trialInfusionH, trialRoute, type Trial } from '../../models/ingest/trial.js';
+import { withPdUnit } from '../../models/estimate/pd-unit.js';
 import { sweepsInfusion } from '../../models/export/infusion-regimen.js';
 import { preselect, preselectRecord, type PreselectOptions } from './preselect.js';
 import { hmcUncertainty, type HmcUncertainty } from './hmc-uncertainty.js';
@@ -148,10 +149,13 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const chosen = hmc === undefined ? picked : { ...picked, draws: hmc.draws, degenerate: [...picked.degenerate, ...hmc.problems] };
   const preRecord = pre === undefined ? undefined : preselectRecord(pre, selection.find((c) => c.chosen)?.structure);
   const staged = stage === undefined ? undefined : { pk: stage, pd };
-  const cards = await writeCandidate(chosen, o.outDir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction, preRecord, hmc);
-  const { fit, degenerate, vpc } = chosen;
+  // the biomarker's unit, the trial's: on the fit, its report, figures and cards (models/estimate/pd-unit.ts)
+  const pdUnit = trialBiomarkerUnit(trial);
+  const cards = await writeCandidate(chosen, o.outDir, o, { trialPath, dataSha256, infusionH, pdUnit }, selection, staged, direction, preRecord, hmc);
+  const { degenerate, vpc } = chosen;
+  const fit = withPdUnit(chosen.fit, pdUnit);
   // model averaging (`qusop answer --average`): the other credible candidates' cards beside the chosen one's
-  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH }, selection, staged, direction));
+  const credible = o.credible === undefined || chosenAt < 0 ? undefined : await exportCredible(candidates, selection, chosenAt, o.credible.minWeight, o.outDir, (c, dir) => writeCandidate(c, dir, o, { trialPath, dataSha256, infusionH, pdUnit }, selection, staged, direction));
   const hint = degenerate.length === 0 ? undefined : (ivRouteHint(trial, degenerate) ?? unitHint(trial, degenerate));
   return { cards, fit, degenerate, vpc, summary, selection, ...(credible === undefined ? {} : { credible }), ...(hint === undefined ? {} : { hint }) };
 }
@@ -189,18 +193,19 @@ function stagedEstimates(stage: PkStage | undefined, pd: PdStage | undefined): M
 interface Staged { readonly pk: PkStage; readonly pd: PdStage | undefined }
 
 /** The candidate's record (figures, fit.json, fit-report.md) and, unless degenerate, its cards, in `outDir`. */
-async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined }, selection: readonly CandidateScore[], staged?: Staged, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>, hmc?: HmcUncertainty): Promise<{ qd: string; qw: string } | null> {
+async function writeCandidate(picked: CandidateFit, outDir: string, o: FitTrialOptions, data: { trialPath: string; dataSha256: string; infusionH: number | undefined; pdUnit: string }, selection: readonly CandidateScore[], staged?: Staged, direction?: DirectionEvidence, preRecord?: ReturnType<typeof preselectRecord>, hmc?: HmcUncertainty): Promise<{ qd: string; qw: string } | null> {
   const stage = staged?.pk;
   const pd = staged?.pd;
-  const { trialPath, dataSha256, infusionH } = data;
-  const { fit, draws, gof, vpc, degenerate } = picked;
+  const { trialPath, dataSha256, infusionH, pdUnit } = data;
+  const { draws, gof, vpc, degenerate } = picked;
+  const fit = withPdUnit(picked.fit, pdUnit);
   const diagDir = join(outDir, 'diagnostics');
   await makeDirectory(diagDir);
   const figures = {
-    gof: await figure(diagDir, 'gof', gofSpec(gof)),
-    residuals: await figure(diagDir, 'residuals', residualSpec(gof)),
-    vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1)),
-    vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2)),
+    gof: await figure(diagDir, 'gof', gofSpec(gof, pdUnit)),
+    residuals: await figure(diagDir, 'residuals', residualSpec(gof, pdUnit)),
+    vpc_pk: await figure(diagDir, 'vpc-pk', vpcSpec(vpc, 1, pdUnit)),
+    vpc_pd: await figure(diagDir, 'vpc-pd', vpcSpec(vpc, 2, pdUnit)),
     ...(hmc === undefined ? {} : { hmc_trace: hmc.figure }),
   };
   const provenance = {

@@ -4,6 +4,7 @@
  * rate per predicted-probability bin, exact 95 % intervals, the diagonal = perfect calibration), the
  * bin table and the per-subject table; the same as Markdown for summary.md.
  */
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { isSkipped, type CalibrationResult, type CalibrationSkipped, type CalibrationSubjectRow } from '../calibration/calibration-check.js';
 import type { ReliabilityBin } from '../calibration/calibration-score.js';
@@ -33,7 +34,7 @@ export function calibrationPlotSpec(c: CalibrationResult, size = { width: 340, h
     height: size.height,
     title: {
       text: `Calibration on ${c.subject_ids.length} held-out subjects (last QD window)`, anchor: 'start', fontSize: 14, offset: 12,
-      subtitle: [`observed: all PD observations ≤ ${c.threshold_ng_ml} ng/mL; bars: exact 95 % interval; dashed: perfect calibration`], subtitleFontSize: 11, subtitleColor: '#555',
+      subtitle: [`observed: all PD observations ≤ ${c.threshold_ng_ml} ${c.pd_unit ?? DEFAULT_BIOMARKER_UNIT}; bars: exact 95 % interval; dashed: perfect calibration`], subtitleFontSize: 11, subtitleColor: '#555',
     },
     config: { font: PLOT_FONT, axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' }, legend: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: '#bbb' } },
     layer: [
@@ -82,7 +83,7 @@ export function calibrationHtml(c: CalibrationResult | CalibrationSkipped | unde
   const binTable = table(['predicted probability', ...models], bins.map((b, i) => [binLabel(b, i === bins.length - 1), ...c.models.map((m) => num(observedCell(m.score.bins[i] ?? b)))]),
     { caption: 'per bin: subjects · mean predicted · observed rate [exact 95 % interval]' });
   const chosen = c.subjects.filter((s) => s.chosen);
-  const header = ['ID', 'arm', 'BW', 'COMED', 'PD obs.', `max obs. PD (ng/mL)`, 'observed success', ...models.map((m) => `p̂ ${m}`)];
+  const header = ['ID', 'arm', 'BW', 'COMED', 'PD obs.', `max obs. PD (${c.pd_unit ?? DEFAULT_BIOMARKER_UNIT})`, 'observed success', ...models.map((m) => `p̂ ${m}`)];
   const figure = svg === undefined ? '' : `<figure id="calibration-plot">${svg}<figcaption>${CALIBRATION_PLOT_STEM}.png</figcaption></figure>`;
   const body = [
     `<p>Subjects: ${esc(c.subjects_source)} — IDs ${esc(c.subject_ids.join(', '))}. Window: ${esc(c.window)}. Observed success: ${esc(c.observed_success)}.</p>`,

@@ -8,6 +8,7 @@ import type { AnswerRun } from '../answer/orchestrate.js';
 import { POPULATION_SHORT, POPULATIONS, REGIMEN_TEXT, REGIMENS, questionFor, type PopulationName, type RegimenName } from '../answer/questions.js';
 import { curvePlotSpec, renderSvg, svgToPng, type CurvePlot } from '../plots.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
+import { modelsPdUnit } from '../answer/threshold-units.js';
 
 export interface CurveFigure {
   readonly population: PopulationName;
@@ -35,7 +36,7 @@ export function curvePlots(run: Pick<AnswerRun, 'cells' | 'plan'>): { population
           title: `${questions.map((q) => `Q${q}`).join(' & ')} · ${POPULATION_SHORT[population]} · ${r.label}`,
           subtitle: [bw, rest.join('; ')].filter((s) => s !== ''),
           xTitle: `dose (mg, ${r.label.replace(/ \(.*\)/, '')})`,
-          yTitle: `P(max PD ≤ ${run.plan.thresholdNgMl} ng/mL over ${r.tauH} h)`,
+          yTitle: `P(max PD ≤ ${run.plan.thresholdNgMl} ${modelsPdUnit(run.plan.models)} over ${r.tauH} h)`,
           targets: run.plan.targets,
           bandLabel: band === undefined ? 'band' : `${percentLabel(band.level)} ${band.method === 'clopper-pearson' ? 'Clopper–Pearson' : band.method}`,
           series: cells.map((c) => ({ model: c.model.label, curve: c.curve, doses: c.decisions.map((d) => ({ target: d.target, dose: d.conservative })) })),

@@ -34,7 +34,8 @@ function answersSection(answers: readonly Answer[], multiModel: boolean): string
   const header = ['population', 'regimen', 'target', 'dose', 'mean crossing', 'per-replicate 95 % interval', 'p̂ [band] at dose', ...(multiModel ? ['model'] : []), 'flags'];
   const items = ([1, 2, 3, 4, 5] as const).map((q) => {
     const mine = answers.filter((a) => a.question === q);
-    return `<li><strong>${esc(QUESTION_TEXT[q])}.</strong>${table(header, mine.map((a) => answerRow(a, multiModel)))}</li>`;
+    // the answers' own text: the threshold in the card's biomarker unit (questionText)
+    return `<li><strong>${esc(mine[0]?.question_text ?? QUESTION_TEXT[q])}.</strong>${table(header, mine.map((a) => answerRow(a, multiModel)))}</li>`;
   });
   const assumptions = POPULATIONS.map((p) => {
     const a = answers.find((x) => x.population === p);

@@ -22,8 +22,9 @@ export function reportMarkdown(input: ReportInput): string {
   out.push(...gateFlagMarkdown(input.calibration));
   out.push('Dose = conservative dose (smallest grid dose whose lower 95 % band reaches the target); interval = 2.5–97.5 % of the per-replicate minimal dose.', '');
   for (const q of [1, 2, 3, 4, 5] as const) {
-    out.push(`## Q${q}. ${QUESTION_TEXT[q]}`, '');
-    const rows = input.answers.filter((a: Answer) => a.question === q).map((a) => [
+    const mine = input.answers.filter((a: Answer) => a.question === q);
+    out.push(`## Q${q}. ${mine[0]?.question_text ?? QUESTION_TEXT[q]}`, '');
+    const rows = mine.map((a) => [
       POPULATION_SHORT[a.population], REGIMEN_TEXT[a.regimen].label, tgt(a.target), `**${mg(a.dose)}**`, mg(a.mean_crossing), interval(a.interval),
       a.band.p_hat === null ? '—' : `${p(a.band.p_hat)} [${p(a.band.lo)}, ${p(a.band.hi)}]`, ...(multi ? [a.model.name] : []), a.flags.join(', ') || '—',
     ]);

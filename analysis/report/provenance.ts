@@ -7,6 +7,7 @@ import { relative } from 'node:path';
 import { esc, table } from './html-kit.js';
 import type { ReportInput } from './input.js';
 import { percentLabel } from '../../coordinator/scenario/percent.js';
+import { modelsPdUnit } from '../answer/threshold-units.js';
 
 const get = (m: Readonly<Record<string, unknown>> | undefined, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), m);
@@ -44,7 +45,7 @@ export function provenanceHtml(input: ReportInput): string {
     table(['round', 'run id', 'run directory', 'scenario file (reproduce with qusop run)', 'seeds', 'tiles', 'wall time'], rounds, { caption: 'runs' }),
     table(['model', 'regimen', 'card', 'card path', 'ONNX sha256', 'parameter draws'], models, { caption: `models (${input.modelSource})` }),
     `<dl class="kv"><dt>trial data</dt><dd><code>${esc(input.trial.path)}</code> sha256 <span class="mono">${esc(input.trial.sha256)}</span></dd>`,
-    `<dt>settings</dt><dd>threshold ${plan.thresholdNgMl} ng/mL; targets ${plan.targets.map((t) => percentLabel(t)).join(', ')}; ${plan.replicates} replicates x ${plan.subjects} subjects per dose; seed ${plan.seed}</dd>`,
+    `<dt>settings</dt><dd>threshold ${plan.thresholdNgMl} ${modelsPdUnit(plan.models)}; targets ${plan.targets.map((t) => percentLabel(t)).join(', ')}; ${plan.replicates} replicates x ${plan.subjects} subjects per dose; seed ${plan.seed}</dd>`,
     `<dt>versions</dt><dd>${esc(versionText)}</dd>`,
     typeof host === 'string' ? `<dt>host</dt><dd>${esc(host)}</dd>` : '',
     '</dl>',

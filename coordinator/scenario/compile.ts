@@ -28,6 +28,7 @@ import { doseGrid } from './dose-grid.js';
 import { loadScenarioFile } from './load.js';
 import type { ScenarioInput } from './schema.js';
 import { checkSafetyAgainstCard, jointEndpointsOf } from './joint-endpoints.js';
+import { checkBiomarkerThresholds } from './biomarker-threshold.js';
 import { atRounds, withPrecision, type PrecisionOptions } from './precision.js';
 import { compileAverages } from './model-average.js';
 
@@ -88,6 +89,7 @@ export async function compileScenarioFile(scenarioPath: string, opts: CompileOpt
       }, `${scenarioPath}: scenarios[${i}]`);
       checkSamplerAgainstCard(sc, model, cardPath, scenarioPath, i);
       checkSafetyAgainstCard(sc, model, cardPath, scenarioPath, i);
+      checkBiomarkerThresholds(sc, i, model.card, cardPath, scenarioPath, text);
       addModel(models, model, `${scenarioPath}: scenarios[${i}].regimens[${j}].model`);
       regimens.push({ name: rg.name, tauH: rg.tau_h, dosesMg: doseGrid(rg.doses_mg), modelSha256: model.card.sha256, ...(model.card.outputs.p_success === undefined ? {} : { outcome: 'probability' as const }) });
     }
@@ -258,11 +260,14 @@ function questionOf(sc: ScenarioInput): { question?: QuestionSpec } {
   return questionKey(q) === questionKey(DEFAULT_QUESTION) ? {} : { question: q };
 }
 
-/** The threshold in ng/mL (load.ts made sure exactly one form is given and the unit is known). */
+/**
+ * The threshold as ScenarioSpec.thresholdNgMl carries it (load.ts made sure exactly one form is given):
+ * a concentration in ng/mL; the biomarker unconverted, in the card's units.pd (biomarker-threshold.ts).
+ */
 function thresholdNgMl(sc: ScenarioInput): number {
   if (sc.threshold_ng_ml !== undefined) return sc.threshold_ng_ml;
   const t = sc.threshold;
-  const v = t === undefined ? undefined : toNgMl(t.value, t.unit);
+  const v = t === undefined ? undefined : (sc.endpoint ?? DEFAULT_QUESTION.endpoint) === 'biomarker' ? t.value : toNgMl(t.value, t.unit);
   if (v === undefined) throw new InputError(`scenario "${sc.name}": threshold has no value in a known unit`);
   return v;
 }
@@ -279,7 +284,8 @@ function checkQuestionAgainstCard(sc: ScenarioInput, model: LoadedModel, cardPat
   };
   try {
     const out = endpointOutput(model.card, question.endpoint);
-    fromNgMl(1, out.unit, `model card "${model.card.name}"`);
+    // the biomarker is compared unconverted (biomarker-threshold.ts); a concentration is converted to the output's unit
+    if (question.endpoint === 'concentration') fromNgMl(1, out.unit, `model card "${model.card.name}"`);
   } catch (err) {
     fail('endpoint', err);
   }

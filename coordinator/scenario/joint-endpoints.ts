@@ -14,14 +14,15 @@ export function jointEndpointsOf(sc: ScenarioInput): Pick<ScenarioSpec, 'thresho
   const out: { thresholdSweepNgMl?: number[]; safety?: SafetySpec } = {};
   const sweep = sc.threshold_sweep;
   if (sweep !== undefined) {
-    // in the unit of the question's threshold (load.ts checked the values ascend)
+    // in the unit of the question's threshold (load.ts checked the values ascend); the biomarker's unconverted
     const unit = sc.threshold?.unit ?? 'ng/mL';
+    const biomarker = (sc.endpoint ?? 'biomarker') === 'biomarker';
     const values = Array.isArray(sweep) ? sweep : doseGrid(sweep);
-    out.thresholdSweepNgMl = values.map((v) => ngMl(v, unit, sc.name));
+    out.thresholdSweepNgMl = values.map((v) => (biomarker ? v : ngMl(v, unit, sc.name)));
   }
   const s = sc.safety;
   if (s !== undefined) {
-    out.safety = { endpoint: s.endpoint, statistic: s.statistic, comparison: s.comparison, thresholdNgMl: ngMl(s.threshold.value, s.threshold.unit, sc.name), target: s.target };
+    out.safety = { endpoint: s.endpoint, statistic: s.statistic, comparison: s.comparison, thresholdNgMl: s.endpoint === 'biomarker' ? s.threshold.value : ngMl(s.threshold.value, s.threshold.unit, sc.name), target: s.target };
   }
   return out;
 }
@@ -46,6 +47,7 @@ export function checkSafetyAgainstCard(sc: ScenarioInput, model: LoadedModel, ca
       });
     }
   };
-  check('endpoint', () => fromNgMl(1, endpointOutput(model.card, safety.endpoint).unit, `model card "${model.card.name}"`));
+  // the biomarker is compared unconverted (biomarker-threshold.ts); a concentration in the output's mass unit
+  check('endpoint', () => (safety.endpoint === 'biomarker' ? endpointOutput(model.card, 'biomarker') : fromNgMl(1, endpointOutput(model.card, safety.endpoint).unit, `model card "${model.card.name}"`)));
   check('statistic', () => headStatistic(model.card, safety));
 }

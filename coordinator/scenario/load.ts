@@ -10,7 +10,7 @@ import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { LIMITS } from './limits.js';
 import { ScenarioFileSchema, type ScenarioFile } from './schema.js';
 import { doseGrid } from './dose-grid.js';
-import { biomarkerUnitRefusal } from '../../worker/onnx/window-statistic.js';
+import { CONCENTRATION_UNITS, toNgMl } from '../../worker/onnx/window-statistic.js';
 
 export async function loadScenarioFile(path: string): Promise<{ file: ScenarioFile; text: string }> {
   const text = await readTextFile(path, 'scenario file');
@@ -65,13 +65,13 @@ function semanticChecks(file: ScenarioFile, doc: Document, lines: LineCounter, p
     names.add(sc.name);
     if (sc.threshold_ng_ml === undefined && sc.threshold === undefined) at(['threshold_ng_ml'], 'required: give threshold_ng_ml, or threshold: { value, unit }');
     if (sc.threshold_ng_ml !== undefined && sc.threshold !== undefined) at(['threshold'], 'give threshold_ng_ml or threshold, not both');
-    // a biomarker is compared as the trial records it (biomarkerUnitRefusal): no converting unit
-    const unconverted = (t: { unit: string } | undefined, endpoint: string | undefined, where: (string | number)[]): void => {
-      const refusal = t !== undefined && (endpoint ?? 'biomarker') === 'biomarker' ? biomarkerUnitRefusal(t.unit) : undefined;
-      if (refusal !== undefined) at(where, refusal);
+    // a concentration threshold is converted from a mass concentration; a biomarker's is compared unconverted,
+    // in the card's units.pd (checked against the card when the run is compiled: biomarker-threshold.ts)
+    const massUnit = (t: { unit: string } | undefined, endpoint: string, where: (string | number)[]): void => {
+      if (t !== undefined && endpoint === 'concentration' && toNgMl(1, t.unit) === undefined) at(where, `"${t.unit}": expected one of ${CONCENTRATION_UNITS.map((u) => `"${u}"`).join(', ')} for a concentration threshold`);
     };
-    unconverted(sc.threshold, sc.endpoint, ['threshold', 'unit']);
-    unconverted(sc.safety?.threshold, sc.safety?.endpoint, ['safety', 'threshold', 'unit']);
+    massUnit(sc.threshold, sc.endpoint ?? 'biomarker', ['threshold', 'unit']);
+    massUnit(sc.safety?.threshold, sc.safety?.endpoint ?? 'concentration', ['safety', 'threshold', 'unit']);
     const sweep = sc.threshold_sweep;
     if (sweep !== undefined && !Array.isArray(sweep) && sweep.start > sweep.stop) at(['threshold_sweep', 'start'], `start (${sweep.start}) must be <= stop (${sweep.stop})`);
     const sweepValues = sweep === undefined ? [] : Array.isArray(sweep) ? sweep : doseGrid(sweep);

@@ -45,7 +45,8 @@ export const RegimenSchema = z.strictObject({
   doses_mg: DoseGridSchema,
 });
 
-const ThresholdSchema = z.strictObject({ value: finite.positive(), unit: z.enum(CONCENTRATION_UNITS as [string, ...string[]]) });
+// unit: a concentration's one of CONCENTRATION_UNITS (load.ts); the biomarker's the card's units.pd (compile: biomarker-threshold.ts)
+const ThresholdSchema = z.strictObject({ value: finite.positive(), unit: z.string().min(1) });
 
 /** A safety endpoint: a subject is safe when `statistic(endpoint) comparison threshold`; a dose is safe when >= target of subjects are. */
 export const SafetySchema = z.strictObject({

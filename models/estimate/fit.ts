@@ -51,6 +51,8 @@ export interface FitResult {
   /** true: the declarations left out COMED on the baseline (held at 0) */
   readonly holdComed?: boolean;
   readonly population: PopulationParameters;
+  /** the biomarker's unit, the trial's (pd-unit.ts); absent: ng/mL */
+  readonly pdUnit?: string;
   readonly start: PopulationParameters;
   /** standard errors on the natural scale: fixed effects, Omega's variances, residual sds */
   readonly se: {

@@ -20,6 +20,7 @@ import type { RegimenGrid } from './time-grid.js';
 import { buildTrajectoryGraph, OUTPUTS } from './trajectory-graph.js';
 import { covariateInputs } from '../structures/covariate-effects.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 
 export const POPULATION_MODEL_VERSION = '1.0.0';
 
@@ -58,6 +59,7 @@ export function populationArtifact(
   provenance: Readonly<Record<string, unknown>>,
   diagnostics: Readonly<Record<string, unknown>> = {},
   structure: Structure = TWO_COMPARTMENT,
+  pdUnit: string = DEFAULT_BIOMARKER_UNIT,
 ): PopulationArtifact {
   const onnxBytes = encodeModel(buildTrajectoryGraph(grid, structure));
   const card = ModelCardSchema.parse({
@@ -87,7 +89,8 @@ export function populationArtifact(
     },
     // a PK-only structure has no biomarker: pd null (concentration questions only)
     outputs: { pd: structure.pd ? OUTPUTS.pd : null, conc: OUTPUTS.conc },
-    units: structure.pd ? { dose: 'mg', bw: 'kg', pd: 'ng/mL', conc: 'mg/L' } : { dose: 'mg', bw: 'kg', conc: 'mg/L' },
+    // the biomarker in the trial's unit, unconverted (worker/model/biomarker-unit.ts)
+    units: structure.pd ? { dose: 'mg', bw: 'kg', pd: pdUnit, conc: 'mg/L' } : { dose: 'mg', bw: 'kg', conc: 'mg/L' },
     provenance: {
       ...provenance,
       population: { fixed: pop.fixed, omega: pop.omega, sigma: pop.sigma },
@@ -108,12 +111,13 @@ export async function exportPopulationModel(
   diagnostics: Readonly<Record<string, unknown>> = {},
   structure: Structure = TWO_COMPARTMENT,
   infusionH?: number,
+  pdUnit: string = DEFAULT_BIOMARKER_UNIT,
 ): Promise<{ qd: string; qw: string }> {
   await makeDirectory(outDir);
   const write = async (regimen: RegimenGrid): Promise<string> => {
     // a trial's IV infusions of one duration are swept as infusions where the structure can (infusion-regimen.ts)
     const grid = withInfusion(regimen, structure, infusionH);
-    const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics, structure);
+    const { onnxBytes, card } = populationArtifact(grid, pop, draws, provenance, diagnostics, structure, pdUnit);
     await writeOutput(join(outDir, card.onnx), onnxBytes);
     const cardPath = join(outDir, `${grid.tag}.model.json`);
     await writeOutput(cardPath, `${JSON.stringify(card, null, 2)}\n`);

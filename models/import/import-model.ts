@@ -8,6 +8,7 @@ import { parseModelFile, type ImportedModel } from './model-file.js';
 import { readNonmemTables } from './nonmem-tables.js';
 import { structureOfFit } from '../structures/structure.js';
 import { sweepsInfusion } from '../export/infusion-regimen.js';
+import { modelFilePdUnit } from '../estimate/pd-unit.js';
 
 /** The cards' paths, the parsed model, and what regimen the cards sweep (a note when the file names an infusion). */
 export async function importModel(path: string, outDir: string): Promise<{ qd: string; qw: string; model: ImportedModel; regimenNote?: string }> {
@@ -22,7 +23,8 @@ export async function importModel(path: string, outDir: string): Promise<{ qd: s
     uncertainty: { draws: draws.length, method: `N(estimate, the file's covariance of the estimates) on the estimation scale; row 0 = point estimate; seed ${model.seed}` },
   };
   // dosing.DUR: the fit's infusion regimen, swept as such where the structure can (as the fit's own cards)
-  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, structureOfFit(model), model.infusionH);
+  // the biomarker's unit as the file states it (R0's unit: the fit's, write-model-file.ts)
+  const cards = await exportPopulationModel(model.population, draws, outDir, provenance, {}, structureOfFit(model), model.infusionH, modelFilePdUnit(model.file.theta));
   const h = model.infusionH;
   const regimenNote = h === undefined ? undefined : sweepsInfusion(structureOfFit(model))
     ? `regimens swept: ${h} h IV infusions (dosing.DUR)`

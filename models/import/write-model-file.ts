@@ -5,6 +5,8 @@
  * IV doses are all infusions of one duration says so (`dosing: { DUR: hours }`), so the imported cards sweep
  * the same infusion regimen as the fit's; a bolus or oral fit's file has no `dosing` (its bytes as before).
  */
+import { relabelPdUnit } from '../estimate/pd-unit.js';
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 import { stringify } from 'yaml';
 import type { EstimateWithCovariance } from '../estimate/uncertainty.js';
 import { MODEL_FILE_SCHEMA, SIGMA_NAMES, nameOfStructure, type CovarianceParameter } from './model-file.js';
@@ -12,7 +14,7 @@ import { structureOfFit } from '../structures/structure.js';
 import { effectsOf } from '../structures/covariate-effects.js';
 
 /** The model file's text; null for a structure the format cannot name yet (then no file is written). */
-export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>>; readonly infusionH?: number }): string | null {
+export function modelFileText(est: EstimateWithCovariance & { readonly structure?: string; readonly pdUnit?: string }, o: { readonly draws: number; readonly seed: number; readonly source: Readonly<Record<string, unknown>>; readonly infusionH?: number }): string | null {
   const structure = structureOfFit(est);
   const name = nameOfStructure(structure);
   if (name === undefined) return null;
@@ -27,7 +29,7 @@ export function modelFileText(est: EstimateWithCovariance & { readonly structure
     structure: name,
     source: o.source,
     ...(o.infusionH === undefined ? {} : { dosing: { DUR: o.infusionH } }),
-    theta: Object.fromEntries(structure.fixedEffects.filter((f) => !effectsOf(structure).some((e) => e.name === f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: f.unit }])),
+    theta: Object.fromEntries(structure.fixedEffects.filter((f) => !effectsOf(structure).some((e) => e.name === f.name)).map((f) => [f.name, { value: est.population.fixed[f.name], unit: relabelPdUnit(f.unit, est.pdUnit ?? DEFAULT_BIOMARKER_UNIT) }])),
     omega: { structure: est.omegaStructure === 'diagonal' ? 'diagonal' : 'block', names: [...structure.etaNames], matrix: est.population.omega.map((r) => [...r]) },
     sigma: { pk_additive: est.population.sigma.pkAdditive, pk_proportional: est.population.sigma.pkProportional, ...(structure.pd ? { pd_additive: est.population.sigma.pdAdditive } : {}) },
     ...(effectsOf(structure).length === 0 ? {} : {

@@ -7,7 +7,8 @@
  *   endpoints:
  *     concentration: { dvid: cp, unit: ng/mL }               # by DVID value (number or string) ...
  *                                                            # unit: a mass per volume (units.ts), converted to mg/L
- *     biomarker: { cmt: 3, unit: ng/mL }                     # ... or by observation CMT
+ *     biomarker: { cmt: 3, unit: "%" }                       # ... or by observation CMT
+ *                                                            # unit: free text, never converted (default ng/mL): the cards' units.pd
  *   covariates:
  *     WT: { column: WT, kind: continuous, reference: 70, unit: kg }
  *     SEX: { column: SEX, kind: categorical, reference: 0 }

@@ -66,7 +66,9 @@ export function summarizeDataset(d: Dataset): string {
   for (const [name, use] of Object.entries(d.endpoints)) {
     const obs = d.subjects.flatMap((s) => s.observations.filter((o) => o.endpoint === name));
     const blq = obs.filter((o) => o.blq).length;
-    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${use.unit === null ? '' : `, ${name === 'concentration' ? MODEL_CONCENTRATION_UNIT : use.unit}`})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
+    // the biomarker's unit is said even when assumed: fit, cards and answers label it so (worker/model/biomarker-unit.ts)
+    const unit = name === 'concentration' ? (use.unit === null ? '' : `, ${MODEL_CONCENTRATION_UNIT}`) : d.units.biomarker.declared ? `, ${d.units.biomarker.unit}` : `, ${d.units.biomarker.unit} (assumed: no endpoints.biomarker.unit in a spec)`;
+    lines.push(`${name}: ${use.count} samples in ${d.subjects.filter((s) => s.observations.some((o) => o.endpoint === name)).length} subjects (${use.selector}${unit})${blq > 0 ? `, ${blq} BLQ (M3 likelihood; ${lloqSources(obs)})` : ''}`);
   }
   if (d.endpoints.biomarker === undefined) lines.push('biomarker: none (a PK-only trial)');
   const weight = weightCovariateName(d);

@@ -13,7 +13,7 @@ import { mapColumns, type ColumnMap } from './column-map.js';
 import { NO_SPEC, type DataSpec, type EndpointSelector } from './data-spec.js';
 import { parseRecord, type NonmemRecord } from './nonmem-record.js';
 import { inputError } from './schema.js';
-import { convert, specUnits, type UnitConversion } from './units.js';
+import { convert, specUnits, type FileUnits } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
@@ -87,8 +87,8 @@ export interface Dataset {
   readonly ignored: readonly IgnoredColumn[];
   readonly endpoints: Readonly<Partial<Record<EndpointName, EndpointUse>>>;
   readonly blqDropped: number;
-  /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L) */
-  readonly units: { readonly concentration: UnitConversion; readonly dose: UnitConversion };
+  /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L; the biomarker as recorded) */
+  readonly units: FileUnits;
 }
 
 export async function readDataset(path: string, spec: DataSpec = NO_SPEC): Promise<Dataset> {

@@ -65,7 +65,7 @@ export function trialFromDataset(d: Dataset): Trial {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
     covariates: d.covariates,
     ...(weight === undefined ? { noWeight: true as const } : {}),
-    units: { concentration: d.units.concentration, dose: d.units.dose },
+    units: { concentration: d.units.concentration, dose: d.units.dose, biomarker: d.units.biomarker },
     ...(d.spec.covariateEffects === undefined ? {} : { covariateEffects: d.spec.covariateEffects }),
   };
 }

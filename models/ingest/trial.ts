@@ -6,7 +6,7 @@
  * (trial-projection.ts).
  */
 import { NO_SPEC, type CovariateEffectDeclaration, type DataSpec } from './data-spec.js';
-import type { UnitConversion } from './units.js';
+import { DEFAULT_BIOMARKER_UNIT, type UnitConversion } from './units.js';
 import type { CovariateInfo } from './covariates.js';
 import { parseDataset, readDataset } from './dataset.js';
 import { DVID_PK, type Dvid } from './schema.js';
@@ -78,8 +78,8 @@ export interface Trial {
   readonly noWeight?: true;
   /** the spec's `covariate_effects` (absent: the default, COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
-  /** the file's units, converted at ingest (doses to mg, concentrations to mg/L); absent in hand-built trials */
-  readonly units?: { readonly concentration: UnitConversion; readonly dose: UnitConversion };
+  /** the file's units, converted at ingest (doses to mg, concentrations to mg/L; the biomarker as recorded); absent in hand-built trials */
+  readonly units?: { readonly concentration: UnitConversion; readonly dose: UnitConversion; readonly biomarker?: UnitConversion };
 }
 
 export interface CmtLayout {
@@ -148,4 +148,9 @@ export function trialCovariates(trial: Trial): { id: number; bwKg: number; comed
 export function observedComedRate(trial: Trial): number {
   const n = trial.subjects.length;
   return n === 0 ? 0 : trial.subjects.filter((s) => s.comed === 1).length / n;
+}
+
+/** The unit the trial records its biomarker in: the spec's endpoints.biomarker.unit, else ng/mL (never converted). */
+export function trialBiomarkerUnit(trial: Pick<Trial, 'units'>): string {
+  return trial.units?.biomarker?.unit ?? DEFAULT_BIOMARKER_UNIT;
 }

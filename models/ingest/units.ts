@@ -8,6 +8,7 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { DataSpec } from './data-spec.js';
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 
 /** mass-per-volume concentration units -> the power of ten that converts them to mg/L */
 const CONCENTRATION_UNITS: Readonly<Record<string, number>> = {
@@ -20,6 +21,7 @@ export type DoseUnit = (typeof DOSE_UNITS)[number];
 const DOSE_POWER: Readonly<Record<DoseUnit, number>> = { mg: 0, ug: -3, 'µg': -3, mcg: -3, g: 3 };
 
 export const MODEL_CONCENTRATION_UNIT = 'mg/L';
+export { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 export const MODEL_DOSE_UNIT = 'mg';
 
 /** A unit as the file has it, and the power of ten that brings it to the model's unit. */
@@ -62,8 +64,16 @@ export function convert(x: number, power: number): number {
 /** "x 0.001", "x 1000" */
 export const factorText = (power: number): string => `x ${power < 0 ? (10 ** power).toFixed(-power) : String(10 ** power)}`;
 
+/** The file's units: concentration and doses converted to the model's, the biomarker as recorded (power 0). */
+export interface FileUnits {
+  readonly concentration: UnitConversion;
+  readonly dose: UnitConversion;
+  /** the biomarker's unit, never converted (power 0): the spec's endpoints.biomarker.unit, else ng/mL */
+  readonly biomarker: UnitConversion;
+}
+
 /** The file's units as the spec names them (the model's own where it names none); InputError on a unit it refuses. */
-export function specUnits(spec: DataSpec): { readonly concentration: UnitConversion; readonly dose: UnitConversion } {
+export function specUnits(spec: DataSpec): FileUnits {
   const c = spec.endpoints.concentration?.unit;
   let concentration: UnitConversion = { unit: MODEL_CONCENTRATION_UNIT, power: 0, declared: false };
   if (c !== undefined) {
@@ -72,5 +82,7 @@ export function specUnits(spec: DataSpec): { readonly concentration: UnitConvers
     concentration = { unit: c, power: read.power, declared: true };
   }
   const dose: UnitConversion = spec.doseUnit === undefined ? { unit: MODEL_DOSE_UNIT, power: 0, declared: false } : { unit: spec.doseUnit, power: dosePower(spec.doseUnit), declared: true };
-  return { concentration, dose };
+  const b = spec.endpoints.biomarker?.unit?.trim();
+  const biomarker: UnitConversion = b === undefined || b === '' ? { unit: DEFAULT_BIOMARKER_UNIT, power: 0, declared: false } : { unit: b, power: 0, declared: true };
+  return { concentration, dose, biomarker };
 }

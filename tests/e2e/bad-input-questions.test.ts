@@ -52,9 +52,14 @@ const CASES: Case[] = [
     message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold_ng_ml: required: give threshold_ng_ml, or threshold: \{ value, unit \}/,
   },
   {
-    name: 'threshold unit not a mass concentration',
+    name: 'biomarker threshold unit not the card\'s',
     scenario: mutate((s) => { delete s['threshold_ng_ml']; s['threshold'] = { value: 2, unit: 'mmol/L' }; }),
-    message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold\.unit: .*expected one of .*"ng\/mL".*"mg\/L"/,
+    message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "mmol\/L": expected ng\/mL, the biomarker unit of model .*qd\.model\.json \(units\.pd\)/,
+  },
+  {
+    name: 'concentration threshold unit not a mass concentration',
+    scenario: mutate((s) => { delete s['threshold_ng_ml']; s['endpoint'] = 'concentration'; s['threshold'] = { value: 2, unit: 'mmol/L' }; }),
+    message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "mmol\/L": expected one of "ng\/mL", "ug\/L", "mg\/L", "ug\/mL" for a concentration threshold/,
   },
   {
     name: 'threshold without its unit',
@@ -109,7 +114,7 @@ const ANSWER_CASES: { name: string; file?: string; message: RegExp }[] = [
   { name: 'questions file missing', message: /q\.yaml: cannot read questions file \(ENOENT\)/ },
   { name: 'unknown question field', file: question({ treshold: 3 }), message: /q\.yaml:\d+: questions\[0\]\.treshold: unknown field "treshold"/ },
   { name: 'question statistic unknown', file: question({ statistic: 'auc' }), message: /q\.yaml:\d+: questions\[0\]\.statistic: .*expected one of .*"max".*"trough"/ },
-  { name: 'question threshold unit', file: question({ threshold: { value: 1, unit: 'IU/L' } }), message: /q\.yaml:\d+: questions\[0\]\.threshold\.unit: .*expected one of/ },
+  { name: 'question threshold unit not the card\'s', file: question({ threshold: { value: 1, unit: 'IU/L' } }), message: /q\.yaml:\d+: questions\[0\]\.threshold\.unit: "IU\/L": expected ng\/mL, the biomarker unit of model card .*qd\.model\.json \(units\.pd\)/ },
   { name: 'question population override', file: question({ populations: [{ name: 'x', bw: 'uniform:90:60' }] }), message: /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.bw: uniform:90:60: expected 0 < LO <= HI \(kg\)/ },
   { name: 'question regimen tau without a model card', file: question({ regimens: [{ ...QD, tau_h: 12 }] }), message: /q\.yaml: questions\[0\]\.regimens\[0\]\.tau_h: 12 h: qusop answer's models are QD \(24 h\) and QW \(168 h\) cards; expected 24 or 168/ },
 ];

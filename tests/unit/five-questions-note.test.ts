@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readTrial } from '../../models/ingest/trial.js';
+import { parseDataSpec } from '../../models/ingest/data-spec.js';
 import { fiveQuestionsNote } from '../../analysis/answer/five-questions-note.js';
 import { ROOT } from '../kit/cli.js';
 
@@ -17,6 +18,13 @@ test("a warfarin-like trial asked EstData's questions: the note names them, the 
   const pd = trial.subjects.flatMap((s) => s.pd.map((o) => o.dv));
   assert.match(note, new RegExp(`its biomarker samples run ${Math.min(...pd)}-${Math.max(...pd)} \\(the trial's unit\\), every one above 3\\.3;`));
   assert.match(note, /write a questions file \(--questions Q\.yaml/);
+});
+
+test('a trial whose spec names the biomarker\'s unit: the note says the 3.3 is compared in it', async () => {
+  const spec = parseDataSpec('endpoints:\n  concentration: { dvid: cp }\n  biomarker: { dvid: pca, unit: "%" }\n', 'pct.yaml');
+  const note = fiveQuestionsNote(await readTrial(join(ROOT, 'tests', 'fixtures', 'real-layouts', 'warfarin.csv'), spec), 3.3, false) ?? '';
+  assert.match(note, /\(max biomarker <= 3\.3 ng\/mL over the steady-state interval, compared unconverted: 3\.3 % on this trial's cards; QD/);
+  assert.match(note, /its biomarker samples run [\d.]+-[\d.]+ %, every one above 3\.3;/);
 });
 
 test('EstData (the shipped model names its sha256) gets no note', async () => {

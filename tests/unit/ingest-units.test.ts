@@ -122,5 +122,5 @@ test('conversion factors: powers of ten, exact by division', () => {
   // 20 of theophylline's 132 concentrations written in ng/mL would not read back by a multiplication, e.g. 6.89 mg/L
   assert.equal(convert(6890, -3), 6.89);
   assert.notEqual(6890 * 0.001, 6.89, 'why it divides');
-  assert.deepEqual(specUnits(NO_SPEC), { concentration: { unit: 'mg/L', power: 0, declared: false }, dose: { unit: 'mg', power: 0, declared: false } });
+  assert.deepEqual(specUnits(NO_SPEC), { concentration: { unit: 'mg/L', power: 0, declared: false }, dose: { unit: 'mg', power: 0, declared: false }, biomarker: { unit: 'ng/mL', power: 0, declared: false } });
 });

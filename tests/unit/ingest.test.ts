@@ -109,7 +109,7 @@ test('the data summary names the column mapping, doses, endpoints, covariates an
       'doses: 2 (0-2 per subject), AMT 10 mg, route depot',
       'units: concentration mg/L (default); doses mg (default); a spec names others: endpoints.concentration.unit (e.g. ng/mL), dose_unit (e.g. ug)',
       'concentration: 1 samples in 1 subjects (DVID 1 (read as the concentration: 1, cp, conc, ...))',
-      'biomarker: 3 samples in 2 subjects (DVID 2 (read as the biomarker: 2, pd, effect, ...))',
+      'biomarker: 3 samples in 2 subjects (DVID 2 (read as the biomarker: 2, pd, effect, ...), ng/mL (assumed: no endpoints.biomarker.unit in a spec))',
       'covariate BW: continuous, 60-85; reference 72.5 (the body weight: allometry relative to 70 kg)',
       'covariate COMED: categorical, 0: 1, 1: 1; reference 0',
       'covariate DOSE: continuous, 0-10; reference 5',

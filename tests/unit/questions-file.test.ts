@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadQuestionsFile, parseQuestionsText, questionGroups } from '../../analysis/answer/questions-file.js';
+import { checkBiomarkerUnits, loadQuestionsFile, parseQuestionsText, questionGroups, thresholdUnit } from '../../analysis/answer/questions-file.js';
 import { POPULATIONS, QUESTION_TEXT, questionFor, REGIMENS, REGIMEN_TEXT, TARGETS, type QuestionNumber } from '../../analysis/answer/questions.js';
 import { DEFAULT_BW, DEFAULT_COMED, populationBlocks } from '../../analysis/answer/populations.js';
 import { DEFAULT_GRIDS } from '../../analysis/answer/grid-extension.js';
@@ -68,17 +68,18 @@ const BAD: [string, string, RegExp][] = [
   ['empty file', '', /q\.yaml:1: the file is empty; expected a mapping with a "questions:" list/],
   ['unknown field', stringify({ questions: [one({ treshold: 3 })] }), /q\.yaml:\d+: questions\[0\]\.treshold: unknown field "treshold"/],
   ['statistic not known', stringify({ questions: [one({ statistic: 'auc' })] }), /q\.yaml:\d+: questions\[0\]\.statistic: .*expected one of/],
-  ['threshold without unit', stringify({ questions: [one({ threshold: { value: 2 } })] }), /q\.yaml:\d+: questions\[0\]\.threshold\.unit: /],
+  ['concentration threshold without unit', stringify({ questions: [one({ endpoint: 'concentration', threshold: { value: 2 } })] }), /q\.yaml:\d+: questions\[0\]\.threshold: a concentration threshold needs its unit/],
+  ['concentration threshold in a unit that is not a mass concentration', stringify({ questions: [one({ endpoint: 'concentration', threshold: { value: 2, unit: '%' } })] }), /q\.yaml:\d+: questions\[0\]\.threshold\.unit: "%": expected one of "ng\/mL", "ug\/L", "mg\/L", "ug\/mL" for a concentration threshold/],
   ['duplicate id', stringify({ questions: [one({}), one({})] }), /q\.yaml:\d+: questions\[1\]\.id: duplicate question id "q1"/],
   ['bad bw override', stringify({ questions: [one({ populations: [{ name: 'x', bw: 'normal:70:10' }] })] }), /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.bw: normal:70:10: expected uniform:LO:HI \(kg\) or resample/],
   ['bad comed override', stringify({ questions: [one({ populations: [{ name: 'x', comed: 'fixed:2' }] })] }), /q\.yaml:\d+: questions\[0\]\.populations\[0\]\.comed: fixed:2: expected bernoulli:P or observed .*\(or fixed:0, fixed:1\)/],
   ['regimen defined twice differently', stringify({ questions: [one({}), one({ id: 'q2', regimens: [{ ...QD, tau_h: 12 }] })] }), /q\.yaml:\d+: questions\[1\]\.regimens\[0\]: regimen "qd" is defined differently by an earlier question/],
-  ['a biomarker threshold in a converting unit', stringify({ questions: [one({ threshold: { value: 50, unit: 'mg/L' } })] }), /q\.yaml:\d+: questions\[0\]\.threshold\.unit: mg\/L: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted .*write the value in the trial's unit with unit: ng\/mL/],
   ['grid start > stop', stringify({ questions: [one({ regimens: [{ ...QD, doses_mg: { start: 10, stop: 5, step: 1 } }] })] }), /q\.yaml:\d+: questions\[0\]\.regimens\[0\]\.doses_mg\.start: start \(10\) must be <= stop \(5\)/],
 ];
 
-test('biomarker thresholds in ng/mL or ug/L (unconverted) and concentration thresholds in any mass unit are accepted', () => {
-  for (const unit of ['ng/mL', 'ug/L']) assert.equal(parseQuestionsText(stringify({ questions: [one({ threshold: { value: 50, unit } })] }), 'q.yaml').questions[0]?.threshold.unit, unit);
+test('biomarker thresholds in any unit or none are read (checked against the card: checkBiomarkerUnits) and concentration thresholds in any mass unit are accepted', () => {
+  for (const unit of ['ng/mL', 'ug/L', 'mg/L', '%', 'IU/L']) assert.equal(parseQuestionsText(stringify({ questions: [one({ threshold: { value: 50, unit } })] }), 'q.yaml').questions[0]?.threshold.unit, unit);
+  assert.equal(parseQuestionsText(stringify({ questions: [one({ threshold: { value: 50 } })] }), 'q.yaml').questions[0]?.threshold.unit, undefined);
   for (const unit of ['mg/L', 'ug/mL', 'ng/mL']) assert.equal(parseQuestionsText(stringify({ questions: [one({ endpoint: 'concentration', threshold: { value: 2, unit } })] }), 'q.yaml').questions[0]?.endpoint, 'concentration');
 });
 
@@ -91,3 +92,24 @@ for (const [label, text, message] of BAD) {
     });
   });
 }
+
+test('checkBiomarkerUnits: a biomarker threshold in a unit other than the card\'s is refused with file, line, field and the card\'s unit; the same unit normalised, or none, is taken', () => {
+  const text = stringify({ questions: [one({ id: 'c', endpoint: 'concentration', threshold: { value: 2, unit: 'mg/L' } }), one({ id: 'b', threshold: { value: 50, unit: 'mg/L' } })] });
+  const file = parseQuestionsText(text, 'q.yaml');
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.includes('id: b'));
+  const line = lines.findIndex((l, i) => i > start && /unit: mg\/L/.test(l)) + 1;
+  assert.ok(start >= 0 && line > start, 'question b\'s unit line');
+  assert.throws(() => checkBiomarkerUnits(file, 'q.yaml', 'ng/mL', 'the card\'s units.pd'), (err: Error) => {
+    assert.ok(err instanceof InputError, 'exit 2');
+    assert.equal(err.message, `q.yaml:${line}: questions[1].threshold.unit: "mg/L": expected ng/mL, the card's units.pd: the biomarker is compared unconverted, so its threshold is written in that unit`);
+    return true;
+  });
+  // the concentration question's mg/L is converted, not checked; the biomarker's against a card in %
+  const pct = parseQuestionsText(stringify({ questions: [one({ threshold: { value: 50, unit: 'percent' } }), one({ id: 'q2', threshold: { value: 40 } })] }), 'q.yaml');
+  assert.doesNotThrow(() => checkBiomarkerUnits(pct, 'q.yaml', '%', 'x'));
+  assert.throws(() => checkBiomarkerUnits(pct, 'q.yaml', 'IU/L', 'the card\'s units.pd'), /q\.yaml:\d+: questions\[0\]\.threshold\.unit: "percent": expected IU\/L/);
+  // the group's threshold is the value unconverted
+  assert.deepEqual(questionGroups(pct).map((g) => g.thresholdNgMl), [50, 40]);
+  assert.equal(thresholdUnit(pct.questions[1]!, '%'), '%');
+});

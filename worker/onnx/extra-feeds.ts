@@ -4,9 +4,9 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { ModelCard } from '../model/card.js';
-import type { SafetySpec } from '../run-spec.js';
+import type { Endpoint, SafetySpec } from '../run-spec.js';
 import { SAFETY_INPUT, SWEEP_INPUT } from './head-extras.js';
-import { endpointOutput } from './window-statistic.js';
+import { thresholdForOutput } from './window-statistic.js';
 
 /** What a scenario adds to its question (issue 19): both absent = the plain head. */
 export interface EvaluateExtras {
@@ -15,15 +15,14 @@ export interface EvaluateExtras {
   readonly safety?: SafetySpec;
 }
 
-/** The extras' inputs (head-extras.ts), thresholds in their output's unit (`unit`: the question's output). */
-export function extraFeeds(extras: EvaluateExtras, card: ModelCard, unit: string, inUnit: (v: number, unit: string) => number): Record<string, ort.Tensor> {
+/** The extras' inputs (head-extras.ts), thresholds in their output's unit (`endpoint`: the question's; thresholdForOutput). */
+export function extraFeeds(extras: EvaluateExtras, card: ModelCard, endpoint: Endpoint): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   const t = extras.thresholdsNgMl;
-  if (t !== undefined) feeds[SWEEP_INPUT] = new ort.Tensor('float32', Float32Array.from(t, (v) => inUnit(v, unit)), [t.length]);
+  if (t !== undefined) feeds[SWEEP_INPUT] = new ort.Tensor('float32', Float32Array.from(t, (v) => thresholdForOutput(v, card, endpoint)), [t.length]);
   const safety = extras.safety;
   if (safety !== undefined) {
-    const safeUnit = endpointOutput(card, safety.endpoint).unit;
-    feeds[SAFETY_INPUT] = new ort.Tensor('float32', Float32Array.of(inUnit(safety.thresholdNgMl, safeUnit)), [1]);
+    feeds[SAFETY_INPUT] = new ort.Tensor('float32', Float32Array.of(thresholdForOutput(safety.thresholdNgMl, card, safety.endpoint)), [1]);
   }
   return feeds;
 }

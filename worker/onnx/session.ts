@@ -19,7 +19,7 @@ import type { ExecutionProviderName } from './provider.js';
 import { appendReductionHead, HEAD_INPUTS, HEAD_OUTPUTS } from './reduction-head.js';
 import { SAFETY_OUTPUTS, SWEEP_OUTPUT, type HeadExtras } from './head-extras.js';
 import { addCounts, addSweep, extraFeeds } from './extra-feeds.js';
-import { endpointOutput, fromNgMl, headStatistic, P_SUCCESS_CUT, questionKey } from './window-statistic.js';
+import { endpointOutput, headStatistic, P_SUCCESS_CUT, questionKey, thresholdForOutput } from './window-statistic.js';
 import { DEFAULT_QUESTION, type QuestionSpec } from '../run-spec.js';
 import type { EvaluateExtras } from './extra-feeds.js';
 
@@ -198,9 +198,8 @@ export async function loadTrajectoryModel(card: ModelCard, onnxBytes: Uint8Array
     const pSuccess = card.outputs.p_success;
     const output = pSuccess === undefined ? endpointOutput(card, question.endpoint) : { name: pSuccess, unit: 'ng/mL' };
     const session = await sessionFor(question, extras);
-    const inUnit = (v: number, unit: string): number => fromNgMl(v, unit, `model card "${card.name}"`);
-    const threshold = new ort.Tensor('float32', Float32Array.of(pSuccess === undefined ? inUnit(thresholdNgMl, output.unit) : P_SUCCESS_CUT), [1]);
-    const more = extraFeeds(extras, card, output.unit, inUnit);
+    const threshold = new ort.Tensor('float32', Float32Array.of(pSuccess === undefined ? thresholdForOutput(thresholdNgMl, card, question.endpoint) : P_SUCCESS_CUT), [1]);
+    const more = extraFeeds(extras, card, question.endpoint);
     const H = extras.thresholdsNgMl?.length ?? 0;
     const kSweep = extras.thresholdsNgMl === undefined ? undefined : Array.from({ length: groups }, () => new Array<number>(H).fill(0));
     const kSafe = extras.safety === undefined ? undefined : new Array<number>(groups).fill(0);

@@ -11,9 +11,11 @@
  *             (AUC_tau / tau); grid ending at tau: panels t_0..t_{T-1}, window tau - t_0
  *
  * Thresholds travel as ng/mL (ScenarioSpec.thresholdNgMl); the head compares in the output's own unit.
+ * A biomarker threshold travels unconverted, in the card's units.pd (thresholdForOutput).
  */
 import { InputError, ModelError } from '../common/errors.js';
 import type { ModelCard } from '../model/card.js';
+import { cardPdUnit } from '../model/biomarker-unit.js';
 import { DEFAULT_QUESTION, type Endpoint, type QuestionSpec, type WindowStatistic } from '../run-spec.js';
 
 /** Mass-concentration units a threshold or an output may use, as ng/mL per unit. */
@@ -27,14 +29,15 @@ export function toNgMl(value: number, unit: string): number | undefined {
   return f === undefined ? undefined : value * f;
 }
 
+
 /**
- * Why a biomarker threshold in `unit` is refused, or undefined when it is taken. The biomarker is
- * compared as the trial records it: cards label it ng/mL whatever it is (a % or an INR as well), so a
- * converting unit (mg/L = 1000 ng/mL) would silently move the threshold (a warfarin-like PCA cap of 50
- * "mg/L" was answered 1 mg, exit 0). Questions files and scenario files both refuse it with this text.
+ * A question's threshold (ScenarioSpec.thresholdNgMl) in the unit of the card's output for `endpoint`:
+ * a concentration from ng/mL; the biomarker unconverted, as the trial records it and the card's
+ * units.pd names it (worker/model/biomarker-unit.ts: its threshold is taken only in that unit).
  */
-export function biomarkerUnitRefusal(unit: string): string | undefined {
-  return toNgMl(1, unit) === 1 ? undefined : `${unit}: a biomarker threshold is compared with the biomarker in the unit the trial records it, unconverted (the cards label it ng/mL whatever it is: a % or an INR as well); write the value in the trial's unit with unit: ng/mL`;
+export function thresholdForOutput(value: number, card: ModelCard, endpoint: Endpoint): number {
+  if (endpoint === 'biomarker') return value;
+  return fromNgMl(value, endpointOutput(card, endpoint).unit, `model card "${card.name}"`);
 }
 
 /** ng/mL -> `unit` (the output's), or a ModelError naming the unit the card declares */
@@ -55,7 +58,7 @@ export function endpointOutput(card: ModelCard, endpoint: Endpoint): { name: str
   if (endpoint === 'biomarker') {
     const name = card.outputs.pd;
     if (name === null) throw new ModelError(`model card "${card.name}" (${card.family}) has no biomarker output (a PK-only model): ask concentration questions (endpoint: concentration)`);
-    return { name, unit: card.units.pd ?? 'ng/mL' };
+    return { name, unit: cardPdUnit(card) };
   }
   const name = card.outputs.conc;
   if (name === undefined) throw new ModelError(`model card "${card.name}": the question's endpoint is concentration but the card declares no outputs.conc`);
