@@ -83,16 +83,18 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
       const direct = w.div(w.sub(unit, w.exp(w.neg(xc, 'neg_x'), 'exp_neg_x'), 'one_minus_exp'), xc, 'direct');
       return w.where(w.less(x, cut, 'small'), acc, direct, 'value');
     });
-    /** phi(mu D) e^{-mu s} [T, B] for mu [1, B]: the periodic input's part from the previous inputs' ends. */
-    const sinceEnd = (mu: string, hint: string): string => w.mul(phi(w.mul(mu, duration, `${hint}_d`), `phi_${hint}_d`), w.exp(w.mul(negSinceEnd, mu, `${hint}_s`), `decay_${hint}`), `ended_${hint}`);
+    /** e^{-mu s} factor [T, B] for mu, factor [1, B]: the periodic input's part from the previous inputs' ends (factor phi(mu D) over the fill). */
+    const sinceEnd = (mu: string, factor: string, hint: string): string => w.mul(w.exp(w.mul(negSinceEnd, mu, `${hint}_s`), `decay_${hint}`), factor, `periodic_${hint}`);
     /** Z(mu, t) [T, B]. */
     const Z = (mu: string, hint: string): string => {
-      const accumulated = w.div(sinceEnd(mu, hint), w.mul(w.mul(mu, tau, `${hint}_tau`), phi(w.mul(mu, tau, `${hint}_tau_phi`), `phi_${hint}_tau`), `fill_${hint}`), `periodic_${hint}`);
+      const factor = w.div(phi(w.mul(mu, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(w.mul(mu, tau, `${hint}_tau`), phi(w.mul(mu, tau, `${hint}_tau_phi`), `phi_${hint}_tau`), `fill_${hint}`), `factor_${hint}`);
+      const accumulated = sinceEnd(mu, factor, hint);
       return plusDuring(accumulated, () => w.mul(fractionDuring, phi(w.neg(w.mul(negTimesDuring, mu, `${hint}_t_neg`), `${hint}_t`), `phi_${hint}_t`), `running_${hint}`), `z_${hint}`);
     };
     /** K(k, t) = k Z(k, t) [T, B], exact at k = 0. */
     const K = (k: string, hint: string): string => {
-      const accumulated = w.div(sinceEnd(k, hint), w.mul(tau, phi(w.mul(k, tau, `${hint}_tau`), `phi_${hint}_tau`), `tau_phi_${hint}`), `periodic_${hint}`);
+      const factor = w.div(phi(w.mul(k, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(tau, phi(w.mul(k, tau, `${hint}_tau`), `phi_${hint}_tau`), `tau_phi_${hint}`), `factor_${hint}`);
+      const accumulated = sinceEnd(k, factor, hint);
       return plusDuring(accumulated, () => {
         const kt = w.neg(w.mul(negTimesDuring, k, `${hint}_t_neg`), `${hint}_t`);
         return w.mul(rateDuring, w.mul(kt, phi(kt, `phi_${hint}_t`), `one_minus_exp_${hint}_t`), `running_${hint}`);
@@ -109,12 +111,16 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
       const kLow = w.where(near, w.mul(lambda, one(`one_minus_delta_${i}`, 1 - KE0_DELTA), `band_low_${i}`), k, `k_low_${i}`);
       const kHigh = w.where(near, w.mul(lambda, one(`one_plus_delta_${i}`, 1 + KE0_DELTA), `band_high_${i}`), k, `k_high_${i}`);
       const wHigh = w.where(near, w.div(w.sub(k, kLow, `k_above_low_${i}`), w.sub(kHigh, kLow, `band_width_${i}`), `w_interp_${i}`), one(`half_${i}`, 0.5), `w_high_${i}`);
-      const zLambda = Z(lambda, `mode_${i}`);
-      const f = (kk: string, hint: string): string => w.div(w.sub(w.mul(kk, zLambda, `k_z_mode_${hint}`), K(kk, `effect_${hint}`), `numerator_${hint}`), w.sub(kk, lambda, `k_minus_rate_${hint}`), `f_${hint}`);
-      const fLow = f(kLow, `${i}_low`);
-      const fHigh = f(kHigh, `${i}_high`);
-      const blended = w.add(fLow, w.mul(wHigh, w.sub(fHigh, fLow, `f_span_${i}`), `f_step_${i}`), `f_${i}`);
-      const term = w.mul(a, blended, `term_${i}`);
+      // a ((1 - w) f(kLow) + w f(kHigh)), f(kk) = (kk Z(lambda) - K(kk)) / (kk - lambda), with the per-subject
+      // coefficients formed first ([1, B]): a alpha Z - a betaLow K(kLow) - a betaHigh K(kHigh)
+      const wLow = w.sub(unit, wHigh, `w_low_${i}`);
+      const overLow = w.div(wLow, w.sub(kLow, lambda, `k_low_minus_rate_${i}`), `beta_low_${i}`);
+      const overHigh = w.div(wHigh, w.sub(kHigh, lambda, `k_high_minus_rate_${i}`), `beta_high_${i}`);
+      const alpha = w.add(w.mul(kLow, overLow, `alpha_low_${i}`), w.mul(kHigh, overHigh, `alpha_high_${i}`), `alpha_${i}`);
+      const zPart = w.mul(Z(lambda, `mode_${i}`), w.mul(a, alpha, `a_alpha_${i}`), `z_part_${i}`);
+      const lowPart = w.mul(K(kLow, `effect_${i}_low`), w.mul(a, overLow, `a_beta_low_${i}`), `low_part_${i}`);
+      const highPart = w.mul(K(kHigh, `effect_${i}_high`), w.mul(a, overHigh, `a_beta_high_${i}`), `high_part_${i}`);
+      const term = w.sub(w.sub(zPart, lowPart, `term_low_${i}`), highPart, `term_${i}`);
       ce = i === 0 ? term : w.add(ce, term, `ce_${i}`);
     });
     return w.op('Cast', [ce], 'ce', { to: attr.int(DataType.FLOAT) });
