@@ -187,9 +187,9 @@ test('transit-absorption graphs: the squarings follow the batch\'s largest rate,
       const ordinary = rowsOf(ordinaryRow);
       for (const keep of [ordinaryRow, (b: number): boolean => b % 3 === 1]) {
         const { conc: want } = await runGraph(art.onnxBytes, subset(keep), s);
-        // the propagators agree to double rounding whatever the squarings; the float32 stepping (<= 33 steps of
-        // <= 6 roundings, 2^-24 each) bounds either result's rounding by 1.2e-5, the difference by twice that
-        rowsOf(keep).forEach((c, i) => assert.ok(Math.abs(c - (want[i] ?? NaN)) <= 2.5e-5 * (want[i] ?? NaN), `${s.id} ${grid.name} [${i}]: ${c} in the mixed batch vs ${want[i]} alone`));
+        // the propagators agree to double rounding whatever the squarings; the float32 stepping (<= 33 steps on
+        // QD, 57 on QW, each <= 6 roundings of 2^-24) bounds either result's rounding by 2.1e-5, the difference by twice that
+        rowsOf(keep).forEach((c, i) => assert.ok(Math.abs(c - (want[i] ?? NaN)) <= 4.2e-5 * (want[i] ?? NaN), `${s.id} ${grid.name} [${i}]: ${c} in the mixed batch vs ${want[i]} alone`));
       }
       checkAgainstReference(alone, ordinary, grid, s, `${s.id} ${grid.name} mixed batch`);
       assert.ok(Array.from(a).every((c) => Number.isFinite(c) && c >= 0), `${s.id} ${grid.name}: finite, >= 0`);
