@@ -15,15 +15,17 @@
  * rows (transit, depot) are the same for every mode ([1, B]), only the last row is the mode's
  * ([modes, B]), and the transit block, lower-triangular Toeplitz in every function of A (equal rates), is
  * held by its first column. The grid times are multiples of DELTA_H: exp(A h) by Taylor, h = DELTA_H 2^-s
- * with s the fewest squarings the batch's largest rate needs (c h <= 1/4 for every subject; at most
- * MAX_SQUARINGS, every rate at RATE_CAP), then s squarings in an ONNX Loop give exp(A DELTA_H), its
+ * with s the fewest squarings the subject's largest rate c needs (c h <= 1/4; at most MAX_SQUARINGS,
+ * every rate at RATE_CAP), then s squarings in an ONNX Loop give exp(A DELTA_H) (the Loop runs the
+ * batch's largest s; a subject squares only its own s times, so its result is the same in any batch: the
+ * determinism contract across tile sizes), its
  * powers exp(A 2^k DELTA_H) by squaring. The state is stepped from one output time to the next by those
  * powers in float32 (non-negative sums of exact propagators: each step adds at most m + 1 roundings of
  * relative error, nothing is amplified); C(tau) is v's last entries (exp(A tau) v = v - e_1).
  * Limits: rates above RATE_CAP (MTT -> 0, KA or alpha -> infinity, Q -> infinity, V2 -> 0) are capped
  * there: the chain passes the dose on within ~3e-6 h (finite; C at the first output 0.05 h shifts by
- * <= 6e-5 relative). A batch holding such a subject runs all MAX_SQUARINGS squarings (the cost of every
- * batch before the squarings followed the batch); results do not depend on the batch beyond rounding.
+ * <= 6e-5 relative). A batch holding such a subject runs all MAX_SQUARINGS Loop iterations (the cost of
+ * every batch before the squarings followed the rates); the others' results are unchanged by it.
  */
 import { attr, DataType, doubleTensor, graph, valueInfo } from '../../worker/onnx/graph-builder.js';
 import type { IndividualTensors } from './individual.js';
@@ -73,23 +75,30 @@ function fromDistinct(entries: readonly string[], m: number, toeplitz: number): 
   return e;
 }
 
-/** The Loop body squaring the m x m lower-triangular matrix carried as its distinct entries (double; the last row [modes, B], the others [1, B]). */
+/**
+ * The Loop body squaring the m x m lower-triangular matrix carried as its distinct entries (double; the
+ * last row [modes, B], the others [1, B]), each subject only while the iteration is below its own count
+ * (carried as s [1, B]): a subject's exp(A DELTA_H) is its own s squarings whatever the batch's trip count.
+ */
 function squaringBody(m: number, modes: number, toeplitz: number): ReturnType<typeof graph> {
   const b = new GraphWriter();
   return b.scoped('tabs_square', () => {
     const iter = b.fresh('iter');
     const condIn = b.fresh('cond_in');
+    const sIn = b.fresh('s_in');
     const rows = Array.from({ length: m }, (_, i) => Array.from({ length: i + 1 }, () => i)).flatMap((row, i) => row.filter((_, j) => !(i < toeplitz && j > 0)));
     const inputs = rows.map((i, q) => b.fresh(`e_in_${i}_${q}`));
     const e = fromDistinct(inputs, m, toeplitz);
-    const sq = distinctEntries(product(b, e, e, 'sq', toeplitz), toeplitz);
+    const squaring = b.less(b.op('Cast', [iter], 'iter_d', { to: attr.int(DataType.DOUBLE) }), sIn, 'squaring'); // [1, B]
+    const sq = distinctEntries(product(b, e, e, 'sq', toeplitz), toeplitz).map((x, q) => b.where(squaring, x, inputs[q]!, `kept_${q}`));
     const condOut = b.op('Identity', [condIn], 'cond_out');
+    const sOut = b.op('Identity', [sIn], 's_out');
     const info = (n: string, q: number): ReturnType<typeof valueInfo> => valueInfo(n, DataType.DOUBLE, [rows[q] === m - 1 ? modes : 1, 'B']);
     return graph({
       name: 'tabs_square',
       nodes: b.nodes,
-      inputs: [valueInfo(iter, DataType.INT64, []), valueInfo(condIn, DataType.BOOL, []), ...inputs.map(info)],
-      outputs: [valueInfo(condOut, DataType.BOOL, []), ...sq.map(info)],
+      inputs: [valueInfo(iter, DataType.INT64, []), valueInfo(condIn, DataType.BOOL, []), valueInfo(sIn, DataType.DOUBLE, [1, 'B']), ...inputs.map(info)],
+      outputs: [valueInfo(condOut, DataType.BOOL, []), valueInfo(sOut, DataType.DOUBLE, [1, 'B']), ...sq.map(info)],
       initializers: b.initializers,
     });
   });
@@ -137,15 +146,15 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
     // only the last row is the mode's ([modes, B]); every matrix below is held so
     const rateOf = (i: number): string => (i < n ? ktr : i === n ? ka : lambdas);
 
-    // exp(A h), h = DELTA_H 2^-s with s the fewest squarings for the batch's largest rate (c h <= 1/4 for
-    // every subject; s <= MAX_SQUARINGS, the count every rate at RATE_CAP needs); Taylor (Horner) of the
+    // exp(A h), h = DELTA_H 2^-s with s the fewest squarings for the subject's largest rate c (c h <= 1/4;
+    // s <= MAX_SQUARINGS, the count every rate at RATE_CAP needs); Taylor (Horner) of the
     // non-negative X = (A + c I) h, c per subject the largest of its rates, whose only entries are the
     // diagonal (c - r_i) h and the subdiagonal r_i h; then s squarings in a Loop give exp(A DELTA_H)
     const c = w.op('Max', [ktr, ka, w.op('ReduceMax', [lambdas, w.int64s('modes_axis', [0])], 'lambda_max', { keepdims: attr.int(1) })], 'shift'); // [1, B]
-    const cBatch = w.op('ReduceMax', [c], 'shift_batch', { keepdims: attr.int(0) }); // []
-    const sRaw = w.op('Ceil', [w.div(w.op('Log', [w.mul(cBatch, dbl('step_over_norm', [], [DELTA_H / SCALED_NORM]), 'scaled_batch')], 'log_scaled'), dbl('ln2', [], [Math.LN2]), 'log2_scaled')], 's_raw');
-    const sCount = w.op('Clip', [w.where(w.op('IsNaN', [sRaw], 's_nan'), dbl('s_worst', [], [MAX_SQUARINGS]), sRaw, 's_finite'), dbl('s_lo', [], [0]), dbl('s_hi', [], [MAX_SQUARINGS])], 's_count');
-    const h = w.mul(dbl('delta', [], [DELTA_H]), w.op('Pow', [dbl('two_base', [], [2]), w.neg(sCount, 'minus_s')], 'two_pow_minus_s'), 'small_step'); // []
+    // s per subject (its own largest rate), so a subject's propagators do not depend on the batch it is in
+    const sRaw = w.op('Ceil', [w.div(w.op('Log', [w.mul(c, dbl('step_over_norm', [], [DELTA_H / SCALED_NORM]), 'scaled')], 'log_scaled'), dbl('ln2', [], [Math.LN2]), 'log2_scaled')], 's_raw');
+    const sCount = w.op('Clip', [w.where(w.op('IsNaN', [sRaw], 's_nan'), dbl('s_worst', [], [MAX_SQUARINGS]), sRaw, 's_finite'), dbl('s_lo', [], [0]), dbl('s_hi', [], [MAX_SQUARINGS])], 's_count'); // [1, B]
+    const h = w.mul(dbl('delta', [], [DELTA_H]), w.op('Pow', [dbl('two_base', [], [2]), w.neg(sCount, 'minus_s')], 'two_pow_minus_s'), 'small_step'); // [1, B]
     const diagByRate = new Map<string, string>();
     const diagOf = (i: number): string => {
       const r = rateOf(i);
@@ -189,11 +198,12 @@ export function transitAbsorptionConcentrationAt(w: GraphWriter, p: IndividualTe
       }));
     }
     // the first N + 1 rows' entries are [1, B] and the last row's [modes, B] by broadcasting (every last-row entry holds a mode's rate after 12 Horner steps)
-    const trip = w.op('Cast', [sCount], 'trip', { to: attr.int(DataType.INT64) });
+    // the Loop runs the batch's largest count; each subject squares only its own s times (squaringBody)
+    const trip = w.op('Cast', [w.op('ReduceMax', [sCount], 's_batch', { keepdims: attr.int(0) })], 'trip', { to: attr.int(DataType.INT64) });
     const cond = w.op('Cast', [w.scalar('true_f', 1)], 'cond', { to: attr.int(DataType.BOOL) });
     const flat = distinctEntries(e, toeplitz);
     if (flat.some((x) => x === '')) throw new Error('graph: transit absorption Taylor step left an exact zero in exp(A h)');
-    const squared = w.opMulti('Loop', [trip, cond, ...flat], flat.map((_, q) => `e_delta_${q}`), { body: attr.graph(squaringBody(m, modes, toeplitz)) });
+    const [, ...squared] = w.opMulti('Loop', [trip, cond, sCount, ...flat], ['s_final', ...flat.map((_, q) => `e_delta_${q}`)], { body: attr.graph(squaringBody(m, modes, toeplitz)) });
     const eDelta = fromDistinct(squared, m, toeplitz);
     // powers[k] = exp(A 2^k delta)
     const steps = [...timesH.map((t) => Math.round(t / DELTA_H)), Math.round(tauH / DELTA_H)];
