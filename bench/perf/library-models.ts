@@ -7,6 +7,7 @@
  */
 import { populationArtifact } from '../../models/export/population-model.js';
 import { REGIMEN_GRIDS } from '../../models/export/time-grid.js';
+import { withInfusion } from '../../models/export/infusion-regimen.js';
 import { FIXED_EFFECTS, type FixedEffectName, type PopulationParameters } from '../../models/structures/parameters.js';
 import { structureById, type Structure } from '../../models/structures/structure.js';
 import { parseModelCard } from '../../worker/model/load-card.js';
@@ -22,10 +23,10 @@ export function genericPopulation(s: Structure): PopulationParameters {
   return { fixed, omega: s.etaNames.map((_, i) => s.etaNames.map((__, j) => (i === j ? 0.09 : 0))), sigma: { pkProportional: 0.1, pkAdditive: 0.01, pdAdditive: 0.5 } };
 }
 
-/** The structure's card and graph for a regimen, built in memory. */
-export function libraryArtifact(structureId: string, regimen: 'qd' | 'qw'): { card: ReturnType<typeof parseModelCard>; onnx: Uint8Array } {
+/** The structure's card and graph for a regimen (an IV structure's doses infusions of `infusionH` hours when given: infusion-regimen.ts), built in memory. */
+export function libraryArtifact(structureId: string, regimen: 'qd' | 'qw', infusionH?: number): { card: ReturnType<typeof parseModelCard>; onnx: Uint8Array } {
   const s = structureById(structureId, 'library model');
-  const art = populationArtifact(REGIMEN_GRIDS[regimen], genericPopulation(s), [], { bench: 'bench/perf/library-models.ts' }, {}, s);
+  const art = populationArtifact(withInfusion(REGIMEN_GRIDS[regimen], s, infusionH), genericPopulation(s), [], { bench: 'bench/perf/library-models.ts' }, {}, s);
   const card = parseModelCard(JSON.stringify({ ...art.card, name: `${structureId}-${regimen}` }), `${structureId}-${regimen} (built by bench/perf/library-models.ts)`);
   return { card, onnx: art.onnxBytes };
 }

@@ -5,7 +5,8 @@
  * inference, reduction head) in 2 processes x 1 thread at once, as a 2-worker node does; the rate is
  * their sum (children.ts machineThroughput), each process's rate the median of repeated tiles. The
  * shipped EstData graph (popmodel-qd) runs first in the same run, as the reference.
- *   node dist/bench/perf/library-throughput.js [--structures id,id] [--regimens qd,qw] [--min-seconds 3] [--doses 80 --replicates 5] [--name N] [--out DIR]
+ *   node dist/bench/perf/library-throughput.js [--structures id,id] [--regimens qd,qw] [--infusion-h H] [--min-seconds 3] [--doses 80 --replicates 5] [--name N] [--out DIR]
+ * --infusion-h: the IV structures' doses are infusions of H hours (infusion-regimen.ts; the others are unchanged).
  * Writes library-throughput.json and .md (default: bench/perf/ in the source tree).
  */
 import { writeFile } from 'node:fs/promises';
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
   options: {
     structures: { type: 'string', default: STRUCTURES.map((s) => s.id).join(',') },
     regimens: { type: 'string', default: 'qd' },
+    /** IV structures on an infusion regimen of this many hours (infusion-regimen.ts) */
+    'infusion-h': { type: 'string', default: '' },
     'min-seconds': { type: 'string', default: '3' },
     /** tile size: doses x replicates x 500 subjects (smaller for the slow graphs, e.g. Michaelis-Menten) */
     doses: { type: 'string', default: '80' },
@@ -45,7 +48,9 @@ const row = (model: string, m: MachineThroughput): Row => ({ model, T: m.perProc
 const started = new Date();
 const load0 = loadavg();
 const rows: Row[] = [];
-const models: (BenchModelId | LibraryModelId)[] = ['popmodel-qd', ...args.regimens.split(',').flatMap((r) => args.structures.split(',').map((id) => `library:${id}:${r === 'qw' ? 'qw' : 'qd'}` as LibraryModelId))];
+const infusionH = args['infusion-h'] === '' ? undefined : Number(args['infusion-h']);
+if (infusionH !== undefined && !(infusionH > 0)) throw new RangeError(`--infusion-h: expected a positive number of hours, got "${args['infusion-h']}"`);
+const models: (BenchModelId | LibraryModelId)[] = ['popmodel-qd', ...args.regimens.split(',').flatMap((r) => args.structures.split(',').map((id) => `library:${id}:${r === 'qw' ? 'qw' : 'qd'}${infusionH === undefined ? '' : `:${infusionH}`}` as LibraryModelId))];
 for (const m of models) {
   const r = row(m.replace(/^library:/, ''), await machineThroughput(config(m), 2));
   rows.push(r);
@@ -60,13 +65,13 @@ const md = [
   '# Library graphs: end-to-end throughput (issue 18)',
   '',
   `Machine: ${result.machine.cores} x ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, Node ${result.machine.node}, onnxruntime-node ${result.machine.onnxruntimeNode}; load average ${load0.map((x) => x.toFixed(2)).join(' / ')} at the start, ${result.loadavg_end.map((x) => x.toFixed(2)).join(' / ')} at the end; ${result.started.slice(0, 16)}-${result.finished.slice(11, 16)} UTC.`,
-  `Recorded by \`node dist/bench/perf/library-throughput.js${args.structures === STRUCTURES.map((s) => s.id).join(',') ? '' : ` --structures ${args.structures}`}${args.regimens === 'qd' ? '' : ` --regimens ${args.regimens}`}${args.doses === '80' && args.replicates === '5' ? '' : ` --doses ${args.doses} --replicates ${args.replicates}`}${args.name === 'library-throughput' ? '' : ` --name ${args.name}`}\`: each graph through the worker's tile computation (draws, inputs, inference, reduction head), 2 processes x 1 thread at once, the sum of their median rates; tiles of ${args.doses} doses x ${args.replicates} replicates x 500 subjects, batches of ${DEFAULT_MAX_BATCH_ROWS} rows. Generic population (bench/perf/library-models.ts).`,
+  `Recorded by \`node dist/bench/perf/library-throughput.js${args.structures === STRUCTURES.map((s) => s.id).join(',') ? '' : ` --structures ${args.structures}`}${args.regimens === 'qd' ? '' : ` --regimens ${args.regimens}`}${infusionH === undefined ? '' : ` --infusion-h ${infusionH}`}${args.doses === '80' && args.replicates === '5' ? '' : ` --doses ${args.doses} --replicates ${args.replicates}`}${args.name === 'library-throughput' ? '' : ` --name ${args.name}`}\`: each graph through the worker's tile computation (draws, inputs, inference, reduction head), 2 processes x 1 thread at once, the sum of their median rates; tiles of ${args.doses} doses x ${args.replicates} replicates x 500 subjects, batches of ${DEFAULT_MAX_BATCH_ROWS} rows. Generic population (bench/perf/library-models.ts).`,
   '',
   `**${met}/${library.length} library graphs >= 1 M trajectories/s** (target: every one).`,
   '',
   '| graph | T | trajectories/s (2 processes) | >= 1 M/s |',
   '|---|---|---|---|',
-  ...rows.map((r, i) => `| ${r.model.replace(/:(qd|qw)$/, ' $1')}${i === 0 ? ' (shipped EstData graph, reference)' : ''} | ${r.T} | ${fmt(r.trajPerS)} | ${r.trajPerS >= TARGET ? 'yes' : '**no**'} |`),
+  ...rows.map((r, i) => `| ${r.model.replace(/:(qd|qw)$/, ' $1').replace(/:(qd|qw):([0-9.e+-]+)$/, ' $1, infusion $2 h')}${i === 0 ? ' (shipped EstData graph, reference)' : ''} | ${r.T} | ${fmt(r.trajPerS)} | ${r.trajPerS >= TARGET ? 'yes' : '**no**'} |`),
   '',
 ].join('\n');
 await writeFile(join(args.out, `${args.name}.md`), md);

@@ -32,8 +32,8 @@ export interface BenchModel {
 
 export const BENCH_MODEL_IDS = ['popmodel-qd', 'popmodel-qw', 'popmodel-qd-hourly', 'popmodel-qw-hourly', 'bilstm-qd', 'bilstm-qw'] as const;
 export type BenchModelId = (typeof BENCH_MODEL_IDS)[number];
-/** A library structure's graph on a shipped grid (library-models.ts): `library:1cmt-oral-idr:qd`. */
-export type LibraryModelId = `library:${string}:${'qd' | 'qw'}`;
+/** A library structure's graph on a shipped grid (library-models.ts): `library:1cmt-oral-idr:qd`; an IV structure on an infusion regimen of 2 h: `library:2cmt-iv-ke0-imax:qd:2`. */
+export type LibraryModelId = `library:${string}:${'qd' | 'qw'}` | `library:${string}:${'qd' | 'qw'}:${number}`;
 
 async function shipped(id: BenchModelId, cardRel: string, family: BenchModel['family']): Promise<BenchModel> {
   const cardPath = join(REPO_ROOT, cardRel);
@@ -55,8 +55,10 @@ async function hourly(id: BenchModelId, base: BenchModel): Promise<BenchModel> {
 
 export async function loadBenchModel(id: BenchModelId | LibraryModelId): Promise<BenchModel> {
   if (id.startsWith('library:')) {
-    const [, structureId = '', regimen] = id.split(':');
-    const { card, onnx } = libraryArtifact(structureId, regimen === 'qw' ? 'qw' : 'qd');
+    const [, structureId = '', regimen, infusion] = id.split(':');
+    const infusionH = infusion === undefined ? undefined : Number(infusion);
+    if (infusionH !== undefined && !(infusionH > 0)) throw new RangeError(`bench model ${id}: the infusion duration must be a positive number of hours`);
+    const { card, onnx } = libraryArtifact(structureId, regimen === 'qw' ? 'qw' : 'qd', infusionH);
     return { id, family: 'mechanistic', regimen: regimen === 'qw' ? 'QW' : 'QD', T: card.time_grid_h.length, card, onnx };
   }
   return loadShippedBenchModel(id as BenchModelId);

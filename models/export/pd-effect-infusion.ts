@@ -30,8 +30,13 @@ import { KE0_CAP } from './pd-direct.js';
 export const KE0_DELTA = 1e-3;
 /** The infusion's shortest duration (h), as the zero-order graph's: below it the input is a bolus to ~1e-6 h. */
 const D_MIN_H = 1e-6;
-/** phi's series below this argument (8 terms, rel. error < 1e-21), (1 - e^{-x}) / x above (loses < eps64 / x ~ 2e-14). */
-const SERIES_BELOW = 0.01;
+/**
+ * phi's series below this argument (5 terms: truncation < x^5 / 6! < 3e-14 relative), (1 - e^{-x}) / x
+ * above (loses < eps64 / x ~ 3e-14): the cut balances the two.
+ */
+const SERIES_BELOW = 0.0075;
+/** phi(x) = sum_j (-x)^j / (j + 1)!, j < SERIES_TERMS, evaluated by Horner (a multiply-add a term). */
+const SERIES_TERMS = 5;
 
 /** Ce [T, B] (mg/L, float32) at the output times, from the bolus modes and KE0 [1, B] (float32). */
 export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly BolusMode[], ke0: string, timesH: readonly number[], tauH: number, infusionH: number): string {
@@ -48,37 +53,52 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
     const during = timesH.map((t) => t < D);
     const column = (hint: string, values: readonly number[]): string => dbl(hint, [timesH.length, 1], values);
     const negSinceEnd = column('neg_since_end', timesH.map((t, n) => -(during[n] ? tauH - D + t : t - D)));
-    const negTimesDuring = column('neg_times_during', timesH.map((t, n) => (during[n] ? -t : 0)));
-    const fractionDuring = column('fraction_during', timesH.map((t, n) => (during[n] ? t / D : 0)));
-    const rateDuring = column('rate_during', timesH.map((_, n) => (during[n] ? 1 / D : 0)));
+    // the running input's terms are zero after D: computed on the rows during it ([T_d, B]) alone, then
+    // placed by a Gather from [zero row; those rows]
+    const duringRows = timesH.map((_, n) => n).filter((n) => during[n]);
+    const duringColumn = (hint: string, values: readonly number[]): string => dbl(hint, [duringRows.length, 1], values);
+    const negTimesDuring = duringColumn('neg_times_during', duringRows.map((n) => -(timesH[n] ?? NaN)));
+    const fractionDuring = duringColumn('fraction_during', duringRows.map((n) => (timesH[n] ?? NaN) / D));
+    const rateDuring = duringColumn('rate_during', duringRows.map(() => 1 / D));
+    const placement = timesH.map((_, n) => (during[n] ? 1 + duringRows.indexOf(n) : 0));
+    /** [T, B] from a [T_d, B] value on the rows during the input (zero elsewhere), added to `rest` [T, B]. */
+    const plusDuring = (rest: string, running: () => string, hint: string): string => {
+      if (duringRows.length === 0) return rest;
+      const x = running();
+      const zero = w.mul(w.slice(x, 0, 0, 1, `${hint}_first`), one(`${hint}_zero`, 0), `${hint}_zero_row`);
+      return w.add(rest, w.gather(w.concat([zero, x], 0, `${hint}_padded`), 0, placement, `${hint}_placed`), hint);
+    };
     const tau = one('tau', tauH);
     const duration = one('duration', D);
 
     const unit = one('one', 1);
-    const inverses = [9, 8, 7, 6, 5, 4, 3, 2].map((k) => one(`inv_${k}`, 1 / k));
+    let factorial = 1;
+    const coefficients = Array.from({ length: SERIES_TERMS }, (_, j) => { factorial *= j + 1; return one(`series_${j}`, (j % 2 === 0 ? 1 : -1) / factorial); });
     const cut = one('series_below', SERIES_BELOW);
-    /** phi(x) = (1 - e^{-x}) / x, x >= 0 (any shape): x (1 - x/2 (1 - x/3 (...))) / x's series below the cut. */
+    /** phi(x) = (1 - e^{-x}) / x, x >= 0 (any shape): its Taylor series below the cut. */
     const phi = (x: string, hint: string): string => w.scoped(hint, () => {
-      let acc = unit;
-      inverses.forEach((inv, j) => { acc = w.sub(unit, w.mul(w.mul(x, inv, `x_over_${9 - j}`), acc, `t_${9 - j}`), `s_${9 - j}`); });
+      let acc = coefficients[SERIES_TERMS - 1]!;
+      for (let j = SERIES_TERMS - 2; j >= 0; j -= 1) acc = w.add(w.mul(acc, x, `x_acc_${j}`), coefficients[j]!, `s_${j}`);
       const xc = w.op('Max', [x, cut], 'x_clamped');
       const direct = w.div(w.sub(unit, w.exp(w.neg(xc, 'neg_x'), 'exp_neg_x'), 'one_minus_exp'), xc, 'direct');
       return w.where(w.less(x, cut, 'small'), acc, direct, 'value');
     });
-    /** phi(mu D) e^{-mu s} [T, B] for mu [1, B]: the periodic input's part from the previous inputs' ends. */
-    const sinceEnd = (mu: string, hint: string): string => w.mul(phi(w.mul(mu, duration, `${hint}_d`), `phi_${hint}_d`), w.exp(w.mul(negSinceEnd, mu, `${hint}_s`), `decay_${hint}`), `ended_${hint}`);
+    /** e^{-mu s} factor [T, B] for mu, factor [1, B]: the periodic input's part from the previous inputs' ends (factor phi(mu D) over the fill). */
+    const sinceEnd = (mu: string, factor: string, hint: string): string => w.mul(w.exp(w.mul(negSinceEnd, mu, `${hint}_s`), `decay_${hint}`), factor, `periodic_${hint}`);
     /** Z(mu, t) [T, B]. */
     const Z = (mu: string, hint: string): string => {
-      const accumulated = w.div(sinceEnd(mu, hint), w.mul(w.mul(mu, tau, `${hint}_tau`), phi(w.mul(mu, tau, `${hint}_tau_phi`), `phi_${hint}_tau`), `fill_${hint}`), `periodic_${hint}`);
-      const running = w.mul(fractionDuring, phi(w.neg(w.mul(negTimesDuring, mu, `${hint}_t_neg`), `${hint}_t`), `phi_${hint}_t`), `running_${hint}`);
-      return w.add(accumulated, running, `z_${hint}`);
+      const factor = w.div(phi(w.mul(mu, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(w.mul(mu, tau, `${hint}_tau`), phi(w.mul(mu, tau, `${hint}_tau_phi`), `phi_${hint}_tau`), `fill_${hint}`), `factor_${hint}`);
+      const accumulated = sinceEnd(mu, factor, hint);
+      return plusDuring(accumulated, () => w.mul(fractionDuring, phi(w.neg(w.mul(negTimesDuring, mu, `${hint}_t_neg`), `${hint}_t`), `phi_${hint}_t`), `running_${hint}`), `z_${hint}`);
     };
     /** K(k, t) = k Z(k, t) [T, B], exact at k = 0. */
     const K = (k: string, hint: string): string => {
-      const accumulated = w.div(sinceEnd(k, hint), w.mul(tau, phi(w.mul(k, tau, `${hint}_tau`), `phi_${hint}_tau`), `tau_phi_${hint}`), `periodic_${hint}`);
-      const kt = w.neg(w.mul(negTimesDuring, k, `${hint}_t_neg`), `${hint}_t`);
-      const running = w.mul(rateDuring, w.mul(kt, phi(kt, `phi_${hint}_t`), `one_minus_exp_${hint}_t`), `running_${hint}`);
-      return w.add(accumulated, running, `k_z_${hint}`);
+      const factor = w.div(phi(w.mul(k, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(tau, phi(w.mul(k, tau, `${hint}_tau`), `phi_${hint}_tau`), `tau_phi_${hint}`), `factor_${hint}`);
+      const accumulated = sinceEnd(k, factor, hint);
+      return plusDuring(accumulated, () => {
+        const kt = w.neg(w.mul(negTimesDuring, k, `${hint}_t_neg`), `${hint}_t`);
+        return w.mul(rateDuring, w.mul(kt, phi(kt, `phi_${hint}_t`), `one_minus_exp_${hint}_t`), `running_${hint}`);
+      }, `k_z_${hint}`);
     };
 
     const k = toDouble(w.op('Min', [ke0, w.scalar('ke0_cap', KE0_CAP)], 'ke0_capped'), 'k');
@@ -91,12 +111,16 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
       const kLow = w.where(near, w.mul(lambda, one(`one_minus_delta_${i}`, 1 - KE0_DELTA), `band_low_${i}`), k, `k_low_${i}`);
       const kHigh = w.where(near, w.mul(lambda, one(`one_plus_delta_${i}`, 1 + KE0_DELTA), `band_high_${i}`), k, `k_high_${i}`);
       const wHigh = w.where(near, w.div(w.sub(k, kLow, `k_above_low_${i}`), w.sub(kHigh, kLow, `band_width_${i}`), `w_interp_${i}`), one(`half_${i}`, 0.5), `w_high_${i}`);
-      const zLambda = Z(lambda, `mode_${i}`);
-      const f = (kk: string, hint: string): string => w.div(w.sub(w.mul(kk, zLambda, `k_z_mode_${hint}`), K(kk, `effect_${hint}`), `numerator_${hint}`), w.sub(kk, lambda, `k_minus_rate_${hint}`), `f_${hint}`);
-      const fLow = f(kLow, `${i}_low`);
-      const fHigh = f(kHigh, `${i}_high`);
-      const blended = w.add(fLow, w.mul(wHigh, w.sub(fHigh, fLow, `f_span_${i}`), `f_step_${i}`), `f_${i}`);
-      const term = w.mul(a, blended, `term_${i}`);
+      // a ((1 - w) f(kLow) + w f(kHigh)), f(kk) = (kk Z(lambda) - K(kk)) / (kk - lambda), with the per-subject
+      // coefficients formed first ([1, B]): a alpha Z - a betaLow K(kLow) - a betaHigh K(kHigh)
+      const wLow = w.sub(unit, wHigh, `w_low_${i}`);
+      const overLow = w.div(wLow, w.sub(kLow, lambda, `k_low_minus_rate_${i}`), `beta_low_${i}`);
+      const overHigh = w.div(wHigh, w.sub(kHigh, lambda, `k_high_minus_rate_${i}`), `beta_high_${i}`);
+      const alpha = w.add(w.mul(kLow, overLow, `alpha_low_${i}`), w.mul(kHigh, overHigh, `alpha_high_${i}`), `alpha_${i}`);
+      const zPart = w.mul(Z(lambda, `mode_${i}`), w.mul(a, alpha, `a_alpha_${i}`), `z_part_${i}`);
+      const lowPart = w.mul(K(kLow, `effect_${i}_low`), w.mul(a, overLow, `a_beta_low_${i}`), `low_part_${i}`);
+      const highPart = w.mul(K(kHigh, `effect_${i}_high`), w.mul(a, overHigh, `a_beta_high_${i}`), `high_part_${i}`);
+      const term = w.sub(w.sub(zPart, lowPart, `term_low_${i}`), highPart, `term_${i}`);
       ce = i === 0 ? term : w.add(ce, term, `ce_${i}`);
     });
     return w.op('Cast', [ce], 'ce', { to: attr.int(DataType.FLOAT) });

@@ -163,6 +163,39 @@ test('transit-absorption graphs are finite and non-negative at the limits (MTT -
   }
 });
 
+test('transit-absorption graphs: each subject squares its own count, so a subject at RATE_CAP in the batch leaves the others\' conc bit for bit as computed alone (the determinism contract across tile sizes), and at the reference', async () => {
+  let seed = 1851;
+  for (const s of [TABS_1, TABS_2]) {
+    for (const grid of [REGIMEN_GRIDS.qd, REGIMEN_GRIDS.qw]) {
+      const art = populationArtifact(grid, FAST, [], {}, {}, s);
+      // every third row has MTT 1e-8 h (ktr capped at 1e6 /h: the most squarings), the others ordinary rates (a few)
+      const mixed = randomRows((seed += 1), 9, grid, [packTheta(FAST, s), packTheta({ ...FAST, fixed: { ...FAST.fixed, MTT: 1e-8 } }, s), packTheta(SLOW, s)], s);
+      const T = grid.timesH.length;
+      const subset = (keep: (b: number) => boolean): Rows => {
+        const pick = <X>(xs: readonly X[]): X[] => xs.filter((_, b) => keep(b));
+        return { dose: pick(mixed.dose), bw: pick(mixed.bw), comed: pick(mixed.comed), z: pick(mixed.z), theta: pick(mixed.theta) };
+      };
+      const { conc: a } = await runGraph(art.onnxBytes, mixed, s);
+      const rowsOf = (keep: (b: number) => boolean): Float32Array => {
+        const kept = mixed.dose.map((_, b) => b).filter(keep);
+        const out = new Float32Array(kept.length * T);
+        kept.forEach((b, r) => out.set(a.subarray(b * T, (b + 1) * T), r * T));
+        return out;
+      };
+      const ordinaryRow = (b: number): boolean => b % 3 !== 1;
+      const alone = subset(ordinaryRow);
+      const ordinary = rowsOf(ordinaryRow);
+      for (const keep of [ordinaryRow, (b: number): boolean => b % 3 === 1]) {
+        const { conc: want } = await runGraph(art.onnxBytes, subset(keep), s);
+        // a subject's result is a function of its own row only: the same bits in any batch
+        assert.deepEqual(Array.from(rowsOf(keep)), Array.from(want), `${s.id} ${grid.name}: the mixed batch's rows vs the same rows alone`);
+      }
+      checkAgainstReference(alone, ordinary, grid, s, `${s.id} ${grid.name} mixed batch`);
+      assert.ok(Array.from(a).every((c) => Number.isFinite(c) && c >= 0), `${s.id} ${grid.name}: finite, >= 0`);
+    }
+  }
+});
+
 test('transit-absorption graph at MTT -> 0 equals the first-order graph', async () => {
   for (const [tabs, first] of [[TABS_1, ONE_COMPARTMENT_PK], [TABS_2, TWO_COMPARTMENT_PK]] as const) {
     for (const grid of [REGIMEN_GRIDS.qd, REGIMEN_GRIDS.qw]) {
