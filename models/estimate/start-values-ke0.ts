@@ -26,7 +26,7 @@
  * IC50 log-spaced over the 5-95 % range of the positive Ce at that KE0 (a potency outside the exposure is
  * not located by the data; the refinement may still move there); GAMMA over GAMMA_GRID (0.125..8, a factor 2
  * apart, inside its bounds 0.05..20). The refinement is restarted from its own result while it
- * lowers the sum of squares by 1 % (at most KE0_REFINEMENT_RUNS runs): each run stops after a fixed
+ * lowers the sum of squares by 1 % and stays below the onset's refinement (at most KE0_REFINEMENT_RUNS runs): each run stops after a fixed
  * number of iterations, too few for a slow equilibration on noise-free data (KE0 0.02 /h: 0.0295 after one).
  * The start's KE0 is then kept within the grid's range, where the data can place it (with IIV the
  * naive-pooled refinement of a sparse IV Emax trial ran to KE0 1430 /h, past the degeneracy screen's 1e3).

@@ -291,13 +291,14 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
       const put = (name: FixedEffectName, value: number): void => { if (has(name)) start[at(name)] = toTransformed(name, value); };
       put('KE0', grid.KE0); put('IC50', grid.IC50); put('GAMMA', grid.GAMMA); put('R0', grid.R0); put('IMAX', grid.max); put('SMAX', grid.max);
       refined = { t: start, sse: pdSse(start) };
-      // each Levenberg-Marquardt run stops after LM_ITERATIONS: restarted while it still gains 1 %
+      // each Levenberg-Marquardt run stops after LM_ITERATIONS: restarted while it still gains 1 % and is
+      // ahead of the onset's refinement (a dense trial's two runs end in one minimum: no third run)
       for (let run = 0; run < KE0_REFINEMENT_RUNS; run += 1) {
         const again = pooledFit(refined.t, pdFree, pdY, predictPd, 4);
         const sse = pdSse(again);
         const gain = sse < 0.99 * refined.sse;
         if (sse < refined.sse) refined = { t: again, sse };
-        if (!gain) break;
+        if (!gain || !(refined.sse < fromOnset)) break;
       }
       if (refined.sse < fromOnset) pdTheta = refined.t;
       // outside the grid's range the data cannot place KE0 (start-values-ke0.ts): the start stays at its end
