@@ -26,6 +26,7 @@ import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-pr
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
 import { effectFromRatio, loweringSign, singleDoseEffect, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
+import { KE0_REFINEMENT_RUNS, ke0GridStart } from './start-values-ke0.js';
 
 /** A predicted concentration of 0 on the log scale (the floor of the pooled PK fit). */
 const ZERO = 1e-300;
@@ -278,7 +279,35 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     return Float64Array.from(out);
   };
   const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'SLOPE', 'KTR'] as const).filter(has).map(at);
-  theta.set(pooledFit(theta, pdFree, pdY, predictPd, 4));
+  const pdSse = (t: Float64Array): number => { const f = predictPd(t); const sse = pdY.reduce((a, y, j) => a + (y - (f[j] ?? NaN)) ** 2, 0); return Number.isFinite(sse) ? sse : Infinity; };
+  let pdTheta = pooledFit(theta, pdFree, pdY, predictPd, 4);
+  // effect compartment: the refinement from a grid search over KE0 on the trial's time scale too, the least squares kept (start-values-ke0.ts)
+  if (has('KE0')) {
+    const fromOnset = pdSse(pdTheta);
+    const grid = ke0GridStart(trial, pdSubjects, fixedOf(theta), structure, startMaxEffectCap(structure));
+    let refined: { t: Float64Array; sse: number } | null = null;
+    if (grid !== null) {
+      const start = Float64Array.from(theta);
+      const put = (name: FixedEffectName, value: number): void => { if (has(name)) start[at(name)] = toTransformed(name, value); };
+      put('KE0', grid.KE0); put('IC50', grid.IC50); put('GAMMA', grid.GAMMA); put('R0', grid.R0); put('IMAX', grid.max); put('SMAX', grid.max);
+      refined = { t: start, sse: pdSse(start) };
+      // each Levenberg-Marquardt run stops after LM_ITERATIONS: restarted while it still gains 1 % and is
+      // ahead of the onset's refinement (a dense trial's two runs end in one minimum: no third run)
+      for (let run = 0; run < KE0_REFINEMENT_RUNS; run += 1) {
+        const again = pooledFit(refined.t, pdFree, pdY, predictPd, 4);
+        const sse = pdSse(again);
+        const gain = sse < 0.99 * refined.sse;
+        if (sse < refined.sse) refined = { t: again, sse };
+        if (!gain || !(refined.sse < fromOnset)) break;
+      }
+      if (refined.sse < fromOnset) pdTheta = refined.t;
+      // outside the grid's range the data cannot place KE0 (start-values-ke0.ts): the start stays at its end
+      pdTheta = Float64Array.from(pdTheta);
+      pdTheta[at('KE0')] = toTransformed('KE0', Math.min(Math.max(fixedOf(pdTheta).KE0, grid.ke0Range[0]), grid.ke0Range[1]));
+    }
+    notes.push(`KE0: naive-pooled PD sum of squares ${fromOnset.toPrecision(4)} from the onset's start, ${grid === null || refined === null ? 'no grid (no PD after a dose)' : `${refined.sse.toPrecision(4)} from a grid over ${grid.points} KE0 values on the trial's time scale (best point KE0 ${grid.KE0.toPrecision(3)} 1/h, IC50 ${grid.IC50.toPrecision(3)}, GAMMA ${grid.GAMMA})`}; KE0 ${fixedOf(pdTheta).KE0.toPrecision(3)} 1/h kept`);
+  }
+  theta.set(pdTheta);
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);
   const pdAdditive = Math.sqrt(pdRes.reduce((s, r) => s + r * r, 0) / Math.max(pdRes.length, 1));
   const lowPk = lowPkOf();
