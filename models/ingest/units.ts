@@ -8,7 +8,7 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { DataSpec } from './data-spec.js';
-import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
+import { DEFAULT_BIOMARKER_UNIT, normaliseUnit } from '../../worker/model/biomarker-unit.js';
 
 /** mass-per-volume concentration units -> the power of ten that converts them to mg/L */
 const CONCENTRATION_UNITS: Readonly<Record<string, number>> = {
@@ -36,15 +36,13 @@ export interface UnitConversion {
 /** What the concentration units accept, for messages. */
 export const CONCENTRATION_UNITS_TEXT = 'a mass per volume: mg/L (the default), ug/mL, ng/mL, ug/L (or µg/L, mcg/L), ng/L, mg/mL, g/L';
 
-/** The micro sign (U+00B5), the Greek mu (U+03BC) and "mcg" all read as "ug"; letter case is free (mg/l = mg/L). */
-const normalise = (unit: string): string => unit.trim().replace(/[\u00b5\u03bc]/g, 'u').replace(/mcg/gi, 'ug').replace(/\s+/g, '').toLowerCase();
 
 const MOLAR = /^[pnuµμm]?(mol\/[a-z]*l|m)$/i;
 
 /** The power of ten from a concentration unit to mg/L, or the reason it is refused. */
 export function concentrationPower(unit: string): { power: number } | { refused: string } {
-  const n = normalise(unit);
-  const power = CONCENTRATION_UNITS[n];
+  // the micro sign, the Greek mu and "mcg" read as "ug"; letter case and blanks are free (mg/l = mg/L)
+  const power = CONCENTRATION_UNITS[normaliseUnit(unit)];
   if (power !== undefined) return { power };
   if (MOLAR.test(unit.trim())) {
     return { refused: `"${unit}" is a molar unit, which needs the drug's molecular weight (not taken): convert the concentrations to a mass per volume (ng/mL = nmol/L x MW / 1000, MW in g/mol) and write that unit; accepted: ${CONCENTRATION_UNITS_TEXT}` };
