@@ -74,9 +74,7 @@ export function coverageCell(regimen: string, trueDose: number, step: number, a:
   const interval = a?.interval ?? [null, null];
   const [lo, hi] = interval;
   const width = lo !== null && hi !== null && Number.isFinite(lo) && Number.isFinite(hi) ? hi - lo : null;
-  // hi null: the 97.5 % quantile of the per-replicate minimal doses is past the grid (coordinator/aggregate/decisions.ts:
-  // +Infinity written as null), so the interval is [lo, beyond the grid) and holds every dose from lo up
-  const covered = hi === null ? lo !== null && Number.isFinite(trueDose) && lo <= trueDose : covers(interval, trueDose);
+  const covered = covers(interval, trueDose); // an interval open above holds every dose from lo up
   return {
     regimen, true_dose: trueDose, answer: a?.dose ?? null, mean_crossing: a?.mean_crossing ?? null, interval, covered,
     width_mg: width === null ? null : Number(width.toFixed(9)), width_steps: width === null ? null : Number((width / step).toFixed(6)),

@@ -60,11 +60,18 @@ export function withinOneStep(answer: number | null, truth: number, step: number
   return answer !== null && Number.isFinite(answer) && Number.isFinite(truth) && Math.abs(answer - truth) <= step + 1e-9;
 }
 
-/** lo <= truth <= hi; false when a bound or the truth is missing. */
+/**
+ * lo <= truth <= hi. hi null is an interval open above: the 97.5 % quantile of the replicates' minimal doses
+ * lies past the grid (coordinator/aggregate/decisions.ts writes +Infinity as null), so [lo, beyond the grid)
+ * holds every dose from lo up. False when lo or the truth is missing (no replicate reached the target).
+ */
 export function covers(interval: readonly [number | null, number | null], truth: number): boolean {
   const [lo, hi] = interval;
-  return lo !== null && hi !== null && Number.isFinite(truth) && lo <= truth && truth <= hi;
+  return lo !== null && Number.isFinite(truth) && lo <= truth && (hi === null || truth <= hi);
 }
+
+/** The interval is open above (see covers). */
+export const openAbove = (interval: readonly [number | null, number | null]): boolean => interval[0] !== null && interval[1] === null;
 
 /** The q-quantile (0..1) of finite values by the nearest-rank rule (used to place a question's threshold). */
 export function quantile(values: readonly number[], q: number): number {

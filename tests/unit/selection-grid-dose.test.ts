@@ -53,6 +53,11 @@ test('withinOneStep and covers: one grid step either side, bounds inclusive, mis
   assert.equal(covers([7.5, 12], 12), true);
   assert.equal(covers([7.5, 12], 12.5), false);
   assert.equal(covers([null, 12], 10), false);
+  // open above: [lo, beyond the grid) holds every dose from lo up, and nothing below it
+  assert.equal(covers([7.5, null], 40), true);
+  assert.equal(covers([7.5, null], 7), false);
+  assert.equal(covers([null, null], 7), false);
+  assert.equal(covers([7.5, null], NaN), false);
 });
 
 test('quantile: nearest rank over the finite values', () => {
