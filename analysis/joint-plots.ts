@@ -14,7 +14,7 @@ import { PLOT_FONT } from './plots.js';
 const CONFIG = { font: PLOT_FONT, axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal' }, legend: { labelFontSize: 11, titleFontSize: 11 }, view: { stroke: '#bbb' } };
 const title = (text: string, subtitle: readonly string[]) => ({ offset: 12, text, subtitle: [...subtitle], anchor: 'start', fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555' });
 
-export function sweepPlotSpec(scenario: string, decisions: readonly SweepDecision[], subtitle: readonly string[] = [], size = { width: 440, height: 260 }): TopLevelSpec {
+export function sweepPlotSpec(scenario: string, decisions: readonly SweepDecision[], subtitle: readonly string[] = [], size = { width: 440, height: 260 }, unit = 'ng/mL'): TopLevelSpec {
   const rows = decisions
     .filter((d) => d.scenario === scenario)
     .flatMap((d) => {
@@ -33,7 +33,7 @@ export function sweepPlotSpec(scenario: string, decisions: readonly SweepDecisio
     data: { values: rows },
     mark: { type: 'line', point: true, strokeWidth: 2 },
     encoding: {
-      x: { field: 'threshold', type: 'quantitative', title: 'threshold (ng/mL)', scale: { zero: false }, axis: { grid: true } },
+      x: { field: 'threshold', type: 'quantitative', title: `threshold (${unit})`, scale: { zero: false }, axis: { grid: true } },
       y: { field: 'dose', type: 'quantitative', title: 'minimal dose (mg)', axis: { grid: true } },
       color: { field: 'series', type: 'nominal', title: 'regimen, target' },
       strokeDash: { field: 'kind', type: 'nominal', title: 'dose', scale: { domain: ['mean crossing', 'conservative'], range: [[1, 0], [6, 4]] } },

@@ -19,8 +19,8 @@ const mg = (x: number | null): string => (x === null ? '—' : `${x}`);
 const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-/** Rows: thresholds; columns: each (scenario, regimen, target) as "mean crossing / conservative" in mg. */
-export function sweepMarkdown(sweep: SweepResult): string {
+/** Rows: thresholds; columns: each (scenario, regimen, target) as "mean crossing / conservative" in mg. `units`: each scenario's threshold unit (threshold-units.ts; ng/mL when absent). */
+export function sweepMarkdown(sweep: SweepResult, units: ReadonlyMap<string, string> = new Map()): string {
   const series = [...new Map(sweep.decisions.map((d) => [`${d.scenario}\u0000${d.regimen}\u0000${d.target}`, d])).values()];
   const thresholds = [...new Set(sweep.decisions.map((d) => d.threshold_ng_ml))].sort((a, b) => a - b);
   const rows = thresholds.map((t) => [
@@ -30,7 +30,10 @@ export function sweepMarkdown(sweep: SweepResult): string {
       return `${mg(d?.mean_crossing ?? null)} / ${mg(d?.conservative ?? null)}`;
     }),
   ]);
-  const header = ['threshold (ng/mL)', ...series.map((s) => `${s.scenario} ${s.regimen} ${percentLabel(s.target)}`)];
+  const unitOf = (scenario: string): string => units.get(scenario) ?? 'ng/mL';
+  const shared = new Set(series.map((s) => unitOf(s.scenario)));
+  const one = shared.size === 1 ? [...shared][0] : undefined;
+  const header = [one === undefined ? 'threshold' : `threshold (${one})`, ...series.map((s) => `${s.scenario} ${s.regimen} ${percentLabel(s.target)}${one === undefined ? ` (threshold in ${unitOf(s.scenario)})` : ''}`)];
   return ['# Minimal dose against the threshold', '', 'Each cell: mean crossing / conservative dose (mg); — = not reached on the grid. All thresholds from the same trajectories (one run).', '', mdTable(header, rows), ''].join('\n');
 }
 
@@ -47,7 +50,7 @@ export function windowMarkdown(w: WindowResult): string {
 }
 
 /** Writes the tables and plots `joint` has; returns the paths written (relative to `dir`). */
-export async function writeJointReport(dir: string, joint: JointAggregate): Promise<string[]> {
+export async function writeJointReport(dir: string, joint: JointAggregate, units: ReadonlyMap<string, string> = new Map()): Promise<string[]> {
   const written: string[] = [];
   const write = async (name: string, bytes: string | Uint8Array): Promise<void> => {
     await writeFileAtomic(join(dir, name), bytes);
@@ -56,9 +59,9 @@ export async function writeJointReport(dir: string, joint: JointAggregate): Prom
   if (joint.sweep === undefined && joint.window === undefined) return written;
   await mkdir(join(dir, 'plots'), { recursive: true });
   if (joint.sweep !== undefined) {
-    await write('threshold-sweep.md', sweepMarkdown(joint.sweep));
+    await write('threshold-sweep.md', sweepMarkdown(joint.sweep, units));
     for (const scenario of new Set(joint.sweep.decisions.map((d) => d.scenario))) {
-      await write(join('plots', `threshold-sweep-${scenario}.png`), svgToPng(await renderSvg(sweepPlotSpec(scenario, joint.sweep.decisions))));
+      await write(join('plots', `threshold-sweep-${scenario}.png`), svgToPng(await renderSvg(sweepPlotSpec(scenario, joint.sweep.decisions, [], undefined, units.get(scenario) ?? 'ng/mL'))));
     }
   }
   if (joint.window !== undefined) {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../worker/common/errors.js';
 import { makeDirectory } from '../../worker/common/fs-error.js';
 import { cardDigest } from '../../worker/model/card-digest.js';
+import { cardPdUnit, DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 import type { LoadedModel } from '../../worker/model/load-card.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -27,6 +28,8 @@ export interface RunModelInfo {
   readonly version: string;
   readonly testModel: boolean;
   readonly cardPath: string;
+  /** the card's units.pd when it is not ng/mL (biomarker thresholds are in it: the joint report's labels); absent on ng/mL cards */
+  readonly pdUnit?: string;
 }
 
 export interface RunFile {
@@ -44,6 +47,7 @@ export interface RunFile {
 export function runModelInfo(m: LoadedModel): RunModelInfo {
   return {
     sha256: m.card.sha256, cardSha256: cardDigest(m.card), name: m.card.name, family: m.card.family, version: m.card.version, testModel: m.card.test_model, cardPath: resolve(m.cardPath),
+    ...(cardPdUnit(m.card) === DEFAULT_BIOMARKER_UNIT ? {} : { pdUnit: cardPdUnit(m.card) }),
   };
 }
 

@@ -11,6 +11,7 @@
  * the file, line, field and %. ~45 s here (a one-structure fit: ~17 s; the answer: ~14 s).
  */
 import { test } from 'node:test';
+import { stringify } from 'yaml';
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -77,6 +78,14 @@ test('a biomarker in %: the card says units.pd %, the fit report and answers say
       assert.deepEqual(row.threshold, unit === undefined ? { value: 50, unit: '%', unit_assumed: true } : { value: 50, unit: 'percent' });
       assert.match(answer.stdout, unit === undefined ? /max biomarker <= 50 % \(the card's unit: none given\)/ : /max biomarker <= 50 percent /);
     }
+
+    // qusop run with a threshold sweep on the % card: run.json carries the card's unit, the sweep's table says %
+    const sweep = { scenarios: [{ name: 'pca', population: { bw: { uniform: { min_kg: 50, max_kg: 100 } }, comed: { bernoulli: 0 } }, threshold: { value: 50, unit: '%' }, threshold_sweep: [40, 50, 60], targets: [0.9], replicates: 2, subjects: 10, seed: 7, regimens: [{ name: 'qd', tau_h: 24, model: join(fitDir, 'qd.model.json'), doses_mg: { start: 1, stop: 20, step: 1 } }] }] };
+    await writeFile(join(dir, 'sweep.yaml'), stringify(sweep));
+    const swept = await runCli(['run', join(dir, 'sweep.yaml'), '--out', join(dir, 'swept'), '--workers', '1', '--quiet'], { timeoutMs: 90_000 });
+    assert.equal(swept.code, 0, swept.stderr);
+    assert.equal((JSON.parse(await readFile(join(dir, 'swept', 'run.json'), 'utf8')) as { models: { pdUnit?: string }[] }).models[0]?.pdUnit, '%');
+    assert.match(await readFile(join(dir, 'swept', 'threshold-sweep.md'), 'utf8'), /\| threshold \(%\) \| pca qd 90 % \|/);
 
     await writeFile(join(dir, 'ng.yaml'), questions('ng/mL'));
     const line = questions('ng/mL').split('\n').findIndex((l) => l.includes('unit: ng/mL')) + 1;

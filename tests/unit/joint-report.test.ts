@@ -11,6 +11,8 @@ import { sweepMarkdown, windowMarkdown, writeJointReport } from '../../analysis/
 import type { SweepResult } from '../../coordinator/aggregate/threshold-sweep.js';
 import type { WindowResult } from '../../coordinator/aggregate/therapeutic-window.js';
 import { windowBounds } from '../../coordinator/aggregate/therapeutic-window.js';
+import { thresholdUnits } from '../../analysis/report/threshold-units.js';
+import { sweepPlotSpec } from '../../analysis/joint-plots.js';
 
 const SWEEP: SweepResult = {
   decisions: [2.5, 3, 3.5].flatMap((t, h) => [
@@ -29,8 +31,21 @@ test('tables: dose against threshold, and the window or why there is none', () =
   const sweep = sweepMarkdown(SWEEP);
   assert.match(sweep, /\| threshold \(ng\/mL\) \| s qd 90 % \|/);
   assert.match(sweep, /\| 2\.5 \| 12 \/ 13 \|\n\| 3 \| 9 \/ 10 \|\n\| 3\.5 \| — \/ — \|/);
+  // a biomarker in its own unit is labelled so, in the table and the plot's axis
+  assert.match(sweepMarkdown(SWEEP, new Map([['s', '%']])), /\| threshold \(%\) \| s qd 90 % \|/);
+  assert.match(JSON.stringify(sweepPlotSpec('s', SWEEP.decisions, [], undefined, '%')), /"title":"threshold \(%\)"/);
+  // scenarios in different units: each column says its own
+  const two: SweepResult = { curves: [], decisions: [...SWEEP.decisions, ...SWEEP.decisions.map((d) => ({ ...d, scenario: 'c' }))] };
+  assert.match(sweepMarkdown(two, new Map([['s', '%'], ['c', 'ng/mL']])), /\| threshold \| s qd 90 % \(threshold in %\) \| c qd 90 % \(threshold in ng\/mL\) \|/);
   const window = windowMarkdown(WINDOW);
   assert.match(window, /\| s \| qd \| 90 % \| 95 % \| 3 \| 4 \| 3–4 mg \| 5 \| 4 \| no window \(efficacious-dose-above-safe-dose\) \|/);
+});
+
+test('thresholdUnits: the biomarker in its card\'s units.pd, a concentration in ng/mL', () => {
+  const scenario = (name: string, endpoint: 'biomarker' | 'concentration' | undefined, sha: string) =>
+    ({ name, ...(endpoint === undefined ? {} : { question: { endpoint, statistic: 'max', comparison: '<=' } }), regimens: [{ modelSha256: sha }] }) as never;
+  const units = thresholdUnits({ scenarios: [scenario('pca', undefined, 'a'), scenario('conc', 'concentration', 'a'), scenario('est', 'biomarker', 'b')] }, [{ sha256: 'a', pdUnit: '%' }, { sha256: 'b' }]);
+  assert.deepEqual([...units], [['pca', '%'], ['conc', 'ng/mL'], ['est', 'ng/mL']]);
 });
 
 test('writeJointReport writes the tables and PNG plots, nothing for a run without sweep or safety', async () => {
