@@ -78,6 +78,11 @@ export const LIBRARY_TRUTHS: readonly LibraryTruth[] = [
   truth('2cmt-oral-idr', { CL: 0.044, V1: 2.8, Q: 0.17, V2: 5.7, KA: 1, ...PD, KOUT: 0.015, IMAX: 0.93, IC50: 1.1, GAMMA: 0.95 }, { CL: 0.09, V1: 0.04, KA: 0.05, R0: 0.04, KOUT: 0.04, IC50: 0.06 }, { pkProportional: 0.1, pkAdditive: 0.001, pdAdditive: 0.7 }, IDR, INHIBITED),
   // direct plasma-driven stimulatory Emax, fast PK (half-life ~30 h)
   truth('1cmt-oral-emax', { CL: 0.2, V1: 9, KA: 1.2, ...PD, SMAX: 1.5, IC50: 0.8, GAMMA: 1.2 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.15, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-emax', '2cmt-oral-emax', ...IDR], STIMULATED),
+  // stimulatory sigmoid Emax through an effect compartment of ~9 h half-life, PK half-life ~70 h; its
+  // plasma-driven limit (ke0 -> infinity) and the stimulating IDR compete
+  truth('1cmt-oral-ke0-emax', { CL: 0.1, V1: 10, KA: 1, ...PD, SMAX: 1.6, IC50: 1.5, GAMMA: 1.5, KE0: 0.08 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-ke0-emax', '2cmt-oral-ke0-emax', '1cmt-oral-emax', '1cmt-oral-idr3', ...IDR], STIMULATED),
+  // two-compartment PK (distribution ~5 h, terminal half-life ~200 h) into an effect compartment of ~23 h half-life, inhibitory
+  truth('2cmt-oral-ke0-imax', { CL: 0.06, V1: 4, Q: 0.4, V2: 12, KA: 1.2, ...PD, IMAX: 0.85, IC50: 2, GAMMA: 1.2, KE0: 0.03 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-ke0-imax', '2cmt-oral-ke0-imax', ...IDR], INHIBITED),
 ];
 
 /** The structures of which `truth` is a limit (see the header); the truth itself not included. */
