@@ -8,7 +8,7 @@ import { runLocal, type LocalRunOptions } from '../coordinator/local/local-run.j
 import { runAdaptive } from '../coordinator/local/adaptive-run.js';
 import { formatDecisionTable } from './decision-table.js';
 import { writeJointReport } from '../analysis/report/joint-endpoints.js';
-import { thresholdUnits } from '../analysis/report/threshold-units.js';
+import { sweepThresholdUnits } from '../analysis/report/sweep-units.js';
 import { runModelInfo } from '../coordinator/run/run-dir.js';
 
 /** `qusop run`'s arguments: the local run's options, with --model overrides and log verbosity. */
@@ -50,7 +50,7 @@ export async function runCommand(a: RunCommandArgs): Promise<number> {
   }
   const title = `decisions for run ${run.runId}${testModel ? ' (TEST MODEL)' : ''} — ${run.opts.dir}`;
   process.stdout.write(formatDecisionTable(run.result.decisions, title));
-  await writeJointReport(run.opts.dir, run.result.joint, thresholdUnits(run.compiled.spec, [...run.compiled.models.values()].map(runModelInfo)));
+  await writeJointReport(run.opts.dir, run.result.joint, sweepThresholdUnits(run.compiled.spec, [...run.compiled.models.values()].map(runModelInfo)));
   return 0;
 }
 

@@ -19,7 +19,7 @@ const mg = (x: number | null): string => (x === null ? '—' : `${x}`);
 const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
   [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
-/** Rows: thresholds; columns: each (scenario, regimen, target) as "mean crossing / conservative" in mg. `units`: each scenario's threshold unit (threshold-units.ts; ng/mL when absent). */
+/** Rows: thresholds; columns: each (scenario, regimen, target) as "mean crossing / conservative" in mg. `units`: each scenario's threshold unit (sweep-units.ts; ng/mL when absent). */
 export function sweepMarkdown(sweep: SweepResult, units: ReadonlyMap<string, string> = new Map()): string {
   const series = [...new Map(sweep.decisions.map((d) => [`${d.scenario}\u0000${d.regimen}\u0000${d.target}`, d])).values()];
   const thresholds = [...new Set(sweep.decisions.map((d) => d.threshold_ng_ml))].sort((a, b) => a - b);

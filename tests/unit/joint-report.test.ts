@@ -11,7 +11,7 @@ import { sweepMarkdown, windowMarkdown, writeJointReport } from '../../analysis/
 import type { SweepResult } from '../../coordinator/aggregate/threshold-sweep.js';
 import type { WindowResult } from '../../coordinator/aggregate/therapeutic-window.js';
 import { windowBounds } from '../../coordinator/aggregate/therapeutic-window.js';
-import { thresholdUnits } from '../../analysis/report/threshold-units.js';
+import { sweepThresholdUnits } from '../../analysis/report/sweep-units.js';
 import { sweepPlotSpec } from '../../analysis/joint-plots.js';
 
 const SWEEP: SweepResult = {
@@ -41,10 +41,10 @@ test('tables: dose against threshold, and the window or why there is none', () =
   assert.match(window, /\| s \| qd \| 90 % \| 95 % \| 3 \| 4 \| 3–4 mg \| 5 \| 4 \| no window \(efficacious-dose-above-safe-dose\) \|/);
 });
 
-test('thresholdUnits: the biomarker in its card\'s units.pd, a concentration in ng/mL', () => {
+test('sweepThresholdUnits: the biomarker in its card\'s units.pd, a concentration in ng/mL', () => {
   const scenario = (name: string, endpoint: 'biomarker' | 'concentration' | undefined, sha: string) =>
     ({ name, ...(endpoint === undefined ? {} : { question: { endpoint, statistic: 'max', comparison: '<=' } }), regimens: [{ modelSha256: sha }] }) as never;
-  const units = thresholdUnits({ scenarios: [scenario('pca', undefined, 'a'), scenario('conc', 'concentration', 'a'), scenario('est', 'biomarker', 'b')] }, [{ sha256: 'a', pdUnit: '%' }, { sha256: 'b' }]);
+  const units = sweepThresholdUnits({ scenarios: [scenario('pca', undefined, 'a'), scenario('conc', 'concentration', 'a'), scenario('est', 'biomarker', 'b')] }, [{ sha256: 'a', pdUnit: '%' }, { sha256: 'b' }]);
   assert.deepEqual([...units], [['pca', '%'], ['conc', 'ng/mL'], ['est', 'ng/mL']]);
 });
 

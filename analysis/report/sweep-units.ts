@@ -7,7 +7,7 @@
 import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
 import type { RunSpecJson } from '../../worker/run-spec.js';
 
-export function thresholdUnits(spec: Pick<RunSpecJson, 'scenarios'>, models: readonly { readonly sha256: string; readonly pdUnit?: string }[]): ReadonlyMap<string, string> {
+export function sweepThresholdUnits(spec: Pick<RunSpecJson, 'scenarios'>, models: readonly { readonly sha256: string; readonly pdUnit?: string }[]): ReadonlyMap<string, string> {
   const pdUnit = new Map(models.map((m) => [m.sha256, m.pdUnit ?? DEFAULT_BIOMARKER_UNIT]));
   return new Map(
     spec.scenarios.map((sc) => {
