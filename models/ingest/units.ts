@@ -8,12 +8,9 @@
  */
 import { InputError } from '../../worker/common/errors.js';
 import type { DataSpec } from './data-spec.js';
-import { DEFAULT_BIOMARKER_UNIT, normaliseUnit } from '../../worker/model/biomarker-unit.js';
+import { DEFAULT_BIOMARKER_UNIT } from '../../worker/model/biomarker-unit.js';
+import { mgPerLPower, scaleByPowerOfTen } from '../../worker/common/mass-concentration.js';
 
-/** mass-per-volume concentration units -> the power of ten that converts them to mg/L */
-const CONCENTRATION_UNITS: Readonly<Record<string, number>> = {
-  'mg/l': 0, 'ug/ml': 0, 'g/l': 3, 'mg/ml': 3, 'ug/l': -3, 'ng/ml': -3, 'ng/l': -6,
-};
 
 /** mass units of AMT (and RATE, mass per hour) -> the power of ten that converts them to mg */
 export const DOSE_UNITS = ['mg', 'ug', 'µg', 'mcg', 'g'] as const;
@@ -34,7 +31,7 @@ export interface UnitConversion {
 }
 
 /** What the concentration units accept, for messages. */
-export const CONCENTRATION_UNITS_TEXT = 'a mass per volume: mg/L (the default), ug/mL, ng/mL, ug/L (or µg/L, mcg/L), ng/L, mg/mL, g/L';
+export const CONCENTRATION_UNITS_TEXT = 'a mass per volume: mg/L (the default), ug/mL, ng/mL, ug/L (or µg/L, mcg/L), ng/L, pg/mL, mg/mL, g/L';
 
 
 const MOLAR = /^[pnuµμm]?(mol\/[a-z]*l|m)$/i;
@@ -42,7 +39,7 @@ const MOLAR = /^[pnuµμm]?(mol\/[a-z]*l|m)$/i;
 /** The power of ten from a concentration unit to mg/L, or the reason it is refused. */
 export function concentrationPower(unit: string): { power: number } | { refused: string } {
   // the micro sign, the Greek mu and "mcg" read as "ug"; letter case and blanks are free (mg/l = mg/L)
-  const power = CONCENTRATION_UNITS[normaliseUnit(unit)];
+  const power = mgPerLPower(unit);
   if (power !== undefined) return { power };
   if (MOLAR.test(unit.trim())) {
     return { refused: `"${unit}" is a molar unit, which needs the drug's molecular weight (not taken): convert the concentrations to a mass per volume (ng/mL = nmol/L x MW / 1000, MW in g/mol) and write that unit; accepted: ${CONCENTRATION_UNITS_TEXT}` };
@@ -53,11 +50,7 @@ export function concentrationPower(unit: string): { power: number } | { refused:
 export const dosePower = (unit: DoseUnit): number => DOSE_POWER[unit];
 
 /** x in the file's unit -> the model's unit (exact for the power of ten: a multiplication or a division by 10^|k|). */
-export function convert(x: number, power: number): number {
-  if (power === 0) return x;
-  const scale = 10 ** Math.abs(power);
-  return power > 0 ? x * scale : x / scale;
-}
+export const convert = scaleByPowerOfTen;
 
 /** "x 0.001", "x 1000" */
 export const factorText = (power: number): string => `x ${power < 0 ? (10 ** power).toFixed(-power) : String(10 ** power)}`;

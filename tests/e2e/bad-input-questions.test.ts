@@ -59,7 +59,7 @@ const CASES: Case[] = [
   {
     name: 'concentration threshold unit not a mass concentration',
     scenario: mutate((s) => { delete s['threshold_ng_ml']; s['endpoint'] = 'concentration'; s['threshold'] = { value: 2, unit: 'mmol/L' }; }),
-    message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "mmol\/L": expected one of "ng\/mL", "ug\/L", "mg\/L", "ug\/mL" for a concentration threshold/,
+    message: /scenario\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "mmol\/L": expected one of "mg\/L", "ug\/mL", "ng\/mL", "ug\/L", "ng\/L", "pg\/mL", "mg\/mL", "g\/L" for a concentration threshold/,
   },
   {
     name: 'threshold without its unit',

@@ -118,7 +118,7 @@ test('a molar or unknown concentration unit, or an unknown dose unit, is refused
 
 test('conversion factors: powers of ten, exact by division', () => {
   const power = (u: string): number => { const r = concentrationPower(u); return 'power' in r ? r.power : NaN; };
-  assert.deepEqual(['mg/L', 'ug/mL', 'ng/mL', 'ug/L', 'µg/L', 'μg/L', 'mg/mL', 'g/L', 'ng/L'].map(power), [0, 0, -3, -3, -3, -3, 3, 3, -6]);
+  assert.deepEqual(['mg/L', 'ug/mL', 'ng/mL', 'ug/L', 'µg/L', 'μg/L', 'mg/mL', 'g/L', 'ng/L', 'pg/mL'].map(power), [0, 0, -3, -3, -3, -3, 3, 3, -6, -6]);
   // 20 of theophylline's 132 concentrations written in ng/mL would not read back by a multiplication, e.g. 6.89 mg/L
   assert.equal(convert(6890, -3), 6.89);
   assert.notEqual(6890 * 0.001, 6.89, 'why it divides');

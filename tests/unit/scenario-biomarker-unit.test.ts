@@ -88,7 +88,7 @@ test('concentration thresholds need a mass unit, converted to ng/mL; any biomark
   assert.equal(conc.scenarios[0]?.safety?.endpoint, 'concentration');
   assert.equal(parseScenarioText(text({ threshold: { value: 50, unit: 'IU/L' } }), 's.yaml').scenarios[0]?.threshold?.unit, 'IU/L');
   for (const [extra, field] of [
-    [{ endpoint: 'concentration', threshold: { value: 2, unit: '%' } }, /^s\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "%": expected one of "ng\/mL", "ug\/L", "mg\/L", "ug\/mL" for a concentration threshold/],
+    [{ endpoint: 'concentration', threshold: { value: 2, unit: '%' } }, /^s\.yaml:\d+: scenarios\[0\]\.threshold\.unit: "%": expected one of "mg\/L", "ug\/mL", "ng\/mL", "ug\/L", "ng\/L", "pg\/mL", "mg\/mL", "g\/L" for a concentration threshold/],
     [{ threshold: { value: 3.3, unit: 'ng/mL' }, safety: { threshold: { value: 1, unit: 'mmol/L' }, target: 0.9 } }, /^s\.yaml:\d+: scenarios\[0\]\.safety\.threshold\.unit: "mmol\/L": expected one of/],
   ] as const) {
     assert.throws(() => parseScenarioText(text(extra), 's.yaml'), (err: Error) => err instanceof InputError && field.test(err.message));

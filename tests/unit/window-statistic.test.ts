@@ -172,6 +172,14 @@ test('thresholds: mg/L and ug/mL are 1000 ng/mL; the head compares in the output
   assert.equal(toNgMl(2, 'ug/mL'), 2000);
   assert.equal(toNgMl(3.3, 'ng/mL'), 3.3);
   assert.equal(toNgMl(1, 'mmol/L'), undefined);
+  // the one table of mass concentrations (worker/common/mass-concentration.ts): what the ingest converts, a threshold takes
+  assert.equal(toNgMl(2, 'mg/l'), 2000);
+  assert.equal(toNgMl(1, '\u00b5g/mL'), 1000);
+  assert.equal(toNgMl(1, 'mcg/L'), 1);
+  assert.equal(toNgMl(500, 'pg/mL'), 0.5);
+  assert.equal(toNgMl(1500, 'ng/L'), 1.5); // a division by 1000: exact where 1500 * 0.001 is not
+  assert.equal(toNgMl(1, 'g/L'), 1e6);
+  assert.equal(fromNgMl(1.5, 'ng/L', 'card'), 1500);
   assert.equal(fromNgMl(2000, 'mg/L', 'card'), 2);
   assert.equal(fromNgMl(3.3, 'ng/mL', 'card'), 3.3);
   assert.throws(() => fromNgMl(1, 'IU/L', 'model card "m"'), /model card "m": output unit "IU\/L" is not a mass concentration/);

@@ -7,32 +7,25 @@
  *   - surrounding blanks and blanks inside are dropped, letter case is free (ng/mL = NG/ML);
  *   - the micro sign, the Greek mu and "mcg" read as "u" (µg/L = ug/L = mcg/L);
  *   - "percent" and "pct" read as "%";
- *   - two mass concentrations of the same scale are the same unit (ng/mL = ug/L, mg/L = ug/mL).
+ *   - two mass concentrations of the same scale are the same unit (ng/mL = ug/L, mg/L = ug/mL; the table
+ *     is worker/common/mass-concentration.ts).
  *
  * Nothing else is taken as equal: mg/L and ng/mL differ (a factor of 1000 the biomarker never gets), as
  * do IU/L and U/L or mmHg and kPa.
  */
 
+import { mgPerLPower, normaliseUnit } from '../common/mass-concentration.js';
+
 /** the biomarker's unit when neither the trial's spec nor the card names one */
 export const DEFAULT_BIOMARKER_UNIT = 'ng/mL';
 
-/** mass concentrations by scale (ng/mL per unit), after normalise() */
-const MASS_SCALE: Readonly<Record<string, number>> = {
-  'ng/l': 1e-3, 'pg/ml': 1e-3, 'ng/ml': 1, 'ug/l': 1, 'mg/l': 1e3, 'ug/ml': 1e3, 'g/l': 1e6, 'mg/ml': 1e6,
-};
-
-/** The comparison form of a unit (see the file's doc). */
-export function normaliseUnit(unit: string): string {
-  const n = unit.trim().replace(/[\u00b5\u03bc]/g, 'u').replace(/mcg/gi, 'ug').replace(/\s+/g, '').toLowerCase();
-  return n === 'percent' || n === 'pct' ? '%' : n;
-}
+export { normaliseUnit } from '../common/mass-concentration.js';
 
 /** Whether a threshold's unit `a` is the biomarker unit `b`. */
 export function sameBiomarkerUnit(a: string, b: string): boolean {
-  const [na, nb] = [normaliseUnit(a), normaliseUnit(b)];
-  if (na === nb) return true;
-  const [sa, sb] = [MASS_SCALE[na], MASS_SCALE[nb]];
-  return sa !== undefined && sa === sb;
+  if (normaliseUnit(a) === normaliseUnit(b)) return true;
+  const [pa, pb] = [mgPerLPower(a), mgPerLPower(b)];
+  return pa !== undefined && pa === pb;
 }
 
 /** A card's biomarker unit (`units.pd`; ng/mL on cards that name none). */

@@ -16,17 +16,22 @@
 import { InputError, ModelError } from '../common/errors.js';
 import type { ModelCard } from '../model/card.js';
 import { cardPdUnit } from '../model/biomarker-unit.js';
+import { MASS_CONCENTRATION_UNITS, mgPerLPower, scaleByPowerOfTen } from '../common/mass-concentration.js';
 import { DEFAULT_QUESTION, type Endpoint, type QuestionSpec, type WindowStatistic } from '../run-spec.js';
 
-/** Mass-concentration units a threshold or an output may use, as ng/mL per unit. */
-const NG_ML_PER_UNIT: Readonly<Record<string, number>> = { 'ng/mL': 1, 'ug/L': 1, 'mg/L': 1000, 'ug/mL': 1000 };
+/** Mass-concentration units a threshold or an output may use (worker/common/mass-concentration.ts). */
+export const CONCENTRATION_UNITS: readonly string[] = MASS_CONCENTRATION_UNITS;
 
-export const CONCENTRATION_UNITS: readonly string[] = Object.keys(NG_ML_PER_UNIT);
+/** The power of ten from `unit` to ng/mL (mg/L is 10^3 ng/mL). */
+const ngMlPower = (unit: string): number | undefined => {
+  const p = mgPerLPower(unit);
+  return p === undefined ? undefined : p + 3;
+};
 
 /** value in `unit` -> ng/mL; undefined for a unit that is not a known mass concentration */
 export function toNgMl(value: number, unit: string): number | undefined {
-  const f = NG_ML_PER_UNIT[unit];
-  return f === undefined ? undefined : value * f;
+  const p = ngMlPower(unit);
+  return p === undefined ? undefined : scaleByPowerOfTen(value, p);
 }
 
 
@@ -42,9 +47,9 @@ export function thresholdForOutput(value: number, card: ModelCard, endpoint: End
 
 /** ng/mL -> `unit` (the output's), or a ModelError naming the unit the card declares */
 export function fromNgMl(valueNgMl: number, unit: string, where: string): number {
-  const f = NG_ML_PER_UNIT[unit];
-  if (f === undefined) throw new ModelError(`${where}: output unit "${unit}" is not a mass concentration qusop converts (${CONCENTRATION_UNITS.join(', ')})`);
-  return f === 1 ? valueNgMl : valueNgMl / f;
+  const p = ngMlPower(unit);
+  if (p === undefined) throw new ModelError(`${where}: output unit "${unit}" is not a mass concentration qusop converts (${CONCENTRATION_UNITS.join(', ')})`);
+  return scaleByPowerOfTen(valueNgMl, -p);
 }
 
 /**
