@@ -9,6 +9,7 @@ import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js';
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
+import { timeUnitHint } from './time-unit-hint.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -86,5 +87,7 @@ export function summarizeDataset(d: Dataset): string {
     ...set('resets (EVID 3/4)', d.subjects.reduce((a, s) => a + s.resets.length, 0)),
   );
   lines.push(`time span: ${span(d.subjects.flatMap((s) => [...s.doses.map((x) => x.timeH), ...s.observations.map((o) => o.timeH)]), 'h')}`);
+  const hint = timeUnitHint(d);
+  if (hint !== undefined) lines.push(hint);
   return lines.join('\n');
 }

@@ -58,11 +58,12 @@ test('Indometh (R): Subject and conc mapped by the spec, no weight said; without
 });
 
 test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 10 hourly doses over 10 h); SS=1 refused at its line', async () => {
-  assert.match(await summary('addl-days.csv'), /\ndoses: 160 \(10 per subject; 144 from ADDL, II 1 h\), .*\ntime span: 0-10 h$/s);
+  // read as hours, the daily doses recur every 1 h: the summary's last line says what to write
+  assert.match(await summary('addl-days.csv'), /\ndoses: 160 \(10 per subject; 144 from ADDL, II 1 h\), .*\ntime span: 0-10 h\ntime unit: a subject's doses recur every 1 h .*write time_unit: d in a dataset spec.*$/s);
   const s = await summary('addl-days.csv', 'addl-days.spec.yaml');
   assert.match(s, /time unit d\)\n/);
   assert.match(s, /\ndoses: 160 \(10 per subject; 144 from ADDL, II 24 h\), AMT 200 mg/);
-  assert.match(s, /\ntime span: 0-240 h$/);
+  assert.match(s, /\ntime span: 0-240 h$/, 'no time-unit hint once time_unit: d is given');
   const trial = await readTrial(at('addl-days.csv'), await loadDataSpec(at('addl-days.spec.yaml')));
   assert.deepEqual(trial.subjects[0]?.doses.map((d) => d.timeH), [0, 24, 48, 72, 96, 120, 144, 168, 192, 216]);
   assert.match(await summary('addl-days-ss.csv', 'addl-days.spec.yaml'), /\nsteady-state dose records \(SS=1\): 16, first on line 2; qusop fit and answer refuse them/);
