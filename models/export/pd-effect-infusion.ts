@@ -105,9 +105,9 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
       rates.push(lambda, kLow, kHigh);
       weights.push(w.div(w.mul(a, alpha, `a_alpha_${i}`), lambda, `a_alpha_over_rate_${i}`), w.neg(w.mul(a, overLow, `a_beta_low_${i}`), `minus_a_beta_low_${i}`), w.neg(w.mul(a, overHigh, `a_beta_high_${i}`), `minus_a_beta_high_${i}`));
     });
-    // the S = 3 modes exponentials stacked ([S, B]): weight K(rho, t) = weight (g e^{-rho s} + [t < D] (1 - e^{-rho t}) / D),
-    // g = phi(rho D) / (tau phi(rho tau)); during the input e^{-rho s} = e^{-rho (tau - D)} e^{-rho t}, so there
-    // weight K = r + (g e^{-rho (tau - D)} weight - r) e^{-rho t}, r = weight / D
+    // the S = 3 x modes exponentials stacked ([S, B]): weight K(rho, t) = G e^{-rho s} + [t < D] r (1 - e^{-rho t}),
+    // G = weight phi(rho D) / (tau phi(rho tau)) (`after`), r = weight / D; during the input
+    // e^{-rho s} = e^{-rho (tau - D)} e^{-rho t}, so there weight K = r + (G e^{-rho (tau - D)} - r) e^{-rho t}
     const rate = w.concat(rates, 0, 'rates');
     const weight = w.concat(weights, 0, 'weights');
     // e^{-rho D}, e^{-rho (tau - D)} and their product e^{-rho tau}: phi's direct form and the fill share them
@@ -127,10 +127,11 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
      * sum_j coefficient_j e^{-rate_j v} at each of the block's offsets v >= 0 ([rows, B]), as a chain along the
      * increasing offsets: c e^{-rho v'} = (c e^{-rho v}) e^{-rho (v' - v)}. A step that is m <= 64 times the
      * block's smallest step q (to 4 eps64: the grids' steps are multiples of 0.05 h) is the product of the
-     * binary powers of e^{-rho q}, each further step its own exponential. Each product or squaring adds one
-     * rounding to the relative error and a squaring doubles what it squares, so the r-th offset carries
-     * <= sum over its steps of (2 m + 2) eps64 + 4 eps64 rho v: < 3e-12 on the grids (m <= 20, <= 26 offsets,
-     * rho v <= 745 where e^{-rho v} is not 0), against one exponential per [S, rows, B] entry before: here 2.
+     * binary powers of e^{-rho q}, each further step its own exponential. Each exponential, product or squaring
+     * adds about one rounding to the relative error and a squaring doubles what it squares; the double steps
+     * sum to v within eps64 v / 2 and m q is a step within 4 eps64 of it, so the n-th offset carries
+     * <= sum over its steps of (2 m + 2) eps64 + 5 eps64 rho v: < 1e-12 on the grids (m <= 20, <= 26 offsets,
+     * rho v <= 745 where e^{-rho v} is not 0), for 2 exponentials of [S, B] per block instead of [S, rows, B].
      */
     const block = (offsets: readonly number[], coefficient: string, hint: string): string => w.scoped(hint, () => {
       const sorted = [...new Set(offsets)].sort((x, y) => x - y);
