@@ -20,6 +20,17 @@
  * cancellation left costs ~eps64 / DELTA ~ 1e-13 (float32 would lose ~1e-4 there). D -> 0 is the bolus's
  * periodic Ce (phi(mu D) -> 1, s -> t; pd-direct.ts), D = tau a constant rate (Ce = C = dose / (tau CL)).
  * The output is cast back to float32.
+ *
+ * Evaluation: the 3 exponentials of each mode (lambda_i, the band's kLow, kHigh) are stacked, S = 3 x modes,
+ * each with a weight such that Ce = sum_j weight_j K(rho_j, t) (Z = K / rho). Per exponential, [S, B]:
+ * after the input weight K = g e^{-rho (t - D)}, g = weight phi(rho D) / (tau phi(rho tau)); during it
+ * e^{-rho s} = e^{-rho (tau - D)} e^{-rho t}, so weight K = r + (g e^{-rho (tau - D)} - r) e^{-rho t},
+ * r = weight / D (the sum of the r's once, [1, B]); at t = 0 it is g e^{-rho (tau - D)}. So the [T, B] work is
+ * one term per exponential and row, a chain of products along the rows (block() below), and one sum over
+ * the S exponentials. Writing r (1 - e^{-rho t}) as r - r e^{-rho t} costs an absolute eps64 r: against the
+ * term (>= g e^{-rho (tau - D)} ~ weight / tau where rho t is small, >= r (1 - e^{-rho t}) where it is not)
+ * that is ~ eps64 tau / t_1 relative, t_1 the first output time after 0 (< 4e-13 on QW's 0.05 h), which
+ * the band's 1 / DELTA leaves < 4e-10; t = 0 itself takes the [1, B] value.
  */
 import { attr, DataType, doubleTensor } from '../../worker/onnx/graph-builder.js';
 import type { GraphWriter } from './graph-writer.js';
@@ -48,61 +59,35 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
     };
     const one = (hint: string, value: number): string => dbl(hint, [], [value]);
     const toDouble = (x: string, hint: string): string => w.op('Cast', [x], hint, { to: attr.int(DataType.DOUBLE) });
-    // the times' constants in double: s (time since the last input ended), [t < D] t, [t < D] / D
     const D = Math.min(Math.max(infusionH, D_MIN_H), tauH);
-    const during = timesH.map((t) => t < D);
-    const column = (hint: string, values: readonly number[]): string => dbl(hint, [timesH.length, 1], values);
-    const negSinceEnd = column('neg_since_end', timesH.map((t, n) => -(during[n] ? tauH - D + t : t - D)));
-    // the running input's terms are zero after D: computed on the rows during it ([T_d, B]) alone, then
-    // placed by a Gather from [zero row; those rows]
-    const duringRows = timesH.map((_, n) => n).filter((n) => during[n]);
-    const duringColumn = (hint: string, values: readonly number[]): string => dbl(hint, [duringRows.length, 1], values);
-    const negTimesDuring = duringColumn('neg_times_during', duringRows.map((n) => -(timesH[n] ?? NaN)));
-    const fractionDuring = duringColumn('fraction_during', duringRows.map((n) => (timesH[n] ?? NaN) / D));
-    const rateDuring = duringColumn('rate_during', duringRows.map(() => 1 / D));
-    const placement = timesH.map((_, n) => (during[n] ? 1 + duringRows.indexOf(n) : 0));
-    /** [T, B] from a [T_d, B] value on the rows during the input (zero elsewhere), added to `rest` [T, B]. */
-    const plusDuring = (rest: string, running: () => string, hint: string): string => {
-      if (duringRows.length === 0) return rest;
-      const x = running();
-      const zero = w.mul(w.slice(x, 0, 0, 1, `${hint}_first`), one(`${hint}_zero`, 0), `${hint}_zero_row`);
-      return w.add(rest, w.gather(w.concat([zero, x], 0, `${hint}_padded`), 0, placement, `${hint}_placed`), hint);
-    };
-    const tau = one('tau', tauH);
-    const duration = one('duration', D);
+    // the rows in three blocks: t = 0 (every e^{-rho t} is 1: a [1, B] value), during the input (0 < t < D),
+    // after it (t >= D)
+    const indices = timesH.map((_, n) => n);
+    const zeroRows = indices.filter((n) => timesH[n] === 0);
+    const duringRows = indices.filter((n) => (timesH[n] ?? NaN) > 0 && (timesH[n] ?? NaN) < D);
+    const afterRows = indices.filter((n) => (timesH[n] ?? NaN) >= D);
+    if (zeroRows.length + duringRows.length + afterRows.length !== timesH.length) throw new RangeError(`effect-site infusion graph: output times must be >= 0 h, got ${timesH.join(', ')}`);
 
     const unit = one('one', 1);
     let factorial = 1;
     const coefficients = Array.from({ length: SERIES_TERMS }, (_, j) => { factorial *= j + 1; return one(`series_${j}`, (j % 2 === 0 ? 1 : -1) / factorial); });
     const cut = one('series_below', SERIES_BELOW);
-    /** phi(x) = (1 - e^{-x}) / x, x >= 0 (any shape): its Taylor series below the cut. */
-    const phi = (x: string, hint: string): string => w.scoped(hint, () => {
+    /** phi(x) = (1 - e^{-x}) / x, x >= 0, from x and e^{-x} (as computed): its Taylor series below the cut. */
+    const phi = (x: string, expNegX: string, hint: string): string => w.scoped(hint, () => {
       let acc = coefficients[SERIES_TERMS - 1]!;
       for (let j = SERIES_TERMS - 2; j >= 0; j -= 1) acc = w.add(w.mul(acc, x, `x_acc_${j}`), coefficients[j]!, `s_${j}`);
-      const xc = w.op('Max', [x, cut], 'x_clamped');
-      const direct = w.div(w.sub(unit, w.exp(w.neg(xc, 'neg_x'), 'exp_neg_x'), 'one_minus_exp'), xc, 'direct');
+      const direct = w.div(w.sub(unit, expNegX, 'one_minus_exp'), w.op('Max', [x, cut], 'x_clamped'), 'direct');
       return w.where(w.less(x, cut, 'small'), acc, direct, 'value');
     });
-    /** e^{-mu s} factor [T, B] for mu, factor [1, B]: the periodic input's part from the previous inputs' ends (factor phi(mu D) over the fill). */
-    const sinceEnd = (mu: string, factor: string, hint: string): string => w.mul(w.exp(w.mul(negSinceEnd, mu, `${hint}_s`), `decay_${hint}`), factor, `periodic_${hint}`);
-    /** Z(mu, t) [T, B]. */
-    const Z = (mu: string, hint: string): string => {
-      const factor = w.div(phi(w.mul(mu, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(w.mul(mu, tau, `${hint}_tau`), phi(w.mul(mu, tau, `${hint}_tau_phi`), `phi_${hint}_tau`), `fill_${hint}`), `factor_${hint}`);
-      const accumulated = sinceEnd(mu, factor, hint);
-      return plusDuring(accumulated, () => w.mul(fractionDuring, phi(w.neg(w.mul(negTimesDuring, mu, `${hint}_t_neg`), `${hint}_t`), `phi_${hint}_t`), `running_${hint}`), `z_${hint}`);
-    };
-    /** K(k, t) = k Z(k, t) [T, B], exact at k = 0. */
-    const K = (k: string, hint: string): string => {
-      const factor = w.div(phi(w.mul(k, duration, `${hint}_d`), `phi_${hint}_d`), w.mul(tau, phi(w.mul(k, tau, `${hint}_tau`), `phi_${hint}_tau`), `tau_phi_${hint}`), `factor_${hint}`);
-      const accumulated = sinceEnd(k, factor, hint);
-      return plusDuring(accumulated, () => {
-        const kt = w.neg(w.mul(negTimesDuring, k, `${hint}_t_neg`), `${hint}_t`);
-        return w.mul(rateDuring, w.mul(kt, phi(kt, `phi_${hint}_t`), `one_minus_exp_${hint}_t`), `running_${hint}`);
-      }, `k_z_${hint}`);
-    };
+    const tau = one('tau', tauH);
+    const duration = one('duration', D);
+    const fillTime = one('tau_minus_duration', tauH - D);
 
     const k = toDouble(w.op('Min', [ke0, w.scalar('ke0_cap', KE0_CAP)], 'ke0_capped'), 'k');
-    let ce = '';
+    // each mode's three exponentials (rates lambda, kLow, kHigh) with weights such that the mode's term is
+    // sum_j weight_j K(rate_j, t), K(rho, t) = rho Z(rho, t): a alpha Z(lambda) = (a alpha / lambda) K(lambda)
+    const rates: string[] = [];
+    const weights: string[] = [];
     modes.forEach((mode, i) => {
       const lambda = toDouble(mode.rate, `rate_${i}`);
       const a = toDouble(mode.a, `a_${i}`);
@@ -117,12 +102,86 @@ export function infusionEffectConcentrationAt(w: GraphWriter, modes: readonly Bo
       const overLow = w.div(wLow, w.sub(kLow, lambda, `k_low_minus_rate_${i}`), `beta_low_${i}`);
       const overHigh = w.div(wHigh, w.sub(kHigh, lambda, `k_high_minus_rate_${i}`), `beta_high_${i}`);
       const alpha = w.add(w.mul(kLow, overLow, `alpha_low_${i}`), w.mul(kHigh, overHigh, `alpha_high_${i}`), `alpha_${i}`);
-      const zPart = w.mul(Z(lambda, `mode_${i}`), w.mul(a, alpha, `a_alpha_${i}`), `z_part_${i}`);
-      const lowPart = w.mul(K(kLow, `effect_${i}_low`), w.mul(a, overLow, `a_beta_low_${i}`), `low_part_${i}`);
-      const highPart = w.mul(K(kHigh, `effect_${i}_high`), w.mul(a, overHigh, `a_beta_high_${i}`), `high_part_${i}`);
-      const term = w.sub(w.sub(zPart, lowPart, `term_low_${i}`), highPart, `term_${i}`);
-      ce = i === 0 ? term : w.add(ce, term, `ce_${i}`);
+      rates.push(lambda, kLow, kHigh);
+      weights.push(w.div(w.mul(a, alpha, `a_alpha_${i}`), lambda, `a_alpha_over_rate_${i}`), w.neg(w.mul(a, overLow, `a_beta_low_${i}`), `minus_a_beta_low_${i}`), w.neg(w.mul(a, overHigh, `a_beta_high_${i}`), `minus_a_beta_high_${i}`));
     });
+    // the S = 3 x modes exponentials stacked ([S, B]): weight K(rho, t) = G e^{-rho s} + [t < D] r (1 - e^{-rho t}),
+    // G = weight phi(rho D) / (tau phi(rho tau)) (`after`), r = weight / D; during the input
+    // e^{-rho s} = e^{-rho (tau - D)} e^{-rho t}, so there weight K = r + (G e^{-rho (tau - D)} - r) e^{-rho t}
+    const rate = w.concat(rates, 0, 'rates');
+    const weight = w.concat(weights, 0, 'weights');
+    // e^{-rho D}, e^{-rho (tau - D)} and their product e^{-rho tau}: phi's direct form and the fill share them
+    const expNeg = (x: string, hint: string): string => w.exp(w.neg(x, `neg_${hint}`), `exp_neg_${hint}`);
+    const rateD = w.mul(rate, duration, 'rate_d');
+    const rateTau = w.mul(rate, tau, 'rate_tau');
+    const decayD = expNeg(rateD, 'rate_d');
+    const decayFill = expNeg(w.mul(rate, fillTime, 'rate_fill_time'), 'rate_fill_time');
+    const decayTau = w.mul(decayD, decayFill, 'exp_neg_rate_tau');
+    const after = w.div(w.mul(weight, phi(rateD, decayD, 'phi_d'), 'weight_phi_d'), w.mul(tau, phi(rateTau, decayTau, 'phi_tau'), 'tau_phi'), 'after');
+    const atZero = w.mul(after, decayFill, 'at_zero');
+    const running = w.div(weight, duration, 'running');
+    const during = w.sub(atZero, running, 'during_coefficient');
+    const perRow = (x: string, hint: string): string => w.unsqueeze(x, [1], hint); // [S, 1, B]
+    const rateRow = perRow(rate, 'rate_row');
+    /**
+     * sum_j coefficient_j e^{-rate_j v} at each of the block's offsets v >= 0 ([rows, B]), as a chain along the
+     * increasing offsets: c e^{-rho v'} = (c e^{-rho v}) e^{-rho (v' - v)}. A step that is m <= 64 times the
+     * block's smallest step q (to 4 eps64: the grids' steps are multiples of 0.05 h) is the product of the
+     * binary powers of e^{-rho q}, each further step its own exponential. Each exponential, product or squaring
+     * adds about one rounding to the relative error and a squaring doubles what it squares; the double steps
+     * sum to v within eps64 v / 2 and m q is a step within 4 eps64 of it, so the n-th offset carries
+     * <= sum over its steps of (2 m + 2) eps64 + 5 eps64 rho v: < 1e-12 on the grids (m <= 20, <= 26 offsets,
+     * rho v <= 745 where e^{-rho v} is not 0), for 2 exponentials of [S, B] per block instead of [S, rows, B].
+     */
+    const block = (offsets: readonly number[], coefficient: string, hint: string): string => w.scoped(hint, () => {
+      const sorted = [...new Set(offsets)].sort((x, y) => x - y);
+      const steps = sorted.slice(1).map((v, j) => v - (sorted[j] ?? NaN));
+      const q = Math.min(...steps.filter((d) => d > 0));
+      const expOf = (v: number, label: string): string => w.exp(w.mul(rateRow, one(`neg_${label}`, -v), `exponent_${label}`), `decay_${label}`);
+      const powers: string[] = []; // e^{-rho q 2^i}
+      const power = (i: number): string => {
+        const known = powers[i];
+        if (known !== undefined) return known;
+        const p = i === 0 ? expOf(q, 'base_step') : w.mul(power(i - 1), power(i - 1), `base_step_power_${i}`);
+        powers[i] = p;
+        return p;
+      };
+      const byStep = new Map<number, string>();
+      const stepDecay = (d: number, j: number): string => {
+        const known = byStep.get(d);
+        if (known !== undefined) return known;
+        const m = Math.round(d / q);
+        let e: string;
+        if (m >= 1 && m <= 64 && Math.abs(m * q - d) <= 4 * Number.EPSILON * d) {
+          const bits = Array.from({ length: 7 }, (_, i) => i).filter((i) => (m >> i) & 1);
+          e = bits.slice(1).reduce((acc, i) => w.mul(acc, power(i), `step_${m}_times_${i}`), power(bits[0] ?? 0));
+        } else e = expOf(d, `step_${j}`);
+        byStep.set(d, e);
+        return e;
+      };
+      const atOffset = new Map<number, string>();
+      sorted.forEach((v, j) => {
+        const previous = sorted[j - 1];
+        atOffset.set(v, previous === undefined ? w.mul(perRow(coefficient, 'coefficients'), expOf(v, 'first'), 'term_0') : w.mul(atOffset.get(previous) ?? '', stepDecay(v - previous, j), `term_${j}`));
+      });
+      const terms = offsets.length === 1 ? atOffset.get(offsets[0] ?? NaN) ?? '' : w.concat(offsets.map((v) => atOffset.get(v) ?? ''), 1, 'terms'); // [S, rows, B]
+      return w.reduceSum(terms, [0], false, 'sum');
+    });
+    // the blocks stacked ([1 + T_d + T_a, B]), then each output time's row (several t = 0 share one)
+    const parts: string[] = [];
+    const position: number[] = new Array<number>(timesH.length).fill(0);
+    let placed = 0;
+    const place = (rows: readonly number[], x: () => string, size: number): void => {
+      if (rows.length === 0) return;
+      rows.forEach((n, j) => { position[n] = placed + (size === 1 ? 0 : j); });
+      placed += size;
+      parts.push(x());
+    };
+    place(zeroRows, () => w.reduceSum(atZero, [0], true, 'at_zero_sum'), 1);
+    place(duringRows, () => w.add(block(duringRows.map((n) => timesH[n] ?? NaN), during, 'during'), w.reduceSum(running, [0], true, 'running_sum'), 'during'), duringRows.length);
+    place(afterRows, () => block(afterRows.map((n) => (timesH[n] ?? NaN) - D), after, 'after'), afterRows.length);
+    const stacked = parts.length === 1 ? parts[0]! : w.concat(parts, 0, 'stacked');
+    const ce = placed === timesH.length && position.every((p, n) => p === n) ? stacked : w.gather(stacked, 0, position, 'placed');
     return w.op('Cast', [ce], 'ce', { to: attr.int(DataType.FLOAT) });
   });
 }

@@ -66,6 +66,8 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
   // an IV infusion regimen (infusion-regimen.ts): the zero-order input's steady state with the duration fixed
   // (3 compartments: pk3-steady-state.ts; the effect site: pd-effect-infusion.ts)
   const infusionH = infusionOf(grid, structure);
+  // a PK-only or direct-effect structure reads C at the T outputs alone
+  const outputsOnly = (!structure.pd || structure.directEffect !== undefined) && structure.transit === undefined;
   const modes = structure.route === 'zero-order' || hasTransitAbsorption(structure) || mm || infusionH !== undefined ? undefined : structure.compartments === 3
     ? threeCompartmentBolusModes(w, p, row('dose'), grid.tauH)
     : structure.route === 'iv'
@@ -81,7 +83,8 @@ export function buildTrajectoryGraph(grid: RegimenGrid, structure: Structure = T
     : infusionH !== undefined && structure.compartments === 3
     ? threeCompartmentInfusionConcentrationAt(w, p, row('dose'), nodeTimesH(grid).slice(0, T), grid.tauH, infusionH) // PK-only: the T outputs alone
     : infusionH !== undefined
-    ? zeroOrderConcentrationAt(w, { ...p, D1: w.scalar('infusion_h', infusionH) }, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
+    // the panel midpoints only for a biomarker integrated over the interval (turnover, transit, periodic)
+    ? zeroOrderConcentrationAt(w, { ...p, D1: w.scalar('infusion_h', infusionH) }, row('dose'), nodeTimesH(grid).slice(0, outputsOnly ? T : undefined), grid.tauH, zeroOrderCompartments(structure))
     : modes === undefined
     ? zeroOrderConcentrationAt(w, p, row('dose'), nodeTimesH(grid), grid.tauH, zeroOrderCompartments(structure))
     : structure.compartments === 3 && structure.route === 'oral'

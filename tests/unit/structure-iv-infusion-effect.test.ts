@@ -171,3 +171,37 @@ test('the effect site in the graph at the limits: D -> 0 is the bolus periodic C
     rows.forEach((row, j) => row.forEach((c, i) => assert.ok(Number.isFinite(c) && c >= 0, `D ${D} KE0 #${j} t ${timesH[i]}: ${c}`)));
   }
 });
+
+test('the effect site in the graph is a function of each subject\'s own row: the same bits alone, in batches of 5 and in a batch of 37 mixed subjects (KE0 at, near and far from a disposition rate, 0, capped; the determinism contract across tile sizes)', async () => {
+  const u = mulberry32(4242);
+  for (const [timesH, tauH, D] of [[REGIMEN_GRIDS.qd.timesH, 24, 2], [REGIMEN_GRIDS.qw.timesH, 168, 6], [REGIMEN_GRIDS.qd.timesH, 24, 0.01]] as const) {
+    const T = timesH.length;
+    const B = 37;
+    // per row: two modes (alpha > beta) over 4 decades, KE0 in turn at beta, in its band, at alpha (1 + 1e-7), 0, 1e30 and log-uniform
+    const rows = Array.from({ length: B }, (_, b) => {
+      const beta = 10 ** (-3 + 3 * u());
+      const alpha = beta * (1 + 100 * u());
+      const choice = [beta, beta * (1 + KE0_DELTA / 3), alpha * (1 + 1e-7), 0, 1e30, 10 ** (-3 + 4 * u())][b % 6] ?? NaN;
+      return [alpha, 10 * u(), beta, 10 * u(), choice].map(Math.fround);
+    });
+    const bytes = effectGraph(2, timesH, tauH, D);
+    const s = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const run = async (picked: readonly (readonly number[])[]): Promise<Float32Array> => {
+      const n = picked.length;
+      const col = (j: number): ort.Tensor => new ort.Tensor('float32', Float32Array.from(picked, (r) => r[j] ?? NaN), [1, n]);
+      const ce = (await s.run({ rate0: col(0), a0: col(1), rate1: col(2), a1: col(3), ke0: col(4) }))['ce']?.data as Float32Array;
+      return ce;
+    };
+    const whole = await run(rows);
+    const column = (ce: Float32Array, n: number, b: number): number[] => Array.from({ length: T }, (_, i) => ce[i * n + b] ?? NaN);
+    for (const size of [1, 5]) {
+      for (let from = 0; from < B; from += size) {
+        const part = rows.slice(from, from + size);
+        const ce = await run(part);
+        part.forEach((_, j) => assert.deepEqual(column(ce, part.length, j), column(whole, B, from + j), `tau ${tauH} D ${D} row ${from + j} in a batch of ${part.length} vs of ${B}`));
+      }
+    }
+    assert.ok(Array.from(whole).every((c) => Number.isFinite(c) && c >= 0), `tau ${tauH} D ${D}: finite, >= 0`);
+    await s.release();
+  }
+});
