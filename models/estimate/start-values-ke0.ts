@@ -31,49 +31,20 @@
  * The start's KE0 is then kept within the grid's range, where the data can place it (with IIV the
  * naive-pooled refinement of a sparse IV Emax trial ran to KE0 1430 /h, past the degeneracy screen's 1e3).
  */
-import { quantile } from 'd3-array';
 import { simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
 import { individualParameters, type FixedEffects } from '../structures/parameters.js';
 import { effectConcentrations } from '../structures/direct-effect.js';
 import type { Structure } from '../structures/structure.js';
+import { GAMMA_GRID, RATE_STARTS_MAX, linearFit, pdRateStarts, potencyGrid } from './start-values-pd-grid.js';
 
+export { GAMMA_GRID, pdTimeScale } from './start-values-pd-grid.js';
 /** At most this many KE0 grid points. */
-export const KE0_STARTS_MAX = 12;
+export const KE0_STARTS_MAX = RATE_STARTS_MAX;
 /** At most this many refinements of all PD parameters from the grid's best point. */
 export const KE0_REFINEMENT_RUNS = 4;
-/** GAMMA's grid: a factor 2 apart around 1, inside its bounds 0.05..20 (popmodel-problem.ts). */
-export const GAMMA_GRID = [0.125, 0.25, 0.5, 1, 2, 4, 8];
-/** IC50 grid points over the 5-95 % range of Ce. */
-const IC50_POINTS = 9;
 
-/** The time scale of the trial's PD sampling: shortest dose-to-sample delay and longest span after the first dose (h); null without PD after a dose. */
-export function pdTimeScale(trial: Trial): { shortestH: number; longestH: number } | null {
-  let shortestH = Infinity;
-  let longestH = 0;
-  for (const s of trial.subjects) {
-    const first = s.doses[0];
-    if (first === undefined) continue;
-    for (const o of s.pd) {
-      if (o.blq === true || o.timeH <= first.timeH) continue;
-      longestH = Math.max(longestH, o.timeH - first.timeH);
-      // the last dose at or before the sample
-      let last = first.timeH;
-      for (const d of s.doses) if (d.timeH < o.timeH) last = Math.max(last, d.timeH);
-      shortestH = Math.min(shortestH, o.timeH - last);
-    }
-  }
-  return Number.isFinite(shortestH) && longestH > 0 ? { shortestH, longestH } : null;
-}
-
-/** KE0 grid (1/h): ln 2 over half-lives log-spaced from the shortest delay to the longest span; empty without PD after a dose. */
-export function ke0Starts(trial: Trial): number[] {
-  const scale = pdTimeScale(trial);
-  if (scale === null) return [];
-  const { shortestH, longestH } = scale;
-  if (!(longestH > shortestH)) return [Math.LN2 / shortestH];
-  const n = Math.min(KE0_STARTS_MAX, Math.ceil(Math.log2(longestH / shortestH)) + 1);
-  return Array.from({ length: n }, (_, i) => Math.LN2 / (shortestH * (longestH / shortestH) ** (i / (n - 1))));
-}
+/** KE0 grid (1/h): the shared PD rate grid (start-values-pd-grid.ts). */
+export const ke0Starts = (trial: Trial): number[] => pdRateStarts(trial);
 
 /** The best grid point: PD typical values on the natural scale and the sum of squares there. */
 export interface Ke0GridStart {
@@ -107,11 +78,7 @@ export function ke0GridStart(trial: Trial, subjects: readonly Subject[], fixed: 
       const p = individualParameters(f, s.bwKg, s.comed, [], structure, s.covariates);
       effectConcentrations(p, simulatorDoses(s), s.pd.map((o) => o.timeH)).forEach((c) => { ce.push(c); b.push(p.R0 / fixed.R0); });
     }
-    const positive = ce.filter((c) => c > 0);
-    const [lo, hi] = [quantile(positive, 0.05) ?? NaN, quantile(positive, 0.95) ?? NaN];
-    if (!(lo > 0) || !(hi >= lo)) continue;
-    for (let q = 0; q < IC50_POINTS; q += 1) {
-      const ic50 = lo * (hi / lo) ** (q / (IC50_POINTS - 1));
+    for (const ic50 of potencyGrid(ce)) {
       for (const gamma of gammas) {
         const x2 = ce.map((c, j) => (c > 0 ? (stimulatory ? 1 : -1) * (b[j] ?? NaN) / (1 + (ic50 / c) ** gamma) : 0));
         const fit = linearFit(y, b, x2, maxCap);
@@ -120,28 +87,4 @@ export function ke0GridStart(trial: Trial, subjects: readonly Subject[], fixed: 
     }
   }
   return best;
-}
-
-/** The least maximal effect a start takes (a grid point without an effect still starts with one). */
-const MIN_MAX_EFFECT = 0.01;
-
-/** Least squares of y = R0 x1 + R0 m x2 over (R0, m), m within [MIN_MAX_EFFECT, cap]. */
-function linearFit(y: readonly number[], x1: readonly number[], x2: readonly number[], cap: number): { r0: number; max: number; sse: number } | null {
-  let [s11, s12, s22, s1y, s2y] = [0, 0, 0, 0, 0];
-  y.forEach((v, j) => {
-    const [a, c] = [x1[j] ?? NaN, x2[j] ?? NaN];
-    s11 += a * a; s12 += a * c; s22 += c * c; s1y += a * v; s2y += c * v;
-  });
-  const det = s11 * s22 - s12 * s12;
-  let r0 = det > 0 ? (s22 * s1y - s12 * s2y) / det : NaN;
-  let max = det > 0 && r0 !== 0 ? (s11 * s2y - s12 * s1y) / det / r0 : NaN;
-  if (!(max >= MIN_MAX_EFFECT && max <= cap) || !(r0 > 0)) {
-    // the maximal effect at its nearer limit, R0 by least squares along z = x1 + m x2
-    max = Math.min(Math.max(Number.isFinite(max) ? max : MIN_MAX_EFFECT, MIN_MAX_EFFECT), cap);
-    const z = x1.map((a, j) => a + max * (x2[j] ?? NaN));
-    r0 = y.reduce((acc, v, j) => acc + v * (z[j] ?? NaN), 0) / z.reduce((acc, v) => acc + v * v, 0);
-  }
-  if (!(r0 > 0)) return null;
-  const sse = y.reduce((acc, v, j) => acc + (v - r0 * ((x1[j] ?? NaN) + max * (x2[j] ?? NaN))) ** 2, 0);
-  return Number.isFinite(sse) ? { r0, max, sse } : null;
 }

@@ -6,7 +6,9 @@
  * naive-pooled fit of the typical profile (log scale). PD: baselines by COMED group, inhibition at the
  * last dosing interval vs average concentration (-> IMAX, IC50; a single-dose subject: the response's
  * extreme vs the concentration then, start-values-effect.ts), onset half-time (-> KOUT), then a
- * naive-pooled fit with the pooled PK. Residual sds start from the naive-pooled residuals (which
+ * naive-pooled fit with the pooled PK; the effect compartment's KE0 and the indirect responses' KOUT also
+ * from a grid on the trial's PD time scale (start-values-ke0.ts, start-values-kout.ts), kept when its least
+ * squares beat the onset's. Residual sds start from the naive-pooled residuals (which
  * include the between-subject spread, so they start high and SAEM's annealing brings them down);
  * Omega starts at variance 1 on every random effect (Monolix's default), wide enough to explore.
  */
@@ -26,7 +28,8 @@ import { ESTIMATION_PD_REL_TOL, fixedFromTheta, thetaIndex } from './popmodel-pr
 import { auc, logMedian, peak, terminalRate, type Point } from './nca.js';
 import { effectFromRatio, loweringSign, singleDoseEffect, startMaxEffectCap, startSlope, startTransitRate } from './start-values-effect.js';
 import { TWO_COMPARTMENT, type Structure } from '../structures/structure.js';
-import { KE0_REFINEMENT_RUNS, ke0GridStart } from './start-values-ke0.js';
+import { KE0_REFINEMENT_RUNS as GRID_REFINEMENT_RUNS, ke0GridStart } from './start-values-ke0.js';
+import { hasTurnoverRate, koutGridStart } from './start-values-kout.js';
 
 /** A predicted concentration of 0 on the log scale (the floor of the pooled PK fit). */
 const ZERO = 1e-300;
@@ -281,31 +284,43 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const pdFree = (['R0', 'BETA_COMED_R0', 'KOUT', 'IMAX', 'IC50', 'GAMMA', 'KE0', 'SMAX', 'SLOPE', 'KTR'] as const).filter(has).map(at);
   const pdSse = (t: Float64Array): number => { const f = predictPd(t); const sse = pdY.reduce((a, y, j) => a + (y - (f[j] ?? NaN)) ** 2, 0); return Number.isFinite(sse) ? sse : Infinity; };
   let pdTheta = pooledFit(theta, pdFree, pdY, predictPd, 4);
+  // a grid's best point (start-values-ke0.ts, start-values-kout.ts) refined: each Levenberg-Marquardt run
+  // stops after LM_ITERATIONS, so it is restarted while it still gains 1 % and is ahead of the onset's
+  // refinement (a dense trial's two runs end in one minimum: no third run); kept when its least squares
+  // beat the onset's refinement
+  const fromOnset = pdSse(pdTheta);
+  const refineFrom = (values: Partial<Record<FixedEffectName, number>>): { t: Float64Array; sse: number } => {
+    const start = Float64Array.from(theta);
+    for (const [name, value] of Object.entries(values) as [FixedEffectName, number][]) if (has(name)) start[at(name)] = toTransformed(name, value);
+    let refined: { t: Float64Array; sse: number } = { t: start, sse: pdSse(start) };
+    for (let run = 0; run < GRID_REFINEMENT_RUNS; run += 1) {
+      const again = pooledFit(refined.t, pdFree, pdY, predictPd, 4);
+      const sse = pdSse(again);
+      const gain = sse < 0.99 * refined.sse;
+      if (sse < refined.sse) refined = { t: again, sse };
+      if (!gain || !(refined.sse < fromOnset)) break;
+    }
+    if (refined.sse < fromOnset) pdTheta = refined.t;
+    return refined;
+  };
   // effect compartment: the refinement from a grid search over KE0 on the trial's time scale too, the least squares kept (start-values-ke0.ts)
   if (has('KE0')) {
-    const fromOnset = pdSse(pdTheta);
     const grid = ke0GridStart(trial, pdSubjects, fixedOf(theta), structure, startMaxEffectCap(structure));
-    let refined: { t: Float64Array; sse: number } | null = null;
+    const refined = grid === null ? null : refineFrom({ KE0: grid.KE0, IC50: grid.IC50, GAMMA: grid.GAMMA, R0: grid.R0, IMAX: grid.max, SMAX: grid.max });
     if (grid !== null) {
-      const start = Float64Array.from(theta);
-      const put = (name: FixedEffectName, value: number): void => { if (has(name)) start[at(name)] = toTransformed(name, value); };
-      put('KE0', grid.KE0); put('IC50', grid.IC50); put('GAMMA', grid.GAMMA); put('R0', grid.R0); put('IMAX', grid.max); put('SMAX', grid.max);
-      refined = { t: start, sse: pdSse(start) };
-      // each Levenberg-Marquardt run stops after LM_ITERATIONS: restarted while it still gains 1 % and is
-      // ahead of the onset's refinement (a dense trial's two runs end in one minimum: no third run)
-      for (let run = 0; run < KE0_REFINEMENT_RUNS; run += 1) {
-        const again = pooledFit(refined.t, pdFree, pdY, predictPd, 4);
-        const sse = pdSse(again);
-        const gain = sse < 0.99 * refined.sse;
-        if (sse < refined.sse) refined = { t: again, sse };
-        if (!gain || !(refined.sse < fromOnset)) break;
-      }
-      if (refined.sse < fromOnset) pdTheta = refined.t;
       // outside the grid's range the data cannot place KE0 (start-values-ke0.ts): the start stays at its end
       pdTheta = Float64Array.from(pdTheta);
       pdTheta[at('KE0')] = toTransformed('KE0', Math.min(Math.max(fixedOf(pdTheta).KE0, grid.ke0Range[0]), grid.ke0Range[1]));
     }
     notes.push(`KE0: naive-pooled PD sum of squares ${fromOnset.toPrecision(4)} from the onset's start, ${grid === null || refined === null ? 'no grid (no PD after a dose)' : `${refined.sse.toPrecision(4)} from a grid over ${grid.points} KE0 values on the trial's time scale (best point KE0 ${grid.KE0.toPrecision(3)} 1/h, IC50 ${grid.IC50.toPrecision(3)}, GAMMA ${grid.GAMMA})`}; KE0 ${fixedOf(pdTheta).KE0.toPrecision(3)} 1/h kept`);
+  }
+  // indirect response: the same from a grid search over KOUT (start-values-kout.ts)
+  if (hasTurnoverRate(structure)) {
+    const grid = koutGridStart(trial, pdSubjects, fixedOf(theta), structure, startMaxEffectCap(structure));
+    // refined only when the grid's point already beats the onset's refinement (a dense trial's onset start
+    // is kept without the refinement's cost: 4 runs of the loss types' ODE on every sample)
+    const refined = grid === null || !(grid.sse < fromOnset) ? null : refineFrom({ KOUT: grid.KOUT, IC50: grid.IC50, GAMMA: grid.GAMMA, R0: grid.R0, IMAX: grid.max, SMAX: grid.max });
+    notes.push(`KOUT: naive-pooled PD sum of squares ${fromOnset.toPrecision(4)} from the onset's start, ${grid === null ? 'no grid (no PD after a dose)' : `${(refined ?? grid).sse.toPrecision(4)} from a grid over ${grid.points} KOUT values on the trial's time scale (best point KOUT ${grid.KOUT.toPrecision(3)} 1/h, IC50 ${grid.IC50.toPrecision(3)}, GAMMA ${grid.GAMMA.toPrecision(3)}, maximal effect ${grid.max.toPrecision(3)}, after a compass search)`}; KOUT ${fixedOf(pdTheta).KOUT.toPrecision(3)} 1/h kept`);
   }
   theta.set(pdTheta);
   const pdRes = predictPd(theta).map((f, j) => (pdY[j] ?? 0) - f);

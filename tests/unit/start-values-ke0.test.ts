@@ -17,49 +17,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrial, simulatorDoses, type Trial } from '../../models/ingest/trial.js';
 import { startValues } from '../../models/estimate/start-values.js';
 import { ke0Starts, pdTimeScale } from '../../models/estimate/start-values-ke0.js';
 import { simulateTrial } from '../../models/estimate/simulate-trial.js';
-import { FIXED_EFFECTS, individualParameters, type FixedEffectName, type FixedEffects, type PopulationParameters } from '../../models/structures/parameters.js';
-import { biomarker } from '../../models/structures/pd.js';
-import { structureById, type Structure, type StructureId } from '../../models/structures/structure.js';
-import { mulberry32 } from '../kit/prng.js';
-
-const DOSE_TIMES = Array.from({ length: 21 }, (_, i) => 24 * i);
-const END_H = 840;
-const SUBJECTS = 24;
-
-/** SUBJECTS subjects in 4 arms (0, 1, 3, 10 mg daily for 21 days); PD pre-dose, then 2 PK and 2 PD samples at random times to 840 h. */
-function sparseDesign(iv: boolean, seed: number): Trial {
-  const u = mulberry32(seed);
-  const rows = ['ID,TIME,AMT,EVID,MDV,CMT,DVID,DV,BW,COMED'];
-  const doseCmt = iv ? 2 : 1;
-  for (let id = 1; id <= SUBJECTS; id += 1) {
-    const mg = [0, 1, 3, 10][(id - 1) % 4]!;
-    const [bw, comed] = [Math.round(55 + 40 * u()), Math.floor(u() * 2)];
-    const at = (): number => Number((1 + (END_H - 1) * u()).toFixed(2));
-    const events = [{ t: -1, row: `${id},0,0,0,0,3,2,1,${bw},${comed}` },
-      ...(mg > 0 ? DOSE_TIMES.map((t) => ({ t, row: `${id},${t},${mg},1,1,${doseCmt},0,0,${bw},${comed}` })) : []),
-      ...[at(), at()].map((t) => ({ t, row: `${id},${t},0,0,0,2,1,1,${bw},${comed}` })),
-      ...[at(), at()].map((t) => ({ t, row: `${id},${t},0,0,0,3,2,1,${bw},${comed}` }))];
-    for (const e of events.sort((a, b) => a.t - b.t)) rows.push(e.row);
-  }
-  return parseTrial(`${rows.join('\n')}\n`, `sparse-${iv ? 'iv' : 'oral'}.csv`);
-}
-
-function truthOf(s: Structure, values: Partial<FixedEffects>, variance: number, sigma: PopulationParameters['sigma']): PopulationParameters {
-  const fixed = { ...(Object.fromEntries(FIXED_EFFECTS.map((f) => [f.name, f.neutral])) as FixedEffects), ...values };
-  return { fixed, omega: s.etaNames.map((_, i) => s.etaNames.map((__, j) => (i === j ? variance : 0))), sigma };
-}
-
-/** Naive-pooled sum of squared biomarker residuals of typical values (the refinement's objective). */
-function pooledPdSse(trial: Trial, s: Structure, fixed: FixedEffects): number {
-  return trial.subjects.reduce((acc, subj) => {
-    const r = biomarker(individualParameters(fixed, subj.bwKg, subj.comed, [], s, subj.covariates), simulatorDoses(subj), subj.pd.map((o) => o.timeH));
-    return acc + subj.pd.reduce((a, o, j) => a + (o.dv - (r[j] ?? NaN)) ** 2, 0);
-  }, 0);
-}
+import type { FixedEffectName, FixedEffects } from '../../models/structures/parameters.js';
+import { structureById, type StructureId } from '../../models/structures/structure.js';
+import { END_H, pooledPdSse, ratio, sparseDesign, truthOf } from '../kit/sparse-pkpd-design.js';
 
 const PK_ORAL = { CL: 0.08, V1: 12, KA: 0.7 };
 const PK_IV = { CL: 0.1, V1: 15 };
@@ -73,8 +36,6 @@ const NOISY: readonly { id: StructureId; iv: boolean; values: Partial<FixedEffec
   { id: '1cmt-oral-ke0-imax', iv: false, values: { ...ORAL_IMAX, KE0: 0.1 } },
   { id: '1cmt-iv-ke0-emax', iv: true, values: IV_EMAX },
 ];
-
-const ratio = (a: number, b: number): number => Math.max(a / b, b / a);
 
 for (const c of NOISE_FREE) {
   test(`${c.id}, KE0 ${c.values.KE0} /h, sparse, noise-free typical subjects: start KE0, IC50, ${c.max}, GAMMA within 5 %`, (t) => {
