@@ -288,7 +288,8 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   // stops after LM_ITERATIONS, so it is restarted while it still gains 1 % and is ahead of the onset's
   // refinement (a dense trial's two runs end in one minimum: no third run); kept when its least squares
   // beat the onset's refinement
-  const fromOnset = pdSse(pdTheta);
+  // computed only for the structures with a grid below (one more pass of the PD simulator over every sample)
+  const fromOnset = has('KE0') || hasTurnoverRate(structure) ? pdSse(pdTheta) : NaN;
   const refineFrom = (values: Partial<Record<FixedEffectName, number>>): { t: Float64Array; sse: number } => {
     const start = Float64Array.from(theta);
     for (const [name, value] of Object.entries(values) as [FixedEffectName, number][]) if (has(name)) start[at(name)] = toTransformed(name, value);
