@@ -10,7 +10,7 @@
  * apart (wider where that would take more than RATE_STARTS_MAX points).
  */
 import { quantile } from 'd3-array';
-import type { Trial } from '../ingest/trial.js';
+import { recordedDoses, type Trial } from '../ingest/trial.js';
 
 /** At most this many rate grid points. */
 export const RATE_STARTS_MAX = 12;
@@ -26,7 +26,7 @@ export function pdTimeScale(trial: Trial): { shortestH: number; longestH: number
   let shortestH = Infinity;
   let longestH = 0;
   for (const s of trial.subjects) {
-    const first = s.doses[0];
+    const first = recordedDoses(s)[0];
     if (first === undefined) continue;
     for (const o of s.pd) {
       if (o.blq === true || o.timeH <= first.timeH) continue;

@@ -11,7 +11,7 @@
  */
 import { max, median } from 'd3-array';
 import type { Subject } from '../ingest/trial.js';
-import { simulatorDoses } from '../ingest/trial.js';
+import { recordedDoses, simulatorDoses } from '../ingest/trial.js';
 import { ALLOMETRY, REFERENCE_BW_KG, individualParameters, toTransformed, type FixedEffectName } from '../structures/parameters.js';
 import { concentrations } from '../structures/pk.js';
 import { ONE_COMPARTMENT_PK } from '../structures/structure.js';
@@ -38,7 +38,7 @@ function pooledSse(subjects: readonly Subject[], cl: number, v: number, ka: numb
   const fixed = fixedFromTheta(theta, s1);
   let sse = 0;
   for (const s of subjects) {
-    const first = s.doses[0]?.timeH ?? Infinity;
+    const first = recordedDoses(s)[0]?.timeH ?? Infinity;
     const obs = s.pk.filter((o) => o.dv > 0 && o.timeH > first);
     if (obs.length === 0) continue;
     const c = concentrations(individualParameters(fixed, s.bwKg, s.comed, [], s1, s.covariates), simulatorDoses(s), obs.map((o) => o.timeH));
@@ -50,10 +50,10 @@ function pooledSse(subjects: readonly Subject[], cl: number, v: number, ka: numb
 /** Crude scales from the data: dose per interval over the median concentration (CL), first dose over the highest concentration (V). */
 function crudeScales(subjects: readonly Subject[]): { cl: number; v: number } {
   const conc = subjects.flatMap((s) => s.pk.filter((o) => o.dv > 0).map((o) => o.dv));
-  const firstDose = median(subjects.map((s) => s.doses[0]?.amtMg ?? NaN).filter((x) => x > 0)) ?? 1;
+  const firstDose = median(subjects.map((s) => recordedDoses(s)[0]?.amtMg ?? NaN).filter((x) => x > 0)) ?? 1;
   const intervals = subjects.flatMap((s) => s.doses.slice(1).map((d, i) => d.timeH - (s.doses[i]?.timeH ?? d.timeH))).filter((x) => x > 0);
   // one dose: the span the samples cover stands in for the interval
-  const tau = median(intervals) ?? median(subjects.flatMap((s) => s.pk.map((o) => o.timeH - (s.doses[0]?.timeH ?? 0))).filter((x) => x > 0)) ?? 24;
+  const tau = median(intervals) ?? median(subjects.flatMap((s) => s.pk.map((o) => o.timeH - (recordedDoses(s)[0]?.timeH ?? 0))).filter((x) => x > 0)) ?? 24;
   const medianConc = median(conc) ?? 1;
   // d3's max, not Math.max(...conc): a spread of a large trial's samples overflows the call stack
   const maxConc = Math.max(max(conc) ?? 0, 1e-12);
@@ -64,7 +64,7 @@ function crudeScales(subjects: readonly Subject[]): { cl: number; v: number } {
 
 /** The naive-pooled grid's best (CL, V, KA), or null when no subject has a positive post-dose sample. */
 export function pooledPkScale(subjects: readonly Subject[]): PooledPkScale | null {
-  const used = subjects.filter((s) => s.doses.length > 0 && s.pk.some((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity)));
+  const used = subjects.filter((s) => s.doses.length > 0 && s.pk.some((o) => o.dv > 0 && o.timeH > (recordedDoses(s)[0]?.timeH ?? Infinity)));
   if (used.length === 0) return null;
   const crude = crudeScales(used);
   let best = { sse: Infinity, cl: crude.cl, v: crude.v, ka: 1 };

@@ -14,7 +14,7 @@
  */
 import { median, quantile } from 'd3-array';
 import { levenbergMarquardt } from 'ml-levenberg-marquardt';
-import { quantifiedTrial, simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
+import { quantifiedTrial, recordedDoses, simulatorDoses, type Subject, type Trial } from '../ingest/trial.js';
 import { clampD1, d1Start } from './zero-order-fit.js';
 import { pooledPkScale } from './start-values-sparse.js';
 import { InputError } from '../../worker/common/errors.js';
@@ -46,7 +46,9 @@ interface SubjectNca { clKg70: number; vzKg70: number; v1Kg70: number; c0V1Kg70:
 
 function subjectNca(s: Subject): SubjectNca | null {
   const pts = points(s.pk);
-  const first = s.doses[0];
+  // a steady-state record's implied history counts for the interval, not as the first dose
+  const recorded = recordedDoses(s);
+  const first = recorded[0];
   const last = s.doses[s.doses.length - 1];
   if (first === undefined || last === undefined || pts.length < 3) return null;
   const prev = s.doses[s.doses.length - 2];
@@ -59,11 +61,11 @@ function subjectNca(s: Subject): SubjectNca | null {
   if (Number.isFinite(tauH) && window.length >= 4 && span >= 0.8 * tauH) {
     cl = last.amtMg / auc(window); // steady-state AUC over one interval
   } else {
-    const total = s.doses.reduce((acc, d) => acc + d.amtMg, 0);
+    const total = recorded.reduce((acc, d) => acc + d.amtMg, 0);
     const lastPoint = pts[pts.length - 1]!;
     cl = total / (auc([{ timeH: first.timeH, value: 0 }, ...pts]) + lastPoint.value / lambdaZ);
   }
-  const second = s.doses[1];
+  const second = recorded[1];
   const pk1 = peak(pts, first.timeH, second?.timeH ?? Infinity);
   if (!(cl > 0) || pk1 === null || !(pk1.value > 0)) return null;
   const w = s.bwKg / REFERENCE_BW_KG;
@@ -172,12 +174,12 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     set('MTT', Math.max(0.5 * tmax, 0.05));
     set('KA', absorptionFromTmax(0.5 * tmax, cl / v1));
   }
-  if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (s.doses[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
+  if (has('ALAG')) set('ALAG', Math.max(0.5 * (median(active.map((s) => (s.pk.find((o) => o.dv > 0 && o.timeH > (recordedDoses(s)[0]?.timeH ?? Infinity))?.timeH ?? NaN) - (recordedDoses(s)[0]?.timeH ?? 0)).filter(Number.isFinite)) ?? 0.5), 0.01));
 
   // PK: naive-pooled fit of log concentrations (typical subject per BW)
   // samples at or before the first dose are left out: the model predicts 0 there, log 0 = -infinity (a
   // pre-dose level, as theophylline's time-0 samples, would make the log residual and the start sd absurd)
-  const afterDose = (s: Subject) => s.pk.filter((o) => o.dv > 0 && o.timeH > (s.doses[0]?.timeH ?? Infinity));
+  const afterDose = (s: Subject) => s.pk.filter((o) => o.dv > 0 && o.timeH > (recordedDoses(s)[0]?.timeH ?? Infinity));
   const pkObs = active.flatMap((s) => afterDose(s).map((o) => ({ s, t: o.timeH, y: Math.log(o.dv) })));
   const pkBySubject = active.map((s) => afterDose(s).map((o) => o.timeH));
   const predictPk = (t: Float64Array): Float64Array => {
@@ -213,6 +215,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   // PD: baselines by COMED group (observations at or before the first dose; all of a placebo subject's)
   const baseline = new Map<Subject, number>();
   for (const s of trial.subjects) {
+    // a subject at steady state from its first record has no baseline sample (no observation precedes an SS=1 dose)
     const t0 = s.doses[0]?.timeH ?? Infinity;
     const pre = s.pd.filter((o) => o.timeH <= t0 && o.dv > 0);
     if (pre.length > 0) baseline.set(s, Math.exp(pre.reduce((a, o) => a + Math.log(o.dv), 0) / pre.length));
@@ -247,7 +250,7 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
     const meanPd = mean(pdWin.map((o) => o.dv));
     const f = effectFromRatio(structure, meanPd, base);
     inhibition.push({ f, c: mean(pkWin.map((o) => o.dv)) });
-    if (f > 0.2) {
+    if (f > 0.2 && s.doses[0]?.steadyState === undefined) {
       // first time the response covers half of the late suppression (or rise: sign)
       const t0 = s.doses[0]?.timeH ?? 0;
       const sign = loweringSign(structure);

@@ -8,7 +8,7 @@
  * screen (at-bound) and the fit is not exported unless forced.
  */
 import { median } from 'd3-array';
-import type { Trial } from '../ingest/trial.js';
+import { recordedDoses, type Trial } from '../ingest/trial.js';
 import { D1_LOWER_H, SHORTEST_REGIMEN_TAU_H } from '../structures/zero-order-structures.js';
 
 /** Fraction of the shortest interval D1 may reach: strictly below it, and its bound still told from the interval itself. */
@@ -39,8 +39,7 @@ export function d1Bounds(trial: Trial): { name: 'D1'; lower: number; upper: numb
  */
 export function d1Start(trial: Trial): number {
   const peaks = trial.subjects.flatMap((s) => {
-    const first = s.doses[0]?.timeH;
-    const next = s.doses[1]?.timeH ?? Infinity;
+    const [first, next = Infinity] = recordedDoses(s).map((d) => d.timeH);
     if (first === undefined) return [];
     const window = s.pk.filter((o) => o.timeH > first && o.timeH < next && o.blq !== true);
     const top = window.reduce<(typeof window)[number] | undefined>((best, o) => (best === undefined || o.dv > best.dv ? o : best), undefined);

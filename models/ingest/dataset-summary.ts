@@ -10,6 +10,7 @@ import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js';
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 import { timeUnitHint } from './time-unit-hint.js';
+import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -60,8 +61,8 @@ export function summarizeDataset(d: Dataset): string {
     // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
     unitsLine(d),
-    // read here, refused by the fit (trial-projection.ts): said before a user runs one
-    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer refuse them (give the dosing history, or ADDL/II)`]),
+    // how the fit reads them (trial-projection.ts, steady-state-history.ts): said before a user runs one
+    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer read each as ${span(steady.map((x) => priorDoseCount(x.iiH)), 'doses')} before it every II (${span(steady.map((x) => x.iiH), 'h')}), ${STEADY_STATE_HORIZON_H} h or ${MIN_PRIOR_DOSES} intervals back (a subject's first dose only; the fit checks the history is long enough)`]),
   ];
   // the concentration is in mg/L once read (the units line says from what); the biomarker in the file's unit
   for (const [name, use] of Object.entries(d.endpoints)) {

@@ -7,7 +7,9 @@
  * either, zero-order absorption over the model's D1, `durationModel`), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
  * (a zero-order input of given rate into the depot, a trial mixing oral and IV doses or RATE = -2 with other doses,
- * steady-state doses, resets) is refused with the line and what to do, never dropped in silence.
+ * resets, a steady-state dose after other doses) is refused with the line and what to do, never dropped in
+ * silence. A steady-state dose (SS=1) that opens its subject's history becomes the doses it implies
+ * before it (steady-state-history.ts).
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
@@ -15,6 +17,7 @@ import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { convert } from './units.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
+import { impliedDoses, priorDoseCount } from './steady-state-history.js';
 
 interface ProjectionLayout {
   doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null;
@@ -75,7 +78,6 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
     throw inputError({ file, line: s.firstLine, column: 'EVID', expected: `no reset events (EVID 3/4) for ${MODEL}`, found: `${s.resets.length} in ID ${s.id}` });
   }
   const doses: DoseEvent[] = s.doses.map((x) => {
-    if (x.ss) throw inputError({ file, line: x.line, column: 'SS', expected: `a single dose (SS=0): ${MODEL} take no steady-state dose records yet (give the history, or ADDL/II)`, found: 'a steady-state dose (SS=1)' });
     if (x.route === 'depot' && x.rate > 0) throw inputError({ file, line: x.line, column: 'RATE', expected: `0 (bolus) for a dose into the depot (CMT ${String(x.cmt)}): a zero-order input is an IV infusion into the concentration's observation CMT`, found: String(x.rate) });
     const route = x.route === 'central' ? 'central' : 'depot';
     layout.route ??= { route, line: x.line };
@@ -95,6 +97,22 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
     if (route === 'depot') return event;
     return x.rate > 0 ? { ...event, route: 'central', durationH: x.amt / x.rate } : { ...event, route: 'central' };
   });
+  const ssAt = s.doses.findIndex((x) => x.ss);
+  const ss = s.doses[ssAt];
+  const ssDose = doses[ssAt];
+  if (ss !== undefined && ssDose !== undefined) {
+    // NONMEM's SS=1 resets the system: a history stands for it only when nothing came before
+    const earlier = s.doses.find((x) => x.timeH < ss.timeH);
+    const second = s.doses.find((x, i) => x.ss && i !== ssAt);
+    if (earlier !== undefined || second !== undefined) {
+      throw inputError({ file, line: second?.line ?? ss.line, column: 'SS', expected: `a steady-state dose (SS=1) only as ID ${s.id}'s first dose: ${MODEL} write SS=1 as the doses it implies before it, which stands for NONMEM's reset only when nothing came before (give the history instead, or one SS=1 record at the start)`, found: earlier === undefined ? `a second SS=1 record (the first on line ${ss.line})` : `a dose at ${earlier.timeH} h (line ${earlier.line}) before the SS=1 dose at ${ss.timeH} h` });
+    }
+    const before = s.observations.find((o) => o.timeH < ss.timeH);
+    if (before !== undefined) {
+      throw inputError({ file, line: ss.line, column: 'SS', expected: `no observation before ID ${s.id}'s steady-state dose (SS=1 at ${ss.timeH} h): NONMEM reads it before the dose's reset, ${MODEL} after a history of doses`, found: `an observation at ${before.timeH} h (line ${before.line})` });
+    }
+    doses.unshift(...impliedDoses(ssDose, ss.iiH, priorDoseCount(ss.iiH)));
+  }
   const pk: Observation[] = [];
   const pd: Observation[] = [];
   for (const o of s.observations) {

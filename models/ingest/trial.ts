@@ -24,6 +24,8 @@ export interface DoseEvent {
   readonly durationH?: number;
   /** 'D1': a RATE = -2 record, zero-order input over the duration D1 the model estimates (the zero-order structures) */
   readonly durationModel?: 'D1';
+  /** a dose implied by a steady-state record (SS=1, steady-state-history.ts): the record's dose repeated every `iiH` hours before it; `line` is the record's */
+  readonly steadyState?: { readonly iiH: number };
 }
 
 export interface Observation {
@@ -121,6 +123,14 @@ export function simulatorDoses(s: Subject): { timeH: number; amountMg: number; r
   return s.doses.map((d) => (d.route === undefined
     ? { timeH: d.timeH, amountMg: d.amtMg }
     : { timeH: d.timeH, amountMg: d.amtMg, route: d.route, ...(d.durationH === undefined ? {} : { durationH: d.durationH }) }));
+}
+
+/**
+ * A subject's doses as its file records them: without the history implied by a steady-state record
+ * (steady-state-history.ts). What data-derived start values read as "the first dose".
+ */
+export function recordedDoses(s: Pick<Subject, 'doses'>): readonly DoseEvent[] {
+  return s.doses[0]?.steadyState === undefined ? s.doses : s.doses.filter((d) => d.steadyState === undefined);
 }
 
 /** The observations that are values (BLQ rows left out): what data-derived start values and summaries read. */

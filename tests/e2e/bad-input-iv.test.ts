@@ -52,9 +52,9 @@ const CASES: Case[] = [
     message: /iv\.csv:5: column RATE: expected 0 \(bolus\), > 0 \(zero-order input of AMT \/ RATE hours\) or -2 \(zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo\); a rate the model defines \(RATE = -1, R1\) is not supported, found -1/,
   },
   {
-    name: 'a steady-state IV dose (SS=1)',
+    name: 'a steady-state IV dose (SS=1) after another dose',
     trial: rows((r) => { r.forEach((x) => x.push(x[COLS.indexOf('EVID')] === '1' ? '24' : '.', '0')); r[3]![COLS.length + 1] = '1'; }).replace(HEADER, `${HEADER},II,SS`),
-    message: /iv\.csv:5: column SS: expected a single dose \(SS=0\): .* take no steady-state dose records yet .*, found a steady-state dose \(SS=1\)/,
+    message: /iv\.csv:5: column SS: expected a steady-state dose \(SS=1\) only as ID 1's first dose: .*NONMEM's reset.*, found a dose at 0 h \(line 2\) before the SS=1 dose at 12 h/,
   },
   {
     name: 'an oral structure forced on an IV trial',

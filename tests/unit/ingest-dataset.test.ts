@@ -105,8 +105,8 @@ test('II + ADDL expand to doses; RATE > 0 is a zero-order input; SS=1 a steady-s
     [0, 100, 'depot', 0, false, false], [0, 50, 'central', 25, false, false], [12, 100, 'depot', 0, false, true],
     [24, 100, 'depot', 0, false, true], [36, 100, 'depot', 0, false, true], [60, 100, 'depot', 0, true, false],
   ]);
-  // `qusop data` reads SS=1 and says, before any fit, that the fit will refuse it
-  assert.match(summarizeDataset(d), /\nsteady-state dose records \(SS=1\): 1, first on line 5; qusop fit and answer refuse them \(give the dosing history, or ADDL\/II\)\n/);
+  // `qusop data` reads SS=1 and says, before any fit, how the fit will read it
+  assert.match(summarizeDataset(d), /\nsteady-state dose records \(SS=1\): 1, first on line 5; qusop fit and answer read each as \d+ doses before it every II \([\d.]+ h\), 1008 h or 10 intervals back \(a subject's first dose only; the fit checks the history is long enough\)\n/);
   assert.doesNotMatch(summarizeDataset(parseDataset(CSV(['1,0,.,100,1,1,1,.,12,3,0,0,.,70']), 't.csv')), /steady-state/);
 });
 

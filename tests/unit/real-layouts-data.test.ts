@@ -1,7 +1,7 @@
 /**
  * The real-layout fixtures (tests/fixtures/real-layouts/README.md) read as `qusop data` reads them: the
  * column mapping, routes, endpoints, weights and time unit a new user sees, and the located refusals
- * (SS=1 at the fit, no AMT column at the header). Their fits and answers against the simulated truth:
+ * (no AMT column at the header), and the steady-state record read as its history and fitted. Their fits and answers against the simulated truth:
  * tests/e2e/real-layout-warfarin.test.ts and the README's table.
  */
 import { test } from 'node:test';
@@ -14,6 +14,8 @@ import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
 import { readTrial, parseTrial, trialRoute } from '../../models/ingest/trial.js';
 import { InputError } from '../../worker/common/errors.js';
 import { ROOT } from '../kit/cli.js';
+import { fitCandidate } from '../../analysis/fit/candidate-fit.js';
+import { TRUTHS } from '../fixtures/real-layouts/truths.js';
 
 const DIR = join(ROOT, 'tests', 'fixtures', 'real-layouts');
 const at = (name: string): string => join(DIR, name);
@@ -57,7 +59,7 @@ test('Indometh (R): Subject and conc mapped by the spec, no weight said; without
   assert.throws(() => parseTrial(noAmt, 'indometh.csv', { ...NO_SPEC, columns: { ID: 'Subject', DV: 'conc' } }), (e: unknown) => e instanceof InputError && /column AMT: .*the doses are records of the file/.test(e.message));
 });
 
-test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 10 hourly doses over 10 h); SS=1 refused at its line', async () => {
+test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 10 hourly doses over 10 h)', async () => {
   // read as hours, the daily doses recur every 1 h: the summary's last line says what to write
   assert.match(await summary('addl-days.csv'), /\ndoses: 160 \(10 per subject; 144 from ADDL, II 1 h\), .*\ntime span: 0-10 h\ntime unit: a subject's doses recur every 1 h .*write time_unit: d in a dataset spec.*$/s);
   const s = await summary('addl-days.csv', 'addl-days.spec.yaml');
@@ -66,6 +68,20 @@ test('ADDL/II in days: time_unit d reads 10 daily doses over 240 h (without it, 
   assert.match(s, /\ntime span: 0-240 h$/, 'no time-unit hint once time_unit: d is given');
   const trial = await readTrial(at('addl-days.csv'), await loadDataSpec(at('addl-days.spec.yaml')));
   assert.deepEqual(trial.subjects[0]?.doses.map((d) => d.timeH), [0, 24, 48, 72, 96, 120, 144, 168, 192, 216]);
-  assert.match(await summary('addl-days-ss.csv', 'addl-days.spec.yaml'), /\nsteady-state dose records \(SS=1\): 16, first on line 2; qusop fit and answer refuse them/);
-  await assert.rejects(readTrial(at('addl-days-ss.csv'), await loadDataSpec(at('addl-days.spec.yaml'))), (e: unknown) => e instanceof InputError && /addl-days-ss\.csv:2: column SS: expected a single dose \(SS=0\)/.test(e.message));
+});
+
+test('SS=1 on the ADDL record: read as 42 implied daily doses before it, and the fit finds the truth the file was simulated at', async () => {
+  assert.match(await summary('addl-days-ss.csv', 'addl-days.spec.yaml'), /\nsteady-state dose records \(SS=1\): 16, first on line 2; qusop fit and answer read each as 42 doses before it every II \(24 h\)/);
+  const trial = await readTrial(at('addl-days-ss.csv'), await loadDataSpec(at('addl-days.spec.yaml')));
+  const times = trial.subjects[0]?.doses.map((d) => d.timeH) ?? [];
+  assert.equal(times.length, 42 + 10);
+  assert.deepEqual([times[0], times[41], times[42], times[51]], [-1008, -24, 0, 216]);
+  // values simulated after a year of daily doses: the 6-week history and the fit's check both hold
+  const fit = await fitCandidate(trial, '1cmt-oral', { seed: 1, draws: 20, vpcReplicates: 20 }, () => undefined);
+  assert.deepEqual(fit.degenerate.map((p) => p.message), []);
+  const { truth } = TRUTHS.addl;
+  for (const name of ['CL', 'V1', 'KA'] as const) {
+    const ratio = fit.fit.population.fixed[name] / truth.fixed[name];
+    assert.ok(Math.abs(ratio - 1) < 0.2, `${name} ${fit.fit.population.fixed[name]} against the truth's ${truth.fixed[name]}`);
+  }
 });
