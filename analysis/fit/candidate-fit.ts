@@ -1,6 +1,6 @@
 /**
  * One candidate structure fitted to a trial: SAEM, uncertainty draws, GOF, VPC and the degeneracy
- * screen (models/estimate/degeneracy.ts, the steady-state history check and the float32 graph check), with SAEM restarted from fixed
+ * screen (models/estimate/degeneracy.ts, the check of the steady-state and washout histories, and the float32 graph check), with SAEM restarted from fixed
  * other seeds when it does not converge (fitWithRestart). Pure given its inputs, so a
  * candidate computes the same bytes in this thread or in a worker thread (candidate-pool.ts).
  */
@@ -12,7 +12,7 @@ import { visualPredictiveCheck, type VpcResult } from '../../models/estimate/vpc
 import { fitDegeneracies, type DegeneracyProblem } from '../../models/estimate/degeneracy.js';
 import { structureForTrial, type Structure, type StructureId } from '../../models/structures/structure.js';
 import { graphPredictionProblems } from './graph-check.js';
-import { steadyStateHistoryProblems } from './steady-state-check.js';
+import { finiteHistoryProblems } from './history-check.js';
 import { startValues } from '../../models/estimate/start-values.js';
 import type { PopulationParameters } from '../../models/structures/parameters.js';
 
@@ -49,7 +49,7 @@ export async function fitCandidate(all: Trial, id: StructureId, o: CandidateSett
   say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
   const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
   const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed, structure });
-  const degenerate = [...fitDegeneracies(fit, vpc), ...steadyStateHistoryProblems(trial, fit, structure), ...(await graphPredictionProblems(trial, fit, draws))];
+  const degenerate = [...fitDegeneracies(fit, vpc), ...finiteHistoryProblems(trial, fit, structure), ...(await graphPredictionProblems(trial, fit, draws))];
   return { structure, fit, draws, gof, vpc, degenerate };
 }
 

@@ -49,7 +49,7 @@ import type { FitResult } from './fit.js';
 import { structureById } from '../structures/structure.js';
 import type { VpcResult } from './vpc.js';
 
-export type DegeneracyKind = 'at-bound' | 'implausible-rate' | 'implausible-volume' | 'diverging-ratio' | 'information' | 'objective' | 'vpc' | 'non-finite-prediction' | 'posterior' | 'steady-state-history';
+export type DegeneracyKind = 'at-bound' | 'implausible-rate' | 'implausible-volume' | 'diverging-ratio' | 'information' | 'objective' | 'vpc' | 'non-finite-prediction' | 'posterior' | 'finite-history';
 
 export interface DegeneracyProblem {
   readonly kind: DegeneracyKind;

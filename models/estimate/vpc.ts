@@ -6,6 +6,7 @@
  * simulated trials are censored at the same limits and a percentile among BLQ values is BELOW_LLOQ
  * (-Infinity: "below the limit", inside an interval whose lower end is below it too).
  */
+import { periodClock } from '../ingest/history-length.js';
 import { quantileSorted } from 'd3-array';
 import type { Subject, Trial } from '../ingest/trial.js';
 import type { PopulationParameters } from '../structures/parameters.js';
@@ -63,7 +64,9 @@ function groups(trial: Trial, nominal: (t: number) => number): Map<Key, number[]
   const out = new Map<Key, number[]>();
   const add = (s: Subject, dvid: 1 | 2): void => {
     for (const o of dvid === 1 ? s.pk : s.pd) {
-      const k = binKey(dvid, s.doseMg, nominal(o.timeH));
+      // a reset's period on its own clock and dose (history-length.ts); one period: the time and arm dose
+      const at = periodClock(s, o.timeH);
+      const k = binKey(dvid, at.doseMg, nominal(at.timeH));
       const list = out.get(k) ?? [];
       // a BLQ row is "below its limit", not a value: it sorts below every value
       list.push(o.blq === true ? BELOW_LLOQ : o.dv);
@@ -124,7 +127,7 @@ const percentiles = (values: number[]): number[] => {
 };
 
 export function visualPredictiveCheck(trial: Trial, pop: PopulationParameters, opts: { readonly replicates: number; readonly seed: number; readonly structure?: Structure }): VpcResult {
-  const nominal = nominalTimes(trial.subjects.flatMap((s) => [...s.pk, ...s.pd].map((o) => o.timeH)));
+  const nominal = nominalTimes(trial.subjects.flatMap((s) => [...s.pk, ...s.pd].map((o) => periodClock(s, o.timeH).timeH)));
   const observed = groups(trial, nominal);
   const sims = new Map<Key, number[][]>();
   for (let r = 0; r < opts.replicates; r += 1) {

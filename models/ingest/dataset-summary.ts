@@ -11,6 +11,7 @@ import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js'
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
+import { WASHOUT_H } from './washout-timeline.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -87,6 +88,8 @@ export function summarizeDataset(d: Dataset): string {
     ...set('other events (EVID 2)', d.subjects.reduce((a, s) => a + s.otherEvents, 0)),
     ...set('resets (EVID 3/4)', d.subjects.reduce((a, s) => a + s.resets.length, 0)),
   );
+  const washouts = d.subjects.reduce((a, s) => a + s.washouts.length, 0);
+  if (washouts > 0) lines.push(`periods: ${washouts} reset(s) after a subject's first record; the model's time axis puts each new period ${WASHOUT_H} h after everything before it (a washout; the fit checks it is long enough), so the time span below is on that axis`);
   lines.push(`time span: ${span(d.subjects.flatMap((s) => [...s.doses.map((x) => x.timeH), ...s.observations.map((o) => o.timeH)]), 'h')}`);
   const hint = timeUnitHint(d);
   if (hint !== undefined) lines.push(hint);

@@ -15,6 +15,7 @@ import { parseRecord, type NonmemRecord } from './nonmem-record.js';
 import { inputError } from './schema.js';
 import { convert, specUnits, type FileUnits } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
+import { washoutTimeline, type Washout } from './washout-timeline.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
@@ -66,8 +67,10 @@ export interface DatasetSubject {
   readonly excluded: readonly SetAsideObservation[];
   /** EVID 2 rows */
   readonly otherEvents: number;
-  /** times of EVID 3/4 resets */
+  /** times of EVID 3/4 resets (model time: washout-timeline.ts) */
   readonly resets: readonly number[];
+  /** the washout before each reset after the subject's first record (empty: one period, times as in the file) */
+  readonly washouts: readonly Washout[];
 }
 
 export interface EndpointUse {
@@ -112,7 +115,9 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const concCmt = concentrationCmt(records, endpointOf);
   const mg = (x: number): number => convert(x, units.dose.power);
   const mgPerL = (x: number): number => convert(x, units.concentration.power);
-  const subjects = groups.map((g, k): DatasetSubject => {
+  const subjects = groups.map((fileOrder, k): DatasetSubject => {
+    // resets on one time axis: every later period moved past a washout (washout-timeline.ts)
+    const { records: g, washouts } = washoutTimeline(fileOrder, file, columns.names.TIME ?? 'TIME');
     const doses: DatasetDose[] = [];
     const observations: DatasetObservation[] = [];
     const excluded: SetAsideObservation[] = [];
@@ -147,7 +152,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     doses.sort((a, b) => a.timeH - b.timeH);
     const first = g[0] as NonmemRecord;
     const last = g[g.length - 1] as NonmemRecord;
-    return { id: first.id, firstLine: first.line, lastLine: last.line, covariates: values[k] ?? {}, doses, observations, excluded, otherEvents, resets };
+    return { id: first.id, firstLine: first.line, lastLine: last.line, covariates: values[k] ?? {}, doses, observations, excluded, otherEvents, resets, washouts };
   });
   const endpoints: Partial<Record<EndpointName, EndpointUse>> = {};
   for (const name of ['concentration', 'biomarker'] as const) {
@@ -160,7 +165,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, units };
 }
 
-/** Contiguous rows per ID, TIME non-decreasing within each; an ID that comes back later is an error. */
+/** Contiguous rows per ID, TIME non-decreasing within each (a reset may restart it); an ID that comes back later is an error. */
 function groupSubjects(records: readonly NonmemRecord[], columns: ColumnMap, file: string): NonmemRecord[][] {
   const groups: NonmemRecord[][] = [];
   const ended = new Map<string, number>();
@@ -168,8 +173,9 @@ function groupSubjects(records: readonly NonmemRecord[], columns: ColumnMap, fil
   for (const r of records) {
     const prev = current[current.length - 1];
     if (prev !== undefined && prev.id === r.id) {
-      if (r.timeH < prev.timeH) {
-        throw inputError({ file, line: r.line, column: columns.names.TIME ?? 'TIME', expected: `>= ${prev.timeH} h (the time on line ${prev.line} for ID ${r.id}; time may not go backwards within a subject)`, found: `${r.timeH} h` });
+      // as in NONMEM, a reset (EVID 3/4) may restart the clock
+      if (r.timeH < prev.timeH && r.kind !== 'reset' && r.kind !== 'reset-dose') {
+        throw inputError({ file, line: r.line, column: columns.names.TIME ?? 'TIME', expected: `>= ${prev.timeH} h (the time on line ${prev.line} for ID ${r.id}; time may not go backwards within a subject except at a reset, EVID 3/4)`, found: `${r.timeH} h` });
       }
       current.push(r);
       continue;

@@ -7,14 +7,15 @@
  * That history is exact to the share of the steady state that builds up before its first dose,
  * exp(-horizon / slowest time constant): 2^-10 for a half-life of horizon / 10 (4.2 days). A slower
  * drug or biomarker is not silently cut short: the fit recomputes every individual prediction with a
- * history `HISTORY_CHECK_FACTOR` times as long (`withLongerHistory`) and names a fit whose predictions
- * move by more than `HISTORY_TOLERANCE` relative a degenerate one (analysis/fit/steady-state-check.ts).
+ * history `HISTORY_CHECK_FACTOR` times as long (history-length.ts) and names a fit whose predictions
+ * move by more than `HISTORY_TOLERANCE` relative a degenerate one (analysis/fit/history-check.ts).
  *
- * NONMEM's SS=1 also resets the system. A history can only stand for that when nothing came before,
- * so an SS=1 record must be its subject's first dose, with no observation before it (trial-projection.ts
- * refuses any other with its line).
+ * NONMEM's SS=1 also resets the system. A history can only stand for that when nothing came before in
+ * its period, so an SS=1 record must be its period's first dose, with no observation of the period
+ * before it (trial-projection.ts refuses any other with its line); a period is the whole subject, or
+ * the records from one reset (EVID 3/4, washout-timeline.ts) to the next.
  */
-import type { DoseEvent, Trial } from './trial.js';
+import type { DoseEvent } from './trial.js';
 
 /** hours of implied doses before a steady-state dose: 6 weeks */
 export const STEADY_STATE_HORIZON_H = 1008;
@@ -33,29 +34,4 @@ export function priorDoseCount(iiH: number, horizonH = STEADY_STATE_HORIZON_H): 
 /** The implied doses before `dose` (time order), `count` of them every `iiH` hours. */
 export function impliedDoses(dose: DoseEvent, iiH: number, count: number): DoseEvent[] {
   return Array.from({ length: count }, (_, i) => ({ ...dose, timeH: dose.timeH - (count - i) * iiH, steadyState: { iiH } }));
-}
-
-/** The trial with every subject's implied history `factor` times as many doses (the same interval, further back). */
-export function withLongerHistory(trial: Trial, factor: number): Trial {
-  return {
-    ...trial,
-    subjects: trial.subjects.map((s) => {
-      const implied = s.doses.filter((d) => d.steadyState !== undefined);
-      const first = implied[0];
-      if (first?.steadyState === undefined) return s;
-      const { iiH } = first.steadyState;
-      // the extra doses end one interval before the earliest implied one
-      const extra = impliedDoses(first, iiH, implied.length * (factor - 1));
-      return { ...s, doses: [...extra, ...s.doses] };
-    }),
-  };
-}
-
-/** The subjects whose history holds implied steady-state doses, with the count and interval of each. */
-export function steadyStateSubjects(trial: Trial): { id: number; count: number; iiH: number }[] {
-  return trial.subjects.flatMap((s) => {
-    const implied = s.doses.filter((d) => d.steadyState !== undefined);
-    const ii = implied[0]?.steadyState?.iiH;
-    return ii === undefined ? [] : [{ id: s.id, count: implied.length, iiH: ii }];
-  });
 }

@@ -7,8 +7,9 @@
  * either, zero-order absorption over the model's D1, `durationModel`), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
  * (a zero-order input of given rate into the depot, a trial mixing oral and IV doses or RATE = -2 with other doses,
- * resets, a steady-state dose after other doses) is refused with the line and what to do, never dropped in
- * silence. A steady-state dose (SS=1) that opens its subject's history becomes the doses it implies
+ * a steady-state dose after other doses of its period) is refused with the line and what to do, never
+ * dropped in silence. Resets (EVID 3/4) arrive as periods on one time axis, a washout apart
+ * (washout-timeline.ts); a steady-state dose (SS=1) that opens its period becomes the doses it implies
  * before it (steady-state-history.ts).
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
@@ -74,9 +75,6 @@ export function trialFromDataset(d: Dataset): Trial {
 }
 
 function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
-  if (s.resets.length > 0) {
-    throw inputError({ file, line: s.firstLine, column: 'EVID', expected: `no reset events (EVID 3/4) for ${MODEL}`, found: `${s.resets.length} in ID ${s.id}` });
-  }
   const doses: DoseEvent[] = s.doses.map((x) => {
     if (x.route === 'depot' && x.rate > 0) throw inputError({ file, line: x.line, column: 'RATE', expected: `0 (bolus) for a dose into the depot (CMT ${String(x.cmt)}): a zero-order input is an IV infusion into the concentration's observation CMT`, found: String(x.rate) });
     const route = x.route === 'central' ? 'central' : 'depot';
@@ -97,21 +95,30 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
     if (route === 'depot') return event;
     return x.rate > 0 ? { ...event, route: 'central', durationH: x.amt / x.rate } : { ...event, route: 'central' };
   });
-  const ssAt = s.doses.findIndex((x) => x.ss);
-  const ss = s.doses[ssAt];
-  const ssDose = doses[ssAt];
-  if (ss !== undefined && ssDose !== undefined) {
-    // NONMEM's SS=1 resets the system: a history stands for it only when nothing came before
-    const earlier = s.doses.find((x) => x.timeH < ss.timeH);
-    const second = s.doses.find((x, i) => x.ss && i !== ssAt);
+  // each period (the subject, or from one reset to the next) may open with a steady-state dose
+  const periodOf = (t: number): number => s.washouts.filter((w) => w.atH <= t).length;
+  const implied: DoseEvent[] = [];
+  s.doses.forEach((ss, at) => {
+    const ssDose = doses[at];
+    if (!ss.ss || ssDose === undefined) return;
+    const period = periodOf(ss.timeH);
+    const same = (t: number): boolean => periodOf(t) === period;
+    // NONMEM's SS=1 resets the system: a history stands for it only when nothing came before in its period
+    const earlier = s.doses.find((x) => x.timeH < ss.timeH && same(x.timeH));
+    const second = s.doses.find((x, i) => x.ss && i < at && same(x.timeH));
     if (earlier !== undefined || second !== undefined) {
-      throw inputError({ file, line: second?.line ?? ss.line, column: 'SS', expected: `a steady-state dose (SS=1) only as ID ${s.id}'s first dose: ${MODEL} write SS=1 as the doses it implies before it, which stands for NONMEM's reset only when nothing came before (give the history instead, or one SS=1 record at the start)`, found: earlier === undefined ? `a second SS=1 record (the first on line ${ss.line})` : `a dose at ${earlier.timeH} h (line ${earlier.line}) before the SS=1 dose at ${ss.timeH} h` });
+      throw inputError({ file, line: ss.line, column: 'SS', expected: `a steady-state dose (SS=1) only as the first dose of ID ${s.id}${s.washouts.length > 0 ? "'s period (from a reset, EVID 3/4, to the next)" : ''}: ${MODEL} write SS=1 as the doses it implies before it, which stands for NONMEM's reset only when nothing came before (give the history instead, one SS=1 record at the start, or a reset before it)`, found: second !== undefined ? `a second SS=1 record (the first on line ${second.line})` : `a dose (line ${earlier?.line}) before the SS=1 dose` });
     }
-    const before = s.observations.find((o) => o.timeH < ss.timeH);
+    const before = s.observations.find((o) => o.timeH < ss.timeH && same(o.timeH));
     if (before !== undefined) {
-      throw inputError({ file, line: ss.line, column: 'SS', expected: `no observation before ID ${s.id}'s steady-state dose (SS=1 at ${ss.timeH} h): NONMEM reads it before the dose's reset, ${MODEL} after a history of doses`, found: `an observation at ${before.timeH} h (line ${before.line})` });
+      throw inputError({ file, line: ss.line, column: 'SS', expected: `no observation before ID ${s.id}'s steady-state dose (SS=1) in its period: NONMEM reads it before the dose's reset, ${MODEL} after a history of doses`, found: `an observation on line ${before.line}` });
     }
-    doses.unshift(...impliedDoses(ssDose, ss.iiH, priorDoseCount(ss.iiH)));
+    implied.push(...impliedDoses(ssDose, ss.iiH, priorDoseCount(ss.iiH)));
+  });
+  if (implied.length > 0) {
+    // the implied doses precede their record, after everything of the period before (washout-timeline.ts made room)
+    doses.push(...implied);
+    doses.sort((a, b) => a.timeH - b.timeH);
   }
   const pk: Observation[] = [];
   const pd: Observation[] = [];
@@ -128,5 +135,5 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
     }
   }
   const excluded: ExcludedObservation[] = s.excluded.map((x) => ({ timeH: x.timeH, dvid: x.endpoint === 'concentration' ? DVID_PK : DVID_PD, line: x.line }));
-  return { doses, pk, pd, excluded };
+  return { doses, pk, pd, excluded, ...(s.washouts.length === 0 ? {} : { washouts: s.washouts }) };
 }

@@ -5,6 +5,7 @@
  * Anything the model cannot take is a located error here, never silently dropped
  * (trial-projection.ts).
  */
+import type { Washout } from './washout-timeline.js';
 import { NO_SPEC, type CovariateEffectDeclaration, type DataSpec } from './data-spec.js';
 import { DEFAULT_BIOMARKER_UNIT, type UnitConversion } from './units.js';
 import type { CovariateInfo } from './covariates.js';
@@ -60,6 +61,8 @@ export interface Subject {
   /** DVID 2 observations with MDV=0, time-ordered */
   readonly pd: readonly Observation[];
   readonly excluded: readonly ExcludedObservation[];
+  /** the washout before each reset (EVID 3/4) after the first record (washout-timeline.ts): times are on the model's axis; absent: one period */
+  readonly washouts?: readonly Washout[];
   /** every numeric covariate of the subject by name (declared covariate effects read them; absent in hand-built trials) */
   readonly covariates?: Readonly<Record<string, number>>;
   readonly firstLine: number;

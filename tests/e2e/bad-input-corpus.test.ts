@@ -250,7 +250,7 @@ const CASES: Case[] = [
   {
     name: 'data: time going backwards',
     setup: async (d) => { const csv = (await readFile(ESTDATA, 'utf8')).split('\n'); csv[3] = (csv[3] ?? '').replace(/^1,58,0,0,2,/, '1,58,0,0,0.5,'); await writeFile(join(d, 'trial.csv'), csv.join('\n')); },
-    args: (d) => ['data', join(d, 'trial.csv')], code: 2, message: /trial\.csv:4: column TIME: expected >= 1 h \(the time on line 3 for ID 1; time may not go backwards within a subject\), found 0\.5 h/,
+    args: (d) => ['data', join(d, 'trial.csv')], code: 2, message: /trial\.csv:4: column TIME: expected >= 1 h \(the time on line 3 for ID 1; time may not go backwards within a subject except at a reset, EVID 3\/4\), found 0\.5 h/,
   },
   { name: 'fit: an endpoint the spec does not name', setup: async (d) => { await writeFile(join(d, 'spec.yaml'), 'endpoints:\n  concentration: { dvid: 1 }\n'); }, args: (d) => ['fit', ESTDATA, '--data-spec', join(d, 'spec.yaml'), '--out', join(d, 'out')], code: 2, message: /EstData\.csv:2: column DVID: expected an endpoint .*spec\.yaml names \(concentration: DVID 1\), found DVID 2, CMT 3/ },
   { name: 'model import: OMEGA not positive definite', setup: async (d) => { await writeFile(join(d, 'model.yaml'), await badModelFile((m) => { (m.omega.matrix[1] as number[])[1] = -1; })); }, args: (d) => ['model', 'import', join(d, 'model.yaml'), '--out', join(d, 'out')], code: 2, message: /model\.yaml:\d+: omega\.matrix: OMEGA block is not positive definite/ },

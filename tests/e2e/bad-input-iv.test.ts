@@ -54,7 +54,7 @@ const CASES: Case[] = [
   {
     name: 'a steady-state IV dose (SS=1) after another dose',
     trial: rows((r) => { r.forEach((x) => x.push(x[COLS.indexOf('EVID')] === '1' ? '24' : '.', '0')); r[3]![COLS.length + 1] = '1'; }).replace(HEADER, `${HEADER},II,SS`),
-    message: /iv\.csv:5: column SS: expected a steady-state dose \(SS=1\) only as ID 1's first dose: .*NONMEM's reset.*, found a dose at 0 h \(line 2\) before the SS=1 dose at 12 h/,
+    message: /iv\.csv:5: column SS: expected a steady-state dose \(SS=1\) only as the first dose of ID 1: .*NONMEM's reset.*, found a dose \(line 2\) before the SS=1 dose/,
   },
   {
     name: 'an oral structure forced on an IV trial',

@@ -121,7 +121,7 @@ test('replicate samples at equal times are kept; BLQ rows are kept for M3 with t
 });
 
 const ERRORS: readonly { name: string; rows: string[]; spec?: string; message: RegExp }[] = [
-  { name: 'time going backwards', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,70', '1,4,1,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:4: column TIME: expected >= 5 h \(the time on line 3 for ID 1; time may not go backwards within a subject\), found 4 h$/ },
+  { name: 'time going backwards', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,70', '1,4,1,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:4: column TIME: expected >= 5 h \(the time on line 3 for ID 1; time may not go backwards within a subject except at a reset, EVID 3\/4\), found 4 h$/ },
   { name: 'a declared covariate changing within a subject', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,72'], spec: 'covariates:\n  WT: { kind: continuous }\n', message: /^t\.csv:3: column WT: expected 70 \(covariate WT of ID 1 on line 2: a covariate is constant within a subject\), found '72'$/ },
   { name: 'a dose with AMT 0', rows: ['1,0,.,0,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found 0$/ },
   { name: 'a dose with negative AMT', rows: ['1,0,.,-5,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found -5$/ },

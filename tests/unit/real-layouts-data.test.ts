@@ -85,3 +85,18 @@ test('SS=1 on the ADDL record: read as 42 implied daily doses before it, and the
     assert.ok(Math.abs(ratio - 1) < 0.2, `${name} ${fit.fit.population.fixed[name]} against the truth's ${truth.fixed[name]}`);
   }
 });
+
+test('a two-period crossover (EVID 4, the clock restarting): read as two periods a washout apart, and the fit finds the truth', async () => {
+  const s = await summary('crossover.csv');
+  assert.match(s, /\nresets \(EVID 3\/4\): 12\nperiods: 12 reset\(s\) after a subject's first record; the model's time axis puts each new period 1008 h after/);
+  assert.match(s, /\ncolumn PERIOD: not a covariate/);
+  const trial = await readTrial(at('crossover.csv'));
+  assert.deepEqual(trial.subjects[0]?.doses.map((d) => [d.timeH, d.amtMg]), [[0, 100], [36 + 1008, 200]]);
+  const fit = await fitCandidate(trial, '1cmt-oral', { seed: 1, draws: 20, vpcReplicates: 20 }, () => undefined);
+  assert.deepEqual(fit.degenerate.map((p) => p.message), []);
+  const { truth } = TRUTHS.crossover;
+  for (const name of ['CL', 'V1', 'KA'] as const) {
+    const ratio = fit.fit.population.fixed[name] / truth.fixed[name];
+    assert.ok(Math.abs(ratio - 1) < 0.2, `${name} ${fit.fit.population.fixed[name]} against the truth's ${truth.fixed[name]}`);
+  }
+});

@@ -2,13 +2,14 @@
  * Steady-state dose records (SS=1, models/ingest/steady-state-history.ts): read as the history of doses
  * they imply, refused (with the SS record's line) where that history cannot stand for NONMEM's reset,
  * equal to a long explicit history for a drug that settles inside the horizon, and flagged by the fit's
- * check (analysis/fit/steady-state-check.ts) for a drug or biomarker that does not.
+ * check (analysis/fit/history-check.ts) for a drug or biomarker that does not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTrial, type DoseEvent, type Subject, type Trial } from '../../models/ingest/trial.js';
-import { HISTORY_TOLERANCE, impliedDoses, MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H, steadyStateSubjects, withLongerHistory } from '../../models/ingest/steady-state-history.js';
-import { steadyStateHistoryProblems } from '../../analysis/fit/steady-state-check.js';
+import { HISTORY_TOLERANCE, impliedDoses, MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from '../../models/ingest/steady-state-history.js';
+import { withLongerHistory } from '../../models/ingest/history-length.js';
+import { finiteHistoryProblems } from '../../analysis/fit/history-check.js';
 import { goodnessOfFit } from '../../models/estimate/gof.js';
 import { InputError } from '../../worker/common/errors.js';
 import { ONE_COMPARTMENT, ONE_COMPARTMENT_PK, type Structure } from '../../models/structures/structure.js';
@@ -27,7 +28,6 @@ test('an SS=1 record that opens its subject becomes the doses it implies, every 
   assert.equal(a?.doses.at(-1)?.steadyState, undefined, 'the record itself is the last dose, not an implied one');
   // a weekly dose: at least MIN_PRIOR_DOSES intervals back
   assert.equal(b?.doses.length, MIN_PRIOR_DOSES + 1);
-  assert.deepEqual(steadyStateSubjects(trial), [{ id: 1, count: 84, iiH: 12 }, { id: 2, count: MIN_PRIOR_DOSES, iiH: 168 }]);
   const longer = withLongerHistory(trial, 2);
   assert.equal(longer.subjects[0]?.doses.length, 2 * 84 + 1);
   assert.equal(longer.subjects[0]?.doses[0]?.timeH, -2 * STEADY_STATE_HORIZON_H);
@@ -37,9 +37,9 @@ test('an SS=1 record after other doses, a second one, or after an observation is
   const refused = (text: string, line: number, found: RegExp): void => {
     assert.throws(() => parseTrial(`${HEADER}\n${text}`, 'ss.csv'), (e: unknown) => e instanceof InputError && e.message.startsWith(`ss.csv:${line}: column SS: expected`) && found.test(e.message));
   };
-  refused('1,0,100,.,0,1,1,.\n1,24,100,24,1,1,1,.\n1,25,.,.,0,0,0,1\n', 3, /found a dose at 0 h \(line 2\) before the SS=1 dose at 24 h/);
+  refused('1,0,100,.,0,1,1,.\n1,24,100,24,1,1,1,.\n1,25,.,.,0,0,0,1\n', 3, /found a dose \(line 2\) before the SS=1 dose/);
   refused('1,0,100,24,1,1,1,.\n1,0,50,24,1,1,1,.\n1,25,.,.,0,0,0,1\n', 3, /found a second SS=1 record \(the first on line 2\)/);
-  refused('1,0,.,.,0,0,0,0.2\n1,1,100,24,1,1,1,.\n1,2,.,.,0,0,0,1\n', 3, /found an observation at 0 h \(line 2\)/);
+  refused('1,0,.,.,0,0,0,0.2\n1,1,100,24,1,1,1,.\n1,2,.,.,0,0,0,1\n', 3, /found an observation on line 2$/);
 });
 
 function trialOf(structure: Structure, doses: (t0: DoseEvent) => DoseEvent[]): Trial {
@@ -71,16 +71,16 @@ test('the implied history predicts what a year of explicit daily doses does for 
 
 test("the fit's check passes a drug and a biomarker that settle, and names one that does not (PK and PD)", () => {
   const pk = ONE_COMPARTMENT_PK;
-  assert.deepEqual(steadyStateHistoryProblems(steady(pk), atTruth(pk, TRUTHS.addl.truth), pk), []);
+  assert.deepEqual(finiteHistoryProblems(steady(pk), atTruth(pk, TRUTHS.addl.truth), pk), []);
   // CL 0.2 L/h, V 50 L: a 7-day half-life, 6 of them in the 6-week horizon (1.8 % left to build up)
-  const slow = steadyStateHistoryProblems(steady(pk), atTruth(pk, withFixed(TRUTHS.addl.truth, { CL: 0.2 })), pk);
+  const slow = finiteHistoryProblems(steady(pk), atTruth(pk, withFixed(TRUTHS.addl.truth, { CL: 0.2 })), pk);
   assert.equal(slow.length, 1);
-  assert.equal(slow[0]?.kind, 'steady-state-history');
+  assert.equal(slow[0]?.kind, 'finite-history');
   assert.ok((slow[0]?.value ?? 0) > HISTORY_TOLERANCE);
-  assert.match(slow[0]?.message ?? '', /concentration at .* moves by .* give the dosing history instead of SS=1/);
+  assert.match(slow[0]?.message ?? '', /steady-state record \(SS=1\) implies: .* concentration on line 0 moves by .* write out the dosing history instead$/);
   // the indirect response: KOUT 0.04 /h settles; 0.001 /h (a 29-day half-life) does not, with a fast drug
   const pd = ONE_COMPARTMENT;
-  assert.deepEqual(steadyStateHistoryProblems(steady(pd), atTruth(pd, TRUTHS.warfarin.truth), pd), []);
-  const slowPd = steadyStateHistoryProblems(steady(pd), atTruth(pd, withFixed(TRUTHS.warfarin.truth, { KOUT: 0.001 })), pd);
-  assert.match(slowPd[0]?.message ?? '', /biomarker at /);
+  assert.deepEqual(finiteHistoryProblems(steady(pd), atTruth(pd, TRUTHS.warfarin.truth), pd), []);
+  const slowPd = finiteHistoryProblems(steady(pd), atTruth(pd, withFixed(TRUTHS.warfarin.truth, { KOUT: 0.001 })), pd);
+  assert.match(slowPd[0]?.message ?? '', /biomarker on line 0 moves by /);
 });
