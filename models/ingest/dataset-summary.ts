@@ -63,7 +63,7 @@ export function summarizeDataset(d: Dataset): string {
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
     unitsLine(d),
     // how the fit reads them (trial-projection.ts, steady-state-history.ts): said before a user runs one
-    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer read each as ${span(steady.map((x) => priorDoseCount(x.iiH)), 'doses')} before it every II (${span(steady.map((x) => x.iiH), 'h')}), ${STEADY_STATE_HORIZON_H} h or ${MIN_PRIOR_DOSES} intervals back (a subject's first dose only; the fit checks the history is long enough)`]),
+    ...(steady.length === 0 ? [] : [`steady-state dose records (SS=1): ${steady.length}, first on line ${steady[0]?.line}; qusop fit and answer read each as ${span(steady.map((x) => priorDoseCount(x.iiH)), 'doses')} before it every II (${span(steady.map((x) => x.iiH), 'h')}), ${STEADY_STATE_HORIZON_H} h or ${MIN_PRIOR_DOSES} intervals back (after earlier records of the subject, a reset too, as in NONMEM; the fit checks the history is long enough)`]),
   ];
   // the concentration is in mg/L once read (the units line says from what); the biomarker in the file's unit
   for (const [name, use] of Object.entries(d.endpoints)) {

@@ -7,10 +7,10 @@
  * either, zero-order absorption over the model's D1, `durationModel`), and
  * concentration samples (and biomarker samples for the PK/PD structures). What it cannot take yet
  * (a zero-order input of given rate into the depot, a trial mixing oral and IV doses or RATE = -2 with other doses,
- * a steady-state dose after other doses of its period) is refused with the line and what to do, never
- * dropped in silence. Resets (EVID 3/4) arrive as periods on one time axis, a washout apart
- * (washout-timeline.ts); a steady-state dose (SS=1) that opens its period becomes the doses it implies
- * before it (steady-state-history.ts).
+ * an ADDL series running past a reset) is refused with the line and what to do, never dropped in
+ * silence. Resets (EVID 3/4, and a steady-state dose after others, which NONMEM reads as a reset) arrive
+ * as periods on one time axis, a washout apart (washout-timeline.ts); a steady-state dose (SS=1) opens
+ * its period and becomes the doses it implies before it (steady-state-history.ts).
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
@@ -95,25 +95,10 @@ function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
     if (route === 'depot') return event;
     return x.rate > 0 ? { ...event, route: 'central', durationH: x.amt / x.rate } : { ...event, route: 'central' };
   });
-  // each period (the subject, or from one reset to the next) may open with a steady-state dose
-  const periodOf = (t: number): number => s.washouts.filter((w) => w.atH <= t).length;
-  const implied: DoseEvent[] = [];
-  s.doses.forEach((ss, at) => {
-    const ssDose = doses[at];
-    if (!ss.ss || ssDose === undefined) return;
-    const period = periodOf(ss.timeH);
-    const same = (t: number): boolean => periodOf(t) === period;
-    // NONMEM's SS=1 resets the system: a history stands for it only when nothing came before in its period
-    const earlier = s.doses.find((x) => x.timeH < ss.timeH && same(x.timeH));
-    const second = s.doses.find((x, i) => x.ss && i < at && same(x.timeH));
-    if (earlier !== undefined || second !== undefined) {
-      throw inputError({ file, line: ss.line, column: 'SS', expected: `a steady-state dose (SS=1) only as the first dose of ID ${s.id}${s.washouts.length > 0 ? "'s period (from a reset, EVID 3/4, to the next)" : ''}: ${MODEL} write SS=1 as the doses it implies before it, which stands for NONMEM's reset only when nothing came before (give the history instead, one SS=1 record at the start, or a reset before it)`, found: second !== undefined ? `a second SS=1 record (the first on line ${second.line})` : `a dose (line ${earlier?.line}) before the SS=1 dose` });
-    }
-    const before = s.observations.find((o) => o.timeH < ss.timeH && same(o.timeH));
-    if (before !== undefined) {
-      throw inputError({ file, line: ss.line, column: 'SS', expected: `no observation before ID ${s.id}'s steady-state dose (SS=1) in its period: NONMEM reads it before the dose's reset, ${MODEL} after a history of doses`, found: `an observation on line ${before.line}` });
-    }
-    implied.push(...impliedDoses(ssDose, ss.iiH, priorDoseCount(ss.iiH)));
+  // a steady-state dose opens its period (washout-timeline.ts made it a reset otherwise): the doses it implies go before it
+  const implied = s.doses.flatMap((x, at) => {
+    const dose = doses[at];
+    return x.ss && dose !== undefined ? impliedDoses(dose, x.iiH, priorDoseCount(x.iiH)) : [];
   });
   if (implied.length > 0) {
     // the implied doses precede their record, after everything of the period before (washout-timeline.ts made room)

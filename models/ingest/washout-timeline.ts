@@ -5,7 +5,9 @@
  * period `WASHOUT_H` after the end of everything before it (doses, infusions, ADDL series,
  * observations): every record of the period moves by one offset and keeps its time differences. A
  * period that opens with a steady-state dose (SS=1) gets the history it implies inside the gap too
- * (steady-state-history.ts).
+ * (steady-state-history.ts). A steady-state dose after other doses or observations of its period is
+ * itself a reset, as in NONMEM (SS=1 resets the system before it sets the steady state): it opens a
+ * new period, and the records before it stay in theirs.
  *
  * What the earlier periods leave after the washout is exp(-WASHOUT_H / the slowest time constant):
  * 2^-10 for a half-life of 4.2 days. The fit checks it at its estimates with every washout doubled
@@ -31,6 +33,8 @@ export interface Washout {
 
 const isReset = (r: NonmemRecord): boolean => r.kind === 'reset' || r.kind === 'reset-dose';
 const dosing = (r: NonmemRecord): boolean => r.kind === 'dose' || r.kind === 'reset-dose';
+/** a record that puts something into its period: a dose or an observation */
+const content = (r: NonmemRecord): boolean => dosing(r) || r.kind === 'observation';
 
 /** When a record's events end (file time): a dose's ADDL series and infusion included. */
 function endOf(r: NonmemRecord): number {
@@ -55,7 +59,16 @@ function impliedSpan(records: readonly NonmemRecord[], from: number): number {
  * where the file's clock restarts at the reset, "still running" means past the record before it.
  */
 export function washoutTimeline(records: readonly NonmemRecord[], file: string, timeColumn: string): { records: readonly NonmemRecord[]; washouts: Washout[] } {
-  if (!records.some((r, i) => i > 0 && isReset(r))) return { records, washouts: [] };
+  // the records that open a period: a reset, or a steady-state dose after content of the current period
+  const opens: boolean[] = [];
+  let filled = false;
+  for (const r of records) {
+    const opening = filled && (isReset(r) || (r.ss && dosing(r)));
+    opens.push(opening);
+    if (isReset(r)) filled = false;
+    if (content(r)) filled = true;
+  }
+  if (!opens.includes(true)) return { records, washouts: [] };
   const out: NonmemRecord[] = [];
   const washouts: Washout[] = [];
   let offset = 0;
@@ -63,10 +76,11 @@ export function washoutTimeline(records: readonly NonmemRecord[], file: string, 
   let running: { endH: number; line: number } | null = null; // file time: this period's latest-ending dose
   records.forEach((r, i) => {
     const prev = records[i - 1];
-    if (prev !== undefined && isReset(r)) {
+    if (prev !== undefined && opens[i] === true) {
       const resetAt = Math.max(r.timeH, prev.timeH);
       if (running !== null && running.endH > resetAt) {
-        throw inputError({ file, line: r.line, column: timeColumn, expected: `a reset (EVID ${r.evid}) after the doses before it have ended: line ${running.line}'s ADDL series or infusion runs to ${running.endH} h`, found: `${r.timeH} h${r.timeH < prev.timeH ? ` (the clock restarts; the record before is at ${prev.timeH} h)` : ''}` });
+        const what = isReset(r) ? `a reset (EVID ${r.evid})` : 'a steady-state dose (SS=1, a reset in NONMEM)';
+        throw inputError({ file, line: r.line, column: timeColumn, expected: `${what} after the doses before it have ended: line ${running.line}'s ADDL series or infusion runs to ${running.endH} h`, found: `${r.timeH} h${r.timeH < prev.timeH ? ` (the clock restarts; the record before is at ${prev.timeH} h)` : ''}` });
       }
       const atH = end + WASHOUT_H + impliedSpan(records, i);
       washouts.push({ fromH: end, atH, line: r.line, fileTimeH: r.timeH });

@@ -52,9 +52,9 @@ const CASES: Case[] = [
     message: /iv\.csv:5: column RATE: expected 0 \(bolus\), > 0 \(zero-order input of AMT \/ RATE hours\) or -2 \(zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo\); a rate the model defines \(RATE = -1, R1\) is not supported, found -1/,
   },
   {
-    name: 'a steady-state IV dose (SS=1) after another dose',
-    trial: rows((r) => { r.forEach((x) => x.push(x[COLS.indexOf('EVID')] === '1' ? '24' : '.', '0')); r[3]![COLS.length + 1] = '1'; }).replace(HEADER, `${HEADER},II,SS`),
-    message: /iv\.csv:5: column SS: expected a steady-state dose \(SS=1\) only as the first dose of ID 1: .*NONMEM's reset.*, found a dose \(line 2\) before the SS=1 dose/,
+    name: 'a steady-state IV dose (SS=1, a reset) while an ADDL series still runs',
+    trial: rows((r) => { r.forEach((x) => x.push('.', '.', '0')); r[0]!.splice(COLS.length, 3, '24', '3', '0'); r[3]!.splice(COLS.length, 3, '24', '.', '1'); }).replace(HEADER, `${HEADER},II,ADDL,SS`),
+    message: /iv\.csv:5: column TIME: expected a steady-state dose \(SS=1, a reset in NONMEM\) after the doses before it have ended: line 2's ADDL series or infusion runs to 72 h, found 12 h/,
   },
   {
     name: 'an oral structure forced on an IV trial',

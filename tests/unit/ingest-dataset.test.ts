@@ -103,10 +103,13 @@ test('II + ADDL expand to doses; RATE > 0 is a zero-order input; SS=1 a steady-s
   const s = d.subjects[0];
   assert.deepEqual(s?.doses.map((x) => [x.timeH, x.amt, x.route, x.rate, x.ss, x.additional]), [
     [0, 100, 'depot', 0, false, false], [0, 50, 'central', 25, false, false], [12, 100, 'depot', 0, false, true],
-    [24, 100, 'depot', 0, false, true], [36, 100, 'depot', 0, false, true], [60, 100, 'depot', 0, true, false],
+    [24, 100, 'depot', 0, false, true], [36, 100, 'depot', 0, false, true],
+    // SS=1 after other doses is a reset (washout-timeline.ts): its period starts after the ADDL series (36 h), a washout and its implied 42 daily doses
+    [36 + 1008 + 42 * 24, 100, 'depot', 0, true, false],
   ]);
+  assert.deepEqual(s?.washouts.map((w) => [w.fromH, w.line, w.fileTimeH]), [[36, 5, 60]]);
   // `qusop data` reads SS=1 and says, before any fit, how the fit will read it
-  assert.match(summarizeDataset(d), /\nsteady-state dose records \(SS=1\): 1, first on line 5; qusop fit and answer read each as \d+ doses before it every II \([\d.]+ h\), 1008 h or 10 intervals back \(a subject's first dose only; the fit checks the history is long enough\)\n/);
+  assert.match(summarizeDataset(d), /\nsteady-state dose records \(SS=1\): 1, first on line 5; qusop fit and answer read each as \d+ doses before it every II \([\d.]+ h\), 1008 h or 10 intervals back \(after earlier records of the subject, a reset too, as in NONMEM; the fit checks the history is long enough\)\n/);
   assert.doesNotMatch(summarizeDataset(parseDataset(CSV(['1,0,.,100,1,1,1,.,12,3,0,0,.,70']), 't.csv')), /steady-state/);
 });
 

@@ -1,6 +1,6 @@
 /**
  * Steady-state dose records (SS=1, models/ingest/steady-state-history.ts): read as the history of doses
- * they imply, refused (with the SS record's line) where that history cannot stand for NONMEM's reset,
+ * they imply, a reset (a new period) where doses or samples precede them, as NONMEM reads them,
  * equal to a long explicit history for a drug that settles inside the horizon, and flagged by the fit's
  * check (analysis/fit/history-check.ts) for a drug or biomarker that does not.
  */
@@ -11,7 +11,7 @@ import { HISTORY_TOLERANCE, impliedDoses, MIN_PRIOR_DOSES, priorDoseCount, STEAD
 import { withLongerHistory } from '../../models/ingest/history-length.js';
 import { finiteHistoryProblems } from '../../analysis/fit/history-check.js';
 import { goodnessOfFit } from '../../models/estimate/gof.js';
-import { InputError } from '../../worker/common/errors.js';
+import { WASHOUT_H } from '../../models/ingest/washout-timeline.js';
 import { ONE_COMPARTMENT, ONE_COMPARTMENT_PK, type Structure } from '../../models/structures/structure.js';
 import type { PopulationParameters } from '../../models/structures/parameters.js';
 import { TRUTHS } from '../fixtures/real-layouts/truths.js';
@@ -33,13 +33,21 @@ test('an SS=1 record that opens its subject becomes the doses it implies, every 
   assert.equal(longer.subjects[0]?.doses[0]?.timeH, -2 * STEADY_STATE_HORIZON_H);
 });
 
-test('an SS=1 record after other doses, a second one, or after an observation is refused at its line', () => {
-  const refused = (text: string, line: number, found: RegExp): void => {
-    assert.throws(() => parseTrial(`${HEADER}\n${text}`, 'ss.csv'), (e: unknown) => e instanceof InputError && e.message.startsWith(`ss.csv:${line}: column SS: expected`) && found.test(e.message));
-  };
-  refused('1,0,100,.,0,1,1,.\n1,24,100,24,1,1,1,.\n1,25,.,.,0,0,0,1\n', 3, /found a dose \(line 2\) before the SS=1 dose/);
-  refused('1,0,100,24,1,1,1,.\n1,0,50,24,1,1,1,.\n1,25,.,.,0,0,0,1\n', 3, /found a second SS=1 record \(the first on line 2\)/);
-  refused('1,0,.,.,0,0,0,0.2\n1,1,100,24,1,1,1,.\n1,2,.,.,0,0,0,1\n', 3, /found an observation on line 2$/);
+test('an SS=1 record after doses or observations of its subject is a reset, as in NONMEM: it opens a new period', () => {
+  // after a dose: the SS record's period starts a washout (and its implied history) after the first dose
+  const afterDose = parseTrial(`${HEADER}\n1,0,100,.,0,1,1,.\n1,1,.,.,0,0,0,1\n1,24,100,24,1,1,1,.\n1,25,.,.,0,0,0,1\n`, 'ss.csv').subjects[0];
+  const n = priorDoseCount(24);
+  assert.equal(afterDose?.washouts?.length, 1);
+  assert.deepEqual(afterDose?.washouts?.[0], { fromH: 1, atH: 1 + WASHOUT_H + 24 * n, line: 4, fileTimeH: 24 });
+  assert.deepEqual(afterDose?.pk.map((o) => o.timeH), [1, 1 + WASHOUT_H + 24 * n + 1]);
+  assert.equal(afterDose?.doses.filter((d) => d.steadyState !== undefined).length, n);
+  // after a pre-dose sample: the sample stays before the reset (no drug), the SS dose opens the next period
+  const afterSample = parseTrial(`${HEADER}\n1,0,.,.,0,0,0,0.2\n1,0,100,24,1,1,1,.\n1,2,.,.,0,0,0,1\n`, 'ss.csv').subjects[0];
+  assert.equal(afterSample?.washouts?.[0]?.line, 3);
+  assert.equal(afterSample?.pk[0]?.timeH, 0);
+  assert.ok((afterSample?.doses[0]?.timeH ?? -Infinity) > 0, 'no dose before the pre-dose sample');
+  // the first record of its subject: no washout, the implied doses before it
+  assert.equal(parseTrial(`${HEADER}\n1,0,100,24,1,1,1,.\n1,2,.,.,0,0,0,1\n`, 'ss.csv').subjects[0]?.washouts, undefined);
 });
 
 function trialOf(structure: Structure, doses: (t0: DoseEvent) => DoseEvent[]): Trial {

@@ -77,13 +77,13 @@ test('a period may open with a steady-state dose: its implied history sits insid
   assert.equal(longer?.washouts?.[0]?.atH, 24 + 2 * (WASHOUT_H + n * 24));
 });
 
-test('refused at their line: time going back without a reset, an ADDL series past a reset, SS=1 after a dose of its period', () => {
+test('refused at their line: time going back without a reset, an ADDL series past a reset or a steady-state dose', () => {
   const refused = (text: string, pattern: RegExp): void => {
     assert.throws(() => parseTrial(text, 'x.csv'), (e: unknown) => e instanceof InputError && pattern.test(e.message), text);
   };
   refused(crossover('1,0,100,.,.,0,1,1,.', 0), /^x\.csv:8: column TIME: expected >= 24 h .*except at a reset, EVID 3\/4\), found 0 h$/);
   refused([HEADER, '1,0,100,24,5,0,1,1,.', '1,1,.,.,.,0,0,0,1', '1,48,100,.,.,0,4,1,.', '1,49,.,.,.,0,0,0,1', ''].join('\n'), /^x\.csv:4: column TIME: expected a reset \(EVID 4\) after the doses before it have ended: line 2's ADDL series or infusion runs to 120 h, found 48 h$/);
-  refused([HEADER, '1,0,100,.,.,0,4,1,.', '1,1,.,.,.,0,0,0,1', '1,12,100,24,.,1,1,1,.', '1,13,.,.,.,0,0,0,1', ''].join('\n'), /^x\.csv:4: column SS: expected a steady-state dose \(SS=1\) only as the first dose of ID 1: .*found a dose \(line 2\) before the SS=1 dose$/);
+  refused([HEADER, '1,0,100,24,5,0,1,1,.', '1,1,.,.,.,0,0,0,1', '1,48,100,24,.,1,1,1,.', '1,49,.,.,.,0,0,0,1', ''].join('\n'), /^x\.csv:4: column TIME: expected a steady-state dose \(SS=1, a reset in NONMEM\) after the doses before it have ended: line 2's ADDL series or infusion runs to 120 h, found 48 h$/);
 });
 
 test("the fit's check names a drug too slow for the washout", () => {
