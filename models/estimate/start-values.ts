@@ -265,12 +265,14 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const lambdaZ = logMedian(nca.map((n) => n.lambdaZ));
   const kout = onset.length > 0 ? Math.LN2 / Math.max(median(onset) ?? NaN, 1e-3) : lambdaZ;
   set('R0', r0); set('BETA_COMED_R0', structure.holdComed === true ? 0 : beta); set('KOUT', kout); set('IMAX', imax); set('SMAX', imax);
-  set('IC50', Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1); set('GAMMA', 1);
+  // no inhibition read from the data (no treated subject with PD over an interval): IC50 starts at 1
+  const ic50Start = Number.isFinite(ic50) && ic50 > 0 ? ic50 : 1;
+  set('IC50', ic50Start); set('GAMMA', 1);
   // direct effect (no KOUT): the response's onset half-time is the effect compartment's delay instead
   if (structure.directEffect?.effectCompartment === true) set('KE0', kout);
   // transit chain: its delay from the same onset; direct linear: the change per unit concentration
   set('KTR', startTransitRate(kout)); set('SLOPE', startSlope(inhibition, r0));
-  notes.push(`PD: baseline ${r0.toPrecision(3)} (COMED log-ratio ${beta.toFixed(3)}), max inhibition ${fMax.toFixed(2)}, IC50 ${ic50.toPrecision(3)}, KOUT ${kout.toPrecision(3)} 1/h`);
+  notes.push(`PD: baseline ${r0.toPrecision(3)} (COMED log-ratio ${beta.toFixed(3)}), max inhibition ${fMax.toFixed(2)}, IC50 ${ic50Start.toPrecision(3)}${ic50Start === ic50 ? '' : ' (none read from the data)'}, KOUT ${kout.toPrecision(3)} 1/h`);
 
   // PD: naive-pooled fit with the pooled PK
   const pdSubjects = trial.subjects.filter((s) => s.pd.length > 0);

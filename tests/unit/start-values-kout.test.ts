@@ -48,3 +48,11 @@ for (const c of CASES) {
     assert.ok(start <= 1.01 * atTruth, `start SSE ${start} vs truth ${atTruth}`);
   });
 }
+
+test('with no treated subject sampled over a dosing interval the PD note names the IC50 start it used, never NaN', () => {
+  const trial = sparseDesign(false, 1);
+  const { notes } = startValues(trial, structureById('1cmt-oral-idr4'));
+  const pd = notes.find((n) => n.startsWith('PD: baseline')) ?? '';
+  assert.doesNotMatch(pd, /NaN/);
+  assert.match(pd, /IC50 1\.00 \(none read from the data\)/);
+});
