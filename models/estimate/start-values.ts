@@ -215,7 +215,6 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   // PD: baselines by COMED group (observations at or before the first dose; all of a placebo subject's)
   const baseline = new Map<Subject, number>();
   for (const s of trial.subjects) {
-    // a subject at steady state from its first record has no baseline sample (no observation precedes an SS=1 dose)
     const t0 = s.doses[0]?.timeH ?? Infinity;
     const pre = s.pd.filter((o) => o.timeH <= t0 && o.dv > 0);
     if (pre.length > 0) baseline.set(s, Math.exp(pre.reduce((a, o) => a + Math.log(o.dv), 0) / pre.length));
@@ -224,9 +223,13 @@ export function startValues(data: Trial, structure: Structure = TWO_COMPARTMENT)
   const b0 = logBase(0);
   const b1 = logBase(1);
   const allBase = [...b0, ...b1];
-  if (allBase.length === 0) throw new InputError(`${trial.file}: no PD observation at or before the first dose: cannot derive the baseline's start value`, { details: { file: trial.file } });
+  // no sample before a first dose (every subject at steady state from an SS=1 record, or dosed before sampling):
+  // R0 starts at the geometric mean of every biomarker sample, a start only (SAEM estimates it through the model)
+  const treated = allBase.length > 0 ? [] : trial.subjects.flatMap((s) => s.pd.filter((o) => o.dv > 0).map((o) => Math.log(o.dv)));
+  if (allBase.length === 0 && treated.length === 0) throw new InputError(`${trial.file}: no positive biomarker value to derive the baseline's start value from`, { details: { file: trial.file } });
   const mean = (xs: readonly number[]): number => xs.reduce((a, v) => a + v, 0) / xs.length;
-  const r0 = Math.exp(b0.length > 0 ? mean(b0) : mean(b1));
+  const r0 = Math.exp(b0.length > 0 ? mean(b0) : b1.length > 0 ? mean(b1) : mean(treated));
+  if (allBase.length === 0) notes.push(`PD: no biomarker sample at or before a subject's first dose: R0 starts at the geometric mean of all ${treated.length} samples (${r0.toPrecision(3)})`);
   const beta = b0.length > 0 && b1.length > 0 ? mean(b1) - mean(b0) : 0;
 
   // inhibition over each treated subject's last dosing interval against its average concentration
