@@ -21,7 +21,7 @@ export function gofSpec(points: readonly GofPoint[], pdUnit: string = DEFAULT_BI
     for (const which of ['pred', 'ipred'] as const) {
       const panel = `${endpointTitle(dvid, pdUnit)}: observed vs ${which === 'pred' ? 'population' : 'individual'} prediction`;
       const pts = points.filter((p) => p.dvid === dvid && Number.isFinite(p[which]) && !(dvid === 1 && p.dv <= 0));
-      for (const p of pts) (p.blq === true ? blqRows : rows).push({ panel, x: p[which], y: p.dv, dose: `${p.doseMg} mg` });
+      for (const p of pts) (p.blq === true ? blqRows : rows).push({ panel, x: p[which], y: p.dv, dose: `${p.period?.doseMg ?? p.doseMg} mg` });
       const values = pts.flatMap((p) => [p[which], p.dv]);
       const [lo, hi] = [Math.min(...values), Math.max(...values)];
       if (Number.isFinite(lo) && Number.isFinite(hi)) lines.push({ panel, x: lo, y: lo }, { panel, x: hi, y: hi });
@@ -49,7 +49,9 @@ export function gofSpec(points: readonly GofPoint[], pdUnit: string = DEFAULT_BI
 }
 
 export function residualSpec(points: readonly GofPoint[], pdUnit: string = DEFAULT_BIOMARKER_UNIT): TopLevelSpec {
-  const rows = points.filter((p) => Number.isFinite(p.iwres)).map((p) => ({ panel: `${endpointTitle(p.dvid, pdUnit)}: IWRES vs time`, t: p.timeH, r: p.iwres, dose: `${p.doseMg} mg` }));
+  // subjects with resets: each period on its own clock (gof.ts `period`)
+  const periods = points.some((p) => p.period !== undefined);
+  const rows = points.filter((p) => Number.isFinite(p.iwres)).map((p) => ({ panel: `${endpointTitle(p.dvid, pdUnit)}: IWRES vs time${periods ? ' in the period' : ''}`, t: p.period?.timeH ?? p.timeH, r: p.iwres, dose: `${p.period?.doseMg ?? p.doseMg} mg` }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: 'Individual weighted residuals', subtitle: 'should scatter around 0 within about ±2 with no trend', anchor: 'start' },

@@ -12,6 +12,7 @@ import { priorDoseCount } from '../../models/ingest/steady-state-history.js';
 import { periodClock, withLongerHistory } from '../../models/ingest/history-length.js';
 import { finiteHistoryProblems } from '../../analysis/fit/history-check.js';
 import { goodnessOfFit } from '../../models/estimate/gof.js';
+import { residualSpec } from '../../analysis/fit/figures.js';
 import { InputError } from '../../worker/common/errors.js';
 import { ONE_COMPARTMENT_PK } from '../../models/structures/structure.js';
 import type { PopulationParameters } from '../../models/structures/parameters.js';
@@ -91,4 +92,15 @@ test("the fit's check names a drug too slow for the washout", () => {
   const problems = finiteHistoryProblems(parseTrial(crossover('1,0,100,.,.,0,4,1,.', 0), 'x.csv'), atTruth(slow), ONE_COMPARTMENT_PK);
   assert.equal(problems[0]?.kind, 'finite-history');
   assert.match(problems[0]?.message ?? '', /the 1008 h washout before a reset \(EVID 3\/4\): with 2 times as long, ID 1's concentration on line 9 moves by/);
+});
+
+test("the fit's plots show each period on its own clock and dose; a trial without resets is drawn as before", () => {
+  const truth = TRUTHS.addl.truth;
+  const points = goodnessOfFit(parseTrial(crossover('1,0,200,.,.,0,4,1,.', 0), 'x.csv'), truth, atTruth(truth).individual, ONE_COMPARTMENT_PK);
+  const rows = (residualSpec(points) as unknown as { data: { values: { t: number; dose: string; panel: string }[] } }).data.values;
+  assert.deepEqual(rows.map((r) => [r.t, r.dose]), [...SAMPLES.map((t) => [t, '100 mg']), ...SAMPLES.map((t) => [t, '200 mg'])]);
+  assert.match(rows[0]?.panel ?? '', /IWRES vs time in the period$/);
+  const single = goodnessOfFit(parseTrial([HEADER, '1,0,100,.,.,0,1,1,.', ...SAMPLES.map((t) => `1,${t},.,.,.,0,0,0,1`), ''].join('\n'), 'x.csv'), truth, atTruth(truth).individual, ONE_COMPARTMENT_PK);
+  assert.ok(single.every((p) => p.period === undefined));
+  assert.match((residualSpec(single) as unknown as { data: { values: { panel: string }[] } }).data.values[0]?.panel ?? '', /IWRES vs time$/);
 });
