@@ -11,9 +11,8 @@
  * move by more than `HISTORY_TOLERANCE` relative a degenerate one (analysis/fit/history-check.ts).
  *
  * NONMEM's SS=1 also resets the system. A history can only stand for that when nothing came before in
- * its period, so an SS=1 record must be its period's first dose, with no observation of the period
- * before it (trial-projection.ts refuses any other with its line); a period is the whole subject, or
- * the records from one reset (EVID 3/4, washout-timeline.ts) to the next.
+ * its period, so an SS=1 record after doses or observations of its subject opens a new period itself,
+ * as a reset (EVID 3/4) does (washout-timeline.ts): the records before it stay in theirs.
  */
 import type { DoseEvent } from './trial.js';
 
