@@ -49,7 +49,7 @@ export async function fitCandidate(all: Trial, id: StructureId, o: CandidateSett
   say(`${structure.id}: goodness of fit, a VPC over ${o.vpcReplicates} simulated trials, degeneracy check (parameter ranges, information, objective, VPC coverage, float32 graph predictions)`);
   const gof = goodnessOfFit(trial, fit.population, fit.individual, structure);
   const vpc = visualPredictiveCheck(trial, fit.population, { replicates: o.vpcReplicates, seed: o.seed, structure });
-  const degenerate = [...fitDegeneracies(fit, vpc), ...finiteHistoryProblems(trial, fit, structure), ...(await graphPredictionProblems(trial, fit, draws))];
+  const degenerate = [...fitDegeneracies(fit, vpc), ...finiteHistoryProblems(trial, fit, structure, gof), ...(await graphPredictionProblems(trial, fit, draws))];
   return { structure, fit, draws, gof, vpc, degenerate };
 }
 

@@ -4,20 +4,21 @@
  * only when the drug and its biomarker settle well inside them. At the fit's estimates, every
  * individual prediction is recomputed with each history HISTORY_CHECK_FACTOR times as long; a change
  * above HISTORY_TOLERANCE (relative to the prediction, or to 0.1 % of the endpoint's largest one near
- * zero) makes the fit a degenerate one, named with the subject, observation line and change. Pure.
+ * zero) makes the fit a degenerate one, named with the subject, observation line and change. `now`:
+ * the fit's goodness-of-fit points when the caller has them (candidate-fit.ts), else computed. Pure.
  */
 import type { Trial } from '../../models/ingest/trial.js';
 import type { FitResult } from '../../models/estimate/fit.js';
 import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
-import { goodnessOfFit } from '../../models/estimate/gof.js';
+import { goodnessOfFit, type GofPoint } from '../../models/estimate/gof.js';
 import type { Structure } from '../../models/structures/structure.js';
 import { HISTORY_CHECK_FACTOR, HISTORY_TOLERANCE, STEADY_STATE_HORIZON_H } from '../../models/ingest/steady-state-history.js';
 import { hasFiniteHistory, withLongerHistory } from '../../models/ingest/history-length.js';
 import { WASHOUT_H } from '../../models/ingest/washout-timeline.js';
 
-export function finiteHistoryProblems(trial: Trial, fit: Pick<FitResult, 'population' | 'individual'>, structure: Structure): DegeneracyProblem[] {
+export function finiteHistoryProblems(trial: Trial, fit: Pick<FitResult, 'population' | 'individual'>, structure: Structure, gof?: readonly GofPoint[]): DegeneracyProblem[] {
   if (!trial.subjects.some(hasFiniteHistory)) return [];
-  const now = goodnessOfFit(trial, fit.population, fit.individual, structure);
+  const now = gof ?? goodnessOfFit(trial, fit.population, fit.individual, structure);
   const longer = goodnessOfFit(withLongerHistory(trial, HISTORY_CHECK_FACTOR), fit.population, fit.individual, structure);
   const scale = new Map<number, number>();
   for (const p of longer) scale.set(p.dvid, Math.max(scale.get(p.dvid) ?? 0, Math.abs(p.ipred)));

@@ -133,7 +133,8 @@ export function simulatorDoses(s: Subject): { timeH: number; amountMg: number; r
  * (steady-state-history.ts). What data-derived start values read as "the first dose".
  */
 export function recordedDoses(s: Pick<Subject, 'doses'>): readonly DoseEvent[] {
-  return s.doses[0]?.steadyState === undefined ? s.doses : s.doses.filter((d) => d.steadyState === undefined);
+  // an implied history may open any period (washout-timeline.ts), not only the first
+  return s.doses.some((d) => d.steadyState !== undefined) ? s.doses.filter((d) => d.steadyState === undefined) : s.doses;
 }
 
 /** The observations that are values (BLQ rows left out): what data-derived start values and summaries read. */

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTrial, type DoseEvent, type Subject, type Trial } from '../../models/ingest/trial.js';
+import { parseTrial, recordedDoses, type DoseEvent, type Subject, type Trial } from '../../models/ingest/trial.js';
 import { HISTORY_TOLERANCE, impliedDoses, MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from '../../models/ingest/steady-state-history.js';
 import { withLongerHistory } from '../../models/ingest/history-length.js';
 import { finiteHistoryProblems } from '../../analysis/fit/history-check.js';
@@ -91,4 +91,10 @@ test("the fit's check passes a drug and a biomarker that settle, and names one t
   assert.deepEqual(finiteHistoryProblems(steady(pd), atTruth(pd, TRUTHS.warfarin.truth), pd), []);
   const slowPd = finiteHistoryProblems(steady(pd), atTruth(pd, withFixed(TRUTHS.warfarin.truth, { KOUT: 0.001 })), pd);
   assert.match(slowPd[0]?.message ?? '', /biomarker on line 0 moves by /);
+});
+
+test("recordedDoses gives the file's own doses back when the implied history opens a later period", () => {
+  const s = parseTrial(`${HEADER}\n1,0,100,.,0,1,1,.\n1,1,.,.,0,0,0,1\n1,24,50,24,1,1,1,.\n1,25,.,.,0,0,0,1\n`, 'ss.csv').subjects[0];
+  assert.ok(s !== undefined && s.doses.length === 2 + priorDoseCount(24));
+  assert.deepEqual(recordedDoses(s).map((d) => [d.amtMg, d.line]), [[100, 2], [50, 4]]);
 });
