@@ -19,6 +19,8 @@
  *   dose_route: central        # where doses without a CMT go: depot (default: oral, NONMEM's ADVAN2/4)
  *                              # or central (IV, as ADVAN1/3 dose a file without CMT)
  *   dose_unit: ug              # AMT (and RATE) in mg (default), ug (µg, mcg) or g: converted to mg
+ *   ignore: [CMT.GT.3]         # NONMEM's IGNORE=(...): drop records where any condition holds (record-filter.ts)
+ *   accept: [CMT.LE.3]         # or ACCEPT=(...): keep only records where one holds (not both lists)
  *   covariate_effects:         # declared effects fitted on the structure's parameters (covariate-effects.ts)
  *     - { parameter: CL, covariate: CRCL, form: power, reference: 100 }   # CL (CRCL/100)^beta
  *     - { parameter: R0, covariate: COMED, form: categorical, level: 1 }  # R0 exp(beta [COMED = 1])
@@ -29,6 +31,7 @@ import { readTextFile } from '../../worker/common/text-file.js';
 import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { STANDARD_ITEMS, type StandardItem } from './column-map.js';
 import { concentrationPower, DOSE_UNITS, type DoseUnit } from './units.js';
+import { parseCondition, type RecordSelection } from './record-filter.js';
 
 const columnName = z.string().min(1);
 const endpointSelector = z
@@ -52,6 +55,8 @@ export const DataSpecSchema = z.strictObject({
   blq: z.enum(['m3', 'drop']).optional(),
   dose_route: z.enum(['depot', 'central']).optional(),
   dose_unit: z.enum(DOSE_UNITS).optional(),
+  ignore: z.array(z.union([z.string().min(1), z.number()])).min(1).optional(),
+  accept: z.array(z.union([z.string().min(1), z.number()])).min(1).optional(),
   covariate_effects: z.array(z.strictObject({
     parameter: z.string().min(1),
     covariate: z.string().min(1),
@@ -94,6 +99,8 @@ export interface DataSpec {
   readonly doseRoute?: 'depot' | 'central';
   /** the unit of AMT (and RATE, per hour), converted to mg (undefined: mg) */
   readonly doseUnit?: DoseUnit;
+  /** NONMEM's IGNORE=/ACCEPT= record selection (record-filter.ts); undefined = every record */
+  readonly selection?: RecordSelection;
   /** declared covariate effects (resolved against the trial by structures/covariate-effects.ts); undefined = the default (COMED on the baseline) */
   readonly covariateEffects?: readonly CovariateEffectDeclaration[];
 }
@@ -145,9 +152,17 @@ export function parseDataSpec(text: string, path: string): DataSpec {
   if (s.weight !== undefined && covariates !== undefined && covariates[s.weight] === undefined) {
     throw new InputError(`${path}: weight: "${s.weight}" is not one of the declared covariates (${Object.keys(covariates).join(', ')})`, { details: { file: path, field: 'weight' } });
   }
+  if (s.ignore !== undefined && s.accept !== undefined) {
+    const line = lineOfPath(doc, lines, ['accept']);
+    throw new InputError(`${path}:${line}: accept: expected either ignore: or accept: (as NONMEM's $DATA takes IGNORE=(list) or ACCEPT=(list), not both), found both`, { details: { file: path, line, field: 'accept' } });
+  }
+  const mode = s.ignore !== undefined ? 'ignore' : 'accept';
+  const listed = s.ignore ?? s.accept;
+  const selection: RecordSelection | undefined = listed === undefined ? undefined : { mode, conditions: listed.map((c, i) => parseCondition(c, `${path}:${lineOfPath(doc, lines, [mode, i])}: ${mode}[${i}]`)) };
   return {
     source: path,
     columns,
+    ...(selection === undefined ? {} : { selection }),
     // zod types absent optional fields as `T | undefined`; a parsed object simply lacks them
     endpoints: (s.endpoints ?? {}) as DataSpec['endpoints'],
     ...(covariates === undefined ? {} : { covariates }),

@@ -12,6 +12,7 @@ import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConvers
 import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
 import { WASHOUT_H } from './washout-timeline.js';
+import { selectionText } from './record-filter.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -57,7 +58,8 @@ export function summarizeDataset(d: Dataset): string {
   const additional = doses.filter((x) => x.additional).length;
   const steady = doses.filter((x) => x.ss);
   const lines = [
-    `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit})`,
+    `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit}${d.timeUnitColumn === undefined ? '' : `, as column ${d.timeUnitColumn.name} says: ${d.timeUnitColumn.values.join(', ') || '(empty)'}`})`,
+    ...(d.spec.selection === undefined ? [] : [`records dropped by the spec's ${selectionText(d.spec.selection)}: ${d.selectionDropped}`]),
     `columns: ${mapping}`,
     // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,

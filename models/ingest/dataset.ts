@@ -16,6 +16,8 @@ import { inputError } from './schema.js';
 import { convert, specUnits, type FileUnits } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
 import { washoutTimeline, type Washout } from './washout-timeline.js';
+import { selectRecords } from './record-filter.js';
+import { checkTimeUnitColumn, type TimeUnitColumn } from './time-unit-column.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
@@ -90,6 +92,10 @@ export interface Dataset {
   readonly ignored: readonly IgnoredColumn[];
   readonly endpoints: Readonly<Partial<Record<EndpointName, EndpointUse>>>;
   readonly blqDropped: number;
+  /** the column saying TIME's unit, checked against the unit TIME is read in (time-unit-column.ts) */
+  readonly timeUnitColumn?: TimeUnitColumn;
+  /** records the spec's ignore:/accept: dropped (record-filter.ts) */
+  readonly selectionDropped: number;
   /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L; the biomarker as recorded) */
   readonly units: FileUnits;
 }
@@ -103,13 +109,17 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const table = readCsv(text, file);
   const header = table.header.fields;
   const columns = mapColumns(table.header, spec.columns, file, spec.source);
-  const records = table.records.map((r) => parseRecord(r, columns, spec, header, file));
-  if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: 'data records after the header', found: 'none' });
+  // NONMEM's IGNORE=/ACCEPT=: dropped records are never parsed (record-filter.ts)
+  const selected = selectRecords(table.records, header, spec.selection);
+  const unitColumn = checkTimeUnitColumn(header, selected.records, spec, file);
+  const records = selected.records.map((r) => parseRecord(r, columns, spec, header, file));
+  if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: `data records after the header${selected.dropped > 0 ? ` that the spec's ${spec.selection?.mode}: keeps` : ''}`, found: selected.dropped > 0 ? `none (all ${selected.dropped} dropped)` : 'none' });
   const groups = groupSubjects(records, columns, file);
   // DVID's one value besides the concentration's, read as the biomarker (no endpoints declared): found once
   const otherBiomarker = columns.items.DVID !== null && spec.endpoints.concentration === undefined && spec.endpoints.biomarker === undefined ? otherDvid(records) : undefined;
   const endpointOf = endpointRule(records, columns, spec, file, otherBiomarker);
-  const { covariates, ignored, values } = subjectCovariates(groups, columns, spec, file);
+  // the time-unit column says how TIME reads; it is no covariate
+  const { covariates, ignored, values } = subjectCovariates(groups, unitColumn === undefined ? columns : { ...columns, others: columns.others.filter((o) => o.index !== unitColumn.index) }, spec, file);
   const uses: Partial<Record<EndpointName, { count: number; dvids: Set<string> }>> = {};
   let blqDropped = 0;
   const concCmt = concentrationCmt(records, endpointOf);
@@ -162,7 +172,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const inferred = name === 'biomarker' ? otherBiomarker : undefined;
     endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns, use.dvids) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
-  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, units };
+  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, selectionDropped: selected.dropped, units, ...(unitColumn === undefined ? {} : { timeUnitColumn: unitColumn }) };
 }
 
 /** Contiguous rows per ID, TIME non-decreasing within each (a reset may restart it); an ID that comes back later is an error. */
@@ -207,7 +217,7 @@ function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec
       const hit = declared.find((d) => matches(d.sel, r));
       if (hit === undefined) {
         const column = declared.some((d) => d.sel.dvid !== undefined) ? dvidCol : (columns.names.CMT ?? 'CMT');
-        throw inputError({ file, line: r.line, column, expected: `an endpoint ${spec.source} names (${known})`, found: `DVID ${r.dvid ?? '(none)'}, CMT ${r.cmt ?? '(none)'}` });
+        throw inputError({ file, line: r.line, column, expected: `an endpoint ${spec.source} names (${known}); drop other endpoints' records with the spec's ignore: (e.g. ignore: [${column}.EQ.${column === dvidCol ? (r.dvid ?? '').trim() : String(r.cmt ?? '')}], as NONMEM's IGNORE=)`, found: `DVID ${r.dvid ?? '(none)'}, CMT ${r.cmt ?? '(none)'}` });
       }
       return hit.name;
     };
@@ -217,13 +227,13 @@ function endpointRule(records: readonly NonmemRecord[], columns: ColumnMap, spec
       const v = (r.dvid ?? '').trim();
       if (isConcentrationDvid(v)) return 'concentration';
       if (v === '2' || BIOMARKER_NAMES.has(v.toLowerCase()) || v === other) return 'biomarker';
-      throw inputError({ file, line: r.line, column: dvidCol, expected: 'DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:)', found: `'${v}'` });
+      throw inputError({ file, line: r.line, column: dvidCol, expected: 'DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:), or drop their records there (ignore:)', found: `'${v}'` });
     };
   }
   const cmts = [...new Set(records.filter((r) => r.kind === 'observation').map((r) => r.cmt))];
   if (cmts.length > 1) {
     const r = records.find((x) => x.kind === 'observation' && x.cmt === cmts[1]) as NonmemRecord;
-    throw inputError({ file, line: r.line, column: columns.names.CMT ?? 'CMT', expected: `one observation CMT when there is no DVID column (or endpoints named by CMT in a --data-spec)`, found: `CMT ${cmts.join(' and ')}` });
+    throw inputError({ file, line: r.line, column: columns.names.CMT ?? 'CMT', expected: `one observation CMT when there is no DVID column (or endpoints named by CMT in a --data-spec, whose ignore: drops other CMTs' records)`, found: `CMT ${cmts.join(' and ')}` });
   }
   return () => 'concentration';
 }

@@ -224,7 +224,7 @@ test('EVID, MDV, AMT, DVID and CMT consistency', () => {
   fails(mutate(2, { MDV: '0' }), 'fx.csv:2: column MDV: expected 1 on a dose record (EVID 1), found 0');
   fails(mutate(5, { AMT: '0' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found 0');
   fails(mutate(5, { AMT: '-10' }), 'fx.csv:5: column AMT: expected > 0 on a dose record (EVID 1), found -10');
-  const dvid = "expected DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:)";
+  const dvid = "expected DVID 1 (concentration) or 2 (biomarker), or a common name (cp, conc, pd, effect, ...); name other endpoints in a --data-spec (endpoints:), or drop their records there (ignore:)";
   fails(mutate(4, { DVID: '3' }), `fx.csv:4: column DVID: ${dvid}, found '3'`);
   fails(mutate(4, { DVID: '.' }), `fx.csv:4: column DVID: ${dvid}, found ''`);
   fails(mutate(4, { CMT: '0' }), 'fx.csv:4: column CMT: expected an integer >= 1, found 0');
