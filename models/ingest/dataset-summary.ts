@@ -29,7 +29,7 @@ function unitsLine(d: Dataset): string {
     return u.power === 0 ? `${what} ${u.unit} in the file (= ${model}, unconverted)` : `${what} ${u.unit} in the file, converted to ${model} (${factorText(u.power)})`;
   };
   const defaults = !d.units.concentration.declared || !d.units.dose.declared;
-  return `units: ${one('concentration', d.units.concentration, MODEL_CONCENTRATION_UNIT)}; ${one('doses', d.units.dose, MODEL_DOSE_UNIT)}${defaults ? '; a spec names others: endpoints.concentration.unit (e.g. ng/mL), dose_unit (e.g. ug)' : ''}`;
+  return `units: ${one('concentration', d.units.concentration, MODEL_CONCENTRATION_UNIT)}; ${one('doses', d.units.dose, MODEL_DOSE_UNIT)}${defaults ? '; a spec names others: endpoints.concentration.unit (e.g. ng/mL), dose_unit (e.g. ug)' : ''}${d.unitColumn === undefined ? '' : `; every record agrees with its unit in column ${d.unitColumn.name}`}`;
 }
 
 function span(values: readonly number[], unit: string): string {

@@ -18,6 +18,7 @@ import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './cov
 import { washoutTimeline, type Washout } from './washout-timeline.js';
 import { selectRecords } from './record-filter.js';
 import { checkTimeUnitColumn, type TimeUnitColumn } from './time-unit-column.js';
+import { checkUnitColumn, findUnitColumn, type UnitColumn } from './unit-column.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
@@ -94,6 +95,8 @@ export interface Dataset {
   readonly blqDropped: number;
   /** the column saying TIME's unit, checked against the unit TIME is read in (time-unit-column.ts) */
   readonly timeUnitColumn?: TimeUnitColumn;
+  /** the column saying each record's unit, checked against the units values are read in (unit-column.ts) */
+  readonly unitColumn?: UnitColumn;
   /** records the spec's ignore:/accept: dropped (record-filter.ts) */
   readonly selectionDropped: number;
   /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L; the biomarker as recorded) */
@@ -118,8 +121,11 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   // DVID's one value besides the concentration's, read as the biomarker (no endpoints declared): found once
   const otherBiomarker = columns.items.DVID !== null && spec.endpoints.concentration === undefined && spec.endpoints.biomarker === undefined ? otherDvid(records) : undefined;
   const endpointOf = endpointRule(records, columns, spec, file, otherBiomarker);
-  // the time-unit column says how TIME reads; it is no covariate
-  const { covariates, ignored, values } = subjectCovariates(groups, unitColumn === undefined ? columns : { ...columns, others: columns.others.filter((o) => o.index !== unitColumn.index) }, spec, file);
+  const recordUnits = findUnitColumn(header);
+  if (recordUnits !== undefined) checkUnitColumn(recordUnits, records, endpointOf, units, spec.missing, file);
+  // the unit columns say how values read; they are no covariates
+  const notCovariates = new Set([unitColumn?.index, recordUnits?.index]);
+  const { covariates, ignored, values } = subjectCovariates(groups, { ...columns, others: columns.others.filter((o) => !notCovariates.has(o.index)) }, spec, file);
   const uses: Partial<Record<EndpointName, { count: number; dvids: Set<string> }>> = {};
   let blqDropped = 0;
   const concCmt = concentrationCmt(records, endpointOf);
@@ -172,7 +178,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const inferred = name === 'biomarker' ? otherBiomarker : undefined;
     endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns, use.dvids) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
-  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, selectionDropped: selected.dropped, units, ...(unitColumn === undefined ? {} : { timeUnitColumn: unitColumn }) };
+  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, selectionDropped: selected.dropped, units, ...(unitColumn === undefined ? {} : { timeUnitColumn: unitColumn }), ...(recordUnits === undefined ? {} : { unitColumn: recordUnits }) };
 }
 
 /** Contiguous rows per ID, TIME non-decreasing within each (a reset may restart it); an ID that comes back later is an error. */

@@ -97,3 +97,26 @@ test('a TIMEUNIT column must agree with the unit TIME is read in, and is no cova
   assert.throws(() => parseDataset(rows('weeks', 1), 'w.csv'), /w\.csv:2: column TIMEUNIT: expected a unit of TIME: hours \(h, hr, hours\) or days \(d, day, days\), found 'weeks'/);
   assert.equal(parseDataset(rows('Hours', 1), 'x.csv', NO_SPEC).subjects.length, 2);
 });
+
+test('a unit column (EVENTU) must agree with the units values are read in, and is no covariate', () => {
+  const file = (conc: string, pd: string, dose = 'mg') =>
+    `ID,TIME,AMT,DV,CMT,EVENTU,WT\n1,0,100,.,1,${dose},70\n1,1,.,2000,2,${conc},70\n1,1,.,45,3,${pd},70\n1,4,.,900,2,${conc},70\n2,0,100,.,1,${dose},60\n2,2,.,1500,2,${conc},60\n2,2,.,40,3,${pd},60\n`;
+  const spec = (extra: string) => parseDataSpec(`endpoints:\n  concentration: { cmt: 2${extra.includes('conc') ? ', unit: ng/mL' : ''} }\n  biomarker: { cmt: 3${extra.includes('pd') ? ', unit: IU/L' : ''} }\n${extra.includes('ug') ? 'dose_unit: ug\n' : ''}`, 's.yaml');
+  const ok = parseDataset(file('ng/ml', 'IU/L'), 'x.csv', spec('conc pd'));
+  assert.deepEqual(ok.covariates.map((c) => c.name), ['WT']);
+  assert.equal(ok.unitColumn?.name, 'EVENTU');
+  assert.equal(ok.subjects[0]?.observations[0]?.value, 2);
+  assert.match(summarizeDataset(ok), /every record agrees with its unit in column EVENTU/);
+  // ug/L is ng/mL's factor; letter case and blanks are free for the biomarker
+  assert.equal(parseDataset(file('ug/L', 'iu / l'), 'x.csv', spec('conc pd')).subjects.length, 2);
+  // the concentration said in ng/mL but read in mg/L (no spec unit): refused at its line, naming the field
+  assert.throws(() => parseDataset(file('ng/ml', 'IU/L'), 'x.csv', spec('pd')), /: x\.csv:3: column EVENTU: expected mg\/L or the same factor to mg\/L, the unit concentrations are read in \(the default; a spec's endpoints\.concentration\.unit: ng\/ml reads them so\), found 'ng\/ml'$/);
+  assert.throws(() => parseDataset(file('nmol/L', 'IU/L'), 'x.csv', spec('conc pd')), /: x\.csv:3: column EVENTU: expected ng\/mL, .*molar unit.*found 'nmol\/L'$/);
+  // the biomarker's unit assumed (ng/mL) where the file says IU/L: refused; declared otherwise: refused
+  assert.throws(() => parseDataset(file('ng/ml', 'IU/L'), 'x.csv', spec('conc')), /: x\.csv:4: column EVENTU: expected ng\/mL, the biomarker's unit \(assumed when no spec names one; a spec's endpoints\.biomarker\.unit: "IU\/L" labels/);
+  assert.throws(() => parseDataset(file('ng/ml', '%'), 'x.csv', spec('conc pd')), /: x\.csv:4: column EVENTU: expected IU\/L, the biomarker's unit \(the spec's endpoints\.biomarker\.unit\), found '%'$/);
+  // doses: a mass unit other than the one AMT is read in is refused; other text on a dose record is not judged
+  assert.throws(() => parseDataset(file('ng/ml', 'IU/L', 'ug'), 'x.csv', spec('conc pd')), /: x\.csv:2: column EVENTU: expected mg, the unit AMT is read in \(the default; a spec's dose_unit: ug reads it so\), found 'ug'$/);
+  assert.equal(parseDataset(file('ng/ml', 'IU/L', 'ug'), 'x.csv', spec('conc pd ug')).subjects[0]?.doses[0]?.amt, 0.1);
+  assert.equal(parseDataset(file('ng/ml', 'IU/L', 'Dosing'), 'x.csv', spec('conc pd')).subjects.length, 2);
+});
