@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
+import { loadDataSpec, NO_SPEC, parseDataSpec } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
-import { readTrial, parseTrial, trialRoute } from '../../models/ingest/trial.js';
+import { readTrial, parseTrial, trialBiomarkerUnit, trialRoute } from '../../models/ingest/trial.js';
 import { InputError } from '../../worker/common/errors.js';
 import { ROOT } from '../kit/cli.js';
 import { fitCandidate } from '../../analysis/fit/candidate-fit.js';
@@ -105,4 +105,23 @@ test('a two-period crossover (EVID 4, the clock restarting): read as two periods
   const fit = await fitCandidate(trial, '1cmt-oral', { seed: 1, draws: 20, vpcReplicates: 20 }, () => undefined);
   assert.deepEqual(fit.degenerate.map((p) => p.message), []);
   assertNearTruth(fit, TRUTHS.crossover.truth);
+});
+
+test("xgxr's MAD study: LIDV mapped, CMT 4-6 responses dropped by ignore:, ng/mL and IU/L checked against EVENTU, TIMEUNIT against hours", async () => {
+  const s = await summary('mad.csv', 'mad.spec.yaml');
+  assert.match(s, /^\S+mad\.csv: 25 subjects, 1700 records \(spec: \S+mad\.spec\.yaml; time unit h, as column TIMEUNIT says: Hours\)\nrecords dropped by the spec's ignore: CMT\.GT\.3: 2025\n/);
+  assert.match(s, /\ncolumns: ID=ID, TIME=TIME, DV=LIDV \(spec\), AMT=AMT, EVID=EVID, MDV=MDV, CMT=CMT, BLQ=CENS\n/);
+  assert.match(s, /\ndoses: 350 \(14 per subject\), AMT 100-1600 mg, route depot\n/);
+  assert.match(s, /every record agrees with its unit in column EVENTU\n/);
+  assert.match(s, /\nconcentration: 675 samples in 25 subjects \(CMT 2, mg\/L\), 54 BLQ /);
+  assert.match(s, /\nbiomarker: 675 samples in 25 subjects \(CMT 3, IU\/L\)\n/);
+  assert.doesNotMatch(s, /covariate (TIMEUNIT|EVENTU)/);
+  const trial = await readTrial(at('mad.csv'), await loadDataSpec(at('mad.spec.yaml')));
+  assert.equal(trialBiomarkerUnit(trial), 'IU/L');
+  assert.ok(trial.subjects.every((x) => x.doses.length === 14 && x.pk.length === 27 && x.pd.length === 27));
+  // LIDV 289.1 ng/mL at 0.5 h is 0.2891 mg/L; the pre-dose sample is BLQ at 50 ng/mL
+  assert.deepEqual(trial.subjects[0]?.pk.slice(0, 2).map((o) => [o.timeH, o.dv]), [[0, 0.05], [0.5, 0.2891]]);
+  // the same file without the spec's ignore: refused at the first CMT 4 record, with the ignore: that drops it
+  const noIgnore = (await readFile(at('mad.spec.yaml'), 'utf8')).replace(/^ignore:.*$/m, '');
+  await assert.rejects(readTrial(at('mad.csv'), parseDataSpec(noIgnore, 'mad.spec.yaml')), /mad\.csv:4: column CMT: expected an endpoint mad\.spec\.yaml names \(concentration: CMT 2; biomarker: CMT 3\); drop other endpoints' records with the spec's ignore: \(e\.g\. ignore: \[CMT\.EQ\.4\]/);
 });
