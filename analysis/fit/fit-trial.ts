@@ -19,7 +19,7 @@ import { InputError } from '../../worker/common/errors.js';
 import { loadDataSpec, NO_SPEC } from '../../models/ingest/data-spec.js';
 import { readDataset } from '../../models/ingest/dataset.js';
 import { summarizeDataset } from '../../models/ingest/dataset-summary.js';
-import { trialFromDataset } from '../../models/ingest/trial-projection.js';
+import { trialFromDataset, WEIGHT_NAMES_TEXT } from '../../models/ingest/trial-projection.js';
 import type { FitProgress, FitResult } from '../../models/estimate/fit.js';
 import type { VpcResult } from '../../models/estimate/vpc.js';
 import type { DegeneracyProblem } from '../../models/estimate/degeneracy.js';
@@ -119,7 +119,7 @@ export async function fitTrial(trialPath: string, o: FitTrialOptions): Promise<F
   const say = o.say ?? (() => undefined);
   const { trial, summary, dataSha256 } = await readTrialForFit(trialPath, o.dataSpec);
   say(summary);
-  if (trial.noWeight === true) say('no body-weight covariate (BW, WT, WEIGHT or a spec\'s weight:): every subject at the 70 kg reference, no allometry fitted');
+  if (trial.noWeight === true) say(`no body-weight covariate (${WEIGHT_NAMES_TEXT} or a spec's weight:): every subject at the 70 kg reference, no allometry fitted`);
   const hasBiomarker = trial.subjects.some((s) => s.pd.length > 0);
   const { structures: all, direction } = structuresFor(trial, hasBiomarker, o.structures);
   if (direction !== undefined) say(direction.summary);

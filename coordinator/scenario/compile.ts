@@ -31,6 +31,7 @@ import { checkSafetyAgainstCard, jointEndpointsOf } from './joint-endpoints.js';
 import { checkBiomarkerThresholds } from './biomarker-threshold.js';
 import { atRounds, withPrecision, type PrecisionOptions } from './precision.js';
 import { compileAverages } from './model-average.js';
+import { WEIGHT_NAMES_TEXT } from '../../models/ingest/trial-projection.js';
 
 export interface CompiledRun {
   readonly spec: RunSpecJson;
@@ -204,7 +205,7 @@ async function compilePopulation(
     if (trial === undefined) throw new InputError(`${scenarioPath}: scenarios[${index}].population.subjects_source is required`);
     const { sigma, clip_kg, mean_kg } = pop.bw.resample;
     if (trial.noWeight && mean_kg !== undefined) {
-      throw new InputError(`${scenarioPath}: scenarios[${index}].population.bw.resample.mean_kg: ${trial.source} has no body-weight covariate (BW, WT, WEIGHT or a spec's weight:) to shift; give bw uniform or fixed_kg`, { details: { file: scenarioPath, field: `scenarios[${index}].population.bw.resample.mean_kg` } });
+      throw new InputError(`${scenarioPath}: scenarios[${index}].population.bw.resample.mean_kg: ${trial.source} has no body-weight covariate (${WEIGHT_NAMES_TEXT} or a spec's weight:) to shift; give bw uniform or fixed_kg`, { details: { file: scenarioPath, field: `scenarios[${index}].population.bw.resample.mean_kg` } });
     }
     // mean_kg: every trial weight and the clip bounds times s = mean_kg / trial mean, so the shifted
     // population is the base one scaled (same shape; the trial's weights then average mean_kg)

@@ -7,7 +7,7 @@ import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
-import { REFERENCE_WEIGHT_KG, weightCovariateName } from './trial-projection.js';
+import { REFERENCE_WEIGHT_KG, WEIGHT_NAMES_TEXT, weightCovariateName } from './trial-projection.js';
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
@@ -81,7 +81,7 @@ export function summarizeDataset(d: Dataset): string {
     const what = c.kind === 'continuous' ? `${fmt(c.range?.[0] ?? NaN)}-${fmt(c.range?.[1] ?? NaN)}${c.unit === null ? '' : ` ${c.unit}`}` : (c.levels ?? []).map((l) => `${l.level}: ${l.subjects}`).join(', ');
     lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}`);
   }
-  if (weight === undefined) lines.push(`body weight: none (no BW, WT or WEIGHT covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
+  if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
   const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);
   lines.push(

@@ -26,11 +26,23 @@ interface ProjectionLayout {
   zeroOrder: { is: boolean; line: number } | null;
 }
 
-const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT'];
+/** Column names read as the body weight (kg) without a spec's weight:, in this order of preference (xgxr writes WEIGHTB, nlmixr2data's nimoData WGT). */
+export const WEIGHT_NAMES = ['BW', 'WT', 'WEIGHT', 'WGT', 'BWT', 'WEIGHTB', 'WTBL', 'BASEWT'] as const;
+/** For messages: "BW, WT, WEIGHT, WGT, BWT, WEIGHTB, WTBL, BASEWT". */
+export const WEIGHT_NAMES_TEXT = WEIGHT_NAMES.join(', ');
 
-/** The covariate the models take as body weight: the spec's `weight`, else the first named BW, WT or WEIGHT (undefined: none). */
+/** The first covariate (or set-aside column) named by `names`, in their order; undefined when none is. */
+function firstNamed<T extends { readonly name: string }>(xs: readonly T[], names: readonly string[]): T | undefined {
+  for (const n of names) {
+    const hit = xs.find((x) => x.name.toUpperCase() === n);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/** The covariate the models take as body weight: the spec's `weight`, else the first of WEIGHT_NAMES present (undefined: none). */
 export function weightCovariateName(d: Dataset): string | undefined {
-  return d.spec.weight ?? d.covariates.find((c) => WEIGHT_NAMES.includes(c.name.toUpperCase()))?.name;
+  return d.spec.weight ?? firstNamed(d.covariates, WEIGHT_NAMES)?.name;
 }
 /** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
 export const REFERENCE_WEIGHT_KG = 70;
@@ -40,9 +52,11 @@ export function trialFromDataset(d: Dataset): Trial {
   const file = d.file;
   // a needed column that was set aside (changes within a subject, missing) raises its located error
   const find = (names: readonly string[]) => {
-    const unusable = d.ignored.find((i) => names.includes(i.name.toUpperCase()) && i.error !== undefined);
+    const found = firstNamed(d.covariates, names);
+    // a needed column set aside (it changes within a subject, or is missing) raises its error, unless a preferred name is usable
+    const unusable = d.ignored.find((i) => names.includes(i.name.toUpperCase()) && i.error !== undefined && (found === undefined || names.indexOf(i.name.toUpperCase()) < names.indexOf(found.name.toUpperCase())));
     if (unusable?.error !== undefined) throw unusable.error;
-    return d.covariates.find((c) => names.includes(c.name.toUpperCase()));
+    return found;
   };
   const weight = d.spec.weight === undefined ? find(WEIGHT_NAMES) : d.covariates.find((c) => c.name === d.spec.weight);
   const comed = find(['COMED']);

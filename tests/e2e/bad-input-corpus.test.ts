@@ -119,7 +119,7 @@ const CASES: Case[] = [
       await writeFile(join(d, 'trial.csv'), csv);
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); ((s['population'] as Obj)['bw'] as Obj)['resample'] = { mean_kg: 90 }; });
     },
-    code: 2, message: /scenarios\[0\]\.population\.bw\.resample\.mean_kg: .*trial\.csv has no body-weight covariate \(BW, WT, WEIGHT or a spec's weight:\) to shift; give bw uniform or fixed_kg/,
+    code: 2, message: /scenarios\[0\]\.population\.bw\.resample\.mean_kg: .*trial\.csv has no body-weight covariate \(BW, WT, WEIGHT, WGT, BWT, WEIGHTB, WTBL, BASEWT or a spec's weight:\) to shift; give bw uniform or fixed_kg/,
   },
   {
     name: 'UTF-16 trial CSV (no byte-order mark)',

@@ -174,8 +174,16 @@ test('file and header errors', async () => {
   assert.equal(unweighed.noWeight, true);
   assert.equal(parseTrial(csv(BASE), 'fx.csv').noWeight, undefined);
   // and `qusop data` says so before any fit
-  assert.match(summarizeDataset(parseDataset(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv')), /\nbody weight: none \(no BW, WT or WEIGHT covariate, nor a spec's weight:\): every subject at the 70 kg allometric reference/);
+  assert.match(summarizeDataset(parseDataset(csv(BASE, HEADER.replace('BW', 'HEIGHT')), 'fx.csv')), /\nbody weight: none \(no BW, WT, WEIGHT, WGT, BWT, WEIGHTB, WTBL, BASEWT covariate, nor a spec's weight:\): every subject at the 70 kg allometric reference/);
   assert.doesNotMatch(summarizeDataset(parseDataset(csv(BASE), 'fx.csv')), /body weight: none/);
+  // other usual weight names (nlmixr2data's nimoData WGT, xgxr's WEIGHTB) are the weight too; BW wins over them
+  const bwOf = (header: string) => parseTrial(csv(BASE, header), 'fx.csv').subjects.map((x) => x.bwKg);
+  const weighed = bwOf(HEADER);
+  assert.deepEqual(bwOf(HEADER.replace('BW', 'WGT')), weighed);
+  assert.deepEqual(bwOf(HEADER.replace('BW', 'weightb')), weighed);
+  assert.deepEqual(parseTrial(csv(BASE.map((r) => `${r},99`), `${HEADER},WGT`), 'fx.csv').subjects.map((x) => x.bwKg), weighed);
+  assert.deepEqual(parseTrial(csv(BASE.map((r) => `${r},99`), `${HEADER.replace('BW', 'WGT')},BW`), 'fx.csv').subjects.map((x) => x.bwKg), [99, 99]);
+
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
   fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
