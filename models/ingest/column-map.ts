@@ -1,6 +1,7 @@
 /**
  * Which column holds which NONMEM item. A spec's `columns:` names them; otherwise the standard names
- * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 names it). Every other column is
+ * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 and Monolix name it, and YTYPE as DVID, as
+ * Monolix does; a standard name wins over an alias). Every other column is
  * a covariate candidate (dataset.ts keeps the subject-constant ones). The mapping is reported in the
  * data summary, so a user sees what was read as what.
  */
@@ -13,7 +14,8 @@ export type StandardItem = (typeof STANDARD_ITEMS)[number];
 /** Items a trial cannot do without: subjects, times, values, dose amounts. EVID is derived from AMT and MDV when absent. */
 export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT'];
 
-const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ' };
+/** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's YTYPE (the observation type, DVID). */
+const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', YTYPE: 'DVID' };
 
 /** Said when AMT is missing: a file of concentrations alone (R's Indometh, Theoph without its dose column) has no doses to read. */
 const DOSES_IN_THE_FILE = '; the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or ".")';
@@ -60,16 +62,19 @@ export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Reco
     how[item] = 'spec';
     taken.add(index);
   }
-  fields.forEach((name, index) => {
-    if (taken.has(index)) return;
-    const upper = name.toUpperCase();
-    const item = (STANDARD_ITEMS as readonly string[]).includes(upper) ? (upper as StandardItem) : ALIASES[upper];
-    if (item === undefined || items[item] !== null) return;
-    items[item] = index;
-    names[item] = name;
-    how[item] = 'name';
-    taken.add(index);
-  });
+  // standard names first, then aliases (a file with both DVID and YTYPE reads DVID, wherever each stands)
+  for (const alias of [false, true]) {
+    fields.forEach((name, index) => {
+      if (taken.has(index)) return;
+      const upper = name.toUpperCase();
+      const item = alias ? ALIASES[upper] : (STANDARD_ITEMS as readonly string[]).includes(upper) ? (upper as StandardItem) : undefined;
+      if (item === undefined || items[item] !== null) return;
+      items[item] = index;
+      names[item] = name;
+      how[item] = 'name';
+      taken.add(index);
+    });
+  }
   for (const item of REQUIRED_ITEMS) {
     if (items[item] === null) {
       throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)${item === 'AMT' ? DOSES_IN_THE_FILE : ''}`, found: `columns ${fields.join(',')}` });

@@ -33,3 +33,15 @@ test('three DVID values, or two unknown ones, or no concentration name: a locate
     });
   }
 });
+
+test("Monolix's YTYPE is read as DVID; a DVID column, wherever it stands, wins over it", () => {
+  const withYtype = trial(['1', '2', '1', '2']).replace('dvid', 'ytype');
+  const t = parseTrial(withYtype, 'monolix.csv');
+  assert.deepEqual([t.subjects[0]?.pk.map((o) => o.timeH), t.subjects[0]?.pd.map((o) => o.timeH)], [[1, 3], [2, 4]]);
+  assert.match(parseDataset(withYtype, 'monolix.csv', NO_SPEC).columns.names.DVID ?? '', /^ytype$/);
+  // YTYPE before DVID in the header: DVID is the observation type, YTYPE a constant covariate candidate
+  const both = withYtype.split('\n').map((l, i) => (l === '' ? l : `${i === 0 ? 'YTYPE2' : '9'},${l}`)).join('\n').replace('YTYPE2', 'YTYPE').replace('ytype', 'dvid');
+  const d = parseDataset(both, 'both.csv', NO_SPEC);
+  assert.equal(d.columns.names.DVID, 'dvid');
+  assert.ok(d.covariates.some((c) => c.name === 'YTYPE'));
+});
