@@ -1,21 +1,21 @@
 /**
  * Which column holds which NONMEM item. A spec's `columns:` names them; otherwise the standard names
  * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 and Monolix name it, and YTYPE as DVID, as
- * Monolix does; a standard name wins over an alias). Every other column is
+ * Monolix does, and TINF as DUR; a standard name wins over an alias). Every other column is
  * a covariate candidate (dataset.ts keeps the subject-constant ones). The mapping is reported in the
  * data summary, so a user sees what was read as what.
  */
 import type { CsvRecord } from './csv-reader.js';
 import { inputError, quoteFound } from './schema.js';
 
-export const STANDARD_ITEMS = ['ID', 'TIME', 'DV', 'AMT', 'EVID', 'MDV', 'CMT', 'DVID', 'RATE', 'II', 'ADDL', 'SS', 'BLQ', 'LLOQ'] as const;
+export const STANDARD_ITEMS = ['ID', 'TIME', 'DV', 'AMT', 'EVID', 'MDV', 'CMT', 'DVID', 'RATE', 'DUR', 'II', 'ADDL', 'SS', 'BLQ', 'LLOQ'] as const;
 export type StandardItem = (typeof STANDARD_ITEMS)[number];
 
 /** Items a trial cannot do without: subjects, times, values, dose amounts. EVID is derived from AMT and MDV when absent. */
 export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT'];
 
-/** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's YTYPE (the observation type, DVID). */
-const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', YTYPE: 'DVID' };
+/** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's YTYPE (the observation type, DVID) and TINF (the infusion duration, rxode2's DUR). */
+const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', YTYPE: 'DVID', TINF: 'DUR' };
 
 /** Said when AMT is missing: a file of concentrations alone (R's Indometh, Theoph without its dose column) has no doses to read. */
 const DOSES_IN_THE_FILE = '; the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or ".")';

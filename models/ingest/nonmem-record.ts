@@ -103,9 +103,16 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
   if (mdvField === null) mdvField = kind === 'observation' ? 0 : 1;
   if (dosing && mdvField === 0) fail('MDV', `1 on a dose record (EVID ${evid})`, '0');
   if (dosing && !(amt > 0)) fail('AMT', `> 0 on a dose record (EVID ${evid})`, String(amt));
-  const rate = dosing ? (num('RATE') ?? 0) : 0;
+  const rateField = dosing ? (num('RATE') ?? 0) : 0;
   // RATE = -2: zero-order input over the duration D1 the model estimates (structures 1cmt-zo, 2cmt-zo)
-  if (rate < 0 && rate !== ZERO_ORDER_RATE) fail('RATE', `0 (bolus), > 0 (zero-order input of AMT / RATE hours) or ${ZERO_ORDER_RATE} (zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo); a rate the model defines (RATE = -1, R1) is not supported`, String(rate));
+  if (rateField < 0 && rateField !== ZERO_ORDER_RATE) fail('RATE', `0 (bolus), > 0 (zero-order input of AMT / RATE ${spec.timeUnit === 'd' ? 'days' : 'hours'}) or ${ZERO_ORDER_RATE} (zero-order absorption over the duration D1 the model estimates: structures 1cmt-zo, 2cmt-zo); a rate the model defines (RATE = -1, R1) is not supported`, String(rateField));
+  // DUR (rxode2's dur, Monolix's TINF): the infusion's duration, the same input as RATE = AMT / DUR
+  const dur = dosing ? (num('DUR') ?? 0) : 0;
+  if (dur < 0) fail('DUR', 'an infusion duration >= 0 (0 or empty: a bolus)', String(dur));
+  if (dur > 0 && rateField !== 0) fail('DUR', `0 or empty when RATE is given (RATE ${rateField} on this record: one of them says how the dose is infused)`, String(dur));
+  // a rate per day (time_unit: d) is a rate per 24 hours
+  const perFileTime = dur > 0 ? amt / dur : rateField;
+  const rate = perFileTime > 0 && spec.timeUnit === 'd' ? perFileTime / 24 : perFileTime;
   const ii = dosing ? (num('II') ?? 0) : 0;
   if (ii < 0) fail('II', '>= 0', String(ii));
   const iiH = spec.timeUnit === 'd' ? ii * 24 : ii;
