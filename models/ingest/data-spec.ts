@@ -21,6 +21,7 @@
  *   dose_unit: ug              # AMT (and RATE) in mg (default), ug (µg, mcg) or g: converted to mg
  *   ignore: [CMT.GT.3]         # NONMEM's IGNORE=(...): drop records where any condition holds (record-filter.ts)
  *   accept: [CMT.LE.3]         # or ACCEPT=(...): keep only records where one holds (not both lists)
+ *   ignore: [C]                # IGNORE=C: drop records whose first field starts with C (@: a letter)
  *   covariate_effects:         # declared effects fitted on the structure's parameters (covariate-effects.ts)
  *     - { parameter: CL, covariate: CRCL, form: power, reference: 100 }   # CL (CRCL/100)^beta
  *     - { parameter: R0, covariate: COMED, form: categorical, level: 1 }  # R0 exp(beta [COMED = 1])
@@ -31,7 +32,7 @@ import { readTextFile } from '../../worker/common/text-file.js';
 import { lineOfPath, parseYamlText } from '../../worker/common/yaml-text.js';
 import { STANDARD_ITEMS, type StandardItem } from './column-map.js';
 import { concentrationPower, DOSE_UNITS, type DoseUnit } from './units.js';
-import { parseCondition, type RecordSelection } from './record-filter.js';
+import { isMark, parseCondition, type RecordSelection } from './record-filter.js';
 
 const columnName = z.string().min(1);
 const endpointSelector = z
@@ -152,13 +153,16 @@ export function parseDataSpec(text: string, path: string): DataSpec {
   if (s.weight !== undefined && covariates !== undefined && covariates[s.weight] === undefined) {
     throw new InputError(`${path}: weight: "${s.weight}" is not one of the declared covariates (${Object.keys(covariates).join(', ')})`, { details: { file: path, field: 'weight' } });
   }
-  if (s.ignore !== undefined && s.accept !== undefined) {
+  // one-character entries of ignore: are NONMEM's IGNORE=c (record-filter.ts); they may stand beside accept:
+  const ignoreConditions = (s.ignore ?? []).map((c, i) => ({ c, i })).filter(({ c }) => !isMark(c));
+  if (ignoreConditions.length > 0 && s.accept !== undefined) {
     const line = lineOfPath(doc, lines, ['accept']);
-    throw new InputError(`${path}:${line}: accept: expected either ignore: or accept: (as NONMEM's $DATA takes IGNORE=(list) or ACCEPT=(list), not both), found both`, { details: { file: path, line, field: 'accept' } });
+    throw new InputError(`${path}:${line}: accept: expected either ignore: conditions or accept: (as NONMEM's $DATA takes IGNORE=(list) or ACCEPT=(list), not both), found both`, { details: { file: path, line, field: 'accept' } });
   }
-  const mode = s.ignore !== undefined ? 'ignore' : 'accept';
-  const listed = s.ignore ?? s.accept;
-  const selection: RecordSelection | undefined = listed === undefined ? undefined : { mode, conditions: listed.map((c, i) => parseCondition(c, `${path}:${lineOfPath(doc, lines, [mode, i])}: ${mode}[${i}]`)) };
+  const mode = s.accept !== undefined ? 'accept' : 'ignore';
+  const listed = s.accept !== undefined ? s.accept.map((c, i) => ({ c, i })) : ignoreConditions;
+  const marks = (s.ignore ?? []).filter(isMark).map((c) => String(c).trim());
+  const selection: RecordSelection | undefined = s.ignore === undefined && s.accept === undefined ? undefined : { mode, marks, conditions: listed.map(({ c, i }) => parseCondition(c, `${path}:${lineOfPath(doc, lines, [mode, i])}: ${mode}[${i}]`)) };
   return {
     source: path,
     columns,

@@ -16,7 +16,7 @@ import { inputError } from './schema.js';
 import { convert, specUnits, type FileUnits } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
 import { washoutTimeline, type Washout } from './washout-timeline.js';
-import { selectRecords } from './record-filter.js';
+import { commentedRecord, selectRecords } from './record-filter.js';
 import { checkTimeUnitColumn, type TimeUnitColumn } from './time-unit-column.js';
 import { checkUnitColumn, findUnitColumn, type UnitColumn } from './unit-column.js';
 
@@ -114,6 +114,8 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const columns = mapColumns(table.header, spec.columns, file, spec.source);
   // NONMEM's IGNORE=/ACCEPT=: dropped records are never parsed (record-filter.ts)
   const selected = selectRecords(table.records, header, spec.selection);
+  const commented = commentedRecord(selected.records, header);
+  if (commented !== undefined) throw inputError({ file, line: commented.line, column: header[0] ?? 'C', expected: "a record NONMEM reads (a first column C marks the records a control stream drops with IGNORE=C: write ignore: [C] in a dataset spec to drop them, or empty the C)", found: `'${commented.fields[0] ?? ''}'` });
   const unitColumn = checkTimeUnitColumn(header, selected.records, spec, file);
   const records = selected.records.map((r) => parseRecord(r, columns, spec, header, file));
   if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: `data records after the header${selected.dropped > 0 ? ` that the spec's ${spec.selection?.mode}: keeps` : ''}`, found: selected.dropped > 0 ? `none (all ${selected.dropped} dropped)` : 'none' });

@@ -6,6 +6,8 @@
  *
  *   ignore: [CMT.GT.3]               # drop a record when ANY condition holds
  *   accept: ["CMT.LE.3", "DVID.EQ.cp"]  # keep a record only when ANY condition holds (not with ignore:)
+ *   ignore: [C]                      # IGNORE=c: drop a record whose first field starts with the character c
+ *                                    # (@: with a letter or @); such marks may stand beside accept:
  *
  * A condition is `COLUMN.OP.VALUE` with OP one of EQ NE GT GE LT LE (EQN, NEN: numeric EQ, NE), or
  * `COLUMN OP VALUE` with == != /= > >= < <=. COLUMN is a header name (any letter case). Both sides
@@ -37,6 +39,16 @@ export interface RecordCondition {
 export interface RecordSelection {
   readonly mode: 'ignore' | 'accept';
   readonly conditions: readonly RecordCondition[];
+  /** NONMEM's IGNORE=c: records whose first field starts with one of these characters are dropped ('@': a letter or '@') */
+  readonly marks: readonly string[];
+}
+
+/** A one-character entry of ignore: is NONMEM's IGNORE=c, not a condition. */
+export const isMark = (entry: string | number): boolean => typeof entry === 'string' && /^\S$/.test(entry.trim()) && !/^[0-9]$/.test(entry.trim());
+
+function marked(first: string, marks: readonly string[]): boolean {
+  const c = first.trim().charAt(0);
+  return c !== '' && marks.some((m) => (m === '@' ? /[A-Za-z@]/.test(c) : c === m));
 }
 
 const WORD_FORM = /^([A-Za-z_][A-Za-z0-9_]*)\.(EQN|NEN|EQ|NE|GT|GE|LT|LE)\.(.*)$/i;
@@ -78,7 +90,7 @@ export interface SelectedRecords {
 
 /** The records the selection keeps (all of them without one); a condition's column must be in the header. */
 export function selectRecords(records: readonly CsvRecord[], header: readonly string[], selection: RecordSelection | undefined): SelectedRecords {
-  if (selection === undefined || selection.conditions.length === 0) return { records, dropped: 0 };
+  if (selection === undefined || (selection.conditions.length === 0 && selection.marks.length === 0)) return { records, dropped: 0 };
   const index = new Map(header.map((h, i) => [h.toUpperCase(), i]));
   const resolved = selection.conditions.map((c) => {
     const i = index.get(c.column.toUpperCase());
@@ -86,11 +98,22 @@ export function selectRecords(records: readonly CsvRecord[], header: readonly st
     return { c, i };
   });
   const any = (r: CsvRecord): boolean => resolved.some(({ c, i }) => holds(c, r.fields[i] ?? ''));
-  const kept = records.filter((r) => (selection.mode === 'ignore' ? !any(r) : any(r)));
+  const kept = records.filter((r) => !marked(r.fields[0] ?? '', selection.marks) && (selection.conditions.length === 0 || (selection.mode === 'ignore' ? !any(r) : any(r))));
   return { records: kept, dropped: records.length - kept.length };
 }
 
 /** "ignore: CMT.GT.3, NAME == Dosing" for the data summary. */
 export function selectionText(s: RecordSelection): string {
-  return `${s.mode}: ${s.conditions.map((c) => c.text).join(', ')}`;
+  const marks = s.marks.map((m) => `ignore: ${m} (first character)`);
+  return [...marks, ...(s.conditions.length === 0 ? [] : [`${s.mode}: ${s.conditions.map((c) => c.text).join(', ')}`])].join('; ');
+}
+
+/**
+ * NONMEM's comment column: a first column named C whose records hold "C" on the ones a control stream
+ * drops with IGNORE=C. NONMEM reads them unless told; so does qusop, and a fit of commented-out records
+ * would be a wrong answer with exit code 0. Returns the first such record left after the selection.
+ */
+export function commentedRecord(records: readonly CsvRecord[], header: readonly string[]): CsvRecord | undefined {
+  if ((header[0] ?? '').toUpperCase() !== 'C') return undefined;
+  return records.find((r) => (r.fields[0] ?? '').trim().toUpperCase() === 'C');
 }

@@ -67,7 +67,7 @@ test('conditions: NONMEM words and symbols, text values, located errors', () => 
   assert.equal(parseCondition('NAME == "Dosing"', 'at').value, 'Dosing');
   assert.equal(parseCondition('DVID /= 1', 'at').op, '!=');
   for (const bad of ['CMT', 'CMT.XX.3', 'CMT.GT.', '3 > CMT']) assert.throws(() => parseCondition(bad, 'spec.yaml:4: ignore[0]'), /spec\.yaml:4: ignore\[0\]: expected a condition COLUMN\.OP\.VALUE/, bad);
-  assert.throws(() => parseDataSpec('ignore: [CMT.GT.3]\naccept: [CMT.LE.3]\n', 's.yaml'), /s\.yaml:2: accept: expected either ignore: or accept:/);
+  assert.throws(() => parseDataSpec('ignore: [CMT.GT.3]\naccept: [CMT.LE.3]\n', 's.yaml'), /s\.yaml:2: accept: expected either ignore: conditions or accept:/);
   assert.throws(() => parseDataSpec('ignore:\n  - CMT.GT.3\n  - CMT.XX.3\n', 's.yaml'), /s\.yaml:3: ignore\[1\]: expected a condition/);
   assert.throws(() => parseDataSpec('ignore: []\n', 's.yaml'), /s\.yaml:1: ignore:/);
   const text = 'ID,TIME,AMT,DV\n1,0,10,.\n1,1,.,2\n';
@@ -119,4 +119,20 @@ test('a unit column (EVENTU) must agree with the units values are read in, and i
   assert.throws(() => parseDataset(file('ng/ml', 'IU/L', 'ug'), 'x.csv', spec('conc pd')), /: x\.csv:2: column EVENTU: expected mg, the unit AMT is read in \(the default; a spec's dose_unit: ug reads it so\), found 'ug'$/);
   assert.equal(parseDataset(file('ng/ml', 'IU/L', 'ug'), 'x.csv', spec('conc pd ug')).subjects[0]?.doses[0]?.amt, 0.1);
   assert.equal(parseDataset(file('ng/ml', 'IU/L', 'Dosing'), 'x.csv', spec('conc pd')).subjects.length, 2);
+});
+
+test("NONMEM's comment column C: refused until the spec says ignore: [C], which drops those records (also beside accept:)", () => {
+  const text = 'C,ID,TIME,AMT,DV,CMT\n.,1,0,100,.,1\n.,1,1,.,2,2\nC,1,2,.,99,2\n.,1,4,.,1,2\n.,1,30,.,0.5,3\n';
+  assert.throws(() => parseDataset(text, 'c.csv'), (e: Error) => e instanceof InputError && /c\.csv:4: column C: expected a record NONMEM reads \(.*write ignore: \[C\] in a dataset spec.*found 'C'/.test(e.message));
+  const d = parseDataset(text.replace(/,3\n$/, ',2\n'), 'c.csv', parseDataSpec('ignore: [C]\n', 's.yaml'));
+  assert.deepEqual(d.subjects[0]?.observations.map((o) => o.value), [2, 1, 0.5]);
+  assert.equal(d.selectionDropped, 1);
+  assert.match(summarizeDataset(d), /records dropped by the spec's ignore: C \(first character\): 1\n/);
+  // '@' drops records starting with a letter (or @); a mark beside accept: conditions
+  const both = parseDataset(text, 'c.csv', parseDataSpec('ignore: ["@"]\naccept: [CMT.LE.2]\n', 's.yaml'));
+  assert.deepEqual(both.subjects[0]?.observations.map((o) => o.value), [2, 1]);
+  assert.equal(both.selectionDropped, 2);
+  assert.throws(() => parseDataSpec('ignore: [C, CMT.GT.2]\naccept: [CMT.LE.2]\n', 's.yaml'), /s\.yaml:2: accept: expected either ignore: conditions or accept:/);
+  // a first column C holding no C is read as before
+  assert.equal(parseDataset(text.replace('\nC,1,2', '\n.,1,2').replace(/,3\n$/, ',2\n'), 'c.csv').subjects[0]?.observations.length, 4);
 });
