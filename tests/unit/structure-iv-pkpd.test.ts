@@ -23,6 +23,7 @@ import { repeatedDosingWindow } from '../../models/structures/steady-state.js';
 import { IV_PD_STRUCTURES, STRUCTURE_IDS, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
 import { STRUCTURE_OF_NAME, nameOfStructure } from '../../models/import/model-file.js';
 import { mulberry32 } from '../kit/prng.js';
+import { rk4Turnover, sigmoidOccupancy } from '../kit/turnover-rk4.js';
 
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
 // QD: a 2-compartment IV drug (t1/2 alpha ~ 7 h, beta ~ 70 h) and a 1-compartment one (t1/2 ~ 28 h),
@@ -102,21 +103,8 @@ test('indirect responses after IV boluses in double precision: the simulator equ
       const s = structureById(`${compartments}cmt-iv-${kind}`);
       const p = individualParameters(popOf(s).fixed, 70, 0, s.etaNames.map(() => 0), s);
       // C jumps at a bolus: a step starts at C(t+) and ends at C((t + h)-), 1e-9 h inside the step
-      const occupancy = (t: number): number => {
-        const c = concentrations(p, doses, [t])[0] ?? NaN;
-        return c > 0 ? 1 / (1 + (p.IC50 / c) ** p.GAMMA) : 0;
-      };
       // RK4, h = 2e-3 h on steps aligned to the doses: global error O(h^4 rate^4) ~ 1e-10 relative
-      const h = 2e-3;
-      let R = p.R0;
-      const want: number[] = [];
-      for (let n = 0; want.length < checkpoints.length; n += 1) {
-        const t = n * h;
-        if (Math.abs(t - (checkpoints[want.length] ?? NaN)) < h / 2) want.push(R);
-        const g = (u: number, r: number): number => f(p, occupancy(u), r);
-        const k1 = g(t + 1e-9, R), k2 = g(t + h / 2, R + (h / 2) * k1), k3 = g(t + h / 2, R + (h / 2) * k2), k4 = g(t + h - 1e-9, R + h * k3);
-        R += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
-      }
+      const want = rk4Turnover((o, R) => f(p, o, R), sigmoidOccupancy(p, doses), p.R0, checkpoints, 2e-3, 1e-9);
       const got = biomarker(p, doses, checkpoints);
       checkpoints.forEach((t, i) => assert.ok(Math.abs((got[i] ?? NaN) / (want[i] ?? NaN) - 1) < 1e-7, `${s.id} t=${t}: ${got[i]} vs RK4 ${want[i]}`));
     }

@@ -22,6 +22,7 @@ import { structureDirection } from '../../analysis/fit/effect-direction.js';
 import { EMAX_STRUCTURES, INDIRECT_RESPONSE_STRUCTURES, STRUCTURES, candidatesFor, structureById, type Structure } from '../../models/structures/structure.js';
 import { STRUCTURE_OF_NAME, nameOfStructure } from '../../models/import/model-file.js';
 import { randomRows, runGraph, subjectOf, type Rows } from '../kit/graph-rows.js';
+import { rk4Turnover, sigmoidOccupancy } from '../kit/turnover-rk4.js';
 
 type Fixed = PopulationParameters['fixed'];
 const diag = (v: readonly number[]): number[][] => v.map((a, i) => v.map((_, j) => (i === j ? a : 0)));
@@ -44,20 +45,8 @@ test('indirect responses II-IV in double precision: the simulator equals RK4 of 
   for (const [id, f] of Object.entries(rhs)) {
     const s = structureById(id);
     const p = individualParameters(fixed, 70, 0, zeros(s), s);
-    const occupancy = (t: number): number => {
-      const c = concentrations(p, doses, [t])[0] ?? NaN;
-      return c > 0 ? 1 / (1 + (p.IC50 / c) ** p.GAMMA) : 0;
-    };
     // RK4, h = 2e-3 h on steps aligned to the doses: global error O(h^4) ~ 1e-10 relative
-    const h = 2e-3;
-    let R = p.R0;
-    const want: number[] = [];
-    for (let n = 0, t = 0; want.length < checkpoints.length; n += 1, t = n * h) {
-      if (Math.abs(t - (checkpoints[want.length] ?? NaN)) < h / 2) want.push(R);
-      const g = (u: number, r: number): number => f(p, occupancy(u), r);
-      const k1 = g(t, R), k2 = g(t + h / 2, R + (h / 2) * k1), k3 = g(t + h / 2, R + (h / 2) * k2), k4 = g(t + h, R + h * k3);
-      R += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
-    }
+    const want = rk4Turnover((o, R) => f(p, o, R), sigmoidOccupancy(p, doses), p.R0, checkpoints, 2e-3);
     const got = biomarker(p, doses, checkpoints);
     checkpoints.forEach((t, i) => assert.ok(Math.abs((got[i] ?? NaN) / (want[i] ?? NaN) - 1) < 1e-7, `${id} t=${t}: ${got[i]} vs RK4 ${want[i]}`));
     // the periodic steady state (its own algebra) equals the long history's last window

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { individualParameters, type PopulationParameters } from '../../models/structures/parameters.js';
 import { biomarker } from '../../models/structures/pd.js';
-import { concentrations, pkRates } from '../../models/structures/pk.js';
+import { pkRates } from '../../models/structures/pk.js';
+import { rk4Turnover, sigmoidOccupancy } from '../kit/turnover-rk4.js';
 import { repeatedDosingWindow, steadyStateBiomarker } from '../../models/structures/steady-state.js';
 import { structureById } from '../../models/structures/structure.js';
 import { FORGET, lossRateLowerBound, lossTurnoverStep } from '../../models/structures/turnover-loss.js';
@@ -35,20 +36,8 @@ test('fast turnover (KOUT 30 /h): I-IV equal RK4 of their ODE where the pieces o
     // the window is shorter than the 9-17 h pieces between checkpoints, so the new path is the one checked
     const low = actsOnLoss(p) ? lossRateLowerBound(p) : p.KOUT;
     assert.ok(FORGET / low < 9, `${id}: window ${FORGET / low} h`);
-    const occupancy = (t: number): number => {
-      const c = concentrations(p, doses, [t])[0] ?? NaN;
-      return c > 0 ? 1 / (1 + (p.IC50 / c) ** p.GAMMA) : 0;
-    };
     // RK4, h = 1e-3 h (h KOUT (1 + SMAX) = 0.075): global error ~1e-10 relative
-    const h = 1e-3;
-    let R = p.R0;
-    const want: number[] = [];
-    for (let n = 0, t = 0; want.length < checkpoints.length; n += 1, t = n * h) {
-      if (Math.abs(t - (checkpoints[want.length] ?? NaN)) < h / 2) want.push(R);
-      const g = (u: number, r: number): number => f(p, occupancy(u), r);
-      const k1 = g(t, R), k2 = g(t + h / 2, R + (h / 2) * k1), k3 = g(t + h / 2, R + (h / 2) * k2), k4 = g(t + h, R + h * k3);
-      R += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
-    }
+    const want = rk4Turnover((o, R) => f(p, o, R), sigmoidOccupancy(p, doses), p.R0, checkpoints, 1e-3);
     const got = biomarker(p, doses, checkpoints);
     checkpoints.forEach((t, i) => assert.ok(Math.abs((got[i] ?? NaN) / (want[i] ?? NaN) - 1) < 1e-7, `${id} t=${t}: ${got[i]} vs RK4 ${want[i]}`));
     const times = [0, 0.5, 2, 8, 20];
