@@ -1,7 +1,8 @@
 /**
  * The Gauss–Kronrod 7/15 rule (QUADPACK qk15) on one interval: the 15-point Kronrod estimate and the
  * embedded 7-point Gauss estimate, whose difference is the (pessimistic) error estimate the adaptive
- * integrators of pd.ts and turnover-loss.ts hold to their tolerance.
+ * integrators of pd.ts and turnover-loss.ts hold to their tolerance; adaptiveGaussKronrod15, the plain adaptive
+ * integrator both use where no nesting is needed.
  */
 
 // abscissae on [-1, 1], outermost first; index 7 is the centre
@@ -80,3 +81,26 @@ export function gaussKronrod15OfValues(values: readonly number[], a: number, b: 
   });
   return [kronrod * half, gauss * half];
 }
+
+/**
+ * int_a^b f by adaptive GK15: a subinterval's K15 is kept when `good(kronrod, gauss, a, b)` says so (or
+ * at depth 60), else it is halved. Written for `good` of the form !(err > tol), so that NaN ends the
+ * recursion and shows in the result. Subintervals are summed right to left.
+ */
+export function adaptiveGaussKronrod15(f: (x: number) => number, a0: number, b0: number, good: (kronrod: number, gauss: number, a: number, b: number) => boolean): number {
+  let total = 0;
+  const stack: [number, number, number][] = [[a0, b0, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [a, b, depth] = item;
+    const [kronrod, gauss] = gaussKronrod15(f, a, b);
+    if (good(kronrod, gauss, a, b) || depth >= ADAPTIVE_MAX_DEPTH) total += kronrod;
+    else {
+      const mid = a + (b - a) / 2;
+      stack.push([a, mid, depth + 1], [mid, b, depth + 1]);
+    }
+  }
+  return total;
+}
+
+/** Halvings at most (2^-60 of the interval: far below any tolerance). */
+export const ADAPTIVE_MAX_DEPTH = 60;

@@ -15,7 +15,7 @@
 import { InputError } from '../../worker/common/errors.js';
 import { directBiomarker } from './direct-effect.js';
 import { transitBiomarker } from './transit-chain.js';
-import { gaussKronrod15 } from './gauss-kronrod.js';
+import { adaptiveGaussKronrod15 } from './gauss-kronrod.js';
 import { FORGET, PHI_MAX, lossTurnoverStep, lossTolerancePerH, lossRateFunction, lossRateLowerBound } from './turnover-loss.js';
 import { actsOnLoss, inhibitionFunction, lowestFractionOfBaseline, stimulationFunction, turnoverOf } from './turnover.js';
 import type { IndividualParameters } from './parameters.js';
@@ -27,8 +27,6 @@ export interface BiomarkerOptions {
   /** bound on the relative error of R (default 1e-6) */
   readonly relTol?: number;
 }
-
-const MAX_DEPTH = 60;
 
 /** R (ng/mL) at each requested time; times may be unsorted, repeated, or before the first dose. */
 export function biomarker(p: IndividualParameters, doses: readonly Dose[], timesH: readonly number[], opts: BiomarkerOptions = {}): Float64Array {
@@ -111,22 +109,10 @@ export { inhibitionFunction } from './turnover.js';
  */
 export function integrateInhibition(r: PkRates, s: PkState, inhibition: (c: number) => number, kout: number, lengthH: number, tolPerH: number): number {
   const f = (u: number): number => inhibition(centralAfter(r, s, u) / r.V1) * Math.exp(-kout * (lengthH - u));
-  let total = 0;
   // what the drug did more than FORGET / KOUT hours before the end is damped by e^{-FORGET}: dropped (turnover-loss.ts)
   const start = kout > 0 ? Math.max(0, lengthH - FORGET / kout) : 0;
-  const stack: [number, number, number][] = [[start, lengthH, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [a, b, depth] = item;
-    const [kronrod, gauss] = gaussKronrod15(f, a, b);
-    // |K15 - G7| over-estimates the K15 error by orders of magnitude for analytic integrands: safe.
-    // Written as !(err > tol) so that NaN parameters end the recursion (and show as NaN in R).
-    // Over more than PHI_MAX / KOUT hours the weight e^{-KOUT (L - u)} vanishes at all but the last
-    // nodes, and K15 and G7 agree on a wrong ~0 (KOUT 100 /h over 24 h read D 1e4 times too small): split.
-    if ((!(kout * (b - a) > PHI_MAX) && !(Math.abs(kronrod - gauss) > tolPerH * (b - a))) || depth >= MAX_DEPTH) total += kronrod;
-    else {
-      const mid = a + (b - a) / 2;
-      stack.push([a, mid, depth + 1], [mid, b, depth + 1]);
-    }
-  }
-  return total;
+  // |K15 - G7| over-estimates the K15 error by orders of magnitude for analytic integrands: safe.
+  // Over more than PHI_MAX / KOUT hours the weight e^{-KOUT (L - u)} vanishes at all but the last
+  // nodes, and K15 and G7 agree on a wrong ~0 (KOUT 100 /h over 24 h read D 1e4 times too small): split.
+  return adaptiveGaussKronrod15(f, start, lengthH, (kronrod, gauss, a, b) => !(kout * (b - a) > PHI_MAX) && !(Math.abs(kronrod - gauss) > tolPerH * (b - a)));
 }

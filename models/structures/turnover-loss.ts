@@ -21,7 +21,7 @@
  * e^{-(Phi(b) - Phi(u))} vanishes at all but the last nodes, and the Kronrod and Gauss estimates agreed on
  * a wrong ~0 (KOUT 500 /h over a 24 h piece read R 1e8 times too small before this rule).
  */
-import { gaussKronrod15, gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
+import { adaptiveGaussKronrod15, gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter } from './pk.js';
 import type { PkRates, PkState } from './pk.js';
@@ -74,18 +74,7 @@ export function lossTurnoverStep(r: PkRates, s: PkState, rate: (c: number) => nu
 
 /** int_a^b k by adaptive GK15, |K15 - G7| <= tolPerH KOUT (b - a) on each subinterval (as the nested step holds phi). */
 function integralOfRate(k: (u: number) => number, kout: number, a0: number, b0: number, tolPerH: number): number {
-  let phi = 0;
-  const stack: [number, number, number][] = [[a0, b0, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [a, b, depth] = item;
-    const [K, G] = gaussKronrod15(k, a, b);
-    if (!(Math.abs(K - G) > tolPerH * kout * (b - a)) || depth >= MAX_DEPTH) phi += K;
-    else {
-      const mid = a + (b - a) / 2;
-      stack.push([mid, b, depth + 1], [a, mid, depth + 1]);
-    }
-  }
-  return phi;
+  return adaptiveGaussKronrod15(k, a0, b0, (kronrod, gauss, a, b) => !(Math.abs(kronrod - gauss) > tolPerH * kout * (b - a)));
 }
 
 /** phi and forced over [a0, b0] by the nested quadrature (module comment). */
