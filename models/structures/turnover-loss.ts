@@ -16,6 +16,7 @@
  * and k >= kLower (KOUT (1 - IMAX) for type II, KOUT for type IV) makes that at most e^{-FORGET} when
  * w = FORGET / kLower. Only that window then needs the nested quadrature (whose subintervals must resolve
  * e^{-k (b - u)}, about one per 5 / k hours); the rest of the piece needs phi alone, which resolves C.
+ * kLower is taken per piece where the piece's doses allow a better one (`pieceLowerBound`).
  * The forcing dropped is at most e^{-40} (k_max / kLower) of R: far below any tolerance. Whatever the
  * window, a nested subinterval spans at most PHI_MAX of phi: over a longer one the forcing's integrand
  * e^{-(Phi(b) - Phi(u))} vanishes at all but the last nodes, and the Kronrod and Gauss estimates agreed on
@@ -65,11 +66,25 @@ export function lossRateLowerBound(p: IndividualParameters): number {
  */
 export function lossTurnoverStep(r: PkRates, s: PkState, rate: (c: number) => number, kout: number, kin: number, lengthH: number, tolPerH: number, kLower = 0): { phi: number; forced: number } {
   const k = (u: number): number => rate(centralAfter(r, s, u) / r.V1);
-  const window = kLower > 0 ? FORGET / kLower : Infinity;
+  const low = kLower > 0 ? pieceLowerBound(r, s, rate, lengthH, kLower) : 0;
+  const window = low > 0 ? FORGET / low : Infinity;
   if (!(window < lengthH)) return nestedStep(k, kout, kin, 0, lengthH, tolPerH);
   const start = lengthH - window;
   const tail = nestedStep(k, kout, kin, start, lengthH, tolPerH);
   return { phi: integralOfRate(k, kout, 0, start, tolPerH) + tail.phi, forced: tail.forced };
+}
+
+/**
+ * k's lower bound over one piece: the central concentration never exceeds the body's amount over V1
+ * (drug leaves the body, and only a running infusion adds to it), and k is monotone in C (KOUT (1 - I(C))
+ * falls, KOUT (1 + S(C)) rises), so k >= min(k(0), k(Cmax)) on the piece. Where the piece's
+ * concentrations stay below I's plateau this is well above the global KOUT (1 - IMAX) (an IMAX near 1 made
+ * that bound, and so the forcing window, many times too wide); never below `global`. NaN: `global`.
+ */
+export function pieceLowerBound(r: PkRates, s: PkState, rate: (c: number) => number, lengthH: number, global: number): number {
+  const amount = s.depot + s.central + s.peripheral + (s.infusion ?? 0) * lengthH;
+  const piece = Math.min(rate(0), rate(amount / r.V1));
+  return piece > global ? piece : global;
 }
 
 /** int_a^b k by adaptive GK15, |K15 - G7| <= tolPerH KOUT (b - a) on each subinterval (as the nested step holds phi). */

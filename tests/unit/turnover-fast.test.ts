@@ -10,11 +10,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { individualParameters, type PopulationParameters } from '../../models/structures/parameters.js';
 import { biomarker } from '../../models/structures/pd.js';
-import { pkRates } from '../../models/structures/pk.js';
+import { centralAfter, pkRates } from '../../models/structures/pk.js';
 import { rk4Turnover, sigmoidOccupancy } from '../kit/turnover-rk4.js';
 import { repeatedDosingWindow, steadyStateBiomarker } from '../../models/structures/steady-state.js';
 import { structureById } from '../../models/structures/structure.js';
-import { FORGET, lossRateLowerBound, lossTurnoverStep } from '../../models/structures/turnover-loss.js';
+import { FORGET, lossRateLowerBound, lossTurnoverStep, pieceLowerBound } from '../../models/structures/turnover-loss.js';
 import { integrateInhibition } from '../../models/structures/pd.js';
 import { actsOnLoss } from '../../models/structures/turnover.js';
 
@@ -62,6 +62,33 @@ test('the window gives the full quadrature\'s R to 1e-9 with a fraction of its e
   assert.equal(lossRateLowerBound({ KOUT: 2, IMAX: 1 } as Parameters<typeof lossRateLowerBound>[0]), 0);
   assert.equal(lossRateLowerBound({ KOUT: NaN, IMAX: 0.5 } as Parameters<typeof lossRateLowerBound>[0]), 0);
   assert.equal(lossRateLowerBound({ KOUT: 2, IMAX: 0.5, TURNOVER: 'kout-stimulation' } as Parameters<typeof lossRateLowerBound>[0]), 2);
+});
+
+test('an IMAX near 1: the piece\'s own bound on k (the body\'s amount over V1) keeps the forcing window short where KOUT (1 - IMAX) would not', () => {
+  const r = pkRates({ ...BASE } as unknown as Parameters<typeof pkRates>[0]);
+  const state = { depot: 800, central: 200, peripheral: 0 };
+  const kout = 50;
+  const inhibition = (c: number): number => (0.99 * c) / (4 + c);
+  const global = kout * (1 - 0.99);
+  // the global window, 40 / 0.5 = 80 h, outlasts the 24 h piece: before the piece bound this step ran the full nested quadrature
+  assert.ok(FORGET / global > 24);
+  const count = { full: 0, window: 0 };
+  const rate = (which: 'full' | 'window') => (c: number) => { count[which] += 1; return kout * (1 - inhibition(c)); };
+  const full = lossTurnoverStep(r, state, rate('full'), kout, kout * 50, 24, 4e-7);
+  const windowed = lossTurnoverStep(r, state, rate('window'), kout, kout * 50, 24, 4e-7, global);
+  assert.ok(Math.abs(windowed.phi / full.phi - 1) < 1e-9 && Math.abs(windowed.forced / full.forced - 1) < 1e-9, JSON.stringify({ full, windowed }));
+  assert.ok(count.window * 3 < count.full, `${count.window} evaluations against ${count.full}`);
+  // the bound itself: k at the body's 1000 mg / 100 L, whatever the state's split; a running infusion adds its rate x L
+  const k = (c: number): number => kout * (1 - inhibition(c));
+  assert.equal(pieceLowerBound(r, state, k, 24, global), k(10));
+  assert.equal(pieceLowerBound(r, { depot: 0, central: 0, peripheral: 600, infusion: 10 }, k, 40, global), k(10));
+  // stimulation: k(0) = KOUT is the least; a bound below the global one, or NaN, gives the global one
+  assert.equal(pieceLowerBound(r, state, (c) => kout * (1 + c), 24, 1), kout);
+  assert.equal(pieceLowerBound(r, state, k, 24, 0.9 * kout), 0.9 * kout);
+  assert.equal(pieceLowerBound(r, { depot: NaN, central: 0, peripheral: 0 }, k, 24, global), global);
+  // k below its own minimum anywhere on the piece would mean dropped forcing: check on a fine grid
+  const low = pieceLowerBound(r, state, k, 24, global);
+  for (let u = 0; u <= 24; u += 0.01) assert.ok(rate('full')(centralAfter(r, state, u) / r.V1) >= low, `u=${u}`);
 });
 
 test('production types: the forcing integral at a fast KOUT is the quasi-steady I(C) / KOUT, not ~0', () => {
