@@ -31,6 +31,8 @@ export interface DatasetDose {
   readonly route: 'depot' | 'central';
   /** mg per hour; 0 = bolus; -2 = zero-order over the model's D1 */
   readonly rate: number;
+  /** the item the rate was read from (RATE, or DUR as AMT / DUR) */
+  readonly rateFrom: 'RATE' | 'DUR';
   /** a steady-state dose (SS=1): the state is that of repeated doses every `iiH` hours */
   readonly ss: boolean;
   readonly iiH: number;
@@ -148,7 +150,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
         // a dose into the observed CMT is IV; a dose without a CMT goes where the spec says (default: the depot)
         const route = r.cmt === null ? (spec.doseRoute ?? 'depot') : concCmt !== null && r.cmt === concCmt ? 'central' : 'depot';
         for (let j = 0; j <= r.addl; j += 1) {
-          doses.push({ timeH: r.timeH + j * r.iiH, amt: mg(r.amt), cmt: r.cmt, route, rate: r.rate > 0 ? mg(r.rate) : r.rate, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
+          doses.push({ timeH: r.timeH + j * r.iiH, amt: mg(r.amt), cmt: r.cmt, route, rate: r.rate > 0 ? mg(r.rate) : r.rate, rateFrom: r.rateFrom, ss: r.ss && j === 0, iiH: r.iiH, line: r.line, additional: j > 0 });
         }
       }
       if (r.kind !== 'observation') continue;

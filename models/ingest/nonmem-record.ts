@@ -27,6 +27,8 @@ export interface NonmemRecord {
   readonly dvid: string | null;
   /** mass per hour; 0 = bolus; ZERO_ORDER_RATE (-2) = zero-order over the model's duration D1 */
   readonly rate: number;
+  /** the item the rate was read from: RATE, or DUR as AMT / DUR */
+  readonly rateFrom: 'RATE' | 'DUR';
   /** hours; 0 when absent */
   readonly iiH: number;
   readonly addl: number;
@@ -135,7 +137,7 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
   if (kind === 'observation' && dv !== null && !Number.isFinite(dv)) fail('DV', 'a finite number', String(dv));
   const dvidText = raw('DVID');
   return {
-    line, id, timeH, kind, evid, mdv: mdvField as 0 | 1, dv, amt, cmt, dvid: dvidText, rate, iiH, addl, ss: ssValue === 1, blq,
+    line, id, timeH, kind, evid, mdv: mdvField as 0 | 1, dv, amt, cmt, dvid: dvidText, rate, rateFrom: dur > 0 ? 'DUR' : 'RATE', iiH, addl, ss: ssValue === 1, blq,
     lloq: lloqField ?? (blq ? dv : null), lloqFrom: lloqField !== null ? 'column' : blq && dv !== null ? 'dv' : null, fields: rec.fields,
   };
 }

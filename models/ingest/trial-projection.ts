@@ -77,7 +77,7 @@ export function trialFromDataset(d: Dataset): Trial {
     if (typeof nominal !== 'number' || !(nominal >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: `a nominal dose (a number >= 0 ${d.units.dose.unit})`, found: `'${String(nominal)}'` });
     const arm = dose === undefined ? nominal : convert(nominal, d.units.dose.power);
     const covariates = Object.fromEntries(Object.entries(s.covariates).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
+    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout, d.columns.names), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
   });
   return {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,
@@ -88,9 +88,13 @@ export function trialFromDataset(d: Dataset): Trial {
   };
 }
 
-function events(s: DatasetSubject, file: string, layout: ProjectionLayout) {
+function events(s: DatasetSubject, file: string, layout: ProjectionLayout, names: Dataset['columns']['names']) {
   const doses: DoseEvent[] = s.doses.map((x) => {
-    if (x.route === 'depot' && x.rate > 0) throw inputError({ file, line: x.line, column: 'RATE', expected: `0 (bolus) for a dose into the depot (CMT ${String(x.cmt)}): a zero-order input is an IV infusion into the concentration's observation CMT`, found: String(x.rate) });
+    if (x.route === 'depot' && x.rate > 0) {
+      // the column the file wrote (RATE, or DUR / TINF as AMT / DUR), under the file's own name
+      const column = names[x.rateFrom] ?? x.rateFrom;
+      throw inputError({ file, line: x.line, column, expected: `${x.rateFrom === 'DUR' ? '0 or empty (a bolus)' : '0 (bolus)'} for a dose into the depot (CMT ${String(x.cmt)}): a zero-order input into an absorption compartment (zero-order then first-order absorption) is not in ${MODEL}. An IV infusion goes into the concentration's observation CMT; zero-order absorption over a duration the model estimates is RATE = ${ZERO_ORDER_RATE} (structures 1cmt-zo, 2cmt-zo)`, found: x.rateFrom === 'DUR' ? `${String(x.amt / x.rate)} h (AMT / ${column})` : String(x.rate) });
+    }
     const route = x.route === 'central' ? 'central' : 'depot';
     layout.route ??= { route, line: x.line };
     if (layout.route.route !== route) {

@@ -39,7 +39,7 @@ const CASES: Case[] = [
   {
     name: 'an infusion into the depot (RATE > 0 on an oral dose)',
     trial: rows((r) => { for (const l of [2, 5, 8]) set(l, { CMT: '2' })(r); set(5, { RATE: '30' })(r); }),
-    message: /iv\.csv:5: column RATE: expected 0 \(bolus\) for a dose into the depot \(CMT 2\): a zero-order input is an IV infusion into the concentration's observation CMT, found 30/,
+    message: /iv\.csv:5: column RATE: expected 0 \(bolus\) for a dose into the depot \(CMT 2\): a zero-order input into an absorption compartment \(zero-order then first-order absorption\) is not in .*\. An IV infusion goes into the concentration's observation CMT; zero-order absorption over a duration the model estimates is RATE = -2 \(structures 1cmt-zo, 2cmt-zo\), found 30/,
   },
   {
     name: 'a trial mixing oral and IV doses',
