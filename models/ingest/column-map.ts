@@ -17,6 +17,12 @@ export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT
 /** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's YTYPE (the observation type, DVID) and TINF (the infusion duration, rxode2's DUR). */
 const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', YTYPE: 'DVID', TINF: 'DUR' };
 
+/**
+ * Other tools' names for the observed value, offered (never taken: a file may hold several value columns,
+ * or a log-transformed one) when DV is missing: xgxr's LIDV, Monolix's Y, R's CONC (Theoph, Indometh), CP, ODV.
+ */
+const DV_CANDIDATES = ['LIDV', 'Y', 'CONC', 'CP', 'ODV'] as const;
+
 /** Said when AMT is missing: a file of concentrations alone (R's Indometh, Theoph without its dose column) has no doses to read. */
 const DOSES_IN_THE_FILE = '; the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or ".")';
 
@@ -77,9 +83,15 @@ export function mapColumns(header: CsvRecord, specColumns: Readonly<Partial<Reco
   }
   for (const item of REQUIRED_ITEMS) {
     if (items[item] === null) {
-      throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)${item === 'AMT' ? DOSES_IN_THE_FILE : ''}`, found: `columns ${fields.join(',')}` });
+      throw inputError({ ...site(item), expected: `a column for ${item} (named ${item} in any letter case, or named in a --data-spec's columns:)${item === 'AMT' ? DOSES_IN_THE_FILE : ''}${item === 'DV' ? dvHint(fields) : ''}`, found: `columns ${fields.join(',')}` });
     }
   }
   const others = fields.flatMap((name, index) => (taken.has(index) ? [] : [{ name, index }]));
   return { items, names, others, how };
+}
+
+/** For a file without DV: the spec line that reads a likely value column as DV, when the file has one. */
+function dvHint(fields: readonly string[]): string {
+  const hit = DV_CANDIDATES.map((c) => fields.find((f) => f.toUpperCase() === c)).find((f) => f !== undefined);
+  return hit === undefined ? '' : `; if ${hit} holds the observed values, a spec with columns: { dv: ${hit} }`;
 }

@@ -186,7 +186,7 @@ test('file and header errors', async () => {
 
   fails(csv(BASE, `${HEADER},`), 'fx.csv: header: column #12: expected a column name, found an empty name');
   fails(csv(BASE, `${HEADER},bw`), "fx.csv: header: column bw: expected each column name once (names are compared in any letter case), found 'BW' at position 2 and 'bw' at 12", { file: 'fx.csv', line: 1, column: 'bw' });
-  fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:), found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
+  fails(csv(BASE.map((r) => r.split(',').slice(0, 10).join(',')), HEADER.replace(',DVID', '').replace(',DV,', ',CONC,')), 'fx.csv: header: column DV: expected a column for DV (named DV in any letter case, or named in a --data-spec\'s columns:); if CONC holds the observed values, a spec with columns: { dv: CONC }, found columns ID,BW,COMED,DOSE,TIME,CONC,EVID,MDV,AMT,CMT', { column: 'DV' });
   // NONMEM's pheno.dta as shipped has no header line (the names are $INPUT's)
   fails('   1    0.0  25.0  1.4     7     0\n   1    2.0     0  1.4     7  17.3\n', "fx.csv: header: column 1: expected a header line naming the columns (qusop reads the names from the file; NONMEM takes them from $INPUT: add those names as the first line, e.g. 'ID TIME AMT WT APGR DV'), found a line of numbers (1,0.0,25.0,1.4,7,0): the file has no header", { column: '1' });
   // a file of concentrations alone (R's Indometh layout): the message says the doses must be records of the file
