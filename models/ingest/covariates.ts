@@ -1,6 +1,8 @@
 /**
  * Subject covariates: the spec's declared ones (each must be present and constant within a subject:
- * a located error otherwise), or, without declarations, every non-standard column that is present and
+ * a located error otherwise, unless declared `value: baseline`, which takes each subject's first
+ * non-missing value and counts the subjects whose value changes: the models take one value per
+ * subject, a time-varying covariate is not modelled), or, without declarations, every non-standard column that is present and
  * constant within every subject. Kind: declared, or categorical for text and for 0/1 flags, continuous
  * for other numbers (declare a numeric code like SEX 1/2 as categorical in the spec). Reference: declared, or the median
  * (continuous) or most frequent level (categorical, ties to the smallest).
@@ -22,6 +24,8 @@ export interface CovariateInfo {
   /** continuous: [min, max] over subjects; categorical: levels with subject counts */
   readonly range?: readonly [number, number];
   readonly levels?: readonly { readonly level: number | string; readonly subjects: number }[];
+  /** declared `value: baseline`: how many subjects' values change after their first one */
+  readonly baseline?: { readonly changing: number };
 }
 
 export interface IgnoredColumn {
@@ -39,7 +43,7 @@ export function subjectCovariates(
 ): { covariates: CovariateInfo[]; ignored: IgnoredColumn[]; values: Record<string, number | string>[] } {
   const byName = new Map(columns.others.map((o) => [o.name.toUpperCase(), o]));
   const missing = new Set(spec.missing);
-  const wanted: { name: string; column: string; index: number; declared: boolean }[] = [];
+  const wanted: { name: string; column: string; index: number; declared: boolean; baseline: boolean }[] = [];
   const ignored: IgnoredColumn[] = [];
   if (spec.covariates !== undefined) {
     for (const [name, decl] of Object.entries(spec.covariates)) {
@@ -48,28 +52,34 @@ export function subjectCovariates(
         const header = groups[0]?.[0];
         throw inputError({ file, line: header === undefined ? null : 1, column: decl.column, header: true, expected: `the column ${spec.source} declares for covariate ${name}`, found: `columns ${columns.others.map((o) => o.name).join(',') || '(no other columns)'}` });
       }
-      wanted.push({ name, column: col.name, index: col.index, declared: true });
+      wanted.push({ name, column: col.name, index: col.index, declared: true, baseline: decl.value === 'baseline' });
     }
     const used = new Set(wanted.map((w) => w.index));
     for (const o of columns.others) if (!used.has(o.index)) ignored.push({ name: o.name, why: 'not declared in the spec' });
   } else {
-    for (const o of columns.others) wanted.push({ name: o.name, column: o.name, index: o.index, declared: false });
+    for (const o of columns.others) wanted.push({ name: o.name, column: o.name, index: o.index, declared: false, baseline: false });
   }
   const values: Record<string, number | string>[] = groups.map(() => ({}));
   const covariates: CovariateInfo[] = [];
   for (const w of wanted) {
     const per: string[] = [];
+    let changing = 0;
     let problem: { why: string; error: InputError } | undefined;
+    const absent = (v: string): boolean => missing.has(v) || v === '';
     for (const g of groups) {
-      const first = g[0] as NonmemRecord;
+      // a baseline is the first value given; a constant covariate must be given on the subject's first record
+      const first = (w.baseline ? g.find((r) => !absent(r.fields[w.index] ?? '')) : undefined) ?? (g[0] as NonmemRecord);
       const v = first.fields[w.index] ?? '';
-      const bad = g.find((r) => !sameValue(r.fields[w.index] ?? '', v));
-      if (missing.has(v) || v === '') {
+      const bad = g.find((r) => !sameValue(r.fields[w.index] ?? '', v) && !(w.baseline && absent(r.fields[w.index] ?? '')));
+      if (absent(v)) {
         problem = { why: `missing for ID ${first.id} (line ${first.line})`, error: inputError({ file, line: first.line, column: w.column, expected: `a value of covariate ${w.name} for ID ${first.id}`, found: `'${v}'` }) };
+      } else if (bad !== undefined && w.baseline) {
+        changing += 1;
       } else if (bad !== undefined) {
+        const declare = `covariates: { ${w.name}: { column: ${w.column}, value: baseline } }`;
         problem = {
           why: `changes within ID ${first.id} (lines ${first.line} and ${bad.line})`,
-          error: inputError({ file, line: bad.line, column: w.column, expected: `${v} (covariate ${w.name} of ID ${first.id} on line ${first.line}: a covariate is constant within a subject)`, found: `'${bad.fields[w.index] ?? ''}'` }),
+          error: inputError({ file, line: bad.line, column: w.column, expected: `${v} (covariate ${w.name} of ID ${first.id} on line ${first.line}: a covariate is constant within a subject; to use each subject's first value, a spec's ${declare})`, found: `'${bad.fields[w.index] ?? ''}'` }),
         };
       }
       if (problem !== undefined) break;
@@ -91,7 +101,8 @@ export function subjectCovariates(
     }
     const typed = per.map((v) => (numeric ? Number(v) : v));
     typed.forEach((v, k) => ((values[k] as Record<string, number | string>)[w.name] = v));
-    covariates.push(describe(w.name, w.column, kind, typed, decl?.reference, decl?.unit ?? null, w.declared));
+    const info = describe(w.name, w.column, kind, typed, decl?.reference, decl?.unit ?? null, w.declared);
+    covariates.push(w.baseline ? { ...info, baseline: { changing } } : info);
   }
   return { covariates, ignored, values };
 }

@@ -11,6 +11,8 @@
  *                                                            # unit: free text, never converted (default ng/mL): the cards' units.pd
  *   covariates:
  *     WT: { column: WT, kind: continuous, reference: 70, unit: kg }
+ *     CRCL: { column: CRCL, value: baseline }                # a covariate that changes within a subject: its
+ *                                                            # first non-missing value (default: constant, else an error)
  *     SEX: { column: SEX, kind: categorical, reference: 0 }
  *   weight: WT                 # the covariate used for allometry
  *   missing: [".", "NA", -99]  # field values that mean "missing"
@@ -44,6 +46,7 @@ const covariate = z.strictObject({
   kind: z.enum(['continuous', 'categorical']).optional(),
   reference: z.union([z.number(), z.string()]).optional(),
   unit: z.string().optional(),
+  value: z.enum(['constant', 'baseline']).optional(),
 });
 
 export const DataSpecSchema = z.strictObject({
@@ -83,6 +86,8 @@ export interface CovariateDeclaration {
   readonly kind?: 'continuous' | 'categorical';
   readonly reference?: number | string;
   readonly unit?: string;
+  /** constant (default): one value per subject, else a located error; baseline: the subject's first non-missing value */
+  readonly value?: 'constant' | 'baseline';
 }
 
 /** A spec with its defaults applied; `source` names the file (or "(none)"). */

@@ -79,7 +79,8 @@ export function summarizeDataset(d: Dataset): string {
   const weight = weightCovariateName(d);
   for (const c of d.covariates) {
     const what = c.kind === 'continuous' ? `${fmt(c.range?.[0] ?? NaN)}-${fmt(c.range?.[1] ?? NaN)}${c.unit === null ? '' : ` ${c.unit}`}` : (c.levels ?? []).map((l) => `${l.level}: ${l.subjects}`).join(', ');
-    lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}`);
+    const baseline = c.baseline === undefined ? '' : `; each subject's baseline (first value given; it changes later in ${c.baseline.changing} of ${d.subjects.length} subjects: not modelled as time-varying)`;
+    lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}${baseline}`);
   }
   if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);

@@ -110,7 +110,7 @@ const CASES: Case[] = [
       await writeFile(join(d, 'trial.csv'), csv.join('\n'));
       return mutate((s) => { resample(s); (s['population'] as Obj)['subjects_source'] = join(d, 'trial.csv'); });
     },
-    code: 2, message: /trial\.csv:4: column BW: expected 58 \(covariate BW of ID 1 on line 2: a covariate is constant within a subject\), found 'heavy'/,
+    code: 2, message: /trial\.csv:4: column BW: expected 58 \(covariate BW of ID 1 on line 2: a covariate is constant within a subject; to use each subject's first value, a spec's covariates: \{ BW: \{ column: BW, value: baseline \} \}\), found 'heavy'/,
   },
   {
     name: 'a weight-shifted population (mean_kg) from a trial CSV without a body weight column',

@@ -125,7 +125,7 @@ test('replicate samples at equal times are kept; BLQ rows are kept for M3 with t
 
 const ERRORS: readonly { name: string; rows: string[]; spec?: string; message: RegExp }[] = [
   { name: 'time going backwards', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,70', '1,4,1,0,0,0,2,1,.,.,.,.,0,70'], message: /^t\.csv:4: column TIME: expected >= 5 h \(the time on line 3 for ID 1; time may not go backwards within a subject except at a reset, EVID 3\/4\), found 4 h$/ },
-  { name: 'a declared covariate changing within a subject', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,72'], spec: 'covariates:\n  WT: { kind: continuous }\n', message: /^t\.csv:3: column WT: expected 70 \(covariate WT of ID 1 on line 2: a covariate is constant within a subject\), found '72'$/ },
+  { name: 'a declared covariate changing within a subject', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,1,.,.,.,.,0,72'], spec: 'covariates:\n  WT: { kind: continuous }\n', message: /^t\.csv:3: column WT: expected 70 \(covariate WT of ID 1 on line 2: a covariate is constant within a subject; to use each subject's first value, a spec's covariates: \{ WT: \{ column: WT, value: baseline \} \}\), found '72'$/ },
   { name: 'a dose with AMT 0', rows: ['1,0,.,0,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found 0$/ },
   { name: 'a dose with negative AMT', rows: ['1,0,.,-5,1,1,1,.,0,0,0,0,.,70'], message: /^t\.csv:2: column AMT: expected > 0 on a dose record \(EVID 1\), found -5$/ },
   { name: 'an endpoint the spec does not name', rows: ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', '1,5,1,0,0,0,2,3,.,.,.,.,0,70'], spec: 'endpoints:\n  concentration: { dvid: 1 }\n  biomarker: { dvid: 2 }\n', message: /^t\.csv:3: column DVID: expected an endpoint s\.yaml names \(concentration: DVID 1; biomarker: DVID 2\); drop other endpoints' records with the spec's ignore: \(e\.g\. ignore: \[DVID\.EQ\.3\], as NONMEM's IGNORE=\), found DVID 3, CMT 2$/ },
@@ -176,4 +176,27 @@ test('doses without a CMT are oral unless the spec says dose_route: central (NON
   const withCmt = parseDataset('ID,TIME,AMT,DV,EVID,MDV,CMT\n1,0,10,.,1,1,1\n1,2,.,5,0,0,2\n', 'c.csv', parseDataSpec('dose_route: central\n', 'iv.yaml'));
   assert.deepEqual(withCmt.subjects[0]?.doses.map((x) => x.route), ['depot']);
   assert.throws(() => parseDataSpec('dose_route: iv\n', 'bad.yaml'), /bad\.yaml:1: dose_route: .*"depot"\|"central"/);
+});
+
+test('a covariate declared value: baseline takes each subject\'s first value given, and the summary counts the subjects whose value changes', () => {
+  const rows = [
+    // ID 1: WT missing on the dose record, 70 then 72: baseline 70 (changes later)
+    '1,0,.,100,1,1,1,.,0,0,0,0,.,.', '1,5,1,0,0,0,2,1,.,.,.,.,0,70', '1,24,0.5,0,0,0,2,1,.,.,.,.,0,72',
+    // ID 2: constant 80
+    '2,0,.,100,1,1,1,.,0,0,0,0,.,80', '2,5,1.2,0,0,0,2,1,.,.,.,.,0,80',
+  ];
+  const spec = parseDataSpec('covariates:\n  WT: { column: WT, value: baseline }\nweight: WT\n', 's.yaml');
+  const d = parseDataset(CSV(rows), 't.csv', spec);
+  assert.deepEqual(d.subjects.map((s) => s.covariates['WT']), [70, 80]);
+  assert.deepEqual(d.covariates[0]?.baseline, { changing: 1 });
+  assert.match(summarizeDataset(d), /covariate WT: continuous, 70-80; reference 75 \(the body weight: allometry relative to 70 kg\); each subject's baseline \(first value given; it changes later in 1 of 2 subjects: not modelled as time-varying\)/);
+  assert.deepEqual(parseTrial(CSV(rows), 't.csv', spec).subjects.map((s) => s.bwKg), [70, 80]);
+  // without the declaration the changing WT is set aside, and a trial that needs it says how to declare it
+  const given = rows.map((r) => r.replace(/^1,0,(.*),\.$/, '1,0,$1,70'));
+  assert.throws(() => parseTrial(CSV(given), 't.csv'), /t\.csv:4: column WT: expected 70 \(covariate WT of ID 1 on line 2: .*a spec's covariates: \{ WT: \{ column: WT, value: baseline \} \}\), found '72'/);
+  assert.deepEqual(parseTrial(CSV(given), 't.csv', spec).subjects.map((s) => s.bwKg), [70, 80]);
+  // a baseline needs some value: a subject with none is a located error
+  const none = ['1,0,.,100,1,1,1,.,0,0,0,0,.,.', '1,5,1,0,0,0,2,1,.,.,.,.,0,.'];
+  assert.throws(() => parseDataset(CSV(none), 't.csv', spec), /t\.csv:2: column WT: expected a value of covariate WT for ID 1, found '\.'/);
+  assert.throws(() => parseDataSpec('covariates:\n  WT: { value: latest }\n', 's.yaml'), /value/);
 });

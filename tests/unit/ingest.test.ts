@@ -248,7 +248,7 @@ test('TIME and contiguous subjects', () => {
 
 test('subject covariates: constant within a subject, body weight > 0, COMED 0 or 1, DOSE a number', () => {
   const constant = (line: number, col: string, was: string, id: number, first: number, found: string) =>
-    `fx.csv:${line}: column ${col}: expected ${was} (covariate ${col} of ID ${id} on line ${first}: a covariate is constant within a subject), found '${found}'`;
+    `fx.csv:${line}: column ${col}: expected ${was} (covariate ${col} of ID ${id} on line ${first}: a covariate is constant within a subject; to use each subject's first value, a spec's covariates: { ${col}: { column: ${col}, value: baseline } }), found '${found}'`;
   fails(mutate(4, { BW: '61' }), constant(4, 'BW', '60', 1, 2, '61'));
   fails(mutate(8, { COMED: '0' }), constant(8, 'COMED', '1', 2, 7, '0'));
   fails(mutate(6, { DOSE: '3' }), constant(6, 'DOSE', '10', 1, 2, '3'));
