@@ -19,6 +19,7 @@ import { washoutTimeline, type Washout } from './washout-timeline.js';
 import { commentedRecord, selectRecords } from './record-filter.js';
 import { checkTimeUnitColumn, type TimeUnitColumn } from './time-unit-column.js';
 import { checkUnitColumn, findUnitColumn, type UnitColumn } from './unit-column.js';
+import { checkNaturalScale } from './natural-scale.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
@@ -174,6 +175,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const last = g[g.length - 1] as NonmemRecord;
     return { id: first.id, firstLine: first.line, lastLine: last.line, covariates: values[k] ?? {}, doses, observations, excluded, otherEvents, resets, washouts };
   });
+  checkNaturalScale(subjects, file, columns.names.DV ?? 'DV');
   const endpoints: Partial<Record<EndpointName, EndpointUse>> = {};
   for (const name of ['concentration', 'biomarker'] as const) {
     const use = uses[name];

@@ -200,3 +200,16 @@ test('a covariate declared value: baseline takes each subject\'s first value giv
   assert.throws(() => parseDataset(CSV(none), 't.csv', spec), /t\.csv:2: column WT: expected a value of covariate WT for ID 1, found '\.'/);
   assert.throws(() => parseDataSpec('covariates:\n  WT: { value: latest }\n', 's.yaml'), /value/);
 });
+
+test('log concentrations as DV are refused at the first negative; additive noise around zero is not', () => {
+  // ln of 0.05-20 mg/L: the low half negative, as deep as the high half is high
+  const conc = [20, 8, 3, 1.2, 0.5, 0.2, 0.05];
+  const rows = (values: readonly number[]) => ['1,0,.,100,1,1,1,.,0,0,0,0,.,70', ...values.map((v, i) => `1,${i + 1},${v},0,0,0,2,1,.,.,.,.,0,70`)];
+  assert.throws(() => parseDataset(CSV(rows(conc.map((c) => Math.log(c)))), 't.csv'), /^InputError: t\.csv:7: column DV: expected a concentration on the natural scale \(>= 0; 3 of 7 concentrations are negative, down to -2\.99\d* mg\/L against a highest of 2\.99\d* mg\/L, as log-transformed values are: map dv: in a spec to the untransformed column\), found -0\.69\d* mg\/L \(as read, in the model's unit\)$/);
+  // every concentration below 1: all logs negative
+  assert.throws(() => parseDataset(CSV(rows([0.9, 0.5, 0.2, 0.1].map((c) => Math.log(c)))), 't.csv'), /t\.csv:3: column DV: expected a concentration on the natural scale/);
+  // natural scale with additive noise: many shallow negatives late (5 of 9, none below -0.2 against a peak of 20)
+  assert.equal(parseDataset(CSV(rows([20, 8, 3, 1.2, -0.1, -0.05, 0.02, -0.2, -0.15])), 't.csv').subjects[0]?.observations.length, 9);
+  // a few negatives (2 of 7) are noise whatever their depth; negative biomarkers are values
+  assert.equal(parseDataset(CSV(rows([20, 8, 3, -5, 0.5, -6, 0.05])), 't.csv').subjects[0]?.observations.length, 7);
+});
