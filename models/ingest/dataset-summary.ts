@@ -13,6 +13,7 @@ import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
 import { WASHOUT_H } from './washout-timeline.js';
 import { selectionText } from './record-filter.js';
+import type { ClockTranslation } from './clock-time.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -60,6 +61,7 @@ export function summarizeDataset(d: Dataset): string {
   const lines = [
     `${d.file}: ${n} subjects, ${d.records} records (spec: ${d.spec.source}; time unit ${d.spec.timeUnit}${d.timeUnitColumn === undefined ? '' : `, as column ${d.timeUnitColumn.name} says: ${d.timeUnitColumn.values.join(', ') || '(empty)'}`})`,
     ...(d.spec.selection === undefined ? [] : [`records dropped by the spec's ${selectionText(d.spec.selection)}: ${d.selectionDropped}`]),
+    ...(d.clockTime === undefined ? [] : [clockLine(d.clockTime, d.columns.names.TIME ?? 'TIME', d.spec.timeUnit)]),
     `columns: ${mapping}`,
     // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
@@ -97,4 +99,10 @@ export function summarizeDataset(d: Dataset): string {
   const hint = timeUnitHint(d);
   if (hint !== undefined) lines.push(hint);
   return lines.join('\n');
+}
+
+/** How TIME was translated from clock times and dates (clock-time.ts). */
+function clockLine(c: ClockTranslation, time: string, unit: 'h' | 'd'): string {
+  const from = c.date === null ? `clock times in ${time}` : `${time}${c.trigger === 'clock' ? ' (clock times)' : ''} and the date column ${c.date.name}`;
+  return `time: ${from}, read as ${unit === 'd' ? 'days (hours / 24, as TRANSLATE=(TIME/24))' : 'hours'} since each subject's first record (NM-TRAN's day-time translation)`;
 }

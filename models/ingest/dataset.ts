@@ -20,6 +20,7 @@ import { commentedRecord, selectRecords } from './record-filter.js';
 import { checkTimeUnitColumn, type TimeUnitColumn } from './time-unit-column.js';
 import { checkUnitColumn, findUnitColumn, type UnitColumn } from './unit-column.js';
 import { checkNaturalScale } from './natural-scale.js';
+import { translateClockTimes, type ClockTranslation } from './clock-time.js';
 
 export type EndpointName = 'concentration' | 'biomarker';
 
@@ -100,6 +101,8 @@ export interface Dataset {
   readonly timeUnitColumn?: TimeUnitColumn;
   /** the column saying each record's unit, checked against the units values are read in (unit-column.ts) */
   readonly unitColumn?: UnitColumn;
+  /** NM-TRAN's day-time translation, when TIME holds clock times or the file has a date column (clock-time.ts) */
+  readonly clockTime?: ClockTranslation;
   /** records the spec's ignore:/accept: dropped (record-filter.ts) */
   readonly selectionDropped: number;
   /** the file's units and their conversion to the model's (doses to mg, concentrations to mg/L; the biomarker as recorded) */
@@ -119,8 +122,10 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const selected = selectRecords(table.records, header, spec.selection);
   const commented = commentedRecord(selected.records, header);
   if (commented !== undefined) throw inputError({ file, line: commented.line, column: header[0] ?? 'C', expected: "a record NONMEM reads (a first column C marks the records a control stream drops with IGNORE=C: write ignore: [C] in a dataset spec to drop them, or empty the C)", found: `'${commented.fields[0] ?? ''}'` });
-  const unitColumn = checkTimeUnitColumn(header, selected.records, spec, file);
-  const records = selected.records.map((r) => parseRecord(r, columns, spec, header, file));
+  // clock times and dates become hours since each subject's first record, as NM-TRAN translates them (clock-time.ts)
+  const clock = translateClockTimes(selected.records, header, columns, spec, file);
+  const unitColumn = checkTimeUnitColumn(header, clock.records, spec, file);
+  const records = clock.records.map((r) => parseRecord(r, columns, spec, header, file));
   if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: `data records after the header${selected.dropped > 0 ? ` that the spec's ${spec.selection?.mode}: keeps` : ''}`, found: selected.dropped > 0 ? `none (all ${selected.dropped} dropped)` : 'none' });
   const groups = groupSubjects(records, columns, file);
   // DVID's one value besides the concentration's, read as the biomarker (no endpoints declared): found once
@@ -129,7 +134,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const recordUnits = findUnitColumn(header);
   if (recordUnits !== undefined) checkUnitColumn(recordUnits, records, endpointOf, units, spec.missing, file);
   // the unit columns say how values read; they are no covariates
-  const notCovariates = new Set([unitColumn?.index, recordUnits?.index]);
+  const notCovariates = new Set([unitColumn?.index, recordUnits?.index, clock.translation?.date?.index]);
   const { covariates, ignored, values } = subjectCovariates(groups, { ...columns, others: columns.others.filter((o) => !notCovariates.has(o.index)) }, spec, file);
   const uses: Partial<Record<EndpointName, { count: number; dvids: Set<string> }>> = {};
   let blqDropped = 0;
@@ -184,7 +189,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
     const inferred = name === 'biomarker' ? otherBiomarker : undefined;
     endpoints[name] = { selector: sel === undefined ? (inferred === undefined ? defaultSelectorText(name, columns, use.dvids) : `DVID ${inferred} (the one DVID value besides the concentration's)`) : selectorText(sel), unit: sel?.unit ?? null, count: use.count };
   }
-  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, selectionDropped: selected.dropped, units, ...(unitColumn === undefined ? {} : { timeUnitColumn: unitColumn }), ...(recordUnits === undefined ? {} : { unitColumn: recordUnits }) };
+  return { file, spec, header, columns, records: records.length, subjects, covariates, ignored, endpoints, blqDropped, selectionDropped: selected.dropped, units, ...(unitColumn === undefined ? {} : { timeUnitColumn: unitColumn }), ...(recordUnits === undefined ? {} : { unitColumn: recordUnits }), ...(clock.translation === undefined ? {} : { clockTime: clock.translation }) };
 }
 
 /** Contiguous rows per ID, TIME non-decreasing within each (a reset may restart it); an ID that comes back later is an error. */
