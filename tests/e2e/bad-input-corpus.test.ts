@@ -254,6 +254,25 @@ const CASES: Case[] = [
     setup: async (d) => { const csv = (await readFile(ESTDATA, 'utf8')).split('\n'); csv[3] = (csv[3] ?? '').replace(/^1,58,0,0,2,/, '1,58,0,0,0.5,'); await writeFile(join(d, 'trial.csv'), csv.join('\n')); },
     args: (d) => ['data', join(d, 'trial.csv')], code: 2, message: /trial\.csv:4: column TIME: expected >= 1 h \(the time on line 3 for ID 1; time may not go backwards within a subject except at a reset, EVID 3\/4\), found 0\.5 h/,
   },
+  {
+    name: 'answer: log concentrations as DV (an LNDV column read as DV)',
+    setup: async (d) => {
+      // EstData's concentration rows (DVID 1, MDV 0) with DV = ln(DV): the columns are ID,BW,COMED,DOSE,TIME,DV,EVID,MDV,AMT,CMT,DVID
+      const rows = (await readFile(ESTDATA, 'utf8')).split('\n').map((l, i) => {
+        const f = l.split(',');
+        if (i === 0 || f[10] !== '1' || f[7] !== '0') return l;
+        f[5] = String(Math.log(Number(f[5])));
+        return f.join(',');
+      });
+      await writeFile(join(d, 'trial.csv'), rows.join('\n'));
+    },
+    args: (d) => ['answer', join(d, 'trial.csv'), '--out', join(d, 'out')], code: 2, message: /trial\.csv:\d+: column DV: expected a concentration on the natural scale \(>= 0; \d+ of \d+ concentrations are negative, down to -[\d.]+ mg\/L .*map dv: in a spec to the untransformed column\), found -[\d.]+ mg\/L/,
+  },
+  {
+    name: 'data: a malformed clock time (TIME has colons elsewhere)',
+    setup: async (d) => { await writeFile(join(d, 'trial.csv'), 'ID,TIME,AMT,DV\n1,08:00,100,.\n1,9:75,.,3.1\n'); },
+    args: (d) => ['data', join(d, 'trial.csv')], code: 2, message: /trial\.csv:3: column TIME: expected a clock time hh:mm \(or hh:mm:ss, minutes and seconds below 60\).*found '9:75'/,
+  },
   { name: 'fit: an endpoint the spec does not name', setup: async (d) => { await writeFile(join(d, 'spec.yaml'), 'endpoints:\n  concentration: { dvid: 1 }\n'); }, args: (d) => ['fit', ESTDATA, '--data-spec', join(d, 'spec.yaml'), '--out', join(d, 'out')], code: 2, message: /EstData\.csv:2: column DVID: expected an endpoint .*spec\.yaml names \(concentration: DVID 1\); drop other endpoints' records with the spec's ignore: \(e\.g\. ignore: \[DVID\.EQ\.2\].*found DVID 2, CMT 3/ },
   { name: 'model import: OMEGA not positive definite', setup: async (d) => { await writeFile(join(d, 'model.yaml'), await badModelFile((m) => { (m.omega.matrix[1] as number[])[1] = -1; })); }, args: (d) => ['model', 'import', join(d, 'model.yaml'), '--out', join(d, 'out')], code: 2, message: /model\.yaml:\d+: omega\.matrix: OMEGA block is not positive definite/ },
   { name: 'model import: covariance of the wrong size', setup: async (d) => { await writeFile(join(d, 'model.yaml'), await badModelFile((m) => { m.covariance.matrix.pop(); })); }, args: (d) => ['model', 'import', join(d, 'model.yaml'), '--out', join(d, 'out')], code: 2, message: /model\.yaml:\d+: covariance\.matrix: expected a 20 x 20 matrix, found 19 rows of 20 columns/ },
