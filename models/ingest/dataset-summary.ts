@@ -7,7 +7,7 @@ import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
-import { REFERENCE_WEIGHT_KG, WEIGHT_NAMES_TEXT, weightCovariateName } from './trial-projection.js';
+import { REFERENCE_WEIGHT_KG, WEIGHT_NAMES, WEIGHT_NAMES_TEXT, unusableColumn, weightCovariateName } from './trial-projection.js';
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
@@ -84,7 +84,10 @@ export function summarizeDataset(d: Dataset): string {
     const baseline = c.baseline === undefined ? '' : `; each subject's baseline (first value given; it changes later in ${c.baseline.changing} of ${d.subjects.length} subjects: not modelled as time-varying)`;
     lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}${baseline}`);
   }
-  if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
+  // a weight column set aside stops the fit (trial-projection.ts): said here, not "none"
+  const unusable = weight === undefined && d.spec.weight === undefined ? unusableColumn(d, WEIGHT_NAMES) : undefined;
+  if (unusable?.error !== undefined) lines.push(`body weight: column ${unusable.name} is no covariate (${unusable.why}): qusop fit and answer stop at ${unusable.error.message}`);
+  else if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
   const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);
   lines.push(

@@ -14,6 +14,7 @@
  * BLQ rows become censored observations (dv = their LLOQ, `blq`) for the fit's M3 likelihood.
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
+import type { IgnoredColumn } from './covariates.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { convert } from './units.js';
@@ -40,6 +41,15 @@ function firstNamed<T extends { readonly name: string }>(xs: readonly T[], names
   return undefined;
 }
 
+/**
+ * The set-aside column (it changes within a subject, or is missing) that a consumer needing one of
+ * `names` stops at: one named before any usable covariate of those names, in their order of preference.
+ */
+export function unusableColumn(d: Dataset, names: readonly string[]): IgnoredColumn | undefined {
+  const found = firstNamed(d.covariates, names);
+  return d.ignored.find((i) => names.includes(i.name.toUpperCase()) && i.error !== undefined && (found === undefined || names.indexOf(i.name.toUpperCase()) < names.indexOf(found.name.toUpperCase())));
+}
+
 /** The covariate the models take as body weight: the spec's `weight`, else the first of WEIGHT_NAMES present (undefined: none). */
 export function weightCovariateName(d: Dataset): string | undefined {
   return d.spec.weight ?? firstNamed(d.covariates, WEIGHT_NAMES)?.name;
@@ -52,11 +62,9 @@ export function trialFromDataset(d: Dataset): Trial {
   const file = d.file;
   // a needed column that was set aside (changes within a subject, missing) raises its located error
   const find = (names: readonly string[]) => {
-    const found = firstNamed(d.covariates, names);
-    // a needed column set aside (it changes within a subject, or is missing) raises its error, unless a preferred name is usable
-    const unusable = d.ignored.find((i) => names.includes(i.name.toUpperCase()) && i.error !== undefined && (found === undefined || names.indexOf(i.name.toUpperCase()) < names.indexOf(found.name.toUpperCase())));
+    const unusable = unusableColumn(d, names);
     if (unusable?.error !== undefined) throw unusable.error;
-    return found;
+    return firstNamed(d.covariates, names);
   };
   const weight = d.spec.weight === undefined ? find(WEIGHT_NAMES) : d.covariates.find((c) => c.name === d.spec.weight);
   const comed = find(['COMED']);

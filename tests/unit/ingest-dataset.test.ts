@@ -195,6 +195,10 @@ test('a covariate declared value: baseline takes each subject\'s first value giv
   const given = rows.map((r) => r.replace(/^1,0,(.*),\.$/, '1,0,$1,70'));
   assert.throws(() => parseTrial(CSV(given), 't.csv'), /t\.csv:4: column WT: expected 70 \(covariate WT of ID 1 on line 2: .*a spec's covariates: \{ WT: \{ column: WT, value: baseline \} \}\), found '72'/);
   assert.deepEqual(parseTrial(CSV(given), 't.csv', spec).subjects.map((s) => s.bwKg), [70, 80]);
+  // qusop data says the fit will stop at the changing weight, not "body weight: none"
+  const summary = summarizeDataset(parseDataset(CSV(given), 't.csv'));
+  assert.match(summary, /\nbody weight: column WT is no covariate \(changes within ID 1 \(lines 2 and 4\)\): qusop fit and answer stop at t\.csv:4: column WT: expected 70 .*value: baseline \} \}\), found '72'\n/);
+  assert.doesNotMatch(summary, /body weight: none/);
   // a baseline needs some value: a subject with none is a located error
   const none = ['1,0,.,100,1,1,1,.,0,0,0,0,.,.', '1,5,1,0,0,0,2,1,.,.,.,.,0,.'];
   assert.throws(() => parseDataset(CSV(none), 't.csv', spec), /t\.csv:2: column WT: expected a value of covariate WT for ID 1, found '\.'/);
