@@ -47,7 +47,9 @@ export function translateClockTimes(records: readonly CsvRecord[], header: reado
   const out = records.map((r) => {
     const hours = clockHours(r.fields[timeAt] ?? '', (expected, found) => inputError({ file, line: r.line, column: timeName, expected, found }))
       + (dateAt < 0 ? 0 : 24 * dayNumber(r.fields[dateAt] ?? '', label, (expected, found) => inputError({ file, line: r.line, column: dateName, expected, found })));
-    const id = r.fields[idAt]?.trim() ?? '';
+    // the subject as NONMEM reads ID, a number: 1 and 01 are one subject's block
+    const text = r.fields[idAt]?.trim() ?? '';
+    const id = text !== '' && Number.isFinite(Number(text)) ? String(Number(text)) : text;
     if (zero === null || zero.id !== id) zero = { id, hours };
     const fields = [...r.fields];
     fields[timeAt] = String((hours - zero.hours) * scale);

@@ -62,4 +62,6 @@ test('clock times: seconds, negative times; a malformed clock or date is refused
   // each subject starts at its own first record; a file of plain numbers is left as it is
   assert.deepEqual(times('ID,TIME,AMT,DV\n1,8:00,100,.\n1,10:00,.,3.1\n2,22:00,100,.\n2,23:30,.,2.0\n'), [[0, 2], [0, 1.5]]);
   assert.deepEqual(times('ID,TIME,AMT,DV\n1,8,100,.\n1,10,.,3.1\n'), [[8, 10]]);
+  // ID is a number, as NONMEM reads it: 1 and 01 are one subject, one zero
+  assert.deepEqual(times('ID,TIME,AMT,DV\n1,8:00,100,.\n01,9:00,.,3.1\n'), [[0, 1]]);
 });
