@@ -102,5 +102,5 @@ export function adaptiveGaussKronrod15(f: (x: number) => number, a0: number, b0:
   return total;
 }
 
-/** Halvings at most (2^-60 of the interval: far below any tolerance). */
+/** Halvings at most, in every adaptive GK15 loop of the structures (2^-60 of the interval: far below any tolerance). */
 export const ADAPTIVE_MAX_DEPTH = 60;

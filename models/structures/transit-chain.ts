@@ -14,14 +14,13 @@
  * e^{-k tau} on its diagonal).
  */
 import { InputError } from '../../worker/common/errors.js';
-import { gaussKronrod15 } from './gauss-kronrod.js';
+import { ADAPTIVE_MAX_DEPTH, gaussKronrod15 } from './gauss-kronrod.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter, pkRates } from './pk.js';
 import { walkDoseHistory } from './dose-walk.js';
 import type { Dose, PkRates, PkState } from './pk.js';
 import { stimulationFunction } from './turnover.js';
 
-const MAX_DEPTH = 60;
 type Chain = readonly [number, number, number];
 
 /** The chain state after L hours from `y` with no forcing: the exact lower-triangular propagator. */
@@ -52,7 +51,7 @@ export function chainForcing(r: PkRates, s: PkState, drive: (c: number) => numbe
       return h(u) * k * kernel(v) * Math.exp(-v);
     }, a, b));
     // written as !(err > tol) so that NaN parameters end the recursion (and show as NaN in R)
-    if (!parts.some(([kronrod, gauss]) => Math.abs(kronrod - gauss) > tolPerH * (b - a)) || depth >= MAX_DEPTH) parts.forEach(([kronrod], j) => { total[j] = (total[j] ?? 0) + kronrod; });
+    if (!parts.some(([kronrod, gauss]) => Math.abs(kronrod - gauss) > tolPerH * (b - a)) || depth >= ADAPTIVE_MAX_DEPTH) parts.forEach(([kronrod], j) => { total[j] = (total[j] ?? 0) + kronrod; });
     else {
       const mid = a + (b - a) / 2;
       stack.push([a, mid, depth + 1], [mid, b, depth + 1]);

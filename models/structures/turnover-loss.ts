@@ -22,13 +22,12 @@
  * e^{-(Phi(b) - Phi(u))} vanishes at all but the last nodes, and the Kronrod and Gauss estimates agreed on
  * a wrong ~0 (KOUT 500 /h over a 24 h piece read R 1e8 times too small before this rule).
  */
-import { adaptiveGaussKronrod15, gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
+import { ADAPTIVE_MAX_DEPTH, adaptiveGaussKronrod15, gaussKronrod15OfValues, gaussKronrod15WithTails } from './gauss-kronrod.js';
 import type { IndividualParameters } from './parameters.js';
 import { advancePk, centralAfter } from './pk.js';
 import type { PkRates, PkState } from './pk.js';
 import { inhibitionFunction, stimulationFunction } from './turnover.js';
 
-const MAX_DEPTH = 60;
 /** phi over the window whose earlier forcing is dropped: e^{-40} ~ 4e-18 */
 export const FORGET = 40;
 /** the most phi one subinterval of the nested quadrature may span (e^{-8}: GK15 resolves the forcing's exponential) */
@@ -107,7 +106,7 @@ function nestedStep(k: (u: number) => number, kout: number, kin: number, a0: num
     // a subinterval over which k decays e^{-u} by more than e^{-PHI_MAX} is split whatever its estimates say:
     // there the forcing's integrand is ~0 at every node but the last, and K15 and G7 agree on a wrong ~0
     const accept = !(phiK > PHI_MAX) && !(Math.abs(phiK - phiG) > tolPerH * kout * (b - a)) && !(Math.abs(jK - jG) > tolPerH * (b - a));
-    if (accept || depth >= MAX_DEPTH) {
+    if (accept || depth >= ADAPTIVE_MAX_DEPTH) {
       forced = forced * Math.exp(-phiK) + kin * jK;
       phi += phiK;
     } else {
