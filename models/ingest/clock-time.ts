@@ -78,26 +78,34 @@ export function clockHours(text: string, fail: Fail): number {
 /** A date's day number (days since 1970-01-01, or the day itself when only the day is given). */
 export function dayNumber(text: string, label: DateLabel, fail: Fail): number {
   const t = text.trim();
-  const order = ORDER[label];
-  const expected = `a date as ${label} writes it (${order.map((c) => ({ y: 'year', m: 'month', d: 'day' })[c]).join(' ')}, any non-digit between, e.g. ${example(label)}; or month and day without the year; or a day number)`;
   if (/^-?\d+$/.test(t)) return Number(t);
+  const order = ORDER[label];
   const parts = t.split(/\D+/).filter((p) => p !== '');
-  if (parts.length < 2 || parts.length > 3 || t.startsWith('-')) throw fail(expected, quoteFound(text));
+  if (parts.length < 2 || parts.length > 3 || t.startsWith('-')) throw fail(dateExpected(label), quoteFound(text));
   const withYear = parts.length === 3;
   const components = withYear ? order : order.filter((c) => c !== 'y');
-  const get = (c: 'y' | 'm' | 'd'): number => Number(parts[components.indexOf(c)]);
-  const written = withYear ? get('y') : NO_YEAR;
-  const year = written < 100 && (parts[components.indexOf('y')]?.length ?? 0) <= 2 ? (written <= LAST20 ? 2000 + written : 1900 + written) : written;
-  const month = get('m');
-  const day = get('d');
+  const get = (c: 'y' | 'm' | 'd'): string => parts[components.indexOf(c)] ?? '';
+  const year = withYear ? fullYear(get('y')) : NO_YEAR;
+  const month = Number(get('m'));
+  const day = Number(get('d'));
   const at = Date.UTC(year, month - 1, day);
   const back = new Date(at);
   if (!(month >= 1 && month <= 12 && back.getUTCMonth() === month - 1 && back.getUTCDate() === day)) {
-    throw fail(withYear ? expected : `${expected}; without a year, 29 February needs one`, quoteFound(text));
+    throw fail(withYear ? dateExpected(label) : `${dateExpected(label)}; without a year, 29 February needs one`, quoteFound(text));
   }
   return Math.round(at / 86_400_000);
 }
 
-function example(label: DateLabel): string {
-  return { DATE: '12/3/90 for 3 December 1990', DAT1: '3/12/90 for 3 December 1990', DAT2: '1990-12-03', DAT3: '1990/3/12 for 3 December 1990' }[label];
+/** A written year: one or two digits are 20yy up to LAST20, else 19yy; more digits as written. */
+function fullYear(text: string): number {
+  const y = Number(text);
+  if (text.length > 2) return y;
+  return y <= LAST20 ? 2000 + y : 1900 + y;
+}
+
+/** What a date column of this label takes (for messages only). */
+function dateExpected(label: DateLabel): string {
+  const names = ORDER[label].map((c) => ({ y: 'year', m: 'month', d: 'day' })[c]).join(' ');
+  const example = { DATE: '12/3/90 for 3 December 1990', DAT1: '3/12/90 for 3 December 1990', DAT2: '1990-12-03', DAT3: '1990/3/12 for 3 December 1990' }[label];
+  return `a date as ${label} writes it (${names}, any non-digit between, e.g. ${example}; or month and day without the year; or a day number)`;
 }

@@ -85,7 +85,8 @@ export function summarizeDataset(d: Dataset): string {
     lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}${baseline}`);
   }
   // a weight column set aside stops the fit (trial-projection.ts): said here, not "none"
-  const unusable = weight === undefined && d.spec.weight === undefined ? unusableColumn(d, WEIGHT_NAMES) : undefined;
+  // (weightCovariateName is the spec's weight when it names one: undefined means no spec weight)
+  const unusable = weight === undefined ? unusableColumn(d, WEIGHT_NAMES) : undefined;
   if (unusable?.error !== undefined) lines.push(`body weight: column ${unusable.name} is no covariate (${unusable.why}): qusop fit and answer stop at ${unusable.error.message}`);
   else if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);

@@ -88,7 +88,7 @@ test('an IMAX near 1: the piece\'s own bound on k (the body\'s amount over V1) k
   assert.equal(pieceLowerBound(r, { depot: NaN, central: 0, peripheral: 0 }, k, 24, global), global);
   // k below its own minimum anywhere on the piece would mean dropped forcing: check on a fine grid
   const low = pieceLowerBound(r, state, k, 24, global);
-  for (let u = 0; u <= 24; u += 0.01) assert.ok(rate('full')(centralAfter(r, state, u) / r.V1) >= low, `u=${u}`);
+  for (let u = 0; u <= 24; u += 0.01) assert.ok(k(centralAfter(r, state, u) / r.V1) >= low, `u=${u}`);
 });
 
 test('production types: the forcing integral at a fast KOUT is the quasi-steady I(C) / KOUT, not ~0', () => {
