@@ -60,6 +60,8 @@ export interface RecordedResults {
   readonly trial_seeds?: 'shared' | 'per-structure';
   /** EstData's subjects repeated this many times; absent: 1 */
   readonly design_copies?: number;
+  /** truth: each truth's candidate set; default: `qusop fit`'s defaults for the trial */
+  readonly candidate_rule?: 'truth' | 'default';
   /** library-designs.ts TrialDesign; absent: 'estdata' */
   readonly design?: 'estdata' | 'sad' | 'sparse';
   readonly truths: Readonly<Record<string, unknown>>;
@@ -123,10 +125,11 @@ const mg = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-
 export function libraryMarkdown(r: {
   machine: { description: string; cores: number; cpu: string; node: string };
   runs: readonly RunRecord[]; replicates: number; subjects: number; truth_subjects: number;
-  trial_seeds?: 'shared' | 'per-structure'; design_copies?: number; design?: 'estdata' | 'sad' | 'sparse';
+  trial_seeds?: 'shared' | 'per-structure'; design_copies?: number; design?: 'estdata' | 'sad' | 'sparse'; candidate_rule?: 'truth' | 'default';
   summary: ReturnType<typeof summarize>; rows: readonly TrialRow[];
 }): string {
   const o = r.summary.overall;
+  const defaults = r.candidate_rule === 'default';
   return [
     '# Structure selection and answers on synthetic trials of the library (issue 18 acceptance)',
     '',
@@ -138,9 +141,9 @@ export function libraryMarkdown(r: {
     '',
     '| truth | candidate set | trials | chosen: exact | exact or equivalent | within one step | covered | of which open above | median fit s | median answer s |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...r.summary.byStructure.map((b) => `| ${b.truth} | ${b.candidates.join(', ')} | ${b.trials} | ${pct(b.exact)} | ${pct(b.exactOrEquivalent)} | ${pct(b.withinOneStep)} | ${pct(b.covered)} | ${b.openAbove === undefined ? '-' : b.openAbove.k} | ${b.medianFitS.toFixed(0)} | ${b.medianAnswerS.toFixed(0)} |`),
+    ...r.summary.byStructure.map((b) => `| ${b.truth} | ${defaults ? '`qusop fit` defaults' : b.candidates.join(', ')} | ${b.trials} | ${pct(b.exact)} | ${pct(b.exactOrEquivalent)} | ${pct(b.withinOneStep)} | ${pct(b.covered)} | ${b.openAbove === undefined ? '-' : b.openAbove.k} | ${b.medianFitS.toFixed(0)} | ${b.medianAnswerS.toFixed(0)} |`),
     '',
-    '"Candidate set" is the truth\'s whole candidate set; the PK stage may leave out PK/PD bodies (per trial below). Equivalent structures counted: ' + r.summary.byStructure.map((b) => `${b.truth}: ${equivalentStructures(b.truth).join(', ') || 'none'}`).join('; ') + '.',
+    (defaults ? '"Candidate set": `qusop fit`\'s default candidates for the trial, its PK, PD and simultaneous stages as a user gets them (the structures fitted simultaneously per trial below). Equivalent' : '"Candidate set" is the truth\'s whole candidate set; the PK stage may leave out PK/PD bodies (per trial below). Equivalent') + ' structures counted: ' + r.summary.byStructure.map((b) => `${b.truth}: ${equivalentStructures(b.truth).join(', ') || 'none'}`).join('; ') + '.',
     '',
     '## Trials',
     '',

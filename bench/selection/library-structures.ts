@@ -61,6 +61,8 @@ const { values: args } = parseArgs({
     'design-copies': { type: 'string', default: '1' },
     design: { type: 'string', default: 'estdata' },
     name: { type: 'string', default: 'library-results' },
+    /** truth: each truth's candidate set (library-truths.ts); default: `qusop fit`'s own defaults for the trial (PK, PD and simultaneous stages) */
+    candidates: { type: 'string', default: 'truth' },
   },
 });
 if (args['report-only']) {
@@ -81,6 +83,8 @@ const designCopies = Number(args['design-copies']);
 if (!Number.isInteger(designCopies) || designCopies < 1) throw new Error(`--design-copies: "${args['design-copies']}": expected an integer >= 1`);
 if (!(TRIAL_DESIGNS as readonly string[]).includes(args.design)) throw new Error(`--design: "${args.design}": expected one of ${TRIAL_DESIGNS.join(', ')}`);
 const trialDesign = args.design as TrialDesign;
+if (args.candidates !== 'truth' && args.candidates !== 'default') throw new Error(`--candidates: "${args.candidates}": expected truth or default`);
+const userDefaults = args.candidates === 'default';
 if (trialDesign !== 'estdata' && designCopies !== 1) throw new Error(`--design-copies applies to --design estdata only`);
 const truths: LibraryTruth[] = args.structures.split(',').map((id) => {
   const t = LIBRARY_TRUTHS.find((x) => x.structure.id === id);
@@ -100,11 +104,12 @@ async function oneTrial(t: LibraryTruth, seed: number, truth: readonly TrueAnswe
   const candidates = t.candidates.map((c) => structureById(c));
   const settings = { seed: FIT_SEED, draws: replicates, vpcReplicates: 100 };
   const started = performance.now();
-  // PK/PD: the PK stage first, as `qusop fit` does with its default candidates
-  const stage = t.structure.pd ? await pkStage(await readTrial(trialPath), candidates, settings, 1, say) : undefined;
+  // PK/PD: the PK stage first, as `qusop fit` does with its default candidates (with --candidates default, fitTrial's own)
+  const stage = t.structure.pd && !userDefaults ? await pkStage(await readTrial(trialPath), candidates, settings, 1, say) : undefined;
   if (stage !== undefined) say(stage.summary);
   const fitted = stage === undefined ? candidates : candidates.filter((s) => stage.kept.includes(s.compartments));
-  const fit = await fitTrial(trialPath, { ...settings, outDir: join(dir, 'model'), madeBy: 'bench/selection/library-structures', structures: fitted, say: (l) => { if (l.startsWith('structure selection') || l.includes('fit done')) say(l); } });
+  const fitSay = (l: string): void => { if (l.startsWith('structure selection') || l.includes('fit done') || (userDefaults && /stage/.test(l))) say(l); };
+  const fit = await fitTrial(trialPath, { ...settings, outDir: join(dir, 'model'), madeBy: 'bench/selection/library-structures', ...(userDefaults ? {} : { structures: fitted }), say: fitSay });
   const fitS = (performance.now() - started) / 1000;
   const chosen = fit.selection.find((c) => c.chosen)?.structure ?? null;
   let answers: AnswerRow[] = [];
@@ -132,7 +137,7 @@ async function oneTrial(t: LibraryTruth, seed: number, truth: readonly TrueAnswe
     };
   });
   return {
-    truth: id, seed, trial_seed: trialSeed(id, seed, trialSeeds), candidates: fitted.map((s) => s.id), pk_stage: stage?.summary ?? null, chosen,
+    truth: id, seed, trial_seed: trialSeed(id, seed, trialSeeds), candidates: userDefaults ? fit.selection.map((c) => c.structure) : fitted.map((s) => s.id), pk_stage: stage?.summary ?? null, chosen,
     correct: chosen === id, equivalent: chosen !== null && chosen !== id && equivalentStructures(id).includes(chosen),
     bic: Object.fromEntries(fit.selection.map((c) => [c.structure, Number(c.bic.toFixed(1))])),
     eligible: Object.fromEntries(fit.selection.map((c) => [c.structure, c.converged && c.degenerate.length === 0])),
@@ -155,18 +160,18 @@ for (const t of truths) {
   }
 }
 const machine = { description: 'dev VM, 2 cores, AMD EPYC, Node 20', cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.versions.node };
-const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${trialSeeds === 'per-structure' ? '' : ' --trial-seeds shared'}${designCopies === 1 ? '' : ` --design-copies ${designCopies}`}${trialDesign === 'estdata' ? '' : ` --design ${trialDesign}`}${args.name === 'library-results' ? '' : ` --name ${args.name}`}${args.append ? ' --append' : ''}`;
+const command = `nice -n 10 node dist/bench/selection/library-structures.js --seeds ${seeds}${firstSeed === 1 ? '' : ` --first-seed ${firstSeed}`} --structures ${truths.map((t) => t.structure.id).join(',')} --replicates ${replicates} --subjects ${subjects} --truth-subjects ${truthSubjects}${trialSeeds === 'per-structure' ? '' : ' --trial-seeds shared'}${designCopies === 1 ? '' : ` --design-copies ${designCopies}`}${trialDesign === 'estdata' ? '' : ` --design ${trialDesign}`}${args.name === 'library-results' ? '' : ` --name ${args.name}`}${userDefaults ? ' --candidates default' : ''}${args.append ? ' --append' : ''}`;
 const thisRun: RunRecord = { command, started: startedAt.toISOString(), finished: new Date().toISOString(), loadavg_end: loadavg().map((x) => Number(x.toFixed(2))) };
 // --append: this run's trials join the recorded ones (same sizes required; a repeated truth + seed replaced)
 const previous = args.append ? (JSON.parse(await readFile(join(args.out, `${args.name}.json`), 'utf8')) as RecordedResults) : undefined;
 if (previous !== undefined && (previous.replicates !== replicates || previous.subjects !== subjects || previous.truth_subjects !== truthSubjects
-  || (previous.trial_seeds ?? 'shared') !== trialSeeds || (previous.design_copies ?? 1) !== designCopies || (previous.design ?? 'estdata') !== trialDesign)) {
-  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects} --trial-seeds ${previous.trial_seeds ?? 'shared'} --design-copies ${previous.design_copies ?? 1} --design ${previous.design ?? 'estdata'}; give the same`);
+  || (previous.trial_seeds ?? 'shared') !== trialSeeds || (previous.design_copies ?? 1) !== designCopies || (previous.design ?? 'estdata') !== trialDesign || (previous.candidate_rule ?? 'truth') !== args.candidates)) {
+  throw new Error(`--append: the recorded run used --replicates ${previous.replicates} --subjects ${previous.subjects} --truth-subjects ${previous.truth_subjects} --trial-seeds ${previous.trial_seeds ?? 'shared'} --design-copies ${previous.design_copies ?? 1} --design ${previous.design ?? 'estdata'} --candidates ${previous.candidate_rule ?? 'truth'}; give the same`);
 }
 const allRows = [...(previous?.rows ?? []).filter((r) => !rows.some((x) => x.truth === r.truth && x.seed === r.seed)), ...rows];
 const allTruths = LIBRARY_TRUTHS.filter((t) => allRows.some((r) => r.truth === t.structure.id));
 const result = {
-  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, trial_seeds: trialSeeds, design_copies: designCopies, design: trialDesign, fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
+  machine, runs: [...(previous === undefined ? [] : runsOf(previous)), thisRun], replicates, subjects, truth_subjects: truthSubjects, trial_seeds: trialSeeds, design_copies: designCopies, design: trialDesign, candidate_rule: args.candidates as 'truth' | 'default', fit_seed: FIT_SEED, answer_seed: ANSWER_SEED,
   truths: { ...(previous?.truths ?? {}), ...truthTable }, summary: summarize(allTruths, allRows), rows: allRows,
 };
 await writeFile(join(args.out, `${args.name}.json`), `${JSON.stringify(result, null, 2)}\n`);

@@ -83,6 +83,17 @@ export const LIBRARY_TRUTHS: readonly LibraryTruth[] = [
   truth('1cmt-oral-ke0-emax', { CL: 0.1, V1: 10, KA: 1, ...PD, SMAX: 1.6, IC50: 1.5, GAMMA: 1.5, KE0: 0.08 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-ke0-emax', '2cmt-oral-ke0-emax', '1cmt-oral-emax', '1cmt-oral-idr3', ...IDR], STIMULATED),
   // two-compartment PK (distribution ~5 h, terminal half-life ~200 h) into an effect compartment of ~23 h half-life, inhibitory
   truth('2cmt-oral-ke0-imax', { CL: 0.06, V1: 4, Q: 0.4, V2: 12, KA: 1.2, ...PD, IMAX: 0.85, IC50: 2, GAMMA: 1.2, KE0: 0.03 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-ke0-imax', '2cmt-oral-ke0-imax', ...IDR], INHIBITED),
+  // structures no earlier study had as a truth, answered with `qusop fit`'s default candidates (--candidates default):
+  // stimulated loss (IDR IV), PK half-life ~100 h, turnover half-life ~14 h
+  truth('1cmt-oral-idr4', { CL: 0.06, V1: 9, KA: 1.1, ...PD, KOUT: 0.05, SMAX: 2.5, IC50: 1.5, GAMMA: 1 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, KOUT: 0.04, IC50: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0.4 }, ['1cmt-oral-idr4', '2cmt-oral-idr4', ...IDR], INHIBITED),
+  // inhibited loss (IDR II: the biomarker rises), turnover half-life ~35 h
+  truth('1cmt-oral-idr2', { CL: 0.08, V1: 10, KA: 0.9, ...PD, KOUT: 0.02, IMAX: 0.7, IC50: 1, GAMMA: 1 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, KOUT: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.6 }, ['1cmt-oral-idr2', '2cmt-oral-idr2', '1cmt-oral-idr3', '2cmt-oral-idr3'], STIMULATED),
+  // direct plasma-driven inhibitory Imax, PK half-life ~60 h
+  truth('1cmt-oral-imax', { CL: 0.12, V1: 10, KA: 1, ...PD, IMAX: 0.8, IC50: 1, GAMMA: 1.5 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.5 }, ['1cmt-oral-imax', '2cmt-oral-imax', ...IDR], INHIBITED),
+  // IV boluses, direct stimulatory Emax, half-life ~40 h
+  truth('1cmt-iv-emax', { CL: 0.2, V1: 12, ...PD, SMAX: 1.2, IC50: 0.6, GAMMA: 1 }, { CL: 0.09, V1: 0.04, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.5 }, ['1cmt-iv-emax', '2cmt-iv-emax'], STIMULATED),
+  // IV, three compartments: distribution ~1 h and ~12 h, terminal half-life ~150 h
+  truth('3cmt-iv', { CL: 0.1, V1: 3, Q: 1.5, V2: 4, Q3: 0.3, V3: 15 }, { CL: 0.09, V1: 0.04 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0 }, ['1cmt-iv', '2cmt-iv', '3cmt-iv'], TROUGH),
 ];
 
 /** The structures of which `truth` is a limit (see the header); the truth itself not included. */
