@@ -14,6 +14,7 @@ import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './stead
 import { WASHOUT_H } from './washout-timeline.js';
 import { selectionText } from './record-filter.js';
 import type { ClockTranslation } from './clock-time.js';
+import { textIdLine } from './subject-id.js';
 
 const fmt = (x: number): string => String(Number(x.toPrecision(6)));
 
@@ -63,6 +64,7 @@ export function summarizeDataset(d: Dataset): string {
     ...(d.spec.selection === undefined ? [] : [`records dropped by the spec's ${selectionText(d.spec.selection)}: ${d.selectionDropped}`]),
     ...(d.clockTime === undefined ? [] : [clockLine(d.clockTime, d.columns.names.TIME ?? 'TIME', d.spec.timeUnit)]),
     `columns: ${mapping}`,
+    ...[textIdLine(d.subjects.map((s) => s.id))].filter((x): x is string => x !== undefined),
     // II in hours as read (after time_unit): a file in days read as hours shows "II 1 h" here
     `doses: ${doses.length} (${span(perSubject, 'per subject')}${additional > 0 ? `; ${additional} from ADDL, II ${span(doses.filter((x) => x.additional).map((x) => x.iiH), 'h')}` : ''}), AMT ${span(doses.map((x) => x.amt), 'mg')}, route ${routes || 'none'}${routeSource(d, doses)}`,
     unitsLine(d),

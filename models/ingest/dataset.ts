@@ -12,6 +12,7 @@ import { readCsv } from './csv-reader.js';
 import { mapColumns, type ColumnMap } from './column-map.js';
 import { NO_SPEC, type DataSpec, type EndpointSelector } from './data-spec.js';
 import { parseRecord, type NonmemRecord } from './nonmem-record.js';
+import { checkIdKinds } from './subject-id.js';
 import { inputError } from './schema.js';
 import { convert, specUnits, type FileUnits } from './units.js';
 import { subjectCovariates, type CovariateInfo, type IgnoredColumn } from './covariates.js';
@@ -127,6 +128,7 @@ export function parseDataset(text: string, file: string, spec: DataSpec = NO_SPE
   const unitColumn = checkTimeUnitColumn(header, clock.records, spec, file);
   const records = clock.records.map((r) => parseRecord(r, columns, spec, header, file));
   if (records.length === 0) throw inputError({ file, line: table.header.line, column: null, expected: `data records after the header${selected.dropped > 0 ? ` that the spec's ${spec.selection?.mode}: keeps` : ''}`, found: selected.dropped > 0 ? `none (all ${selected.dropped} dropped)` : 'none' });
+  checkIdKinds(records, file, columns.names.ID ?? 'ID');
   const groups = groupSubjects(records, columns, file);
   // DVID's one value besides the concentration's, read as the biomarker (no endpoints declared): found once
   const otherBiomarker = columns.items.DVID !== null && spec.endpoints.concentration === undefined && spec.endpoints.biomarker === undefined ? otherDvid(records) : undefined;

@@ -74,10 +74,12 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
     if (v !== null && (!Number.isInteger(v) || !allowed(v))) fail(item, expected, String(v));
     return v;
   };
-  const idNumber = num('ID');
-  if (idNumber === null) return fail('ID', 'a subject id', 'a missing value');
-  if (!Number.isInteger(idNumber) || idNumber < 0) fail('ID', 'an integer >= 0 (NONMEM reads ID as a number)', String(idNumber));
-  const id = String(idNumber);
+  const idText = raw('ID');
+  if (idText === null || idText === '') return fail('ID', 'a subject id', 'a missing value');
+  // a number as NONMEM reads it (1 and 01 one subject), or a text ID (subject-id.ts)
+  const idNumber = NUMBER.test(idText) ? Number(idText) : null;
+  if (idNumber !== null && (!Number.isInteger(idNumber) || idNumber < 0)) fail('ID', 'an integer >= 0 (NONMEM reads ID as a number) or a text ID', String(idNumber));
+  const id = idNumber === null ? idText : String(idNumber);
   const time = num('TIME');
   if (time === null) return fail('TIME', 'a time', 'a missing value');
   const timeH = spec.timeUnit === 'd' ? time * 24 : time;

@@ -20,6 +20,7 @@ import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { convert } from './units.js';
 import type { CmtLayout, DoseEvent, ExcludedObservation, Observation, Subject, Trial } from './trial.js';
 import { impliedDoses, priorDoseCount } from './steady-state-history.js';
+import { subjectNumbers } from './subject-id.js';
 
 interface ProjectionLayout {
   doseCmt: number | null; pkCmt: number | null; pdCmt: number | null; route: { route: 'depot' | 'central'; line: number } | null;
@@ -74,7 +75,8 @@ export function trialFromDataset(d: Dataset): Trial {
   };
   // no weight column: every subject at the allometric reference, so no allometry enters the fit
   const layout: ProjectionLayout = { doseCmt: null, pkCmt: null, pdCmt: null, route: null, zeroOrder: null };
-  const subjects = d.subjects.map((s): Subject => {
+  const numbers = subjectNumbers(d.subjects.map((s) => s.id));
+  const subjects = d.subjects.map((s, k): Subject => {
     const line = s.firstLine;
     const bw = weight === undefined ? REFERENCE_WEIGHT_KG : s.covariates[weight.name];
     if (typeof bw !== 'number' || !(bw > 0)) throw inputError({ file, line, column: weight?.column ?? 'BW', expected: 'a body weight (a number > 0 kg)', found: `'${String(bw)}'` });
@@ -85,7 +87,7 @@ export function trialFromDataset(d: Dataset): Trial {
     if (typeof nominal !== 'number' || !(nominal >= 0)) throw inputError({ file, line, column: dose?.column ?? 'DOSE', expected: `a nominal dose (a number >= 0 ${d.units.dose.unit})`, found: `'${String(nominal)}'` });
     const arm = dose === undefined ? nominal : convert(nominal, d.units.dose.power);
     const covariates = Object.fromEntries(Object.entries(s.covariates).filter((e): e is [string, number] => typeof e[1] === 'number'));
-    return { id: Number(s.id), bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout, d.columns.names), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
+    return { id: numbers[k]!, bwKg: bw, comed: cm, doseMg: arm, ...events(s, file, layout, d.columns.names), covariates, firstLine: s.firstLine, lastLine: s.lastLine };
   });
   return {
     file, recordCount: d.records, subjects, layout: { doseCmt: layout.doseCmt, pkCmt: layout.pkCmt, pdCmt: layout.pdCmt } as CmtLayout,

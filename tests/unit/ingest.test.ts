@@ -213,8 +213,9 @@ test('field counts and numbers', () => {
   fails(mutate(4, { DV: 'NaN' }), `fx.csv:4: column DV: ${NUMBER_OR_MISSING}, found 'NaN'`);
   fails(mutate(4, { TIME: '-Inf' }), `fx.csv:4: column TIME: ${NUMBER_OR_MISSING}, found '-Inf'`);
   fails(mutate(4, { DV: '1e999' }), 'fx.csv:4: column DV: expected a finite number, found Infinity');
-  fails(mutate(4, { ID: '1.5' }), 'fx.csv:4: column ID: expected an integer >= 0 (NONMEM reads ID as a number), found 1.5');
-  fails(mutate(4, { ID: 'A' }), `fx.csv:4: column ID: ${NUMBER_OR_MISSING}, found 'A'`);
+  fails(mutate(4, { ID: '1.5' }), 'fx.csv:4: column ID: expected an integer >= 0 (NONMEM reads ID as a number) or a text ID, found 1.5');
+  // a text ID among numbers: a typo more likely than a subject (text IDs throughout are read: ingest-subject-id.test.ts)
+  fails(mutate(4, { ID: 'A' }), "fx.csv:4: column ID: expected a number, as every other ID of the file (line 2: '1'; IDs are all numbers, as NONMEM reads them, or all text), found 'A'");
 });
 
 test("missing values ('.', 'NA') where they may be, and where not", () => {
