@@ -10,7 +10,7 @@
  * (QD 10 mg, QW 100 mg) is 90 %, 3 significant digits, so the true minimal dose lies inside the grid.
  */
 import { individualParameters, type IndividualParameters } from '../../models/structures/parameters.js';
-import { steadyStateBiomarker, steadyStateConcentrations } from '../../models/structures/steady-state.js';
+import { repeatedDosingWindow, steadyStateBiomarker, steadyStateConcentrations } from '../../models/structures/steady-state.js';
 import { ivSteadyStateConcentrations } from '../../models/structures/iv-steady-state.js';
 import { REGIMEN_GRIDS } from '../../models/export/time-grid.js';
 import { mulberry32 } from '../../tests/kit/prng.js';
@@ -48,6 +48,9 @@ export function virtualSubjects(t: LibraryTruth, n: number, seed = 2024): Indivi
 /** The subject's steady-state statistic of the truth's question at `doseMg`. */
 export function statistic(t: LibraryTruth, p: IndividualParameters, r: Regimen, doseMg: number): number {
   if (t.question.endpoint === 'concentration') {
+    // the closed-form steady states below are 1-2 compartment, linear: three compartments and saturable
+    // elimination take the structure-general repeated-dosing window (superposition, or the MM integrator)
+    if (p.Q3 !== undefined || p.VMAX !== undefined) return repeatedDosingWindow(p, doseMg, r.tauH, [r.tauH], t.structure.route === 'iv' ? { iv: { durationH: 0 } } : {}).conc[0]!;
     if (t.structure.route === 'iv') return ivSteadyStateConcentrations(p, doseMg, r.tauH, { durationH: 0 }, [r.tauH])[0]!;
     // with a lag the whole periodic profile shifts by ALAG: C(tau) is the lag-free C(tau - ALAG)
     const { ALAG: lag, ...lagFree } = p;
