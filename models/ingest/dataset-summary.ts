@@ -7,7 +7,7 @@ import { extent } from 'd3-array';
 import { STANDARD_ITEMS } from './column-map.js';
 import type { Dataset, DatasetObservation } from './dataset.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
-import { REFERENCE_WEIGHT_KG, WEIGHT_NAMES, WEIGHT_NAMES_TEXT, unusableColumn, weightCovariateName } from './trial-projection.js';
+import { REFERENCE_WEIGHT_KG, WEIGHT_NAMES_TEXT, weightCovariateName, weightStop } from './trial-projection.js';
 import { factorText, MODEL_CONCENTRATION_UNIT, MODEL_DOSE_UNIT, type UnitConversion } from './units.js';
 import { timeUnitHint } from './time-unit-hint.js';
 import { MIN_PRIOR_DOSES, priorDoseCount, STEADY_STATE_HORIZON_H } from './steady-state-history.js';
@@ -87,9 +87,8 @@ export function summarizeDataset(d: Dataset): string {
     lines.push(`covariate ${c.name}${c.column === c.name ? '' : ` (column ${c.column})`}: ${c.kind}, ${what}; reference ${typeof c.reference === 'number' ? fmt(c.reference) : c.reference}${weight === c.name ? ` (the body weight: allometry relative to ${REFERENCE_WEIGHT_KG} kg)` : ''}${baseline}`);
   }
   // a weight column set aside stops the fit (trial-projection.ts): said here, not "none"
-  // (weightCovariateName is the spec's weight when it names one: undefined means no spec weight)
-  const unusable = weight === undefined ? unusableColumn(d, WEIGHT_NAMES) : undefined;
-  if (unusable?.error !== undefined) lines.push(`body weight: column ${unusable.name} is no covariate (${unusable.why}): qusop fit and answer stop at ${unusable.error.message}`);
+  const stop = weightStop(d);
+  if (stop !== undefined) lines.push(`body weight: column ${stop.column.name} is no covariate (${stop.column.why}): qusop fit and answer stop at ${stop.error.message}`);
   else if (weight === undefined) lines.push(`body weight: none (no ${WEIGHT_NAMES_TEXT} covariate, nor a spec's weight:): every subject at the ${REFERENCE_WEIGHT_KG} kg allometric reference, no weight effect fitted`);
   for (const i of d.ignored) lines.push(`column ${i.name}: not a covariate (${i.why})`);
   const set = (label: string, k: number): string[] => (k > 0 ? [`${label}: ${k}`] : []);

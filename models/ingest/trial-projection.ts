@@ -15,6 +15,7 @@
  */
 import type { Dataset, DatasetSubject } from './dataset.js';
 import type { IgnoredColumn } from './covariates.js';
+import type { InputError } from '../../worker/common/errors.js';
 import { DVID_PD, DVID_PK, inputError } from './schema.js';
 import { ZERO_ORDER_RATE } from './nonmem-record.js';
 import { convert } from './units.js';
@@ -51,8 +52,24 @@ export function unusableColumn(d: Dataset, names: readonly string[]): IgnoredCol
   return d.ignored.find((i) => names.includes(i.name.toUpperCase()) && i.error !== undefined && (found === undefined || names.indexOf(i.name.toUpperCase()) < names.indexOf(found.name.toUpperCase())));
 }
 
-/** The covariate the models take as body weight: the spec's `weight`, else the first of WEIGHT_NAMES present (undefined: none). */
+/**
+ * Without a spec's weight:, the weight column the fit stops at: one of WEIGHT_NAMES set aside (it changes
+ * within a subject, or is missing) before any usable one. Its located error names the usable weight
+ * covariate a spec could take instead (BW changing, WT constant: `weight: WT`).
+ */
+export function weightStop(d: Dataset): { column: IgnoredColumn; error: InputError } | undefined {
+  if (d.spec.weight !== undefined) return undefined;
+  const column = unusableColumn(d, WEIGHT_NAMES);
+  if (column?.error === undefined) return undefined;
+  const other = firstNamed(d.covariates, WEIGHT_NAMES);
+  if (other === undefined) return { column, error: column.error };
+  const x = column.error.details as { file: string; line: number | null; column: string | null; expected: string; found: string };
+  return { column, error: inputError({ file: x.file, line: x.line, column: x.column, expected: `${x.expected}, or a spec's weight: ${other.name} to take ${other.name} (constant within subjects) as the body weight`, found: x.found }) };
+}
+
+/** The covariate the models take as body weight: the spec's `weight`, else the first of WEIGHT_NAMES present (undefined: none, or a weight column the fit stops at). */
 export function weightCovariateName(d: Dataset): string | undefined {
+  if (weightStop(d) !== undefined) return undefined;
   return d.spec.weight ?? firstNamed(d.covariates, WEIGHT_NAMES)?.name;
 }
 /** the allometric reference weight (structures/parameters.ts REFERENCE_BW_KG): a trial without weights sits there */
@@ -67,6 +84,8 @@ export function trialFromDataset(d: Dataset): Trial {
     if (unusable?.error !== undefined) throw unusable.error;
     return firstNamed(d.covariates, names);
   };
+  const stop = weightStop(d);
+  if (stop !== undefined) throw stop.error;
   const weight = d.spec.weight === undefined ? find(WEIGHT_NAMES) : d.covariates.find((c) => c.name === d.spec.weight);
   const comed = find(['COMED']);
   const dose = find(['DOSE']);

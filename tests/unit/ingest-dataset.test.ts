@@ -217,3 +217,18 @@ test('log concentrations as DV are refused at the first negative; additive noise
   // a few negatives (2 of 7) are noise whatever their depth; negative biomarkers are values
   assert.equal(parseDataset(CSV(rows([20, 8, 3, -5, 0.5, -6, 0.05])), 't.csv').subjects[0]?.observations.length, 7);
 });
+
+test('a changing BW before a constant WT: qusop data and the fit agree that the fit stops at BW, and the error names weight: WT', () => {
+  const text = 'ID,TIME,AMT,DV,BW,WT\n1,0,100,.,70,70\n1,2,.,3.1,71,70\n2,0,100,.,80,80\n2,2,.,2.9,80,80\n';
+  const d = parseDataset(text, 'b.csv');
+  const summary = summarizeDataset(d);
+  // WT is not labelled the body weight while the fit would stop at BW
+  assert.doesNotMatch(summary, /covariate WT: .*the body weight/);
+  const stop = /column BW: expected 70 \(covariate BW of ID 1 on line 2: .*value: baseline \} \}\), or a spec's weight: WT to take WT \(constant within subjects\) as the body weight, found '71'/;
+  assert.match(summary, new RegExp(`\\nbody weight: column BW is no covariate \\(changes within ID 1 \\(lines 2 and 3\\)\\): qusop fit and answer stop at b\\.csv:3: ${stop.source}\\n`));
+  assert.throws(() => parseTrial(text, 'b.csv'), { message: new RegExp(`^b\\.csv:3: ${stop.source}$`) });
+  // the spec the error suggests: WT is the weight, BW set aside
+  const spec = parseDataSpec('weight: WT\n', 's.yaml');
+  assert.deepEqual(parseTrial(text, 'b.csv', spec).subjects.map((s) => s.bwKg), [70, 80]);
+  assert.match(summarizeDataset(parseDataset(text, 'b.csv', spec)), /covariate WT: .*\(the body weight: allometry relative to 70 kg\)/);
+});
