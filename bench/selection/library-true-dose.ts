@@ -48,15 +48,17 @@ export function virtualSubjects(t: LibraryTruth, n: number, seed = 2024): Indivi
 /** The subject's steady-state statistic of the truth's question at `doseMg`. */
 export function statistic(t: LibraryTruth, p: IndividualParameters, r: Regimen, doseMg: number): number {
   if (t.question.endpoint === 'concentration') {
-    // the closed-form steady states below are 1-2 compartment, linear: three compartments and saturable
-    // elimination take the structure-general repeated-dosing window (superposition, or the MM integrator)
-    if (p.Q3 !== undefined || p.VMAX !== undefined) return repeatedDosingWindow(p, doseMg, r.tauH, [r.tauH], t.structure.route === 'iv' ? { iv: { durationH: 0 } } : {}).conc[0]!;
+    // the closed-form steady states below are 1-2 compartment, linear, first-order absorption: three
+    // compartments, transit or zero-order absorption and saturable elimination take the structure-general
+    // repeated-dosing window (pk.ts superposition, or the MM integrator)
+    if (p.Q3 !== undefined || p.VMAX !== undefined || p.MTT !== undefined || p.D1 !== undefined) return repeatedDosingWindow(p, doseMg, r.tauH, [r.tauH], t.structure.route === 'iv' ? { iv: { durationH: 0 } } : {}).conc[0]!;
     if (t.structure.route === 'iv') return ivSteadyStateConcentrations(p, doseMg, r.tauH, { durationH: 0 }, [r.tauH])[0]!;
     // with a lag the whole periodic profile shifts by ALAG: C(tau) is the lag-free C(tau - ALAG)
     const { ALAG: lag, ...lagFree } = p;
     return steadyStateConcentrations(lagFree, doseMg, r.tauH, [r.tauH - (lag ?? 0)])[0]!;
   }
-  const b = steadyStateBiomarker(p, doseMg, r.tauH, REGIMEN_GRIDS[r.tag].timesH);
+  // IV truths' biomarker from the IV bolus steady state (the oral one read them as depot doses)
+  const b = steadyStateBiomarker(p, doseMg, r.tauH, REGIMEN_GRIDS[r.tag].timesH, { ivBolus: t.structure.route === 'iv' });
   return t.question.statistic === 'max' ? Math.max(...b) : Math.min(...b);
 }
 

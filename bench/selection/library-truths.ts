@@ -94,6 +94,12 @@ export const LIBRARY_TRUTHS: readonly LibraryTruth[] = [
   truth('1cmt-iv-emax', { CL: 0.2, V1: 12, ...PD, SMAX: 1.2, IC50: 0.6, GAMMA: 1 }, { CL: 0.09, V1: 0.04, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.12, pkAdditive: 0.002, pdAdditive: 0.5 }, ['1cmt-iv-emax', '2cmt-iv-emax'], STIMULATED),
   // IV, three compartments: distribution ~1 h and ~12 h, terminal half-life ~150 h
   truth('3cmt-iv', { CL: 0.1, V1: 3, Q: 1.5, V2: 4, Q3: 0.3, V3: 15 }, { CL: 0.09, V1: 0.04 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0 }, ['1cmt-iv', '2cmt-iv', '3cmt-iv'], TROUGH),
+  // transit-compartment absorption (mean transit time 2 h), not among qusop fit's defaults: which default PK stands in, and do its answers hold?
+  truth('1cmt-oral-tabs', { CL: 0.08, V1: 10, KA: 0.8, MTT: 2 }, { CL: 0.09, V1: 0.04, KA: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0 }, ['1cmt-oral-tabs', ...PK_ORAL], TROUGH),
+  // a stimulatory drive through a chain of transit compartments (KTR 0.15 /h), 2-compartment PK
+  truth('2cmt-oral-transit', { CL: 0.06, V1: 4, Q: 0.4, V2: 12, KA: 1.2, ...PD, SMAX: 1.5, IC50: 1.5, GAMMA: 1.2, KTR: 0.15 }, { CL: 0.09, V1: 0.04, KA: 0.09, R0: 0.04, IC50: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0.5 }, ['2cmt-oral-transit', '1cmt-oral-transit', '1cmt-oral-idr3', '2cmt-oral-idr3'], STIMULATED),
+  // IV boluses, stimulated production (IDR III), turnover half-life ~20 h
+  truth('1cmt-iv-idr3', { CL: 0.1, V1: 10, ...PD, KOUT: 0.035, SMAX: 2, IC50: 1, GAMMA: 1 }, { CL: 0.09, V1: 0.04, R0: 0.04, KOUT: 0.04, IC50: 0.09 }, { pkProportional: 0.1, pkAdditive: 0.002, pdAdditive: 0.5 }, ['1cmt-iv-idr3', '2cmt-iv-idr3'], STIMULATED),
 ];
 
 /** The structures of which `truth` is a limit (see the header); the truth itself not included. */

@@ -20,7 +20,7 @@ import type { PkState } from './pk.js';
 import { pk3Rates } from './pk3.js';
 import { transitRate } from './transit-absorption.js';
 import { mmRepeatedDosingWindow, mmRepeatedInfusionWindow } from './michaelis-menten.js';
-import type { IvDosing } from './iv-steady-state.js';
+import { ivSteadyStatePreDose, type IvDosing } from './iv-steady-state.js';
 
 /** Compartment amounts right after a dose at steady state. */
 export function steadyStatePkState(p: IndividualParameters, doseMg: number, tauH: number): PkState {
@@ -45,16 +45,22 @@ export function steadyStateConcentrations(p: IndividualParameters, doseMg: numbe
   return Float64Array.from(timesH, (t) => centralAfter(r, s, t) / r.V1);
 }
 
-/** Biomarker (ng/mL) at times in [0, tau] of the periodic steady state. */
+/** Compartment amounts right after an IV bolus at steady state (the pre-dose state of iv-steady-state.ts plus the bolus). */
+export function ivBolusSteadyStatePkState(p: IndividualParameters, doseMg: number, tauH: number): PkState {
+  const before = ivSteadyStatePreDose(p, doseMg, tauH, { durationH: 0 });
+  return { ...before, central: before.central + doseMg };
+}
+
+/** Biomarker (ng/mL) at times in [0, tau] of the periodic steady state (oral doses, or IV boluses with `ivBolus`). */
 export function steadyStateBiomarker(
   p: IndividualParameters,
   doseMg: number,
   tauH: number,
   timesH: readonly number[],
-  opts: BiomarkerOptions = {},
+  opts: BiomarkerOptions & { readonly ivBolus?: boolean } = {},
 ): Float64Array {
   const r = pkRates(p);
-  const s0 = steadyStatePkState(p, doseMg, tauH);
+  const s0 = opts.ivBolus === true ? ivBolusSteadyStatePkState(p, doseMg, tauH) : steadyStatePkState(p, doseMg, tauH);
   if (p.DIRECT !== undefined) return steadyStateDirectBiomarker(p, s0, tauH, timesH);
   if (p.TRANSIT !== undefined) return steadyStateTransitBiomarker(p, s0, tauH, timesH, opts.relTol ?? 1e-6);
   if (actsOnLoss(p)) return steadyStateLossBiomarker(p, r, s0, tauH, timesH, opts.relTol ?? 1e-6);
