@@ -1,6 +1,6 @@
 /**
  * Which column holds which NONMEM item. A spec's `columns:` names them; otherwise the standard names
- * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 and Monolix name it, and YTYPE as DVID, as
+ * are recognised in any letter case (CENS is read as BLQ, as nlmixr2 and Monolix name it, Y and YTYPE as DV and DVID, as
  * Monolix does, and TINF as DUR; a standard name wins over an alias). Every other column is
  * a covariate candidate (dataset.ts keeps the subject-constant ones). The mapping is reported in the
  * data summary, so a user sees what was read as what.
@@ -14,14 +14,16 @@ export type StandardItem = (typeof STANDARD_ITEMS)[number];
 /** Items a trial cannot do without: subjects, times, values, dose amounts. EVID is derived from AMT and MDV when absent. */
 export const REQUIRED_ITEMS: readonly StandardItem[] = ['ID', 'TIME', 'DV', 'AMT'];
 
-/** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's YTYPE (the observation type, DVID) and TINF (the infusion duration, rxode2's DUR). */
-const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', YTYPE: 'DVID', TINF: 'DUR' };
+/** Other tools' names for standard items: nlmixr2's and Monolix's CENS (the BLQ flag), Monolix's Y (the observation, DV) with YTYPE (its type, DVID), and TINF (the infusion duration, rxode2's DUR). */
+const ALIASES: Readonly<Record<string, StandardItem>> = { CENS: 'BLQ', Y: 'DV', YTYPE: 'DVID', TINF: 'DUR' };
 
 /**
  * Other tools' names for the observed value, offered (never taken: a file may hold several value columns,
- * or a log-transformed one) when DV is missing: xgxr's LIDV, Monolix's Y, R's CONC (Theoph, Indometh), CP, ODV.
+ * or a log-transformed one) when DV is missing: xgxr's LIDV, R's CONC (Theoph, Indometh), CP, ODV. Monolix's
+ * Y is taken (ALIASES): it is Monolix's observation column by definition, as YTYPE is its type; a log
+ * DV read through it is refused by natural-scale.ts.
  */
-const DV_CANDIDATES = ['LIDV', 'Y', 'CONC', 'CP', 'ODV'] as const;
+const DV_CANDIDATES = ['LIDV', 'CONC', 'CP', 'ODV'] as const;
 
 /** Said when AMT is missing: a file of concentrations alone (R's Indometh, Theoph without its dose column) has no doses to read. */
 const DOSES_IN_THE_FILE = '; the doses are records of the file: an AMT column and a row per dose (AMT > 0 at its TIME, or one row with ADDL/II), e.g. a row per subject at TIME 0 with AMT 25 for one 25 mg dose (DV empty or ".")';

@@ -45,3 +45,16 @@ test("Monolix's YTYPE is read as DVID; a DVID column, wherever it stands, wins o
   assert.equal(d.columns.names.DVID, 'dvid');
   assert.ok(d.covariates.some((c) => c.name === 'YTYPE'));
 });
+
+test("Monolix's Y is read as DV when the file has no DV column; a DV column wins over it", () => {
+  const monolix = trial(['1', '2', '1', '2']).replace('dv,dvid', 'y,ytype');
+  const d = parseDataset(monolix, 'monolix.csv', NO_SPEC);
+  assert.deepEqual([d.columns.names.DV, d.columns.names.DVID], ['y', 'ytype']);
+  const t = parseTrial(monolix, 'monolix.csv');
+  assert.deepEqual([t.subjects[0]?.pk.map((o) => o.dv), t.subjects[0]?.pd.map((o) => o.dv)], [[10, 8], [9, 7]]);
+  // a Y beside DV: DV is the observation, Y a covariate candidate (constant here)
+  const both = trial(['1', '2']).split('\n').map((l, i) => (l === '' ? l : `${l},${i === 0 ? 'Y' : '3'}`)).join('\n');
+  const b = parseDataset(both, 'both.csv', NO_SPEC);
+  assert.equal(b.columns.names.DV, 'dv');
+  assert.ok(b.covariates.some((c) => c.name === 'Y'));
+});
