@@ -4,9 +4,12 @@
  *   dC/dt = a e^{-ka t} - kl C - vm C / (KM + C),   kl = CL / V, vm = VMAX / V,
  *   a = ka D / (V (1 - e^{-ka tau})) (oral: the depot's analytic steady state; IV: a = 0 and C jumps by D / V;
  *   an IV infusion regimen of Tinf hours: no jump, the input D / (V Tinf) while t < Tinf: infusionPass below).
- * No closed form: one dosing interval is integrated by Lawson's RK4 (RK4 on y = e^{kl t} C, so the linear
- * elimination is exact and stable at any kl; the saturable term and the absorption input are sampled at
- * the RK4 stages) with a fixed step H_STEP inside an ONNX Loop (the body below, one step per iteration).
+ * IV boluses: between doses the ODE is separable, the trough and the window solve implicit equations exactly
+ * (pk-mm-bolus-steady-state.ts: a few Newton and Halley steps in double, no Loop).
+ * Oral doses and infusions have no closed form: one dosing interval is integrated by Lawson's RK4 (RK4 on
+ * y = e^{kl t} C, so the linear elimination is exact and stable at any kl; the saturable term and the
+ * absorption input are sampled at the RK4 stages) with a fixed step H_STEP inside an ONNX Loop (the body
+ * below, one step per iteration).
  * The pre-dose concentration u solves u = Phi(u): Newton steps u += (Phi(u) - u) / (1 - Phi'(u)),
  * Phi' integrated alongside (dS/dt = -(kl + vm KM / (KM + C)^2) S), started from the linearised steady
  * state (the average concentration of dose rate = CL C + VMAX C / (KM + C)): COARSE_NEWTON_STEPS with the
@@ -19,12 +22,13 @@
  * rate is capped at RK4's stability (it only steers Newton, not the fixed point), the Newton denominator
  * is at least NEWTON_FLOOR. Without linear clearance and a dose rate >= VMAX there is no steady state
  * (the amount grows by D - VMAX tau per interval at least): the Newton steps run to C_MAX, a very large
- * concentration, never NaN, which any exposure limit counts as exceeded.
+ * concentration, never NaN, which any exposure limit counts as exceeded (the bolus path returns C_MAX there).
  */
 import { attr, DataType, doubleTensor, graph, valueInfo } from '../../worker/onnx/graph-builder.js';
 import { GraphWriter } from './graph-writer.js';
 import type { IndividualTensors } from './individual.js';
 import { oneMinusExp } from './pk-steady-state.js';
+import { bolusConcentrationAt } from './pk-mm-bolus-steady-state.js';
 
 /** The fixed RK4 step (h): every output time and panel midpoint of the QD and QW grids is a multiple of it. */
 export const H_STEP = 0.025;
@@ -124,25 +128,26 @@ function lawsonStep(
 }
 
 /**
- * The steady-state concentration [n, B] at `timesH` (each a multiple of H_STEP in (0, tau]; the pre-dose
- * trough is asked for as tau) after dose `doseRow` (oral unless `iv`) every tau hours.
+ * The steady-state concentration [n, B] at `timesH` (in (0, tau]; the pre-dose trough is asked for as tau)
+ * after dose `doseRow` (oral unless `iv`; an infusion of `infusionH` hours when given) every tau hours.
+ * IV boluses: the exact solution; oral doses and infusions: RK4 shooting, each time a multiple of H_STEP.
  */
 export function michaelisMentenConcentrationAt(w: GraphWriter, p: IndividualTensors, doseRow: string, timesH: readonly number[], tauH: number, iv: boolean, infusionH?: number): string {
   return w.scoped('pk_mm', () => {
-    const steps = Math.round(tauH / H_STEP);
-    const index = timesH.map((t) => Math.round(t / H_STEP) - 1);
-    if (index.some((i, n) => i < 0 || i >= steps || Math.abs((i + 1) * H_STEP - (timesH[n] ?? NaN)) > 1e-9)) throw new RangeError(`graph: Michaelis-Menten output times must be multiples of ${H_STEP} h in (0, tau]`);
     const double = (x: string, hint: string): string => w.op('Cast', [x], hint, { to: attr.int(DataType.DOUBLE) });
     const kl = double(w.div(p.CL, p.V1, 'kl_f'), 'kl');
     const vm = double(w.div(p.VMAX, p.V1, 'vm_f'), 'vm');
     const km = double(p.KM, 'km');
-    const ka = iv ? dscalar(w, 'no_ka', 0) : double(p.KA, 'ka');
     const doseConc = double(w.div(doseRow, p.V1, 'dose_conc_f'), 'dose_conc');
+    if (iv && infusionH === undefined) return bolusConcentrationAt(w, { kl, vm, km, d: doseConc }, timesH, tauH, C_MAX);
+    const steps = Math.round(tauH / H_STEP);
+    const index = timesH.map((t) => Math.round(t / H_STEP) - 1);
+    if (index.some((i, n) => i < 0 || i >= steps || Math.abs((i + 1) * H_STEP - (timesH[n] ?? NaN)) > 1e-9)) throw new RangeError(`graph: Michaelis-Menten output times must be multiples of ${H_STEP} h in (0, tau]`);
+    const ka = iv ? dscalar(w, 'no_ka', 0) : double(p.KA, 'ka');
     // the depot's steady state in float32 (one rounding, no accumulation), then in double
-    // an IV infusion regimen (infusion-regimen.ts): no bolus, the input dose / (V D) while t < D (D in [1e-6 h, tau])
+    // an IV infusion regimen (infusion-regimen.ts): the input dose / (V D) while t < D (D in [1e-6 h, tau])
     const D = infusionH === undefined ? undefined : Math.min(Math.max(infusionH, 1e-6), tauH);
-    const a = D !== undefined ? w.div(doseConc, dscalar(w, 'infusion_d', D), 'a') : iv ? w.mul(doseConc, dscalar(w, 'no_input', 0), 'a') : double(w.div(w.mul(p.KA, w.div(doseRow, p.V1, 'dose_conc_a'), 'ka_dose'), oneMinusExp(w, w.mul(p.KA, w.scalar('tau', tauH), 'ka_tau'), 'depot_acc'), 'a_f'), 'a');
-    const bolus = iv && D === undefined ? doseConc : w.mul(doseConc, dscalar(w, 'no_bolus', 0), 'bolus');
+    const a = D !== undefined ? w.div(doseConc, dscalar(w, 'infusion_d', D), 'a') : double(w.div(w.mul(p.KA, w.div(doseRow, p.V1, 'dose_conc_a'), 'ka_dose'), oneMinusExp(w, w.mul(p.KA, w.scalar('tau', tauH), 'ka_tau'), 'depot_acc'), 'a_f'), 'a');
     const ratesFor = (hStep: number, tag: string): Rates => ({
       ka, kl, vm, km, a,
       decayHalf: w.exp(w.mul(kl, dscalar(w, `minus_half_h_${tag}`, -hStep / 2), `kl_half_h_${tag}`), `decay_half_${tag}`),
@@ -178,7 +183,7 @@ export function michaelisMentenConcentrationAt(w: GraphWriter, p: IndividualTens
       ? loopPass(stepBody(hStep === H_STEP ? fine : coarse, scan, tag, hStep), hStep === H_STEP ? trip : coarseTrip, scan)
       : infusionPass(w, { ...(hStep === H_STEP ? fine : coarse), cond, ones }, { hStep, tauH, D, tag, scan }));
     const newton = (pass: Pass, k: number): void => {
-      const { c: phi, s: slope } = pass(w.add(u, bolus, `start_${k}`), String(k));
+      const { c: phi, s: slope } = pass(u, String(k));
       const gap = w.sub(phi ?? '', u, `gap_${k}`);
       const denom = w.op('Max', [w.sub(dscalar(w, `one_${k}`, 1), slope ?? '', `one_minus_slope_${k}`), dscalar(w, `floor_${k}`, NEWTON_FLOOR)], `denom_${k}`);
       u = w.op('Clip', [w.add(u, w.div(gap, denom, `newton_step_${k}`), `u_raw_${k}`), zero, cMax], `u_${k + 1}`);
@@ -187,7 +192,7 @@ export function michaelisMentenConcentrationAt(w: GraphWriter, p: IndividualTens
     for (let k = 0; k < COARSE_NEWTON_STEPS; k += 1) newton(coarsePass, k);
     const finePass = passOf(H_STEP, 'newton', false);
     for (let k = COARSE_NEWTON_STEPS; k < COARSE_NEWTON_STEPS + NEWTON_STEPS; k += 1) newton(finePass, k);
-    const { scanned } = passOf(H_STEP, 'window', true)(w.add(u, bolus, 'start_final'), 'final');
+    const { scanned } = passOf(H_STEP, 'window', true)(u, 'final');
     const picked = w.gather(scanned ?? '', 0, index, 'c_picked'); // [n, 1, B]
     return w.op('Cast', [w.op('Squeeze', [picked, w.int64s('squeeze_axes', [1])], 'c_nodes_double')], 'c_nodes', { to: attr.int(DataType.FLOAT) }); // [n, B]
   });
