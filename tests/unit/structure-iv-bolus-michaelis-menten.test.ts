@@ -5,7 +5,8 @@
 // random subjects around each regime's extreme: the linear limits (VMAX -> 0; KM -> infinity, the
 // linear structure with CL + VMAX / KM), the zero-order regime (KM -> 0: C falls linearly, then collapses),
 // pure Michaelis-Menten (CL = 0) with and without a steady state, and elimination so fast that the QW
-// trough is ~1e-12 of the peak; QD and QW. Never NaN; no steady state gives C_MAX at every output.
+// trough is ~1e-12 of the peak; QD and QW; and outputs just past a zero-order knee whose QW trough underflows.
+// Never NaN; no steady state gives C_MAX at every output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { populationArtifact } from '../../models/export/population-model.js';
@@ -86,4 +87,29 @@ test('Michaelis-Menten IV bolus graphs without a steady state (CL = 0, dose >= V
     const { conc } = await runGraph(populationArtifact(grid, MM, [], {}, {}, s).onnxBytes, rows, s);
     conc.forEach((c, i) => assert.equal(c, Math.fround(C_MAX), `${grid.name} [${i}]`));
   }
+});
+
+// A steep zero-order regime whose QW trough underflows far below the graph's floor (e^-700), each dose set from
+// the subject's VMAX so that the linear fall ends (t = D / VMAX, KM << C) 0.2 ... 2 minutes before the 0.15 h
+// output, where C has collapsed by 2 to 22 e-folds (vm / KM = 667 /h): the window's start must not take the
+// floored trough for a point of the curve. (Steeper knees: the float32 inputs alone move C by more than 1e-4,
+// d ln C / d ln D = t vm / KM.)
+test('Michaelis-Menten IV bolus graphs just past a zero-order knee whose trough underflows (CL = 0, KM 3e-3 mg/L, QW) agree with the reference to 1e-4', async () => {
+  const grid = REGIMEN_GRIDS.qw;
+  const rows = randomRows(7300, 6, grid, [packTheta({ ...MM, fixed: { ...MM.fixed, CL: 0, KM: 3e-3, VMAX: 100 } }, s)], s);
+  const before = [0.003, 0.009, 0.015, 0.021, 0.027, 0.033];
+  rows.dose = rows.dose.map((_, b) => (subjectOf(rows, b, s).VMAX ?? NaN) * (0.15 - (before[b] ?? NaN)));
+  const { conc } = await runGraph(populationArtifact(grid, MM, [], {}, {}, s).onnxBytes, rows, s);
+  const times = outputTimesH(grid, 'iv');
+  const T = times.length;
+  const knee = times.indexOf(0.15);
+  let worst = 0;
+  rows.dose.forEach((dose, b) => {
+    const ref = mmRepeatedDosingWindow(subjectOf(rows, b, s), Math.fround(dose), grid.tauH, times, true);
+    const c = ref[knee] ?? NaN;
+    const got = conc[b * T + knee] ?? NaN;
+    worst = Math.max(worst, Math.abs(got / c - 1));
+    assert.ok(Math.abs(got - c) <= 1e-4 * c, `row ${b} dose ${dose}: C(0.15 h) ${got} vs ${c} (peak ${maxOf(ref)})`);
+  });
+  console.log(`IV bolus Michaelis-Menten graph vs reference just past a zero-order knee (QW): worst relative error ${worst.toExponential(2)}`);
 });
