@@ -86,9 +86,9 @@ export function trueAnswers(t: LibraryTruth, n: number): TrueAnswer[] {
   return REGIMENS.map((r) => {
     const threshold = placeThreshold(t, subjects, r);
     const doses = gridDoses(r.grid);
-    // PK is linear in the dose: one evaluation per subject, scaled; PD by bisection on the grid
+    // linear PK: one evaluation per subject, scaled; PD and saturable (Michaelis-Menten) PK by bisection on the grid
     const indices = subjects.map((p) => {
-      if (t.question.endpoint === 'concentration') {
+      if (t.question.endpoint === 'concentration' && p.VMAX === undefined) {
         const perMg = statistic(t, p, r, 1);
         return thresholdIndex(doses, (d) => meetsThreshold(t, perMg * d, threshold));
       }
