@@ -12,6 +12,7 @@ import type { CsvRecord } from './csv-reader.js';
 import type { ColumnMap } from './column-map.js';
 import type { DataSpec } from './data-spec.js';
 import { inputError, quoteFound } from './schema.js';
+import { subjectKey } from './nonmem-record.js';
 
 export const DATE_LABELS = ['DATE', 'DAT1', 'DAT2', 'DAT3'] as const;
 type DateLabel = (typeof DATE_LABELS)[number];
@@ -47,9 +48,8 @@ export function translateClockTimes(records: readonly CsvRecord[], header: reado
   const out = records.map((r) => {
     const hours = clockHours(r.fields[timeAt] ?? '', (expected, found) => inputError({ file, line: r.line, column: timeName, expected, found }))
       + (dateAt < 0 ? 0 : 24 * dayNumber(r.fields[dateAt] ?? '', label, (expected, found) => inputError({ file, line: r.line, column: dateName, expected, found })));
-    // the subject as NONMEM reads ID, a number: 1 and 01 are one subject's block
-    const text = r.fields[idAt]?.trim() ?? '';
-    const id = text !== '' && Number.isFinite(Number(text)) ? String(Number(text)) : text;
+    // the subject as parseRecord keys it: 1 and 01 are one subject's block
+    const id = subjectKey(r.fields[idAt]?.trim() ?? '');
     if (zero === null || zero.id !== id) zero = { id, hours };
     const fields = [...r.fields];
     fields[timeAt] = String((hours - zero.hours) * scale);

@@ -47,6 +47,9 @@ export const ZERO_ORDER_RATE = -2;
 /** A plain decimal number as NONMEM reads it (no hex, NaN or Inf). */
 export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** A subject's key as NONMEM reads ID: a number's canonical text (1 and 01 one subject), else the text itself (subject-id.ts). */
+export const subjectKey = (text: string): string => (NUMBER.test(text) ? String(Number(text)) : text);
+
 export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, header: readonly string[], file: string): NonmemRecord {
   const line = rec.line;
   if (rec.fields.length !== header.length) {
@@ -77,9 +80,8 @@ export function parseRecord(rec: CsvRecord, map: ColumnMap, spec: DataSpec, head
   const idText = raw('ID');
   if (idText === null || idText === '') return fail('ID', 'a subject id', 'a missing value');
   // a number as NONMEM reads it (1 and 01 one subject), or a text ID (subject-id.ts)
-  const idNumber = NUMBER.test(idText) ? Number(idText) : null;
-  if (idNumber !== null && (!Number.isInteger(idNumber) || idNumber < 0)) fail('ID', 'an integer >= 0 (NONMEM reads ID as a number) or a text ID', String(idNumber));
-  const id = idNumber === null ? idText : String(idNumber);
+  const id = subjectKey(idText);
+  if (NUMBER.test(idText) && !/^\d+$/.test(id)) fail('ID', 'an integer >= 0 (NONMEM reads ID as a number) or a text ID', id);
   const time = num('TIME');
   if (time === null) return fail('TIME', 'a time', 'a missing value');
   const timeH = spec.timeUnit === 'd' ? time * 24 : time;

@@ -84,9 +84,10 @@ export function trialFromDataset(d: Dataset): Trial {
     if (unusable?.error !== undefined) throw unusable.error;
     return firstNamed(d.covariates, names);
   };
+  // a weight column set aside throws here, naming the usable one a spec could take (weightStop)
   const stop = weightStop(d);
   if (stop !== undefined) throw stop.error;
-  const weight = d.spec.weight === undefined ? find(WEIGHT_NAMES) : d.covariates.find((c) => c.name === d.spec.weight);
+  const weight = d.spec.weight === undefined ? firstNamed(d.covariates, WEIGHT_NAMES) : d.covariates.find((c) => c.name === d.spec.weight);
   const comed = find(['COMED']);
   const dose = find(['DOSE']);
   const need = (what: string, hint: string): never => {
